@@ -1,0 +1,394 @@
+"""Typed configuration schema: the one source of every parameter, its unit, its source and its range.
+
+Each field is declared with :func:`param`, which stores the unit, the source (a citation,
+"derived", or "assumed") and the admissible range in the field's metadata.  Hydra uses these
+dataclasses as its structured-config schema (so an unknown key is rejected at composition),
+:mod:`sim.config.validate` checks the ranges before any run, and the documentation can list
+every parameter from the same metadata.
+
+Sources in brackets follow ``../shared/CALIBRATION.md``: [V] read in the named source,
+[D] derived, "assumed" where no source gives the number.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
+
+
+def param(
+    default: Any,
+    unit: str,
+    source: str,
+    *,
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    doc: str = "",
+):
+    """Declare a model parameter with its unit, source and admissible range."""
+    meta = {"unit": unit, "source": source, "ge": ge, "le": le, "gt": gt, "choices": choices, "doc": doc}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+# --------------------------------------------------------------------------- time
+@dataclass
+class TimeConfig:
+    """Simulated calendar: monthly steps from ``start`` to ``end`` inclusive."""
+
+    start: str = param("2015-01", "YYYY-MM", "issue 2: simulate 2015-2030", doc="first simulated month")
+    end: str = param("2030-12", "YYYY-MM", "issue 2: simulate 2015-2030", doc="last simulated month")
+    working_days_per_month: float = param(
+        20.8, "working days/month", "derived: 250 working days a year / 12", gt=0, le=31
+    )
+    calendar_days_per_working_day: float = param(
+        1.46, "calendar days/working day", "derived: 365 / 250", ge=1.0, le=2.0
+    )
+
+
+# --------------------------------------------------------------------------- region
+@dataclass
+class SyntheticRegionConfig:
+    """Sizes of a generated region (used when ``region.kind = synthetic``)."""
+
+    seed: int = param(0, "-", "-", ge=0, doc="the region's own seed: replicate seeds share one region")
+    cities: int = param(3, "count", "assumed", ge=1)
+    counties_per_city: int = param(3, "count", "assumed", ge=1)
+    zones_per_county: float = param(1.5, "zones/county (mean)", "assumed", ge=0)
+    national_share: float = param(0.2, "share of zones", "assumed", ge=0, le=1)
+    enterprises: int = param(600, "above-scale firms at start", "assumed", ge=1)
+    in_zone_share: float = param(0.78, "share of firms", "[V] seed: 78% of above-scale firms in zones", ge=0, le=1)
+    output_per_firm: float = param(
+        31800.0, "万 yuan/year", "derived: Ningxia 3.65e7 万 yuan / 1,150 firms", gt=0
+    )
+    size_skew: float = param(1.2, "lognormal sigma of zone size", "assumed", ge=0)
+
+
+@dataclass
+class RegionConfig:
+    """Which region is simulated and its aggregate economy."""
+
+    kind: str = param("ningxia", "-", "-", choices=("ningxia", "synthetic"), doc="embedded data or generator")
+    data_dir: str | None = param(
+        None, "path", "-", doc="folder of region CSV files; None = the embedded Ningxia data"
+    )
+    total_firms: int = param(
+        1150, "above-scale industrial firms", "[D] CALIBRATION: ~1,150 (2015-17)", ge=1,
+        doc="firms outside zones = total_firms - firms listed in zones.csv",
+    )
+    total_output: float = param(
+        3.65e7,
+        "万 yuan/year",
+        "derived: industrial value added 1,096.30亿 yuan (2017, [V]) / value-added ratio 0.30 (assumed)",
+        gt=0,
+    )
+    outside_output_per_mu: float = param(25.0, "万 yuan/mu/year", "assumed", gt=0)
+    firm_size_sigma: float = param(1.2, "lognormal sigma", "assumed", ge=0, doc="dispersion of firm size in a zone")
+    leading_sector_share: float = param(
+        0.7, "share of firms", "assumed", ge=0, le=1, doc="share of a zone's firms in its leading sectors"
+    )
+    synthetic: SyntheticRegionConfig = field(default_factory=SyntheticRegionConfig)
+
+
+# --------------------------------------------------------------------------- enterprises
+@dataclass
+class FirmConfig:
+    """Production and finance of enterprises (monthly, vectorised over all firms)."""
+
+    productivity_persistence: float = param(
+        0.85, "annual AR(1) coefficient of log productivity", "assumed", ge=0, le=0.999
+    )
+    productivity_sd: float = param(0.12, "annual s.d. of log-productivity shocks", "assumed", ge=0)
+    initial_productivity_sd: float = param(0.2, "s.d. of initial log productivity", "assumed", ge=0)
+    fixed_cost_share: float = param(0.08, "share of capacity output/year", "assumed", ge=0, le=1)
+    interest_rate: float = param(
+        0.05, "1/year", "PBoC 1-year benchmark lending rate 4.35% (2015-10) plus spread: assumed", ge=0, le=0.5
+    )
+    tax_rate: float = param(
+        0.03, "share of output", "derived: tax 1.2 / output 39.4 万 yuan per mu (2017, [V])", ge=0, le=1
+    )
+    repayment_share: float = param(0.3, "share of positive cash flow", "assumed", ge=0, le=1)
+    initial_leverage_mean: float = param(0.8, "debt/capital", "assumed", ge=0, le=3)
+    initial_leverage_sd: float = param(0.3, "debt/capital", "assumed", ge=0)
+    insolvency_leverage: float = param(1.0, "debt/capital", "assumed: liabilities exceed assets", gt=0)
+    base_exit_rate: float = param(0.03, "1/year", "assumed", ge=0, le=1, doc="exit hazard of solvent firms")
+    insolvent_exit_rate: float = param(
+        0.6, "1/year", "assumed", ge=0, le=12, doc="exit hazard of an insolvent, unprotected firm"
+    )
+    agglomeration_elasticity: float = param(
+        0.03, "elasticity of output to same-sector firms in zone", "assumed", ge=0, le=1
+    )
+    initial_age_mean: float = param(11.0, "years", "assumed", ge=0)
+    construction_months: float = param(12.0, "months", "assumed", ge=0)
+    entrant_leverage: float = param(0.5, "debt/capital", "assumed", ge=0, le=3)
+    max_age_years: float = param(60.0, "years", "assumed", gt=0, doc="cap of initial ages")
+
+
+@dataclass
+class ZombieConfig:
+    """Zombie-firm definition (McGowan, Andrews & Millot 2017, OECD): age >= 10 and interest
+    coverage (EBIT / interest) < 1 in each of the last 3 years."""
+
+    definition: str = param(
+        "oecd", "-", "[V] McGowan-Andrews-Millot 2017 (OECD); China 2016 official: 3 loss years",
+        choices=("oecd", "china2016"),
+    )
+    min_age_years: float = param(10.0, "years", "[V] OECD definition", ge=0)
+    icr_threshold: float = param(1.0, "EBIT/interest", "[V] OECD definition", ge=0)
+    consecutive_years: int = param(3, "years", "[V] OECD definition; China 2016: 3 loss years", ge=1)
+
+
+@dataclass
+class ProtectionConfig:
+    """Soft budget constraint: the county and its banks keep failing firms alive (jobs, tax)."""
+
+    base: float = param(0.55, "probability an insolvent firm is propped up per exit draw", "assumed", ge=0, le=1)
+    size_weight: float = param(
+        0.35, "extra protection per unit of the firm's share of county output", "assumed", ge=0, le=1
+    )
+    max: float = param(0.95, "probability", "assumed", ge=0, le=1)
+
+
+# --------------------------------------------------------------------------- investment
+@dataclass
+class InvestmentConfig:
+    """Arrival of investment projects and their choice of location (random utility, logit)."""
+
+    arrival_scale: float = param(1.0, "multiplier of sector arrival rates", "assumed", ge=0)
+    project_size_sigma: float = param(1.0, "lognormal sigma of project size", "assumed", ge=0)
+    project_quality_sd: float = param(0.2, "s.d. of project log productivity", "assumed", ge=0)
+    beta_agglomeration: float = param(0.6, "utility per log(1+same-sector firms)", "assumed")
+    beta_latency: float = param(-0.8, "utility per 100 expected approval days", "assumed")
+    beta_subsidy: float = param(2.0, "utility per unit land-subsidy rate", "assumed")
+    beta_rank: float = param(0.3, "utility per rank step (deputy=0, division=1, bureau=2)", "assumed")
+    beta_leading: float = param(0.8, "utility if the sector is a leading sector of the zone", "assumed")
+    beta_national: float = param(0.3, "utility of a national-level zone", "assumed")
+    outside_utility: float = param(0.5, "utility of locating outside any zone", "assumed")
+    prior_latency_days: float = param(330.0, "calendar days", "derived: 237 working days x 1.46 (~[V])", gt=0)
+    latency_memory: float = param(0.8, "weight of past expected latency per year", "assumed", ge=0, le=1)
+    base_subsidy: float = param(0.1, "share of land price", "assumed", ge=0, le=1)
+    subsidy_per_competitor: float = param(
+        0.05, "extra subsidy per competing zone with the same leading sector", "assumed", ge=0, le=1
+    )
+    max_subsidy: float = param(0.6, "share of land price", "assumed", ge=0, le=1)
+    land_price: float = param(15.0, "万 yuan/mu", "assumed", ge=0)
+    base_entry_bar: float = param(
+        -0.15, "minimum log productivity a zone admits", "assumed", doc="screening of projects by zones"
+    )
+    bar_cut_per_competitor: float = param(
+        0.04, "fall of the entry bar per competing zone", "assumed", ge=0,
+        doc="homogeneous competition lowers the bar",
+    )
+    zombie_congestion: float = param(
+        0.5, "share of projects crowded out per unit zombie asset share",
+        "Caballero-Hoshi-Kashyap 2008 congestion effect; value assumed", ge=0, le=1,
+    )
+
+
+# --------------------------------------------------------------------------- approval
+@dataclass
+class ApprovalConfig:
+    """Offices, staff and delays of the approval pipeline (queueing at finite staff)."""
+
+    region_staff_per_100_firms: float = param(
+        3.0, "approval staff per 100 firms in the region", "assumed", gt=0,
+        doc="offices are sized to the economy they serve (initial firm count)",
+    )
+    city_staff_per_100_firms: float = param(3.0, "approval staff per 100 firms in the city", "assumed", gt=0)
+    county_staff_per_100_firms: float = param(3.0, "approval staff per 100 firms in the county", "assumed", gt=0)
+    min_office_staff: int = param(2, "staff", "assumed", ge=1, doc="smallest government approval office")
+    background_load: float = param(
+        0.35, "share of office capacity taken by other work", "assumed", ge=0, le=0.95
+    )
+    transit_days_region: float = param(10.0, "working days per item", "assumed", ge=0)
+    transit_days_city: float = param(6.0, "working days per item", "assumed", ge=0)
+    transit_days_county: float = param(3.0, "working days per item", "assumed", ge=0)
+    transit_days_zone: float = param(0.5, "working days per item", "assumed", ge=0)
+    rework_probability: float = param(0.3, "probability an item is sent back once", "assumed", ge=0, le=1)
+    rework_prep_share: float = param(0.5, "share of preparation redone after rework", "assumed", ge=0, le=1)
+    stage_handoff_days: float = param(8.0, "working days between stages", "assumed", ge=0)
+    service_cv: float = param(0.5, "coefficient of variation of office effort", "assumed", ge=0)
+    prep_cv: float = param(0.5, "coefficient of variation of preparation", "assumed", ge=0)
+    item_effort_scale: float = param(1.0, "multiplier of catalogue office effort", "assumed", gt=0)
+    prep_scale: float = param(0.6, "multiplier of catalogue preparation times", "assumed", gt=0)
+
+
+@dataclass
+class BodyConfig:
+    """Zone management bodies (管委会) by rank: staff, approval staff, posts, departments, cost."""
+
+    approval_staff: dict[str, int] = param(
+        {"bureau": 10, "division": 6, "deputy_division": 3}, "staff", "assumed"
+    )
+    leadership_posts: dict[str, int] = param(
+        {"bureau": 5, "division": 4, "deputy_division": 3}, "posts", "assumed"
+    )
+    departments: dict[str, int] = param(
+        {"bureau": 8, "division": 5, "deputy_division": 3},
+        "internal departments", "[V] seed: bureau 7-10, division 4-6 (deputy assumed)",
+    )
+    admin_cost: dict[str, float] = param(
+        {"bureau": 3000.0, "division": 1500.0, "deputy_division": 800.0}, "万 yuan/year", "assumed"
+    )
+
+
+# --------------------------------------------------------------------------- policies
+@dataclass
+class ConsolidationConfig:
+    """Consolidation (整合优化): one management body per county, at most N blocks per zone,
+    small zones with potential merged into a larger neighbour, small zones with inverted
+    input-output abolished, misnamed zones renamed (宁党办〔2018〕82号)."""
+
+    enabled: bool = param(False, "-", "-")
+    date: str = param("2018-09", "YYYY-MM", "[V] 宁党办〔2018〕82号, September 2018")
+    max_blocks: int = param(3, "blocks per zone", "[V] seed: 每个开发区不超过3个区块", ge=1)
+    lookback_months: int = param(36, "months of track record the rules look at", "assumed", ge=1)
+    abolish_max_firms: int = param(5, "firms", "assumed: 'few firms' (入园企业少)", ge=0)
+    inversion_ratio: float = param(
+        0.35, "zone output per mu / regional zone median", "assumed: 'input-output severely inverted'", ge=0
+    )
+    small_zone_share: float = param(
+        0.03, "zone output / largest zone output in its city", "assumed", ge=0, le=1,
+        doc="below this a region-level zone merges into an adjacent national zone",
+    )
+    exempt_types: list[str] = param(
+        ["bonded"], "zone types", "assumed: customs-supervised zones keep their own body",
+    )
+    bureau_min_output_share: float = param(
+        0.03, "share of regional output", "assumed", ge=0, le=1,
+        doc="a national zone keeps bureau rank only above this share (rank correction)",
+    )
+    division_min_output_share: float = param(
+        0.005, "share of regional output", "assumed", ge=0, le=1,
+        doc="a region-level zone gets division rank above this share, else deputy-division",
+    )
+    staff_retention: float = param(
+        1.0, "share of merged bodies' approval staff pooled into the host", "assumed", ge=0, le=1
+    )
+
+
+@dataclass
+class DevolutionConfig:
+    """Devolution (放管服): powers moved to zones, service mode, agent service, regional assessment."""
+
+    enabled: bool = param(False, "-", "-")
+    start: str = param("2019-01", "YYYY-MM", "assumed: 赋权指导目录 in force from 2019")
+    powers: int = param(37, "powers devolved", "[V] seed: 37 economic management powers", ge=0, le=37)
+    service_mode: str = param(
+        "zone_office", "-", "[V] seed: in-zone office or county-dispatched office",
+        choices=("zone_office", "county_dispatched"),
+    )
+    dispatched_staff: int = param(3, "staff a county dispatches to its zone", "assumed", ge=0)
+    no_meeting: bool = param(True, "-", "[V] seed: 不见面 approval")
+    no_meeting_transit_cut: float = param(0.8, "share of transit time removed", "assumed", ge=0, le=1)
+    one_stop_agent: bool = param(True, "-", "[V] seed: 一站式代办")
+    agent_prep_cut: float = param(0.35, "share of preparation time removed", "assumed", ge=0, le=1)
+    agent_rework_cut: float = param(0.5, "share of rework probability removed", "assumed", ge=0, le=1)
+    regional_assessment_items: int = param(9, "items (区域评)", "[V] seed: 9 items", ge=0, le=9)
+    regional_assessment_cost: float = param(
+        50.0, "万 yuan per item per zone, paid by the county", "assumed (per-project total ~45万 [D])", ge=0
+    )
+    ra_budget_share: float = param(
+        0.02, "share of county fiscal revenue per year for regional assessment", "assumed", ge=0, le=1
+    )
+    regional_assessment_months: float = param(
+        4.0, "months to complete one zone-wide item", "[V] park-wide geohazard assessment >= 3 months", ge=0
+    )
+    county_zone_integration: bool = param(True, "-", "[V] seed: 县区一体")
+    integration_handoff_cut: float = param(0.5, "share of stage hand-off time removed", "assumed", ge=0, le=1)
+
+
+@dataclass
+class AssessmentConfig:
+    """Assessment and ranking, 亩产论英雄 ("output per mu decides"): yearly composite score,
+    ranking within classes, yellow card, downgrade, abolition, upgrade."""
+
+    enabled: bool = param(False, "-", "-")
+    start: str = param("2019-01", "YYYY-MM", "assumed: first assessed year 2019")
+    weights: dict[str, float] = param(
+        {"output_per_mu": 0.4, "tax_per_mu": 0.3, "output_growth": 0.2, "non_zombie_share": 0.1},
+        "weights of normalised indicators", "assumed after Zhejiang 亩均论英雄 formulas ([V])",
+    )
+    bottom_k: int = param(1, "zones per class", "[V] seed: the bottom of the year", ge=1)
+    years_to_downgrade: int = param(2, "consecutive bottom years (K1)", "[V] seed", ge=1)
+    years_to_abolish: int = param(3, "consecutive bottom years (K2)", "[V] seed", ge=1)
+    upgrade_top: int = param(1, "best zones per class upgraded each year", "[V] seed: outstanding -> rank raised", ge=0)
+    upgrade_min_years: int = param(1, "assessed years before a zone can be upgraded", "assumed", ge=1)
+    classify_by: str = param("level", "-", "[V] seed: 分类考核", choices=("level", "none"))
+    yellow_card_protection_cut: float = param(
+        0.5, "share of zombie protection removed in a carded zone", "assumed", ge=0, le=1
+    )
+    yellow_card_bar_raise: float = param(0.1, "entry-bar rise in a carded zone", "assumed", ge=0)
+    abolished_firms_to: str = param(
+        "county", "-", "assumed", choices=("county", "neighbour"),
+        doc="who takes over an abolished zone's firms",
+    )
+
+
+@dataclass
+class ZombieDisposalConfig:
+    """Zombie disposal (处置僵尸企业): protection withdrawn, backward capacity closed."""
+
+    enabled: bool = param(False, "-", "-")
+    start: str = param("2018-01", "YYYY-MM", "[V] seed: zombies eliminated during the reform")
+    protection_cut: float = param(0.6, "share of protection withdrawn from zombies", "assumed", ge=0, le=1)
+    forced_exit_rate: float = param(
+        0.1, "1/year for zombies in traditional sectors", "assumed", ge=0, le=12
+    )
+
+
+@dataclass
+class PolicyConfig:
+    consolidation: ConsolidationConfig = field(default_factory=ConsolidationConfig)
+    devolution: DevolutionConfig = field(default_factory=DevolutionConfig)
+    assessment: AssessmentConfig = field(default_factory=AssessmentConfig)
+    zombie_disposal: ZombieDisposalConfig = field(default_factory=ZombieDisposalConfig)
+
+
+# --------------------------------------------------------------------------- run
+@dataclass
+class OutputConfig:
+    """What the runner writes (not read by the model)."""
+
+    dir: str = param("", "path", "-", doc="output folder; empty = Hydra's run folder")
+    event_logs: bool = param(True, "-", "-")
+    print_summary: bool = param(True, "-", "-")
+
+
+@dataclass
+class ModelConfig:
+    """All model parameters.  Built from Hydra's composition, validated before any run."""
+
+    scenario_name: str = param("baseline", "-", "-")
+    seed: int = param(0, "-", "-", ge=0)
+    time: TimeConfig = field(default_factory=TimeConfig)
+    region: RegionConfig = field(default_factory=RegionConfig)
+    firms: FirmConfig = field(default_factory=FirmConfig)
+    zombie: ZombieConfig = field(default_factory=ZombieConfig)
+    protection: ProtectionConfig = field(default_factory=ProtectionConfig)
+    investment: InvestmentConfig = field(default_factory=InvestmentConfig)
+    approval: ApprovalConfig = field(default_factory=ApprovalConfig)
+    bodies: BodyConfig = field(default_factory=BodyConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+
+RANKS = ("deputy_division", "division", "bureau")
+"""Management-body ranks from low to high: 副处级, 正处级, 厅级."""
+
+
+def register_configs() -> None:
+    """Register the schema with Hydra's ConfigStore (imported lazily: the model never sees Hydra)."""
+    from hydra.core.config_store import ConfigStore
+
+    cs = ConfigStore.instance()
+    cs.store(name="zonesim_schema", node=ModelConfig)
+
+
+__all__ = ["ModelConfig", "param", "register_configs", "RANKS", "MISSING"]

@@ -1,0 +1,122 @@
+"""Validation of a composed configuration, before any run starts.
+
+Every check names the offending key (its dotted path) and value, so that a bad command line
+ends with one clear line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from sim.config.schema import RANKS, ModelConfig
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, of the wrong kind or out of range."""
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(value: str, key: str) -> tuple[int, int]:
+    """Parse ``YYYY-MM`` into ``(year, month)``; raise :class:`ConfigError` naming ``key``."""
+    m = _MONTH.match(str(value))
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ConfigError(f"{key} = {value!r} is not a month of the form YYYY-MM")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _check_field(key: str, value: Any, meta: dict) -> None:
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{key} = {value!r} is not one of {', '.join(choices)}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    unit = f" ({meta['unit']})" if meta.get("unit") else ""
+    lo, hi, gt = meta.get("ge"), meta.get("le"), meta.get("gt")
+    if value != value:  # NaN
+        raise ConfigError(f"{key} = {value} is not a number")
+    if lo is not None and value < lo or hi is not None and value > hi:
+        lo_s = "-inf" if lo is None else lo
+        hi_s = "inf" if hi is None else hi
+        raise ConfigError(f"{key} = {value} is out of range [{lo_s}, {hi_s}]{unit}")
+    if gt is not None and value <= gt:
+        raise ConfigError(f"{key} = {value} must be greater than {gt}{unit}")
+
+
+def _walk(obj: Any, prefix: str) -> None:
+    for f in dataclasses.fields(obj):
+        key = f"{prefix}{f.name}"
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            _walk(value, key + ".")
+            continue
+        _check_field(key, value, dict(f.metadata))
+
+
+def _check_rank_table(key: str, table: dict, minimum: float) -> None:
+    missing = [r for r in RANKS if r not in table]
+    extra = [r for r in table if r not in RANKS]
+    if missing or extra:
+        raise ConfigError(f"{key} must have exactly the ranks {', '.join(RANKS)} (missing {missing}, unknown {extra})")
+    for rank, v in table.items():
+        if v < minimum:
+            raise ConfigError(f"{key}.{rank} = {v} is out of range [{minimum}, inf]")
+
+
+def validate(params: ModelConfig) -> ModelConfig:
+    """Check every field's range and the cross-field rules; return ``params`` unchanged."""
+    _walk(params, "")
+    t0 = parse_month(params.time.start, "time.start")
+    t1 = parse_month(params.time.end, "time.end")
+    if t1 < t0:
+        raise ConfigError(f"time.end = {params.time.end} is before time.start = {params.time.start}")
+    pol = params.policy
+    parse_month(pol.consolidation.date, "policy.consolidation.date")
+    parse_month(pol.devolution.start, "policy.devolution.start")
+    parse_month(pol.assessment.start, "policy.assessment.start")
+    parse_month(pol.zombie_disposal.start, "policy.zombie_disposal.start")
+    a = pol.assessment
+    if a.years_to_abolish < a.years_to_downgrade:
+        raise ConfigError(
+            f"policy.assessment.years_to_abolish = {a.years_to_abolish} is smaller than "
+            f"policy.assessment.years_to_downgrade = {a.years_to_downgrade}"
+        )
+    unknown = [k for k in a.weights if k not in ASSESSMENT_INDICATORS]
+    if unknown:
+        raise ConfigError(
+            f"policy.assessment.weights has unknown indicator {unknown[0]!r} "
+            f"(known: {', '.join(ASSESSMENT_INDICATORS)})"
+        )
+    for k, w in a.weights.items():
+        if w < 0:
+            raise ConfigError(f"policy.assessment.weights.{k} = {w} is out of range [0, inf]")
+    _check_rank_table("bodies.approval_staff", params.bodies.approval_staff, 1)
+    _check_rank_table("bodies.leadership_posts", params.bodies.leadership_posts, 0)
+    _check_rank_table("bodies.departments", params.bodies.departments, 0)
+    _check_rank_table("bodies.admin_cost", params.bodies.admin_cost, 0)
+    return params
+
+
+ASSESSMENT_INDICATORS = ("output_per_mu", "tax_per_mu", "output_growth", "non_zombie_share")
+"""Indicators the yearly zone assessment can weigh (all 'higher is better')."""
+
+
+def from_dictconfig(cfg: Any) -> ModelConfig:
+    """Turn a composed Hydra/OmegaConf config into a validated :class:`ModelConfig`."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        obj = OmegaConf.to_object(cfg)
+    except OmegaConfBaseException as exc:  # e.g. a missing value or a wrong type
+        raise ConfigError(str(exc).splitlines()[0]) from exc
+    if isinstance(obj, dict):  # composed without the schema: build it from the plain mapping
+        try:
+            merged = OmegaConf.merge(OmegaConf.structured(ModelConfig), cfg)
+            obj = OmegaConf.to_object(merged)
+        except OmegaConfBaseException as exc:
+            raise ConfigError(str(exc).splitlines()[0]) from exc
+    return validate(obj)

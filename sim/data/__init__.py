@@ -1,0 +1,27 @@
+"""Region data: the embedded Ningxia tables, a loader that validates them, a synthetic generator."""
+
+from __future__ import annotations
+
+from sim.data.loader import load_catalogue, load_region
+from sim.data.region import DataError, RegionData
+from sim.data.synthetic import make_region
+
+
+def build_region(params) -> RegionData:
+    """The region a run simulates, from the validated ``params.region`` (reads files: runner only)."""
+    r = params.region
+    match r.kind:
+        case "ningxia":
+            region = load_region(r.data_dir)
+            region.total_firms, region.total_output = r.total_firms, r.total_output
+        case "synthetic":
+            sectors, items = load_catalogue()
+            s = r.synthetic
+            region = make_region(s, s.seed, sectors, items)
+            region.total_firms, region.total_output = s.enterprises, s.enterprises * s.output_per_firm
+        case other:
+            raise DataError(f"region.kind = {other!r} is not known")
+    return region
+
+
+__all__ = ["build_region", "load_region", "load_catalogue", "make_region", "RegionData", "DataError"]

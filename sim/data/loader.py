@@ -1,0 +1,41 @@
+"""Read region tables from CSV files (the embedded Ningxia default or a user's folder)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from sim.data.region import FILES, DataError, RegionData, check_region
+
+
+def embedded_dir() -> Path:
+    """Folder of the embedded Ningxia data shipped inside the package."""
+    return Path(str(resources.files("sim.data") / "ningxia"))
+
+
+def _read(folder: Path, table: str) -> pd.DataFrame:
+    path = folder / FILES[table]
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{path}: cannot be read as CSV ({str(exc).splitlines()[0]})") from exc
+
+
+def load_region(folder: str | Path | None = None) -> RegionData:
+    """Load and validate the five region tables from ``folder`` (default: embedded Ningxia)."""
+    folder = Path(folder) if folder else embedded_dir()
+    tables = {name: _read(folder, name) for name in FILES}
+    for name in ("counties", "adjacency", "zones", "sectors", "items"):
+        df = tables[name]
+        df.columns = [c.strip() for c in df.columns]
+    return check_region(RegionData(**tables, origin=str(folder)))
+
+
+def load_catalogue() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sectors and approval items of the embedded data (used by the synthetic generator)."""
+    region = load_region(None)
+    return region.sectors, region.items

@@ -1,0 +1,163 @@
+"""Region data: counties, adjacency, zones, sectors and the approval-item catalogue.
+
+A :class:`RegionData` is plain tables (pandas) that have passed :func:`check_region`; the model
+reads it and never touches files.  Every check names the table, the row (as the line number of
+the CSV file it came from) and the column, so a broken data file gives one clear line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sim.config.schema import RANKS
+
+LEVELS = ("national", "region")
+AUTHORITIES = ("region", "city", "county")
+TOTAL_POWERS = 37  # 开发区市县级经济管理权限赋权指导目录 [V] seed
+TOTAL_RA_ITEMS = 9  # 区域评 items [V] seed
+
+
+class DataError(ValueError):
+    """A region data table is missing a column, has a bad value or refers to an unknown id."""
+
+
+@dataclass
+class RegionData:
+    """The tables a model is built from (see ``sim/data/ningxia/*.csv`` for their columns)."""
+
+    counties: pd.DataFrame
+    adjacency: pd.DataFrame
+    zones: pd.DataFrame
+    sectors: pd.DataFrame
+    items: pd.DataFrame
+    origin: str = "<memory>"
+    total_firms: int | None = None  # above-scale firms in the region at the start (zones + outside)
+    total_output: float | None = None  # 万 yuan/year at the start
+
+
+REQUIRED = {
+    "counties": ["county_id", "name_zh", "name_en", "city_id", "fiscal_revenue", "source"],
+    "adjacency": ["county_a", "county_b", "source"],
+    "zones": [
+        "zone_id", "name_zh", "name_en", "county_id", "level", "type", "body_id", "rank", "blocks",
+        "firms", "output_share", "output_per_mu", "land_mu", "leading_sectors", "name_mismatch",
+        "founded", "source",
+    ],
+    "sectors": [
+        "sector", "traditional", "output_share", "demand_growth", "variable_cost_share",
+        "capital_output_ratio", "arrivals_per_1000_firms", "output_per_mu", "source",
+    ],
+    "items": [
+        "item_id", "stage", "authority", "powers", "ra_order", "effort_days", "review_days",
+        "prep_days", "share", "source",
+    ],
+}
+
+FILES = {
+    "counties": "counties.csv",
+    "adjacency": "adjacency.csv",
+    "zones": "zones.csv",
+    "sectors": "sectors.csv",
+    "items": "approval_items.csv",
+}
+
+
+def _where(table: str, origin: str, i: int, df: pd.DataFrame, id_col: str | None = None) -> str:
+    ident = f" ({id_col}={df.iloc[i][id_col]})" if id_col and id_col in df.columns else ""
+    return f"{origin}/{FILES[table]} row {i + 2}{ident}"
+
+
+def _numeric(table, df, origin, col, id_col, lo=None, hi=None, integer=False):
+    values = pd.to_numeric(df[col], errors="coerce")
+    for i, (raw, v) in enumerate(zip(df[col], values)):
+        if pd.isna(v):
+            raise DataError(f"{_where(table, origin, i, df, id_col)}: column {col} = {raw!r} is not a number")
+        if lo is not None and v < lo or hi is not None and v > hi:
+            raise DataError(
+                f"{_where(table, origin, i, df, id_col)}: column {col} = {v} is out of range [{lo}, {hi}]"
+            )
+        if integer and v != int(v):
+            raise DataError(f"{_where(table, origin, i, df, id_col)}: column {col} = {v} is not a whole number")
+    df[col] = values.astype(int) if integer else values.astype(float)
+
+
+def _unique(table, df, origin, col):
+    dup = df[col].duplicated()
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        raise DataError(f"{_where(table, origin, i, df)}: duplicate {col} {df.iloc[i][col]!r}")
+
+
+def _member(table, df, origin, col, allowed, id_col, what):
+    for i, v in enumerate(df[col]):
+        if v not in allowed:
+            raise DataError(f"{_where(table, origin, i, df, id_col)}: unknown {what} {v!r} in column {col}")
+
+
+def check_region(region: RegionData) -> RegionData:
+    """Validate every table in place (types coerced); raise :class:`DataError` on the first fault."""
+    o = region.origin
+    for table, cols in REQUIRED.items():
+        df = getattr(region, table)
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise DataError(f"{o}/{FILES[table]}: missing column {missing[0]}")
+        if df.empty and table not in ("adjacency",):
+            raise DataError(f"{o}/{FILES[table]}: no rows")
+
+    c, a, z, s, it = region.counties, region.adjacency, region.zones, region.sectors, region.items
+    _unique("counties", c, o, "county_id")
+    _numeric("counties", c, o, "fiscal_revenue", "county_id", lo=0)
+    counties = set(c["county_id"])
+    _member("adjacency", a, o, "county_a", counties, None, "county")
+    _member("adjacency", a, o, "county_b", counties, None, "county")
+
+    _unique("sectors", s, o, "sector")
+    _numeric("sectors", s, o, "traditional", "sector", 0, 1, integer=True)
+    _numeric("sectors", s, o, "output_share", "sector", 0, 1)
+    _numeric("sectors", s, o, "demand_growth", "sector", -0.5, 0.5)
+    _numeric("sectors", s, o, "variable_cost_share", "sector", 0, 1)
+    _numeric("sectors", s, o, "capital_output_ratio", "sector", 0)
+    _numeric("sectors", s, o, "arrivals_per_1000_firms", "sector", 0)
+    _numeric("sectors", s, o, "output_per_mu", "sector", 1e-9)
+    sectors = set(s["sector"])
+
+    _unique("zones", z, o, "zone_id")
+    _member("zones", z, o, "county_id", counties, "zone_id", "county")
+    _member("zones", z, o, "level", LEVELS, "zone_id", "level")
+    _member("zones", z, o, "rank", RANKS, "zone_id", "rank")
+    _numeric("zones", z, o, "blocks", "zone_id", 1, None, integer=True)
+    _numeric("zones", z, o, "firms", "zone_id", 0, None, integer=True)
+    _numeric("zones", z, o, "output_share", "zone_id", 0, 1)
+    _numeric("zones", z, o, "output_per_mu", "zone_id", 1e-9)
+    _numeric("zones", z, o, "land_mu", "zone_id", 1e-9)
+    _numeric("zones", z, o, "name_mismatch", "zone_id", 0, 1, integer=True)
+    z["founded"] = z["founded"].fillna("").astype(str)
+    for i, lead in enumerate(z["leading_sectors"]):
+        parts = [p for p in str(lead).split(";") if p]
+        bad = [p for p in parts if p not in sectors]
+        if not parts or bad:
+            raise DataError(
+                f"{_where('zones', o, i, z, 'zone_id')}: unknown sector {bad[0] if bad else lead!r} in column leading_sectors"
+            )
+    if z["output_share"].sum() > 1 + 1e-9:
+        raise DataError(f"{o}/{FILES['zones']}: column output_share sums to {z['output_share'].sum():.3f} > 1")
+
+    _unique("items", it, o, "item_id")
+    _member("items", it, o, "authority", AUTHORITIES, "item_id", "authority")
+    _numeric("items", it, o, "stage", "item_id", 1, 4, integer=True)
+    _numeric("items", it, o, "powers", "item_id", 0, TOTAL_POWERS, integer=True)
+    _numeric("items", it, o, "ra_order", "item_id", 0, TOTAL_RA_ITEMS, integer=True)
+    for col in ("effort_days", "review_days", "prep_days"):
+        _numeric("items", it, o, col, "item_id", 0)
+    _numeric("items", it, o, "share", "item_id", 0, 1)
+    if it["powers"].sum() > TOTAL_POWERS:
+        raise DataError(f"{o}/{FILES['items']}: column powers sums to {it['powers'].sum()} > {TOTAL_POWERS}")
+    ra = it.loc[it["ra_order"] > 0, "ra_order"]
+    if ra.duplicated().any():
+        raise DataError(f"{o}/{FILES['items']}: column ra_order repeats {int(ra[ra.duplicated()].iloc[0])}")
+    if sorted(it["stage"].unique()) != [1, 2, 3, 4]:
+        raise DataError(f"{o}/{FILES['items']}: column stage must cover stages 1-4")
+    return region

@@ -1,0 +1,159 @@
+"""Agents of the zone-reform model: enterprises, development zones (开发区), counties.
+
+Management bodies (管委会) and approval offices are plain objects owned by zones and counties:
+they hold state (rank, staff, queues) but take no decisions of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.config.schema import RANKS
+from sim.model.approval import Office
+from sim.model.firms import LifeCycle
+
+if TYPE_CHECKING:
+    from sim.model.model import ZoneReformModel
+
+
+class Enterprise(mesa.Agent):
+    """A firm, or an investment project before it operates.
+
+    Its numbers (output, debt, age, ...) live in the model's :class:`~sim.model.firms.FirmTable`
+    at ``row``; the properties below read them.  ``key`` is its fixed random key (CRN).
+    """
+
+    def __init__(self, model: "ZoneReformModel", row: int):
+        super().__init__(model)
+        self.row = row
+
+    def _col(self, name):
+        return getattr(self.model.firms, name)[self.row]
+
+    key = property(lambda self: int(self._col("key")))
+    state = property(lambda self: LifeCycle(int(self._col("state"))))
+    sector = property(lambda self: self.model.sector_names[int(self._col("sector"))])
+    land = property(lambda self: float(self._col("land")))
+    output = property(lambda self: float(self._col("output")), doc="last month's output, 万 yuan")
+    debt = property(lambda self: float(self._col("debt")))
+    capital = property(lambda self: float(self._col("capital")))
+    age = property(lambda self: float(self._col("age")), doc="years")
+    is_zombie = property(lambda self: bool(self._col("zombie")))
+
+    @property
+    def zone(self) -> "Zone | None":
+        z = int(self._col("zone"))
+        return self.model.zones[z] if z >= 0 else None
+
+    @property
+    def county_id(self) -> str:
+        return self.model.county_ids[int(self._col("county"))]
+
+    def __repr__(self) -> str:
+        where = self.zone.zone_id if self.zone else f"outside ({self.county_id})"
+        return f"Enterprise(row={self.row}, {self.sector}, {self.state.name}, {where})"
+
+
+@dataclass
+class ManagementBody:
+    """A zone management body (管委会): rank sets approval staff, posts, departments and cost."""
+
+    body_id: str
+    rank: str
+    office: Office
+    county_id: str
+    dispatched_by: str  # "region" for national zones, else "city/county"
+    zones: set = field(default_factory=set)
+    active: bool = True
+    extra_staff: int = 0  # approval staff pooled in from merged bodies
+
+    def rank_index(self) -> int:
+        return RANKS.index(self.rank)
+
+
+class ZoneStatus(StrEnum):
+    PLANNED = "planned"  # founded later than the current month
+    ACTIVE = "active"
+    MERGED = "merged"
+    ABOLISHED = "abolished"
+
+
+class Zone(mesa.Agent):
+    """A development zone: county, level, management body, blocks of land, leading sectors,
+    devolved services, regional assessment done, and its assessment record."""
+
+    def __init__(self, model: "ZoneReformModel", index: int, row, body: ManagementBody,
+                 blocks: list[int], leading: set[int]):
+        super().__init__(model)
+        self.index = index
+        self.zone_id: str = row.zone_id
+        self.name_zh: str = row.name_zh
+        self.name_en: str = row.name_en
+        self.county_id: str = row.county_id
+        self.level: str = row.level
+        self.type: str = row.type
+        self.body = body
+        self.blocks = blocks  # indices into the model's block arrays
+        self.leading = leading
+        self.name_mismatch = bool(row.name_mismatch)
+        self.founded_month: int | None = None
+        self.status = ZoneStatus.ACTIVE
+        self.merged_into: str | None = None
+        self.renamed = False
+        self.ra_done: dict[int, float] = {}  # regional-assessment order -> month it took effect
+        self.ra_pending: dict[int, float] = {}
+        self.expected_latency_days = model.params.investment.prior_latency_days
+        self.subsidy = model.params.investment.base_subsidy
+        self.entry_bar = model.params.investment.base_entry_bar
+        # assessment record (亩产论英雄)
+        self.score: float = float("nan")
+        self.class_rank: int = 0
+        self.consecutive_bottom = 0
+        self.yellow_cards = 0
+        self.carded_this_year = False
+        self.assessed_years = 0
+        self.last_output = float("nan")
+
+    @property
+    def active(self) -> bool:
+        return self.status == ZoneStatus.ACTIVE
+
+    @property
+    def rank(self) -> str:
+        return self.body.rank
+
+    def has_regional_assessment(self, order: int) -> bool:
+        """Is regional-assessment item ``order`` done zone-wide (区域评), so projects skip it?"""
+        done = self.ra_done.get(order)
+        return done is not None and done <= self.model.time and self.model.policies.devolution.ra_covers(order)
+
+    def land_capacity(self) -> float:
+        m = self.model
+        return float(m.block_land[self.blocks][m.block_active[self.blocks]].sum()) if self.blocks else 0.0
+
+    def __repr__(self) -> str:
+        return f"Zone({self.zone_id}, {self.level}, {self.rank}, {self.status})"
+
+
+class County(mesa.Agent):
+    """A county-level division: hosts zones and an approval office, pays regional assessments
+    and land subsidies from its budget, and protects failing firms (soft budget constraint)."""
+
+    def __init__(self, model: "ZoneReformModel", index: int, row, neighbours: set[str]):
+        super().__init__(model)
+        self.index = index
+        self.county_id: str = row.county_id
+        self.name_zh: str = row.name_zh
+        self.city_id: str = row.city_id
+        self.fiscal_revenue: float = float(row.fiscal_revenue)
+        self.neighbours = neighbours
+        self.ra_spending = 0.0  # 万 yuan, cumulative
+        self.subsidy_spending = 0.0  # 万 yuan, cumulative
+
+    def __repr__(self) -> str:
+        return f"County({self.county_id})"

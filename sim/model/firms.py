@@ -1,0 +1,193 @@
+"""Columnar state of all enterprises, and their monthly numerics as array operations.
+
+Enterprises are Mesa agents (:class:`sim.model.agents.Enterprise`) for decisions and inspection,
+but their numeric state lives here, one numpy array per variable, so that production, finance,
+zombie status and exit cost O(n) vectorised work per month rather than a Python loop.
+
+Mechanisms (units: output and money in 万 yuan, land in mu, time in months/years):
+
+* **Production** — monthly output ``Y = Y0 · exp(a) · D_s(t) · G / 12`` from capacity output
+  ``Y0`` (万 yuan/year), log productivity ``a`` (AR(1) in logs), the sector's demand index
+  ``D_s(t)`` (traditional sectors under capacity cuts shrink) and agglomeration
+  ``G = 1 + e · log(1 + same-sector firms in the zone)``.
+* **Finance** — EBIT = ``Y(1 - c_s) - f·Y0/12``; interest ``r·D/12``; tax ``τ·Y``; a negative cash
+  flow is borrowed (banks roll the debt over), a positive one repays a share of the debt.
+* **Zombie status** (yearly) — OECD (McGowan, Andrews & Millot 2017): age ≥ 10 and interest
+  coverage EBIT/interest < 1 in each of the last 3 years; or China 2016: 3 consecutive loss years.
+* **Exit under a soft budget constraint** — insolvent firms (debt > capital) exit at a hazard
+  reduced by the county's protection (Kornai's soft budget constraint: jobs and tax).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class LifeCycle(IntEnum):
+    """Life-cycle state of an enterprise: project → in approval → under construction → operating → exited."""
+
+    PROJECT = 0
+    IN_APPROVAL = 1
+    CONSTRUCTION = 2
+    OPERATING = 3
+    EXITED = 4
+
+
+#: states that hold land in a zone (reserved at location choice, released at exit)
+LAND_HOLDING = (LifeCycle.IN_APPROVAL, LifeCycle.CONSTRUCTION, LifeCycle.OPERATING)
+
+_FIELDS: dict[str, type] = {
+    "key": np.int64,  # random key (CRN): fixed for a firm in every scenario
+    "sector": np.int16,
+    "zone": np.int32,  # index of the zone managing the firm; -1 = outside any zone (county)
+    "county": np.int32,
+    "block": np.int32,  # block of the zone the firm's land lies in; -1 outside
+    "state": np.int8,
+    "capacity": np.float64,  # Y0, 万 yuan/year
+    "log_prod": np.float64,  # a
+    "capital": np.float64,  # 万 yuan
+    "land": np.float64,  # mu
+    "debt": np.float64,  # 万 yuan
+    "age": np.float64,  # years
+    "entry_month": np.int32,
+    "exit_month": np.int32,
+    "output": np.float64,  # last month's output, 万 yuan/month
+    "ebit_year": np.float64,
+    "interest_year": np.float64,
+    "profit_year": np.float64,
+    "output_year": np.float64,
+    "tax_year": np.float64,
+    "low_icr_years": np.int16,
+    "loss_years": np.int16,
+    "zombie": np.bool_,
+}
+
+
+class FirmTable:
+    """Arrays of enterprise state; row ``i`` is the enterprise whose ``row`` is ``i``."""
+
+    def __init__(self, capacity: int = 1024):
+        self.n = 0
+        self._cap = max(16, capacity)
+        for name, dtype in _FIELDS.items():
+            setattr(self, "_" + name, np.zeros(self._cap, dtype=dtype))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getattr__(self, name):  # columns as views of the used rows
+        if name in _FIELDS:
+            return self.__dict__["_" + name][: self.__dict__["n"]]
+        raise AttributeError(name)
+
+    def _grow(self, need: int) -> None:
+        new_cap = max(need, 2 * self._cap)
+        for name in _FIELDS:
+            old = getattr(self, "_" + name)
+            arr = np.zeros(new_cap, dtype=old.dtype)
+            arr[: self.n] = old[: self.n]
+            setattr(self, "_" + name, arr)
+        self._cap = new_cap
+
+    def add(self, **values) -> np.ndarray:
+        """Append rows; each keyword is a column (scalar or array of equal length). Returns the rows."""
+        m = max((np.size(v) for v in values.values()), default=1)
+        if self.n + m > self._cap:
+            self._grow(self.n + m)
+        rows = np.arange(self.n, self.n + m)
+        self.n += m
+        for name in _FIELDS:
+            col = getattr(self, "_" + name)
+            col[rows] = values.get(name, -1 if name in ("zone", "block", "exit_month") else 0)
+        return rows
+
+
+def agglomeration(zone: np.ndarray, sector: np.ndarray, operating: np.ndarray, n_zones: int,
+                  n_sectors: int, elasticity: float) -> np.ndarray:
+    """Agglomeration factor ``1 + e·log(1 + n)``, n = other operating same-sector firms in the zone."""
+    in_zone = operating & (zone >= 0)
+    cell = zone * n_sectors + sector
+    counts = np.bincount(cell[in_zone], minlength=n_zones * n_sectors)
+    same = np.where(in_zone, counts[np.where(in_zone, cell, 0)] - 1, 0)
+    return 1.0 + elasticity * np.log1p(np.maximum(same, 0))
+
+
+def produce_month(f: FirmTable, idx: np.ndarray, shocks: np.ndarray, demand: np.ndarray,
+                  agg: np.ndarray, var_cost: np.ndarray, p) -> None:
+    """One month of production and finance for the operating firms ``idx`` (in place).
+
+    ``shocks`` are standard normal draws for these firms, ``demand`` and ``var_cost`` per sector,
+    ``agg`` the agglomeration factor per firm, ``p`` the :class:`~sim.config.schema.FirmConfig`.
+    """
+    rho_m = p.productivity_persistence ** (1 / 12)
+    sd_m = p.productivity_sd * np.sqrt((1 - rho_m**2) / max(1 - p.productivity_persistence**2, 1e-12))
+    a = f.log_prod[idx] * rho_m + sd_m * shocks
+    f.log_prod[idx] = a
+    sec = f.sector[idx]
+    y0 = f.capacity[idx]
+    y = y0 * np.exp(a) * demand[sec] * agg / 12.0
+    ebit = y * (1.0 - var_cost[sec]) - p.fixed_cost_share * y0 / 12.0
+    debt = f.debt[idx]
+    interest = p.interest_rate * debt / 12.0
+    tax = p.tax_rate * y
+    cash = ebit - interest - tax
+    debt = debt + np.where(cash < 0, -cash, -p.repayment_share * cash)
+    f.debt[idx] = np.maximum(debt, 0.0)
+    f.output[idx] = y
+    f.output_year[idx] += y
+    f.tax_year[idx] += tax
+    f.ebit_year[idx] += ebit
+    f.interest_year[idx] += interest
+    f.profit_year[idx] += ebit - interest - tax
+    f.age[idx] += 1.0 / 12.0
+
+
+def close_year(f: FirmTable, idx: np.ndarray, z) -> None:
+    """Year-end zombie classification for firms ``idx`` and reset of yearly accounts.
+
+    ``z`` is the :class:`~sim.config.schema.ZombieConfig`.  Only firms that operated the whole
+    year carry a meaningful interest coverage; the counters of the others are left as they are.
+    """
+    interest = f.interest_year[idx]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        icr = np.where(interest > 0, f.ebit_year[idx] / interest, np.inf)
+    f.low_icr_years[idx] = np.where(icr < z.icr_threshold, f.low_icr_years[idx] + 1, 0)
+    f.loss_years[idx] = np.where(f.profit_year[idx] < 0, f.loss_years[idx] + 1, 0)
+    f.zombie[idx] = classify_zombie(f.age[idx], f.low_icr_years[idx], f.loss_years[idx], z)
+    for col in ("ebit_year", "interest_year", "profit_year"):
+        getattr(f, col)[idx] = 0.0
+
+
+def classify_zombie(age, low_icr_years, loss_years, z) -> np.ndarray:
+    """The configured zombie definition applied to arrays of firm histories."""
+    match z.definition:
+        case "oecd":
+            return (np.asarray(age) >= z.min_age_years) & (np.asarray(low_icr_years) >= z.consecutive_years)
+        case "china2016":
+            return np.asarray(loss_years) >= z.consecutive_years
+        case other:
+            raise ValueError(f"zombie.definition = {other!r} is not known")
+
+
+def exit_probability(f: FirmTable, idx: np.ndarray, protection: np.ndarray, forced: np.ndarray,
+                     p) -> np.ndarray:
+    """Monthly exit probability of firms ``idx``.
+
+    A solvent firm exits at the base hazard; an insolvent one (debt > ``insolvency_leverage`` ×
+    capital) also at the insolvency hazard times ``1 - protection`` (soft budget constraint);
+    ``forced`` is an extra yearly hazard (zombie disposal closing backward capacity).
+    """
+    insolvent = f.debt[idx] > p.insolvency_leverage * f.capital[idx]
+    rate = p.base_exit_rate + np.where(insolvent, p.insolvent_exit_rate * (1.0 - protection), 0.0) + forced
+    return 1.0 - np.exp(-rate / 12.0)
+
+
+def soft_budget_protection(output_share_in_county: np.ndarray, p) -> np.ndarray:
+    """Probability that an insolvent firm is propped up by its county and banks.
+
+    Higher for the county's big employers and taxpayers (soft budget constraint, Kornai 1986):
+    ``min(max, base + size_weight · share of county output)``; ``p`` is the ProtectionConfig.
+    """
+    return np.minimum(p.max, p.base + p.size_weight * output_share_in_county)

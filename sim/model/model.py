@@ -1,0 +1,461 @@
+"""ZoneReformModel: development zones, their enterprises and counties under reform.
+
+One Mesa time unit is one month.  ``step()`` runs the month's phases in this order:
+
+1. policies' monthly hooks (zones founded, consolidation on its date, regional assessments commissioned),
+2. investment arrival and location choice; chosen projects apply for approval,
+3. production and finance of operating firms (array operations),
+4. exits (insolvency under the soft budget constraint, disposal), land returned to zones,
+5. the month's records; in December: yearly accounts, zombie status, competition, assessment.
+
+Approval items arrive at offices and complete as Mesa events at their own times between steps.
+The model does no file I/O and knows nothing of Hydra: it takes a validated
+:class:`~sim.config.schema.ModelConfig` and a :class:`~sim.data.region.RegionData`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import mesa
+import numpy as np
+
+from sim.config.schema import ModelConfig
+from sim.data.region import RegionData
+from sim.model.agents import County, Enterprise, ManagementBody, Zone, ZoneStatus
+from sim.model.approval import ApprovalSystem, Office
+from sim.model.calendar import Calendar
+from sim.model.firms import (
+    LAND_HOLDING, FirmTable, LifeCycle, agglomeration, close_year, exit_probability, produce_month,
+    soft_budget_protection,
+)
+from sim.model.investment import InvestmentMarket
+from sim.model.metrics import Recorder
+from sim.model.policies import PolicySet
+from sim.model.population import block_shares, generate
+from sim.model.streams import Stream, stream
+
+
+class ZoneReformModel(mesa.Model):
+    """Agent-based model of development-zone reform (Ningxia 2018–2020 by default)."""
+
+    def __init__(self, params: ModelConfig, region: RegionData):
+        if region.total_firms is None or region.total_output is None:
+            raise ValueError("region.total_firms and region.total_output must be set (see sim.data.build_region)")
+        super().__init__(rng=params.seed)
+        self.params = params
+        self.region = region
+        self.calendar = Calendar.from_config(params.time)
+        self.month = 0
+        sec = region.sectors.reset_index(drop=True)
+        self.sector_names = list(sec["sector"])
+        self.traditional = sec["traditional"].to_numpy(dtype=bool)
+        self.var_cost = sec["variable_cost_share"].to_numpy(dtype=float)
+        self.demand_growth = sec["demand_growth"].to_numpy(dtype=float)
+        self._build_counties()
+        self._build_zones()
+        self.firms = FirmTable(capacity=2 * region.total_firms + 1024)
+        self.enterprises: list[Enterprise] = []
+        rows = self.firms.add(**generate(self))
+        self.enterprises += [Enterprise(self, int(r)) for r in rows]
+        self._next_key = len(rows)
+        self.policies = PolicySet.build(self)
+        self.approval = ApprovalSystem(self)
+        for county in self.counties:
+            self.approval.county_offices[county.county_id] = Office(
+                f"county:{county.county_id}", "county", self.staffing("county", county),
+                params.approval.background_load)
+        for city in sorted({c.city_id for c in self.counties}):
+            self.approval.city_offices[city] = Office(
+                f"city:{city}", "city", self.staffing("city", city), params.approval.background_load)
+        self.outside_expected_latency = params.investment.prior_latency_days
+        self.market = InvestmentMarket(self)
+        self.market.update_competition()
+        self.recorder = Recorder(self)
+        self.zone_history: deque = deque(maxlen=params.policy.consolidation.lookback_months)
+        self._reset_month_counters()
+
+    # ------------------------------------------------------------------ construction
+    def _build_counties(self) -> None:
+        r = self.region
+        nb: dict[str, set] = {c: set() for c in r.counties["county_id"]}
+        for a, b in zip(r.adjacency["county_a"], r.adjacency["county_b"]):
+            nb[a].add(b)
+            nb[b].add(a)
+        self.counties = [County(self, i, row, nb[row.county_id])
+                         for i, row in enumerate(r.counties.itertuples(index=False))]
+        self.counties_by_id = {c.county_id: c for c in self.counties}
+        self.county_index = {c.county_id: c.index for c in self.counties}
+        self.county_ids = [c.county_id for c in self.counties]
+
+    def _build_zones(self) -> None:
+        zones = self.region.zones.reset_index(drop=True)
+        self.bodies: dict[str, ManagementBody] = {}
+        land, owner = [], []
+        self.zones: list[Zone] = []
+        sector_ix = {s: i for i, s in enumerate(self.sector_names)}
+        for i, row in enumerate(zones.itertuples(index=False)):
+            founded = self.calendar.index(row.founded, f"zones.csv row {i + 2} founded") if row.founded else None
+            body = self.bodies.get(row.body_id)
+            if body is None:
+                body = ManagementBody(row.body_id, row.rank, Office(f"zone:{row.body_id}", "zone", 1),
+                                      row.county_id, "region" if row.level == "national" else "city/county")
+                self.bodies[row.body_id] = body
+            blocks = list(range(len(land), len(land) + int(row.blocks)))
+            land += list(float(row.land_mu) * block_shares(int(row.blocks)))
+            owner += [i] * int(row.blocks)
+            lead = {sector_ix[s] for s in str(row.leading_sectors).split(";") if s}
+            z = Zone(self, i, row, body, blocks, lead)
+            z.founded_month = founded
+            if founded is not None and founded > 0:
+                z.status = ZoneStatus.PLANNED
+            else:
+                body.zones.add(z)
+            self.zones.append(z)
+        self.block_land = np.array(land, dtype=float)
+        self.block_zone = np.array(owner, dtype=int)
+        self.block_active = np.array([self.zones[o].status == ZoneStatus.ACTIVE for o in owner], dtype=bool)
+        for body in self.bodies.values():
+            body.active = bool(body.zones)
+            body.office.set_staff(self.params.bodies.approval_staff[body.rank], 0.0)
+
+    def staffing(self, level: str, where) -> int:
+        """Approval staff of a government office, sized to the firms it serves at the start."""
+        p = self.params.approval
+        f = self.firms
+        match level:
+            case "region":
+                n, per = len(f), p.region_staff_per_100_firms
+            case "city":
+                ix = [c.index for c in self.counties if c.city_id == where]
+                n, per = int(np.isin(f.county, ix).sum()), p.city_staff_per_100_firms
+            case "county":
+                n, per = int((f.county == where.index).sum()), p.county_staff_per_100_firms
+            case other:
+                raise ValueError(f"unknown office level {other!r}")
+        return max(p.min_office_staff, int(round(per * n / 100)))
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        """One month, in the phase order of the module docstring."""
+        for policy in self.policies:
+            policy.on_month()
+        self._found_zones()
+        self.market.arrivals()
+        self._produce()
+        self._exits()
+        self.zone_history.append((self.zone_annual_output(), self.zone_operating_land(), self.zone_firm_counts(),
+                                  self.region_annual_output()))
+        year_end = self.calendar.is_year_end(self.month)
+        if year_end:
+            self._close_year()
+        self.recorder.record_month()
+        self._reset_month_counters()  # events until the next step count for the next month
+        if year_end:
+            for policy in self.policies:
+                policy.on_year_end()
+            self.market.update_competition()
+            self.recorder.record_year()
+            self._update_expected_latency()
+            f = self.firms
+            f.output_year[:] = 0.0
+            f.tax_year[:] = 0.0
+        self.month += 1
+        if self.month >= self.calendar.n_months:
+            self.running = False
+
+    def run(self) -> "ZoneReformModel":
+        """Run every month of the horizon."""
+        while self.running:
+            self.step()
+        return self
+
+    def _reset_month_counters(self) -> None:
+        self.exits_month = 0
+        self.zombie_exits_month = 0
+        self.entries_month = 0
+        self.projects_month = 0
+        self.projects_crowded_out = 0
+        self.ra_spending_month = 0.0
+        self.subsidy_month = 0.0
+        self.completed_month: list[float] = []
+        self.land_freed_month = 0.0
+
+    def _found_zones(self) -> None:
+        for z in self.zones:
+            if z.status == ZoneStatus.PLANNED and z.founded_month is not None and z.founded_month <= self.month:
+                body = self.policies.consolidation.body_for_new_zone(z)
+                if body is not None:
+                    z.body = body
+                z.status = ZoneStatus.ACTIVE
+                z.body.zones.add(z)
+                if not z.body.active:
+                    z.body.active = True
+                    z.body.office.set_staff(self.params.bodies.approval_staff[z.body.rank], self.time)
+                self.block_active[z.blocks] = True
+                self.log_zone_event(z, "founded", f"managed by body {z.body.body_id}")
+
+    def _produce(self) -> None:
+        f = self.firms
+        op = f.state == LifeCycle.OPERATING
+        idx = np.flatnonzero(op)
+        shocks = stream(self.params.seed, Stream.PRODUCTIVITY, self.month).standard_normal(self._next_key)
+        years = self.month / 12.0
+        demand = (1.0 + self.demand_growth) ** years
+        agg = agglomeration(f.zone, f.sector, op, len(self.zones), len(self.sector_names),
+                            self.params.firms.agglomeration_elasticity)[idx]
+        produce_month(f, idx, shocks[f.key[idx]], demand, agg, self.var_cost, self.params.firms)
+
+    def _exits(self) -> None:
+        f = self.firms
+        idx = np.flatnonzero(f.state == LifeCycle.OPERATING)
+        if idx.size == 0:
+            return
+        county_out = np.bincount(f.county[idx], weights=f.output[idx], minlength=len(self.counties))
+        share = f.output[idx] / np.maximum(county_out[f.county[idx]], 1e-12)
+        zombie = f.zombie[idx]
+        protection = soft_budget_protection(share, self.params.protection)
+        protection *= self.policies.zombie_disposal.protection_factor(zombie)
+        carded = np.array([z.carded_this_year for z in self.zones] + [False], dtype=bool)
+        cut = self.params.policy.assessment.yellow_card_protection_cut
+        protection *= np.where(zombie & carded[f.zone[idx]], 1.0 - cut, 1.0)
+        forced = self.policies.zombie_disposal.forced_exit_rate(zombie, self.traditional[f.sector[idx]])
+        prob = exit_probability(f, idx, protection, forced, self.params.firms)
+        u = stream(self.params.seed, Stream.EXIT, self.month).random(self._next_key)[f.key[idx]]
+        gone = idx[u < prob]
+        if gone.size:
+            f.state[gone] = LifeCycle.EXITED
+            f.exit_month[gone] = self.month
+            self.exits_month += gone.size
+            self.zombie_exits_month += int(f.zombie[gone].sum())
+            self.land_freed_month += float(f.land[gone][f.zone[gone] >= 0].sum())
+            self.recorder.log_exits(gone)
+
+    def _close_year(self) -> None:
+        f = self.firms
+        idx = np.flatnonzero(f.state == LifeCycle.OPERATING)
+        close_year(f, idx, self.params.zombie)
+
+    def _update_expected_latency(self) -> None:
+        """Zones' expected approval latency: exponentially weighted by this year's completions."""
+        w = self.params.investment.latency_memory
+        by_zone = self.recorder.year_latency_by_zone()
+        for z in self.zones:
+            if z.index in by_zone:
+                z.expected_latency_days = w * z.expected_latency_days + (1 - w) * by_zone[z.index]
+        if -1 in by_zone:
+            self.outside_expected_latency = w * self.outside_expected_latency + (1 - w) * by_zone[-1]
+        for z in self.zones:
+            z.last_output = self.recorder.zone_year_output_cache[z.index]
+
+    # ------------------------------------------------------------------ projects
+    def next_key(self) -> int:
+        key = self._next_key
+        self._next_key += 1
+        return key
+
+    def create_project(self, key, sector, zone, county, capacity, quality, capital, land) -> Enterprise:
+        """An investment project that chose its location: reserve land and apply for approval."""
+        block = -1
+        if zone is not None:
+            blocks = [b for b in zone.blocks if self.block_active[b]]
+            free = self.block_free_land()
+            block = max(blocks, key=lambda b: (free[b], -b))
+        row = int(self.firms.add(
+            key=key, sector=sector, zone=zone.index if zone is not None else -1, county=county,
+            block=block, state=int(LifeCycle.IN_APPROVAL), capacity=capacity, log_prod=quality,
+            capital=capital, land=land, debt=self.params.firms.entrant_leverage * capital, age=0.0,
+            entry_month=self.month)[0])
+        ent = Enterprise(self, row)
+        self.enterprises.append(ent)
+        self.projects_month += 1
+        self.approval.open(ent)
+        return ent
+
+    def on_permit(self, case) -> None:
+        self.firms.state[case.enterprise.row] = LifeCycle.CONSTRUCTION
+
+    def on_production_start(self, case) -> None:
+        row = case.enterprise.row
+        self.firms.state[row] = LifeCycle.OPERATING
+        self.firms.entry_month[row] = self.month
+        self.entries_month += 1
+        days = self.recorder.log_approval(case)
+        self.completed_month.append(days)
+
+    def zone_of(self, ent) -> Zone | None:
+        z = int(self.firms.zone[ent.row])
+        return self.zones[z] if z >= 0 else None
+
+    # ------------------------------------------------------------------ zone changes
+    def active_zones(self) -> list[Zone]:
+        return [z for z in self.zones if z.status == ZoneStatus.ACTIVE]
+
+    def _move_firms(self, src: Zone, dst: Zone | None) -> None:
+        f = self.firms
+        rows = f.zone == src.index
+        if dst is None:
+            f.zone[rows] = -1
+            f.block[rows] = -1
+        else:
+            f.zone[rows] = dst.index
+
+    def _retire_body(self, zone: Zone, successor: ManagementBody | None) -> None:
+        body = zone.body
+        body.zones.discard(zone)
+        if not body.zones and body.active and body is not successor:
+            body.active = False
+            if successor is not None:  # pooled staff follow the work
+                successor.extra_staff += int(round(self.params.policy.consolidation.staff_retention
+                                                   * body.office.staff))
+                self._restaff(successor)
+            self.log_zone_event(zone, "body_abolished", f"body {body.body_id} ({body.rank}) cut")
+
+    def merge_zone(self, zone: Zone, host: Zone, reason: str) -> None:
+        """``zone`` joins ``host``: its firms and blocks move, its body is cut if left with no zone."""
+        self._move_firms(zone, host)
+        for b in zone.blocks:
+            self.block_zone[b] = host.index
+        host.blocks = host.blocks + zone.blocks
+        zone.blocks = []
+        zone.status = ZoneStatus.MERGED
+        zone.merged_into = host.zone_id
+        self.log_zone_event(zone, "merged", f"into {host.zone_id}: {reason}")
+        self._retire_body(zone, host.body)
+
+    def abolish_zone(self, zone: Zone, reason: str, to: str = "county") -> None:
+        """Abolish ``zone``: its firms stay, under the county or a neighbouring zone (none is lost)."""
+        host = self._neighbour_zone(zone) if to == "neighbour" else None
+        if host is not None:
+            self._move_firms(zone, host)
+            for b in zone.blocks:
+                self.block_zone[b] = host.index
+            host.blocks = host.blocks + zone.blocks
+        else:
+            self._move_firms(zone, None)
+            self.block_active[zone.blocks] = False
+        zone.blocks = []
+        zone.status = ZoneStatus.ABOLISHED
+        self.log_zone_event(zone, "abolished", reason + (f"; firms to {host.zone_id}" if host else "; firms to county"))
+        self._retire_body(zone, None)
+
+    def _neighbour_zone(self, zone: Zone) -> Zone | None:
+        county = self.counties_by_id[zone.county_id]
+        out = self.zone_annual_output()
+        cands = [z for z in self.active_zones() if z is not zone and z.county_id == zone.county_id]
+        cands = cands or [z for z in self.active_zones() if z.county_id in county.neighbours]
+        return max(cands, key=lambda z: (out[z.index], -z.index)) if cands else None
+
+    def delist_block(self, zone: Zone, block: int, reason: str) -> None:
+        f = self.firms
+        rows = f.block == block
+        f.zone[rows] = -1
+        f.block[rows] = -1
+        self.block_active[block] = False
+        zone.blocks = [b for b in zone.blocks if b != block]
+        self.log_zone_event(zone, "block_delisted", f"block {block}: {reason}")
+
+    def set_body_rank(self, body: ManagementBody, rank: str, event: str, zone: Zone) -> None:
+        old = body.rank
+        body.rank = rank
+        self._restaff(body)
+        self.log_zone_event(zone, event, f"body {body.body_id}: {old} -> {rank}")
+
+    def _restaff(self, body: ManagementBody) -> None:
+        body.office.set_staff(self.params.bodies.approval_staff[body.rank] + body.extra_staff, self.time)
+
+    def log_zone_event(self, zone: Zone, event: str, detail: str) -> None:
+        self.recorder.log_zone_event(zone, event, detail)
+
+    # ------------------------------------------------------------------ aggregates (vectorised)
+    def _zone_sum(self, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        f = self.firms
+        sel = mask & (f.zone >= 0)
+        return np.bincount(f.zone[sel], weights=values[sel], minlength=len(self.zones))
+
+    def _operating(self) -> np.ndarray:
+        return self.firms.state == LifeCycle.OPERATING
+
+    def _holding(self) -> np.ndarray:
+        return np.isin(self.firms.state, LAND_HOLDING)
+
+    def zone_annual_output(self) -> np.ndarray:
+        """Current output of each zone's operating firms, annualised (万 yuan/year)."""
+        return self._zone_sum(self.firms.output * 12.0, self._operating())
+
+    def zone_year_output(self) -> np.ndarray:
+        return self._zone_sum(self.firms.output_year, np.ones(len(self.firms), bool))
+
+    def zone_year_tax(self) -> np.ndarray:
+        return self._zone_sum(self.firms.tax_year, np.ones(len(self.firms), bool))
+
+    def zone_firm_counts(self) -> np.ndarray:
+        return self._zone_sum(np.ones(len(self.firms)), self._operating())
+
+    def zone_zombie_counts(self) -> np.ndarray:
+        return self._zone_sum(self.firms.zombie.astype(float), self._operating())
+
+    def zone_land_in_use(self) -> np.ndarray:
+        """Land held in each zone (operating firms and projects in approval or construction), mu."""
+        return self._zone_sum(self.firms.land, self._holding())
+
+    def zone_operating_land(self) -> np.ndarray:
+        """Land of each zone's operating firms, mu (the denominator of output per mu)."""
+        return self._zone_sum(self.firms.land, self._operating())
+
+    def zone_track_record(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """Means over the look-back window: each zone's annualised output, operating land and firm
+        count, and the region's annualised output."""
+        out, land, firms, total = (np.mean([h[i] for h in self.zone_history], axis=0) for i in range(4))
+        return out, land, firms, float(total)
+
+    def block_in_use(self) -> np.ndarray:
+        f = self.firms
+        sel = self._holding() & (f.block >= 0)
+        return np.bincount(f.block[sel], weights=f.land[sel], minlength=len(self.block_land))
+
+    def block_free_land(self) -> np.ndarray:
+        return np.where(self.block_active, self.block_land - self.block_in_use(), 0.0)
+
+    def block_annual_output(self) -> np.ndarray:
+        f = self.firms
+        sel = self._operating() & (f.block >= 0)
+        return np.bincount(f.block[sel], weights=f.output[sel] * 12.0, minlength=len(self.block_land))
+
+    def zone_capacity(self) -> np.ndarray:
+        return np.bincount(self.block_zone[self.block_active], weights=self.block_land[self.block_active],
+                           minlength=len(self.zones))
+
+    def zone_free_land(self) -> np.ndarray:
+        """Largest free land in one block of each zone (a project needs one block)."""
+        free = self.block_free_land()
+        out = np.zeros(len(self.zones))
+        np.maximum.at(out, self.block_zone, free)
+        return out
+
+    def zone_sector_counts(self) -> np.ndarray:
+        f = self.firms
+        sel = self._holding() & (f.zone >= 0)
+        n_s = len(self.sector_names)
+        cnt = np.bincount(f.zone[sel] * n_s + f.sector[sel], minlength=len(self.zones) * n_s)
+        return cnt.reshape(len(self.zones), n_s).astype(float)
+
+    def zone_leading_matrix(self) -> np.ndarray:
+        out = np.zeros((len(self.zones), len(self.sector_names)))
+        for z in self.zones:
+            out[z.index, list(z.leading)] = 1.0
+        return out
+
+    def region_annual_output(self) -> float:
+        return float(self.firms.output[self._operating()].sum() * 12.0)
+
+    def zombie_asset_share(self) -> float:
+        f = self.firms
+        op = self._operating()
+        cap = f.capital[op]
+        return float(cap[f.zombie[op]].sum() / cap.sum()) if cap.sum() > 0 else 0.0
+
+    # ------------------------------------------------------------------ outputs
+    def results(self) -> dict:
+        """All recorded tables as pandas DataFrames (the runner writes them)."""
+        return self.recorder.tables()

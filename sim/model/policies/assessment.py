@@ -1,0 +1,103 @@
+"""Assessment and ranking, 亩产论英雄 ("output per mu decides").
+
+Every year each active zone gets a composite score: a weighted sum of indicators (output per
+mu, tax per mu, output growth, share of non-zombie firms), each divided by its class mean (as in
+Zhejiang's 亩均论英雄 formulas, where each indicator is divided by a benchmark).  Zones are
+ranked within classes (national / region level: 分类考核).  The seed's rules:
+
+* the bottom ``bottom_k`` of a class get a **yellow card** (黄牌警告) and their head is
+  interviewed; a carded zone presses harder on its zombies (less protection) and screens
+  projects harder (higher entry bar) in the following year;
+* ``years_to_downgrade`` (K₁, default 2) consecutive bottom years → the management body is
+  **downgraded** one rank;
+* ``years_to_abolish`` (K₂, default 3) consecutive bottom years → the body is **abolished**
+  and the zone with it; its firms stay, under the county or a neighbouring zone;
+* the best ``upgrade_top`` of a class are **upgraded** one rank (outstanding → rank raised).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.schema import RANKS
+from sim.model.policies.base import Policy
+
+
+class Assessment(Policy):
+    name = "assessment"
+
+    def __init__(self, model, params):
+        super().__init__(model, params, params.start, "policy.assessment.start")
+
+    def indicators(self, zones) -> dict[str, np.ndarray]:
+        """This year's indicators of ``zones`` (each 'higher is better')."""
+        m = self.model
+        idx = np.array([z.index for z in zones], dtype=int)
+        out = m.zone_year_output()[idx]
+        tax = m.zone_year_tax()[idx]
+        land = m.zone_operating_land()[idx]
+        firms = m.zone_firm_counts()[idx]
+        zombies = m.zone_zombie_counts()[idx]
+        last = np.array([z.last_output for z in zones])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return {
+                "output_per_mu": np.where(land > 0, out / land, 0.0),
+                "tax_per_mu": np.where(land > 0, tax / land, 0.0),
+                "output_growth": np.where(last > 0, out / last, 1.0),
+                "non_zombie_share": np.where(firms > 0, 1.0 - zombies / np.maximum(firms, 1), 0.0),
+            }
+
+    def scores(self, zones) -> np.ndarray:
+        ind = self.indicators(zones)
+        score = np.zeros(len(zones))
+        for name, w in self.params.weights.items():
+            x = ind[name]
+            mean = x.mean() if len(x) else 0.0
+            score += w * (x / mean if mean > 0 else 0.0)
+        return score
+
+    def classes(self) -> dict[str, list]:
+        out: dict[str, list] = {}
+        for z in self.model.active_zones():
+            key = z.level if self.params.classify_by == "level" else "all"
+            out.setdefault(key, []).append(z)
+        return out
+
+    def on_year_end(self) -> None:
+        m, p = self.model, self.params
+        if not self.active:
+            return
+        for cls, zones in self.classes().items():
+            score = self.scores(zones)
+            order = np.lexsort((np.array([z.index for z in zones]), -score))  # best first, ties by index
+            for r, i in enumerate(order):
+                zones[i].score, zones[i].class_rank = float(score[i]), r + 1
+                zones[i].assessed_years += 1
+                zones[i].carded_this_year = False
+            if len(zones) <= p.bottom_k:
+                continue  # a class too small to have a bottom
+            bottom = [zones[i] for i in order[len(zones) - p.bottom_k:]]
+            for z in zones:
+                if z not in bottom:
+                    z.consecutive_bottom = 0
+            for z in bottom:
+                z.consecutive_bottom += 1
+                z.yellow_cards += 1
+                z.carded_this_year = True
+                m.log_zone_event(z, "yellow_card", f"last in class {cls} (黄牌警告), score {z.score:.3f}")
+                if z.consecutive_bottom >= p.years_to_abolish:
+                    m.abolish_zone(z, f"assessment: bottom {z.consecutive_bottom} years in a row",
+                                   to=p.abolished_firms_to)
+                elif z.consecutive_bottom == p.years_to_downgrade:
+                    self._change_rank(z, -1, "downgraded")
+            top = [zones[i] for i in order[: p.upgrade_top]]
+            for z in top:
+                if z.active and not z.carded_this_year and z.assessed_years >= p.upgrade_min_years:
+                    self._change_rank(z, +1, "upgraded")
+
+    def _change_rank(self, zone, step: int, event: str) -> None:
+        i = RANKS.index(zone.body.rank) + step
+        if 0 <= i < len(RANKS):
+            self.model.set_body_rank(zone.body, RANKS[i], event, zone)
+        else:
+            self.model.log_zone_event(zone, event, f"rank stays {zone.body.rank} (limit)")

@@ -1,0 +1,116 @@
+"""Consolidation (整合优化), a one-off reform at a configurable date.
+
+Rules, applied in this order to the zones' track record over the ``lookback_months`` before
+the reform date (mean output, land and firms, so that one bad month decides nothing) (宁党办〔2018〕82号 and the seed):
+
+1. **Abolish** (撤销) a region-level zone with few firms (≤ ``abolish_max_firms``) whose
+   input–output is severely inverted (投入产出严重倒挂): output per mu below
+   ``inversion_ratio`` × the median of active zones.  Its firms stay, under the county.
+2. **One county, one zone** (一县一区): in a county with several zones, all merge into the host
+   (national level first, then the largest output).  Customs-supervised types in
+   ``exempt_types`` keep their own body (documented exception).
+3. **Small zones with potential** merge into a larger neighbour: a region-level zone whose
+   output is below ``small_zone_share`` × the largest zone of its city joins the largest
+   national-level zone of an adjacent county in the same city, if there is one.
+4. **Block limit**: a zone keeps its ``max_blocks`` blocks with the largest output; the other
+   blocks are delisted (their firms stay, under the county; their land leaves the zone).
+5. **Management bodies**: one body per county (一个机构、一套班子) — merged zones' bodies are
+   cut and their approval staff pooled into the host's office; ranks set by rule (a national
+   zone keeps bureau rank only above ``bureau_min_output_share`` of regional output; a
+   region-level zone is division rank above ``division_min_output_share``, else deputy).
+6. **Rename** (名称规范) surviving zones whose name does not match their function (counted only).
+
+Which zones merge or close is decided by these rules on the zones' data, never by a list.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.schema import RANKS
+from sim.model.policies.base import Policy
+
+
+class Consolidation(Policy):
+    name = "consolidation"
+
+    def __init__(self, model, params):
+        super().__init__(model, params, params.date, "policy.consolidation.date")
+        self.applied = False
+
+    def on_month(self) -> None:
+        if self.params.enabled and not self.applied and self.model.month >= self.start:
+            self.applied = True
+            self.apply()
+
+    # ------------------------------------------------------------------ the rules
+    def apply(self) -> None:
+        m, p = self.model, self.params
+        exempt = set(p.exempt_types)
+        out, land, firms, total = m.zone_track_record()  # means over the look-back window
+        with np.errstate(divide="ignore", invalid="ignore"):
+            opm = np.where(land > 0, out / land, 0.0)
+        active = m.active_zones()
+        median = float(np.median([opm[z.index] for z in active])) if active else 0.0
+        for z in active:  # 1. abolish
+            if (z.level == "region" and firms[z.index] <= p.abolish_max_firms
+                    and opm[z.index] < p.inversion_ratio * median):
+                m.abolish_zone(z, "consolidation: few firms, input-output inverted", to="county")
+
+        def merge(z, host, reason):
+            out[host.index] += out[z.index]
+            m.merge_zone(z, host, reason)
+
+        by_county: dict[str, list] = {}  # 2. one county, one zone
+        for z in m.active_zones():
+            if z.type not in exempt:
+                by_county.setdefault(z.county_id, []).append(z)
+        for zones in by_county.values():
+            if len(zones) > 1:
+                host = max(zones, key=lambda z: (z.level == "national", out[z.index], -z.index))
+                for z in zones:
+                    if z is not host:
+                        merge(z, host, "consolidation: one county, one zone")
+
+        for z in m.active_zones():  # 3. small zones into an adjacent national zone
+            if z.level != "region" or z.type in exempt:
+                continue
+            county = m.counties_by_id[z.county_id]
+            city_zones = [y for y in m.active_zones() if m.counties_by_id[y.county_id].city_id == county.city_id]
+            if out[z.index] >= p.small_zone_share * max(out[y.index] for y in city_zones):
+                continue
+            hosts = [y for y in city_zones if y.level == "national" and y.county_id in county.neighbours]
+            if hosts:
+                host = max(hosts, key=lambda y: (out[y.index], -y.index))
+                merge(z, host, "consolidation: small zone merged into a larger neighbour")
+
+        block_out = m.block_annual_output()  # 4. block limit
+        for z in m.active_zones():
+            blocks = [b for b in z.blocks if m.block_active[b]]
+            if len(blocks) > p.max_blocks:
+                ranked = sorted(blocks, key=lambda b: (-block_out[b], b))
+                for b in ranked[p.max_blocks:]:
+                    m.delist_block(z, b, "consolidation: block limit")
+
+        for z in m.active_zones():  # 5. ranks by rule
+            share = out[z.index] / total if total > 0 else 0.0
+            if z.level == "national":
+                rank = "bureau" if share >= p.bureau_min_output_share else "division"
+            else:
+                rank = "division" if share >= p.division_min_output_share else "deputy_division"
+            if rank != z.body.rank and RANKS.index(rank) < RANKS.index(z.body.rank):
+                m.set_body_rank(z.body, rank, "rank_corrected", z)
+
+        for z in m.active_zones():  # 6. rename
+            if z.name_mismatch and not z.renamed:
+                z.renamed = True
+                m.log_zone_event(z, "renamed", "name does not match function (名不副实)")
+
+    def body_for_new_zone(self, zone):
+        """After consolidation a newly founded zone is run by its county's existing body."""
+        if not (self.params.enabled and self.applied):
+            return None
+        for z in self.model.active_zones():
+            if z.county_id == zone.county_id and z is not zone and z.type not in set(self.params.exempt_types):
+                return z.body
+        return None

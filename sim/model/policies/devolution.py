@@ -1,0 +1,82 @@
+"""Devolution and services (放管服): powers devolved to zones, the service mode, no-meeting
+approval (不见面), one-stop agent service (一站式代办), regional assessment (区域评) paid by the
+county, and county–zone integration (县区一体)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.model.approval import Office
+from sim.model.policies.base import Policy
+
+
+@dataclass(frozen=True)
+class Services:
+    """Shares of preparation, rework, transit and stage hand-off removed for a zone's projects."""
+
+    prep_cut: float = 0.0
+    rework_cut: float = 0.0
+    transit_cut: float = 0.0
+    handoff_cut: float = 0.0
+
+
+NO_SERVICES = Services()
+
+
+class Devolution(Policy):
+    name = "devolution"
+
+    def __init__(self, model, params):
+        super().__init__(model, params, params.start, "policy.devolution.start")
+        p = params
+        self._services = Services(
+            prep_cut=p.agent_prep_cut if p.one_stop_agent else 0.0,
+            rework_cut=p.agent_rework_cut if p.one_stop_agent else 0.0,
+            transit_cut=p.no_meeting_transit_cut if p.no_meeting else 0.0,
+            handoff_cut=p.integration_handoff_cut if p.county_zone_integration else 0.0,
+        )
+
+    def services_for(self, zone) -> Services:
+        """Service improvements a project gets: only projects in an active zone once devolution runs."""
+        return self._services if zone is not None and self.active else NO_SERVICES
+
+    def zone_office(self, zone, county) -> Office:
+        """Where a devolved item is handled: the zone's own office or a county-dispatched one."""
+        match self.params.service_mode:
+            case "zone_office":
+                return zone.body.office
+            case "county_dispatched":
+                offices = self.model.approval.dispatched_offices
+                if county.county_id not in offices:
+                    offices[county.county_id] = Office(
+                        f"dispatched:{county.county_id}", "dispatched",
+                        self.params.dispatched_staff + self.model.approval.county_offices[county.county_id].staff,
+                    )
+                return offices[county.county_id]
+            case other:
+                raise ValueError(f"policy.devolution.service_mode = {other!r} is not known")
+
+    def ra_covers(self, order: int) -> bool:
+        """Is regional-assessment item ``order`` (1–9) among those the policy does zone-wide?"""
+        return self.active and order <= self.params.regional_assessment_items
+
+    def on_month(self) -> None:
+        """At the start and every January: counties commission the zone-wide assessments they can pay."""
+        m = self.model
+        if not self.active or self.params.regional_assessment_items == 0:
+            return
+        if m.month != self.start and not m.calendar.is_year_start(m.month):
+            return
+        p = self.params
+        budget = {c.county_id: p.ra_budget_share * c.fiscal_revenue for c in m.counties}
+        done_at = m.time + p.regional_assessment_months
+        for zone in m.active_zones():
+            for order in range(1, p.regional_assessment_items + 1):
+                if order in zone.ra_done:
+                    continue
+                if budget[zone.county_id] < p.regional_assessment_cost:
+                    break
+                budget[zone.county_id] -= p.regional_assessment_cost
+                zone.ra_done[order] = done_at
+                m.counties_by_id[zone.county_id].ra_spending += p.regional_assessment_cost
+                m.ra_spending_month += p.regional_assessment_cost

@@ -1,0 +1,107 @@
+"""The initial firm population, generated to match the region's aggregates.
+
+Per zone: its number of above-scale firms, its share of regional output, its output per mu;
+outside zones: the rest of the region's firms and output.  Firm sizes are lognormal within a
+zone and scaled so that the zone's first-month output matches its share; a share
+``leading_sector_share`` of a zone's firms are in its leading sectors.  Land follows output at
+the zone's output per mu and is placed in the zone's blocks, largest firm first.
+
+Initial finance: leverage ~ N(mean, sd) clipped at 0, age ~ exponential(mean); the interest
+coverage a firm has at the start is assumed to have held for the preceding years, so that the
+zombie classification has a history from month 0 (assumed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.firms import LifeCycle, agglomeration, classify_zombie
+from sim.model.streams import Stream, stream
+
+
+def block_shares(n: int) -> np.ndarray:
+    """Land shares of a zone's ``n`` blocks: the first block largest (weights n, n-1, …, 1; assumed)."""
+    w = np.arange(n, 0, -1, dtype=float)
+    return w / w.sum()
+
+
+def generate(model) -> dict[str, np.ndarray]:
+    """Columns of the initial firms (for :meth:`FirmTable.add`)."""
+    params, region = model.params, model.region
+    rng = stream(params.seed, Stream.POPULATION)
+    sec = region.sectors
+    sec_share = sec["output_share"].to_numpy() / sec["output_share"].sum()
+    n_sec = len(sec)
+    cols: dict[str, list] = {k: [] for k in ("sector", "zone", "county", "block", "capacity", "land", "target")}
+    free = model.block_land.copy()
+
+    def place(n, zone_idx, county_idx, target, opm, leading, blocks):
+        if n == 0:
+            return
+        lead = np.array(sorted(leading)) if leading else np.arange(n_sec)
+        in_lead = rng.random(n) < params.region.leading_sector_share
+        s = np.where(in_lead, rng.choice(lead, n), rng.choice(n_sec, n, p=sec_share))
+        w = rng.lognormal(0.0, params.region.firm_size_sigma, n)
+        size = target * w / w.sum()
+        land = size / opm
+        blk = np.full(n, -1)
+        if blocks:
+            for i in np.argsort(-land):  # largest first into the block with most free land
+                b = max(blocks, key=lambda b: (free[b], -b))
+                land[i] = min(land[i], free[b])  # never over capacity (assumed data may be tight)
+                free[b] -= land[i]
+                blk[i] = b
+        cols["sector"] += list(s)
+        cols["zone"] += [zone_idx] * n
+        cols["county"] += list(np.broadcast_to(county_idx, n))
+        cols["block"] += list(blk)
+        cols["capacity"] += list(size)
+        cols["land"] += list(land)
+        cols["target"] += list(size)
+
+    total = region.total_output
+    zones = region.zones
+    for z in model.zones:
+        row = zones.iloc[z.index]
+        if z.founded_month is not None and z.founded_month > 0:
+            continue
+        place(int(row.firms), z.index, model.county_index[z.county_id], row.output_share * total,
+              float(row.output_per_mu), z.leading, [b for b in z.blocks if model.block_active[b]])
+    n_in = int(zones.loc[[z.founded_month is None or z.founded_month <= 0 for z in model.zones], "firms"].sum())
+    n_out = max(region.total_firms - n_in, 0)
+    out_share = max(1.0 - float(zones["output_share"].sum()), 0.0)
+    rev = region.counties["fiscal_revenue"].to_numpy()
+    county = rng.choice(len(rev), n_out, p=rev / rev.sum()) if n_out else np.zeros(0, int)
+    place(n_out, -1, county, out_share * total, params.region.outside_output_per_mu, set(), [])
+
+    n = len(cols["sector"])
+    sector = np.array(cols["sector"], dtype=int)
+    zone = np.array(cols["zone"], dtype=int)
+    fp = params.firms
+    log_prod = rng.normal(0.0, fp.initial_productivity_sd, n)
+    age = np.minimum(rng.exponential(fp.initial_age_mean, n), fp.max_age_years)
+    leverage = np.maximum(rng.normal(fp.initial_leverage_mean, fp.initial_leverage_sd, n), 0.0)
+    kappa = sec["capital_output_ratio"].to_numpy()[sector]
+    # scale capacity so that first-month output equals the targets (productivity and agglomeration)
+    agg = agglomeration(zone, sector, np.ones(n, bool), len(model.zones), n_sec, fp.agglomeration_elasticity)
+    capacity = np.array(cols["capacity"]) / (np.exp(log_prod) * agg)
+    capital = capacity * kappa
+    debt = leverage * capital
+    var_cost = sec["variable_cost_share"].to_numpy()[sector]
+    y = capacity * np.exp(log_prod) * agg
+    ebit = y * (1 - var_cost) - fp.fixed_cost_share * capacity
+    interest = fp.interest_rate * debt
+    profit = ebit - interest - fp.tax_rate * y
+    with np.errstate(divide="ignore", invalid="ignore"):
+        icr = np.where(interest > 0, ebit / interest, np.inf)
+    k = params.zombie.consecutive_years
+    low_icr = np.where(icr < params.zombie.icr_threshold, k, 0)
+    loss = np.where(profit < 0, k, 0)
+    return {
+        "key": np.arange(n), "sector": sector, "zone": zone, "county": np.array(cols["county"], dtype=int),
+        "block": np.array(cols["block"], dtype=int), "state": int(LifeCycle.OPERATING),
+        "capacity": capacity, "log_prod": log_prod, "capital": capital, "land": np.array(cols["land"]),
+        "debt": debt, "age": age, "entry_month": 0, "output": y / 12.0,
+        "low_icr_years": low_icr, "loss_years": loss,
+        "zombie": classify_zombie(age, low_icr, loss, params.zombie),
+    }
