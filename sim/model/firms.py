@@ -14,8 +14,9 @@ Mechanisms (units: output and money in 万 yuan, land in mu, time in months/year
   flow is borrowed (banks roll the debt over), a positive one repays a share of the debt.
 * **Zombie status** (yearly) — OECD (McGowan, Andrews & Millot 2017): age ≥ 10 and interest
   coverage EBIT/interest < 1 in each of the last 3 years; or China 2016: 3 consecutive loss years.
-* **Exit under a soft budget constraint** — insolvent firms (debt > capital) exit at a hazard
-  reduced by the county's protection (Kornai's soft budget constraint: jobs and tax).
+* **Exit under a soft budget constraint** — failing firms (insolvent: debt > capital, or
+  zombies) exit at a hazard reduced by the county's protection (Kornai's soft budget
+  constraint: jobs and tax).
 """
 
 from __future__ import annotations
@@ -147,8 +148,8 @@ def produce_month(f: FirmTable, idx: np.ndarray, shocks: np.ndarray, demand: np.
 def close_year(f: FirmTable, idx: np.ndarray, z) -> None:
     """Year-end zombie classification for firms ``idx`` and reset of yearly accounts.
 
-    ``z`` is the :class:`~sim.config.schema.ZombieConfig`.  Only firms that operated the whole
-    year carry a meaningful interest coverage; the counters of the others are left as they are.
+    ``z`` is the :class:`~sim.config.schema.ZombieConfig`.  Pass only firms that operated the
+    whole year: a partial first year carries no meaningful interest coverage.
     """
     interest = f.interest_year[idx]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -156,6 +157,11 @@ def close_year(f: FirmTable, idx: np.ndarray, z) -> None:
     f.low_icr_years[idx] = np.where(icr < z.icr_threshold, f.low_icr_years[idx] + 1, 0)
     f.loss_years[idx] = np.where(f.profit_year[idx] < 0, f.loss_years[idx] + 1, 0)
     f.zombie[idx] = classify_zombie(f.age[idx], f.low_icr_years[idx], f.loss_years[idx], z)
+    reset_year_accounts(f, idx)
+
+
+def reset_year_accounts(f: FirmTable, idx: np.ndarray) -> None:
+    """Start new yearly accounts (EBIT, interest, profit) for firms ``idx``."""
     for col in ("ebit_year", "interest_year", "profit_year"):
         getattr(f, col)[idx] = 0.0
 
@@ -175,12 +181,13 @@ def exit_probability(f: FirmTable, idx: np.ndarray, protection: np.ndarray, forc
                      p) -> np.ndarray:
     """Monthly exit probability of firms ``idx``.
 
-    A solvent firm exits at the base hazard; an insolvent one (debt > ``insolvency_leverage`` ×
-    capital) also at the insolvency hazard times ``1 - protection`` (soft budget constraint);
-    ``forced`` is an extra yearly hazard (zombie disposal closing backward capacity).
+    A healthy firm exits at the base hazard.  A failing one — insolvent (debt >
+    ``insolvency_leverage`` × capital) or a zombie, alive only on evergreen credit — also exits
+    at the failure hazard times ``1 - protection`` (soft budget constraint); ``forced`` is an
+    extra yearly hazard (zombie disposal closing backward capacity).
     """
-    insolvent = f.debt[idx] > p.insolvency_leverage * f.capital[idx]
-    rate = p.base_exit_rate + np.where(insolvent, p.insolvent_exit_rate * (1.0 - protection), 0.0) + forced
+    failing = (f.debt[idx] > p.insolvency_leverage * f.capital[idx]) | f.zombie[idx]
+    rate = p.base_exit_rate + np.where(failing, p.insolvent_exit_rate * (1.0 - protection), 0.0) + forced
     return 1.0 - np.exp(-rate / 12.0)
 
 

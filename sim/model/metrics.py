@@ -101,6 +101,7 @@ class Recorder:
             "in_zone_firm_share": float((op & in_zone).sum() / n_op) if n_op else 0.0,
             "zombies": int(zombie.sum()), "zombie_share": float(zombie.mean()) if n_op else 0.0,
             "zombie_asset_share": m.zombie_asset_share(),
+            "debt": float(f.debt[op].sum()), "capital": float(f.capital[op].sum()),
             "exits": m.exits_month, "zombie_exits": m.zombie_exits_month, "entries": m.entries_month,
             "projects": m.projects_month, "projects_crowded_out": m.projects_crowded_out,
             "in_approval": int((st == LifeCycle.IN_APPROVAL).sum()),

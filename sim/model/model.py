@@ -27,7 +27,7 @@ from sim.model.approval import ApprovalSystem, Office
 from sim.model.calendar import Calendar
 from sim.model.firms import (
     LAND_HOLDING, FirmTable, LifeCycle, agglomeration, close_year, exit_probability, produce_month,
-    soft_budget_protection,
+    reset_year_accounts, soft_budget_protection,
 )
 from sim.model.investment import InvestmentMarket
 from sim.model.metrics import Recorder
@@ -232,9 +232,13 @@ class ZoneReformModel(mesa.Model):
             self.recorder.log_exits(gone)
 
     def _close_year(self) -> None:
+        """Zombie status from the year's accounts of firms that operated all twelve months;
+        firms that started during the year only open fresh accounts."""
         f = self.firms
-        idx = np.flatnonzero(f.state == LifeCycle.OPERATING)
-        close_year(f, idx, self.params.zombie)
+        op = f.state == LifeCycle.OPERATING
+        full_year = op & (f.entry_month <= max(self.month - 11, 0))
+        close_year(f, np.flatnonzero(full_year), self.params.zombie)
+        reset_year_accounts(f, np.flatnonzero(op & ~full_year))
 
     def _update_expected_latency(self) -> None:
         """Zones' expected approval latency: exponentially weighted by this year's completions."""
@@ -318,6 +322,7 @@ class ZoneReformModel(mesa.Model):
             self.block_zone[b] = host.index
         host.blocks = host.blocks + zone.blocks
         zone.blocks = []
+        zone.carded_this_year = False
         zone.status = ZoneStatus.MERGED
         zone.merged_into = host.zone_id
         self.log_zone_event(zone, "merged", f"into {host.zone_id}: {reason}")
@@ -335,6 +340,7 @@ class ZoneReformModel(mesa.Model):
             self._move_firms(zone, None)
             self.block_active[zone.blocks] = False
         zone.blocks = []
+        zone.carded_this_year = False
         zone.status = ZoneStatus.ABOLISHED
         self.log_zone_event(zone, "abolished", reason + (f"; firms to {host.zone_id}" if host else "; firms to county"))
         self._retire_body(zone, None)

@@ -31,6 +31,7 @@ def generate(model) -> dict[str, np.ndarray]:
     rng = stream(params.seed, Stream.POPULATION)
     sec = region.sectors
     sec_share = sec["output_share"].to_numpy() / sec["output_share"].sum()
+    sec_opm = sec["output_per_mu"].to_numpy(dtype=float)
     n_sec = len(sec)
     cols: dict[str, list] = {k: [] for k in ("sector", "zone", "county", "block", "capacity", "land", "target")}
     free = model.block_land.copy()
@@ -43,7 +44,7 @@ def generate(model) -> dict[str, np.ndarray]:
         s = np.where(in_lead, rng.choice(lead, n), rng.choice(n_sec, n, p=sec_share))
         w = rng.lognormal(0.0, params.region.firm_size_sigma, n)
         size = target * w / w.sum()
-        land = size / opm
+        land = size / (opm if opm is not None else sec_opm[s])  # outside zones: the sector's output per mu
         blk = np.full(n, -1)
         if blocks:
             for i in np.argsort(-land):  # largest first into the block with most free land
@@ -72,14 +73,14 @@ def generate(model) -> dict[str, np.ndarray]:
     out_share = max(1.0 - float(zones["output_share"].sum()), 0.0)
     rev = region.counties["fiscal_revenue"].to_numpy()
     county = rng.choice(len(rev), n_out, p=rev / rev.sum()) if n_out else np.zeros(0, int)
-    place(n_out, -1, county, out_share * total, params.region.outside_output_per_mu, set(), [])
+    place(n_out, -1, county, out_share * total, None, set(), [])
 
     n = len(cols["sector"])
     sector = np.array(cols["sector"], dtype=int)
     zone = np.array(cols["zone"], dtype=int)
     fp = params.firms
     log_prod = rng.normal(0.0, fp.initial_productivity_sd, n)
-    age = np.minimum(rng.exponential(fp.initial_age_mean, n), fp.max_age_years)
+    age = rng.exponential(fp.initial_age_mean, n)
     leverage = np.maximum(rng.normal(fp.initial_leverage_mean, fp.initial_leverage_sd, n), 0.0)
     kappa = sec["capital_output_ratio"].to_numpy()[sector]
     # scale capacity so that first-month output equals the targets (productivity and agglomeration)

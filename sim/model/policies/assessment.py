@@ -58,7 +58,10 @@ class Assessment(Policy):
 
     def classes(self) -> dict[str, list]:
         out: dict[str, list] = {}
-        for z in self.model.active_zones():
+        m = self.model
+        for z in m.active_zones():
+            if z.founded_month is not None and m.month - z.founded_month + 1 < 12 * self.params.grace_years:
+                continue  # too new to have a record
             key = z.level if self.params.classify_by == "level" else "all"
             out.setdefault(key, []).append(z)
         return out

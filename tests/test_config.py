@@ -1,0 +1,147 @@
+"""Configuration: every config file composes; every declared parameter is read by the model."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.config.schema import ModelConfig
+from sim.runner.run import simulate
+from tests.conftest import CONFIG_DIR, compose_params
+
+SCENARIOS = sorted(p.stem for p in (CONFIG_DIR / "scenario").glob("*.yaml"))
+POLICY_OPTIONS = sorted(
+    (p.parent.name, p.stem) for p in (CONFIG_DIR / "policy").glob("*/*.yaml")
+)
+
+
+def test_expected_scenarios_exist():
+    assert set(SCENARIOS) >= {"baseline", "consolidation", "devolution", "assessment", "full_reform"}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_scenario_composes_and_names_itself(scenario):
+    """Each scenario file composes against the schema and sets scenario_name to its own name."""
+    p = compose_params(f"scenario={scenario}")
+    assert p.scenario_name == scenario
+
+
+def test_full_reform_enables_the_four_policies_and_baseline_none():
+    full, base = compose_params("scenario=full_reform"), compose_params()
+    for name in ("consolidation", "devolution", "assessment", "zombie_disposal"):
+        assert getattr(full.policy, name).enabled
+        assert not getattr(base.policy, name).enabled
+
+
+@pytest.mark.parametrize("group,option", POLICY_OPTIONS)
+def test_every_policy_option_composes(group, option):
+    compose_params(f"policy/{group}={option}")
+
+
+def test_single_policy_scenarios_enable_only_their_policy():
+    for name in ("consolidation", "devolution", "assessment"):
+        p = compose_params(f"scenario={name}")
+        on = [k for k in ("consolidation", "devolution", "assessment", "zombie_disposal")
+              if getattr(p.policy, k).enabled]
+        assert on == [name]
+
+
+def _leaves(obj, prefix=""):
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = prefix + f.name
+        if dataclasses.is_dataclass(value):
+            yield from _leaves(value, key + ".")
+        else:
+            yield key, value, dict(f.metadata)
+
+
+def test_every_parameter_has_unit_and_source():
+    """Each schema field documents its unit and its source (or 'assumed')."""
+    for key, _, meta in _leaves(ModelConfig()):
+        assert meta.get("unit"), f"{key} has no unit"
+        assert meta.get("source"), f"{key} has no source"
+
+
+# Parameters that are not model inputs (run bookkeeping) or that act only through a switch
+# set in _ACTIVATE below.
+_NOT_MODEL = {"output.dir", "output.event_logs", "output.print_summary", "scenario_name", "region.kind",
+              "region.data_dir"}
+_ACTIVATE = {
+    "policy.devolution.dispatched_staff": ["policy.devolution.service_mode=county_dispatched"],
+    # acts on zombies in carded zones: give it years and zombies that disposal has not removed
+    "policy.assessment.yellow_card_protection_cut": ["time.end=2026-12", "policy.zombie_disposal.enabled=false"],
+    "policy.assessment.grace_years": ["time.end=2022-12"],
+}
+# The full reform on Ningxia, to 2021: every mechanism is exercised at least once.
+_RUN = ["scenario=full_reform", "time.end=2021-12"]
+# Rule thresholds are robust to small changes by design: move them far enough to bite.
+_STRONG = {
+    "policy.consolidation.lookback_months": "3",
+    "policy.consolidation.abolish_max_firms": "0",
+    "policy.consolidation.inversion_ratio": "0.9",
+    "policy.consolidation.small_zone_share": "0.3",
+    "policy.consolidation.bureau_min_output_share": "0.2",
+    "policy.assessment.yellow_card_protection_cut": "1.0",
+    "region.synthetic.national_share": "0.9",
+}
+_SYNTHETIC = ["region=synthetic", "region.synthetic.enterprises=300"]
+
+
+def _perturbed(key: str, value, meta: dict) -> str | None:
+    if meta.get("unit") == "YYYY-MM":  # a date: one year later, or earlier for the horizon's end
+        year, month = value.split("-")
+        return f"{int(year) + (-1 if key == 'time.end' else 1)}-{month}"
+    if isinstance(value, bool):
+        return str(not value).lower()
+    if meta.get("choices"):
+        others = [c for c in meta["choices"] if c != value]
+        return others[0]
+    if isinstance(value, int):
+        hi = meta.get("le")
+        new = value + 1 if hi is None or value + 1 <= hi else value - 1
+        return str(new)
+    if isinstance(value, float):
+        lo, hi = meta.get("ge"), meta.get("le")
+        new = value * 1.5 if value != 0 else 0.1
+        if hi is not None and new > hi:
+            new = value * 0.5
+        if lo is not None and new < lo:
+            new = lo
+        return repr(new)
+    return None
+
+
+def _outcomes(overrides):
+    t = simulate(compose_params(*_RUN, *overrides))
+    return pd.concat([t["monthly"].drop(columns=["date"]).sum(numeric_only=True),
+                      t["approvals"].sum(numeric_only=True), t["zones_yearly"].sum(numeric_only=True)])
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return _outcomes([])
+
+
+SCALARS = [(k, v, m) for k, v, m in _leaves(ModelConfig()) if k not in _NOT_MODEL and not isinstance(v, (dict, list))]
+
+
+@pytest.mark.parametrize("key,value,meta", SCALARS, ids=[k for k, _, _ in SCALARS])
+def test_every_parameter_is_read_by_the_model(key, value, meta, reference):
+    """Changing any model parameter changes some outcome (no parameter declared but ignored)."""
+    current = _get(compose_params(*_RUN), key)
+    new = _STRONG.get(key) or _perturbed(key, current, meta)
+    assert new is not None, f"no perturbation for {key}"
+    extra = _ACTIVATE.get(key, []) + (_SYNTHETIC if key.startswith("region.synthetic.") else [])
+    ref = _outcomes(extra) if extra else reference
+    changed = _outcomes([*extra, f"{key}={new}"])
+    assert not ref.equals(changed), f"{key}: {current} -> {new} changed nothing"
+
+
+def _get(obj, key):
+    for part in key.split("."):
+        obj = getattr(obj, part)
+    return obj

@@ -1,0 +1,182 @@
+"""Property-based invariants of the model, over generated small synthetic configurations.
+
+Acceptance (f): stepping month by month, every enterprise ever created is in exactly one
+life-cycle state, rows never disappear and exited firms never return; land in use never exceeds
+a zone's capacity; output is never negative; every firm's zone is active or -1; and with no
+zone founded (the synthetic region founds none), zones and management bodies never increase.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import compose_params, make_model
+from sim.model.agents import ZoneStatus
+from sim.model.firms import LAND_HOLDING, LifeCycle
+
+SCENARIOS = ["baseline", "consolidation", "devolution", "assessment", "full_reform"]
+TOL = 1e-6  # mu
+
+PROPERTY_SETTINGS = settings(max_examples=15, deadline=None, database=None,
+                             suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def small_configs(draw, scenarios=SCENARIOS):
+    """Hydra overrides for a small synthetic region with the reform moved early (fast runs)."""
+    scenario = draw(st.sampled_from(scenarios))
+    date = draw(st.sampled_from(["2015-06", "2016-01", "2017-01"]))
+    return [
+        f"scenario={scenario}",
+        f"seed={draw(st.integers(0, 10_000))}",
+        "region=synthetic",
+        f"region.synthetic.seed={draw(st.integers(0, 1_000))}",
+        f"region.synthetic.enterprises={draw(st.integers(50, 400))}",
+        f"region.synthetic.cities={draw(st.integers(1, 3))}",
+        f"region.synthetic.counties_per_city={draw(st.integers(1, 4))}",
+        f"region.synthetic.zones_per_county={draw(st.floats(0.5, 3.0)):.2f}",
+        f"investment.arrival_scale={draw(st.sampled_from([1, 4]))}",  # 4 fills blocks to the brim
+        f"policy.assessment.abolished_firms_to={draw(st.sampled_from(['county', 'neighbour']))}",
+        f"policy.consolidation.date={date}",
+        f"policy.devolution.start={date}",
+        f"policy.assessment.start={date}",
+        f"policy.zombie_disposal.start={date}",
+        f"time.end={draw(st.sampled_from(['2018-12', '2019-12']))}",
+    ]
+
+
+class Snapshot:
+    """What a month's invariants compare against: the previous month's rows and counts."""
+
+    def __init__(self, m):
+        f = m.firms
+        self.n = len(f)
+        self.key = f.key.copy()
+        self.state = f.state.copy()
+        self.exit_month = f.exit_month.copy()
+        self.zones = len(m.active_zones())
+        self.bodies = sum(b.active for b in m.bodies.values())
+
+
+def check_month(m, prev: Snapshot, ctx: str) -> None:
+    """Every per-month invariant of acceptance (f); ``ctx`` names the config and month."""
+    f = m.firms
+    n = len(f)
+    st_ = f.state
+    # -- life cycle: exactly one valid state per row, rows never disappear or change identity
+    assert set(np.unique(st_).tolist()) <= {int(s) for s in LifeCycle}, ctx
+    per_state = [int((st_ == s).sum()) for s in LifeCycle]
+    assert sum(per_state) == n, ctx
+    assert n >= prev.n, ctx
+    assert len(m.enterprises) == n, ctx
+    assert all(e.row == i for i, e in enumerate(m.enterprises[prev.n:], start=prev.n)), ctx
+    assert np.array_equal(f.key[:prev.n], prev.key), ctx
+    assert len(np.unique(f.key)) == n, ctx
+    # states only move forward; EXITED is absorbing and keeps its exit month
+    assert np.all(st_[:prev.n] >= prev.state), ctx
+    was_exited = prev.state == LifeCycle.EXITED
+    assert np.all(st_[:prev.n][was_exited] == LifeCycle.EXITED), ctx
+    assert np.array_equal(f.exit_month[:prev.n][was_exited], prev.exit_month[was_exited]), ctx
+    exited = st_ == LifeCycle.EXITED
+    assert np.all(f.exit_month[exited] >= 0) and np.all(f.exit_month[~exited] == -1), ctx
+    assert np.all(f.exit_month[exited] <= m.month), ctx
+    # -- land: per active block and per zone, in use <= capacity; inactive blocks hold nothing
+    use = m.block_in_use()
+    act = m.block_active
+    assert np.all(use[act] <= m.block_land[act] + TOL), ctx
+    assert np.all(use[~act] <= TOL), ctx
+    assert np.all(m.zone_land_in_use() <= m.zone_capacity() + TOL), ctx
+    assert np.all(f.land >= 0), ctx
+    # -- output never negative (and finite)
+    assert np.all(np.isfinite(f.output)) and np.all(f.output >= 0), ctx
+    projects = np.isin(st_, [LifeCycle.PROJECT, LifeCycle.IN_APPROVAL, LifeCycle.CONSTRUCTION])
+    assert np.all(f.output[projects] == 0), ctx  # nothing produced before operating
+    # -- zone membership: -1 or an active zone; block consistent with the zone
+    zone_ok = np.array([z.status == ZoneStatus.ACTIVE for z in m.zones] + [True])  # [-1] -> outside
+    assert np.all(f.zone >= -1) and np.all(f.zone < len(m.zones)), ctx
+    bad = np.unique(f.zone[~zone_ok[f.zone]])
+    assert bad.size == 0, f"{ctx}: firms left in inactive zones {[m.zones[i].zone_id for i in bad]}"
+    inside = f.zone >= 0
+    assert np.all(f.block[~inside] == -1), ctx
+    holding = np.isin(st_, LAND_HOLDING)
+    assert np.all(f.block[inside & holding] >= 0), ctx
+    sel = inside & (f.block >= 0)
+    assert np.array_equal(m.block_zone[f.block[sel]], f.zone[sel]), ctx
+    assert np.all(act[f.block[inside & holding]]), ctx
+    # -- zones and bodies: never more (no zone is founded); bodies are those of active zones
+    zones = len(m.active_zones())
+    bodies = sum(b.active for b in m.bodies.values())
+    assert zones <= prev.zones, f"{ctx}: active zones rose {prev.zones} -> {zones}"
+    assert bodies <= prev.bodies, f"{ctx}: active bodies rose {prev.bodies} -> {bodies}"
+    assert {id(z.body) for z in m.active_zones()} == {id(b) for b in m.bodies.values() if b.active}, ctx
+
+
+def run_checked(overrides: list[str]):
+    """Step a model month by month, checking every invariant after each month."""
+    m = make_model(compose_params(*overrides))
+    assert all(z.founded_month is None for z in m.zones)  # synthetic regions found no zones
+    prev = Snapshot(m)
+    check_month(m, prev, f"{overrides} start")
+    n_months = 0
+    while m.running:
+        m.step()
+        n_months += 1
+        check_month(m, prev, f"{overrides} month {m.month - 1}")
+        prev = Snapshot(m)
+    assert n_months == m.calendar.n_months
+    return m
+
+
+@PROPERTY_SETTINGS
+@given(overrides=small_configs())
+def test_monthly_invariants_hold_in_every_scenario(overrides):
+    """Per-month invariants (life-cycle states, rows, land <= capacity, output >= 0, zone
+    membership, non-increasing zones and bodies) in random small configurations of all five
+    scenarios; the recorded monthly table agrees with them."""
+    m = run_checked(overrides)
+    monthly = m.results()["monthly"]
+    assert len(monthly) == m.calendar.n_months
+    assert (monthly["land_in_use"] <= monthly["land_capacity"] + TOL).all()
+    assert (monthly["output"] >= 0).all()
+    assert (monthly["zones"].diff().dropna() <= 0).all()
+    assert (monthly["bodies"].diff().dropna() <= 0).all()
+    assert (monthly["zombie_share"].between(0, 1)).all()
+    f = m.firms
+    assert monthly["firms"].iloc[-1] == int((f.state == LifeCycle.OPERATING).sum())
+    assert monthly["exits"].sum() == int((f.state == LifeCycle.EXITED).sum())
+
+
+@PROPERTY_SETTINGS
+@given(overrides=small_configs(scenarios=["consolidation"]))
+def test_consolidation_never_adds_zones_or_bodies(overrides):
+    """Consolidation alone (no zone founded): active zones and bodies are non-increasing month
+    to month; from the reform date on, each county has at most one non-exempt zone and each zone
+    at most max_blocks active blocks, and no firm sits in a merged or abolished zone."""
+    m = make_model(compose_params(*overrides))
+    p = m.params.policy.consolidation
+    start = m.calendar.index(p.date)
+    counties_with_zones = {z.county_id for z in m.active_zones()}
+    prev = Snapshot(m)
+    zones_series, bodies_series = [prev.zones], [prev.bodies]
+    while m.running:
+        month = m.month
+        m.step()
+        check_month(m, prev, f"{overrides} month {month}")
+        prev = Snapshot(m)
+        zones_series.append(prev.zones)
+        bodies_series.append(prev.bodies)
+        if month >= start:
+            per_county: dict[str, int] = {}
+            for z in m.active_zones():
+                assert sum(bool(m.block_active[b]) for b in z.blocks) <= p.max_blocks
+                if z.type not in p.exempt_types:
+                    per_county[z.county_id] = per_county.get(z.county_id, 0) + 1
+            assert all(c <= 1 for c in per_county.values()), per_county
+            assert prev.zones <= len(counties_with_zones)
+    assert all(b <= a for a, b in zip(zones_series, zones_series[1:]))
+    assert all(b <= a for a, b in zip(bodies_series, bodies_series[1:]))
+    # the reform date lies inside the horizon: a county that started with several zones is merged
+    if zones_series[0] > len(counties_with_zones):
+        assert zones_series[-1] < zones_series[0] and bodies_series[-1] < bodies_series[0]
