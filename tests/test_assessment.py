@@ -94,17 +94,20 @@ def test_timing_follows_k1_and_k2(k1, k2, downgrade, abolish):
 # --------------------------------------------------------------------------- rank changes
 @pytest.mark.parametrize("start_rank", ["bureau", "division"])
 def test_downgrade_lowers_body_rank_by_one_step_and_its_staff(start_rank):
-    """A downgrade moves the body exactly one step down RANKS and re-staffs its office for the new rank."""
+    """A downgrade moves the body exactly one step down RANKS and re-staffs its office for the new
+    rank (plus the yellow-card staff the still-carded zone gets to improve its service)."""
     p = assessed(end="2016-12")
     m = run_model(p, region(weak_rank=start_rank))
     w = zone(m, "weak")
     assert events_of(m, "weak", "downgraded") == ["2016-12"]
     assert RANKS.index(w.body.rank) == RANKS.index(start_rank) - 1
-    assert w.body.office.staff == p.bodies.approval_staff[w.body.rank]
+    boost = p.policy.assessment.yellow_card_extra_staff
+    assert w.carded_this_year
+    assert w.body.office.staff == p.bodies.approval_staff[w.body.rank] + boost
     zy = m.results()["zones_yearly"].set_index(["zone_id", "year"])
     assert zy.loc[("weak", 2015), "rank"] == start_rank
     assert zy.loc[("weak", 2016), "rank"] == RANKS[RANKS.index(start_rank) - 1]
-    assert zy.loc[("weak", 2016), "office_staff"] == p.bodies.approval_staff[w.body.rank]
+    assert zy.loc[("weak", 2016), "office_staff"] == p.bodies.approval_staff[w.body.rank] + boost
 
 
 def test_downgrade_at_lowest_rank_keeps_rank_and_abolition_still_follows():
@@ -227,3 +230,14 @@ def test_yellow_card_raises_entry_bar_of_carded_zone_only():
     assert bars[0.25]["weak"] == pytest.approx(bars[0.0]["weak"] + 0.25)
     for z in ("top", "mid1", "mid2"):
         assert bars[0.25][z] == pytest.approx(bars[0.0][z])
+
+
+def test_yellow_card_adds_service_staff_while_carded():
+    """A carded zone improves its service: its office has yellow_card_extra_staff more staff while
+    the card holds; the card's staff goes when the zone is no longer last."""
+    p = assessed("policy.assessment.yellow_card_extra_staff=3", end="2015-12")
+    m = run_model(p, region())
+    w, top = zone(m, "weak"), zone(m, "top")
+    assert w.carded_this_year and not top.carded_this_year
+    assert w.body.office.staff == p.bodies.approval_staff[w.body.rank] + 3
+    assert top.body.extra_staff == 0

@@ -146,10 +146,3 @@ def test_multirun_writes_one_folder_per_job(cli):
     assert proc.stdout.count("approval_wd_mean") == 2
     _no_stray_outputs(cwds["multi"])
 
-
-def test_help_does_not_run_or_write(tmp_path):
-    """``zonesim --help`` prints Hydra's help (with the config groups) and writes nothing."""
-    proc = _run_cli(["--help"], tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert "scenario" in proc.stdout and "full_reform" in proc.stdout
-    assert list(tmp_path.iterdir()) == []

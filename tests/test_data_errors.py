@@ -98,7 +98,7 @@ DATA_FAULTS = {
         "adjacency.csv", f"{ADJ_A},atlantis", ["adjacency.csv", "row {line}", "county_b", "'atlantis'"]),
     "counties_revenue_blank": (
         lambda d: _edit(d, "counties.csv", _set("county_id", "xixia", "fiscal_revenue", "")),
-        "counties.csv", "xixia,", ["counties.csv", "row {line}", "xixia", "fiscal_revenue", "not a number"]),
+        "counties.csv", "xixia,", ["counties.csv", "row {line}", "xixia", "fiscal_revenue", "''", "not a finite number"]),
     "items_stage_out_of_range": (
         lambda d: _edit(d, "approval_items.csv", _set("item_id", "energy_review", "stage", "7")),
         "approval_items.csv", "energy_review,", ["approval_items.csv", "row {line}", "energy_review", "stage", "7"]),
@@ -140,10 +140,9 @@ def test_load_region_message_names_file_row_column(tmp_path, fault):
         assert piece in msg, f"{piece!r} not in {msg!r}"
 
 
-@pytest.mark.xfail(strict=True, reason="zones.csv column 'founded' is not checked by check_region "
-                   "(sim/data/region.py:137); a bad month only fails later, in ZoneReformModel._build_zones")
 def test_load_region_rejects_a_bad_founded_month(tmp_path):
-    """A ``founded`` value that is not a month is a data fault of zones.csv, found by the loader."""
+    """A ``founded`` value that is not a month is a data fault of zones.csv, found by the loader
+    (regression: it used to pass the loader and crash the model after the run had started)."""
     folder = _copy_data(tmp_path / "data")
     _edit(folder, "zones.csv", _set("zone_id", "suyin", "founded", "2019-13"))
     with pytest.raises(DataError, match=r"zones\.csv row \d+ \(zone_id=suyin\).*founded.*2019-13"):
@@ -178,7 +177,7 @@ VALIDATE_CASES = [
     ("time.end", "2014-12", ["time.end = 2014-12", "before time.start = 2015-01"]),
     ("seed", -1, ["seed = -1", "out of range"]),
     ("time.working_days_per_month", 0.0, ["time.working_days_per_month = 0.0", "greater than 0"]),
-    ("approval.background_load", float("nan"), ["approval.background_load = nan", "not a number"]),
+    ("approval.background_load", float("nan"), ["approval.background_load = nan", "not a finite number"]),
     ("policy.devolution.service_mode", "by_fax", ["policy.devolution.service_mode = 'by_fax'", "zone_office"]),
     ("region.kind", "mars", ["region.kind = 'mars'", "ningxia"]),
     ("policy.assessment.years_to_abolish", 1, ["policy.assessment.years_to_abolish = 1", "years_to_downgrade = 2"]),
@@ -214,14 +213,13 @@ def test_validate_rank_table_missing_rank():
         validate(p)
 
 
-@pytest.mark.xfail(strict=True, reason="from_dictconfig keeps only the first line of OmegaConf's error "
-                   "(sim/config/validate.py:115,121), dropping 'full_key: ...', so the key is not named")
 @pytest.mark.parametrize("mapping,key", [
     ({"seed": "abc"}, "seed"),
     ({"policy": {"devolution": {"powers": "many"}}}, "policy.devolution.powers"),
 ])
 def test_from_dictconfig_wrong_type_names_the_key(mapping, key):
-    """A wrong-typed value in a plain mapping gives a ConfigError naming its dotted key and value."""
+    """A wrong-typed value in a plain mapping gives a ConfigError naming its dotted key
+    (regression: only OmegaConf's first line was kept, which does not name the key)."""
     with pytest.raises(ConfigError) as info:
         from_dictconfig(OmegaConf.create(mapping))
     assert key in str(info.value)
@@ -237,12 +235,10 @@ def test_compose_rejects_unknown_key_and_wrong_type():
         compose_params("seed=abc")
 
 
-@pytest.mark.xfail(strict=True, reason="an unknown key appended with '+' (as Hydra's own hint suggests) "
-                   "is accepted and silently ignored: validate._walk never checks for attributes "
-                   "outside the dataclass fields (sim/config/validate.py:49-55)")
 def test_appended_unknown_key_is_rejected():
-    """``+policy.devolution.powerz=3`` must not pass validation (the model would ignore it)."""
-    with pytest.raises((ConfigError, ValueError), match="powerz"):
+    """``+policy.devolution.powerz=3`` (as Hydra's own hint suggests) must not pass validation:
+    the model would silently ignore it (regression)."""
+    with pytest.raises(ConfigError, match=r"policy\.devolution\.powerz"):
         cli_module.precheck(["+policy.devolution.powerz=3"])
 
 
@@ -250,7 +246,9 @@ def test_appended_unknown_key_is_rejected():
 CLI_CASES = {
     # name: (overrides, pieces the stderr line must contain); {root} = a folder outside the cwd
     "unknown_key": (["policy.devolution.powerz=3"], ["policy.devolution.powerz"]),
+    "appended_unknown_key": (["+policy.devolution.powerz=3"], ["policy.devolution.powerz"]),
     "powers_out_of_range": (["policy.devolution.powers=38"], ["policy.devolution.powers", "38", "[0, 37]"]),
+    "powers_negative": (["policy.devolution.powers=-1"], ["policy.devolution.powers", "-1"]),
     "max_blocks_zero": (["policy.consolidation.max_blocks=0"], ["policy.consolidation.max_blocks", "0"]),
     "negative_staff": (["bodies.approval_staff.division=-1"], ["bodies.approval_staff.division", "-1"]),
     "office_staff_zero": (["approval.min_office_staff=0"], ["approval.min_office_staff", "0"]),
@@ -331,10 +329,9 @@ def test_cli_main_bad_input_fails_cleanly(tmp_path, monkeypatch, capsys, case):
     _assert_clean_failure(cwd, status, out, err, _pieces(case, tmp_path))
 
 
-@pytest.mark.xfail(strict=True, reason="a bad 'founded' month in zones.csv passes the precheck; the run "
-                   "starts and crashes with a ConfigError traceback (exit 1), leaving the Hydra run folder")
 def test_cli_bad_founded_month_fails_cleanly(bad_cli_processes):
-    """A zones.csv ``founded`` value that is no month must fail like any other data fault."""
+    """A zones.csv ``founded`` value that is no month fails like any other data fault: exit 2, one
+    line, no run folder (regression: the run started and crashed with a traceback, exit 1)."""
     root, results = bad_cli_processes
     cwd, proc = results["bad_founded_month"]
     _assert_clean_failure(cwd, proc.returncode, proc.stdout, proc.stderr, _pieces("bad_founded_month", root))
@@ -373,12 +370,9 @@ def test_cli_process_bad_input_fails_cleanly(bad_cli_processes, case):
     _assert_clean_failure(cwd, proc.returncode, proc.stdout, proc.stderr, _pieces(case, root))
 
 
-@pytest.mark.xfail(strict=True, reason="on a config/data error the Hydra task calls "
-                   "shutil.rmtree(out_dir) (sim/runner/cli.py:67), deleting a pre-existing output.dir "
-                   "with the user's files in it (reachable in multirun, where precheck is skipped)")
 def test_multirun_bad_input_does_not_delete_existing_output_dir(bad_cli_processes):
-    """``zonesim -m output.dir=<existing folder> <bad value>`` fails with status 2 but must not
-    delete a folder (and files) the user already had."""
+    """``zonesim -m output.dir=<existing folder> <bad value>`` fails with status 2 but does not
+    delete a folder (and files) the user already had (regression: the task rmtree'd output.dir)."""
     root, results = bad_cli_processes
     _, proc = results["multirun_output_dir"]
     assert proc.returncode == 2, proc.stderr[-2000:]

@@ -285,7 +285,7 @@ class DevolutionConfig:
         "zone_office", "-", "[V] seed: in-zone office or county-dispatched office",
         choices=("zone_office", "county_dispatched"),
     )
-    dispatched_staff: int = param(3, "staff a county dispatches to its zone", "assumed", ge=0)
+    dispatched_staff: int = param(4, "staff a county dispatches to its zone", "assumed", ge=1)
     no_meeting: bool = param(True, "-", "[V] seed: 不见面 approval")
     no_meeting_transit_cut: float = param(0.8, "share of transit time removed", "assumed", ge=0, le=1)
     one_stop_agent: bool = param(True, "-", "[V] seed: 一站式代办")
@@ -329,6 +329,9 @@ class AssessmentConfig:
         0.5, "share of zombie protection removed in a carded zone", "assumed", ge=0, le=1
     )
     yellow_card_bar_raise: float = param(0.1, "entry-bar rise in a carded zone", "assumed", ge=0)
+    yellow_card_extra_staff: int = param(
+        1, "approval staff added to a carded zone's office", "assumed: a carded zone improves service (seed)", ge=0
+    )
     abolished_firms_to: str = param(
         "county", "-", "assumed", choices=("county", "neighbour"),
         doc="who takes over an abolished zone's firms",

@@ -7,6 +7,7 @@ ends with one clear line.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from typing import Any
 
@@ -36,8 +37,8 @@ def _check_field(key: str, value: Any, meta: dict) -> None:
         return
     unit = f" ({meta['unit']})" if meta.get("unit") else ""
     lo, hi, gt = meta.get("ge"), meta.get("le"), meta.get("gt")
-    if value != value:  # NaN
-        raise ConfigError(f"{key} = {value} is not a number")
+    if not math.isfinite(value):
+        raise ConfigError(f"{key} = {value} is not a finite number")
     if lo is not None and value < lo or hi is not None and value > hi:
         lo_s = "-inf" if lo is None else lo
         hi_s = "inf" if hi is None else hi
@@ -104,19 +105,41 @@ ASSESSMENT_INDICATORS = ("output_per_mu", "tax_per_mu", "output_growth", "non_zo
 """Indicators the yearly zone assessment can weigh (all 'higher is better')."""
 
 
+def _omegaconf_message(exc: Exception) -> str:
+    """OmegaConf's first line plus the full key it names (its later lines are hints)."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    key = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("full_key:")), "")
+    first = lines[0] if lines else type(exc).__name__
+    return f"{key}: {first}" if key and key not in first else first
+
+
+def _unknown_keys(cfg: Any, schema: Any, prefix: str = "") -> list[str]:
+    """Keys in ``cfg`` that the schema instance does not declare (e.g. appended with Hydra's ``+``)."""
+    from omegaconf import DictConfig
+
+    names = {f.name for f in dataclasses.fields(schema)}
+    out = []
+    for key in cfg.keys():
+        if key not in names:
+            out.append(f"{prefix}{key}")
+            continue
+        default = getattr(schema, key)
+        if dataclasses.is_dataclass(default) and isinstance(cfg[key], DictConfig):
+            out += _unknown_keys(cfg[key], default, f"{prefix}{key}.")
+    return out
+
+
 def from_dictconfig(cfg: Any) -> ModelConfig:
     """Turn a composed Hydra/OmegaConf config into a validated :class:`ModelConfig`."""
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
+    unknown = _unknown_keys(cfg, ModelConfig()) if hasattr(cfg, "keys") else []
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown configuration key")
     try:
-        obj = OmegaConf.to_object(cfg)
-    except OmegaConfBaseException as exc:  # e.g. a missing value or a wrong type
-        raise ConfigError(str(exc).splitlines()[0]) from exc
-    if isinstance(obj, dict):  # composed without the schema: build it from the plain mapping
-        try:
-            merged = OmegaConf.merge(OmegaConf.structured(ModelConfig), cfg)
-            obj = OmegaConf.to_object(merged)
-        except OmegaConfBaseException as exc:
-            raise ConfigError(str(exc).splitlines()[0]) from exc
+        merged = OmegaConf.merge(OmegaConf.structured(ModelConfig), cfg)
+        obj = OmegaConf.to_object(merged)
+    except OmegaConfBaseException as exc:  # an unknown key, a missing value or a wrong type
+        raise ConfigError(_omegaconf_message(exc)) from exc
     return validate(obj)

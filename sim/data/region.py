@@ -7,11 +7,15 @@ the CSV file it came from) and the column, so a broken data file gives one clear
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from sim.config.schema import RANKS
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 LEVELS = ("national", "region")
 AUTHORITIES = ("region", "city", "county")
@@ -72,8 +76,8 @@ def _where(table: str, origin: str, i: int, df: pd.DataFrame, id_col: str | None
 def _numeric(table, df, origin, col, id_col, lo=None, hi=None, integer=False):
     values = pd.to_numeric(df[col], errors="coerce")
     for i, (raw, v) in enumerate(zip(df[col], values)):
-        if pd.isna(v):
-            raise DataError(f"{_where(table, origin, i, df, id_col)}: column {col} = {raw!r} is not a number")
+        if pd.isna(v) or not np.isfinite(v):
+            raise DataError(f"{_where(table, origin, i, df, id_col)}: column {col} = {raw!r} is not a finite number")
         if lo is not None and v < lo or hi is not None and v > hi:
             raise DataError(
                 f"{_where(table, origin, i, df, id_col)}: column {col} = {v} is out of range [{lo}, {hi}]"
@@ -135,6 +139,9 @@ def check_region(region: RegionData) -> RegionData:
     _numeric("zones", z, o, "land_mu", "zone_id", 1e-9)
     _numeric("zones", z, o, "name_mismatch", "zone_id", 0, 1, integer=True)
     z["founded"] = z["founded"].fillna("").astype(str)
+    for i, month in enumerate(z["founded"]):
+        if month and not _MONTH.match(month):
+            raise DataError(f"{_where('zones', o, i, z, 'zone_id')}: column founded = {month!r} is not a month YYYY-MM")
     for i, lead in enumerate(z["leading_sectors"]):
         parts = [p for p in str(lead).split(";") if p]
         bad = [p for p in parts if p not in sectors]

@@ -72,37 +72,36 @@ class Office:
         return finish
 
 
-@dataclass
 class ItemTask:
-    """One approval item of one project: its route and its draws; its methods are Mesa events."""
+    """One approval item of one project: its route and its draws; ``arrive`` is a Mesa event."""
 
-    case: "ApprovalCase"
-    item: int  # row of the catalogue
-    office: Office
-    prep: float  # months
-    transit: float  # months
-    effort: float  # months of office work
-    review: float  # months of statutory lag
-    rework: bool
-    rework_prep: float
-    reworked: bool = False
-    started: float = 0.0
-    done_at: float = 0.0
+    __slots__ = ("case", "item", "office", "prep", "transit", "effort", "review", "rework", "rework_prep",
+                 "__weakref__")
+
+    def __init__(self, case, item, office, prep, transit, effort, review, rework, rework_prep):
+        self.case = case
+        self.item = item  # row of the catalogue
+        self.office = office
+        self.prep = prep  # months (applicant)
+        self.transit = transit  # months (documents and visits to the office)
+        self.effort = effort  # months of office work
+        self.review = review  # months of statutory lag, no staff
+        self.rework = rework  # sent back once?
+        self.rework_prep = rework_prep
 
     def arrive(self) -> None:
-        """The item reaches its office: queue for a server, then the review lag."""
-        model = self.case.model
-        finish = self.office.serve(model.time, self.effort)
-        model.schedule_event(self.finish, at=finish + self.review)
+        """The item reaches its office: it queues for a server, is worked, then reviewed.
 
-    def finish(self) -> None:
+        Its completion time is then known; a rework sends it back once (a new arrival event
+        after the applicant's corrections), otherwise the case learns when the item is done.
+        """
         model = self.case.model
-        if self.rework and not self.reworked:
-            self.reworked = True
-            model.schedule_event(self.arrive, at=model.time + self.rework_prep + self.transit)
-            return
-        self.done_at = model.time
-        self.case.item_done(self)
+        done = self.office.serve(model.time, self.effort) + self.review
+        if self.rework:
+            self.rework = False
+            model.schedule_event(self.arrive, at=done + self.rework_prep + self.transit)
+        else:
+            self.case.item_resolved(done)
 
 
 @dataclass
@@ -116,6 +115,7 @@ class ApprovalCase:
     stage: int = 0
     stage_start: float = 0.0
     open_items: int = 0
+    stage_end: float = 0.0
     tasks: list = field(default_factory=list)
     stage_days: list = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
     items_skipped: int = 0
@@ -124,24 +124,25 @@ class ApprovalCase:
     def start_stage(self) -> None:
         """Route and launch every item of the current stage (an event at the stage's start)."""
         model = self.model
-        self.stage_start = model.time
+        self.stage_start = self.stage_end = model.time
         self.tasks = model.approval.route_stage(self)
         self.open_items = len(self.tasks)
         if not self.tasks:
-            self._stage_complete()
+            self.complete_stage()
             return
         for task in self.tasks:
             model.schedule_event(task.arrive, at=model.time + task.prep + task.transit)
 
-    def item_done(self, task: ItemTask) -> None:
+    def item_resolved(self, done: float) -> None:
+        """An item's completion time is known; the stage ends when its last item is done."""
+        self.stage_end = max(self.stage_end, done)
         self.open_items -= 1
         if self.open_items == 0:
-            self._stage_complete()
+            self.model.schedule_event(self.complete_stage, at=self.stage_end)
 
-    def _stage_complete(self) -> None:
+    def complete_stage(self) -> None:
         model = self.model
-        cal = model.calendar
-        self.stage_days[self.stage] = cal.working_days(model.time - self.stage_start)
+        self.stage_days[self.stage] = model.calendar.working_days(model.time - self.stage_start)
         self.tasks = []
         self.stage += 1
         if self.stage == 3:  # construction permit issued: build, then completion acceptance
@@ -172,6 +173,7 @@ class ApprovalSystem:
         self.review = self.items["review_days"].to_numpy()
         self.prep = self.items["prep_days"].to_numpy() * p.prep_scale
         self.share = self.items["share"].to_numpy()
+        self.stage_items = [np.flatnonzero(self.stage_of == k) for k in range(4)]
         self.transit = {"region": p.transit_days_region, "city": p.transit_days_city,
                         "county": p.transit_days_county, "zone": p.transit_days_zone,
                         "dispatched": p.transit_days_zone}
@@ -209,35 +211,36 @@ class ApprovalSystem:
         return bool(dev.active and self.powers[item] > 0 and self.cum_powers[item] <= dev.params.powers)
 
     def route_stage(self, case: ApprovalCase) -> list[ItemTask]:
+        """The items the case needs in its current stage, each routed to an office."""
         model = self.model
-        cal = model.calendar
+        wd = model.calendar.working_days_per_month
         p = model.params.approval
         ent = case.enterprise
         zone = model.zone_of(ent)
         county = model.counties_by_id[ent.county_id]
         dev = model.policies.devolution
         services = dev.services_for(zone)
+        d = case.draws
+        idx = self.stage_items[case.stage]
+        idx = idx[d["needs"][idx] < self.share[idx]]
+        if zone is not None and dev.active:
+            skip = np.array([self.ra_order[i] > 0 and zone.has_regional_assessment(int(self.ra_order[i]))
+                             for i in idx], dtype=bool)
+            case.items_skipped += int(skip.sum())
+            idx = idx[~skip]
+        prep = self.prep[idx] * d["prep"][idx] * (1 - services.prep_cut)
+        effort = self.effort[idx] * d["effort"][idx] / wd
+        review = self.review[idx] / wd
+        rework = d["rework"][idx] < p.rework_probability * (1 - services.rework_cut)
         tasks = []
-        for i in np.flatnonzero(self.stage_of == case.stage):
-            if case.draws["needs"][i] >= self.share[i]:
-                continue
-            if zone is not None and self.ra_order[i] > 0 and zone.has_regional_assessment(int(self.ra_order[i])):
-                case.items_skipped += 1
-                continue
+        for k, i in enumerate(idx):
             if zone is not None and self.devolved(i):
                 office = dev.zone_office(zone, county)
             else:
                 office = self.office_for(self.authority[i], county)
-            transit = self.transit[office.level] * (1 - services.transit_cut)
-            prep = self.prep[i] * case.draws["prep"][i] * (1 - services.prep_cut)
-            rework = case.draws["rework"][i] < p.rework_probability * (1 - services.rework_cut)
-            tasks.append(ItemTask(
-                case=case, item=int(i), office=office,
-                prep=cal.months(prep), transit=cal.months(transit),
-                effort=cal.months(self.effort[i] * case.draws["effort"][i]),
-                review=cal.months(self.review[i]), rework=bool(rework),
-                rework_prep=cal.months(prep * p.rework_prep_share),
-            ))
+            transit = self.transit[office.level] * (1 - services.transit_cut) / wd
+            tasks.append(ItemTask(case, int(i), office, prep[k] / wd, transit, effort[k], review[k],
+                                  bool(rework[k]), prep[k] * p.rework_prep_share / wd))
         return tasks
 
     def office_for(self, authority: str, county) -> Office:

@@ -68,7 +68,8 @@ class InvestmentMarket:
         zones = m.zones
         n_z = len(zones)
         active = np.array([z.active for z in zones])
-        free = m.zone_free_land()
+        block_free = m.block_free_land()
+        free = m.zone_free_land(block_free)
         same = m.zone_sector_counts()  # (zones, sectors)
         lat = np.array([z.expected_latency_days for z in zones])
         rank = np.array([RANKS.index(z.body.rank) for z in zones], dtype=float)
@@ -95,13 +96,16 @@ class InvestmentMarket:
             u = np.where(ok, u, -np.inf)
             u_out = p.outside_utility + p.beta_latency * m.outside_expected_latency / 100 + eps[n_z]
             best = int(np.argmax(u)) if n_z else -1
+            block = -1
             if n_z and u[best] > u_out:
                 zone = zones[best]
-                free[best] -= land
+                block = max((b for b in zone.blocks if m.block_active[b]), key=lambda b: (block_free[b], -b))
+                block_free[block] -= land
+                free[best] = max(block_free[b] for b in zone.blocks if m.block_active[b])
                 same[best, s] += 1
                 county = m.county_index[zone.county_id]
                 m.counties[county].subsidy_spending += zone.subsidy * p.land_price * land
                 m.subsidy_month += zone.subsidy * p.land_price * land
             else:
                 zone, county = None, int(home)
-            m.create_project(key, s, zone, county, size, quality, size * self.kappa[s], land)
+            m.create_project(key, s, zone, block, county, size, quality, size * self.kappa[s], land)

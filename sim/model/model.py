@@ -258,13 +258,9 @@ class ZoneReformModel(mesa.Model):
         self._next_key += 1
         return key
 
-    def create_project(self, key, sector, zone, county, capacity, quality, capital, land) -> Enterprise:
-        """An investment project that chose its location: reserve land and apply for approval."""
-        block = -1
-        if zone is not None:
-            blocks = [b for b in zone.blocks if self.block_active[b]]
-            free = self.block_free_land()
-            block = max(blocks, key=lambda b: (free[b], -b))
+    def create_project(self, key, sector, zone, block, county, capacity, quality, capital, land) -> Enterprise:
+        """An investment project that chose its location (a zone's block, or outside with block -1):
+        reserve the land and apply for approval."""
         row = int(self.firms.add(
             key=key, sector=sector, zone=zone.index if zone is not None else -1, county=county,
             block=block, state=int(LifeCycle.IN_APPROVAL), capacity=capacity, log_prod=quality,
@@ -312,7 +308,7 @@ class ZoneReformModel(mesa.Model):
             if successor is not None:  # pooled staff follow the work
                 successor.extra_staff += int(round(self.params.policy.consolidation.staff_retention
                                                    * body.office.staff))
-                self._restaff(successor)
+                self.restaff(successor)
             self.log_zone_event(zone, "body_abolished", f"body {body.body_id} ({body.rank}) cut")
 
     def merge_zone(self, zone: Zone, host: Zone, reason: str) -> None:
@@ -322,7 +318,7 @@ class ZoneReformModel(mesa.Model):
             self.block_zone[b] = host.index
         host.blocks = host.blocks + zone.blocks
         zone.blocks = []
-        zone.carded_this_year = False
+        self.policies.assessment.lift_card(zone)
         zone.status = ZoneStatus.MERGED
         zone.merged_into = host.zone_id
         self.log_zone_event(zone, "merged", f"into {host.zone_id}: {reason}")
@@ -340,7 +336,7 @@ class ZoneReformModel(mesa.Model):
             self._move_firms(zone, None)
             self.block_active[zone.blocks] = False
         zone.blocks = []
-        zone.carded_this_year = False
+        self.policies.assessment.lift_card(zone)
         zone.status = ZoneStatus.ABOLISHED
         self.log_zone_event(zone, "abolished", reason + (f"; firms to {host.zone_id}" if host else "; firms to county"))
         self._retire_body(zone, None)
@@ -364,10 +360,11 @@ class ZoneReformModel(mesa.Model):
     def set_body_rank(self, body: ManagementBody, rank: str, event: str, zone: Zone) -> None:
         old = body.rank
         body.rank = rank
-        self._restaff(body)
+        self.restaff(body)
         self.log_zone_event(zone, event, f"body {body.body_id}: {old} -> {rank}")
 
-    def _restaff(self, body: ManagementBody) -> None:
+    def restaff(self, body: ManagementBody) -> None:
+        """Set a body's office staff from its rank, pooled staff and any yellow-card boost."""
         body.office.set_staff(self.params.bodies.approval_staff[body.rank] + body.extra_staff, self.time)
 
     def log_zone_event(self, zone: Zone, event: str, detail: str) -> None:
@@ -432,9 +429,9 @@ class ZoneReformModel(mesa.Model):
         return np.bincount(self.block_zone[self.block_active], weights=self.block_land[self.block_active],
                            minlength=len(self.zones))
 
-    def zone_free_land(self) -> np.ndarray:
+    def zone_free_land(self, block_free: np.ndarray | None = None) -> np.ndarray:
         """Largest free land in one block of each zone (a project needs one block)."""
-        free = self.block_free_land()
+        free = self.block_free_land() if block_free is None else block_free
         out = np.zeros(len(self.zones))
         np.maximum.at(out, self.block_zone, free)
         return out

@@ -19,7 +19,7 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config.schema import register_configs
@@ -58,13 +58,15 @@ def task(cfg: DictConfig) -> float:
     """One Hydra job: validate, run, write outputs into the job's folder."""
     from sim.runner.run import run
 
-    out_dir = Path(cfg.output.dir) if cfg.output.dir else Path(HydraConfig.get().runtime.output_dir)
+    job_dir = Path(HydraConfig.get().runtime.output_dir)
+    out_dir = Path(cfg.output.dir) if cfg.output.dir else job_dir
     try:
         params = from_dictconfig(cfg)
         region = build_region(params)
     except (ConfigError, DataError) as exc:
         log.error("%s", exc)
-        shutil.rmtree(out_dir, ignore_errors=True)
+        logging.shutdown()
+        shutil.rmtree(job_dir, ignore_errors=True)  # Hydra's folder for this job only, never output.dir
         raise SystemExit(EXIT_BAD_INPUT) from exc
     result = run(params, out_dir, region)
     if params.output.print_summary:

@@ -6,8 +6,9 @@ Zhejiang's 亩均论英雄 formulas, where each indicator is divided by a benchm
 ranked within classes (national / region level: 分类考核).  The seed's rules:
 
 * the bottom ``bottom_k`` of a class get a **yellow card** (黄牌警告) and their head is
-  interviewed; a carded zone presses harder on its zombies (less protection) and screens
-  projects harder (higher entry bar) in the following year;
+  interviewed; a carded zone presses harder on its zombies (less protection), screens
+  projects harder (higher entry bar) and improves its service (extra approval staff) in the
+  following year;
 * ``years_to_downgrade`` (K₁, default 2) consecutive bottom years → the management body is
   **downgraded** one rank;
 * ``years_to_abolish`` (K₂, default 3) consecutive bottom years → the body is **abolished**
@@ -76,7 +77,7 @@ class Assessment(Policy):
             for r, i in enumerate(order):
                 zones[i].score, zones[i].class_rank = float(score[i]), r + 1
                 zones[i].assessed_years += 1
-                zones[i].carded_this_year = False
+                self._card(zones[i], False)
             if len(zones) <= p.bottom_k:
                 continue  # a class too small to have a bottom
             bottom = [zones[i] for i in order[len(zones) - p.bottom_k:]]
@@ -86,7 +87,7 @@ class Assessment(Policy):
             for z in bottom:
                 z.consecutive_bottom += 1
                 z.yellow_cards += 1
-                z.carded_this_year = True
+                self._card(z, True)
                 m.log_zone_event(z, "yellow_card", f"last in class {cls} (黄牌警告), score {z.score:.3f}")
                 if z.consecutive_bottom >= p.years_to_abolish:
                     m.abolish_zone(z, f"assessment: bottom {z.consecutive_bottom} years in a row",
@@ -99,8 +100,27 @@ class Assessment(Policy):
                     self._change_rank(z, +1, "upgraded")
 
     def _change_rank(self, zone, step: int, event: str) -> None:
-        i = RANKS.index(zone.body.rank) + step
+        """Raise or lower the zone's body one rank.  A body that also runs a zone of a higher
+        level (a national zone) is ranked through that zone only, not through its smaller one."""
+        body = zone.body
+        if any(z.level == "national" for z in body.zones) and zone.level != "national":
+            self.model.log_zone_event(zone, "rank_unchanged", f"body {body.body_id} also runs a national zone")
+            return
+        i = RANKS.index(body.rank) + step
         if 0 <= i < len(RANKS):
-            self.model.set_body_rank(zone.body, RANKS[i], event, zone)
+            self.model.set_body_rank(body, RANKS[i], event, zone)
         else:
-            self.model.log_zone_event(zone, event, f"rank stays {zone.body.rank} (limit)")
+            self.model.log_zone_event(zone, "rank_at_limit", f"{event[:-1]} not possible: body {body.body_id} "
+                                                             f"stays {body.rank}")
+
+    def lift_card(self, zone) -> None:
+        self._card(zone, False)
+
+    def _card(self, zone, on: bool) -> None:
+        """Put a yellow card on the zone or lift it; while carded its office gets extra staff
+        (the zone improves its service) and its zombies lose protection (see the model's exits)."""
+        if zone.carded_this_year == on:
+            return
+        zone.carded_this_year = on
+        zone.body.extra_staff += self.params.yellow_card_extra_staff if on else -self.params.yellow_card_extra_staff
+        self.model.restaff(zone.body)

@@ -49,9 +49,7 @@ class Devolution(Policy):
                 offices = self.model.approval.dispatched_offices
                 if county.county_id not in offices:
                     offices[county.county_id] = Office(
-                        f"dispatched:{county.county_id}", "dispatched",
-                        self.params.dispatched_staff + self.model.approval.county_offices[county.county_id].staff,
-                    )
+                        f"dispatched:{county.county_id}", "dispatched", self.params.dispatched_staff)
                 return offices[county.county_id]
             case other:
                 raise ValueError(f"policy.devolution.service_mode = {other!r} is not known")

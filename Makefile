@@ -1,0 +1,32 @@
+# Two set-up commands (each installs what it needs into .venv on first use):
+#   make run    # the main job: the Ningxia reform on the embedded default data
+#   make test   # the test suite
+# Extra arguments for the model: make run ARGS="scenario=baseline seed=3"
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+ARGS   ?= scenario=full_reform
+
+.PHONY: run test bench install clean
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "zonesim needs Python >= 3.12 (pyenv: the .python-version file selects 3.12)")'
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	$(PYTHON) -m uv venv --quiet --allow-existing --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(VENV)
+	$(PYTHON) -m uv pip install --quiet --python $(BIN)/python -e ".[test]"
+	@touch $@
+
+install: $(BIN)/.installed
+
+run: $(BIN)/.installed
+	$(BIN)/zonesim $(ARGS)
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/zonesim-bench
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache
