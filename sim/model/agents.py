@@ -11,7 +11,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
 from sim.config.schema import RANKS
 from sim.model.approval import Office
