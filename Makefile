@@ -1,12 +1,12 @@
 # Two set-up commands (each installs what it needs into .venv on first use):
-#   make run    # the main job: the Ningxia reform on the embedded default data
+#   make run    # the main job: reform scenarios compared on the embedded Ningxia data
 #   make test   # the test suite
-# Extra arguments for the model: make run ARGS="scenario=baseline seed=3"
+# Other arguments: make run ARGS="scenario=full_reform seed=3"  (a single run)
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-ARGS   ?= scenario=full_reform
+ARGS   ?= experiment=compare
 
 .PHONY: run test bench install clean
 

@@ -68,7 +68,7 @@ def test_every_parameter_has_unit_and_source():
 # Parameters that are not model inputs (run bookkeeping) or that act only through a switch
 # set in _ACTIVATE below.
 _NOT_MODEL = {"output.dir", "output.event_logs", "output.print_summary", "scenario_name", "region.kind",
-              "region.data_dir"}
+              "region.data_dir", "sample.file", "sample.index"}
 _ACTIVATE = {
     "policy.devolution.dispatched_staff": ["policy.devolution.service_mode=county_dispatched"],
     # acts on zombies in carded zones: give it years and zombies that disposal has not removed

@@ -369,6 +369,18 @@ class OutputConfig:
 
 
 @dataclass
+class SampleConfig:
+    """A row of a parameter sample (global sensitivity analysis): not a model parameter.
+
+    When ``file`` is set, the runner reads row ``index`` of that Parquet file — one column per
+    dotted parameter key — and sets those parameters before validation.
+    """
+
+    file: str = param("", "path", "-", doc="Parquet file of parameter samples; empty = none")
+    index: int = param(-1, "row", "-", ge=-1)
+
+
+@dataclass
 class ModelConfig:
     """All model parameters.  Built from Hydra's composition, validated before any run."""
 
@@ -384,6 +396,7 @@ class ModelConfig:
     bodies: BodyConfig = field(default_factory=BodyConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    sample: SampleConfig = field(default_factory=SampleConfig)
 
 
 RANKS = ("deputy_division", "division", "bureau")

@@ -129,10 +129,44 @@ def _unknown_keys(cfg: Any, schema: Any, prefix: str = "") -> list[str]:
     return out
 
 
+def apply_sample(cfg: Any) -> Any:
+    """Set the parameters of row ``sample.index`` of ``sample.file`` (a Parquet file whose columns
+    are dotted parameter keys) in a copy of ``cfg``; ``cfg`` unchanged when no sample is set."""
+    from omegaconf import OmegaConf
+
+    sample = cfg.get("sample") if hasattr(cfg, "get") else None
+    if not sample or not sample.get("file"):
+        return cfg
+    import pandas as pd
+
+    try:
+        table = pd.read_parquet(sample.file)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"sample.file = {sample.file!r} cannot be read ({exc})") from exc
+    if not 0 <= sample.index < len(table):
+        raise ConfigError(f"sample.index = {sample.index} is out of range [0, {len(table) - 1}]")
+    out = cfg.copy()
+    for key, value in table.iloc[[int(sample.index)]].to_dict("records")[0].items():
+        current = OmegaConf.select(out, key, default=None)
+        if current is None:
+            raise ConfigError(f"{sample.file}: column {key!r} is not a configuration key")
+        value = value.item() if hasattr(value, "item") else value
+        if isinstance(current, int) and not isinstance(current, bool):
+            value = int(round(value))  # an integer parameter sampled on a continuous range
+        try:
+            OmegaConf.update(out, key, value, merge=False)
+        except Exception as exc:  # noqa: BLE001 - OmegaConf validation errors
+            raise ConfigError(f"{sample.file} row {sample.index}: {key} = {value!r} ({exc})") from exc
+    return out
+
+
 def from_dictconfig(cfg: Any) -> ModelConfig:
-    """Turn a composed Hydra/OmegaConf config into a validated :class:`ModelConfig`."""
+    """Turn a composed Hydra/OmegaConf config into a validated :class:`ModelConfig`
+    (a parameter sample, when ``sample.file`` is set, is applied first)."""
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
+
+    cfg = apply_sample(cfg)
 
     unknown = _unknown_keys(cfg, ModelConfig()) if hasattr(cfg, "keys") else []
     if unknown:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.errors import HydraException
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
@@ -54,30 +55,50 @@ def precheck(overrides: list[str]) -> None:
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
-def task(cfg: DictConfig) -> float:
-    """One Hydra job: validate, run, write outputs into the job's folder."""
+def task(cfg: DictConfig) -> None:
+    """One Hydra job: validate, run, write outputs (a run folder, or ``runs/<key>/`` in a multirun)."""
+    from sim.experiments.jobs import failure_key, record_failure, run_job
     from sim.runner.run import run
 
-    job_dir = Path(HydraConfig.get().runtime.output_dir)
-    out_dir = Path(cfg.output.dir) if cfg.output.dir else job_dir
+    hc = HydraConfig.get()
+    job_dir = Path(hc.runtime.output_dir)
+    multirun = hc.mode == RunMode.MULTIRUN
+    overrides = list(hc.overrides.task)
     try:
         params = from_dictconfig(cfg)
         region = build_region(params)
     except (ConfigError, DataError) as exc:
         log.error("%s", exc)
+        if multirun:  # recorded; the other runs of the experiment go on
+            record_failure(Path(hc.sweep.dir), failure_key(overrides), overrides, exc)
+            return
         logging.shutdown()
         shutil.rmtree(job_dir, ignore_errors=True)  # Hydra's folder for this job only, never output.dir
         raise SystemExit(EXIT_BAD_INPUT) from exc
-    result = run(params, out_dir, region)
+    if multirun:
+        run_job(params, region, Path(hc.sweep.dir), overrides)
+        return
+    out_dir = Path(cfg.output.dir) if cfg.output.dir else job_dir
+    result = run(params, out_dir, region, overrides=overrides)
     if params.output.print_summary:
         table = result.summary.T.rename(columns={0: "value"})
         print(table.to_string(float_format=lambda v: f"{v:,.3f}"))
         print(f"outputs: {out_dir}")
-    return float(result.summary["output_cumulative_亿"].iloc[0])
 
 
 _NO_PRECHECK = {"-m", "--multirun", "-h", "--help", "--hydra-help", "--info", "-i", "--cfg", "-c",
                 "--shell-completion", "-sc", "--version", "--resolve", "-p", "--package"}
+
+
+def _is_sweep(argv: list[str]) -> bool:
+    """Does the command line sweep (``a=1,2``, ``range(…)``)?  Then Hydra validates each job."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_overrides([a for a in argv if not a.startswith("-")])
+    except HydraException:
+        return False  # let precheck report the malformed override
+    return any(o.is_sweep_override() for o in parsed)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -87,9 +108,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"zonesim: error: config folder {CONFIG_DIR} not found (install with `pip install -e .`)",
               file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
-    if not any(a.split("=")[0] in _NO_PRECHECK for a in argv):
+    if not any(a.split("=")[0] in _NO_PRECHECK for a in argv) and not _is_sweep(argv):
         try:
-            precheck([a for a in argv if not a.startswith("-")])
+            precheck([a for a in argv if not a.startswith("-") and not a.startswith("hydra.")])
         except (ConfigError, DataError, HydraException, OmegaConfBaseException, ValueError) as exc:
             print(f"zonesim: error: {_one_line(exc)}", file=sys.stderr)
             sys.exit(EXIT_BAD_INPUT)

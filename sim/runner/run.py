@@ -10,6 +10,8 @@ run never leaves half-written outputs.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import json
 import logging
 import os
@@ -30,6 +32,7 @@ from sim.model.model import ZoneReformModel
 
 log = logging.getLogger("zonesim")
 
+DONE = "DONE"  # marker written last into a complete run folder
 TABLES = ("monthly", "zones_yearly", "approvals", "exits", "zone_events", "offices")
 PACKAGES = ("zonesim", "mesa", "hydra-core", "omegaconf", "numpy", "scipy", "pandas", "pyarrow", "matplotlib")
 
@@ -101,8 +104,35 @@ def _jsonable(params: ModelConfig) -> dict:
     return dataclasses.asdict(params)
 
 
-def run(params: ModelConfig, out_dir: str | Path, region: RegionData | None = None) -> RunResult:
-    """Run the model and write its outputs into ``out_dir`` (created if needed)."""
+@functools.cache
+def code_fingerprint() -> str:
+    """Hash of the model's code and embedded data: results from other code are never reused."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha1()
+    for sub in ("model", "data", "config"):
+        for f in sorted((root / sub).rglob("*")):
+            if f.suffix in (".py", ".csv"):
+                h.update(f.relative_to(root).as_posix().encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def run_key(params: ModelConfig) -> str:
+    """A 12-hex key of the resolved model configuration (run bookkeeping in ``output`` excluded)
+    and of the model code: the same configuration has the same key whatever the launcher,
+    folder or job number, so an experiment re-run skips the runs it already has."""
+    cfg = dataclasses.asdict(params)
+    cfg.pop("output", None)
+    blob = json.dumps(cfg, sort_keys=True, ensure_ascii=True, default=str) + code_fingerprint()
+    return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+def run(params: ModelConfig, out_dir: str | Path, region: RegionData | None = None,
+        overrides: list[str] | None = None) -> RunResult:
+    """Run the model and write its outputs into ``out_dir`` (created if needed).
+
+    The last file written is an empty ``DONE`` marker: a folder without it is incomplete.
+    """
     out_dir = Path(out_dir)
     started = time.time()
     region = region if region is not None else build_region(params)
@@ -122,14 +152,18 @@ def run(params: ModelConfig, out_dir: str | Path, region: RegionData | None = No
             tables[name].to_parquet(stage / f"{name}.parquet", index=False)
         summary.to_csv(stage / "summary.csv", index=False)
         meta = {
-            "scenario": params.scenario_name, "seed": params.seed, "region": region.origin,
+            "key": run_key(params), "scenario": params.scenario_name, "seed": params.seed,
+            "overrides": list(overrides) if overrides is not None else None, "region": region.origin,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
-            "wall_seconds": round(wall, 3), "git_commit": git_commit(), "versions": package_versions(),
+            "wall_seconds": round(wall, 3), "git_commit": git_commit(), "code": code_fingerprint(),
+            "versions": package_versions(),
             "config": _jsonable(params),
         }
         (stage / "run.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str))
+        (out_dir / DONE).unlink(missing_ok=True)
         for f in stage.iterdir():
             os.replace(f, out_dir / f.name)
+        (out_dir / DONE).touch()
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     log.info("wrote %s in %.2f s", out_dir, wall)

@@ -1,0 +1,90 @@
+"""Hydra callback of every multirun: provenance manifest, aggregation, exit status.
+
+Hydra has no aggregation of multirun results; this callback adds it.  At the start it notes
+the number of jobs and the start time (for progress lines); at the end it writes
+``manifest.json`` (resolved configs by key, seeds, package versions, git commit, start/end,
+wall time per run), aggregates every complete run (``aggregate/``), prints the effects table,
+and ends the command with status 1 if any run failed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from sim.experiments.jobs import FAILURES, RUNS, STATE
+from sim.runner.run import DONE, git_commit, package_versions
+
+log = logging.getLogger("zonesim")
+
+
+def count_jobs(config: DictConfig) -> int:
+    """Number of jobs the basic sweep grammar expands to (sweeper params and command line)."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    params = config.hydra.sweeper.get("params") or {}
+    args = [f"{k}={v}" for k, v in params.items()] + list(config.hydra.overrides.task)
+    parsed = OverridesParser.create().parse_overrides(args)
+    return sum(len(batch) for batch in BasicSweeper.split_arguments(parsed, None))
+
+
+def write_manifest(exp_dir: Path, started: float, command: list[str]) -> dict:
+    runs = []
+    for done in sorted((exp_dir / RUNS).glob(f"*/{DONE}")):
+        meta = json.loads((done.parent / "run.json").read_text())
+        runs.append({k: meta.get(k) for k in ("key", "scenario", "seed", "overrides", "started", "wall_seconds")}
+                    | {"config": meta.get("config")})
+    failures = [json.loads(p.read_text()) for p in sorted((exp_dir / FAILURES).glob("*.json"))]
+    ended = time.time()
+    manifest = {
+        "command": command, "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
+        "ended": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(ended)),
+        "wall_seconds": round(ended - started, 3), "git_commit": git_commit(), "versions": package_versions(),
+        "runs": runs, "failures": [{k: f[k] for k in ("key", "overrides", "error")} for f in failures],
+    }
+    (exp_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+    return manifest
+
+
+class ExperimentCallback(Callback):
+    """Registered in ``configs/config.yaml``; acts on multiruns only."""
+
+    def __init__(self, aggregate: bool = True, figures: bool = True) -> None:
+        self.aggregate = aggregate
+        self.figures = figures
+        self._started = time.time()
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        exp_dir = Path(config.hydra.sweep.dir)
+        exp_dir.mkdir(parents=True, exist_ok=True)
+        self._started = time.time()
+        done = sum(1 for _ in (exp_dir / RUNS).glob(f"*/{DONE}"))
+        total = count_jobs(config)
+        (exp_dir / STATE).write_text(json.dumps({"total": total, "started": self._started, "done_at_start": done}))
+        log.info("experiment %s: %d jobs (%d already complete)", exp_dir, total, done)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        exp_dir = Path(config.hydra.sweep.dir)
+        manifest = write_manifest(exp_dir, self._started, list(config.hydra.overrides.task))
+        status = 0
+        if self.aggregate and manifest["runs"]:
+            try:
+                from sim.experiments.aggregate import aggregate, print_report
+
+                print_report(aggregate(exp_dir, figures=self.figures), exp_dir)
+            except Exception:  # noqa: BLE001 - runs are saved; report and fail the command
+                log.exception("aggregation of %s failed (re-run it with zonesim-aggregate)", exp_dir)
+                status = 1
+        if manifest["failures"]:
+            log.error("%d of %d runs failed (see %s/failures and aggregate/failures.csv)",
+                      len(manifest["failures"]), len(manifest["failures"]) + len(manifest["runs"]), exp_dir)
+            status = 1
+        if status:
+            raise SystemExit(status)

@@ -1,0 +1,216 @@
+"""Figures of an aggregated experiment (PNG, matplotlib's Agg canvas, no pyplot state).
+
+``make_figures(exp_dir)`` writes into ``<exp>/aggregate/figures/``:
+
+``output.png``
+    industrial output per group over time: monthly (亿 yuan/month) and per complete calendar
+    year (亿 yuan/year); line = mean across seeds, band = t-interval of that mean.
+``approval_latency.png``
+    distribution (violin, median marked) of approval latency in calendar days of all projects of
+    the group's runs pooled over seeds: all approvals, and those applied from 2019 on.
+``zombies.png``
+    zombie share of operating firms per month, and zombie exits per calendar year (firms/year);
+    mean and band across seeds.
+``output_per_mu.png``
+    in-zone output per mu of land in use (万 yuan/mu/year, annualised) per month; mean and band.
+``effects.png``
+    one panel per outcome: paired difference of each group versus the reference (mean and
+    t-interval over same-seed pairs as error bar), in the outcome's unit; 0 marked.
+
+Bands and error bars use the confidence level of the aggregation (``meta.json``; default 95%).
+Text in figures is ASCII (亿 yuan is written "100M yuan", 万 yuan "10k yuan") so that no CJK
+font is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+
+from sim.experiments.stats import mean_ci_by
+
+FIGURES_DIR = "figures"
+DPI = 120
+
+
+def _ascii(unit: str) -> str:
+    return unit.replace("亿 yuan", "100M yuan").replace("万 yuan", "10k yuan")
+
+
+def _colors(groups: list[str]) -> dict[str, tuple]:
+    cmap = colormaps["tab10" if len(groups) <= 10 else "tab20"]
+    n = cmap.N
+    if len(groups) <= n:
+        return {g: cmap(i) for i, g in enumerate(groups)}
+    viridis = colormaps["viridis"]
+    return {g: viridis(i / max(len(groups) - 1, 1)) for i, g in enumerate(groups)}
+
+
+def _load(exp_dir: Path) -> dict[str, pd.DataFrame]:
+    agg = exp_dir / "aggregate"
+    return {
+        "runs": pd.read_parquet(agg / "runs.parquet"),
+        "approvals": pd.read_parquet(agg / "approvals.parquet"),
+        "effects": pd.read_csv(agg / "effects.csv"),
+    }
+
+
+def _band(ax, frame: pd.DataFrame, x: str, y: str, groups: list[str], colors: dict, level: float) -> None:
+    for g in groups:
+        sub = frame[frame["group"] == g]
+        if sub.empty:
+            continue
+        b = mean_ci_by(sub, x, y, level)
+        ax.plot(b[x], b["mean"], color=colors[g], lw=1.6, label=f"{g} (n={int(b['n'].max())})")
+        ok = b["low"].notna()
+        if ok.any():
+            ax.fill_between(b.loc[ok, x], b.loc[ok, "low"], b.loc[ok, "high"], color=colors[g], alpha=0.2, lw=0)
+
+
+def _legend(ax, n_groups: int) -> None:
+    ax.legend(fontsize="small" if n_groups <= 8 else "x-small", ncol=1 if n_groups <= 8 else 2, frameon=False)
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    return path
+
+
+def fig_output(runs: pd.DataFrame, groups, colors, level, pct) -> Figure:
+    fig = Figure(figsize=(13, 4.8), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
+    m = runs.assign(output_yi=runs["output"] / 1e4)
+    _band(ax1, m, "date", "output_yi", groups, colors, level)
+    ax1.set(title="Monthly", xlabel="month", ylabel="industrial output (100M yuan / month)")
+    y = m.groupby(["group", "key", "year"], sort=False)["output_yi"].agg(["sum", "count"]).reset_index()
+    y = y[y["count"] == 12].rename(columns={"sum": "output_year"})
+    _band(ax2, y, "year", "output_year", groups, colors, level)
+    ax2.set(title="Per calendar year (complete years)", xlabel="year", ylabel="industrial output (100M yuan / year)")
+    _legend(ax1, len(groups))
+    fig.suptitle(f"Industrial output of the region: mean across seeds and {pct}% CI band")
+    return fig
+
+
+def fig_latency(approvals: pd.DataFrame, groups, colors, recent_from: str) -> Figure:
+    fig = Figure(figsize=(max(8, 1.1 * len(groups) + 4), 9), layout="constrained")
+    axes = fig.subplots(2, 1, sharey=True)
+    recent = approvals["applied"].astype(str) >= recent_from if len(approvals) else pd.Series(dtype=bool)
+    for ax, (title, sel) in zip(axes, (("All approvals", None), (f"Applied from {recent_from} on", recent))):
+        data = approvals if sel is None else approvals[sel]
+        for i, g in enumerate(groups):
+            d = data.loc[data["group"] == g, "approval_days"].dropna().to_numpy(float)
+            if d.size >= 2 and np.ptp(d) > 0:
+                parts = ax.violinplot([d], positions=[i], widths=0.8, showmedians=True, showextrema=False)
+                for body in parts["bodies"]:
+                    body.set_facecolor(colors[g])
+                    body.set_alpha(0.5)
+                parts["cmedians"].set_color("black")
+            elif d.size:
+                ax.plot([i], [np.median(d)], "_", color="black", ms=20)
+            ax.annotate(f"n={d.size}", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, 3),
+                        textcoords="offset points", ha="center", fontsize="x-small")
+        ax.set_xticks(range(len(groups)), groups, rotation=30 if len(groups) > 3 else 0, ha="right"
+                      if len(groups) > 3 else "center", fontsize="small")
+        ax.set(title=title, ylabel="approval latency (calendar days)")
+    fig.suptitle("Approval latency per project (application to production, construction excluded), "
+                 "pooled over seeds; line = median")
+    return fig
+
+
+def fig_zombies(runs: pd.DataFrame, groups, colors, level, pct) -> Figure:
+    fig = Figure(figsize=(13, 4.8), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
+    _band(ax1, runs, "date", "zombie_share", groups, colors, level)
+    ax1.set(title="Zombie share (by count) of operating firms", xlabel="month", ylabel="share of firms (0-1)")
+    y = runs.groupby(["group", "key", "year"], sort=False)["zombie_exits"].agg(["sum", "count"]).reset_index()
+    y = y[y["count"] == 12].rename(columns={"sum": "zombie_exits"})
+    _band(ax2, y, "year", "zombie_exits", groups, colors, level)
+    ax2.set(title="Zombie exits per calendar year (complete years)", xlabel="year", ylabel="zombie exits (firms / year)")
+    _legend(ax1, len(groups))
+    fig.suptitle(f"Zombie firms: mean across seeds and {pct}% CI band")
+    return fig
+
+
+def fig_output_per_mu(runs: pd.DataFrame, groups, colors, level, pct) -> Figure:
+    fig = Figure(figsize=(8, 4.8), layout="constrained")
+    ax = fig.subplots()
+    _band(ax, runs, "date", "output_per_mu", groups, colors, level)
+    ax.set(title=f"In-zone output per mu of land in use: mean across seeds and {pct}% CI band", xlabel="month",
+           ylabel="output per mu (10k yuan / mu / year)")
+    _legend(ax, len(groups))
+    return fig
+
+
+def fig_effects(effects: pd.DataFrame, colors, outcomes_meta: dict, reference: str, pct: int) -> Figure | None:
+    eff = effects[effects["diff_mean"].notna()]
+    names = [o for o in outcomes_meta if o in set(eff["outcome"])]
+    if not names:
+        return None
+    comp = list(dict.fromkeys(eff["group"]))
+    ncols = min(3, len(names))
+    nrows = math.ceil(len(names) / ncols)
+    fig = Figure(figsize=(5.2 * ncols, 0.35 * len(comp) * nrows + 1.6 * nrows + 0.8), layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
+    pos = {g: i for i, g in enumerate(comp)}
+    for ax, name in zip(axes, names):
+        sub = eff[eff["outcome"] == name]
+        for row in sub.itertuples(index=False):
+            y = pos[row.group]
+            has_ci = np.isfinite(row.ci_low) and np.isfinite(row.ci_high)
+            xerr = [[row.diff_mean - row.ci_low], [row.ci_high - row.diff_mean]] if has_ci else None
+            ax.errorbar([row.diff_mean], [y], xerr=xerr, fmt="o", color=colors.get(row.group, "C0"), capsize=3)
+        ax.axvline(0.0, color="grey", lw=0.8, ls="--")
+        meta = outcomes_meta[name]
+        ax.set_title(meta["label"], fontsize="medium")
+        ax.set_xlabel(f"difference ({_ascii(meta['unit'])})")
+        ax.tick_params(axis="y", labelsize="small")
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    axes[0].set_yticks(range(len(comp)), comp)
+    axes[0].set_ylim(-0.7, len(comp) - 0.3)
+    axes[0].invert_yaxis()
+    fig.suptitle(f"Paired difference versus {reference}: mean over same-seed pairs and {pct}% CI")
+    return fig
+
+
+def make_figures(exp_dir: str | Path, tables: dict[str, pd.DataFrame] | None = None) -> list[Path]:
+    """Draw the experiment's figures into ``<exp>/aggregate/figures/``; return the files written.
+
+    ``tables`` are the tables returned by :func:`sim.experiments.aggregate.aggregate` (read from
+    ``<exp>/aggregate/`` when omitted; the folder is aggregated first if it has not been).
+    Previous PNGs in the figures folder are removed.
+    """
+    exp_dir = Path(exp_dir)
+    agg = exp_dir / "aggregate"
+    if not (agg / "meta.json").exists():
+        from sim.experiments.aggregate import aggregate
+
+        tables = aggregate(exp_dir, figures=False)
+    meta = json.loads((agg / "meta.json").read_text())
+    tables = tables if tables is not None else _load(exp_dir)
+    out = agg / FIGURES_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):
+        old.unlink()
+    level = float(meta.get("level", 0.95))
+    pct = round(level * 100)
+    groups = meta["groups"]
+    colors = _colors(groups)
+    runs = tables["runs"]
+    written = [
+        _save(fig_output(runs, groups, colors, level, pct), out / "output.png"),
+        _save(fig_latency(tables["approvals"], groups, colors, meta.get("recent_from", "2019-01")),
+              out / "approval_latency.png"),
+        _save(fig_zombies(runs, groups, colors, level, pct), out / "zombies.png"),
+        _save(fig_output_per_mu(runs, groups, colors, level, pct), out / "output_per_mu.png"),
+    ]
+    fig = fig_effects(tables["effects"], colors, meta["outcomes"], meta["reference_label"], pct)
+    if fig is not None:
+        written.append(_save(fig, out / "effects.png"))
+    return written

@@ -1,0 +1,74 @@
+"""One job of a multirun experiment: resume, failure records and progress.
+
+Inside an experiment folder (Hydra's sweep dir) every run writes to ``runs/<key>/`` where the
+key is a hash of its resolved configuration — not Hydra's job number — so re-running the same
+command skips the runs whose folder is complete (``DONE``), whatever order or launcher runs
+them.  A run that raises is recorded in ``failures/<key>.json`` and the other runs go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import traceback
+from pathlib import Path
+
+from sim.runner.run import DONE, run, run_key
+
+log = logging.getLogger("zonesim")
+
+RUNS = "runs"
+FAILURES = "failures"
+STATE = ".experiment.json"  # written at the start of a multirun: total jobs, start time
+
+
+def failure_key(overrides: list[str]) -> str:
+    """Key of a job whose configuration could not be built (hash of its overrides)."""
+    return "cfg-" + hashlib.sha1("\n".join(sorted(overrides)).encode()).hexdigest()[:8]
+
+
+def record_failure(exp_dir: Path, key: str, overrides: list[str], exc: BaseException) -> None:
+    folder = exp_dir / FAILURES
+    folder.mkdir(parents=True, exist_ok=True)
+    info = {"key": key, "overrides": overrides, "error": f"{type(exc).__name__}: {exc}",
+            "traceback": "".join(traceback.format_exception(exc))}
+    (folder / f"{key}.json").write_text(json.dumps(info, indent=2, ensure_ascii=False))
+
+
+def progress(exp_dir: Path, what: str, seconds: float | None) -> None:
+    """Log one line per finished job: count done, total, and an estimate of the time left."""
+    done = sum(1 for _ in (exp_dir / RUNS).glob(f"*/{DONE}")) + sum(1 for _ in (exp_dir / FAILURES).glob("*.json"))
+    try:
+        state = json.loads((exp_dir / STATE).read_text())
+        total, started = int(state["total"]), float(state["started"])
+    except (OSError, ValueError, KeyError):
+        log.info("[%d done] %s", done, what)
+        return
+    elapsed = time.time() - started
+    new = max(done - int(state.get("done_at_start", 0)), 1)
+    eta = elapsed / new * max(total - done, 0)
+    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    log.info("[%d/%d] %s%s; elapsed %.0f s, ETA %.0f s", done, total, what, took, elapsed, eta)
+
+
+def run_job(params, region, exp_dir: Path, overrides: list[str]) -> Path | None:
+    """Run one job of an experiment into ``runs/<key>/`` unless it is already complete."""
+    key = run_key(params)
+    out_dir = exp_dir / RUNS / key
+    label = " ".join(o for o in overrides if not o.startswith("hydra.")) or "defaults"
+    if (out_dir / DONE).exists():
+        progress(exp_dir, f"{label}: complete, skipped", None)
+        return out_dir
+    t = time.time()
+    try:
+        run(params, out_dir, region, overrides=overrides)
+    except Exception as exc:  # noqa: BLE001 - record any failure, let the other runs finish
+        log.error("run %s failed: %s", label, exc)
+        record_failure(exp_dir, key, overrides, exc)
+        progress(exp_dir, f"{label}: FAILED", time.time() - t)
+        return None
+    (exp_dir / FAILURES / f"{key}.json").unlink(missing_ok=True)  # an earlier failure now resolved
+    progress(exp_dir, label, time.time() - t)
+    return out_dir
