@@ -127,22 +127,26 @@ def test_default_run_covers_2015_to_2030(cli):
 
 
 def test_multirun_writes_one_folder_per_job(cli):
-    """``zonesim -m seed=0,1`` runs two jobs, each writing its own complete folder with its seed."""
+    """``zonesim -m seed=0,1`` runs two jobs, each writing its own complete folder ``runs/<key>/``
+    with its seed, and the experiment is aggregated at the end."""
     cwds, procs = cli
     proc, sweep = procs["multi"], cwds["multi"] / "sweep"
     assert proc.returncode == 0, proc.stderr[-3000:]
-    jobs = sorted(p for p in sweep.iterdir() if p.is_dir())
-    assert [p.name for p in jobs] == ["0", "1"]
+    jobs = sorted((p.parent for p in (sweep / "runs").glob("*/DONE")),
+                  key=lambda p: json.loads((p / "run.json").read_text())["seed"])
+    assert len(jobs) == 2
     seeds = []
     for job in jobs:
         assert FILES <= {p.name for p in job.iterdir()}, job
         meta = json.loads((job / "run.json").read_text())
         seeds.append(meta["seed"])
+        assert meta["key"] == job.name
         monthly = pd.read_parquet(job / "monthly.parquet")
         assert monthly["date"].iloc[-1] == "2016-12"
     assert seeds == [0, 1]
     m0, m1 = (pd.read_parquet(j / "monthly.parquet") for j in jobs)
     assert not m0["output"].equals(m1["output"])
-    assert proc.stdout.count("approval_wd_mean") == 2
+    assert (sweep / "manifest.json").is_file()
+    assert (sweep / "aggregate" / "summary.csv").is_file()
     _no_stray_outputs(cwds["multi"])
 
