@@ -118,19 +118,20 @@ def test_downgrade_at_lowest_rank_keeps_rank_and_abolition_still_follows():
     assert events_of(m, "weak", "abolished") == ["2017-12"]
 
 
-def test_top_zone_upgraded_each_year_up_to_bureau():
-    """The best zone of the class is upgraded one rank per year (deputy → division → bureau, then capped)."""
+def test_top_zone_upgraded_each_year_up_to_its_ceiling():
+    """The best zone of the class is upgraded one rank per year up to the ceiling of its level:
+    a region-level zone stops at division rank (正处级), with a rank_at_limit event after."""
     p = assessed()
     m = run_model(p, region(top_rank="deputy_division"))
     zy = m.results()["zones_yearly"].set_index(["zone_id", "year"])
     assert [zy.loc[("top", y), "class_rank"] for y in (2015, 2016, 2017, 2018)] == [1, 1, 1, 1]
-    assert [zy.loc[("top", y), "rank"] for y in (2015, 2016, 2017, 2018)] == \
-        ["division", "bureau", "bureau", "bureau"]
+    assert [zy.loc[("top", y), "rank"] for y in (2015, 2016, 2017, 2018)] == ["division"] * 4
     ev = m.results()["zone_events"]
     real = ev[(ev.zone_id == "top") & (ev.event == "upgraded") & ev.detail.str.contains("->")]
-    assert list(real.date) == ["2015-12", "2016-12"]
-    assert list(real.detail) == ["body b_top: deputy_division -> division", "body b_top: division -> bureau"]
-    assert zone(m, "top").body.office.staff == p.bodies.approval_staff["bureau"]
+    assert list(real.date) == ["2015-12"]
+    assert list(real.detail) == ["body b_top: deputy_division -> division"]
+    assert events_of(m, "top", "rank_at_limit") == ["2016-12", "2017-12", "2018-12"]
+    assert zone(m, "top").body.office.staff == p.bodies.approval_staff["division"]
     # the other healthy zones are neither upgraded nor downgraded
     for other in ("mid1", "mid2"):
         assert zy.loc[(other, 2018), "rank"] == "division"
@@ -241,3 +242,14 @@ def test_yellow_card_adds_service_staff_while_carded():
     assert w.carded_this_year and not top.carded_this_year
     assert w.body.office.staff == p.bodies.approval_staff[w.body.rank] + 3
     assert top.body.extra_staff == 0
+
+
+def test_national_zone_can_be_upgraded_to_bureau():
+    """A national zone's ceiling is bureau rank: deputy → division → bureau, then capped."""
+    p = assessed("policy.assessment.classify_by=none")
+    r = region(top_rank="deputy_division")
+    r.zones.loc[r.zones.zone_id == "top", "level"] = "national"
+    m = run_model(p, r)
+    zy = m.results()["zones_yearly"].set_index(["zone_id", "year"])
+    assert [zy.loc[("top", y), "rank"] for y in (2015, 2016, 2017)] == ["division", "bureau", "bureau"]
+    assert events_of(m, "top", "rank_at_limit") == ["2017-12", "2018-12"]

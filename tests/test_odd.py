@@ -127,9 +127,7 @@ def clean(cell: str) -> str:
 
 
 def _cells(line: str) -> list[str]:
-    body = line.strip()
-    if body.startswith("|"):
-        body = body[1:]
+    body = line.strip().removeprefix("|")
     if body.endswith("|") and not body.endswith("\\|"):
         body = body[:-1]
     return [clean(c) for c in re.split(r"(?<!\\)\|", body)]

@@ -171,7 +171,7 @@ class InvestmentConfig:
         4.5, "utility of locating outside any zone",
         "assumed: set so that about 3/4 of new projects locate in zones, as 78% of firms do ([V] seed)",
     )
-    prior_latency_days: float = param(330.0, "calendar days", "derived: 237 working days x 1.46 (~[V])", gt=0)
+    prior_latency_days: float = param(346.0, "calendar days", "derived: 237 working days ([V]) x 1.46", gt=0)
     latency_memory: float = param(0.8, "weight of past expected latency per year", "assumed", ge=0, le=1)
     base_subsidy: float = param(0.1, "share of land price", "assumed", ge=0, le=1)
     subsidy_per_competitor: float = param(
@@ -205,7 +205,8 @@ class ApprovalConfig:
     county_staff_per_100_firms: float = param(3.0, "approval staff per 100 firms in the county", "assumed", gt=0)
     min_office_staff: int = param(2, "staff", "assumed", ge=1, doc="smallest government approval office")
     background_load: float = param(
-        0.35, "share of office capacity taken by other work", "assumed", ge=0, le=0.95
+        0.35, "share of office capacity taken by other work", "assumed", ge=0, le=0.95,
+        doc="of government (region, city, county) offices; zone and dispatched offices serve projects only",
     )
     transit_days_region: float = param(10.0, "working days per item", "assumed", ge=0)
     transit_days_city: float = param(6.0, "working days per item", "assumed", ge=0)

@@ -175,12 +175,18 @@ def _is_param_key(key: str) -> bool:
     return key not in _EXCLUDED_KEYS and not key.startswith(_EXCLUDED_PREFIXES) and not key.startswith("hydra/")
 
 
-def _config_value(config: dict, key: str) -> Any:
+def dotted_get(config: dict, key: str) -> Any:
+    """The value at a dotted key (``policy.devolution.powers``) of a nested config dict, or None."""
     node: Any = config
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
             return None
         node = node[part]
+    return node
+
+
+def _config_value(config: dict, key: str) -> Any:
+    node = dotted_get(config, key)
     return node if not isinstance(node, (dict, list)) else json.dumps(node, sort_keys=True)
 
 

@@ -82,15 +82,19 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
+def _complete_years(runs: pd.DataFrame, monthly: str, name: str) -> pd.DataFrame:
+    """Yearly sums of a monthly column per run, for the calendar years with all 12 months."""
+    y = runs.groupby(["group", "key", "year"], sort=False)[monthly].agg(["sum", "count"]).reset_index()
+    return y[y["count"] == 12].rename(columns={"sum": name})
+
+
 def fig_output(runs: pd.DataFrame, groups, colors, level, pct) -> Figure:
     fig = Figure(figsize=(13, 4.8), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2)
     m = runs.assign(output_yi=runs["output"] / 1e4)
     _band(ax1, m, "date", "output_yi", groups, colors, level)
     ax1.set(title="Monthly", xlabel="month", ylabel="industrial output (100M yuan / month)")
-    y = m.groupby(["group", "key", "year"], sort=False)["output_yi"].agg(["sum", "count"]).reset_index()
-    y = y[y["count"] == 12].rename(columns={"sum": "output_year"})
-    _band(ax2, y, "year", "output_year", groups, colors, level)
+    _band(ax2, _complete_years(m, "output_yi", "output_year"), "year", "output_year", groups, colors, level)
     ax2.set(title="Per calendar year (complete years)", xlabel="year", ylabel="industrial output (100M yuan / year)")
     _legend(ax1, len(groups))
     fig.suptitle(f"Industrial output of the region: mean across seeds and {pct}% CI band")
@@ -128,9 +132,7 @@ def fig_zombies(runs: pd.DataFrame, groups, colors, level, pct) -> Figure:
     ax1, ax2 = fig.subplots(1, 2)
     _band(ax1, runs, "date", "zombie_share", groups, colors, level)
     ax1.set(title="Zombie share (by count) of operating firms", xlabel="month", ylabel="share of firms (0-1)")
-    y = runs.groupby(["group", "key", "year"], sort=False)["zombie_exits"].agg(["sum", "count"]).reset_index()
-    y = y[y["count"] == 12].rename(columns={"sum": "zombie_exits"})
-    _band(ax2, y, "year", "zombie_exits", groups, colors, level)
+    _band(ax2, _complete_years(runs, "zombie_exits", "zombie_exits"), "year", "zombie_exits", groups, colors, level)
     ax2.set(title="Zombie exits per calendar year (complete years)", xlabel="year", ylabel="zombie exits (firms / year)")
     _legend(ax1, len(groups))
     fig.suptitle(f"Zombie firms: mean across seeds and {pct}% CI band")

@@ -81,6 +81,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import ModelConfig
+from sim.experiments.aggregate import dotted_get
 
 try:  # the callback base class; Hydra is a dependency of the package, the import is only cosmetic
     from hydra.experimental.callback import Callback as _Callback
@@ -388,15 +389,6 @@ class Collected:
     stale: int = 0                          # runs used that were made by other model code
 
 
-def _get(config: dict, key: str) -> Any:
-    node: Any = config
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def _same_file(a: Any, b: Path) -> bool:
     try:
         return bool(a) and Path(str(a)).resolve() == b.resolve()
@@ -407,7 +399,7 @@ def _same_file(a: Any, b: Path) -> bool:
 def _matches(config: dict, row: pd.Series, design: Design) -> bool:
     """Does a run's resolved config carry the sampled values of ``row`` (integers rounded)?"""
     for p in design.parameters:
-        got, want = _get(config, p.name), float(row[p.name])
+        got, want = dotted_get(config, p.name), float(row[p.name])
         if got is None:
             return False
         if p.integer:

@@ -105,7 +105,6 @@ class Zone(mesa.Agent):
         self.merged_into: str | None = None
         self.renamed = False
         self.ra_done: dict[int, float] = {}  # regional-assessment order -> month it took effect
-        self.ra_pending: dict[int, float] = {}
         self.expected_latency_days = model.params.investment.prior_latency_days
         self.subsidy = model.params.investment.base_subsidy
         self.entry_bar = model.params.investment.base_entry_bar

@@ -51,8 +51,10 @@ class ZoneAggregates:
 
     def zone_track_record(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """Means over the look-back window: each zone's annualised output, operating land and firm
-        count, and the region's annualised output."""
-        out, land, firms, total = (np.mean([h[i] for h in self.zone_history], axis=0) for i in range(4))
+        count, and the region's annualised output (the current state if no month has run yet)."""
+        history = self.zone_history or [(self.zone_annual_output(), self.zone_operating_land(),
+                                         self.zone_firm_counts(), self.region_annual_output())]
+        out, land, firms, total = (np.mean([h[i] for h in history], axis=0) for i in range(4))
         return out, land, firms, float(total)
 
     def block_in_use(self) -> np.ndarray:

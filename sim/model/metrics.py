@@ -28,7 +28,7 @@ class Recorder:
 
     # ------------------------------------------------------------------ events
     def log_approval(self, case) -> float:
-        """Record a project whose four approval stages are done; return its approval latency (calendar days)."""
+        """Record a project whose four approval stages are done; return its approval latency (working days)."""
         m = self.model
         cal = m.calendar
         ent = case.enterprise

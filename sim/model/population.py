@@ -40,7 +40,7 @@ def generate(model) -> dict[str, np.ndarray]:
         if n == 0:
             return
         lead = np.array(sorted(leading)) if leading else np.arange(n_sec)
-        in_lead = rng.random(n) < params.region.leading_sector_share
+        in_lead = (rng.random(n) < params.region.leading_sector_share) & bool(leading)  # outside: no leading sectors
         s = np.where(in_lead, rng.choice(lead, n), rng.choice(n_sec, n, p=sec_share))
         w = rng.lognormal(0.0, params.region.firm_size_sigma, n)
         size = target * w / w.sum()

@@ -13,7 +13,9 @@ ranked within classes (national / region level: 分类考核).  The seed's rules
   **downgraded** one rank;
 * ``years_to_abolish`` (K₂, default 3) consecutive bottom years → the body is **abolished**
   and the zone with it; its firms stay, under the county or a neighbouring zone;
-* the best ``upgrade_top`` of a class are **upgraded** one rank (outstanding → rank raised).
+* the best ``upgrade_top`` of a class are **upgraded** one rank (outstanding → rank raised), up
+  to bureau rank for national zones and division rank for region-level ones (as in the
+  consolidation's rank rule).
 """
 
 from __future__ import annotations
@@ -107,7 +109,8 @@ class Assessment(Policy):
             self.model.log_zone_event(zone, "rank_unchanged", f"body {body.body_id} also runs a national zone")
             return
         i = RANKS.index(body.rank) + step
-        if 0 <= i < len(RANKS):
+        ceiling = RANKS.index("bureau" if zone.level == "national" else "division")  # region-level zones: 正处 at most
+        if 0 <= i <= ceiling:
             self.model.set_body_rank(body, RANKS[i], event, zone)
         else:
             self.model.log_zone_event(zone, "rank_at_limit", f"{event[:-1]} not possible: body {body.body_id} "
