@@ -74,6 +74,9 @@ _ACTIVATE = {
     # acts on zombies in carded zones: give it years and zombies that disposal has not removed
     "policy.assessment.yellow_card_protection_cut": ["time.end=2026-12", "policy.zombie_disposal.enabled=false"],
     "policy.assessment.grace_years": ["time.end=2022-12"],
+    # abolition needs K2 bottom years in a row: start ranking early enough to reach it
+    "policy.assessment.years_to_abolish": ["policy.assessment.start=2016-01"],
+    "policy.assessment.abolished_firms_to": ["policy.assessment.start=2016-01"],
 }
 # The full reform on Ningxia, to 2021: every mechanism is exercised at least once.
 _RUN = ["scenario=full_reform", "time.end=2021-12"]

@@ -27,8 +27,14 @@ from sim.model.aggregates import ZoneAggregates
 from sim.model.approval import ApprovalSystem, Office
 from sim.model.calendar import Calendar
 from sim.model.firms import (
-    FirmTable, LifeCycle, agglomeration, close_year, exit_probability, produce_month,
-    reset_year_accounts, soft_budget_protection,
+    FirmTable,
+    LifeCycle,
+    agglomeration,
+    close_year,
+    exit_probability,
+    produce_month,
+    reset_year_accounts,
+    soft_budget_protection,
 )
 from sim.model.investment import InvestmentMarket
 from sim.model.metrics import Recorder

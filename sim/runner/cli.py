@@ -6,7 +6,9 @@
 
 A single run is validated before Hydra starts it: an unknown key, a value out of range or a
 broken data file ends the command with one line on stderr naming it, exit status 2, and no
-output folder.
+output folder.  In a multirun each job writes ``<sweep dir>/runs/<key>/`` (see
+:mod:`sim.experiments.jobs`): complete runs are skipped, a job that fails is recorded and the
+others go on, and the command ends with status 1 if any failed.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from hydra.errors import HydraException
+from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
