@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -67,6 +70,14 @@ def tiny_region(zones: list[dict], counties: list[dict] | None = None, adjacency
     region.total_firms = total_firms if total_firms is not None else int(sum(z["firms"] for z in zones))
     region.total_output = total_output
     return region
+
+
+def run_cli(args: list[str], cwd: Path, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the ``zonesim`` console script (or the module) in ``cwd``; extra environment in ``env``."""
+    exe = Path(sys.executable).parent / "zonesim"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "sim.runner.cli"]
+    full_env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"} | (env or {})
+    return subprocess.run(cmd + list(args), cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture

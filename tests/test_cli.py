@@ -4,9 +4,6 @@ and a Hydra multirun, each in its own temporary folder (Hydra never writes into 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,18 +11,9 @@ import pandas as pd
 import pytest
 
 from sim.runner.run import PACKAGES, TABLES
+from tests.conftest import run_cli
 
 FILES = {f"{t}.parquet" for t in TABLES} | {"summary.csv", "run.json"}
-
-
-def _zonesim_cmd() -> list[str]:
-    exe = Path(sys.executable).parent / "zonesim"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "sim.runner.cli"]
-
-
-def _run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    return subprocess.run(_zonesim_cmd() + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +30,7 @@ def cli(tmp_path_factory):
         "multi": ["-m", "seed=0,1", "time.end=2016-12", f"hydra.sweep.dir={cwds['multi'] / 'sweep'}"],
     }
     with ThreadPoolExecutor(max_workers=3) as pool:
-        futs = {name: pool.submit(_run_cli, args, cwds[name]) for name, args in commands.items()}
+        futs = {name: pool.submit(run_cli, args, cwds[name]) for name, args in commands.items()}
         procs = {name: f.result() for name, f in futs.items()}
     return cwds, procs
 

@@ -5,10 +5,7 @@ The messages of ``load_region`` and ``validate`` are unit-tested as well."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,19 +18,9 @@ from sim.config.validate import ConfigError, from_dictconfig, validate
 from sim.data import DataError
 from sim.data.loader import embedded_dir, load_region
 from sim.runner import cli as cli_module
-from tests.conftest import compose_params
+from tests.conftest import compose_params, run_cli
 
 SHORT = "time.end=2015-06"  # if a bad case wrongly runs, it runs briefly
-
-
-def _zonesim_cmd() -> list[str]:
-    exe = Path(sys.executable).parent / "zonesim"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "sim.runner.cli"]
-
-
-def _run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    return subprocess.run(_zonesim_cmd() + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 # --------------------------------------------------------------------------- broken data folders
@@ -347,9 +334,9 @@ def bad_cli_processes(tmp_path_factory):
         cwd.mkdir(parents=True)
         if name == "multirun_output_dir":  # a folder the user already has, given as output.dir
             keep = root / "keep"
-            return cwd, _run_cli(["-m", f"output.dir={keep}", "policy.devolution.powers=38", SHORT,
+            return cwd, run_cli(["-m", f"output.dir={keep}", "policy.devolution.powers=38", SHORT,
                                   f"hydra.sweep.dir={cwd / 'sweep'}"], cwd)
-        return cwd, _run_cli(_args(name, root, cwd), cwd)
+        return cwd, run_cli(_args(name, root, cwd), cwd)
 
     names = SUBPROCESS_CASES + ["bad_founded_month"]
     for name in names:  # build the data folders before the threads start

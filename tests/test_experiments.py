@@ -13,13 +13,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.conftest import run_cli
+
 REPO = Path(__file__).resolve().parents[1]
 SHORT = ["time.end=2016-12"]
 
 
 def zonesim(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim.runner.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+    return run_cli(list(args), cwd, timeout=timeout)
 
 
 def done_keys(exp: Path) -> set[str]:

@@ -9,10 +9,10 @@ zone founded (the synthetic region founds none), zones and management bodies nev
 from __future__ import annotations
 
 import numpy as np
+from conftest import compose_params, make_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import compose_params, make_model
 from sim.model.agents import ZoneStatus
 from sim.model.firms import LAND_HOLDING, LifeCycle
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,21 +14,14 @@ import pandas as pd
 import pytest
 
 from sim.runner.run import TABLES, simulate
-from tests.conftest import compose_params, run_model
+from tests.conftest import compose_params, run_cli, run_model
 
 HORIZON = "time.end=2019-12"  # long enough for all four policies of full_reform to act
 CRN_HORIZON = "time.end=2020-06"
 
 
-def _zonesim_cmd() -> list[str]:
-    exe = Path(sys.executable).parent / "zonesim"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "sim.runner.cli"]
-
-
 def _run_cli(args: list[str], cwd: Path, hashseed: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR",)}
-    env["PYTHONHASHSEED"] = hashseed
-    return subprocess.run(_zonesim_cmd() + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return run_cli(args, cwd, env={"PYTHONHASHSEED": hashseed})
 
 
 def _assert_tables_equal(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:

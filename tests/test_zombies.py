@@ -12,11 +12,16 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import compose_params, make_model, run_model
+
 from sim.config.schema import FirmConfig, ProtectionConfig, ZombieConfig
 from sim.model.firms import (
-    FirmTable, LifeCycle, classify_zombie, close_year, exit_probability, produce_month,
+    FirmTable,
+    LifeCycle,
+    classify_zombie,
+    close_year,
+    exit_probability,
+    produce_month,
     soft_budget_protection,
 )
 

@@ -151,8 +151,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.market.arrivals()
         self._produce()
         self._exits()
-        self.zone_history.append((self.zone_annual_output(), self.zone_operating_land(), self.zone_firm_counts(),
-                                  self.region_annual_output()))
+        if self.policies.consolidation.pending:  # the track record its rules will read
+            self.zone_history.append((self.zone_annual_output(), self.zone_operating_land(),
+                                      self.zone_firm_counts(), self.region_annual_output()))
         year_end = self.calendar.is_year_end(self.month)
         if year_end:
             self._close_year()

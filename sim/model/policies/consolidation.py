@@ -11,7 +11,8 @@ the reform date (mean output, land and firms, so that one bad month decides noth
    ``exempt_types`` keep their own body (documented exception).
 3. **Small zones with potential** merge into a larger neighbour: a region-level zone whose
    output is below ``small_zone_share`` × the largest zone of its city joins the largest
-   national-level zone of an adjacent county in the same city, if there is one.
+   national-level zone (not of an exempt type) of an adjacent county in the same city, if
+   there is one.
 4. **Block limit**: a zone keeps its ``max_blocks`` blocks with the largest output; the other
    blocks are delisted (their firms stay, under the county; their land leaves the zone).
 5. **Management bodies**: one body per county (一个机构、一套班子) — merged zones' bodies are
@@ -38,8 +39,13 @@ class Consolidation(Policy):
         super().__init__(model, params, params.date, "policy.consolidation.date")
         self.applied = False
 
+    @property
+    def pending(self) -> bool:
+        """Enabled and not yet applied: zones' track record is still being kept for it."""
+        return bool(self.params.enabled) and not self.applied
+
     def on_month(self) -> None:
-        if self.params.enabled and not self.applied and self.model.month >= self.start:
+        if self.pending and self.model.month >= self.start:
             self.applied = True
             self.apply()
 
@@ -79,7 +85,8 @@ class Consolidation(Policy):
             city_zones = [y for y in m.active_zones() if m.counties_by_id[y.county_id].city_id == county.city_id]
             if out[z.index] >= p.small_zone_share * max(out[y.index] for y in city_zones):
                 continue
-            hosts = [y for y in city_zones if y.level == "national" and y.county_id in county.neighbours]
+            hosts = [y for y in city_zones if y.level == "national" and y.type not in exempt
+                     and y.county_id in county.neighbours]
             if hosts:
                 host = max(hosts, key=lambda y: (out[y.index], -y.index))
                 merge(z, host, "consolidation: small zone merged into a larger neighbour")
