@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.config.schema import RANKS
 from sim.model.approval import Office
 from sim.model.firms import LifeCycle
 
@@ -71,9 +70,6 @@ class ManagementBody:
     active: bool = True
     extra_staff: int = 0  # approval staff pooled in from merged bodies
 
-    def rank_index(self) -> int:
-        return RANKS.index(self.rank)
-
 
 class ZoneStatus(StrEnum):
     PLANNED = "planned"  # founded later than the current month
@@ -129,10 +125,6 @@ class Zone(mesa.Agent):
         """Is regional-assessment item ``order`` done zone-wide (区域评), so projects skip it?"""
         done = self.ra_done.get(order)
         return done is not None and done <= self.model.time and self.model.policies.devolution.ra_covers(order)
-
-    def land_capacity(self) -> float:
-        m = self.model
-        return float(m.block_land[self.blocks][m.block_active[self.blocks]].sum()) if self.blocks else 0.0
 
     def __repr__(self) -> str:
         return f"Zone({self.zone_id}, {self.level}, {self.rank}, {self.status})"

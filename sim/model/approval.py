@@ -147,7 +147,7 @@ class ApprovalCase:
         self.stage += 1
         if self.stage == 3:  # construction permit issued: build, then completion acceptance
             self.permit_at = model.time
-            model.approval.permit_issued(self)
+            model.on_permit(self)
             model.schedule_event(self.start_stage, at=model.time + model.params.firms.construction_months)
         elif self.stage == 4:
             model.approval.case_complete(self)
@@ -265,9 +265,6 @@ class ApprovalSystem:
         self.open_cases[enterprise.row] = case
         case.start_stage()
         return case
-
-    def permit_issued(self, case: ApprovalCase) -> None:
-        self.model.on_permit(case)
 
     def case_complete(self, case: ApprovalCase) -> None:
         del self.open_cases[case.enterprise.row]
