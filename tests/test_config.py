@@ -77,16 +77,23 @@ _ACTIVATE = {
     # abolition needs K2 bottom years in a row: start ranking early enough to reach it
     "policy.assessment.years_to_abolish": ["policy.assessment.start=2016-01"],
     "policy.assessment.abolished_firms_to": ["policy.assessment.start=2016-01"],
+    # seed 0 has no zone at the abolition thresholds: put one there, so that the thresholds and
+    # the window of the track record decide
+    "policy.consolidation.lookback_months": ["policy.consolidation.inversion_ratio=0.5",
+                                             "policy.consolidation.abolish_max_firms=6"],
+    "policy.consolidation.abolish_max_firms": ["policy.consolidation.inversion_ratio=0.5"],
 }
 # The full reform on Ningxia, to 2021: every mechanism is exercised at least once.
 _RUN = ["scenario=full_reform", "time.end=2021-12"]
 # Rule thresholds are robust to small changes by design: move them far enough to bite.
 _STRONG = {
     "policy.consolidation.lookback_months": "3",
-    "policy.consolidation.abolish_max_firms": "0",
+    "policy.consolidation.abolish_max_firms": "10",
     "policy.consolidation.inversion_ratio": "0.9",
     "policy.consolidation.small_zone_share": "0.3",
     "policy.consolidation.bureau_min_output_share": "0.2",
+    "policy.consolidation.division_min_output_share": "0.02",
+    "approval.region_staff_per_100_firms": "0.5",  # region-office queues are short: fewer staff bite
     "policy.assessment.yellow_card_protection_cut": "1.0",
     "region.synthetic.national_share": "0.9",
 }

@@ -224,9 +224,9 @@ def test_minimum_zone_staff_raises_latency_through_queueing():
     normal, minimum = _runs(37, 0), _runs(37, 0, *MIN_STAFF)
     for r in minimum:
         assert (_zone_offices(r).staff == 1).all()
-    assert _latency(minimum) > _latency(normal) + 50.0
+    assert _latency(minimum) > _latency(normal) + 20.0  # calendar days: a material rise
     w_normal, w_min = _zone_wait(normal), _zone_wait(minimum)
-    assert w_min > 20.0 and w_min > 10 * w_normal, (w_normal, w_min)
+    assert w_min > 5.0 and w_min > 10 * w_normal, (w_normal, w_min)  # working days
     util = [np.mean([_zone_offices(r).utilisation.max() for r in rs]) for rs in (normal, minimum)]
     assert util[1] > util[0]
 

@@ -33,7 +33,9 @@ def test_declared_parameters_are_assumed_with_schema_units_and_admissible_ranges
     for p in design.parameters:
         meta, default, _ = sa.schema_field(p.name)
         assert p.unit == meta["unit"] and p.unit, p.name
-        assert "assumed" in meta["source"], f"{p.name} is not an assumed parameter"
+        assert "assumed" in meta["source"] or meta["source"].startswith("calibrated"), \
+            f"{p.name} is neither assumed nor calibrated (a sourced value is not uncertain here)"
+        assert p.low <= default <= p.high, f"{p.name}: default {default} outside [{p.low}, {p.high}]"
         assert not p.name.startswith(("policy.", "sample.", "output.")), "policy levers are not uncertain"
         assert p.low < p.high
         assert meta["ge"] is None or p.low >= meta["ge"]

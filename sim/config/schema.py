@@ -105,7 +105,9 @@ class FirmConfig:
     )
     productivity_sd: float = param(0.12, "annual s.d. of log-productivity shocks", "assumed", ge=0)
     initial_productivity_sd: float = param(0.2, "s.d. of initial log productivity", "assumed", ge=0)
-    fixed_cost_share: float = param(0.08, "share of capacity output/year", "assumed", ge=0, le=1)
+    fixed_cost_share: float = param(
+        0.105, "share of capacity output/year", "calibrated: zonesim-calibrate, 2026-11-26", ge=0, le=1,
+    )
     interest_rate: float = param(
         0.05, "1/year", "PBoC 1-year benchmark lending rate 4.35% (2015-10) plus spread: assumed", ge=0, le=0.5
     )
@@ -113,7 +115,7 @@ class FirmConfig:
         0.03, "share of output", "derived: tax 1.2 / output 39.4 万 yuan per mu (2017, [V])", ge=0, le=1
     )
     repayment_share: float = param(0.3, "share of positive cash flow", "assumed", ge=0, le=1)
-    initial_leverage_mean: float = param(0.8, "debt/capital", "assumed", ge=0, le=3)
+    initial_leverage_mean: float = param(1.09, "debt/capital", "calibrated: zonesim-calibrate, 2026-11-26", ge=0, le=3)
     initial_leverage_sd: float = param(0.3, "debt/capital", "assumed", ge=0)
     insolvency_leverage: float = param(1.0, "debt/capital", "assumed: liabilities exceed assets", gt=0)
     base_exit_rate: float = param(0.03, "1/year", "assumed", ge=0, le=1, doc="exit hazard of solvent firms")
@@ -146,7 +148,10 @@ class ZombieConfig:
 class ProtectionConfig:
     """Soft budget constraint: the county and its banks keep failing firms alive (jobs, tax)."""
 
-    base: float = param(0.55, "probability an insolvent firm is propped up per exit draw", "assumed", ge=0, le=1)
+    base: float = param(
+        0.918, "probability an insolvent firm is propped up per exit draw",
+        "calibrated: zonesim-calibrate, 2026-11-26", ge=0, le=1,
+    )
     size_weight: float = param(
         0.35, "extra protection per unit of the firm's share of county output", "assumed", ge=0, le=1
     )
@@ -158,7 +163,9 @@ class ProtectionConfig:
 class InvestmentConfig:
     """Arrival of investment projects and their choice of location (random utility, logit)."""
 
-    arrival_scale: float = param(1.0, "multiplier of sector arrival rates", "assumed", ge=0)
+    arrival_scale: float = param(
+        0.831, "multiplier of sector arrival rates", "calibrated: zonesim-calibrate, 2026-11-26", ge=0,
+    )
     project_size_sigma: float = param(1.0, "lognormal sigma of project size", "assumed", ge=0)
     project_quality_sd: float = param(0.2, "s.d. of project log productivity", "assumed", ge=0)
     beta_agglomeration: float = param(0.6, "utility per log(1+same-sector firms)", "assumed")
@@ -170,6 +177,10 @@ class InvestmentConfig:
     outside_utility: float = param(
         4.5, "utility of locating outside any zone",
         "assumed: set so that about 3/4 of new projects locate in zones, as 78% of firms do ([V] seed)",
+    )
+    pipeline_months: float = param(
+        23.0, "months of arrivals before the start already under construction",
+        "derived: pre-reform approval 237 working days ([V]) = 11 months + construction_months (12, assumed)", ge=0,
     )
     prior_latency_days: float = param(346.0, "calendar days", "derived: 237 working days ([V]) x 1.46", gt=0)
     latency_memory: float = param(0.8, "weight of past expected latency per year", "assumed", ge=0, le=1)
@@ -217,8 +228,12 @@ class ApprovalConfig:
     stage_handoff_days: float = param(8.0, "working days between stages", "assumed", ge=0)
     service_cv: float = param(0.5, "coefficient of variation of office effort", "assumed", ge=0)
     prep_cv: float = param(0.5, "coefficient of variation of preparation", "assumed", ge=0)
-    item_effort_scale: float = param(1.0, "multiplier of catalogue office effort", "assumed", gt=0)
-    prep_scale: float = param(0.6, "multiplier of catalogue preparation times", "assumed", gt=0)
+    item_effort_scale: float = param(
+        0.453, "multiplier of catalogue office effort", "calibrated: zonesim-calibrate, 2026-11-26", gt=0,
+    )
+    prep_scale: float = param(
+        0.381, "multiplier of catalogue preparation times", "calibrated: zonesim-calibrate, 2026-11-26", gt=0,
+    )
 
 
 @dataclass
@@ -256,7 +271,7 @@ class ConsolidationConfig:
         0.35, "zone output per mu / regional zone median", "assumed: 'input-output severely inverted'", ge=0
     )
     small_zone_share: float = param(
-        0.03, "zone output / largest zone output in its city", "assumed", ge=0, le=1,
+        0.05, "zone planned land / largest zone's planned land in its city", "assumed", ge=0, le=1,
         doc="below this a region-level zone merges into an adjacent national zone",
     )
     exempt_types: list[str] = param(

@@ -5,6 +5,11 @@
   their own random streams, so they are the same in every scenario (common random numbers).
   Zombies congest credit (Caballero, Hoshi & Kashyap 2008): a share ``zombie_congestion`` ×
   the zombies' share of assets of the arriving projects never get financed.
+* **Pipeline at the start** — the projects that arrived in the ``pipeline_months`` before the
+  first month are already approved and under construction when the run starts; they chose their
+  location at the start (with the same rule) and start production at a uniform time within that
+  window.  Without them the first years would see no entries at all (an empty-pipeline
+  artefact), and the 2017 state would be off its targets.
 * **Location choice** — a random-utility (multinomial logit, Gumbel taste shocks) choice among
   zones with room and whose entry bar the project clears, and the outside option:
   ``U = β_agg·log(1+same-sector firms) + β_lat·E[latency]/100 + β_sub·subsidy + β_rank·rank
@@ -59,10 +64,33 @@ class InvestmentMarket:
 
     # ------------------------------------------------------------------ arrivals
     def arrivals(self) -> None:
+        """This month's projects: drawn by sector, located, and sent to approval."""
+        m = self.model
+        rng = stream(m.params.seed, Stream.ARRIVALS, m.month)
+        counts = rng.poisson(self.rates * m.params.investment.arrival_scale / 12.0)
+        for key, project in self._locate(counts):
+            m.create_project(key, **project)
+
+    def seed_pipeline(self) -> None:
+        """Projects already approved and under construction at the start (see the module docstring)."""
         m = self.model
         p = m.params.investment
-        rng = stream(m.params.seed, Stream.ARRIVALS, m.month)
-        counts = rng.poisson(self.rates * p.arrival_scale / 12.0)
+        if p.pipeline_months <= 0:
+            return
+        rng = stream(m.params.seed, Stream.PIPELINE)
+        counts = rng.poisson(self.rates * p.arrival_scale / 12.0 * p.pipeline_months)
+        for key, project in self._locate(counts):
+            starts_at = stream(m.params.seed, Stream.PIPELINE, key).uniform(0.0, p.pipeline_months)
+            m.create_pipeline_project(key, starts_at, **project)
+
+    def _locate(self, counts: np.ndarray):
+        """Draw each project's attributes and let it choose a zone (or the outside option).
+
+        Yields ``(key, project)`` with the keyword arguments of ``create_project``; projects
+        crowded out by zombie credit are counted and dropped.
+        """
+        m = self.model
+        p = m.params.investment
         if counts.sum() == 0:
             return
         zones = m.zones
@@ -108,4 +136,5 @@ class InvestmentMarket:
                 m.subsidy_month += zone.subsidy * p.land_price * land
             else:
                 zone, county = None, int(home)
-            m.create_project(key, s, zone, block, county, size, quality, size * self.kappa[s], land)
+            yield key, dict(sector=s, zone=zone, block=block, county=county, capacity=size, quality=quality,
+                            capital=size * self.kappa[s], land=land)

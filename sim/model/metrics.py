@@ -1,4 +1,4 @@
-"""What the model records: monthly region series, a yearly per-zone table, event logs.
+"""What the model records: monthly region series, yearly per-zone and per-firm-group tables, event logs.
 
 Rows are kept in memory as plain dicts; :meth:`Recorder.tables` returns pandas DataFrames.
 The runner decides where (and whether) to write them.  Units: output and money in 万 yuan,
@@ -14,6 +14,11 @@ import pandas as pd
 
 from sim.model.firms import LifeCycle
 
+#: firm-age bands (years) of the yearly firm table; the edges follow the zombie-by-age facts of
+#: the literature (≈3% of firms aged 1-5, ≈23% of those over 30; ../shared/CALIBRATION.md)
+AGE_BANDS = (0.0, 5.0, 10.0, 20.0, 30.0, np.inf)
+AGE_LABELS = ("0-5", "5-10", "10-20", "20-30", "30+")
+
 
 class Recorder:
     def __init__(self, model):
@@ -23,6 +28,7 @@ class Recorder:
         self.approvals: list[dict] = []
         self.exits: list[dict] = []
         self.zone_events: list[dict] = []
+        self.firm_groups: list[pd.DataFrame] = []
         self._year_latency: dict[int, list[float]] = defaultdict(list)
         self.zone_year_output_cache = np.full(len(model.zones), np.nan)
 
@@ -127,6 +133,7 @@ class Recorder:
         firms, zombies = m.zone_firm_counts(), m.zone_zombie_counts()
         land, cap = m.zone_land_in_use(), m.zone_capacity()
         self.zone_year_output_cache = out.copy()
+        self.record_firm_groups(year)
         for z in m.zones:
             i = z.index
             if z.status == "planned":
@@ -148,6 +155,22 @@ class Recorder:
                 "office_staff": z.body.office.staff, "renamed": z.renamed,
             })
 
+    def record_firm_groups(self, year: int) -> None:
+        """Operating firms at the year end by sector, age band and location: count, zombies, output."""
+        m = self.model
+        f = m.firms
+        op = np.flatnonzero(f.state == LifeCycle.OPERATING)
+        groups = pd.DataFrame({
+            "sector": np.asarray(m.sector_names)[f.sector[op]],
+            "age_band": pd.cut(f.age[op], AGE_BANDS, right=False, labels=AGE_LABELS),
+            "in_zone": f.zone[op] >= 0, "zombie": f.zombie[op], "output": f.output_year[op],
+        })
+        table = groups.groupby(["sector", "age_band", "in_zone"], observed=True).agg(
+            firms=("zombie", "size"), zombies=("zombie", "sum"), output=("output", "sum")).reset_index()
+        table.insert(0, "year", year)
+        table["age_band"] = table["age_band"].astype(str)
+        self.firm_groups.append(table)
+
     def offices_table(self) -> pd.DataFrame:
         m = self.model
         rows = []
@@ -167,6 +190,8 @@ class Recorder:
             "exits": pd.DataFrame(self.exits, columns=_EXIT_COLUMNS),
             "zone_events": pd.DataFrame(self.zone_events, columns=_EVENT_COLUMNS),
             "offices": self.offices_table(),
+            "firms_yearly": (pd.concat(self.firm_groups, ignore_index=True) if self.firm_groups
+                             else pd.DataFrame(columns=_FIRM_GROUP_COLUMNS)),
         }
 
 
@@ -177,4 +202,5 @@ _APPROVAL_COLUMNS = [
 ]
 _EXIT_COLUMNS = ["date", "month", "key", "zone_id", "county_id", "sector", "zombie", "age", "insolvent",
                  "land_mu", "capital"]
+_FIRM_GROUP_COLUMNS = ["year", "sector", "age_band", "in_zone", "firms", "zombies", "output"]
 _EVENT_COLUMNS = ["date", "month", "zone_id", "name_zh", "event", "detail"]

@@ -78,9 +78,11 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.outside_expected_latency = params.investment.prior_latency_days
         self.market = InvestmentMarket(self)
         self.market.update_competition()
+        self._reset_month_counters()
+        self.market.seed_pipeline()  # pre-start projects: not counted in the first month's records
+        self._reset_month_counters()
         self.recorder = Recorder(self)
         self.zone_history: deque = deque(maxlen=params.policy.consolidation.lookback_months)
-        self._reset_month_counters()
 
     # ------------------------------------------------------------------ construction
     def _build_counties(self) -> None:
@@ -266,28 +268,43 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self._next_key += 1
         return key
 
-    def create_project(self, key, sector, zone, block, county, capacity, quality, capital, land) -> Enterprise:
-        """An investment project that chose its location (a zone's block, or outside with block -1):
-        reserve the land and apply for approval."""
+    def _add_project(self, state: LifeCycle, key, sector, zone, block, county, capacity, quality, capital,
+                     land) -> Enterprise:
+        """A new enterprise in ``state`` at its chosen location (a zone's block, or outside with block -1),
+        holding its land from now on."""
         row = int(self.firms.add(
             key=key, sector=sector, zone=zone.index if zone is not None else -1, county=county,
-            block=block, state=int(LifeCycle.IN_APPROVAL), capacity=capacity, log_prod=quality,
-            capital=capital, land=land, debt=self.params.firms.entrant_leverage * capital, age=0.0,
-            entry_month=self.month)[0])
+            block=block, state=int(state), capacity=capacity, log_prod=quality, capital=capital, land=land,
+            debt=self.params.firms.entrant_leverage * capital, age=0.0, entry_month=self.month)[0])
         ent = Enterprise(self, row)
         self.enterprises.append(ent)
+        return ent
+
+    def create_project(self, key, **project) -> Enterprise:
+        """An investment project that chose its location: reserve the land and apply for approval."""
+        ent = self._add_project(LifeCycle.IN_APPROVAL, key, **project)
         self.projects_month += 1
         self.approval.open(ent)
+        return ent
+
+    def create_pipeline_project(self, key, starts_at: float, **project) -> Enterprise:
+        """A project approved before the start and under construction: it holds its land and starts
+        production at ``starts_at`` (months from the start), with no approval record."""
+        ent = self._add_project(LifeCycle.CONSTRUCTION, key, **project)
+        self.schedule_event(ent.start_production, at=starts_at)
         return ent
 
     def on_permit(self, case) -> None:
         self.firms.state[case.enterprise.row] = LifeCycle.CONSTRUCTION
 
-    def on_production_start(self, case) -> None:
-        row = case.enterprise.row
+    def start_production(self, row: int) -> None:
+        """The enterprise at ``row`` starts operating (an entry)."""
         self.firms.state[row] = LifeCycle.OPERATING
         self.firms.entry_month[row] = self.month
         self.entries_month += 1
+
+    def on_production_start(self, case) -> None:
+        self.start_production(case.enterprise.row)
         days = self.recorder.log_approval(case)
         self.completed_month.append(days)
 

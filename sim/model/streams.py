@@ -25,6 +25,7 @@ class Stream(IntEnum):
     PRODUCTIVITY = 5  # monthly productivity shocks per firm key
     EXIT = 6  # monthly exit draws per firm key
     SYNTHETIC = 7  # synthetic region generator
+    PIPELINE = 8  # projects in the pipeline at the start, and their start of production
 
 
 def stream(seed: int, kind: Stream, *key: int) -> np.random.Generator:

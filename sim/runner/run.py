@@ -33,7 +33,7 @@ from sim.model.model import ZoneReformModel
 log = logging.getLogger("zonesim")
 
 DONE = "DONE"  # marker written last into a complete run folder
-TABLES = ("monthly", "zones_yearly", "approvals", "exits", "zone_events", "offices")
+TABLES = ("monthly", "zones_yearly", "approvals", "exits", "zone_events", "offices", "firms_yearly")
 PACKAGES = ("zonesim", "mesa", "hydra-core", "omegaconf", "numpy", "scipy", "pandas", "pyarrow", "matplotlib")
 
 

@@ -10,7 +10,8 @@ the reform date (mean output, land and firms, so that one bad month decides noth
    (national level first, then the largest output).  Customs-supervised types in
    ``exempt_types`` keep their own body (documented exception).
 3. **Small zones with potential** merge into a larger neighbour: a region-level zone whose
-   output is below ``small_zone_share`` × the largest zone of its city joins the largest
+   planned land is below ``small_zone_share`` × the largest zone of its city (by land, a
+   structural size that a few new projects do not change) joins the largest
    national-level zone (not of an exempt type) of an adjacent county in the same city, if
    there is one.
 4. **Block limit**: a zone keeps its ``max_blocks`` blocks with the largest output; the other
@@ -78,12 +79,13 @@ class Consolidation(Policy):
                     if z is not host:
                         merge(z, host, "consolidation: one county, one zone")
 
-        for z in m.active_zones():  # 3. small zones into an adjacent national zone
+        size = m.zone_capacity()  # 3. small zones (by planned land) into an adjacent national zone
+        for z in m.active_zones():
             if z.level != "region" or z.type in exempt:
                 continue
             county = m.counties_by_id[z.county_id]
             city_zones = [y for y in m.active_zones() if m.counties_by_id[y.county_id].city_id == county.city_id]
-            if out[z.index] >= p.small_zone_share * max(out[y.index] for y in city_zones):
+            if size[z.index] >= p.small_zone_share * max(size[y.index] for y in city_zones):
                 continue
             hosts = [y for y in city_zones if y.level == "national" and y.type not in exempt
                      and y.county_id in county.neighbours]

@@ -1,0 +1,93 @@
+"""Pre-reform calibration targets (2017) and how one run's tables are measured against them.
+
+The single source of the calibration facts used by ``zonesim-calibrate`` (which fits the free
+parameters to them) and ``zonesim-patterns`` (which reports how well the committed defaults
+reproduce them).  Targets come from ``../shared/CALIBRATION.md``; each has a tolerance, the
+absolute distance within which the model's mean over replicate seeds counts as reproducing it.
+Only pre-reform facts are here: the model must *produce* post-reform outcomes, not be fitted to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: the last month of the calibration period: every target describes 2017
+CALIBRATION_END = "2017-12"
+
+
+@dataclass(frozen=True)
+class Target:
+    value: float
+    tolerance: float  # absolute
+    unit: str
+    source: str
+
+
+CALIBRATION_TARGETS: dict[str, Target] = {
+    "in-zone share of above-scale firms": Target(0.78, 0.05, "share", "seed [V]"),
+    "in-zone share of industrial output": Target(0.74, 0.05, "share", "seed [V]"),
+    "zombie share (count)": Target(0.1706, 0.04, "share of firms", "Ningxia 2005-13 [V]"),
+    "approval time, working days": Target(237.0, 30.0, "working days", "Ningxia pre-reform [V]"),
+    "output per mu in zones, 万 yuan": Target(39.4, 5.0, "万 yuan/mu/year", "zones 2017 [V]"),
+    "tax per mu in zones, 万 yuan": Target(1.2, 0.2, "万 yuan/mu/year", "zones 2017 [V]"),
+    "宁东 share of regional output": Target(0.35, 0.05, "share", "end-2018 [V]"),
+    "above-scale firms": Target(1150.0, 100.0, "firms", "≈1,150 (2015-17) [D]"),
+}
+
+#: reported beside the targets (calendar days of the same projects), not fitted
+REPORTED = ("approval time, calendar days",)
+
+
+class RunTables(Mapping):
+    """The tables of a finished run folder, read from Parquet on first use."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._cache:
+            self._cache[name] = pd.read_parquet(self.path / f"{name}.parquet")
+        return self._cache[name]
+
+    def __iter__(self):
+        return (p.stem for p in self.path.glob("*.parquet"))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def calibration_measures(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
+    """The 2017 state of one baseline run (December values; approvals completed in 2017)."""
+    mon, app, zy = tables["monthly"], tables["approvals"], tables["zones_yearly"]
+    dec = mon.set_index("date").loc[CALIBRATION_END]
+    y17 = zy[zy["year"] == 2017]
+    done17 = app[(app["production_time"] > 24) & (app["production_time"] <= 36)]
+    output17 = mon.loc[mon["year"] == 2017, "output"].sum()
+    land = y17.loc[y17["status"] == "active", "land_in_use"].sum()
+    return {
+        "in-zone share of above-scale firms": dec["in_zone_firm_share"],
+        "in-zone share of industrial output": dec["in_zone_output_share"],
+        "zombie share (count)": mon.loc[mon["year"] == 2017, "zombie_share"].mean(),
+        "approval time, working days": done17["approval_wd"].mean() if len(done17) else np.nan,
+        "approval time, calendar days": done17["approval_days"].mean() if len(done17) else np.nan,
+        "output per mu in zones, 万 yuan": dec["output_per_mu"],
+        "tax per mu in zones, 万 yuan": y17["tax"].sum() / land if land > 0 else np.nan,
+        "宁东 share of regional output": y17.loc[y17["zone_id"] == "ningdong", "output"].sum() / output17,
+        "above-scale firms": dec["firms"],
+    }
+
+
+def distance(means: Mapping[str, float]) -> float:
+    """Sum of squared tolerance-scaled deviations from the targets (0 = every target hit exactly)."""
+    z = [(means[k] - t.value) / t.tolerance for k, t in CALIBRATION_TARGETS.items()]
+    return float(np.sum(np.square(np.nan_to_num(z, nan=1e3))))
+
+
+def within_tolerance(means: Mapping[str, float]) -> dict[str, bool]:
+    return {k: bool(abs(means[k] - t.value) <= t.tolerance) for k, t in CALIBRATION_TARGETS.items()}
