@@ -522,12 +522,13 @@ def _header(meta: dict) -> str:
 
 # --------------------------------------------------------------------------- main entry
 def aggregate(exp_dir: str | Path, reference: str | list[str] | dict | None = None, *, figures: bool = True,
-              level: float = 0.95) -> dict[str, pd.DataFrame]:
+              level: float = 0.95, parallel: dict | None = None) -> dict[str, pd.DataFrame]:
     """Aggregate the experiment folder ``exp_dir``; write ``<exp>/aggregate/``; return its tables.
 
     ``reference`` selects the reference group for the paired effects (``"scenario=baseline"``,
     ``"k=v,k2=v2"``, a list of such or a dict; default: see the module docstring).  ``level`` is
-    the confidence level of every interval.  Returns ``runs``, ``run_outcomes``, ``approvals``,
+    the confidence level of every interval; ``parallel`` (``joblib.Parallel`` arguments) draws the
+    figures in parallel.  Returns ``runs``, ``run_outcomes``, ``approvals``,
     ``summary``, ``effects`` and ``failures``.  Raises :class:`NoRunsError` when no run is complete,
     ``ValueError`` for a reference that names no grouping key or matches no run.
     """
@@ -619,7 +620,7 @@ def aggregate(exp_dir: str | Path, reference: str | list[str] | dict | None = No
     if figures:
         from sim.experiments.figures import make_figures
 
-        make_figures(exp_dir, tables)
+        make_figures(exp_dir, tables, parallel=parallel)
     return tables
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,52 @@ def count_jobs(config: DictConfig) -> int:
     args = [f"{k}={v}" for k, v in params.items()] + list(config.hydra.overrides.task)
     parsed = OverridesParser.create().parse_overrides(args)
     return sum(len(batch) for batch in BasicSweeper.split_arguments(parsed, None))
+
+
+def joblib_settings(config: DictConfig) -> dict | None:
+    """The joblib launcher's ``Parallel`` arguments, or None for any other launcher."""
+    launcher = config.hydra.get("launcher") or {}
+    if "joblib" not in str(launcher.get("_target_", "")):
+        return None
+    settings = {k: v for k, v in launcher.items() if k != "_target_"}
+    settings["backend"] = "loky"  # as the launcher itself forces
+    return settings
+
+
+def _import_run_modules() -> int:
+    """Run in a worker: import what every job needs (pandas, Mesa, the model, the runner), and
+    matplotlib for the figures drawn at the end."""
+    import sim.experiments.figures  # noqa: F401 - the import is the point
+    import sim.experiments.jobs  # noqa: F401
+    import sim.runner.run  # noqa: F401
+
+    return 0
+
+
+def warm_workers(settings: dict) -> threading.Thread | None:
+    """Start the launcher's worker processes, with the model imported, in the background.
+
+    Hydra's sweeper then composes every job's configuration in this process (a few seconds for
+    a comparison); meanwhile the workers start, so the first jobs do not wait for them.  The
+    same ``Parallel`` arguments as the launcher's make joblib reuse these workers.
+    """
+    from joblib import Parallel, cpu_count, delayed
+
+    n = settings.get("n_jobs") or -1
+    workers = n if n > 0 else max(cpu_count() + 1 + n, 1)  # joblib's reading of a negative n_jobs
+    if workers <= 1:
+        return None
+
+    def warm() -> None:
+        try:
+            with Parallel(**settings) as parallel:
+                parallel(delayed(_import_run_modules)() for _ in range(workers))
+        except Exception:  # noqa: BLE001 - only a head start: the launcher starts workers anyway
+            log.debug("worker warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=warm, name="zonesim-warm-workers", daemon=True)
+    thread.start()
+    return thread
 
 
 def write_manifest(exp_dir: Path, started: float, command: list[str]) -> dict:
@@ -60,6 +107,7 @@ class ExperimentCallback(Callback):
         self.aggregate = aggregate
         self.figures = figures
         self._started = time.time()
+        self._settings: dict | None = None
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         exp_dir = Path(config.hydra.sweep.dir)
@@ -69,6 +117,9 @@ class ExperimentCallback(Callback):
         total = count_jobs(config)
         (exp_dir / STATE).write_text(json.dumps({"total": total, "started": self._started, "done_at_start": done}))
         log.info("experiment %s: %d jobs (%d already complete)", exp_dir, total, done)
+        self._settings = joblib_settings(config)
+        if self._settings and total > done:
+            warm_workers(self._settings)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         exp_dir = Path(config.hydra.sweep.dir)
@@ -78,7 +129,7 @@ class ExperimentCallback(Callback):
             try:
                 from sim.experiments.aggregate import aggregate, print_report
 
-                print_report(aggregate(exp_dir, figures=self.figures), exp_dir)
+                print_report(aggregate(exp_dir, figures=self.figures, parallel=self._settings), exp_dir)
             except Exception:  # noqa: BLE001 - runs are saved; report and fail the command
                 log.exception("aggregation of %s failed (re-run it with zonesim-aggregate)", exp_dir)
                 status = 1
