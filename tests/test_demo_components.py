@@ -1,0 +1,182 @@
+"""The teaching dashboard without a browser: controls, the reform/baseline pair, the event feed,
+export, the rendered components and the server's command line (issue 6, acceptance b and d)."""
+
+from __future__ import annotations
+
+import io
+
+import ipyvuetify as v
+import pandas as pd
+import pytest
+import solara
+
+from sim.demo import assets, cli
+from sim.demo.components import STANDINGS, Dashboard, county_layout, figure_png, outcome_figure, zone_table
+from sim.demo.controls import CONTROLS, CONTROLS_BY_NAME, model_params, open_bound, schema_meta
+from sim.demo.feed import EVENT_TERMS, describe, feed
+from sim.demo.model import DemoPair
+from tests.conftest import compose_params, make_model
+
+MONTHS = 60  # to 2019-12: consolidation (2018-09) and the first yearly assessment (2019) have happened
+
+
+@pytest.fixture(scope="module")
+def pair() -> DemoPair:
+    p = DemoPair()
+    for _ in range(MONTHS):
+        p.step()
+    return p
+
+
+# --------------------------------------------------------------------------- controls
+def test_controls_take_defaults_from_the_reform_scenario_and_ranges_from_the_schema():
+    reform = compose_params("scenario=full_reform")
+    spec = model_params()
+    assert list(spec) == [c.name for c in CONTROLS]
+    for control in CONTROLS:
+        entry = spec[control.name]
+        default = reform
+        for part in control.key.split("."):
+            default = getattr(default, part)
+        assert entry["value"] == (str(default) if control.kind == "InputText" else default), control.name
+        meta = schema_meta(control.key)
+        if control.kind == "SliderInt":
+            assert entry["min"] == meta["ge"], control.name
+            assert entry["max"] == (meta["le"] if meta["le"] is not None else open_bound(control.key)), control.name
+    assert (spec["powers"]["min"], spec["powers"]["max"]) == (0, 37)
+    assert (spec["regional_assessment_items"]["min"], spec["regional_assessment_items"]["max"]) == (0, 9)
+    assert spec["consolidation_date"]["value"] in spec["consolidation_date"]["values"]
+    assert {"consolidation", "one_stop_agent", "assessment", "zombie_disposal"} <= {
+        c.name for c in CONTROLS if c.kind == "Checkbox"}
+
+
+def test_controls_reach_the_reform_only_and_the_seed_both_runs():
+    p = DemoPair(powers=0, regional_assessment_items=3, assessment=False, consolidation_date="2017-06", seed="7")
+    reform, baseline = p.reform.params, p.baseline.params
+    assert reform.policy.devolution.powers == 0 and reform.policy.devolution.regional_assessment_items == 3
+    assert not reform.policy.assessment.enabled and reform.policy.consolidation.date == "2017-06"
+    assert reform.seed == baseline.seed == 7
+    assert baseline.scenario_name == "baseline" and not baseline.policy.consolidation.enabled
+    assert p.settings.notes == []
+
+
+def test_values_the_schema_rejects_are_adjusted_with_a_note():
+    p = DemoPair(years_to_downgrade=3, years_to_abolish=2, seed="abc")
+    assert p.reform.params.policy.assessment.years_to_abolish == 3
+    assert p.reform.params.seed == CONTROLS_BY_NAME["seed"].default()
+    assert len(p.settings.notes) == 2
+
+
+def test_classroom_exercises_are_settings_of_the_dashboard():
+    from sim.demo.exercises import EXERCISES
+
+    for variants in EXERCISES.values():
+        for controls in variants.values():
+            assert set(controls) <= set(CONTROLS_BY_NAME)
+            assert DemoPair(**controls).settings.notes == []
+
+
+# --------------------------------------------------------------------------- the pair
+def test_pair_steps_both_runs_together_on_common_random_numbers(pair):
+    assert pair.reform.month == pair.baseline.month == pair.months_done == MONTHS
+    assert pair.date == "2019-12" and pair.time == MONTHS
+    for key, params in (("reform", compose_params("scenario=full_reform")), ("baseline", compose_params())):
+        alone = make_model(params)
+        for _ in range(MONTHS):
+            alone.step()
+        pd.testing.assert_frame_equal(pd.DataFrame(pair.runs()[key].recorder.monthly),
+                                      pd.DataFrame(alone.recorder.monthly))
+    head = pair.headline()
+    assert list(head.columns) == ["reform", "baseline"]
+    assert head.loc["Zones 开发区", "reform"] < head.loc["Zones 开发区", "baseline"]  # consolidation merged zones
+
+
+# --------------------------------------------------------------------------- event feed
+def test_event_feed_tells_zone_events_in_plain_bilingual_language(pair):
+    items = feed(pair)
+    assert items and items[0].date >= items[-1].date  # newest first
+    texts = [i.text for i in items if i.run == "reform"]
+    assert any("merged (整合) into" in t and "one county, one zone" in t for t in texts)
+    assert any(t.startswith("2019-12 ") and "yellow card (黄牌警告), last in its class" in t for t in texts)
+    logged = {i.event for i in items}
+    assert logged <= set(EVENT_TERMS), logged - set(EVENT_TERMS)
+    zones = {z.zone_id: z for z in pair.reform.zones}
+    record = {"date": "2020-12", "zone_id": "yinchuan_etdz", "name_zh": "银川经济技术开发区", "event": "downgraded",
+              "detail": "body b_yinchuan_etdz: bureau -> division"}
+    assert describe(record, zones, 3) == ("2020-12 Yinchuan Economic and Technological Development Zone 银川经济技术开发区: "
+                                          "management body downgraded (降级), from bureau rank (厅级) to division rank (正处级)")
+
+
+# --------------------------------------------------------------------------- pictures and export
+def test_region_table_shows_merges_standings_and_zone_figures(pair):
+    table = zone_table(pair.reform, county_layout(pair.reform.region))
+    assert set(table["standing"]) <= set(STANDINGS)
+    assert (table["standing"] == "merged 已整合").sum() == (table["status"] == "merged").sum() > 0
+    assert (table["standing"] == "yellow card 黄牌警告").any()
+    active = table[table["status"] == "active"]
+    assert active["output"].sum() > 0 and active["firms"].sum() > 0
+    baseline = zone_table(pair.baseline, county_layout(pair.baseline.region))
+    assert set(baseline["standing"]) == {"not ranked 未考核"}
+
+
+def test_export_holds_both_runs_and_a_chart_image(pair):
+    monthly = pd.read_csv(io.BytesIO(pair.csv_bytes("monthly")))
+    assert monthly["run"].value_counts().to_dict() == {"reform": MONTHS, "baseline": MONTHS}
+    assert {"output", "zombie_share", "zombie_exits", "approval_wd_mean"} <= set(monthly.columns)
+    parquet = pd.read_parquet(io.BytesIO(pair.parquet_bytes("monthly")))
+    assert len(parquet) == 2 * MONTHS
+    events = pd.read_csv(io.BytesIO(pair.csv_bytes("zone_events")))
+    assert set(events["run"]) == {"reform", "baseline"}
+    fig = outcome_figure(pair)
+    assert len(fig.axes) == 4 and all(len(ax.lines) >= 2 for ax in fig.axes)
+    assert figure_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_dashboard_renders_its_panels(pair):
+    _, rc = solara.render(Dashboard(pair), handle_error=False)
+    rc.find(v.CardTitle, children=["Month 2019-12 — scoreboard 对比"]).assert_single()
+    labels = [w.children[-1] for w in rc.find(v.Btn).widgets]
+    assert labels == ["Monthly series (CSV)", "Monthly series (Parquet)", "Zones by year (CSV)",
+                      "Zone events (CSV)", "Charts (PNG)"]
+    assert any("yellow card (黄牌警告)" in str(w.children) for w in rc.find(v.Html).widgets)
+    rc.close()
+
+
+def test_page_builds_its_own_pair_and_mesa_controls_step_and_reset_it():
+    from sim.demo.app import Page
+
+    _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    rc.find(v.CardTitle, children=["Month before 2015-01 — scoreboard 对比"]).assert_single()
+    assert not rc.find(v.CardTitle, children=["Command Console"]).widgets  # no Python console in the page
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.CardTitle, children=["Month 2015-02 — scoreboard 对比"]).assert_single()
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    rc.find(v.CardTitle, children=["Month before 2015-01 — scoreboard 对比"]).assert_single()
+    rc.close()
+
+
+# --------------------------------------------------------------------------- server and assets
+def test_server_listens_on_loopback_unless_asked(monkeypatch, capsys):
+    assert cli.parse_args([]).host == "127.0.0.1"
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--host", "0.0.0.0"])
+    assert cli.parse_args(["--host", "0.0.0.0", "--allow-remote"]).host == "0.0.0.0"
+    seen = {}
+    monkeypatch.setattr(cli.os, "execve", lambda exe, cmd, env: seen.update(cmd=cmd, env=env))
+    monkeypatch.setattr(cli.assets, "missing", lambda dest: [])
+    cli.main(["--port", "0"])
+    cmd, env = seen["cmd"], seen["env"]
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and "--production" in cmd and cli.APP in cmd
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env[assets.CACHE_ENV] == str(assets.cache_dir())
+    assert "http://127.0.0.1:0/" in capsys.readouterr().out
+
+
+def test_assets_step_is_idempotent_and_explains_a_missing_npm(tmp_path, monkeypatch):
+    for spec in assets.PACKAGES:
+        (tmp_path / spec).mkdir(parents=True)
+        (tmp_path / spec / assets.COMPLETE).write_text("test\n")
+    assert assets.missing(tmp_path) == [] and assets.fetch(tmp_path) == []
+    monkeypatch.setattr(assets.shutil, "which", lambda name: None)
+    assert assets.main(["--dest", str(tmp_path / "empty")]) == 1
