@@ -8,13 +8,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?= experiment=compare
 
-.PHONY: run test bench install clean
+.PHONY: run test bench notebooks demo install clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "zonesim needs Python >= 3.12 (pyenv: the .python-version file selects 3.12)")'
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	$(PYTHON) -m uv venv --quiet --allow-existing --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(VENV)
-	$(PYTHON) -m uv pip install --quiet --python $(BIN)/python -e ".[test,cluster]"
+	$(PYTHON) -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[test,cluster,notebooks,demo]"
+	$(BIN)/zonesim-demo-assets || echo "warning: no dashboard assets (needs npm); zonesim-demo will not work offline"
 	@touch $@
 
 install: $(BIN)/.installed
@@ -23,10 +24,16 @@ run: $(BIN)/.installed
 	$(BIN)/zonesim $(ARGS)
 
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: $(BIN)/.installed
 	$(BIN)/zonesim-bench
+
+notebooks: $(BIN)/.installed
+	$(BIN)/zonesim-notebooks
+
+demo: $(BIN)/.installed
+	$(BIN)/zonesim-demo
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache
