@@ -32,7 +32,7 @@ def test_report_of_a_sweep_holds_effects_figures_provenance_and_caveats(experime
     assert figures and html.count("data:image/png;base64,") == len(figures)
     manifest = json.loads((exp / "manifest.json").read_text())
     assert manifest["git_commit"] in html and "time.end=2019-12" in html
-    assert "calibration is pending" in html  # computed caveat: assumed parameters at their defaults
+    assert "calibrated to the 2017 state" in html  # computed caveat: calibrated and assumed parameters
     assert "Not covered by the simulated horizon: Output 2020" in html  # the horizon ends 2019-12
     assert not re.search(r'(src|href)="(https?:)?//', html) and "<script" not in html  # self-contained
 

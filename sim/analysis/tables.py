@@ -127,9 +127,10 @@ def provenance_table(exp: Experiment | Sensitivity) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- caveats
-def assumed_parameters() -> dict[str, Any]:
-    """Model parameters whose declared source is "assumed" (no source gives the number): dotted key →
-    default value, read from the schema's field metadata (:mod:`sim.config.schema`)."""
+def assumed_parameters(prefix_of_source: str = ASSUMED) -> dict[str, Any]:
+    """Model parameters whose declared source starts with ``prefix_of_source`` ("assumed": no source
+    gives the number; "calibrated": fitted to the 2017 state): dotted key → default value, read
+    from the schema's field metadata (:mod:`sim.config.schema`)."""
     from sim.config.schema import ModelConfig
 
     out: dict[str, Any] = {}
@@ -139,7 +140,7 @@ def assumed_parameters() -> dict[str, Any]:
             value = getattr(obj, f.name)
             if dataclasses.is_dataclass(value):
                 walk(value, f"{prefix}{f.name}.")
-            elif str(f.metadata.get("source", "")).startswith(ASSUMED):
+            elif str(f.metadata.get("source", "")).startswith(prefix_of_source):
                 out[f"{prefix}{f.name}"] = value
 
     walk(ModelConfig(), "")
@@ -158,8 +159,10 @@ def calibration_caveat(configs: list[dict]) -> str:
     changed = sorted({k for cfg in configs for k, default in assumed.items()
                       if dotted_get(cfg, k) is not None and not _same(dotted_get(cfg, k), default)})
     at_default = len(assumed) - len(changed)
-    text = (f"{at_default} of the {len(assumed)} parameters declared \"assumed\" in the schema (no source gives "
-            f"the number; calibration is pending, see docs/ODD.md §8) are at their default values in these runs")
+    calibrated = assumed_parameters("calibrated")
+    text = (f"{len(calibrated)} parameters are calibrated to the 2017 state only (docs/ODD.md §8.1); "
+            f"{at_default} of the {len(assumed)} parameters declared \"assumed\" in the schema (no source gives "
+            f"the number) are at their default values in these runs")
     return text + (f"; changed here: {', '.join(changed)}." if changed else ".")
 
 
