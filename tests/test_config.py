@@ -82,6 +82,8 @@ _ACTIVATE = {
     "policy.consolidation.lookback_months": ["policy.consolidation.inversion_ratio=0.5",
                                              "policy.consolidation.abolish_max_firms=6"],
     "policy.consolidation.abolish_max_firms": ["policy.consolidation.inversion_ratio=0.5"],
+    # customs zones matter only where consolidation meets them (exempt type): more zones per county
+    "region.national.zones_customs": ["region.national.scale=0.02"],
 }
 # The full reform on Ningxia, to 2021: every mechanism is exercised at least once.
 _RUN = ["scenario=full_reform", "time.end=2021-12"]
@@ -96,8 +98,22 @@ _STRONG = {
     "approval.region_staff_per_100_firms": "0.5",  # region-office queues are short: fewer staff bite
     "policy.assessment.yellow_card_protection_cut": "1.0",
     "region.synthetic.national_share": "0.9",
+    # national region: counts change only where round(count × scale) does (see _NATIONAL)
+    "region.national.scale": "0.008",
+    "region.national.counties": "6000",
+    "region.national.zones_national": "1500",
+    "region.national.zones_provincial": "3000",
+    "region.national.enterprises": "500000",
+    **{f"region.national.zones_{t}": "2000" for t in ("etdz", "hightech", "customs", "border", "other")},
 }
 _SYNTHETIC = ["region=synthetic", "region.synthetic.enterprises=300"]
+_NATIONAL = ["region=national", "region.national.scale=0.005"]  # ~1,900 firms, 13 zones, 31 provinces
+
+
+def _region_switch(key: str) -> list[str]:
+    """The overrides that make a generator's parameters act: region.synthetic.* and region.national.*."""
+    section = key.split(".")[1] if key.startswith("region.") else ""
+    return {"synthetic": _SYNTHETIC, "national": _NATIONAL}.get(section, [])
 
 
 def _perturbed(key: str, value, meta: dict) -> str | None:
@@ -126,8 +142,10 @@ def _perturbed(key: str, value, meta: dict) -> str | None:
 
 def _outcomes(overrides):
     t = simulate(compose_params(*_RUN, *overrides))
+    zone_types = t["zones_yearly"]["type"].value_counts().rename(lambda k: f"zone-years of type {k}")
     return pd.concat([t["monthly"].drop(columns=["date"]).sum(numeric_only=True),
-                      t["approvals"].sum(numeric_only=True), t["zones_yearly"].sum(numeric_only=True)])
+                      t["approvals"].sum(numeric_only=True), t["zones_yearly"].sum(numeric_only=True),
+                      zone_types.astype(float)])
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +162,7 @@ def test_every_parameter_is_read_by_the_model(key, value, meta, reference):
     current = _get(compose_params(*_RUN), key)
     new = _STRONG.get(key) or _perturbed(key, current, meta)
     assert new is not None, f"no perturbation for {key}"
-    extra = _ACTIVATE.get(key, []) + (_SYNTHETIC if key.startswith("region.synthetic.") else [])
+    extra = _region_switch(key) + _ACTIVATE.get(key, [])
     ref = _outcomes(extra) if extra else reference
     changed = _outcomes([*extra, f"{key}={new}"])
     assert not ref.equals(changed), f"{key}: {current} -> {new} changed nothing"

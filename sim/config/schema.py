@@ -70,11 +70,45 @@ class SyntheticRegionConfig:
     size_skew: float = param(1.2, "lognormal sigma of zone size", "assumed", ge=0)
 
 
+_CATALOGUE = "[V] 2018 catalogue (CALIBRATION.md, National scale)"
+
+
+@dataclass
+class NationalRegionConfig:
+    """A synthetic China from the 2018 catalogue (used when ``region.kind = national``).
+
+    Every count is multiplied by ``scale``; the national-type counts set the proportions of
+    the national zones' types.
+    """
+
+    seed: int = param(0, "-", "-", ge=0, doc="the region's own seed: replicate seeds share one region")
+    scale: float = param(
+        1.0, "share of the catalogue's counts", "-", gt=0, le=1,
+        doc="shrinks counties, zones and firms proportionally (tests, demos)",
+    )
+    counties: int = param(2851, "count", "[R] 2,851 county-level divisions (2018)", ge=1)
+    zones_national: int = param(552, "zones", _CATALOGUE, ge=1)
+    zones_provincial: int = param(1991, "zones", _CATALOGUE, ge=1)
+    zones_etdz: int = param(219, "zones (type weight)", _CATALOGUE, ge=0)
+    zones_hightech: int = param(156, "zones (type weight)", _CATALOGUE, ge=0)
+    zones_customs: int = param(135, "zones (type weight)", _CATALOGUE, ge=0)
+    zones_border: int = param(19, "zones (type weight)", _CATALOGUE, ge=0)
+    zones_other: int = param(23, "zones (type weight)", _CATALOGUE, ge=0)
+    enterprises: int = param(
+        375000, "above-scale firms at start", "[R] ~373k-399k above-scale industrial firms (2017-20)", ge=1
+    )
+    in_zone_share: float = param(0.78, "share of firms", "assumed: Ningxia's 78% ([V] seed) applied nationally", ge=0, le=1)
+    output_per_firm: float = param(31800.0, "万 yuan/year", "derived: Ningxia 3.65e7 万 yuan / 1,150 firms", gt=0)
+    size_skew: float = param(1.2, "lognormal sigma of zone size", "assumed", ge=0)
+
+
 @dataclass
 class RegionConfig:
     """Which region is simulated and its aggregate economy."""
 
-    kind: str = param("ningxia", "-", "-", choices=("ningxia", "synthetic"), doc="embedded data or generator")
+    kind: str = param(
+        "ningxia", "-", "-", choices=("ningxia", "synthetic", "national"), doc="embedded data or a generator"
+    )
     data_dir: str | None = param(
         None, "path", "-", doc="folder of region CSV files; None = the embedded Ningxia data"
     )
@@ -93,6 +127,7 @@ class RegionConfig:
         0.7, "share of firms", "assumed", ge=0, le=1, doc="share of a zone's firms in its leading sectors"
     )
     synthetic: SyntheticRegionConfig = field(default_factory=SyntheticRegionConfig)
+    national: NationalRegionConfig = field(default_factory=NationalRegionConfig)
 
 
 # --------------------------------------------------------------------------- enterprises

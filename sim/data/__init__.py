@@ -1,8 +1,9 @@
-"""Region data: the embedded Ningxia tables, a loader that validates them, a synthetic generator."""
+"""Region data: the embedded Ningxia tables, a loader that validates them, synthetic and national generators."""
 
 from __future__ import annotations
 
 from sim.data.loader import load_catalogue, load_region
+from sim.data.national import make_national_region
 from sim.data.region import DataError, RegionData
 from sim.data.synthetic import make_region
 
@@ -19,9 +20,12 @@ def build_region(params) -> RegionData:
             s = r.synthetic
             region = make_region(s, s.seed, sectors, items)
             region.total_firms, region.total_output = s.enterprises, s.enterprises * s.output_per_firm
+        case "national":
+            sectors, items = load_catalogue()
+            region = make_national_region(r.national, r.national.seed, sectors, items)
         case other:
             raise DataError(f"region.kind = {other!r} is not known")
     return region
 
 
-__all__ = ["build_region", "load_region", "load_catalogue", "make_region", "RegionData", "DataError"]
+__all__ = ["build_region", "load_region", "load_catalogue", "make_region", "make_national_region", "RegionData", "DataError"]

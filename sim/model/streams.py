@@ -26,6 +26,7 @@ class Stream(IntEnum):
     EXIT = 6  # monthly exit draws per firm key
     SYNTHETIC = 7  # synthetic region generator
     PIPELINE = 8  # projects in the pipeline at the start, and their start of production
+    NATIONAL = 9  # national region generator
 
 
 def stream(seed: int, kind: Stream, *key: int) -> np.random.Generator:
