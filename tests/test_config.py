@@ -69,6 +69,8 @@ def test_every_parameter_has_unit_and_source():
 # set in _ACTIVATE below.
 _NOT_MODEL = {"output.dir", "output.event_logs", "output.print_summary", "scenario_name", "region.kind",
               "region.data_dir", "sample.file", "sample.index"}
+# ~7,500 firms, 11 national zones in 4 macro regions; ranking from 2016 gives six assessed years
+_MOFCOM_REGION = ["region=national", "region.national.scale=0.02", "policy.assessment.start=2016-01"]
 _ACTIVATE = {
     "policy.devolution.dispatched_staff": ["policy.devolution.service_mode=county_dispatched"],
     # acts on zombies in carded zones: give it years and zombies that disposal has not removed
@@ -82,6 +84,14 @@ _ACTIVATE = {
     "policy.consolidation.lookback_months": ["policy.consolidation.inversion_ratio=0.5",
                                              "policy.consolidation.abolish_max_firms=6"],
     "policy.consolidation.abolish_max_firms": ["policy.consolidation.inversion_ratio=0.5"],
+    # MOFCOM-style ranking: classes by macro region and province need the national region's
+    # columns, and the window of bottom years needs a few assessed years
+    "policy.assessment.rule": _MOFCOM_REGION,
+    **{f"policy.assessment.mofcom_{k}": ["policy.assessment.rule=mofcom", *_MOFCOM_REGION]
+       for k in ("window_years", "times_in_window", "max_bottom_share")},
+    # small classes cap the bottom below k: let half of a class be its bottom, so that k decides
+    "policy.assessment.mofcom_bottom_k": ["policy.assessment.rule=mofcom",
+                                          "policy.assessment.mofcom_max_bottom_share=0.5", *_MOFCOM_REGION],
     # customs zones matter only where consolidation meets them (exempt type): more zones per county
     "region.national.zones_customs": ["region.national.scale=0.02"],
 }
@@ -97,6 +107,8 @@ _STRONG = {
     "policy.consolidation.division_min_output_share": "0.02",
     "approval.region_staff_per_100_firms": "0.5",  # region-office queues are short: fewer staff bite
     "policy.assessment.yellow_card_protection_cut": "1.0",
+    "policy.assessment.mofcom_bottom_k": "1",
+    "policy.assessment.mofcom_window_years": "1",  # a window of one year holds one bottom year: no candidate
     "region.synthetic.national_share": "0.9",
     # national region: counts change only where round(count × scale) does (see _NATIONAL)
     "region.national.scale": "0.008",

@@ -359,7 +359,8 @@ class DevolutionConfig:
 @dataclass
 class AssessmentConfig:
     """Assessment and ranking, 亩产论英雄 ("output per mu decides"): yearly composite score,
-    ranking within classes, yellow card, downgrade, abolition, upgrade."""
+    ranking within classes, yellow card, downgrade, abolition, upgrade; ``rule`` picks the
+    seed's classes and downgrade trigger or MOFCOM's (ranking of national ETDZs by region)."""
 
     enabled: bool = param(False, "-", "-")
     start: str = param("2019-01", "YYYY-MM", "assumed: first assessed year 2019")
@@ -386,6 +387,25 @@ class AssessmentConfig:
     abolished_firms_to: str = param(
         "county", "-", "assumed", choices=("county", "neighbour"),
         doc="who takes over an abolished zone's firms",
+    )
+    rule: str = param(
+        "seed", "-", "[V] seed (Ningxia); mofcom: MOFCOM yearly ranking of national ETDZs",
+        choices=("seed", "mofcom"),
+        doc="seed: classes by level, K1 bottom years in a row downgrade; mofcom: classes by macro region / "
+            "province, bottom-k several times within a window downgrades (national zones lose national level)",
+    )
+    mofcom_bottom_k: int = param(
+        5, "zones per class", "[V] MOFCOM yearly ranking of national ETDZs: bottom 5 of a region", ge=1,
+    )
+    mofcom_window_years: int = param(
+        3, "years", "[V] twice in the bottom 5 within 3 years -> downgrade candidate", ge=1,
+    )
+    mofcom_times_in_window: int = param(
+        2, "bottom years within the window", "[V] twice in the bottom 5 within 3 years -> downgrade candidate",
+        ge=1,
+    )
+    mofcom_max_bottom_share: float = param(
+        0.2, "share of a class", "assumed: a shrunken country does not card most of a small class", gt=0, le=1,
     )
 
 

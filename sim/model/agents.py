@@ -82,6 +82,12 @@ class ZoneStatus(StrEnum):
     ABOLISHED = "abolished"
 
 
+def _optional_text(row, column: str) -> str | None:
+    """The value of an optional zones.csv column, or None where the column is absent or empty."""
+    value = getattr(row, column, None)
+    return str(value) if isinstance(value, str) and value else None
+
+
 class Zone(mesa.Agent):
     """A development zone: county, level, management body, blocks of land, leading sectors,
     devolved services, regional assessment done, and its assessment record."""
@@ -96,6 +102,9 @@ class Zone(mesa.Agent):
         self.county_id: str = row.county_id
         self.level: str = row.level
         self.type: str = row.type
+        # where MOFCOM-style ranking classes a zone (national region only; None elsewhere)
+        self.province_id: str | None = _optional_text(row, "province_id")
+        self.macro_region: str | None = _optional_text(row, "macro_region")
         self.body = body
         self.blocks = blocks  # indices into the model's block arrays
         self.leading = leading
@@ -115,6 +124,7 @@ class Zone(mesa.Agent):
         self.yellow_cards = 0
         self.carded_this_year = False
         self.assessed_years = 0
+        self.bottom_years: list[int] = []  # years in its class's bottom since its last downgrade (MOFCOM rule)
         self.last_output = float("nan")
 
     @property

@@ -16,6 +16,20 @@ ranked within classes (national / region level: 分类考核).  The seed's rules
 * the best ``upgrade_top`` of a class are **upgraded** one rank (outstanding → rank raised), up
   to bureau rank for national zones and division rank for region-level ones (as in the
   consolidation's rank rule).
+
+``rule = mofcom`` ranks as MOFCOM's yearly ranking of national economic and technological
+development zones (国家级经开区综合发展水平考核评价, since 2016) instead: the score and the
+yellow card are the seed's, but
+
+* **classes** are a national zone's macro region (east / central / west / northeast) and a
+  provincial zone's province (from the zones' ``macro_region`` and ``province_id``; where a
+  region has no such columns, the zone's city, i.e. its county's ``city_id``);
+* the **bottom** of a class is its last ``mofcom_bottom_k`` zones, but never more than
+  ``mofcom_max_bottom_share`` of the class (so a shrunken country does not card most of it);
+* a zone in the bottom ``mofcom_times_in_window`` times within ``mofcom_window_years`` years
+  becomes a **downgrade candidate** and is downgraded: a national zone loses its national
+  level (as 石嘴山经开区 in 2021 after two years in the bottom 5), a provincial zone's body
+  goes one rank down.  A downgrade clears the zone's record of bottom years.
 """
 
 from __future__ import annotations
@@ -24,6 +38,9 @@ import numpy as np
 
 from sim.config.schema import RANKS
 from sim.model.policies.base import Policy
+
+RANK_CEILING = {"national": "bureau", "region": "division"}
+"""Highest body rank a zone's level allows: 厅级 for national zones, 正处级 for region-level ones."""
 
 
 class Assessment(Policy):
@@ -60,14 +77,32 @@ class Assessment(Policy):
         return score
 
     def classes(self) -> dict[str, list]:
+        """The zones ranked this year, by class (分类考核); zones too new to have a record are left out."""
         out: dict[str, list] = {}
         m = self.model
         for z in m.active_zones():
             if z.founded_month is not None and m.month - z.founded_month + 1 < 12 * self.params.grace_years:
                 continue  # too new to have a record
-            key = z.level if self.params.classify_by == "level" else "all"
-            out.setdefault(key, []).append(z)
+            out.setdefault(self.class_of(z), []).append(z)
         return out
+
+    def class_of(self, zone) -> str:
+        """The class a zone is ranked in: its level (seed), or under MOFCOM's rule its macro region
+        (national zones) or province (provincial zones), falling back to its city."""
+        if self.params.rule == "mofcom":
+            home = zone.macro_region if zone.level == "national" else zone.province_id
+            return f"{zone.level}:{home or self.model.counties_by_id[zone.county_id].city_id}"
+        return zone.level if self.params.classify_by == "level" else "all"
+
+    def bottom_size(self, class_size: int) -> int:
+        """How many zones of a class of ``class_size`` are its bottom (0: the class has none).
+
+        Seed: ``bottom_k``, in a class larger than that.  MOFCOM: ``mofcom_bottom_k``, at most
+        ``mofcom_max_bottom_share`` of the class and never the whole class."""
+        p = self.params
+        if p.rule == "mofcom":
+            return max(0, min(p.mofcom_bottom_k, int(p.mofcom_max_bottom_share * class_size), class_size - 1))
+        return p.bottom_k if class_size > p.bottom_k else 0
 
     def on_year_end(self) -> None:
         m, p = self.model, self.params
@@ -80,9 +115,10 @@ class Assessment(Policy):
                 zones[i].score, zones[i].class_rank = float(score[i]), r + 1
                 zones[i].assessed_years += 1
                 self._card(zones[i], False)
-            if len(zones) <= p.bottom_k:
+            n_bottom = self.bottom_size(len(zones))
+            if n_bottom == 0:
                 continue  # a class too small to have a bottom
-            bottom = [zones[i] for i in order[len(zones) - p.bottom_k:]]
+            bottom = [zones[i] for i in order[len(zones) - n_bottom:]]
             for z in zones:
                 if z not in bottom:
                     z.consecutive_bottom = 0
@@ -94,6 +130,8 @@ class Assessment(Policy):
                 if z.consecutive_bottom >= p.years_to_abolish:
                     m.abolish_zone(z, f"assessment: bottom {z.consecutive_bottom} years in a row",
                                    to=p.abolished_firms_to)
+                elif p.rule == "mofcom":
+                    self._mofcom_record(z)
                 elif z.consecutive_bottom == p.years_to_downgrade:
                     self._change_rank(z, -1, "downgraded")
             top = [zones[i] for i in order[: p.upgrade_top]]
@@ -101,6 +139,48 @@ class Assessment(Policy):
                 if z.active and not z.carded_this_year and z.assessed_years >= p.upgrade_min_years:
                     self._change_rank(z, +1, "upgraded")
 
+    # ------------------------------------------------------------------ MOFCOM rule
+    def _mofcom_record(self, zone) -> None:
+        """Add this year to a bottom zone's record; a downgrade candidate (降级候选) is downgraded."""
+        year = self.model.calendar.year(self.model.month)
+        zone.bottom_years.append(year)
+        if self.is_downgrade_candidate(zone, year):
+            self.model.log_zone_event(zone, "downgrade_candidate", f"bottom in {self._window_text(zone, year)}")
+            self._mofcom_downgrade(zone)
+
+    def bottom_years_in_window(self, zone, year: int) -> list[int]:
+        """The zone's bottom years within the ``mofcom_window_years`` years ending in ``year``."""
+        return [y for y in zone.bottom_years if year - self.params.mofcom_window_years < y <= year]
+
+    def is_downgrade_candidate(self, zone, year: int) -> bool:
+        """In the bottom ``mofcom_times_in_window`` times within the window ending in ``year``?"""
+        return len(self.bottom_years_in_window(zone, year)) >= self.params.mofcom_times_in_window
+
+    def _window_text(self, zone, year: int) -> str:
+        years = ", ".join(str(y) for y in self.bottom_years_in_window(zone, year))
+        return f"{years} (within {self.params.mofcom_window_years} years)"
+
+    def _mofcom_downgrade(self, zone) -> None:
+        """A national zone loses its national level; a provincial zone's body goes one rank down.
+        The record of bottom years starts afresh."""
+        zone.bottom_years.clear()
+        if zone.level == "national":
+            self.delist_national(zone)
+        else:
+            self._change_rank(zone, -1, "downgraded")
+
+    def delist_national(self, zone) -> None:
+        """Take national status from a zone (撤销国家级): it becomes a provincial (region-level)
+        zone, ranked with its province from next year; its body keeps its rank unless that is above
+        a region-level zone's ceiling and it runs no other national zone."""
+        zone.level = "region"
+        self.model.log_zone_event(zone, "delisted_national", "national status withdrawn: now a provincial zone")
+        body = zone.body
+        ceiling = RANKS.index(RANK_CEILING[zone.level])
+        if RANKS.index(body.rank) > ceiling and not any(z.level == "national" for z in body.zones):
+            self.model.set_body_rank(body, RANKS[ceiling], "downgraded", zone)
+
+    # ------------------------------------------------------------------ ranks and cards
     def _change_rank(self, zone, step: int, event: str) -> None:
         """Raise or lower the zone's body one rank.  A body that also runs a zone of a higher
         level (a national zone) is ranked through that zone only, not through its smaller one."""
@@ -109,7 +189,7 @@ class Assessment(Policy):
             self.model.log_zone_event(zone, "rank_unchanged", f"body {body.body_id} also runs a national zone")
             return
         i = RANKS.index(body.rank) + step
-        ceiling = RANKS.index("bureau" if zone.level == "national" else "division")  # region-level zones: 正处 at most
+        ceiling = RANKS.index(RANK_CEILING[zone.level])  # region-level zones: 正处 at most
         if 0 <= i <= ceiling:
             self.model.set_body_rank(body, RANKS[i], event, zone)
         else:
