@@ -1,98 +1,450 @@
-"""``zonesim-bench``: wall time of the default run and how cost grows with enterprises.
+"""``zonesim-bench``: wall time, peak memory and how cost grows with enterprises (issue 7).
 
 Not part of the test suite (timings on shared machines are noisy): run it explicitly,
-``zonesim-bench`` (about two minutes) or ``zonesim-bench --quick``.  It reports
+``zonesim-bench`` (the national region at full scale takes minutes) or ``zonesim-bench --quick``
+(small sizes, under half a minute).  Every case runs in a fresh Python process, so that its peak
+memory is its own: the peak resident set size (``ru_maxrss``) that the kernel reports for that
+child when it is reaped (``os.wait4``), interpreter and imports included.  Wall times are measured
+inside the child and exclude interpreter start-up and imports; they include building the region
+and the model.  Cases:
 
-* the default Ningxia run (2015–2030): best of three wall times;
-* synthetic regions of growing size, 10 simulated years each: wall time, enterprise-months
-  per second, and the time of the monthly enterprise numerics (production, finance, exit —
-  array operations) per enterprise-month, which should stay flat if cost is linear.
+* the default Ningxia run (2015–2030): best of three;
+* a 50,000-enterprise synthetic region (``region=synthetic``), 2015–2030;
+* the national region (``region=national``, ``--national-scale``, default 1.0 = 375,000
+  enterprises), 2015–2035 monthly;
+* the scaling curve: the national region, 2015–2035, at five scales (by default 7,500, 18,750,
+  50,000 and 150,000 enterprises and the ``--national-scale`` run, reused), written to
+  ``<out>/scaling.csv`` and ``<out>/scaling.png``, with time at 375,000 ÷ time at 50,000
+  (measured when both sizes are on the curve, else extrapolated from the fitted exponent).
+
+For every case it reports enterprise-months per second (operating enterprises summed over the
+months, over the run's wall time) and the ratio of the model's monthly enterprise update to a bare
+numpy kernel of the same update, both measured in the child.  The update is the time spent in
+``model._produce`` and ``model._exits`` (production, finance, exit probability and draw), timed
+by wrappers installed on the model instance; the kernel (:func:`kernel_month`) performs the same
+operations on contiguous arrays of the same size (the mean number of operating enterprises):
+agglomeration and county protection (bincounts), the AR(1) productivity draw, output, EBIT,
+interest, tax, debt update and yearly accounts, exit probability and the exit draw.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
 import time
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from sim.config.schema import ModelConfig
-from sim.config.validate import validate
-from sim.data import build_region
-from sim.model.model import ZoneReformModel
+SMALL, LARGE = 50_000, 375_000  # acceptance c: time at 375k enterprises ÷ time at 50k <= 9
+NATIONAL_ENTERPRISES = 375_000  # region.national.enterprises at scale 1
+DEFAULT_SCALES = (0.02, 0.05, SMALL / NATIONAL_ENTERPRISES, 0.4)  # + the --national-scale run
+QUICK_SCALES = (0.002, 0.004, 0.006, 0.008)
+NATIONAL_END = "2035-12"
+TARGETS = {"ningxia_wall_s": 0.5, "national_wall_s": 30.0, "national_peak_gib": 4.0, "scaling_ratio": 9.0,
+           "update_over_kernel": 3.0}
 
 
-def _params(**region) -> ModelConfig:
+# --------------------------------------------------------------------------- the bare kernel
+def kernel_produce(s: dict, shocks: np.ndarray, demand: np.ndarray, agg: np.ndarray, var_cost: np.ndarray,
+                   p) -> None:
+    """One month of production and finance on contiguous arrays ``s`` (all operating), in place.
+
+    The same arithmetic as :func:`sim.model.firms.produce_month` (``p`` the FirmConfig), without
+    the gathers and scatters through an index of operating rows.
+    """
+    rho_m = p.productivity_persistence ** (1 / 12)
+    sd_m = p.productivity_sd * np.sqrt((1 - rho_m**2) / max(1 - p.productivity_persistence**2, 1e-12))
+    a = s["log_prod"]
+    a *= rho_m
+    a += sd_m * shocks
+    sec = s["sector"]
+    y0 = s["capacity"]
+    y = y0 * np.exp(a) * demand[sec] * agg / 12.0
+    ebit = y * (1.0 - var_cost[sec]) - p.fixed_cost_share * y0 / 12.0
+    debt = s["debt"]
+    interest = p.interest_rate * debt / 12.0
+    tax = p.tax_rate * y
+    cash = ebit - interest - tax
+    np.maximum(debt + np.where(cash < 0, -cash, -p.repayment_share * cash), 0.0, out=debt)
+    s["output"][:] = y
+    s["output_year"] += y
+    s["tax_year"] += tax
+    s["ebit_year"] += ebit
+    s["interest_year"] += interest
+    s["profit_year"] += cash
+    s["age"] += 1.0 / 12.0
+
+
+def kernel_exit_probability(s: dict, protection: np.ndarray, forced, p) -> np.ndarray:
+    """Monthly exit probability, as :func:`sim.model.firms.exit_probability`, on contiguous arrays."""
+    failing = (s["debt"] > p.insolvency_leverage * s["capital"]) | s["zombie"]
+    rate = p.base_exit_rate + np.where(failing, p.insolvent_exit_rate * (1.0 - protection), 0.0) + forced
+    return 1.0 - np.exp(-rate / 12.0)
+
+
+def kernel_agglomeration(zone: np.ndarray, sector: np.ndarray, n_zones: int, n_sectors: int,
+                         elasticity: float) -> np.ndarray:
+    """Agglomeration factor of operating firms that all lie in zones (one bincount)."""
+    cell = zone * n_sectors + sector
+    same = np.bincount(cell, minlength=n_zones * n_sectors)[cell] - 1
+    return 1.0 + elasticity * np.log1p(same)
+
+
+def kernel_protection(county: np.ndarray, output: np.ndarray, n_counties: int, pc) -> np.ndarray:
+    """Soft-budget protection from the share of county output (one bincount); ``pc`` the ProtectionConfig."""
+    county_out = np.bincount(county, weights=output, minlength=n_counties)
+    share = output / np.maximum(county_out[county], 1e-12)
+    return np.minimum(pc.max, pc.base + pc.size_weight * share)
+
+
+def kernel_month(s: dict, rng: np.random.Generator, demand: np.ndarray, var_cost: np.ndarray, sizes: tuple,
+                 params) -> np.ndarray:
+    """The whole monthly enterprise update on contiguous arrays: returns the exit mask.
+
+    ``sizes`` = (zones, sectors, counties); ``params`` the ModelConfig.
+    """
+    n_zones, n_sectors, n_counties = sizes
+    n = s["log_prod"].size
+    agg = kernel_agglomeration(s["zone"], s["sector"], n_zones, n_sectors, params.firms.agglomeration_elasticity)
+    kernel_produce(s, rng.standard_normal(n), demand, agg, var_cost, params.firms)
+    protection = kernel_protection(s["county"], s["output"], n_counties, params.protection)
+    prob = kernel_exit_probability(s, protection, 0.0, params.firms)
+    return rng.random(n) < prob
+
+
+def kernel_state(n: int, sizes: tuple, rng: np.random.Generator) -> dict:
+    """Plausible contiguous state of ``n`` operating enterprises (sizes = zones, sectors, counties)."""
+    n_zones, n_sectors, n_counties = sizes
+    capital = rng.lognormal(np.log(30000.0), 1.0, n)
+    return {
+        "zone": rng.integers(0, max(n_zones, 1), n).astype(np.int32),
+        "sector": rng.integers(0, n_sectors, n).astype(np.int16),
+        "county": rng.integers(0, n_counties, n).astype(np.int32),
+        "capacity": rng.lognormal(np.log(31800.0), 1.2, n),
+        "log_prod": rng.normal(0.0, 0.2, n),
+        "capital": capital,
+        "debt": capital * np.maximum(rng.normal(1.09, 0.3, n), 0.0),
+        "zombie": rng.random(n) < 0.1,
+        **{k: np.zeros(n) for k in ("output", "output_year", "tax_year", "ebit_year", "interest_year",
+                                    "profit_year", "age")},
+    }
+
+
+def time_kernel(n: int, sizes: tuple, demand: np.ndarray, var_cost: np.ndarray, params,
+                min_total_s: float = 0.3, min_repeats: int = 7, max_repeats: int = 500) -> float:
+    """Median wall time (s) of :func:`kernel_month` on ``n`` enterprises, after one warm-up call."""
+    rng = np.random.default_rng(0)
+    s = kernel_state(max(int(n), 1), sizes, rng)
+    kernel_month(s, rng, demand, var_cost, sizes, params)
+    times: list[float] = []
+    while len(times) < max_repeats and (len(times) < min_repeats or sum(times) < min_total_s):
+        t = time.perf_counter()
+        kernel_month(s, rng, demand, var_cost, sizes, params)
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+# --------------------------------------------------------------------------- one case (child process)
+def case_params(spec: dict):
+    """The validated ModelConfig of a case: ``kind`` ningxia | synthetic (``enterprises``) |
+    national (``scale``), optional ``end`` (YYYY-MM)."""
+    from sim.config.schema import ModelConfig
+    from sim.config.validate import validate
+
     p = ModelConfig()
-    if region:
-        p.region.kind = "synthetic"
-        for k, v in region.items():
-            setattr(p.region.synthetic, k, v)
+    match spec["kind"]:
+        case "ningxia":
+            pass
+        case "synthetic":
+            n = int(spec["enterprises"])
+            counties = max(3, n // 1000)
+            p.region.kind = "synthetic"
+            s = p.region.synthetic
+            s.enterprises, s.cities, s.counties_per_city = n, max(1, counties // 8), min(8, counties)
+        case "national":
+            p.region.kind = "national"
+            p.region.national.scale = float(spec["scale"])
+        case other:
+            raise ValueError(f"unknown bench case kind {other!r}")
+    if spec.get("end"):
+        p.time.end = spec["end"]
     return validate(p)
 
 
-def time_default(repeats: int = 3) -> float:
-    """Best wall time (s) of the default Ningxia run, model construction included."""
-    p = _params()
-    region = build_region(p)
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
-        ZoneReformModel(p, region).run()
-        best = min(best, time.perf_counter() - t)
-    return best
+class UpdateProbe:
+    """Times the monthly enterprise update (``_produce`` + ``_exits``) of one model instance.
+
+    Wrappers are installed as instance attributes (the model's code is untouched); the number of
+    operating enterprises is counted outside the timed window.
+    """
+
+    def __init__(self, model):
+        from sim.model.firms import LifeCycle
+
+        self.seconds: list[float] = []
+        self.operating: list[int] = []
+        produce, exits, firms = model._produce, model._exits, model.firms
+
+        def timed_produce():
+            self.operating.append(int(np.count_nonzero(firms.state == LifeCycle.OPERATING)))
+            t = time.perf_counter()
+            produce()
+            self.seconds.append(time.perf_counter() - t)
+
+        def timed_exits():
+            t = time.perf_counter()
+            exits()
+            self.seconds[-1] += time.perf_counter() - t
+
+        model._produce, model._exits = timed_produce, timed_exits
 
 
-class _Timed(ZoneReformModel):
-    """The model with its array phases timed (production/finance and exit)."""
-
-    numerics = 0.0
-    enterprise_months = 0
-
-    def _produce(self):
-        t = time.perf_counter()
-        super()._produce()
-        self.numerics += time.perf_counter() - t
-        self.enterprise_months += int((self.firms.state == 3).sum())
-
-    def _exits(self):
-        t = time.perf_counter()
-        super()._exits()
-        self.numerics += time.perf_counter() - t
+def _maxrss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
-def time_synthetic(enterprises: int, years: int = 10) -> dict:
-    counties = max(3, enterprises // 1000)
-    p = _params(enterprises=enterprises, cities=max(1, counties // 8), counties_per_city=min(8, counties))
-    p.time.end = f"{2015 + years - 1}-12"
-    region = build_region(p)
-    t = time.perf_counter()
-    m = _Timed(p, region)
-    m.run()
-    wall = time.perf_counter() - t
+def measure(spec: dict) -> dict:
+    """Run one case (best of ``repeats``) in this process and time its update against the kernel."""
+    from sim.data import build_region
+    from sim.model.model import ZoneReformModel
+
+    rss_import = _maxrss_mib()
+    params = case_params(spec)
+    best = None
+    for _ in range(int(spec.get("repeats", 1))):
+        t0 = time.perf_counter()
+        region = build_region(params)
+        model = ZoneReformModel(params, region)
+        t1 = time.perf_counter()
+        probe = UpdateProbe(model)
+        model.run()
+        t2 = time.perf_counter()
+        if best is None or t2 - t0 < best[0]:
+            best = (t2 - t0, t1 - t0, t2 - t1, model, probe)
+    wall, setup, run, model, probe = best
+    months = len(probe.seconds)
+    ent_months = int(sum(probe.operating))
+    mean_n = ent_months / max(months, 1)
+    sizes = (len(model.zones), len(model.sector_names), len(model.counties))
+    demand = (1.0 + model.demand_growth) ** (model.month / 24.0)
+    kernel = time_kernel(round(mean_n), sizes, demand, model.var_cost, params)
+    update = sum(probe.seconds) / max(months, 1)
     return {
-        "enterprises": enterprises, "zones": len(m.zones), "years": years, "wall_s": round(wall, 2),
-        "enterprise_months_per_s": round(m.enterprise_months / wall),
-        "numerics_us_per_enterprise_month": round(1e6 * m.numerics / max(m.enterprise_months, 1), 3),
-        "approvals": len(m.recorder.approvals),
+        "case": spec["case"], "kind": spec["kind"], "scale": spec.get("scale"),
+        "enterprises": int(region.total_firms), "zones": sizes[0], "counties": sizes[2],
+        "period": f"{params.time.start}..{params.time.end}", "months": months,
+        "setup_s": setup, "run_s": run, "wall_s": wall,
+        "enterprise_months": ent_months, "enterprise_months_per_s": ent_months / run,
+        "mean_operating": mean_n, "firm_rows_end": len(model.firms),
+        "update_ms_per_month": 1e3 * update, "kernel_ms_per_month": 1e3 * kernel,
+        "update_over_kernel": update / kernel,
+        "rss_after_import_mib": rss_import, "self_peak_rss_mib": _maxrss_mib(),
     }
+
+
+# --------------------------------------------------------------------------- parent side
+def run_case(spec: dict) -> dict:
+    """Run :func:`measure` in a fresh Python process; add its peak RSS and CPU time from ``wait4``."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "sim.runner.bench", "--child", json.dumps(spec)],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    out = proc.stdout.read()
+    proc.stdout.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench case {spec['case']!r} failed (exit code {proc.returncode}); see its stderr above")
+    row = json.loads(out.strip().splitlines()[-1])
+    row["peak_rss_mib"] = usage.ru_maxrss / 1024.0
+    row["cpu_s"] = usage.ru_utime + usage.ru_stime
+    row["process_s"] = time.perf_counter() - t
+    return row
+
+
+def scaling_ratio(curve: pd.DataFrame, small: int = SMALL, large: int = LARGE, tol: float = 0.02) -> dict:
+    """Time at ``large`` enterprises ÷ time at ``small`` from a curve (columns enterprises, wall_s).
+
+    Measured when both sizes are on the curve (within ``tol``); otherwise extrapolated as
+    ``(large/small)**b``, ``b`` the log-log slope fitted to the points >= ``small`` (all points if
+    fewer than two are: then ``judged`` is False, fixed costs make small sizes look sublinear).
+    """
+    x = curve["enterprises"].to_numpy(dtype=float)
+    y = curve["wall_s"].to_numpy(dtype=float)
+    use = x >= small * (1 - tol)
+    if use.sum() < 2:
+        use = np.ones_like(x, dtype=bool)
+    b = float(np.polyfit(np.log(x[use]), np.log(y[use]), 1)[0]) if use.sum() >= 2 else float("nan")
+    at = {n: np.flatnonzero(np.abs(x / n - 1) <= tol) for n in (small, large)}
+    if at[small].size and at[large].size:
+        return {"ratio": float(y[at[large][0]] / y[at[small][0]]), "how": "measured", "exponent": b, "judged": True}
+    judged = bool((x >= small * (1 - tol)).sum() >= 2)
+    how = f"extrapolated (t ~ n^{b:.2f}{'' if judged else f' from sizes below {small:,}'})"
+    return {"ratio": float((large / small) ** b), "how": how, "exponent": b, "judged": judged}
+
+
+def write_scaling(curve: pd.DataFrame, out: Path, ratio: dict | None = None) -> tuple[Path, Path]:
+    """Write ``scaling.csv`` and ``scaling.png`` (time and cost per enterprise-month vs enterprises)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    curve = curve.sort_values("enterprises")
+    csv, png = out / "scaling.csv", out / "scaling.png"
+    curve.to_csv(csv, index=False)
+    x, y = curve["enterprises"].to_numpy(dtype=float), curve["wall_s"].to_numpy(dtype=float)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.loglog(x, y, "o-", label="measured")
+    ref = np.flatnonzero(x >= SMALL * 0.98)
+    i = int(ref[0]) if ref.size else 0
+    xs = np.array([x.min(), LARGE if x.max() >= SMALL * 0.98 else x.max()])
+    ax1.loglog(xs, y[i] * xs / x[i], "--", color="grey", label=f"linear through {int(x[i]):,}")
+    ax1.set_xlabel("enterprises at start")
+    ax1.set_ylabel("wall time (s)")
+    ax1.legend()
+    title = "wall time vs enterprises"
+    if ratio:
+        title += f"\nt(375k)/t(50k) = {ratio['ratio']:.2f} ({ratio['how']}; target <= 9)"
+    ax1.set_title(title, fontsize=9)
+    if "enterprise_months_per_s" in curve:
+        ax2.semilogx(x, 1e6 / curve["enterprise_months_per_s"].to_numpy(dtype=float), "o-")
+        ax2.set_ylim(bottom=0)
+    ax2.set_xlabel("enterprises at start")
+    ax2.set_ylabel("µs per enterprise-month")
+    ax2.set_title("cost per enterprise-month (flat = linear)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+    return csv, png
+
+
+TABLE_COLUMNS = {
+    "case": "case", "enterprises": "enterprises", "zones": "zones", "months": "months", "setup_s": "setup s",
+    "run_s": "run s", "wall_s": "wall s", "process_s": "process s", "cpu_s": "cpu s", "peak_rss_mib": "peak MiB",
+    "enterprise_months_per_s": "ent-months/s", "update_ms_per_month": "update ms/mo",
+    "kernel_ms_per_month": "kernel ms/mo", "update_over_kernel": "update/kernel",
+}
+
+
+def format_table(rows: pd.DataFrame) -> str:
+    t = rows[[c for c in TABLE_COLUMNS if c in rows]].rename(columns=TABLE_COLUMNS)
+    fmt = {"setup s": "{:.2f}", "run s": "{:.2f}", "wall s": "{:.2f}", "process s": "{:.1f}", "cpu s": "{:.1f}", "peak MiB": "{:.0f}",
+           "ent-months/s": "{:,.0f}", "update ms/mo": "{:.3f}", "kernel ms/mo": "{:.3f}", "update/kernel": "{:.2f}",
+           "enterprises": "{:,}"}
+    for c, f in fmt.items():
+        if c in t:
+            t[c] = t[c].map(f.format)
+    return t.to_string(index=False)
+
+
+def _progress(r: dict) -> str:
+    return (f"{r['case']:<18} {r['enterprises']:>8,} enterprises, {r['months']} months: wall {r['wall_s']:.2f} s, "
+            f"peak {r['peak_rss_mib']:.0f} MiB, {r['enterprise_months_per_s']:,.0f} ent-months/s, "
+            f"update/kernel {r['update_over_kernel']:.2f}")
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "NOT MET"
+
+
+def summary(cases: pd.DataFrame, curve: pd.DataFrame, ratio: dict, nat_scale: float) -> str:
+    """The closing report: both tables, the two ratios and the issue's acceptance targets."""
+    T = TARGETS
+    nx, nat = cases.iloc[0], cases.iloc[2]
+    gib = nat["peak_rss_mib"] / 1024
+    head = ("cases (wall = region + model construction + run; process = the child's whole life; "
+            "peak = child's max RSS, imports included):")
+    out = ["", head, format_table(cases), "",
+           "scaling curve (national region, 2015-2035 monthly):", format_table(curve), ""]
+    out.append(f"time at {LARGE:,} / time at {SMALL:,} = {ratio['ratio']:.2f} ({ratio['how']}; "
+               f"target <= {T['scaling_ratio']:g}; linear = {LARGE / SMALL:.1f})")
+    out.append(f"update / kernel = {nat['update_over_kernel']:.2f} (target <= {T['update_over_kernel']:g}; "
+               f"{nat['case']}: {nat['update_ms_per_month']:.3f} vs {nat['kernel_ms_per_month']:.3f} ms/month "
+               f"at {nat['mean_operating']:,.0f} operating enterprises)")
+    out += ["", "acceptance (issue 7):"]
+    out.append(f"  a. Ningxia default run {nx['wall_s']:.2f} s wall (target <= {T['ningxia_wall_s']:g}): "
+               f"{_verdict(nx['wall_s'] <= T['ningxia_wall_s'])}")
+    if math.isclose(nat_scale, 1.0):
+        verdict = _verdict(nat["wall_s"] <= T["national_wall_s"] and gib <= T["national_peak_gib"])
+    else:
+        verdict = "not judged: not the full-scale run (--national-scale 1)"
+    out.append(f"  b. {nat['case']} ({nat['enterprises']:,} enterprises), 2015-2035: {nat['wall_s']:.1f} s wall "
+               f"(target <= {T['national_wall_s']:g}), peak {gib:.2f} GiB (target <= {T['national_peak_gib']:g}), "
+               f"cpu {nat['cpu_s']:.1f} s in {nat['process_s']:.1f} s: {verdict}")
+    if ratio["judged"]:
+        verdict = _verdict(ratio["ratio"] <= T["scaling_ratio"])
+        verdict += "" if ratio["how"] == "measured" else " [extrapolated]"
+    else:
+        verdict = f"not judged: fewer than two curve sizes >= {SMALL:,}"
+    out.append(f"  c. time ratio 375k/50k {ratio['ratio']:.2f} (target <= {T['scaling_ratio']:g}): {verdict}")
+    out.append(f"  d. update / kernel {nat['update_over_kernel']:.2f} (target <= {T['update_over_kernel']:g}): "
+               f"{_verdict(nat['update_over_kernel'] <= T['update_over_kernel'])}")
+    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="smaller sizes, one repeat")
+    ap.add_argument("--quick", action="store_true", help="small sizes (under ~30 s): Ningxia once, 3,000 "
+                    "synthetic enterprises, national scale 0.01 and a curve up to it")
+    ap.add_argument("--national-scale", type=float, default=None,
+                    help="scale of the national region case (default 1.0 = 375,000 enterprises; 0.01 with --quick)")
+    ap.add_argument("--scales", type=str, default=None,
+                    help="comma-separated national scales of the scaling curve (default: 0.02,0.05,0.1333,0.4 "
+                    "and --national-scale, whose run is reused)")
+    ap.add_argument("--synthetic", type=int, default=None, help="enterprises of the synthetic case (default 50000)")
+    ap.add_argument("--out", type=Path, default=Path("multirun/bench"), help="folder for the CSVs and the plot")
+    ap.add_argument("--child", type=str, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    print(f"default Ningxia run 2015-2030: {time_default(1 if args.quick else 3):.2f} s (best of runs)")
-    sizes = [2_000, 5_000, 10_000] if args.quick else [5_000, 10_000, 25_000, 50_000]
-    rows = []
-    for n in sizes:
-        rows.append(time_synthetic(n))
-        print(f"  synthetic {n:>6} enterprises, 10 years: {rows[-1]['wall_s']} s", flush=True)
-    df = pd.DataFrame(rows)
-    print(df.to_string(index=False))
-    first, last = df.iloc[0], df.iloc[-1]
-    ratio = (last.wall_s / first.wall_s) / (last.enterprises / first.enterprises)
-    print(f"time ratio / size ratio ({int(first.enterprises)} -> {int(last.enterprises)}): {ratio:.2f} (1 = linear)")
+    if args.child is not None:  # one case, in a fresh process: print its measurements as JSON
+        print(json.dumps(measure(json.loads(args.child))), flush=True)
+        return
+
+    quick = args.quick
+    nat_scale = args.national_scale if args.national_scale is not None else (0.01 if quick else 1.0)
+    n_synth = args.synthetic if args.synthetic is not None else (3_000 if quick else SMALL)
+    if args.scales:
+        scales = [float(s) for s in args.scales.split(",") if s.strip()]
+    else:
+        scales = [*(QUICK_SCALES if quick else DEFAULT_SCALES), nat_scale]
+    scales = sorted({round(s, 6) for s in scales})
+    national = {"kind": "national", "scale": nat_scale, "end": NATIONAL_END}
+    cases = [
+        {"case": "ningxia default", "kind": "ningxia", "repeats": 1 if quick else 3},
+        {"case": f"synthetic {n_synth:,}", "kind": "synthetic", "enterprises": n_synth},
+        {"case": f"national x{nat_scale:g}", **national},
+    ]
+    print(f"zonesim-bench: each case in a fresh process ({os.cpu_count()} CPUs seen; numpy threads limited to 1)",
+          flush=True)
+    rows, extra = [], {}
+    for spec in cases[:2]:
+        rows.append(run_case(spec))
+        print(f"  {_progress(rows[-1])}", flush=True)
+    for s in scales:  # the curve before the national case: the largest run comes last
+        if not math.isclose(s, nat_scale, rel_tol=1e-6):
+            extra[s] = run_case({"case": f"national x{s:g}", "kind": "national", "scale": s, "end": NATIONAL_END})
+            print(f"  curve: {_progress(extra[s])}", flush=True)
+    rows.append(run_case(cases[2]))
+    print(f"  {_progress(rows[-1])}", flush=True)
+    curve_rows = [extra.get(s, rows[2]) for s in scales]
+    cases_df, curve = pd.DataFrame(rows), pd.DataFrame(curve_rows).sort_values("enterprises")
+    ratio = scaling_ratio(curve)
+    args.out.mkdir(parents=True, exist_ok=True)
+    cases_df.to_csv(args.out / "cases.csv", index=False)
+    csv, png = write_scaling(curve, args.out, ratio)
+
+    text = summary(cases_df, curve, ratio, nat_scale)
+    text += f"\n\nwritten: {args.out / 'cases.csv'}, {csv}, {png}, {args.out / 'summary.txt'}"
+    (args.out / "summary.txt").write_text(text.lstrip() + "\n", encoding="utf-8")
+    print(text)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,120 @@
+"""The benchmark's helpers that need no timing (issue 7, build 3): the bare numpy kernel does the
+model's arithmetic, the ratio and the curve writer are right.  Fast (well under 5 s): no model run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.config.schema import ModelConfig
+from sim.model.firms import FirmTable, LifeCycle, agglomeration, exit_probability, produce_month, soft_budget_protection
+from sim.runner import bench
+
+COLUMNS = ("log_prod", "output", "debt", "output_year", "tax_year", "ebit_year", "interest_year", "profit_year", "age")
+
+
+@pytest.fixture
+def table():
+    """A firm table with 300 rows, some not operating, in random but plausible states."""
+    rng = np.random.default_rng(7)
+    n = 300
+    capital = rng.lognormal(10.0, 1.0, n)
+    f = FirmTable(capacity=64)
+    f.add(sector=rng.integers(0, 8, n), zone=rng.integers(0, 12, n), county=rng.integers(0, 5, n),
+          state=rng.choice([LifeCycle.CONSTRUCTION, LifeCycle.OPERATING, LifeCycle.EXITED], n, p=[0.1, 0.8, 0.1]),
+          capacity=rng.lognormal(10.0, 1.2, n), log_prod=rng.normal(0, 0.2, n), capital=capital,
+          debt=capital * rng.uniform(0.2, 2.0, n), age=rng.uniform(0, 30, n), zombie=rng.random(n) < 0.2,
+          ebit_year=rng.normal(0, 100, n), interest_year=rng.uniform(0, 50, n))
+    return f
+
+
+def _operating(f):
+    idx = np.flatnonzero(f.state == LifeCycle.OPERATING)
+    cols = ("zone", "sector", "county", "capacity", "capital", "zombie") + COLUMNS
+    return idx, {c: getattr(f, c)[idx].copy() for c in cols}
+
+
+def test_kernel_produce_is_produce_month(table):
+    """Same inputs, same arrays: the kernel does the model's production and finance arithmetic."""
+    p = ModelConfig()
+    rng = np.random.default_rng(1)
+    idx, s = _operating(table)
+    shocks, agg = rng.standard_normal(idx.size), rng.uniform(1.0, 1.5, idx.size)
+    demand, var_cost = rng.uniform(0.8, 1.2, 8), rng.uniform(0.5, 0.8, 8)
+    produce_month(table, idx, shocks, demand, agg, var_cost, p.firms)
+    bench.kernel_produce(s, shocks, demand, agg, var_cost, p.firms)
+    for col in COLUMNS:
+        np.testing.assert_allclose(s[col], getattr(table, col)[idx], rtol=1e-12, atol=0, err_msg=col)
+
+
+def test_kernel_exit_probability_is_the_models(table):
+    p = ModelConfig()
+    rng = np.random.default_rng(2)
+    idx, s = _operating(table)
+    protection, forced = rng.uniform(0, 1, idx.size), rng.uniform(0, 0.1, idx.size)
+    np.testing.assert_allclose(bench.kernel_exit_probability(s, protection, forced, p.firms),
+                               exit_probability(table, idx, protection, forced, p.firms), rtol=1e-12)
+
+
+def test_kernel_agglomeration_and_protection_are_the_models(table):
+    """For operating firms all in zones, the kernel's bincounts give the model's factors."""
+    p = ModelConfig()
+    idx, s = _operating(table)
+    op = np.ones(idx.size, dtype=bool)
+    e = p.firms.agglomeration_elasticity
+    np.testing.assert_allclose(bench.kernel_agglomeration(s["zone"], s["sector"], 12, 8, e),
+                               agglomeration(s["zone"], s["sector"], op, 12, 8, e), rtol=1e-12)
+    s["output"] = np.random.default_rng(3).lognormal(5, 1, idx.size)
+    county_out = np.bincount(s["county"], weights=s["output"], minlength=5)
+    np.testing.assert_allclose(bench.kernel_protection(s["county"], s["output"], 5, p.protection),
+                               soft_budget_protection(s["output"] / county_out[s["county"]], p.protection),
+                               rtol=1e-12)
+
+
+def test_kernel_month_runs_on_its_own_state():
+    p = ModelConfig()
+    sizes = (20, 8, 10)
+    rng = np.random.default_rng(0)
+    s = bench.kernel_state(500, sizes, rng)
+    gone = bench.kernel_month(s, rng, np.ones(8), np.full(8, 0.7), sizes, p)
+    assert gone.shape == (500,) and gone.dtype == bool
+    assert np.all(s["output"] > 0) and np.all(s["debt"] >= 0) and np.allclose(s["age"], 1 / 12)
+
+
+def test_case_params_choose_the_region_and_horizon():
+    nat = bench.case_params({"kind": "national", "scale": 0.1, "end": "2035-12"})
+    assert (nat.region.kind, nat.region.national.scale, nat.time.start, nat.time.end) == (
+        "national", 0.1, "2015-01", "2035-12")
+    syn = bench.case_params({"kind": "synthetic", "enterprises": 50_000})
+    assert syn.region.kind == "synthetic" and syn.region.synthetic.enterprises == 50_000
+    assert bench.case_params({"kind": "ningxia"}) == ModelConfig()
+
+
+def _curve(sizes, seconds_per_firm=1e-4, fixed=0.0):
+    n = np.asarray(sizes)
+    return pd.DataFrame({"case": [f"x{i}" for i in range(len(n))], "enterprises": n,
+                         "wall_s": fixed + seconds_per_firm * n, "enterprise_months_per_s": n / (fixed + 1e-4 * n)})
+
+
+def test_scaling_ratio_measured_and_extrapolated():
+    measured = bench.scaling_ratio(_curve([7_500, 18_750, 50_000, 150_000, 375_000]))
+    assert measured["how"] == "measured" and measured["ratio"] == pytest.approx(7.5)
+    extrapolated = bench.scaling_ratio(_curve([7_500, 18_750, 50_000, 112_500, 150_000]))
+    assert extrapolated["how"].startswith("extrapolated")
+    assert extrapolated["ratio"] == pytest.approx(7.5) and extrapolated["exponent"] == pytest.approx(1.0)
+    # a fixed cost makes small sizes cheap per firm; the fit uses only the points >= 50,000
+    fixed = bench.scaling_ratio(_curve([7_500, 18_750, 50_000, 100_000, 150_000], fixed=5.0))
+    assert fixed["ratio"] < 7.5 and fixed["judged"]
+    below = bench.scaling_ratio(_curve([750, 1_500, 3_000], fixed=0.5))  # --quick: nothing at 50,000
+    assert not below["judged"] and "below" in below["how"]
+
+
+def test_write_scaling_writes_csv_and_png(tmp_path):
+    curve = _curve([150_000, 7_500, 50_000, 18_750, 375_000])
+    csv, png = bench.write_scaling(curve, tmp_path / "bench", bench.scaling_ratio(curve))
+    back = pd.read_csv(csv)
+    assert list(back["enterprises"]) == sorted(curve["enterprises"])
+    np.testing.assert_allclose(back["wall_s"], np.sort(curve["wall_s"].to_numpy()))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "update/kernel" in bench.format_table(pd.DataFrame([{"case": "c", "update_over_kernel": 2.0}]))
