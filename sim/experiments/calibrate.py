@@ -129,10 +129,16 @@ class Objective:
         runs = [calibration_measures(simulate(self.config(theta, seed))) for seed in range(self.seeds)]
         return pd.DataFrame(runs).mean().to_dict()
 
+    def distance(self, theta) -> float:
+        """The calibration objective: tolerance-scaled distance of the mean measures from the targets."""
+        return distance(self.measures(theta))
+
 
 class GenerationMap:
     """The ``workers`` map of differential evolution: evaluates a generation in parallel and keeps
-    every evaluation (θ, mean measures, distance) with a progress line per generation."""
+    every evaluation (θ, mean measures, distance) with a progress line per generation.  It calls
+    :meth:`Objective.measures` itself (not the ``func`` it is handed, :meth:`Objective.distance`)
+    so that the measures behind each distance are kept."""
 
     def __init__(self, objective: Objective, n_jobs: int):
         self.objective, self.n_jobs = objective, n_jobs
@@ -166,17 +172,12 @@ def calibrate(spec: CalibrationSpec, n_jobs: int = -1) -> tuple[dict[str, float]
     gmap = GenerationMap(objective, n_jobs)
     x0 = np.clip([float(p.default) for p in spec.parameters], *np.transpose(spec.bounds))
     result = differential_evolution(
-        objective_placeholder, spec.bounds, popsize=spec.popsize, maxiter=spec.maxiter, tol=spec.tol,
+        objective.distance, spec.bounds, popsize=spec.popsize, maxiter=spec.maxiter, tol=spec.tol,
         seed=spec.seed, workers=gmap, updating="deferred", polish=False, init="latinhypercube", x0=x0)
     table = gmap.table()
     best = table.loc[table["distance"].idxmin()]
     log.info("differential evolution: %s (%d evaluations)", result.message, len(table))
     return {n: float(best[n]) for n in spec.names}, table
-
-
-def objective_placeholder(theta) -> float:  # pragma: no cover - never called: GenerationMap evaluates
-    """Differential evolution needs a function; :class:`GenerationMap` evaluates the population itself."""
-    raise RuntimeError("the calibration objective is evaluated by GenerationMap")
 
 
 def check(spec: CalibrationSpec, values: dict[str, float] | None = None) -> dict[str, float]:

@@ -29,10 +29,6 @@ from sim.experiments.stats import mean_ci
 from sim.experiments.targets import CALIBRATION_TARGETS, REPORTED, RunTables, calibration_measures
 
 
-def _read(rec, table: str) -> pd.DataFrame:
-    return pd.read_parquet(rec.path / f"{table}.parquet")
-
-
 def _year_row(monthly: pd.DataFrame, date: str) -> pd.Series:
     return monthly.set_index("date").loc[date]
 
@@ -40,7 +36,8 @@ def _year_row(monthly: pd.DataFrame, date: str) -> pd.Series:
 # --------------------------------------------------------------------------- per-run measures
 def structural_measures(rec) -> dict[str, float]:
     """Counts of one full_reform run around the reform (exact facts of the seed)."""
-    mon, zy, ev = _read(rec, "monthly"), _read(rec, "zones_yearly"), _read(rec, "zone_events")
+    t = RunTables(rec.path)
+    mon, zy, ev = t["monthly"], t["zones_yearly"], t["zone_events"]
     m = mon.set_index("date")
     active19 = zy[(zy["year"] == 2019) & (zy["status"] == "active")]
     nat_bodies = active19.loc[active19["level"] == "national", "body_id"].nunique()
@@ -75,8 +72,8 @@ STRUCTURAL_TARGETS = {
 
 def directional_measures(base, reform) -> dict[str, float]:
     """Paired full_reform − baseline differences of one seed (positive = the claim holds)."""
-    mb, mr = _read(base, "monthly"), _read(reform, "monthly")
-    ab, ar = _read(base, "approvals"), _read(reform, "approvals")
+    tb, tr = RunTables(base.path), RunTables(reform.path)
+    mb, mr, ab, ar = tb["monthly"], tr["monthly"], tb["approvals"], tr["approvals"]
     late_b, late_r = ab[ab["applied"] >= "2019-01"], ar[ar["applied"] >= "2019-01"]
 
     def years(m, col, y0, y1, how="sum"):
@@ -84,7 +81,7 @@ def directional_measures(base, reform) -> dict[str, float]:
         return sel.sum() if how == "sum" else sel.mean()
 
     growth = (lambda m: m["output_per_mu"].iloc[-1] / _year_row(m, "2017-12")["output_per_mu"])
-    by_age = _read(base, "firms_yearly").groupby("age_band")[["firms", "zombies"]].sum()
+    by_age = tb["firms_yearly"].groupby("age_band")[["firms", "zombies"]].sum()
     share = by_age["zombies"] / by_age["firms"]
     return {
         "zombie share rises with firm age (30+ minus 0-5 years, points)":
