@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from sim.model.approval import ApprovalCase, Office
+from sim.model.approval import Office
 from sim.model.policies.devolution import NO_SERVICES
 from tests.conftest import compose_params, make_model, run_model, tiny_region
 
@@ -93,15 +93,8 @@ def _two_zone_model(*overrides):
 
 
 def _route_all_items(m, ent):
-    """Route every stage of a case whose draws need every item (no rework): office per catalogue row."""
-    n = m.approval.n_items
-    draws = {"needs": np.zeros(n), "prep": np.ones(n), "effort": np.ones(n), "rework": np.ones(n)}
-    case = ApprovalCase(m, ent, draws, applied=m.time)
-    out = {}
-    for stage in range(4):
-        case.stage = stage
-        out.update({t.item: t for t in m.approval.route_stage(case)})
-    return out
+    """Route every stage of a case whose draws need every item (no rework): routed item per catalogue row."""
+    return {t.item: t for stage in range(4) for t in m.approval.route_items(ent.row, stage)}
 
 
 def test_routing_uses_government_offices_before_start_and_zone_office_after():

@@ -44,7 +44,7 @@ def outcomes(pair: DemoPair, run_key: str) -> dict[str, float]:
     """What a class reads off the dashboard at the end of a run."""
     run = pair.runs()[run_key]
     mon = pd.DataFrame(run.recorder.monthly)
-    app = pd.DataFrame(run.recorder.approvals)
+    app = run.recorder.approvals_table()
     events = pd.DataFrame(run.recorder.zone_events, columns=["event"])
     since = run.calendar.index(pair.settings.reform.policy.devolution.start)  # projects under the new rules
     return {

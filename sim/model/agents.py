@@ -52,10 +52,6 @@ class Enterprise(mesa.Agent):
     def county_id(self) -> str:
         return self.model.county_ids[int(self._col("county"))]
 
-    def start_production(self) -> None:
-        """Construction done: start operating (scheduled for projects in the pipeline at the start)."""
-        self.model.start_production(self.row)
-
     def __repr__(self) -> str:
         where = self.zone.zone_id if self.zone else f"outside ({self.county_id})"
         return f"Enterprise(row={self.row}, {self.sector}, {self.state.name}, {where})"

@@ -18,148 +18,169 @@ done it zone-wide.  All times are in working days; the clock of the model is in 
 
 Service start times follow the Kiefer–Wolfowitz recursion for a multi-server FCFS queue: an
 office keeps the times at which each of its servers frees up; an item arriving at ``t`` starts
-at ``max(t, earliest free time)``.  Arrivals and completions are Mesa events at their own times.
+at ``max(t, earliest free time)``.  Arrivals, stage ends and stage starts happen at their own
+(continuous) times between the model's monthly steps, in time order and then in the order they
+were scheduled, like Mesa's event list; they are processed in compiled code
+(:mod:`sim.model.approval_kernels`) at the start of each step, up to the step's time, with the
+routing rules in force then.  A project's first stage is routed when it applies, within the step.
 """
 
 from __future__ import annotations
 
-import heapq
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+
+from sim.model import approval_kernels as k
 
 if TYPE_CHECKING:
     from sim.model.model import ZoneReformModel
 
+LEVELS = ("region", "city", "county", "zone", "dispatched")
+AUTHORITIES = ("region", "city", "county")  # the catalogue's `authority` column, coded 0, 1, 2
+DRAWS = ("needs", "prep", "effort", "rework")  # a project's own draws per catalogue item
+
+
+class OfficePool:
+    """The servers of all approval offices of one model, in flat arrays the compiled kernels use.
+
+    Office ``o``'s servers are ``free[start[o] : start[o] + staff[o]]``: the times (months) at which
+    each frees up, kept as a min-heap.  Offices are added and re-staffed between steps (rarely);
+    the arrays are rebuilt then.
+    """
+
+    def __init__(self, transit_days: dict[str, float] | None = None):
+        self.offices: list[Office] = []
+        self.transit_days = dict(transit_days or {})
+        self._blocks: list[np.ndarray] = []  # each office's server heap while the flat arrays are stale
+        self._bl: list[float] = []
+        self._arrays: tuple | None = None
+        self.served = np.zeros(0, np.int64)
+        self.busy = np.zeros(0)
+        self.wait = np.zeros(0)
+        self.touched = np.zeros(0, bool)
+
+    def add(self, office: "Office", staff: int, background_load: float) -> int:
+        self._unpack()
+        self.offices.append(office)
+        self._blocks.append(np.zeros(max(int(staff), 1)))
+        self._bl.append(float(background_load))
+        return len(self.offices) - 1
+
+    def _unpack(self) -> None:
+        """Split the flat server array back into per-office heaps (before a structural change)."""
+        if self._arrays is not None:
+            free, start, staff = self._arrays[:3]
+            self._blocks = [free[s:s + n].copy() for s, n in zip(start, staff)]
+            self._arrays = None
+
+    def arrays(self) -> tuple:
+        """``(free, start, staff, background_load, served, busy, wait, transit_days, touched)``."""
+        if self._arrays is None:
+            n = len(self._blocks)
+            staff = np.array([b.size for b in self._blocks], dtype=np.int64)
+            start = np.concatenate([[0], np.cumsum(staff)[:-1]]).astype(np.int64) if n else np.zeros(0, np.int64)
+            free = np.concatenate(self._blocks) if n else np.zeros(0)
+            for name in ("served", "busy", "wait", "touched"):
+                old = getattr(self, name)
+                if old.size < n:
+                    setattr(self, name, np.concatenate([old, np.zeros(n - old.size, old.dtype)]))
+            transit = np.array([self.transit_days.get(o.level, 0.0) for o in self.offices])
+            self._arrays = (free, start, staff, np.array(self._bl), self.served, self.busy, self.wait, transit,
+                            self.touched)
+            self._blocks = []
+        return self._arrays
+
+    def heap(self, o: int) -> np.ndarray:
+        if self._arrays is None:
+            return self._blocks[o]
+        free, start, staff = self._arrays[:3]
+        return free[start[o]:start[o] + staff[o]]
+
+    def set_staff(self, o: int, staff: int, now: float) -> None:
+        """Change office ``o``'s servers: added ones are free at ``now``; removed ones are the idlest."""
+        staff = max(int(staff), 1)
+        heap = np.sort(self.heap(o))
+        if staff > heap.size:
+            heap = np.sort(np.concatenate([heap, np.full(staff - heap.size, float(now))]))
+        else:
+            heap = heap[heap.size - staff:]  # keep the servers that are busy longest
+        if heap.size == self.heap(o).size:
+            self.heap(o)[:] = heap  # a sorted array is a min-heap
+            return
+        self._unpack()
+        self._blocks[o] = heap
+
 
 class Office:
-    """An approval office with ``staff`` parallel servers serving items first come, first served."""
+    """An approval office with ``staff`` parallel servers serving items first come, first served.
 
-    def __init__(self, key: str, level: str, staff: int, background_load: float = 0.0):
+    A handle on one office of an :class:`OfficePool` (a private one if none is given).
+    """
+
+    def __init__(self, key: str, level: str, staff: int, background_load: float = 0.0,
+                 pool: OfficePool | None = None):
         self.key = key
         self.level = level  # region / city / county / zone / dispatched
-        self.background_load = background_load  # share of capacity taken by other work
-        self._free: list[float] = [0.0] * max(int(staff), 1)
-        self.items_served = 0
-        self.busy_time = 0.0  # months of staff effort spent on project items
-        self.wait_time = 0.0  # months items waited in queue
+        self.pool = pool if pool is not None else OfficePool()
+        self.index = self.pool.add(self, staff, background_load)
 
     @property
     def staff(self) -> int:
-        return len(self._free)
+        return int(self.pool.heap(self.index).size)
+
+    @property
+    def background_load(self) -> float:
+        """Share of capacity taken by other work."""
+        return self.pool._bl[self.index]
+
+    @property
+    def items_served(self) -> int:
+        return int(self.pool.arrays()[4][self.index])
+
+    @property
+    def busy_time(self) -> float:
+        """Months of staff effort spent on project items."""
+        return float(self.pool.arrays()[5][self.index])
+
+    @property
+    def wait_time(self) -> float:
+        """Months items waited in the queue, summed."""
+        return float(self.pool.arrays()[6][self.index])
 
     def set_staff(self, staff: int, now: float) -> None:
         """Change the number of servers: added staff are free now; removed ones are the idlest."""
-        staff = max(int(staff), 1)
-        heap = sorted(self._free)
-        if staff > len(heap):
-            heap += [now] * (staff - len(heap))
-        else:
-            heap = heap[len(heap) - staff:]  # keep the servers that are busy longest
-        heapq.heapify(heap)
-        self._free = heap
+        self.pool.set_staff(self.index, staff, now)
 
     def serve(self, arrival: float, effort: float) -> float:
         """Queue an item arriving at ``arrival`` (months) with ``effort`` (months); return its finish time."""
-        effort = effort / (1.0 - self.background_load)
-        start = max(arrival, self._free[0])
-        finish = start + effort
-        heapq.heapreplace(self._free, finish)
-        self.items_served += 1
-        self.busy_time += effort
-        self.wait_time += start - arrival
-        return finish
+        return float(k.serve(self.pool.arrays(), self.index, float(arrival), float(effort)))
+
+    def __repr__(self) -> str:
+        return f"Office({self.key}, staff={self.staff})"
 
 
-class ItemTask:
-    """One approval item of one project: its route and its draws; ``arrive`` is a Mesa event."""
+class RoutedItem(NamedTuple):
+    """Where one catalogue item of a case goes and how long its parts take (months)."""
 
-    __slots__ = ("case", "item", "office", "prep", "transit", "effort", "review", "rework", "rework_prep",
-                 "__weakref__")
-
-    def __init__(self, case, item, office, prep, transit, effort, review, rework, rework_prep):
-        self.case = case
-        self.item = item  # row of the catalogue
-        self.office = office
-        self.prep = prep  # months (applicant)
-        self.transit = transit  # months (documents and visits to the office)
-        self.effort = effort  # months of office work
-        self.review = review  # months of statutory lag, no staff
-        self.rework = rework  # sent back once?
-        self.rework_prep = rework_prep
-
-    def arrive(self) -> None:
-        """The item reaches its office: it queues for a server, is worked, then reviewed.
-
-        Its completion time is then known; a rework sends it back once (a new arrival event
-        after the applicant's corrections), otherwise the case learns when the item is done.
-        """
-        model = self.case.model
-        done = self.office.serve(model.time, self.effort) + self.review
-        if self.rework:
-            self.rework = False
-            model.schedule_event(self.arrive, at=done + self.rework_prep + self.transit)
-        else:
-            self.case.item_resolved(done)
-
-
-@dataclass
-class ApprovalCase:
-    """The application of one enterprise, stage by stage; records per-stage durations."""
-
-    model: "ZoneReformModel"
-    enterprise: object
-    draws: dict
-    applied: float
-    stage: int = 0
-    stage_start: float = 0.0
-    open_items: int = 0
-    stage_end: float = 0.0
-    tasks: list = field(default_factory=list)
-    stage_days: list = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
-    items_skipped: int = 0
-    permit_at: float | None = None
-
-    def start_stage(self) -> None:
-        """Route and launch every item of the current stage (an event at the stage's start)."""
-        model = self.model
-        self.stage_start = self.stage_end = model.time
-        self.tasks = model.approval.route_stage(self)
-        self.open_items = len(self.tasks)
-        if not self.tasks:
-            self.complete_stage()
-            return
-        for task in self.tasks:
-            model.schedule_event(task.arrive, at=model.time + task.prep + task.transit)
-
-    def item_resolved(self, done: float) -> None:
-        """An item's completion time is known; the stage ends when its last item is done."""
-        self.stage_end = max(self.stage_end, done)
-        self.open_items -= 1
-        if self.open_items == 0:
-            self.model.schedule_event(self.complete_stage, at=self.stage_end)
-
-    def complete_stage(self) -> None:
-        model = self.model
-        self.stage_days[self.stage] = model.calendar.working_days(model.time - self.stage_start)
-        self.tasks = []
-        self.stage += 1
-        if self.stage == 3:  # construction permit issued: build, then completion acceptance
-            self.permit_at = model.time
-            model.on_permit(self)
-            model.schedule_event(self.start_stage, at=model.time + model.params.firms.construction_months)
-        elif self.stage == 4:
-            model.approval.case_complete(self)
-        else:
-            handoff = model.approval.handoff_months(self)
-            model.schedule_event(self.start_stage, at=model.time + handoff)
+    item: int
+    office: Office
+    prep: float
+    transit: float
+    effort: float
+    review: float
+    rework: bool
 
 
 class ApprovalSystem:
-    """Offices, routing rules and the register of open cases of one model."""
+    """Offices, routing rules and the open applications of one model.
 
-    def __init__(self, model: "ZoneReformModel"):
+    Applications live in the arrays of :mod:`sim.model.approval_kernels` (a slot each, recycled
+    when production starts); :meth:`open` starts them within a step, :meth:`advance` runs the
+    pipeline's events up to the step's time and returns the applications completed.
+    """
+
+    def __init__(self, model: "ZoneReformModel", pool: OfficePool):
         self.model = model
         p = model.params.approval
         self.items = model.region.items.reset_index(drop=True)
@@ -173,75 +194,80 @@ class ApprovalSystem:
         self.review = self.items["review_days"].to_numpy()
         self.prep = self.items["prep_days"].to_numpy() * p.prep_scale
         self.share = self.items["share"].to_numpy()
-        self.stage_items = [np.flatnonzero(self.stage_of == k) for k in range(4)]
-        self.transit = {"region": p.transit_days_region, "city": p.transit_days_city,
-                        "county": p.transit_days_county, "zone": p.transit_days_zone,
-                        "dispatched": p.transit_days_zone}
-        self.open_cases: dict[int, ApprovalCase] = {}
-        self.region_office = Office("region", "region", model.staffing("region", None), p.background_load)
+        self.stage_items = [np.flatnonzero(self.stage_of == s) for s in range(4)]
+        self.pool = pool
+        pool.transit_days = {"region": p.transit_days_region, "city": p.transit_days_city,
+                             "county": p.transit_days_county, "zone": p.transit_days_zone,
+                             "dispatched": p.transit_days_zone}
+        self.region_office = Office("region", "region", model.staffing("region", None), p.background_load, pool)
         self.city_offices: dict[str, Office] = {}
         self.county_offices: dict[str, Office] = {}
         self.dispatched_offices: dict[str, Office] = {}
+        cal = model.calendar
+        self._items = (
+            np.concatenate([[0], np.cumsum([s.size for s in self.stage_items])]).astype(np.int64),
+            np.concatenate(self.stage_items).astype(np.int64),
+            self.share.astype(float), self.ra_order.astype(np.int64),
+            np.array([AUTHORITIES.index(a) for a in self.authority], dtype=np.int64),
+            self.prep.astype(float), self.effort.astype(float), self.review.astype(float),
+            np.array([cal.working_days_per_month, p.rework_probability, p.rework_prep_share,
+                      p.stage_handoff_days, model.params.firms.construction_months], dtype=float),
+        )
+        self.per_case = max(1, max(s.size for s in self.stage_items))  # task slots per application
+        self.state = np.zeros(k.N_STATE, np.int64)
+        self._cases = self._tasks = self._events = self._done = None
+        self._grow(256)
 
-    # ------------------------------------------------------------------ draws
-    def draw(self, key: int) -> dict:
-        """A project's own draws for every catalogue item (same in every scenario: CRN)."""
-        from sim.model.streams import Stream, stream
+    # ------------------------------------------------------------------ storage
+    def _grow(self, capacity: int) -> None:
+        """(Re)allocate room for ``capacity`` open applications, keeping the open ones in place."""
+        n_i, per = self.n_items, self.per_case
+        old_c = 0 if self._cases is None else self._cases[0].size
+        cases = (np.zeros(capacity, np.int64), np.zeros(capacity, np.int64), np.zeros(capacity, np.int64),
+                 np.zeros(capacity), np.zeros(capacity), np.zeros(capacity, np.int64), np.zeros(capacity),
+                 np.zeros(capacity), np.zeros((capacity, 4)), *(np.zeros((capacity, n_i)) for _ in DRAWS),
+                 np.zeros(capacity, np.int64))
+        tasks = (np.zeros(capacity * per, np.int64), np.zeros(capacity * per, np.int64),
+                 *(np.zeros(capacity * per) for _ in range(4)), np.zeros(capacity * per, bool),
+                 np.zeros(capacity * per))
+        ev_cap = capacity * (per + 1) + 16  # at most one pending event per task and per application
+        events = (np.zeros(ev_cap), np.zeros(ev_cap, np.int64), np.zeros(ev_cap, np.int64),
+                  np.zeros(ev_cap, np.int64))
+        done = (np.zeros(capacity, np.int64), np.zeros(capacity, np.int64), np.zeros(capacity),
+                np.zeros(capacity), np.zeros(capacity), np.zeros((capacity, 4)), np.zeros(capacity, np.int64))
+        if self._cases is not None:
+            for new, old in zip(cases[:-1], self._cases[:-1]):
+                new[:old_c] = old
+            for new, old in zip(tasks, self._tasks):
+                new[:old.size] = old
+            n_ev = int(self.state[k.N_EVENTS])
+            for new, old in zip(events, self._events):
+                new[:n_ev] = old[:n_ev]
+            n_free = int(self.state[k.N_FREE])
+            cases[-1][:n_free] = self._cases[-1][:n_free]
+        # new slots go on the free stack below the old free ones (lowest slot on top)
+        n_free = int(self.state[k.N_FREE])
+        new_slots = np.arange(capacity - 1, old_c - 1, -1, dtype=np.int64)
+        stack = cases[-1]
+        stack[new_slots.size:new_slots.size + n_free] = stack[:n_free].copy()
+        stack[:new_slots.size] = new_slots
+        self.state[k.N_FREE] = n_free + new_slots.size
+        self._cases, self._tasks, self._events, self._done = cases, tasks, events, done
 
-        p = self.model.params.approval
-        rng = stream(self.model.params.seed, Stream.APPROVAL, key)
-        n = self.n_items
+    def _firms(self) -> tuple:
+        f = self.model.firms
+        return f._zone, f._county, f._state, f._entry_month
 
-        def lognormal(cv, size):
-            s2 = np.log1p(cv**2)
-            return rng.lognormal(-s2 / 2, np.sqrt(s2), size) if cv > 0 else np.ones(size)
+    @property
+    def n_open(self) -> int:
+        """Applications under way."""
+        return int(self._cases[0].size - self.state[k.N_FREE])
 
-        shape = 1 / p.service_cv**2 if p.service_cv > 0 else None
-        return {
-            "needs": rng.random(n),
-            "prep": lognormal(p.prep_cv, n),
-            "effort": rng.gamma(shape, 1 / shape, n) if shape else np.ones(n),
-            "rework": rng.random(n),
-        }
-
-    # ------------------------------------------------------------------ routing
+    # ------------------------------------------------------------------ routing rules
     def devolved(self, item: int) -> bool:
         """Is the item's power among those devolved to zones (catalogue order, whole items)?"""
         dev = self.model.policies.devolution
         return bool(dev.active and self.powers[item] > 0 and self.cum_powers[item] <= dev.params.powers)
-
-    def route_stage(self, case: ApprovalCase) -> list[ItemTask]:
-        """The items the case needs in its current stage, each routed to an office."""
-        model = self.model
-        wd = model.calendar.working_days_per_month
-        p = model.params.approval
-        ent = case.enterprise
-        zone = model.zone_of(ent)
-        county = model.counties_by_id[ent.county_id]
-        dev = model.policies.devolution
-        services = dev.services_for(zone)
-        d = case.draws
-        idx = self.stage_items[case.stage]
-        idx = idx[d["needs"][idx] < self.share[idx]]
-        if zone is not None and dev.active:
-            skip = np.array([self.ra_order[i] > 0 and zone.has_regional_assessment(int(self.ra_order[i]))
-                             for i in idx], dtype=bool)
-            case.items_skipped += int(skip.sum())
-            idx = idx[~skip]
-        prep = self.prep[idx] * d["prep"][idx] * (1 - services.prep_cut)
-        effort = self.effort[idx] * d["effort"][idx] / wd
-        review = self.review[idx] / wd
-        rework = d["rework"][idx] < p.rework_probability * (1 - services.rework_cut)
-        tasks = []
-        for k, i in enumerate(idx):
-            if zone is not None and self.devolved(i):
-                office = dev.zone_office(zone, county)
-            else:
-                office = self.office_for(self.authority[i], county)
-            transit = self.transit[office.level] * (1 - services.transit_cut) / wd
-            tasks.append(ItemTask(case, int(i), office, prep[k] / wd, transit, effort[k], review[k],
-                                  bool(rework[k]), prep[k] * p.rework_prep_share / wd))
-        return tasks
 
     def office_for(self, authority: str, county) -> Office:
         match authority:
@@ -254,24 +280,87 @@ class ApprovalSystem:
             case other:
                 raise ValueError(f"unknown authority {other!r}")
 
-    def handoff_months(self, case: ApprovalCase) -> float:
-        zone = self.model.zone_of(case.enterprise)
-        cut = self.model.policies.devolution.services_for(zone).handoff_cut
-        return self.model.calendar.months(self.model.params.approval.stage_handoff_days * (1 - cut))
+    def _context(self) -> tuple:
+        """The routing rules in force now, as arrays (see ``approval_kernels.route``)."""
+        m = self.model
+        dev = m.policies.devolution
+        active = bool(dev.active)
+        mode = {"zone_office": k.ZONE_OFFICE, "county_dispatched": k.COUNTY_DISPATCHED}.get(dev.params.service_mode)
+        if mode is None:
+            raise ValueError(f"policy.devolution.service_mode = {dev.params.service_mode!r} is not known")
+        s = dev.zone_services()
+        cuts = np.array([s.prep_cut, s.rework_cut, s.transit_cut, s.handoff_cut])
+        devolved = np.array([self.devolved(i) for i in range(self.n_items)], dtype=bool)
+        n_order = int(self.ra_order.max()) + 1 if self.n_items else 1
+        ra_cover = np.array([dev.ra_covers(o) for o in range(n_order)], dtype=bool)
+        ra_time = m.zone_ra_time[:, :n_order] if m.zone_ra_time.shape[1] >= n_order else np.full(
+            (len(m.zones), n_order), np.inf)
+        zone_office = np.array([z.body.office.index for z in m.zones], dtype=np.int64)
+        if active and mode == k.COUNTY_DISPATCHED and not self.dispatched_offices:
+            for c in m.counties:  # every county's dispatched office exists once devolution runs
+                self.dispatched_offices[c.county_id] = Office(
+                    f"dispatched:{c.county_id}", "dispatched", dev.params.dispatched_staff, 0.0, self.pool)
+        dispatched = np.array([self.dispatched_offices[c.county_id].index if self.dispatched_offices else -1
+                               for c in m.counties], dtype=np.int64)
+        auth = np.array([[self.region_office.index, self.city_offices[c.city_id].index,
+                          self.county_offices[c.county_id].index] for c in m.counties], dtype=np.int64)
+        return (np.array([int(active), mode], dtype=np.int64), cuts, devolved, np.ascontiguousarray(ra_time),
+                ra_cover, zone_office, dispatched, auth)
+
+    def route_items(self, row: int, stage: int, draws: dict | None = None) -> list[RoutedItem]:
+        """The items enterprise ``row`` would need in ``stage`` if it applied now, each routed
+        (for inspection and tests; ``draws`` default: every item needed, no rework, mean times)."""
+        n = self.n_items
+        draws = draws or {"needs": np.zeros(n), "prep": np.ones(n), "effort": np.ones(n), "rework": np.ones(n)}
+        self._ensure(1)
+        st = self.state
+        slot = int(self._cases[-1][st[k.N_FREE] - 1])
+        c = self._cases
+        c[0][slot], c[1][slot], c[2][slot] = row, stage, 0
+        for j, name in enumerate(DRAWS):
+            c[9 + j][slot] = draws[name]
+        ctx, offices = self._context(), self.pool.arrays()
+        n_tasks = k.route(slot, float(self.model.time), self._items, ctx, c, self._tasks, offices, self._firms())
+        t = self._tasks
+        base = slot * self.per_case
+        return [RoutedItem(int(t[0][j]), self.pool.offices[int(t[1][j])], float(t[2][j]), float(t[3][j]),
+                           float(t[4][j]), float(t[5][j]), bool(t[6][j])) for j in range(base, base + n_tasks)]
 
     # ------------------------------------------------------------------ life cycle
-    def open(self, enterprise) -> ApprovalCase:
-        case = ApprovalCase(self.model, enterprise, self.draw(enterprise.key), applied=self.model.time)
-        self.open_cases[enterprise.row] = case
-        case.start_stage()
-        return case
+    def _ensure(self, new: int) -> None:
+        if self.state[k.N_FREE] < new:
+            self._grow(max(2 * self._cases[0].size, self.n_open + new))
 
-    def case_complete(self, case: ApprovalCase) -> None:
-        del self.open_cases[case.enterprise.row]
-        self.model.on_production_start(case)
+    def open(self, rows: np.ndarray, draws: dict) -> None:
+        """Projects at ``rows`` apply now; ``draws`` holds their item draws (arrays rows × items)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size == 0:
+            return
+        self._ensure(rows.size)
+        m = self.model
+        k.open_cases(rows, *(np.ascontiguousarray(draws[d], dtype=float) for d in DRAWS), float(m.time), m.month,
+                     self._items, self._context(), self._cases, self._tasks, self.pool.arrays(), self._events,
+                     self.state, self._firms(), self._done)
+
+    def advance(self, until: float) -> dict:
+        """Run the pipeline's events before ``until``; return the applications completed
+        (``row``, ``zone``, ``applied``, ``permit``, ``time``, ``stage_wd``, ``skipped``)."""
+        m = self.model
+        if self.state[k.N_EVENTS]:
+            self.state[k.N_DONE] = 0
+            if self._done[0].size < self._cases[0].size:
+                cap = self._cases[0].size
+                self._done = tuple(np.zeros((cap, *a.shape[1:]), a.dtype) for a in self._done)
+            k.advance(float(until), m.month, self._items, self._context(), self._cases, self._tasks,
+                      self.pool.arrays(), self._events, self.state, self._firms(), self._done)
+        n = int(self.state[k.N_DONE])
+        self.state[k.N_DONE] = 0
+        names = ("row", "zone", "applied", "permit", "time", "stage_wd", "skipped")
+        return {name: a[:n].copy() for name, a in zip(names, self._done)}
 
     def offices(self) -> list[Office]:
-        out = [self.region_office, *self.city_offices.values(), *self.county_offices.values(),
-               *self.dispatched_offices.values()]
+        out = [self.region_office, *self.city_offices.values(), *self.county_offices.values()]
+        touched = self.pool.arrays()[8]
+        out += [o for o in self.dispatched_offices.values() if touched[o.index]]
         out += [b.office for b in self.model.bodies.values() if b.active]
         return out

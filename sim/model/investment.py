@@ -68,8 +68,20 @@ class InvestmentMarket:
         m = self.model
         rng = stream(m.params.seed, Stream.ARRIVALS, m.month)
         counts = rng.poisson(self.rates * m.params.investment.arrival_scale / 12.0)
-        for key, project in self._locate(counts):
-            m.create_project(key, **project)
+        projects = self._collect(self._locate(counts))
+        if projects:
+            keys = projects.pop("key")
+            draws = [m.approval_draws(key) for key in keys]
+            m.create_projects(keys, {d: np.array([x[d] for x in draws]) for d in draws[0]}, **projects)
+
+    @staticmethod
+    def _collect(located) -> dict:
+        rows = [dict(key=key, **p) for key, p in located]
+        if not rows:
+            return {}
+        out = {c: np.array([r[c] for r in rows]) for c in rows[0] if c != "zone"}
+        out["zone"] = np.array([r["zone"].index if r["zone"] is not None else -1 for r in rows], dtype=np.int64)
+        return out
 
     def seed_pipeline(self) -> None:
         """Projects already approved and under construction at the start (see the module docstring)."""
@@ -79,9 +91,12 @@ class InvestmentMarket:
             return
         rng = stream(m.params.seed, Stream.PIPELINE)
         counts = rng.poisson(self.rates * p.arrival_scale / 12.0 * p.pipeline_months)
-        for key, project in self._locate(counts):
-            starts_at = stream(m.params.seed, Stream.PIPELINE, key).uniform(0.0, p.pipeline_months)
-            m.create_pipeline_project(key, starts_at, **project)
+        projects = self._collect(self._locate(counts))
+        if projects:
+            keys = projects.pop("key")
+            starts_at = np.array([stream(m.params.seed, Stream.PIPELINE, key).uniform(0.0, p.pipeline_months)
+                                  for key in keys])
+            m.create_pipeline_projects(keys, starts_at, **projects)
 
     def _locate(self, counts: np.ndarray):
         """Draw each project's attributes and let it choose a zone (or the outside option).

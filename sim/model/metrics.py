@@ -7,8 +7,6 @@ land in mu, latency in working days (``_wd``) and calendar days (``_days``).
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 import pandas as pd
 
@@ -29,46 +27,32 @@ class Recorder:
         self.exits: list[dict] = []
         self.zone_events: list[dict] = []
         self.firm_groups: list[pd.DataFrame] = []
-        self._year_latency: dict[int, list[float]] = defaultdict(list)
+        self._year_latency: list[tuple[np.ndarray, np.ndarray]] = []  # (zone, days) of completions
         self.zone_year_output_cache = np.full(len(model.zones), np.nan)
 
     # ------------------------------------------------------------------ events
-    def log_approval(self, case) -> float:
-        """Record a project whose four approval stages are done; return its approval latency (working days)."""
+    def log_approvals(self, done: dict) -> np.ndarray:
+        """Record projects whose four approval stages are done (a batch from
+        :meth:`~sim.model.approval.ApprovalSystem.advance`); return their approval latency (working days)."""
         m = self.model
         cal = m.calendar
-        ent = case.enterprise
-        z = int(m.firms.zone[ent.row])
-        months = (m.time - case.applied) - m.params.firms.construction_months
+        months = (done["time"] - done["applied"]) - m.params.firms.construction_months
         wd = cal.working_days(months)
         days = wd * cal.calendar_days_per_working_day
-        permit_wd = cal.working_days(case.permit_at - case.applied)
-        self.approvals.append({
-            "key": ent.key, "zone_id": m.zones[z].zone_id if z >= 0 else None, "in_zone": z >= 0,
-            "county_id": ent.county_id, "sector": ent.sector,
-            "applied": cal.label(int(case.applied) - 1 if case.applied >= 1 else 0),
-            "applied_time": case.applied, "permit_time": case.permit_at, "production_time": m.time,
-            "stage1_wd": case.stage_days[0], "stage2_wd": case.stage_days[1],
-            "stage3_wd": case.stage_days[2], "stage4_wd": case.stage_days[3],
-            "to_permit_wd": permit_wd, "approval_wd": wd, "approval_days": days,
-            "items_skipped": case.items_skipped,
-        })
-        self._year_latency[z].append(days)
+        self.approvals.append({**done, "approval_wd": wd, "approval_days": days,
+                               "to_permit_wd": cal.working_days(done["permit"] - done["applied"])})
+        self._year_latency.append((done["zone"], days))
         return wd
 
     def log_exits(self, rows: np.ndarray) -> None:
         m = self.model
         f = m.firms
-        insolvent = f.debt[rows] > m.params.firms.insolvency_leverage * f.capital[rows]
-        for r, ins in zip(rows, insolvent):
-            z = int(f.zone[r])
-            self.exits.append({
-                "date": m.calendar.label(m.month), "month": m.month, "key": int(f.key[r]),
-                "zone_id": m.zones[z].zone_id if z >= 0 else None,
-                "county_id": m.county_ids[int(f.county[r])], "sector": m.sector_names[int(f.sector[r])],
-                "zombie": bool(f.zombie[r]), "age": float(f.age[r]), "insolvent": bool(ins),
-                "land_mu": float(f.land[r]), "capital": float(f.capital[r]),
-            })
+        self.exits.append({
+            "month": np.full(rows.size, m.month), "key": f.key[rows].copy(), "zone": f.zone[rows].copy(),
+            "county": f.county[rows].copy(), "sector": f.sector[rows].copy(), "zombie": f.zombie[rows].copy(),
+            "age": f.age[rows].copy(), "land_mu": f.land[rows].copy(), "capital": f.capital[rows].copy(),
+            "insolvent": f.debt[rows] > m.params.firms.insolvency_leverage * f.capital[rows],
+        })
 
     def log_zone_event(self, zone, event: str, detail: str) -> None:
         m = self.model
@@ -78,9 +62,16 @@ class Recorder:
         })
 
     def year_latency_by_zone(self) -> dict[int, float]:
-        out = {z: float(np.mean(v)) for z, v in self._year_latency.items() if v}
+        """Mean approval latency (calendar days) of the projects completed since the last call, by zone
+        (-1: outside zones)."""
+        if not self._year_latency:
+            return {}
+        zone = np.concatenate([z for z, _ in self._year_latency])
+        days = np.concatenate([d for _, d in self._year_latency])
         self._year_latency.clear()
-        return out
+        order = np.argsort(zone, kind="stable")
+        keys, first = np.unique(zone[order], return_index=True)
+        return {int(z): float(np.mean(v)) for z, v in zip(keys, np.split(days[order], first[1:]))}
 
     # ------------------------------------------------------------------ series
     def record_month(self) -> None:
@@ -182,12 +173,54 @@ class Recorder:
             })
         return pd.DataFrame(rows)
 
+    def _names(self, codes: np.ndarray, names: list[str]) -> np.ndarray:
+        """Names of codes as an object array, None where the code is -1."""
+        lut = np.array([*names, None], dtype=object)
+        return lut[np.where(codes >= 0, codes, len(names))]
+
+    def approvals_table(self) -> pd.DataFrame:
+        if not self.approvals:
+            return pd.DataFrame(columns=_APPROVAL_COLUMNS)
+        m = self.model
+        f = m.firms
+        a = {c: np.concatenate([chunk[c] for chunk in self.approvals]) for c in self.approvals[0]}
+        rows = a["row"]
+        applied_month = np.where(a["applied"] >= 1, a["applied"].astype(np.int64) - 1, 0)
+        stage = a["stage_wd"]
+        return pd.DataFrame({
+            "key": f.key[rows], "zone_id": self._names(a["zone"], [z.zone_id for z in m.zones]),
+            "in_zone": a["zone"] >= 0, "county_id": np.asarray(m.county_ids, dtype=object)[f.county[rows]],
+            "sector": np.asarray(m.sector_names, dtype=object)[f.sector[rows]],
+            "applied": self._labels(applied_month), "applied_time": a["applied"], "permit_time": a["permit"],
+            "production_time": a["time"], "stage1_wd": stage[:, 0], "stage2_wd": stage[:, 1],
+            "stage3_wd": stage[:, 2], "stage4_wd": stage[:, 3], "to_permit_wd": a["to_permit_wd"],
+            "approval_wd": a["approval_wd"], "approval_days": a["approval_days"], "items_skipped": a["skipped"],
+        }, columns=_APPROVAL_COLUMNS)
+
+    def _labels(self, months: np.ndarray) -> np.ndarray:
+        uniq, inv = np.unique(months, return_inverse=True)
+        return np.array([self.model.calendar.label(int(u)) for u in uniq], dtype=object)[inv]
+
+    def exits_table(self) -> pd.DataFrame:
+        if not self.exits:
+            return pd.DataFrame(columns=_EXIT_COLUMNS)
+        m = self.model
+        e = {c: np.concatenate([chunk[c] for chunk in self.exits]) for c in self.exits[0]}
+        return pd.DataFrame({
+            "date": self._labels(e["month"]), "month": e["month"], "key": e["key"],
+            "zone_id": self._names(e["zone"], [z.zone_id for z in m.zones]),
+            "county_id": np.asarray(m.county_ids, dtype=object)[e["county"]],
+            "sector": np.asarray(m.sector_names, dtype=object)[e["sector"]],
+            "zombie": e["zombie"], "age": e["age"], "insolvent": e["insolvent"], "land_mu": e["land_mu"],
+            "capital": e["capital"],
+        }, columns=_EXIT_COLUMNS)
+
     def tables(self) -> dict[str, pd.DataFrame]:
         return {
             "monthly": pd.DataFrame(self.monthly),
             "zones_yearly": pd.DataFrame(self.zone_years),
-            "approvals": pd.DataFrame(self.approvals, columns=_APPROVAL_COLUMNS),
-            "exits": pd.DataFrame(self.exits, columns=_EXIT_COLUMNS),
+            "approvals": self.approvals_table(),
+            "exits": self.exits_table(),
             "zone_events": pd.DataFrame(self.zone_events, columns=_EVENT_COLUMNS),
             "offices": self.offices_table(),
             "firms_yearly": (pd.concat(self.firm_groups, ignore_index=True) if self.firm_groups

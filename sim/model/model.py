@@ -24,7 +24,7 @@ from sim.config.schema import ModelConfig
 from sim.data.region import RegionData
 from sim.model.agents import County, Enterprise, ManagementBody, Zone, ZoneStatus
 from sim.model.aggregates import ZoneAggregates
-from sim.model.approval import ApprovalSystem, Office
+from sim.model.approval import DRAWS, ApprovalSystem, Office, OfficePool
 from sim.model.calendar import Calendar
 from sim.model.firms import (
     FirmTable,
@@ -56,25 +56,31 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.month = 0
         sec = region.sectors.reset_index(drop=True)
         self.sector_names = list(sec["sector"])
+        self.office_pool = OfficePool()
         self.traditional = sec["traditional"].to_numpy(dtype=bool)
         self.var_cost = sec["variable_cost_share"].to_numpy(dtype=float)
         self.demand_growth = sec["demand_growth"].to_numpy(dtype=float)
         self._build_counties()
         self._build_zones()
+        # month (model time) from which a zone's regional-assessment item (by its order) is done zone-wide
+        self.zone_ra_time = np.full((len(self.zones), int(region.items["ra_order"].max()) + 1), np.inf)
         self.firms = FirmTable(capacity=2 * region.total_firms + 1024)
         self.enterprises: list[Enterprise] = []
         rows = self.firms.add(**generate(self))
         self.enterprises += [Enterprise(self, int(r)) for r in rows]
         self._next_key = len(rows)
         self.policies = PolicySet.build(self)
-        self.approval = ApprovalSystem(self)
+        self.approval = ApprovalSystem(self, self.office_pool)
         for county in self.counties:
             self.approval.county_offices[county.county_id] = Office(
                 f"county:{county.county_id}", "county", self.staffing("county", county),
-                params.approval.background_load)
+                params.approval.background_load, self.office_pool)
         for city in sorted({c.city_id for c in self.counties}):
             self.approval.city_offices[city] = Office(
-                f"city:{city}", "city", self.staffing("city", city), params.approval.background_load)
+                f"city:{city}", "city", self.staffing("city", city), params.approval.background_load,
+                self.office_pool)
+        self._pipeline_rows = np.zeros(0, dtype=np.int64)  # projects under construction at the start
+        self._pipeline_starts = np.zeros(0)  # ... and when each starts production (months)
         self.outside_expected_latency = params.investment.prior_latency_days
         self.market = InvestmentMarket(self)
         self.market.update_competition()
@@ -107,7 +113,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             founded = self.calendar.index(row.founded, f"zones.csv row {i + 2} founded") if row.founded else None
             body = self.bodies.get(row.body_id)
             if body is None:
-                body = ManagementBody(row.body_id, row.rank, Office(f"zone:{row.body_id}", "zone", 1),
+                body = ManagementBody(row.body_id, row.rank,
+                                      Office(f"zone:{row.body_id}", "zone", 1, 0.0, self.office_pool),
                                       row.county_id, "region" if row.level == "national" else "city/county")
                 self.bodies[row.body_id] = body
             blocks = list(range(len(land), len(land) + int(row.blocks)))
@@ -147,6 +154,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
         """One month, in the phase order of the module docstring."""
+        self._advance_pipeline()
         for policy in self.policies:
             policy.on_month()
         self._found_zones()
@@ -263,50 +271,74 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             z.last_output = self.recorder.zone_year_output_cache[z.index]
 
     # ------------------------------------------------------------------ projects
+    def approval_draws(self, key: int) -> dict:
+        """A project's own draws for every catalogue item (same in every scenario: CRN)."""
+        p = self.params.approval
+        rng = stream(self.params.seed, Stream.APPROVAL, key)
+        n = self.approval.n_items
+
+        def lognormal(cv, size):
+            s2 = np.log1p(cv**2)
+            return rng.lognormal(-s2 / 2, np.sqrt(s2), size) if cv > 0 else np.ones(size)
+
+        shape = 1 / p.service_cv**2 if p.service_cv > 0 else None
+        return {
+            "needs": rng.random(n),
+            "prep": lognormal(p.prep_cv, n),
+            "effort": rng.gamma(shape, 1 / shape, n) if shape else np.ones(n),
+            "rework": rng.random(n),
+        }
+
     def next_key(self) -> int:
         key = self._next_key
         self._next_key += 1
         return key
 
-    def _add_project(self, state: LifeCycle, key, sector, zone, block, county, capacity, quality, capital,
-                     land) -> Enterprise:
-        """A new enterprise in ``state`` at its chosen location (a zone's block, or outside with block -1),
-        holding its land from now on."""
-        row = int(self.firms.add(
-            key=key, sector=sector, zone=zone.index if zone is not None else -1, county=county,
-            block=block, state=int(state), capacity=capacity, log_prod=quality, capital=capital, land=land,
-            debt=self.params.firms.entrant_leverage * capital, age=0.0, entry_month=self.month)[0])
-        ent = Enterprise(self, row)
-        self.enterprises.append(ent)
-        return ent
+    def _add_projects(self, state: LifeCycle, keys, sector, zone, block, county, capacity, quality, capital,
+                      land) -> np.ndarray:
+        """New enterprises in ``state`` at their chosen locations (``zone`` index and ``block``, or -1
+        outside), holding their land from now on; returns their rows."""
+        rows = self.firms.add(
+            key=keys, sector=sector, zone=zone, county=county, block=block, state=int(state), capacity=capacity,
+            log_prod=quality, capital=capital, land=land, debt=self.params.firms.entrant_leverage * capital,
+            age=0.0, entry_month=self.month)
+        self.enterprises += [Enterprise(self, int(r)) for r in rows]
+        return rows
 
-    def create_project(self, key, **project) -> Enterprise:
-        """An investment project that chose its location: reserve the land and apply for approval."""
-        ent = self._add_project(LifeCycle.IN_APPROVAL, key, **project)
-        self.projects_month += 1
-        self.approval.open(ent)
-        return ent
+    def create_projects(self, keys, draws: dict, **projects) -> np.ndarray:
+        """Investment projects that chose their locations: reserve the land and apply for approval
+        (``draws``: their approval draws, one row per project, see :data:`sim.model.approval.DRAWS`)."""
+        rows = self._add_projects(LifeCycle.IN_APPROVAL, keys, **projects)
+        self.projects_month += rows.size
+        self.approval.open(rows, draws)
+        return rows
 
-    def create_pipeline_project(self, key, starts_at: float, **project) -> Enterprise:
-        """A project approved before the start and under construction: it holds its land and starts
+    def create_pipeline_projects(self, keys, starts_at: np.ndarray, **projects) -> np.ndarray:
+        """Projects approved before the start and under construction: they hold their land and start
         production at ``starts_at`` (months from the start), with no approval record."""
-        ent = self._add_project(LifeCycle.CONSTRUCTION, key, **project)
-        self.schedule_event(ent.start_production, at=starts_at)
-        return ent
+        rows = self._add_projects(LifeCycle.CONSTRUCTION, keys, **projects)
+        order = np.argsort(np.concatenate([self._pipeline_starts, starts_at]), kind="stable")
+        self._pipeline_rows = np.concatenate([self._pipeline_rows, rows])[order]
+        self._pipeline_starts = np.concatenate([self._pipeline_starts, starts_at])[order]
+        return rows
 
-    def on_permit(self, case) -> None:
-        self.firms.state[case.enterprise.row] = LifeCycle.CONSTRUCTION
+    def _advance_pipeline(self) -> None:
+        """Before the month's phases: what happened in the approval pipeline and on construction
+        sites since the last step (permits, production starts), in time order."""
+        due = int(np.searchsorted(self._pipeline_starts, self.time, side="left"))
+        if due:
+            self.start_production(self._pipeline_rows[:due])
+            self._pipeline_rows, self._pipeline_starts = self._pipeline_rows[due:], self._pipeline_starts[due:]
+        done = self.approval.advance(self.time)
+        if done["row"].size:
+            self.entries_month += done["row"].size  # the pipeline set their state and entry month
+            self.completed_month += self.recorder.log_approvals(done).tolist()
 
-    def start_production(self, row: int) -> None:
-        """The enterprise at ``row`` starts operating (an entry)."""
-        self.firms.state[row] = LifeCycle.OPERATING
-        self.firms.entry_month[row] = self.month
-        self.entries_month += 1
-
-    def on_production_start(self, case) -> None:
-        self.start_production(case.enterprise.row)
-        days = self.recorder.log_approval(case)
-        self.completed_month.append(days)
+    def start_production(self, rows) -> None:
+        """The enterprises at ``rows`` start operating (entries)."""
+        self.firms.state[rows] = LifeCycle.OPERATING
+        self.firms.entry_month[rows] = self.month
+        self.entries_month += np.size(rows)
 
     def zone_of(self, ent) -> Zone | None:
         z = int(self.firms.zone[ent.row])

@@ -38,7 +38,11 @@ class Devolution(Policy):
 
     def services_for(self, zone) -> Services:
         """Service improvements a project gets: only projects in an active zone once devolution runs."""
-        return self._services if zone is not None and self.active else NO_SERVICES
+        return self.zone_services() if zone is not None else NO_SERVICES
+
+    def zone_services(self) -> Services:
+        """Service improvements of a project in a zone now (none before devolution runs)."""
+        return self._services if self.active else NO_SERVICES
 
     def zone_office(self, zone, county) -> Office:
         """Where a devolved item is handled: the zone's own office or a county-dispatched one."""
@@ -76,5 +80,6 @@ class Devolution(Policy):
                     break
                 budget[zone.county_id] -= p.regional_assessment_cost
                 zone.ra_done[order] = done_at
+                m.zone_ra_time[zone.index, order] = done_at
                 m.counties_by_id[zone.county_id].ra_spending += p.regional_assessment_cost
                 m.ra_spending_month += p.regional_assessment_cost
