@@ -76,7 +76,7 @@ _ACTIVATE = {
     # acts on zombies in carded zones: give it years and zombies that disposal has not removed
     "policy.assessment.yellow_card_protection_cut": ["time.end=2026-12", "policy.zombie_disposal.enabled=false"],
     "policy.assessment.grace_years": ["time.end=2022-12"],
-    # abolition needs K2 bottom years in a row: start ranking early enough to reach it
+    # downgrade and abolition need K1/K2 bottom years in a row: start ranking early enough to reach them
     "policy.assessment.years_to_abolish": ["policy.assessment.start=2016-01"],
     "policy.assessment.abolished_firms_to": ["policy.assessment.start=2016-01"],
     # seed 0 has no zone at the abolition thresholds: put one there, so that the thresholds and
@@ -99,6 +99,9 @@ _ACTIVATE = {
 _RUN = ["scenario=full_reform", "time.end=2021-12"]
 # Rule thresholds are robust to small changes by design: move them far enough to bite.
 _STRONG = {
+    # the seed's 2 bottom years: with these draws no zone's downgrade at 2 differs from one at 3
+    # (it is abolished at 3 either way); a downgrade after 1 bottom year does differ
+    "policy.assessment.years_to_downgrade": "1",
     "policy.consolidation.lookback_months": "3",
     "policy.consolidation.abolish_max_firms": "10",
     "policy.consolidation.inversion_ratio": "0.9",

@@ -23,7 +23,8 @@ class ZoneAggregates:
         return self.firms.state == LifeCycle.OPERATING
 
     def _holding(self) -> np.ndarray:
-        return np.isin(self.firms.state, LAND_HOLDING)
+        state = self.firms.state
+        return (state >= min(LAND_HOLDING)) & (state <= max(LAND_HOLDING))
 
     def zone_annual_output(self) -> np.ndarray:
         """Current output of each zone's operating firms, annualised (万 yuan/year)."""
@@ -89,10 +90,12 @@ class ZoneAggregates:
         return cnt.reshape(len(self.zones), n_s).astype(float)
 
     def zone_leading_matrix(self) -> np.ndarray:
-        out = np.zeros((len(self.zones), len(self.sector_names)))
-        for z in self.zones:
-            out[z.index, list(z.leading)] = 1.0
-        return out
+        """1 where a sector is among a zone's leading sectors (zones × sectors; fixed over a run)."""
+        if getattr(self, "_leading", None) is None:
+            self._leading = np.zeros((len(self.zones), len(self.sector_names)))
+            for z in self.zones:
+                self._leading[z.index, list(z.leading)] = 1.0
+        return self._leading
 
     def region_annual_output(self) -> float:
         return float(self.firms.output[self._operating()].sum() * 12.0)

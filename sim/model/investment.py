@@ -1,8 +1,10 @@
 """Investment arrival, location choice and homogeneous competition between zones.
 
 * **Arrival** — projects arrive by sector as a Poisson process (``arrivals_per_1000_firms``
-  per year in the sector table × the region's firms / 1,000 × ``arrival_scale``); arrivals and each project's attributes come from
-  their own random streams, so they are the same in every scenario (common random numbers).
+  per year in the sector table × the region's firms / 1,000 × ``arrival_scale``).  A month's
+  arrivals, and their attributes, taste draws and approval draws, come from that month's own
+  random streams (by sector, in a fixed order), so they are the same in every scenario (common
+  random numbers).
   Zombies congest credit (Caballero, Hoshi & Kashyap 2008): a share ``zombie_congestion`` ×
   the zombies' share of assets of the arriving projects never get financed.
 * **Pipeline at the start** — the projects that arrived in the ``pipeline_months`` before the
@@ -13,7 +15,9 @@
 * **Location choice** — a random-utility (multinomial logit, Gumbel taste shocks) choice among
   zones with room and whose entry bar the project clears, and the outside option:
   ``U = β_agg·log(1+same-sector firms) + β_lat·E[latency]/100 + β_sub·subsidy + β_rank·rank
-  + β_lead·[leading sector] + β_nat·[national] + ε``.
+  + β_lead·[leading sector] + β_nat·[national] + ε``; drawn from its logit probabilities
+  (:mod:`sim.model.choice_kernels`), projects in arrival order, each seeing the land and
+  same-sector firms of those before it.
 * **Homogeneous competition** (同质化竞争) — each year a zone counts its competitors (other
   active zones weighted by the overlap of leading sectors); more competitors → a higher land
   subsidy (subsidy race, paid by the county) and a lower entry bar (weaker projects admitted,
@@ -25,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config.schema import RANKS
+from sim.model.choice_kernels import CROWDED_OUT, locate
 from sim.model.streams import Stream, stream
 
 
@@ -53,14 +58,15 @@ class InvestmentMarket:
         """Yearly: subsidies and entry bars from the number of same-sector competitors."""
         m, p = self.model, self.model.params.investment
         zones = m.active_zones()
-        comps = []
-        for z in zones:
-            c = sum(len(z.leading & y.leading) / max(len(z.leading), 1) for y in zones if y is not z)
-            comps.append(c)
+        lead = m.zone_leading_matrix()[[z.index for z in zones]]
+        overlap = lead @ lead.T  # shared leading sectors of each pair of active zones
+        np.fill_diagonal(overlap, 0.0)
+        comps = overlap.sum(axis=1) / np.maximum(lead.sum(axis=1), 1.0)
+        for z, c in zip(zones, comps):
             z.subsidy = min(p.max_subsidy, p.base_subsidy + p.subsidy_per_competitor * c)
             raise_ = m.params.policy.assessment.yellow_card_bar_raise if z.carded_this_year else 0.0
             z.entry_bar = p.base_entry_bar - p.bar_cut_per_competitor * c + raise_
-        self.competition_index = float(np.mean(comps)) if comps else 0.0
+        self.competition_index = float(np.mean(comps)) if zones else 0.0
 
     # ------------------------------------------------------------------ arrivals
     def arrivals(self) -> None:
@@ -68,20 +74,16 @@ class InvestmentMarket:
         m = self.model
         rng = stream(m.params.seed, Stream.ARRIVALS, m.month)
         counts = rng.poisson(self.rates * m.params.investment.arrival_scale / 12.0)
-        projects = self._collect(self._locate(counts))
-        if projects:
-            keys = projects.pop("key")
-            draws = [m.approval_draws(key) for key in keys]
-            m.create_projects(keys, {d: np.array([x[d] for x in draws]) for d in draws[0]}, **projects)
-
-    @staticmethod
-    def _collect(located) -> dict:
-        rows = [dict(key=key, **p) for key, p in located]
-        if not rows:
-            return {}
-        out = {c: np.array([r[c] for r in rows]) for c in rows[0] if c != "zone"}
-        out["zone"] = np.array([r["zone"].index if r["zone"] is not None else -1 for r in rows], dtype=np.int64)
-        return out
+        if counts.sum() == 0:
+            return
+        keys, projects = self._locate(counts, stream(m.params.seed, Stream.PROJECT, m.month))
+        draws = approval_draws(stream(m.params.seed, Stream.APPROVAL, m.month), keys.size, m.approval.n_items,
+                               m.params.approval)
+        financed = projects["zone"] != CROWDED_OUT
+        m.projects_crowded_out += int((~financed).sum())
+        if financed.any():
+            m.create_projects(keys[financed], {d: v[financed] for d, v in draws.items()},
+                              **{c: v[financed] for c, v in projects.items()})
 
     def seed_pipeline(self) -> None:
         """Projects already approved and under construction at the start (see the module docstring)."""
@@ -91,65 +93,81 @@ class InvestmentMarket:
             return
         rng = stream(m.params.seed, Stream.PIPELINE)
         counts = rng.poisson(self.rates * p.arrival_scale / 12.0 * p.pipeline_months)
-        projects = self._collect(self._locate(counts))
-        if projects:
-            keys = projects.pop("key")
-            starts_at = np.array([stream(m.params.seed, Stream.PIPELINE, key).uniform(0.0, p.pipeline_months)
-                                  for key in keys])
-            m.create_pipeline_projects(keys, starts_at, **projects)
+        if counts.sum() == 0:
+            return
+        keys, projects = self._locate(counts, rng)
+        starts_at = rng.uniform(0.0, p.pipeline_months, keys.size)
+        financed = projects["zone"] != CROWDED_OUT
+        m.projects_crowded_out += int((~financed).sum())
+        m.create_pipeline_projects(keys[financed], starts_at[financed],
+                                   **{c: v[financed] for c, v in projects.items()})
 
-    def _locate(self, counts: np.ndarray):
-        """Draw each project's attributes and let it choose a zone (or the outside option).
+    def _locate(self, counts: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+        """Draw the projects' attributes (sector by sector, in key order) and let each choose a zone
+        or the outside option.
 
-        Yields ``(key, project)`` with the keyword arguments of ``create_project``; projects
-        crowded out by zombie credit are counted and dropped.
+        Returns their keys and the columns of ``create_projects`` (``zone`` = index, -1 outside,
+        ``CROWDED_OUT`` for projects that zombie credit leaves unfinanced).
         """
         m = self.model
         p = m.params.investment
-        if counts.sum() == 0:
-            return
+        n = int(counts.sum())
+        keys = m.next_keys(n)
+        sector = np.repeat(np.arange(len(counts)), counts)
+        size = self.size_mean[sector] * rng.lognormal(-p.project_size_sigma**2 / 2, p.project_size_sigma, n)
+        quality = rng.normal(0.0, p.project_quality_sd, n)
+        crowded = rng.random(n) < p.zombie_congestion * m.zombie_asset_share()
+        home = np.minimum(np.searchsorted(np.cumsum(self.county_p), rng.random(n), side="right"),
+                          len(self.county_p) - 1)
+        u = rng.random(n)
+        land = size / self.opm[sector]
+
         zones = m.zones
         n_z = len(zones)
-        active = np.array([z.active for z in zones])
-        block_free = m.block_free_land()
-        free = m.zone_free_land(block_free)
-        same = m.zone_sector_counts()  # (zones, sectors)
         lat = np.array([z.expected_latency_days for z in zones])
         rank = np.array([RANKS.index(z.body.rank) for z in zones], dtype=float)
         national = np.array([z.level == "national" for z in zones], dtype=float)
         subsidy = np.array([z.subsidy for z in zones])
-        bar = np.array([z.entry_bar for z in zones])
-        lead = m.zone_leading_matrix()
         base_u = p.beta_latency * lat / 100 + p.beta_subsidy * subsidy + p.beta_rank * rank + p.beta_national * national
-        zombie_assets = m.zombie_asset_share()
-        for s in np.repeat(np.arange(len(counts)), counts):
-            key = m.next_key()
-            r = stream(m.params.seed, Stream.PROJECT, key)
-            size = self.size_mean[s] * r.lognormal(-p.project_size_sigma**2 / 2, p.project_size_sigma)
-            quality = r.normal(0.0, p.project_quality_sd)
-            congested = r.random() < p.zombie_congestion * zombie_assets
-            home = r.choice(len(self.county_p), p=self.county_p)
-            eps = r.gumbel(size=n_z + 1)
-            if congested:
-                m.projects_crowded_out += 1
-                continue
-            land = size / self.opm[s]
-            ok = active & (free >= land) & (quality >= bar)
-            u = base_u + p.beta_agglomeration * np.log1p(same[:, s]) + p.beta_leading * lead[:, s] + eps[:n_z]
-            u = np.where(ok, u, -np.inf)
-            u_out = p.outside_utility + p.beta_latency * m.outside_expected_latency / 100 + eps[n_z]
-            best = int(np.argmax(u)) if n_z else -1
-            block = -1
-            if n_z and u[best] > u_out:
-                zone = zones[best]
-                block = max((b for b in zone.blocks if m.block_active[b]), key=lambda b: (block_free[b], -b))
-                block_free[block] -= land
-                free[best] = max(block_free[b] for b in zone.blocks if m.block_active[b])
-                same[best, s] += 1
-                county = m.county_index[zone.county_id]
-                m.counties[county].subsidy_spending += zone.subsidy * p.land_price * land
-                m.subsidy_month += zone.subsidy * p.land_price * land
-            else:
-                zone, county = None, int(home)
-            yield key, dict(sector=s, zone=zone, block=block, county=county, capacity=size, quality=quality,
-                            capital=size * self.kappa[s], land=land)
+        u_out = p.outside_utility + p.beta_latency * m.outside_expected_latency / 100
+        block_ptr = np.concatenate([[0], np.cumsum([len(z.blocks) for z in zones])]).astype(np.int64)
+        blocks = np.array([b for z in zones for b in z.blocks], dtype=np.int64)
+        block_free = m.block_free_land()
+        zone, block = np.empty(n, np.int64), np.empty(n, np.int64)
+        locate(sector, land, quality, crowded, u, base_u, float(u_out), p.beta_agglomeration, p.beta_leading,
+               np.array([z.active for z in zones], dtype=bool), np.array([z.entry_bar for z in zones]),
+               m.zone_leading_matrix(), m.zone_sector_counts(), block_ptr, blocks, block_free, m.block_active,
+               zone, block)
+
+        inside = zone >= 0
+        zone_county = np.array([m.county_index[z.county_id] for z in zones] or [0], dtype=np.int64)
+        county = np.where(inside, zone_county[np.maximum(zone, 0)], home)
+        paid = np.where(inside, subsidy[np.maximum(zone, 0)] if n_z else 0.0, 0.0) * p.land_price * land
+        for c, amount in zip(*_sum_by(county[inside], paid[inside])):
+            m.counties[c].subsidy_spending += amount
+        m.subsidy_month += float(paid.sum())
+        return keys, dict(sector=sector, zone=zone, block=block, county=county, capacity=size, quality=quality,
+                          capital=size * self.kappa[sector], land=land)
+
+
+def _sum_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys and the sum of ``values`` for each."""
+    uniq, inv = np.unique(keys, return_inverse=True)
+    return uniq, np.bincount(inv, weights=values, minlength=uniq.size)
+
+
+def approval_draws(rng: np.random.Generator, n: int, n_items: int, p) -> dict[str, np.ndarray]:
+    """Projects' own draws for every catalogue item (rows: projects; ``p`` the ApprovalConfig):
+    whether an item is needed, preparation and office-effort multipliers (mean 1) and rework."""
+
+    def lognormal(cv):
+        s2 = np.log1p(cv**2)
+        return rng.lognormal(-s2 / 2, np.sqrt(s2), (n, n_items)) if cv > 0 else np.ones((n, n_items))
+
+    shape = 1 / p.service_cv**2 if p.service_cv > 0 else None
+    return {
+        "needs": rng.random((n, n_items)),
+        "prep": lognormal(p.prep_cv),
+        "effort": rng.gamma(shape, 1 / shape, (n, n_items)) if shape else np.ones((n, n_items)),
+        "rework": rng.random((n, n_items)),
+    }

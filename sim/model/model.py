@@ -271,28 +271,11 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             z.last_output = self.recorder.zone_year_output_cache[z.index]
 
     # ------------------------------------------------------------------ projects
-    def approval_draws(self, key: int) -> dict:
-        """A project's own draws for every catalogue item (same in every scenario: CRN)."""
-        p = self.params.approval
-        rng = stream(self.params.seed, Stream.APPROVAL, key)
-        n = self.approval.n_items
-
-        def lognormal(cv, size):
-            s2 = np.log1p(cv**2)
-            return rng.lognormal(-s2 / 2, np.sqrt(s2), size) if cv > 0 else np.ones(size)
-
-        shape = 1 / p.service_cv**2 if p.service_cv > 0 else None
-        return {
-            "needs": rng.random(n),
-            "prep": lognormal(p.prep_cv, n),
-            "effort": rng.gamma(shape, 1 / shape, n) if shape else np.ones(n),
-            "rework": rng.random(n),
-        }
-
-    def next_key(self) -> int:
-        key = self._next_key
-        self._next_key += 1
-        return key
+    def next_keys(self, n: int) -> np.ndarray:
+        """Random keys (CRN) for ``n`` new projects."""
+        keys = np.arange(self._next_key, self._next_key + n, dtype=np.int64)
+        self._next_key += n
+        return keys
 
     def _add_projects(self, state: LifeCycle, keys, sector, zone, block, county, capacity, quality, capital,
                       land) -> np.ndarray:

@@ -1,8 +1,8 @@
 """Named random streams for common random numbers (CRN).
 
 Every draw is taken from a stream keyed by ``(seed, stream, key)``: the month for per-month
-draws over all enterprises (indexed by each enterprise's fixed random key), or a project's key
-for its own draws.  A policy that changes which firms exist or where they go therefore never
+draws over all enterprises (indexed by each enterprise's fixed random key) and for the month's
+new projects (drawn in a fixed order: by sector, then key).  A policy that changes which firms exist or where they go therefore never
 shifts the draws of unrelated firms or months, and two scenarios run with the same seed see the
 same arrivals, shocks and service times.  Stream ids are fixed integers, never hashes of
 strings, so results do not depend on Python's hash seed.
@@ -20,8 +20,8 @@ class Stream(IntEnum):
 
     POPULATION = 1  # initial firm population
     ARRIVALS = 2  # project arrivals per month
-    PROJECT = 3  # a project's own attributes and location-choice taste shocks
-    APPROVAL = 4  # a project's preparation, effort and rework draws
+    PROJECT = 3  # the month's projects' attributes and location-choice draws
+    APPROVAL = 4  # the month's projects' preparation, effort and rework draws
     PRODUCTIVITY = 5  # monthly productivity shocks per firm key
     EXIT = 6  # monthly exit draws per firm key
     SYNTHETIC = 7  # synthetic region generator
