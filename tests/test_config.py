@@ -77,8 +77,8 @@ _ACTIVATE = {
     "policy.assessment.yellow_card_protection_cut": ["time.end=2026-12", "policy.zombie_disposal.enabled=false"],
     "policy.assessment.grace_years": ["time.end=2022-12"],
     # downgrade and abolition need K1/K2 bottom years in a row: start ranking early enough to reach them
-    "policy.assessment.years_to_abolish": ["policy.assessment.start=2016-01"],
-    "policy.assessment.abolished_firms_to": ["policy.assessment.start=2016-01"],
+    "policy.assessment.years_to_abolish": ["policy.assessment.start=2016-01", "time.end=2026-12"],
+    "policy.assessment.abolished_firms_to": ["policy.assessment.start=2016-01", "time.end=2026-12"],
     # seed 0 has no zone at the abolition thresholds: put one there, so that the thresholds and
     # the window of the track record decide
     "policy.consolidation.lookback_months": ["policy.consolidation.inversion_ratio=0.5",

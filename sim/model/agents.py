@@ -6,6 +6,7 @@ they hold state (rank, staff, queues) but take no decisions of their own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -55,6 +56,37 @@ class Enterprise(mesa.Agent):
     def __repr__(self) -> str:
         where = self.zone.zone_id if self.zone else f"outside ({self.county_id})"
         return f"Enterprise(row={self.row}, {self.sector}, {self.state.name}, {where})"
+
+
+class Enterprises(Sequence):
+    """The model's enterprises as Mesa agents, one per row of the firm table, made when first used.
+
+    ``model.enterprises[row]`` (or iterating) gives the :class:`Enterprise` agent of a row; it is
+    created and registered with the model on first access and kept from then on.  No monthly
+    mechanism needs the agent objects (their numbers live in the firm table), and a national run
+    has about 800,000 rows: building every agent up front would cost seconds and ~0.3 GB.
+    """
+
+    def __init__(self, model: "ZoneReformModel"):
+        self.model = model
+        self._agents: dict[int, Enterprise] = {}
+
+    def __len__(self) -> int:
+        return len(self.model.firms)
+
+    def _agent(self, row: int) -> Enterprise:
+        agent = self._agents.get(row)
+        if agent is None:
+            agent = self._agents[row] = Enterprise(self.model, row)
+        return agent
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._agent(r) for r in range(*i.indices(len(self)))]
+        r = int(i) + (len(self) if int(i) < 0 else 0)
+        if not 0 <= r < len(self):
+            raise IndexError(f"enterprise row {i} out of range (0..{len(self) - 1})")
+        return self._agent(r)
 
 
 @dataclass

@@ -19,12 +19,35 @@ class ZoneAggregates:
         sel = mask & (f.zone >= 0)
         return np.bincount(f.zone[sel], weights=values[sel], minlength=len(self.zones))
 
+    def states_changed(self) -> None:
+        """Firms' life-cycle states or rows changed: drop the cached masks below."""
+        self._state_masks = {}
+
+    def _state_mask(self, name: str, states: tuple[int, ...]) -> np.ndarray:
+        """Rows whose state is in ``states`` (contiguous codes), cached until :meth:`states_changed`.
+        Shared: callers must not write into it."""
+        cache = self.__dict__.setdefault("_state_masks", {})
+        mask = cache.get(name)
+        if mask is None or mask.size != len(self.firms):
+            state = self.firms.state
+            mask = cache[name] = (state >= min(states)) & (state <= max(states))
+        return mask
+
     def _operating(self) -> np.ndarray:
-        return self.firms.state == LifeCycle.OPERATING
+        return self._state_mask("operating", (LifeCycle.OPERATING,))
+
+    def _operating_rows(self) -> np.ndarray:
+        """Rows of operating firms, ascending (cached like the masks; shared: do not write into it)."""
+        cache = self.__dict__.setdefault("_state_masks", {})
+        op = self._operating()
+        rows = cache.get("operating_rows")
+        if rows is None or cache.get("operating_rows_of") is not op:
+            rows = cache["operating_rows"] = np.flatnonzero(op)
+            cache["operating_rows_of"] = op
+        return rows
 
     def _holding(self) -> np.ndarray:
-        state = self.firms.state
-        return (state >= min(LAND_HOLDING)) & (state <= max(LAND_HOLDING))
+        return self._state_mask("holding", LAND_HOLDING)
 
     def zone_annual_output(self) -> np.ndarray:
         """Current output of each zone's operating firms, annualised (万 yuan/year)."""
@@ -102,7 +125,7 @@ class ZoneAggregates:
 
     def zombie_asset_share(self) -> float:
         f = self.firms
-        op = self._operating()
+        op = self._operating_rows()
         cap = f.capital[op]
         return float(cap[f.zombie[op]].sum() / cap.sum()) if cap.sum() > 0 else 0.0
 

@@ -214,6 +214,7 @@ class ApprovalSystem:
                       p.stage_handoff_days, model.params.firms.construction_months], dtype=float),
         )
         self.per_case = max(1, max(s.size for s in self.stage_items))  # task slots per application
+        self._auth: np.ndarray | None = None
         self.state = np.zeros(k.N_STATE, np.int64)
         self._cases = self._tasks = self._events = self._done = None
         self._grow(256)
@@ -222,27 +223,20 @@ class ApprovalSystem:
     def _grow(self, capacity: int) -> None:
         """(Re)allocate room for ``capacity`` open applications, keeping the open ones in place."""
         n_i, per = self.n_items, self.per_case
-        old_c = 0 if self._cases is None else self._cases[0].size
-        cases = (np.zeros(capacity, np.int64), np.zeros(capacity, np.int64), np.zeros(capacity, np.int64),
-                 np.zeros(capacity), np.zeros(capacity), np.zeros(capacity, np.int64), np.zeros(capacity),
-                 np.zeros(capacity), np.zeros((capacity, 4)), *(np.zeros((capacity, n_i)) for _ in DRAWS),
+        old_c = 0 if self._cases is None else self._cases[0].shape[0]
+        cases = (np.zeros((capacity, 4), np.int64), np.zeros((capacity, 8)), np.zeros((capacity, len(DRAWS), n_i)),
                  np.zeros(capacity, np.int64))
-        tasks = (np.zeros(capacity * per, np.int64), np.zeros(capacity * per, np.int64),
-                 *(np.zeros(capacity * per) for _ in range(4)), np.zeros(capacity * per, bool),
-                 np.zeros(capacity * per))
+        tasks = np.zeros((capacity * per, 8))
         ev_cap = capacity * (per + 1) + 16  # at most one pending event per task and per application
-        events = (np.zeros(ev_cap), np.zeros(ev_cap, np.int64), np.zeros(ev_cap, np.int64),
-                  np.zeros(ev_cap, np.int64))
+        events = np.zeros((ev_cap, 3))
         done = (np.zeros(capacity, np.int64), np.zeros(capacity, np.int64), np.zeros(capacity),
                 np.zeros(capacity), np.zeros(capacity), np.zeros((capacity, 4)), np.zeros(capacity, np.int64))
         if self._cases is not None:
             for new, old in zip(cases[:-1], self._cases[:-1]):
                 new[:old_c] = old
-            for new, old in zip(tasks, self._tasks):
-                new[:old.size] = old
+            tasks[:self._tasks.shape[0]] = self._tasks
             n_ev = int(self.state[k.N_EVENTS])
-            for new, old in zip(events, self._events):
-                new[:n_ev] = old[:n_ev]
+            events[:n_ev] = self._events[:n_ev]
             n_free = int(self.state[k.N_FREE])
             cases[-1][:n_free] = self._cases[-1][:n_free]
         # new slots go on the free stack below the old free ones (lowest slot on top)
@@ -261,7 +255,7 @@ class ApprovalSystem:
     @property
     def n_open(self) -> int:
         """Applications under way."""
-        return int(self._cases[0].size - self.state[k.N_FREE])
+        return int(self._cases[0].shape[0] - self.state[k.N_FREE])
 
     # ------------------------------------------------------------------ routing rules
     def devolved(self, item: int) -> bool:
@@ -300,10 +294,12 @@ class ApprovalSystem:
             for c in m.counties:  # every county's dispatched office exists once devolution runs
                 self.dispatched_offices[c.county_id] = Office(
                     f"dispatched:{c.county_id}", "dispatched", dev.params.dispatched_staff, 0.0, self.pool)
-        dispatched = np.array([self.dispatched_offices[c.county_id].index if self.dispatched_offices else -1
-                               for c in m.counties], dtype=np.int64)
-        auth = np.array([[self.region_office.index, self.city_offices[c.city_id].index,
-                          self.county_offices[c.county_id].index] for c in m.counties], dtype=np.int64)
+        dispatched = (np.array([self.dispatched_offices[c.county_id].index for c in m.counties], dtype=np.int64)
+                      if self.dispatched_offices else np.full(len(m.counties), -1, dtype=np.int64))
+        if self._auth is None:  # government offices by county and authority: fixed once built
+            self._auth = np.array([[self.region_office.index, self.city_offices[c.city_id].index,
+                                    self.county_offices[c.county_id].index] for c in m.counties], dtype=np.int64)
+        auth = self._auth
         return (np.array([int(active), mode], dtype=np.int64), cuts, devolved, np.ascontiguousarray(ra_time),
                 ra_cover, zone_office, dispatched, auth)
 
@@ -313,23 +309,21 @@ class ApprovalSystem:
         n = self.n_items
         draws = draws or {"needs": np.zeros(n), "prep": np.ones(n), "effort": np.ones(n), "rework": np.ones(n)}
         self._ensure(1)
-        st = self.state
-        slot = int(self._cases[-1][st[k.N_FREE] - 1])
-        c = self._cases
-        c[0][slot], c[1][slot], c[2][slot] = row, stage, 0
-        for j, name in enumerate(DRAWS):
-            c[9 + j][slot] = draws[name]
-        ctx, offices = self._context(), self.pool.arrays()
-        n_tasks = k.route(slot, float(self.model.time), self._items, ctx, c, self._tasks, offices, self._firms())
-        t = self._tasks
+        slot = int(self._cases[-1][self.state[k.N_FREE] - 1])  # a free slot, used as scratch
+        ints, _f, case_draws, _s = self._cases
+        ints[slot, k.ROW], ints[slot, k.STAGE], ints[slot, k.SKIPPED] = row, stage, 0
+        case_draws[slot] = np.stack([draws[d] for d in DRAWS])
+        n_tasks = k.route(slot, float(self.model.time), self._items, self._context(), self._cases, self._tasks,
+                          self.pool.arrays(), self._firms())
         base = slot * self.per_case
-        return [RoutedItem(int(t[0][j]), self.pool.offices[int(t[1][j])], float(t[2][j]), float(t[3][j]),
-                           float(t[4][j]), float(t[5][j]), bool(t[6][j])) for j in range(base, base + n_tasks)]
+        return [RoutedItem(int(t[k.T_ITEM]), self.pool.offices[int(t[k.T_OFFICE])], float(t[k.T_PREP]),
+                           float(t[k.T_TRANSIT]), float(t[k.T_EFFORT]), float(t[k.T_REVIEW]), bool(t[k.T_REWORK]))
+                for t in self._tasks[base:base + n_tasks]]
 
     # ------------------------------------------------------------------ life cycle
     def _ensure(self, new: int) -> None:
         if self.state[k.N_FREE] < new:
-            self._grow(max(2 * self._cases[0].size, self.n_open + new))
+            self._grow(max(2 * self._cases[0].shape[0], self.n_open + new))
 
     def open(self, rows: np.ndarray, draws: dict) -> None:
         """Projects at ``rows`` apply now; ``draws`` holds their item draws (arrays rows × items)."""
@@ -338,7 +332,7 @@ class ApprovalSystem:
             return
         self._ensure(rows.size)
         m = self.model
-        k.open_cases(rows, *(np.ascontiguousarray(draws[d], dtype=float) for d in DRAWS), float(m.time), m.month,
+        k.open_cases(rows, np.stack([np.asarray(draws[d], dtype=float) for d in DRAWS], axis=1), float(m.time), m.month,
                      self._items, self._context(), self._cases, self._tasks, self.pool.arrays(), self._events,
                      self.state, self._firms(), self._done)
 
@@ -348,8 +342,8 @@ class ApprovalSystem:
         m = self.model
         if self.state[k.N_EVENTS]:
             self.state[k.N_DONE] = 0
-            if self._done[0].size < self._cases[0].size:
-                cap = self._cases[0].size
+            if self._done[0].size < self._cases[0].shape[0]:
+                cap = self._cases[0].shape[0]
                 self._done = tuple(np.zeros((cap, *a.shape[1:]), a.dtype) for a in self._done)
             k.advance(float(until), m.month, self._items, self._context(), self._cases, self._tasks,
                       self.pool.arrays(), self._events, self.state, self._firms(), self._done)

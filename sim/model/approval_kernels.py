@@ -8,10 +8,12 @@ functions over flat arrays.  The state is grouped in tuples of arrays, built and
 * ``offices`` — ``(free, start, staff, background_load, served, busy, wait, transit_days, touched)``:
   each office's servers are a binary min-heap of the times they free up, stored in
   ``free[start[o] : start[o] + staff[o]]`` (Kiefer–Wolfowitz recursion for a multi-server FCFS queue);
-* ``events`` — ``(time, seq, kind, ref)`` and ``state[N_EVENTS]``: a binary heap ordered by time, then
-  by creation (``state[SEQ]``), like Mesa's event list;
-* ``cases`` — one slot per open application (recycled through a free stack), with its draws;
-* ``tasks`` — ``K`` task slots per case slot (``K`` = most items in one stage);
+* ``events`` — rows ``[time, seq, ref·4 + kind]`` and ``state[N_EVENTS]``: a 4-ary heap ordered by
+  time, then by creation (``state[SEQ]``), like Mesa's event list;
+* ``cases`` — ``(ints, floats, draws, free stack)``: one row per open application (a slot, recycled
+  through the free stack), its draws in ``draws[slot]`` (``D_*`` × items);
+* ``tasks`` — one row (``T_*`` columns, 64 bytes) per task slot, ``K`` per case slot (``K`` = most items
+  in one stage): an item's data sit in one cache line, which matters at national scale;
 * ``items`` — the catalogue (static), ``ctx`` — the routing rules in force (built in Python when
   policies may have changed), ``firms`` — the enterprise columns the pipeline reads and writes;
 * ``done`` — completed applications, appended for the recorder.
@@ -33,10 +35,15 @@ N_STATE = 5
 CONSTRUCTION, OPERATING = 2, 3
 # routing modes of devolved items
 ZONE_OFFICE, COUNTY_DISPATCHED = 0, 1
+# columns of a case's integer and float rows, of its draws, and of a task's row (one cache line)
+ROW, STAGE, SKIPPED, OPEN = 0, 1, 2, 3
+C_START, C_END, C_APPLIED, C_PERMIT, C_DAYS = 0, 1, 2, 3, 4  # C_DAYS.. C_DAYS+3: days of each stage
+D_NEEDS, D_PREP, D_EFFORT, D_REWORK = 0, 1, 2, 3
+T_ITEM, T_OFFICE, T_PREP, T_TRANSIT, T_EFFORT, T_REVIEW, T_REWORK, T_REWORK_PREP = range(8)
 
 
 # --------------------------------------------------------------------------- office queues
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sift_down(a, lo, n, i):
     """Restore the min-heap ``a[lo:lo+n]`` below position ``i``."""
     while True:
@@ -61,7 +68,7 @@ def heapify(a, lo, n):
         _sift_down(a, lo, n, i)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def serve(offices, o, arrival, effort):
     """Queue an item arriving at office ``o`` at ``arrival`` (months) with ``effort`` (months of staff
     work); it starts when the earliest server frees up.  Returns its finish time."""
@@ -80,61 +87,58 @@ def serve(offices, o, arrival, effort):
 
 
 # --------------------------------------------------------------------------- the event list
-@njit(cache=True)
-def _before(ht, hs, i, j):
-    return ht[i] < ht[j] or (ht[i] == ht[j] and hs[i] < hs[j])
+@njit(cache=True, inline="always")
+def _earlier(ev, i, time, seq):
+    """Is entry ``i`` before (``time``, ``seq``)?"""
+    return ev[i, 0] < time or (ev[i, 0] == time and ev[i, 1] < seq)
 
 
-@njit(cache=True)
-def _swap(events, i, j):
-    ht, hs, hk, hr = events
-    ht[i], ht[j] = ht[j], ht[i]
-    hs[i], hs[j] = hs[j], hs[i]
-    hk[i], hk[j] = hk[j], hk[i]
-    hr[i], hr[j] = hr[j], hr[i]
-
-
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def push(events, state, time, kind, ref):
-    ht, hs, hk, hr = events
-    i = state[N_EVENTS]
-    ht[i], hs[i], hk[i], hr[i] = time, state[SEQ], kind, ref
-    state[N_EVENTS] = i + 1
+    """Add an event; the heap (4-ary, rows ``[time, seq, ref·4 + kind]``) is ordered by time, then
+    creation (``seq``)."""
+    ev = events
+    seq = float(state[SEQ])
     state[SEQ] += 1
-    while i > 0:
-        p = (i - 1) >> 1
-        if _before(ht, hs, i, p):
-            _swap(events, i, p)
-            i = p
-        else:
+    i = state[N_EVENTS]
+    state[N_EVENTS] = i + 1
+    while i > 0:  # move the hole up past later parents
+        p = (i - 1) >> 2
+        if _earlier(ev, p, time, seq):
             break
+        ev[i, 0], ev[i, 1], ev[i, 2] = ev[p, 0], ev[p, 1], ev[p, 2]
+        i = p
+    ev[i, 0], ev[i, 1], ev[i, 2] = time, seq, float(ref * 4 + kind)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _pop(events, state):
-    ht, hs, hk, hr = events
-    t, k, r = ht[0], hk[0], hr[0]
+    """Remove and return the earliest event ``(time, kind, ref)``."""
+    ev = events
+    t, code = ev[0, 0], int(ev[0, 2])
     n = state[N_EVENTS] - 1
     state[N_EVENTS] = n
     if n > 0:
-        ht[0], hs[0], hk[0], hr[0] = ht[n], hs[n], hk[n], hr[n]
+        lt, ls, lc = ev[n, 0], ev[n, 1], ev[n, 2]  # the last entry sinks from the root's hole
         i = 0
         while True:
-            c = 2 * i + 1
+            c = 4 * i + 1
             if c >= n:
                 break
-            if c + 1 < n and _before(ht, hs, c + 1, c):
-                c += 1
-            if _before(ht, hs, c, i):
-                _swap(events, c, i)
-                i = c
-            else:
+            best = c
+            for j in range(c + 1, min(c + 4, n)):
+                if _earlier(ev, j, ev[best, 0], ev[best, 1]):
+                    best = j
+            if not _earlier(ev, best, lt, ls):
                 break
-    return t, k, r
+            ev[i, 0], ev[i, 1], ev[i, 2] = ev[best, 0], ev[best, 1], ev[best, 2]
+            i = best
+        ev[i, 0], ev[i, 1], ev[i, 2] = lt, ls, lc
+    return t, code & 3, code >> 2
 
 
 # --------------------------------------------------------------------------- routing
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _services(ctx, in_zone):
     """(prep, rework, transit, hand-off) cuts a case gets: in an active zone once devolution runs."""
     cuts = ctx[1]
@@ -143,7 +147,7 @@ def _services(ctx, in_zone):
     return 0.0, 0.0, 0.0, 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def route(slot, time, items, ctx, cases, tasks, offices, firms):
     """Route the items case ``slot`` needs in its current stage to offices; fill its task slots.
 
@@ -154,29 +158,26 @@ def route(slot, time, items, ctx, cases, tasks, offices, firms):
     """
     stage_ptr, stage_items, share, ra_order, authority, prep_base, effort_base, review_base, scal = items
     flags, _cuts, item_devolved, ra_time, ra_cover, zone_office, dispatched, auth_office = ctx
-    c_row, c_stage, c_skipped, needs, d_prep, d_effort, d_rework = cases[0], cases[1], cases[2], \
-        cases[9], cases[10], cases[11], cases[12]
-    t_item, t_office, t_prep, t_transit, t_effort, t_review, t_rework, t_rework_prep = tasks
+    ci, draws = cases[0], cases[2]
     wd, rework_probability, rework_prep_share = scal[0], scal[1], scal[2]
-    row = c_row[slot]
+    row = ci[slot, ROW]
     z = firms[0][row]
     county = firms[1][row]
     in_zone = z >= 0
     dev_active = flags[0] == 1
     prep_cut, rework_cut, transit_cut, _h = _services(ctx, in_zone)
     rework_bar = rework_probability * (1 - rework_cut)
-    stage = c_stage[slot]
-    k_per_case = t_item.shape[0] // c_row.shape[0]
-    base = slot * k_per_case
+    stage = ci[slot, STAGE]
+    base = slot * (tasks.shape[0] // ci.shape[0])
     n = 0
     for j in range(stage_ptr[stage], stage_ptr[stage + 1]):
         i = stage_items[j]
-        if not needs[slot, i] < share[i]:
+        if not draws[slot, D_NEEDS, i] < share[i]:
             continue
         if in_zone and dev_active and ra_order[i] > 0:
             order = ra_order[i]
             if ra_time[z, order] <= time and ra_cover[order]:
-                c_skipped[slot] += 1
+                ci[slot, SKIPPED] += 1
                 continue
         if in_zone and item_devolved[i]:
             if flags[1] == ZONE_OFFICE:
@@ -186,53 +187,51 @@ def route(slot, time, items, ctx, cases, tasks, offices, firms):
         else:
             o = auth_office[county, authority[i]]
         offices[8][o] = True
-        prep = prep_base[i] * d_prep[slot, i] * (1 - prep_cut)
+        prep = prep_base[i] * draws[slot, D_PREP, i] * (1 - prep_cut)
         t = base + n
-        t_item[t] = i
-        t_office[t] = o
-        t_prep[t] = prep / wd
-        t_transit[t] = offices[7][o] * (1 - transit_cut) / wd
-        t_effort[t] = effort_base[i] * d_effort[slot, i] / wd
-        t_review[t] = review_base[i] / wd
-        t_rework[t] = d_rework[slot, i] < rework_bar
-        t_rework_prep[t] = prep * rework_prep_share / wd
+        tasks[t, T_ITEM] = i
+        tasks[t, T_OFFICE] = o
+        tasks[t, T_PREP] = prep / wd
+        tasks[t, T_TRANSIT] = offices[7][o] * (1 - transit_cut) / wd
+        tasks[t, T_EFFORT] = effort_base[i] * draws[slot, D_EFFORT, i] / wd
+        tasks[t, T_REVIEW] = review_base[i] / wd
+        tasks[t, T_REWORK] = 1.0 if draws[slot, D_REWORK, i] < rework_bar else 0.0
+        tasks[t, T_REWORK_PREP] = prep * rework_prep_share / wd
         n += 1
     return n
 
 
 # --------------------------------------------------------------------------- case life cycle
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _start_stage(slot, time, month, items, ctx, cases, tasks, offices, events, state, firms, done):
     """Route and launch every item of the case's current stage; with none, the stage is done now."""
-    stage_start, stage_end, n_open = cases[3], cases[4], cases[5]
-    stage_start[slot] = time
-    stage_end[slot] = time
+    ci, cf = cases[0], cases[1]
+    cf[slot, C_START] = time
+    cf[slot, C_END] = time
     n = route(slot, time, items, ctx, cases, tasks, offices, firms)
-    n_open[slot] = n
+    ci[slot, OPEN] = n
     if n == 0:
         _complete_stage(slot, time, month, items, ctx, cases, tasks, offices, events, state, firms, done)
         return
-    k_per_case = tasks[0].shape[0] // cases[0].shape[0]
-    t_prep, t_transit = tasks[2], tasks[3]
-    for t in range(slot * k_per_case, slot * k_per_case + n):
-        push(events, state, time + t_prep[t] + t_transit[t], ARRIVE, t)
+    base = slot * (tasks.shape[0] // ci.shape[0])
+    for t in range(base, base + n):
+        push(events, state, time + tasks[t, T_PREP] + tasks[t, T_TRANSIT], ARRIVE, t)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _complete_stage(slot, time, month, items, ctx, cases, tasks, offices, events, state, firms, done):
     """A stage is done: record its duration; after stage 3 the permit is issued and construction
     runs; after stage 4 production starts; otherwise the next stage starts after the hand-off."""
     scal = items[8]
     wd, handoff_days, construction_months = scal[0], scal[3], scal[4]
-    c_row, c_stage, stage_start, applied, permit, days, c_skipped = cases[0], cases[1], cases[3], \
-        cases[6], cases[7], cases[8], cases[2]
-    stage = c_stage[slot]
-    days[slot, stage] = (time - stage_start[slot]) * wd
+    ci, cf = cases[0], cases[1]
+    stage = ci[slot, STAGE]
+    cf[slot, C_DAYS + stage] = (time - cf[slot, C_START]) * wd
     stage += 1
-    c_stage[slot] = stage
-    row = c_row[slot]
+    ci[slot, STAGE] = stage
+    row = ci[slot, ROW]
     if stage == 3:
-        permit[slot] = time
+        cf[slot, C_PERMIT] = time
         firms[2][row] = CONSTRUCTION
         push(events, state, time + construction_months, STAGE_START, slot)
     elif stage == 4:
@@ -240,17 +239,17 @@ def _complete_stage(slot, time, month, items, ctx, cases, tasks, offices, events
         k = state[N_DONE]
         d_row[k] = row
         d_zone[k] = firms[0][row]
-        d_applied[k] = applied[slot]
-        d_permit[k] = permit[slot]
+        d_applied[k] = cf[slot, C_APPLIED]
+        d_permit[k] = cf[slot, C_PERMIT]
         d_time[k] = time
         for s in range(4):
-            d_days[k, s] = days[slot, s]
-        d_skipped[k] = c_skipped[slot]
+            d_days[k, s] = cf[slot, C_DAYS + s]
+        d_skipped[k] = ci[slot, SKIPPED]
         state[N_DONE] = k + 1
         firms[2][row] = OPERATING
         firms[3][row] = month
         state[ENTRIES] += 1
-        free_stack = cases[13]
+        free_stack = cases[3]
         free_stack[state[N_FREE]] = slot
         state[N_FREE] += 1
     else:
@@ -259,49 +258,42 @@ def _complete_stage(slot, time, month, items, ctx, cases, tasks, offices, events
 
 
 @njit(cache=True)
-def open_cases(rows, needs, prep, effort, rework, time, month, items, ctx, cases, tasks, offices, events,
-               state, firms, done):
-    """Open an application for each enterprise row (with its item draws) and start its first stage."""
-    c_row, c_stage, c_skipped, applied, permit, days = cases[0], cases[1], cases[2], cases[6], cases[7], cases[8]
-    d_needs, d_prep, d_effort, d_rework, free_stack = cases[9], cases[10], cases[11], cases[12], cases[13]
+def open_cases(rows, draws, time, month, items, ctx, cases, tasks, offices, events, state, firms, done):
+    """Open an application for each enterprise row (``draws``: rows × DRAWS × items) and start its
+    first stage."""
+    ci, cf, case_draws, free_stack = cases
     for j in range(rows.shape[0]):
         state[N_FREE] -= 1
         slot = free_stack[state[N_FREE]]
-        c_row[slot] = rows[j]
-        c_stage[slot] = 0
-        c_skipped[slot] = 0
-        applied[slot] = time
-        permit[slot] = np.nan
-        days[slot, :] = 0.0
-        d_needs[slot, :] = needs[j]
-        d_prep[slot, :] = prep[j]
-        d_effort[slot, :] = effort[j]
-        d_rework[slot, :] = rework[j]
+        ci[slot, ROW] = rows[j]
+        ci[slot, STAGE] = 0
+        ci[slot, SKIPPED] = 0
+        cf[slot, :] = 0.0
+        cf[slot, C_APPLIED] = time
+        cf[slot, C_PERMIT] = np.nan
+        case_draws[slot] = draws[j]
         _start_stage(slot, time, month, items, ctx, cases, tasks, offices, events, state, firms, done)
 
 
 @njit(cache=True)
 def advance(until, month, items, ctx, cases, tasks, offices, events, state, firms, done):
     """Process every event before ``until`` (months) in time order, then creation order."""
-    t_office, t_effort, t_review, t_rework, t_rework_prep, t_transit = tasks[1], tasks[4], tasks[5], \
-        tasks[6], tasks[7], tasks[3]
-    stage_end, n_open = cases[4], cases[5]
-    k_per_case = tasks[0].shape[0] // cases[0].shape[0]
-    ht = events[0]
-    while state[N_EVENTS] > 0 and ht[0] < until:
+    ci, cf = cases[0], cases[1]
+    per_case = tasks.shape[0] // ci.shape[0]
+    while state[N_EVENTS] > 0 and events[0, 0] < until:
         time, kind, ref = _pop(events, state)
         if kind == ARRIVE:
-            finish = serve(offices, t_office[ref], time, t_effort[ref]) + t_review[ref]
-            if t_rework[ref]:  # sent back once: corrected, carried back, queued again
-                t_rework[ref] = False
-                push(events, state, finish + t_rework_prep[ref] + t_transit[ref], ARRIVE, ref)
+            finish = serve(offices, int(tasks[ref, T_OFFICE]), time, tasks[ref, T_EFFORT]) + tasks[ref, T_REVIEW]
+            if tasks[ref, T_REWORK] != 0.0:  # sent back once: corrected, carried back, queued again
+                tasks[ref, T_REWORK] = 0.0
+                push(events, state, finish + tasks[ref, T_REWORK_PREP] + tasks[ref, T_TRANSIT], ARRIVE, ref)
             else:
-                slot = ref // k_per_case
-                if finish > stage_end[slot]:
-                    stage_end[slot] = finish
-                n_open[slot] -= 1
-                if n_open[slot] == 0:
-                    push(events, state, stage_end[slot], STAGE_DONE, slot)
+                slot = ref // per_case
+                if finish > cf[slot, C_END]:
+                    cf[slot, C_END] = finish
+                ci[slot, OPEN] -= 1
+                if ci[slot, OPEN] == 0:
+                    push(events, state, cf[slot, C_END], STAGE_DONE, slot)
         elif kind == STAGE_START:
             _start_stage(ref, time, month, items, ctx, cases, tasks, offices, events, state, firms, done)
         else:

@@ -1,7 +1,7 @@
 """Columnar state of all enterprises, and their monthly numerics as array operations.
 
-Enterprises are Mesa agents (:class:`sim.model.agents.Enterprise`) for decisions and inspection,
-but their numeric state lives here, one numpy array per variable, so that production, finance,
+Enterprises are Mesa agents (:class:`sim.model.agents.Enterprise`, made on first use) for
+inspection and the dashboard, but their numeric state lives here, one numpy array per variable, so that production, finance,
 zombie status and exit cost O(n) vectorised work per month rather than a Python loop.
 
 Mechanisms (units: output and money in 万 yuan, land in mu, time in months/years):

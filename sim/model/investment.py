@@ -59,9 +59,9 @@ class InvestmentMarket:
         m, p = self.model, self.model.params.investment
         zones = m.active_zones()
         lead = m.zone_leading_matrix()[[z.index for z in zones]]
-        overlap = lead @ lead.T  # shared leading sectors of each pair of active zones
-        np.fill_diagonal(overlap, 0.0)
-        comps = overlap.sum(axis=1) / np.maximum(lead.sum(axis=1), 1.0)
+        n_lead = lead.sum(axis=1)
+        # leading sectors shared with every other active zone: Σ_y |L_z ∩ L_y| = L_z · Σ_y L_y − |L_z|
+        comps = (lead @ lead.sum(axis=0) - n_lead) / np.maximum(n_lead, 1.0)
         for z, c in zip(zones, comps):
             z.subsidy = min(p.max_subsidy, p.base_subsidy + p.subsidy_per_competitor * c)
             raise_ = m.params.policy.assessment.yellow_card_bar_raise if z.carded_this_year else 0.0
@@ -126,7 +126,7 @@ class InvestmentMarket:
         n_z = len(zones)
         lat = np.array([z.expected_latency_days for z in zones])
         rank = np.array([RANKS.index(z.body.rank) for z in zones], dtype=float)
-        national = np.array([z.level == "national" for z in zones], dtype=float)
+        national = np.array([z.level == "national" for z in zones], dtype=float)  # MOFCOM downgrades change it
         subsidy = np.array([z.subsidy for z in zones])
         base_u = p.beta_latency * lat / 100 + p.beta_subsidy * subsidy + p.beta_rank * rank + p.beta_national * national
         u_out = p.outside_utility + p.beta_latency * m.outside_expected_latency / 100
@@ -140,8 +140,7 @@ class InvestmentMarket:
                zone, block)
 
         inside = zone >= 0
-        zone_county = np.array([m.county_index[z.county_id] for z in zones] or [0], dtype=np.int64)
-        county = np.where(inside, zone_county[np.maximum(zone, 0)], home)
+        county = np.where(inside, m.zone_county[np.maximum(zone, 0)] if n_z else 0, home)
         paid = np.where(inside, subsidy[np.maximum(zone, 0)] if n_z else 0.0, 0.0) * p.land_price * land
         for c, amount in zip(*_sum_by(county[inside], paid[inside])):
             m.counties[c].subsidy_spending += amount

@@ -77,32 +77,32 @@ class Recorder:
     def record_month(self) -> None:
         m = self.model
         f = m.firms
-        st = f.state
-        op = st == LifeCycle.OPERATING
-        in_zone = f.zone >= 0
+        op = m._operating_rows()
+        op_in_zone = op[f.zone[op] >= 0]
         out = f.output[op]
         zombie = f.zombie[op]
         bodies = [b for b in m.bodies.values() if b.active]
         bp = m.params.bodies
         land_use = m.zone_land_in_use()
         cap = m.zone_capacity()
-        out_zone = float(f.output[op & in_zone].sum())
+        out_zone = float(f.output[op_in_zone].sum())
         land_zone = float(land_use.sum())
-        n_op = int(op.sum())
+        n_op = int(op.size)
+        in_states = np.bincount(f.state, minlength=len(LifeCycle))
         dev = m.policies.devolution
         self.monthly.append({
             "date": m.calendar.label(m.month), "month": m.month, "year": m.calendar.year(m.month),
             "output": float(out.sum()), "output_in_zones": out_zone,
             "in_zone_output_share": out_zone / out.sum() if out.sum() > 0 else 0.0,
-            "firms": n_op, "firms_in_zones": int((op & in_zone).sum()),
-            "in_zone_firm_share": float((op & in_zone).sum() / n_op) if n_op else 0.0,
+            "firms": n_op, "firms_in_zones": int(op_in_zone.size),
+            "in_zone_firm_share": float(op_in_zone.size / n_op) if n_op else 0.0,
             "zombies": int(zombie.sum()), "zombie_share": float(zombie.mean()) if n_op else 0.0,
             "zombie_asset_share": m.zombie_asset_share(),
             "debt": float(f.debt[op].sum()), "capital": float(f.capital[op].sum()),
             "exits": m.exits_month, "zombie_exits": m.zombie_exits_month, "entries": m.entries_month,
             "projects": m.projects_month, "projects_crowded_out": m.projects_crowded_out,
-            "in_approval": int((st == LifeCycle.IN_APPROVAL).sum()),
-            "under_construction": int((st == LifeCycle.CONSTRUCTION).sum()),
+            "in_approval": int(in_states[LifeCycle.IN_APPROVAL]),
+            "under_construction": int(in_states[LifeCycle.CONSTRUCTION]),
             "approvals_completed": len(m.completed_month),
             "approval_wd_mean": float(np.mean(m.completed_month)) if m.completed_month else np.nan,
             "zones": len(m.active_zones()), "bodies": len(bodies),

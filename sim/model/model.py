@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.config.schema import ModelConfig
 from sim.data.region import RegionData
-from sim.model.agents import County, Enterprise, ManagementBody, Zone, ZoneStatus
+from sim.model.agents import County, Enterprises, ManagementBody, Zone, ZoneStatus
 from sim.model.aggregates import ZoneAggregates
 from sim.model.approval import DRAWS, ApprovalSystem, Office, OfficePool
 from sim.model.calendar import Calendar
@@ -65,9 +65,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         # month (model time) from which a zone's regional-assessment item (by its order) is done zone-wide
         self.zone_ra_time = np.full((len(self.zones), int(region.items["ra_order"].max()) + 1), np.inf)
         self.firms = FirmTable(capacity=2 * region.total_firms + 1024)
-        self.enterprises: list[Enterprise] = []
+        self.enterprises = Enterprises(self)  # Mesa agents of the firm table's rows, made on first use
         rows = self.firms.add(**generate(self))
-        self.enterprises += [Enterprise(self, int(r)) for r in rows]
+        self.states_changed()
         self._next_key = len(rows)
         self.policies = PolicySet.build(self)
         self.approval = ApprovalSystem(self, self.office_pool)
@@ -128,6 +128,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             else:
                 body.zones.add(z)
             self.zones.append(z)
+        self.zone_county = np.array([self.county_index[z.county_id] for z in self.zones], dtype=np.int64)
         self.block_land = np.array(land, dtype=float)
         self.block_zone = np.array(owner, dtype=int)
         self.block_active = np.array([self.zones[o].status == ZoneStatus.ACTIVE for o in owner], dtype=bool)
@@ -139,14 +140,17 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         """Approval staff of a government office, sized to the firms it serves at the start."""
         p = self.params.approval
         f = self.firms
+        if getattr(self, "_firms_per_county", None) is None:  # offices are sized once, at the start
+            self._firms_per_county = np.bincount(f.county, minlength=len(self.counties))
+        per_county = self._firms_per_county
         match level:
             case "region":
                 n, per = len(f), p.region_staff_per_100_firms
             case "city":
-                ix = [c.index for c in self.counties if c.city_id == where]
-                n, per = int(np.isin(f.county, ix).sum()), p.city_staff_per_100_firms
+                n = int(sum(per_county[c.index] for c in self.counties if c.city_id == where))
+                per = p.city_staff_per_100_firms
             case "county":
-                n, per = int((f.county == where.index).sum()), p.county_staff_per_100_firms
+                n, per = int(per_county[where.index]), p.county_staff_per_100_firms
             case other:
                 raise ValueError(f"unknown office level {other!r}")
         return max(p.min_office_staff, int(round(per * n / 100)))
@@ -215,18 +219,17 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
 
     def _produce(self) -> None:
         f = self.firms
-        op = f.state == LifeCycle.OPERATING
-        idx = np.flatnonzero(op)
+        idx = self._operating_rows()
         shocks = stream(self.params.seed, Stream.PRODUCTIVITY, self.month).standard_normal(self._next_key)
         years = self.month / 12.0
         demand = (1.0 + self.demand_growth) ** years
-        agg = agglomeration(f.zone, f.sector, op, len(self.zones), len(self.sector_names),
-                            self.params.firms.agglomeration_elasticity)[idx]
+        agg = agglomeration(f.zone[idx], f.sector[idx], np.ones(idx.size, bool), len(self.zones),
+                            len(self.sector_names), self.params.firms.agglomeration_elasticity)
         produce_month(f, idx, shocks[f.key[idx]], demand, agg, self.var_cost, self.params.firms)
 
     def _exits(self) -> None:
         f = self.firms
-        idx = np.flatnonzero(f.state == LifeCycle.OPERATING)
+        idx = self._operating_rows()
         if idx.size == 0:
             return
         county_out = np.bincount(f.county[idx], weights=f.output[idx], minlength=len(self.counties))
@@ -243,6 +246,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         gone = idx[u < prob]
         if gone.size:
             f.state[gone] = LifeCycle.EXITED
+            self.states_changed()
             f.exit_month[gone] = self.month
             self.exits_month += gone.size
             self.zombie_exits_month += int(f.zombie[gone].sum())
@@ -285,7 +289,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             key=keys, sector=sector, zone=zone, county=county, block=block, state=int(state), capacity=capacity,
             log_prod=quality, capital=capital, land=land, debt=self.params.firms.entrant_leverage * capital,
             age=0.0, entry_month=self.month)
-        self.enterprises += [Enterprise(self, int(r)) for r in rows]
+        self.states_changed()
         return rows
 
     def create_projects(self, keys, draws: dict, **projects) -> np.ndarray:
@@ -313,6 +317,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             self.start_production(self._pipeline_rows[:due])
             self._pipeline_rows, self._pipeline_starts = self._pipeline_rows[due:], self._pipeline_starts[due:]
         done = self.approval.advance(self.time)
+        self.states_changed()  # permits and production starts in the pipeline
         if done["row"].size:
             self.entries_month += done["row"].size  # the pipeline set their state and entry month
             self.completed_month += self.recorder.log_approvals(done).tolist()
@@ -320,6 +325,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
     def start_production(self, rows) -> None:
         """The enterprises at ``rows`` start operating (entries)."""
         self.firms.state[rows] = LifeCycle.OPERATING
+        self.states_changed()
         self.firms.entry_month[rows] = self.month
         self.entries_month += np.size(rows)
 
