@@ -14,10 +14,15 @@ from sim.model.firms import LAND_HOLDING, LifeCycle
 class ZoneAggregates:
     """Mixin of :class:`~sim.model.model.ZoneReformModel`: sums of firm columns per zone/block."""
 
-    def _zone_sum(self, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _zone_sum(self, values: np.ndarray | None, rows: np.ndarray | None) -> np.ndarray:
+        """Per zone, the sum of ``values`` (a firm column; None counts firms) over ``rows`` (None: all)."""
         f = self.firms
-        sel = mask & (f.zone >= 0)
-        return np.bincount(f.zone[sel], weights=values[sel], minlength=len(self.zones))
+        zone = f.zone if rows is None else f.zone[rows]
+        keep = zone >= 0
+        if values is not None:
+            values = (values if rows is None else values[rows])[keep]
+        out = np.bincount(zone[keep], weights=values, minlength=len(self.zones))
+        return out if values is not None else out.astype(float)
 
     def states_changed(self) -> None:
         """Firms' life-cycle states or rows changed: drop the cached masks below."""
@@ -36,42 +41,52 @@ class ZoneAggregates:
     def _operating(self) -> np.ndarray:
         return self._state_mask("operating", (LifeCycle.OPERATING,))
 
+    def _rows(self, name: str, mask: np.ndarray) -> np.ndarray:
+        cache = self.__dict__.setdefault("_state_masks", {})
+        rows = cache.get(name + "_rows")
+        if rows is None or cache.get(name + "_rows_of") is not mask:
+            rows = cache[name + "_rows"] = np.flatnonzero(mask)
+            cache[name + "_rows_of"] = mask
+        return rows
+
     def _operating_rows(self) -> np.ndarray:
         """Rows of operating firms, ascending (cached like the masks; shared: do not write into it)."""
-        cache = self.__dict__.setdefault("_state_masks", {})
-        op = self._operating()
-        rows = cache.get("operating_rows")
-        if rows is None or cache.get("operating_rows_of") is not op:
-            rows = cache["operating_rows"] = np.flatnonzero(op)
-            cache["operating_rows_of"] = op
-        return rows
+        return self._rows("operating", self._operating())
+
+    def _holding_rows(self) -> np.ndarray:
+        """Rows of firms holding land, ascending (cached like the masks; shared: do not write into it)."""
+        return self._rows("holding", self._holding())
 
     def _holding(self) -> np.ndarray:
         return self._state_mask("holding", LAND_HOLDING)
 
     def zone_annual_output(self) -> np.ndarray:
         """Current output of each zone's operating firms, annualised (万 yuan/year)."""
-        return self._zone_sum(self.firms.output * 12.0, self._operating())
+        f = self.firms
+        rows = self._operating_rows()
+        zone = f.zone[rows]
+        keep = zone >= 0
+        return np.bincount(zone[keep], weights=f.output[rows][keep] * 12.0, minlength=len(self.zones))
 
     def zone_year_output(self) -> np.ndarray:
-        return self._zone_sum(self.firms.output_year, np.ones(len(self.firms), bool))
+        return self._zone_sum(self.firms.output_year, None)
 
     def zone_year_tax(self) -> np.ndarray:
-        return self._zone_sum(self.firms.tax_year, np.ones(len(self.firms), bool))
+        return self._zone_sum(self.firms.tax_year, None)
 
     def zone_firm_counts(self) -> np.ndarray:
-        return self._zone_sum(np.ones(len(self.firms)), self._operating())
+        return self._zone_sum(None, self._operating_rows())
 
     def zone_zombie_counts(self) -> np.ndarray:
-        return self._zone_sum(self.firms.zombie.astype(float), self._operating())
+        return self._zone_sum(self.firms.zombie, self._operating_rows())
 
     def zone_land_in_use(self) -> np.ndarray:
         """Land held in each zone (operating firms and projects in approval or construction), mu."""
-        return self._zone_sum(self.firms.land, self._holding())
+        return self._zone_sum(self.firms.land, self._holding_rows())
 
     def zone_operating_land(self) -> np.ndarray:
         """Land of each zone's operating firms, mu (the denominator of output per mu)."""
-        return self._zone_sum(self.firms.land, self._operating())
+        return self._zone_sum(self.firms.land, self._operating_rows())
 
     def zone_track_record(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """Means over the look-back window: each zone's annualised output, operating land and firm
@@ -83,8 +98,9 @@ class ZoneAggregates:
 
     def block_in_use(self) -> np.ndarray:
         f = self.firms
-        sel = self._holding() & (f.block >= 0)
-        return np.bincount(f.block[sel], weights=f.land[sel], minlength=len(self.block_land))
+        rows = self._holding_rows()
+        rows = rows[f.block[rows] >= 0]
+        return np.bincount(f.block[rows], weights=f.land[rows], minlength=len(self.block_land))
 
     def block_free_land(self) -> np.ndarray:
         return np.where(self.block_active, self.block_land - self.block_in_use(), 0.0)
@@ -107,9 +123,10 @@ class ZoneAggregates:
 
     def zone_sector_counts(self) -> np.ndarray:
         f = self.firms
-        sel = self._holding() & (f.zone >= 0)
+        rows = self._holding_rows()
+        rows = rows[f.zone[rows] >= 0]
         n_s = len(self.sector_names)
-        cnt = np.bincount(f.zone[sel] * n_s + f.sector[sel], minlength=len(self.zones) * n_s)
+        cnt = np.bincount(f.zone[rows] * n_s + f.sector[rows], minlength=len(self.zones) * n_s)
         return cnt.reshape(len(self.zones), n_s).astype(float)
 
     def zone_leading_matrix(self) -> np.ndarray:

@@ -215,6 +215,7 @@ class ApprovalSystem:
         )
         self.per_case = max(1, max(s.size for s in self.stage_items))  # task slots per application
         self._auth: np.ndarray | None = None
+        self._zone_office: tuple[int, np.ndarray] | None = None  # (zone events so far, office of each zone)
         self.state = np.zeros(k.N_STATE, np.int64)
         self._cases = self._tasks = self._events = self._done = None
         self._grow(256)
@@ -289,7 +290,10 @@ class ApprovalSystem:
         ra_cover = np.array([dev.ra_covers(o) for o in range(n_order)], dtype=bool)
         ra_time = m.zone_ra_time[:, :n_order] if m.zone_ra_time.shape[1] >= n_order else np.full(
             (len(m.zones), n_order), np.inf)
-        zone_office = np.array([z.body.office.index for z in m.zones], dtype=np.int64)
+        version = len(m.recorder.zone_events) if hasattr(m, "recorder") else None  # zones change with an event
+        if version is None or self._zone_office is None or self._zone_office[0] != version:
+            self._zone_office = (version, np.array([z.body.office.index for z in m.zones], dtype=np.int64))
+        zone_office = self._zone_office[1]
         if active and mode == k.COUNTY_DISPATCHED and not self.dispatched_offices:
             for c in m.counties:  # every county's dispatched office exists once devolution runs
                 self.dispatched_offices[c.county_id] = Office(

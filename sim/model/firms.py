@@ -24,6 +24,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
+from numba import njit
 
 
 class LifeCycle(IntEnum):
@@ -121,28 +122,46 @@ def produce_month(f: FirmTable, idx: np.ndarray, shocks: np.ndarray, demand: np.
 
     ``shocks`` are standard normal draws for these firms, ``demand`` and ``var_cost`` per sector,
     ``agg`` the agglomeration factor per firm, ``p`` the :class:`~sim.config.schema.FirmConfig`.
+    The arithmetic is :func:`_produce_month`, compiled: one pass over the firms instead of a
+    gather, a temporary and a scatter per variable (a national run has ~800,000 rows).
     """
     rho_m = p.productivity_persistence ** (1 / 12)
     sd_m = p.productivity_sd * np.sqrt((1 - rho_m**2) / max(1 - p.productivity_persistence**2, 1e-12))
-    a = f.log_prod[idx] * rho_m + sd_m * shocks
-    f.log_prod[idx] = a
-    sec = f.sector[idx]
-    y0 = f.capacity[idx]
-    y = y0 * np.exp(a) * demand[sec] * agg / 12.0
-    ebit = y * (1.0 - var_cost[sec]) - p.fixed_cost_share * y0 / 12.0
-    debt = f.debt[idx]
-    interest = p.interest_rate * debt / 12.0
-    tax = p.tax_rate * y
-    cash = ebit - interest - tax
-    debt = debt + np.where(cash < 0, -cash, -p.repayment_share * cash)
-    f.debt[idx] = np.maximum(debt, 0.0)
-    f.output[idx] = y
-    f.output_year[idx] += y
-    f.tax_year[idx] += tax
-    f.ebit_year[idx] += ebit
-    f.interest_year[idx] += interest
-    f.profit_year[idx] += ebit - interest - tax
-    f.age[idx] += 1.0 / 12.0
+    _produce_month(np.asarray(idx, dtype=np.int64), np.asarray(shocks, dtype=float), np.asarray(demand, dtype=float),
+                   np.asarray(agg, dtype=float), np.asarray(var_cost, dtype=float),
+                   np.array([rho_m, sd_m, p.fixed_cost_share, p.interest_rate, p.tax_rate, p.repayment_share]),
+                   f.sector, f.capacity, f.log_prod, f.debt, f.output, f.output_year, f.tax_year, f.ebit_year,
+                   f.interest_year, f.profit_year, f.age)
+
+
+@njit(cache=True)
+def _produce_month(idx, shocks, demand, agg, var_cost, c, sector, capacity, log_prod, debt, output, output_year,
+                   tax_year, ebit_year, interest_year, profit_year, age):
+    """Per firm ``r = idx[j]``: AR(1) log productivity ``a``; output ``Y = Y0·e^a·D_s·G/12``;
+    EBIT ``Y(1-c_s) - f·Y0/12``; interest ``r·D/12``; tax ``τ·Y``; a cash deficit is borrowed, a
+    surplus repays a share of the debt; yearly accounts accumulate; age grows a month."""
+    rho_m, sd_m, fixed, rate, tax_rate, repay = c[0], c[1], c[2], c[3], c[4], c[5]
+    for j in range(idx.shape[0]):
+        r = idx[j]
+        a = log_prod[r] * rho_m + sd_m * shocks[j]
+        log_prod[r] = a
+        s = sector[r]
+        y0 = capacity[r]
+        y = y0 * np.exp(a) * demand[s] * agg[j] / 12.0
+        ebit = y * (1.0 - var_cost[s]) - fixed * y0 / 12.0
+        d = debt[r]
+        interest = rate * d / 12.0
+        tax = tax_rate * y
+        cash = ebit - interest - tax
+        d = d + (-cash if cash < 0 else -repay * cash)
+        debt[r] = d if d > 0.0 else 0.0
+        output[r] = y
+        output_year[r] += y
+        tax_year[r] += tax
+        ebit_year[r] += ebit
+        interest_year[r] += interest
+        profit_year[r] += ebit - interest - tax
+        age[r] += 1.0 / 12.0
 
 
 def close_year(f: FirmTable, idx: np.ndarray, z) -> None:

@@ -7,6 +7,8 @@ land in mu, latency in working days (``_wd``) and calendar days (``_days``).
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 
@@ -82,6 +84,7 @@ class Recorder:
         out = f.output[op]
         zombie = f.zombie[op]
         bodies = [b for b in m.bodies.values() if b.active]
+        ranks = Counter(b.rank for b in bodies)
         bp = m.params.bodies
         land_use = m.zone_land_in_use()
         cap = m.zone_capacity()
@@ -106,9 +109,9 @@ class Recorder:
             "approvals_completed": len(m.completed_month),
             "approval_wd_mean": float(np.mean(m.completed_month)) if m.completed_month else np.nan,
             "zones": len(m.active_zones()), "bodies": len(bodies),
-            "leadership_posts": sum(bp.leadership_posts[b.rank] for b in bodies),
-            "departments": sum(bp.departments[b.rank] for b in bodies),
-            "admin_cost": sum(bp.admin_cost[b.rank] for b in bodies) / 12.0,
+            "leadership_posts": sum(bp.leadership_posts[r] * n for r, n in ranks.items()),
+            "departments": sum(bp.departments[r] * n for r, n in ranks.items()),
+            "admin_cost": sum(bp.admin_cost[r] * n for r, n in ranks.items()) / 12.0,
             "ra_spending": m.ra_spending_month, "subsidy_spending": m.subsidy_month,
             "land_capacity": float(cap.sum()), "land_in_use": land_zone, "land_freed": m.land_freed_month,
             "output_per_mu": 12.0 * out_zone / land_zone if land_zone > 0 else 0.0,
@@ -150,17 +153,22 @@ class Recorder:
         """Operating firms at the year end by sector, age band and location: count, zombies, output."""
         m = self.model
         f = m.firms
-        op = np.flatnonzero(f.state == LifeCycle.OPERATING)
-        groups = pd.DataFrame({
-            "sector": np.asarray(m.sector_names)[f.sector[op]],
-            "age_band": pd.cut(f.age[op], AGE_BANDS, right=False, labels=AGE_LABELS),
-            "in_zone": f.zone[op] >= 0, "zombie": f.zombie[op], "output": f.output_year[op],
-        })
-        table = groups.groupby(["sector", "age_band", "in_zone"], observed=True).agg(
-            firms=("zombie", "size"), zombies=("zombie", "sum"), output=("output", "sum")).reset_index()
-        table.insert(0, "year", year)
-        table["age_band"] = table["age_band"].astype(str)
-        self.firm_groups.append(table)
+        op = m._operating_rows()
+        names = np.asarray(m.sector_names, dtype=object)
+        by_name = np.argsort(names, kind="stable")  # groups come out in the order of sector names
+        rank = np.empty(names.size, dtype=np.int64)
+        rank[by_name] = np.arange(names.size)
+        n_bands = len(AGE_LABELS)
+        band = np.searchsorted(AGE_BANDS, f.age[op], side="right") - 1  # [lower, upper) bands
+        key = (rank[f.sector[op]] * n_bands + band) * 2 + (f.zone[op] >= 0)
+        g = pd.DataFrame({"key": key, "zombie": f.zombie[op], "output": f.output_year[op]}).groupby("key").agg(
+            firms=("zombie", "size"), zombies=("zombie", "sum"), output=("output", "sum"))
+        k = g.index.to_numpy()
+        self.firm_groups.append(pd.DataFrame({
+            "year": year, "sector": names[by_name][k // 2 // n_bands],
+            "age_band": np.asarray(AGE_LABELS, dtype=object)[(k // 2) % n_bands], "in_zone": k % 2 == 1,
+            "firms": g["firms"].to_numpy(), "zombies": g["zombies"].to_numpy(), "output": g["output"].to_numpy(),
+        }))
 
     def offices_table(self) -> pd.DataFrame:
         m = self.model

@@ -128,6 +128,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             else:
                 body.zones.add(z)
             self.zones.append(z)
+        self._planned = [z for z in self.zones if z.status == ZoneStatus.PLANNED]  # zones founded later
         self.zone_county = np.array([self.county_index[z.county_id] for z in self.zones], dtype=np.int64)
         self.block_land = np.array(land, dtype=float)
         self.block_zone = np.array(owner, dtype=int)
@@ -204,8 +205,10 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.land_freed_month = 0.0
 
     def _found_zones(self) -> None:
-        for z in self.zones:
-            if z.status == ZoneStatus.PLANNED and z.founded_month is not None and z.founded_month <= self.month:
+        planned = [z for z in self._planned if z.status == ZoneStatus.PLANNED]
+        self._planned = [z for z in planned if z.founded_month is None or z.founded_month > self.month]
+        for z in planned:
+            if z.founded_month is not None and z.founded_month <= self.month:
                 body = self.policies.consolidation.body_for_new_zone(z)
                 if body is not None:
                     z.body = body
