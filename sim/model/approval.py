@@ -353,8 +353,9 @@ class ApprovalSystem:
                       self.pool.arrays(), self._events, self.state, self._firms(), self._done)
         n = int(self.state[k.N_DONE])
         self.state[k.N_DONE] = 0
+        order = np.argsort(self._done[4][:n], kind="stable")  # by the time production starts
         names = ("row", "zone", "applied", "permit", "time", "stage_wd", "skipped")
-        return {name: a[:n].copy() for name, a in zip(names, self._done)}
+        return {name: a[:n][order] for name, a in zip(names, self._done)}
 
     def offices(self) -> list[Office]:
         out = [self.region_office, *self.city_offices.values(), *self.county_offices.values()]

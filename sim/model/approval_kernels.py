@@ -203,58 +203,69 @@ def route(slot, time, items, ctx, cases, tasks, offices, firms):
 
 # --------------------------------------------------------------------------- case life cycle
 @njit(cache=True, inline="always")
-def _start_stage(slot, time, month, items, ctx, cases, tasks, offices, events, state, firms, done):
-    """Route and launch every item of the case's current stage; with none, the stage is done now."""
-    ci, cf = cases[0], cases[1]
-    cf[slot, C_START] = time
-    cf[slot, C_END] = time
-    n = route(slot, time, items, ctx, cases, tasks, offices, firms)
-    ci[slot, OPEN] = n
-    if n == 0:
-        _complete_stage(slot, time, month, items, ctx, cases, tasks, offices, events, state, firms, done)
-        return
-    base = slot * (tasks.shape[0] // ci.shape[0])
-    for t in range(base, base + n):
-        push(events, state, time + tasks[t, T_PREP] + tasks[t, T_TRANSIT], ARRIVE, t)
+def _case_event(slot, kind, time, until, month, items, ctx, cases, tasks, offices, events, state, firms, done):
+    """A stage of case ``slot`` starts (``STAGE_START``) or ends (``STAGE_DONE``) at ``time``.
 
-
-@njit(cache=True, inline="always")
-def _complete_stage(slot, time, month, items, ctx, cases, tasks, offices, events, state, firms, done):
-    """A stage is done: record its duration; after stage 3 the permit is issued and construction
-    runs; after stage 4 production starts; otherwise the next stage starts after the hand-off."""
+    A starting stage routes its items and sends each to its office (an ``ARRIVE`` event); with none
+    it ends at once.  An ending stage records its duration; after stage 3 the permit is issued and
+    construction runs; after stage 4 production starts; otherwise the next stage starts after the
+    hand-off.  These steps touch only the case itself, so the next one is taken at once when it
+    falls before ``until`` (the step being run up to) instead of going through the event list:
+    the same outcome with fewer events.  Only item arrivals, which share office queues, are
+    always taken in time order.
+    """
     scal = items[8]
     wd, handoff_days, construction_months = scal[0], scal[3], scal[4]
     ci, cf = cases[0], cases[1]
-    stage = ci[slot, STAGE]
-    cf[slot, C_DAYS + stage] = (time - cf[slot, C_START]) * wd
-    stage += 1
-    ci[slot, STAGE] = stage
-    row = ci[slot, ROW]
-    if stage == 3:
-        cf[slot, C_PERMIT] = time
-        firms[2][row] = CONSTRUCTION
-        push(events, state, time + construction_months, STAGE_START, slot)
-    elif stage == 4:
-        d_row, d_zone, d_applied, d_permit, d_time, d_days, d_skipped = done
-        k = state[N_DONE]
-        d_row[k] = row
-        d_zone[k] = firms[0][row]
-        d_applied[k] = cf[slot, C_APPLIED]
-        d_permit[k] = cf[slot, C_PERMIT]
-        d_time[k] = time
-        for s in range(4):
-            d_days[k, s] = cf[slot, C_DAYS + s]
-        d_skipped[k] = ci[slot, SKIPPED]
-        state[N_DONE] = k + 1
-        firms[2][row] = OPERATING
-        firms[3][row] = month
-        state[ENTRIES] += 1
-        free_stack = cases[3]
-        free_stack[state[N_FREE]] = slot
-        state[N_FREE] += 1
-    else:
-        _p, _r, _t, handoff_cut = _services(ctx, firms[0][row] >= 0)
-        push(events, state, time + handoff_days * (1 - handoff_cut) / wd, STAGE_START, slot)
+    while True:
+        if kind == STAGE_START:
+            cf[slot, C_START] = time
+            cf[slot, C_END] = time
+            n = route(slot, time, items, ctx, cases, tasks, offices, firms)
+            ci[slot, OPEN] = n
+            if n > 0:
+                base = slot * (tasks.shape[0] // ci.shape[0])
+                for t in range(base, base + n):
+                    push(events, state, time + tasks[t, T_PREP] + tasks[t, T_TRANSIT], ARRIVE, t)
+                return
+            kind = STAGE_DONE  # no item needed: the stage is done now
+            continue
+        stage = ci[slot, STAGE]
+        cf[slot, C_DAYS + stage] = (time - cf[slot, C_START]) * wd
+        stage += 1
+        ci[slot, STAGE] = stage
+        row = ci[slot, ROW]
+        if stage == 4:
+            d_row, d_zone, d_applied, d_permit, d_time, d_days, d_skipped = done
+            k = state[N_DONE]
+            d_row[k] = row
+            d_zone[k] = firms[0][row]
+            d_applied[k] = cf[slot, C_APPLIED]
+            d_permit[k] = cf[slot, C_PERMIT]
+            d_time[k] = time
+            for s in range(4):
+                d_days[k, s] = cf[slot, C_DAYS + s]
+            d_skipped[k] = ci[slot, SKIPPED]
+            state[N_DONE] = k + 1
+            firms[2][row] = OPERATING
+            firms[3][row] = month
+            state[ENTRIES] += 1
+            free_stack = cases[3]
+            free_stack[state[N_FREE]] = slot
+            state[N_FREE] += 1
+            return
+        if stage == 3:
+            cf[slot, C_PERMIT] = time
+            firms[2][row] = CONSTRUCTION
+            nxt = time + construction_months
+        else:
+            _p, _r, _t, handoff_cut = _services(ctx, firms[0][row] >= 0)
+            nxt = time + handoff_days * (1 - handoff_cut) / wd
+        if nxt >= until:
+            push(events, state, nxt, STAGE_START, slot)
+            return
+        time = nxt
+        kind = STAGE_START
 
 
 @njit(cache=True)
@@ -272,12 +283,14 @@ def open_cases(rows, draws, time, month, items, ctx, cases, tasks, offices, even
         cf[slot, C_APPLIED] = time
         cf[slot, C_PERMIT] = np.nan
         case_draws[slot] = draws[j]
-        _start_stage(slot, time, month, items, ctx, cases, tasks, offices, events, state, firms, done)
+        _case_event(slot, STAGE_START, time, time, month, items, ctx, cases, tasks, offices, events, state, firms,
+                    done)
 
 
 @njit(cache=True)
 def advance(until, month, items, ctx, cases, tasks, offices, events, state, firms, done):
-    """Process every event before ``until`` (months) in time order, then creation order."""
+    """Process every event before ``until`` (months) in time order, then creation order; completed
+    applications are appended to ``done`` (not in time order: the caller sorts them)."""
     ci, cf = cases[0], cases[1]
     per_case = tasks.shape[0] // ci.shape[0]
     while state[N_EVENTS] > 0 and events[0, 0] < until:
@@ -293,8 +306,11 @@ def advance(until, month, items, ctx, cases, tasks, offices, events, state, firm
                     cf[slot, C_END] = finish
                 ci[slot, OPEN] -= 1
                 if ci[slot, OPEN] == 0:
-                    push(events, state, cf[slot, C_END], STAGE_DONE, slot)
-        elif kind == STAGE_START:
-            _start_stage(ref, time, month, items, ctx, cases, tasks, offices, events, state, firms, done)
+                    if cf[slot, C_END] < until:
+                        _case_event(slot, STAGE_DONE, cf[slot, C_END], until, month, items, ctx, cases, tasks,
+                                    offices, events, state, firms, done)
+                    else:
+                        push(events, state, cf[slot, C_END], STAGE_DONE, slot)
         else:
-            _complete_stage(ref, time, month, items, ctx, cases, tasks, offices, events, state, firms, done)
+            _case_event(ref, kind, time, until, month, items, ctx, cases, tasks, offices, events, state, firms,
+                        done)

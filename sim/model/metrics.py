@@ -28,7 +28,7 @@ class Recorder:
         self.approvals: list[dict] = []
         self.exits: list[dict] = []
         self.zone_events: list[dict] = []
-        self.firm_groups: list[pd.DataFrame] = []
+        self.firm_groups: list[dict] = []  # per year: group keys and sums (see firm_groups_table)
         self._year_latency: list[tuple[np.ndarray, np.ndarray]] = []  # (zone, days) of completions
         self.zone_year_output_cache = np.full(len(model.zones), np.nan)
 
@@ -154,21 +154,32 @@ class Recorder:
         m = self.model
         f = m.firms
         op = m._operating_rows()
-        names = np.asarray(m.sector_names, dtype=object)
-        by_name = np.argsort(names, kind="stable")  # groups come out in the order of sector names
-        rank = np.empty(names.size, dtype=np.int64)
-        rank[by_name] = np.arange(names.size)
+        rank = np.empty(len(m.sector_names), dtype=np.int64)  # groups come out in the order of sector names
+        rank[np.argsort(np.asarray(m.sector_names, dtype=object), kind="stable")] = np.arange(rank.size)
         n_bands = len(AGE_LABELS)
         band = np.searchsorted(AGE_BANDS, f.age[op], side="right") - 1  # [lower, upper) bands
         key = (rank[f.sector[op]] * n_bands + band) * 2 + (f.zone[op] >= 0)
-        g = pd.DataFrame({"key": key, "zombie": f.zombie[op], "output": f.output_year[op]}).groupby("key").agg(
-            firms=("zombie", "size"), zombies=("zombie", "sum"), output=("output", "sum"))
-        k = g.index.to_numpy()
-        self.firm_groups.append(pd.DataFrame({
-            "year": year, "sector": names[by_name][k // 2 // n_bands],
+        n_groups = rank.size * n_bands * 2
+        firms = np.bincount(key, minlength=n_groups)
+        zombies = np.bincount(key, weights=f.zombie[op], minlength=n_groups)
+        output = np.bincount(key, weights=f.output_year[op], minlength=n_groups)
+        present = np.flatnonzero(firms)
+        self.firm_groups.append({"year": np.full(present.size, year), "key": present, "firms": firms[present],
+                                 "zombies": zombies[present].astype(np.int64), "output": output[present]})
+
+    def firm_groups_table(self) -> pd.DataFrame:
+        if not self.firm_groups:
+            return pd.DataFrame(columns=_FIRM_GROUP_COLUMNS)
+        g = {c: np.concatenate([chunk[c] for chunk in self.firm_groups]) for c in self.firm_groups[0]}
+        names = np.asarray(self.model.sector_names, dtype=object)
+        names = names[np.argsort(names, kind="stable")]
+        n_bands = len(AGE_LABELS)
+        k = g["key"]
+        return pd.DataFrame({
+            "year": g["year"], "sector": names[k // 2 // n_bands],
             "age_band": np.asarray(AGE_LABELS, dtype=object)[(k // 2) % n_bands], "in_zone": k % 2 == 1,
-            "firms": g["firms"].to_numpy(), "zombies": g["zombies"].to_numpy(), "output": g["output"].to_numpy(),
-        }))
+            "firms": g["firms"], "zombies": g["zombies"], "output": g["output"],
+        }, columns=_FIRM_GROUP_COLUMNS)
 
     def offices_table(self) -> pd.DataFrame:
         m = self.model
@@ -231,8 +242,7 @@ class Recorder:
             "exits": self.exits_table(),
             "zone_events": pd.DataFrame(self.zone_events, columns=_EVENT_COLUMNS),
             "offices": self.offices_table(),
-            "firms_yearly": (pd.concat(self.firm_groups, ignore_index=True) if self.firm_groups
-                             else pd.DataFrame(columns=_FIRM_GROUP_COLUMNS)),
+            "firms_yearly": self.firm_groups_table(),
         }
 
 
