@@ -198,7 +198,7 @@ def classify_zombie(age, low_icr_years, loss_years, z) -> np.ndarray:
 
 def exit_probability(f: FirmTable, idx: np.ndarray, protection: np.ndarray, forced: np.ndarray,
                      p) -> np.ndarray:
-    """Monthly exit probability of firms ``idx``.
+    """Monthly exit probability of firms ``idx`` (see :func:`_exit_probability`).
 
     A healthy firm exits at the base hazard.  A failing one — insolvent (debt >
     ``insolvency_leverage`` × capital) or a zombie, alive only on evergreen credit — also exits
@@ -206,8 +206,8 @@ def exit_probability(f: FirmTable, idx: np.ndarray, protection: np.ndarray, forc
     extra yearly hazard (zombie disposal closing backward capacity).
     """
     failing = (f.debt[idx] > p.insolvency_leverage * f.capital[idx]) | f.zombie[idx]
-    rate = p.base_exit_rate + np.where(failing, p.insolvent_exit_rate * (1.0 - protection), 0.0) + forced
-    return 1.0 - np.exp(-rate / 12.0)
+    protection, forced = np.broadcast_arrays(np.asarray(protection, float), np.asarray(forced, float))
+    return _map_exit_probability(failing, protection, forced, p.base_exit_rate, p.insolvent_exit_rate)
 
 
 def soft_budget_protection(output_share_in_county: np.ndarray, p) -> np.ndarray:
@@ -216,4 +216,71 @@ def soft_budget_protection(output_share_in_county: np.ndarray, p) -> np.ndarray:
     Higher for the county's big employers and taxpayers (soft budget constraint, Kornai 1986):
     ``min(max, base + size_weight · share of county output)``; ``p`` is the ProtectionConfig.
     """
-    return np.minimum(p.max, p.base + p.size_weight * output_share_in_county)
+    return _map_protection(np.asarray(output_share_in_county, float), p.base, p.size_weight, p.max)
+
+
+@njit(cache=True)
+def _protection(share, base, size_weight, cap):
+    return min(cap, base + size_weight * share)
+
+
+@njit(cache=True)
+def _exit_probability(failing, protection, forced, base_rate, failure_rate):
+    """Yearly hazard ``base + [failing]·failure·(1 - protection) + forced`` as a monthly probability."""
+    rate = base_rate + (failure_rate * (1.0 - protection) if failing else 0.0) + forced
+    return 1.0 - np.exp(-rate / 12.0)
+
+
+@njit(cache=True)
+def _map_protection(share, base, size_weight, cap):
+    out = np.empty(share.shape)
+    for j in range(share.size):
+        out.flat[j] = _protection(share.flat[j], base, size_weight, cap)
+    return out
+
+
+@njit(cache=True)
+def _map_exit_probability(failing, protection, forced, base_rate, failure_rate):
+    out = np.empty(failing.shape)
+    for j in range(failing.size):
+        out[j] = _exit_probability(failing[j], protection[j], forced[j], base_rate, failure_rate)
+    return out
+
+
+def exit_draws(f: FirmTable, idx: np.ndarray, u: np.ndarray, n_counties: int, carded: np.ndarray,
+               traditional: np.ndarray, zombie_protection: float, card_protection: float, forced_rate: float,
+               pp, p) -> np.ndarray:
+    """Which of the operating firms ``idx`` exit this month (a mask over ``idx``).
+
+    Per firm: protection from its share of its county's output (:func:`soft_budget_protection`),
+    times ``zombie_protection`` for zombies (disposal) and ``card_protection`` for zombies in a
+    zone with a yellow card; ``forced_rate`` for zombies in traditional sectors (disposal); exit
+    when its draw ``u[key]`` falls under :func:`exit_probability`.  One compiled pass.
+    """
+    return _exit_draws(idx, u, f.key, f.county, f.output, f.zone, f.sector, f.zombie, f.debt, f.capital,
+                       n_counties, carded, traditional,
+                       np.array([pp.base, pp.size_weight, pp.max, zombie_protection, card_protection, forced_rate,
+                                 p.base_exit_rate, p.insolvent_exit_rate, p.insolvency_leverage]))
+
+
+@njit(cache=True)
+def _exit_draws(idx, u, key, county, output, zone, sector, zombie, debt, capital, n_counties, carded,
+                traditional, c):
+    county_out = np.zeros(n_counties)
+    for j in range(idx.shape[0]):
+        r = idx[j]
+        county_out[county[r]] += output[r]
+    gone = np.zeros(idx.shape[0], dtype=np.bool_)
+    for j in range(idx.shape[0]):
+        r = idx[j]
+        z = zombie[r]
+        share = output[r] / max(county_out[county[r]], 1e-12)
+        protection = _protection(share, c[0], c[1], c[2])
+        if z:
+            protection *= c[3]
+            if carded[zone[r]]:
+                protection *= c[4]
+        forced = c[5] if z and traditional[sector[r]] else 0.0
+        failing = debt[r] > c[8] * capital[r] or z
+        gone[j] = u[key[r]] < _exit_probability(failing, protection, forced, c[6], c[7])
+    return gone

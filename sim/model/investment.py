@@ -52,6 +52,7 @@ class InvestmentMarket:
         rev = model.region.counties["fiscal_revenue"].to_numpy(dtype=float)
         self.county_p = rev / rev.sum()
         self.competition_index = 0.0
+        self._view, self._view_key = {}, None
 
     # ------------------------------------------------------------------ competition
     def update_competition(self) -> None:
@@ -122,22 +123,15 @@ class InvestmentMarket:
         u = rng.random(n)
         land = size / self.opm[sector]
 
-        zones = m.zones
-        n_z = len(zones)
-        lat = np.array([z.expected_latency_days for z in zones])
-        rank = np.array([RANKS.index(z.body.rank) for z in zones], dtype=float)
-        national = np.array([z.level == "national" for z in zones], dtype=float)  # MOFCOM downgrades change it
-        subsidy = np.array([z.subsidy for z in zones])
-        base_u = p.beta_latency * lat / 100 + p.beta_subsidy * subsidy + p.beta_rank * rank + p.beta_national * national
+        n_z = len(m.zones)
+        v = self._zone_view()
         u_out = p.outside_utility + p.beta_latency * m.outside_expected_latency / 100
-        block_ptr = np.concatenate([[0], np.cumsum([len(z.blocks) for z in zones])]).astype(np.int64)
-        blocks = np.array([b for z in zones for b in z.blocks], dtype=np.int64)
         block_free = m.block_free_land()
         zone, block = np.empty(n, np.int64), np.empty(n, np.int64)
-        locate(sector, land, quality, crowded, u, base_u, float(u_out), p.beta_agglomeration, p.beta_leading,
-               np.array([z.active for z in zones], dtype=bool), np.array([z.entry_bar for z in zones]),
-               m.zone_leading_matrix(), m.zone_sector_counts(), block_ptr, blocks, block_free, m.block_active,
-               zone, block)
+        locate(sector, land, quality, crowded, u, v["base_u"], float(u_out), p.beta_agglomeration, p.beta_leading,
+               v["active"], v["entry_bar"], m.zone_leading_matrix(), m.zone_sector_counts(), v["block_ptr"],
+               v["blocks"], block_free, m.block_active, zone, block)
+        subsidy = v["subsidy"]
 
         inside = zone >= 0
         county = np.where(inside, m.zone_county[np.maximum(zone, 0)] if n_z else 0, home)
@@ -147,6 +141,31 @@ class InvestmentMarket:
         m.subsidy_month += float(paid.sum())
         return keys, dict(sector=sector, zone=zone, block=block, county=county, capacity=size, quality=quality,
                           capital=size * self.kappa[sector], land=land)
+
+
+    def _zone_view(self) -> dict[str, np.ndarray]:
+        """The zones as the location choice sees them: utility without the project's own terms,
+        active, entry bar, subsidy, blocks.  These change only with a zone event or at the year end,
+        so the arrays are rebuilt only then."""
+        m, p = self.model, self.model.params.investment
+        key = (len(m.recorder.zone_events), m.calendar.year(m.month)) if hasattr(m, "recorder") else None
+        if key is not None and self._view_key == key:
+            return self._view
+        zones = m.zones
+        lat = np.array([z.expected_latency_days for z in zones])
+        rank = np.array([RANKS.index(z.body.rank) for z in zones], dtype=float)
+        national = np.array([z.level == "national" for z in zones], dtype=float)  # MOFCOM downgrades change it
+        subsidy = np.array([z.subsidy for z in zones])
+        self._view = {
+            "base_u": p.beta_latency * lat / 100 + p.beta_subsidy * subsidy + p.beta_rank * rank
+            + p.beta_national * national,
+            "subsidy": subsidy, "active": np.array([z.active for z in zones], dtype=bool),
+            "entry_bar": np.array([z.entry_bar for z in zones]),
+            "block_ptr": np.concatenate([[0], np.cumsum([len(z.blocks) for z in zones])]).astype(np.int64),
+            "blocks": np.array([b for z in zones for b in z.blocks], dtype=np.int64),
+        }
+        self._view_key = key
+        return self._view
 
 
 def _sum_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

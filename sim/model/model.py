@@ -31,10 +31,9 @@ from sim.model.firms import (
     LifeCycle,
     agglomeration,
     close_year,
-    exit_probability,
+    exit_draws,
     produce_month,
     reset_year_accounts,
-    soft_budget_protection,
 )
 from sim.model.investment import InvestmentMarket
 from sim.model.metrics import Recorder
@@ -235,18 +234,13 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         idx = self._operating_rows()
         if idx.size == 0:
             return
-        county_out = np.bincount(f.county[idx], weights=f.output[idx], minlength=len(self.counties))
-        share = f.output[idx] / np.maximum(county_out[f.county[idx]], 1e-12)
-        zombie = f.zombie[idx]
-        protection = soft_budget_protection(share, self.params.protection)
-        protection *= self.policies.zombie_disposal.protection_factor(zombie)
-        carded = np.array([z.carded_this_year for z in self.zones] + [False], dtype=bool)
-        cut = self.params.policy.assessment.yellow_card_protection_cut
-        protection *= np.where(zombie & carded[f.zone[idx]], 1.0 - cut, 1.0)
-        forced = self.policies.zombie_disposal.forced_exit_rate(zombie, self.traditional[f.sector[idx]])
-        prob = exit_probability(f, idx, protection, forced, self.params.firms)
-        u = stream(self.params.seed, Stream.EXIT, self.month).random(self._next_key)[f.key[idx]]
-        gone = idx[u < prob]
+        carded = np.array([z.carded_this_year for z in self.zones] + [False], dtype=bool)  # [-1]: outside
+        disposal = self.policies.zombie_disposal
+        u = stream(self.params.seed, Stream.EXIT, self.month).random(self._next_key)
+        gone = idx[exit_draws(f, idx, u, len(self.counties), carded, self.traditional,
+                              disposal.zombie_protection_factor(),
+                              1.0 - self.params.policy.assessment.yellow_card_protection_cut,
+                              disposal.forced_exit_rate(), self.params.protection, self.params.firms)]
         if gone.size:
             f.state[gone] = LifeCycle.EXITED
             self.states_changed()

@@ -14,6 +14,7 @@ zombie classification has a history from month 0 (assumed).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.model.firms import LifeCycle, agglomeration, classify_zombie
 from sim.model.streams import Stream, stream
@@ -34,6 +35,7 @@ def generate(model) -> dict[str, np.ndarray]:
     sec_opm = sec["output_per_mu"].to_numpy(dtype=float)
     n_sec = len(sec)
     cols: dict[str, list] = {k: [] for k in ("sector", "zone", "county", "block", "capacity", "land", "target")}
+    zone_rows = region.zones.to_dict("records")
     free = model.block_land.copy()
 
     def place(n, zone_idx, county_idx, target, opm, leading, blocks):
@@ -46,28 +48,24 @@ def generate(model) -> dict[str, np.ndarray]:
         size = target * w / w.sum()
         land = size / (opm if opm is not None else sec_opm[s])  # outside zones: the sector's output per mu
         blk = np.full(n, -1)
-        if blocks:
-            for i in np.argsort(-land):  # largest first into the block with most free land
-                b = max(blocks, key=lambda b: (free[b], -b))
-                land[i] = min(land[i], free[b])  # never over capacity (assumed data may be tight)
-                free[b] -= land[i]
-                blk[i] = b
-        cols["sector"] += list(s)
-        cols["zone"] += [zone_idx] * n
-        cols["county"] += list(np.broadcast_to(county_idx, n))
-        cols["block"] += list(blk)
-        cols["capacity"] += list(size)
-        cols["land"] += list(land)
-        cols["target"] += list(size)
+        if blocks:  # largest first into the block with most free land
+            _fill_blocks(land, np.argsort(-land), np.array(blocks, dtype=np.int64), free, blk)
+        cols["sector"].append(s)
+        cols["zone"].append(np.full(n, zone_idx))
+        cols["county"].append(np.broadcast_to(county_idx, n))
+        cols["block"].append(blk)
+        cols["capacity"].append(size)
+        cols["land"].append(land)
+        cols["target"].append(size)
 
     total = region.total_output
     zones = region.zones
     for z in model.zones:
-        row = zones.iloc[z.index]
+        row = zone_rows[z.index]
         if z.founded_month is not None and z.founded_month > 0:
             continue
-        place(int(row.firms), z.index, model.county_index[z.county_id], row.output_share * total,
-              float(row.output_per_mu), z.leading, [b for b in z.blocks if model.block_active[b]])
+        place(int(row["firms"]), z.index, model.county_index[z.county_id], row["output_share"] * total,
+              float(row["output_per_mu"]), z.leading, [b for b in z.blocks if model.block_active[b]])
     n_in = int(zones.loc[[z.founded_month is None or z.founded_month <= 0 for z in model.zones], "firms"].sum())
     n_out = max(region.total_firms - n_in, 0)
     out_share = max(1.0 - float(zones["output_share"].sum()), 0.0)
@@ -75,9 +73,10 @@ def generate(model) -> dict[str, np.ndarray]:
     county = rng.choice(len(rev), n_out, p=rev / rev.sum()) if n_out else np.zeros(0, int)
     place(n_out, -1, county, out_share * total, None, set(), [])
 
+    cols = {k: np.concatenate(v) if v else np.zeros(0) for k, v in cols.items()}
     n = len(cols["sector"])
-    sector = np.array(cols["sector"], dtype=int)
-    zone = np.array(cols["zone"], dtype=int)
+    sector = cols["sector"].astype(int)
+    zone = cols["zone"].astype(int)
     fp = params.firms
     log_prod = rng.normal(0.0, fp.initial_productivity_sd, n)
     age = rng.exponential(fp.initial_age_mean, n)
@@ -85,7 +84,7 @@ def generate(model) -> dict[str, np.ndarray]:
     kappa = sec["capital_output_ratio"].to_numpy()[sector]
     # scale capacity so that first-month output equals the targets (productivity and agglomeration)
     agg = agglomeration(zone, sector, np.ones(n, bool), len(model.zones), n_sec, fp.agglomeration_elasticity)
-    capacity = np.array(cols["capacity"]) / (np.exp(log_prod) * agg)
+    capacity = cols["capacity"] / (np.exp(log_prod) * agg)
     capital = capacity * kappa
     debt = leverage * capital
     var_cost = sec["variable_cost_share"].to_numpy()[sector]
@@ -99,10 +98,24 @@ def generate(model) -> dict[str, np.ndarray]:
     low_icr = np.where(icr < params.zombie.icr_threshold, k, 0)
     loss = np.where(profit < 0, k, 0)
     return {
-        "key": np.arange(n), "sector": sector, "zone": zone, "county": np.array(cols["county"], dtype=int),
-        "block": np.array(cols["block"], dtype=int), "state": int(LifeCycle.OPERATING),
-        "capacity": capacity, "log_prod": log_prod, "capital": capital, "land": np.array(cols["land"]),
+        "key": np.arange(n), "sector": sector, "zone": zone, "county": cols["county"].astype(int),
+        "block": cols["block"].astype(int), "state": int(LifeCycle.OPERATING),
+        "capacity": capacity, "log_prod": log_prod, "capital": capital, "land": cols["land"].astype(float),
         "debt": debt, "age": age, "entry_month": 0, "output": y / 12.0,
         "low_icr_years": low_icr, "loss_years": loss,
         "zombie": classify_zombie(age, low_icr, loss, params.zombie),
     }
+
+
+@njit(cache=True)
+def _fill_blocks(land, order, blocks, free, block_of):
+    """Firms in ``order`` each into the block (of ``blocks``) with most free land (lowest index on
+    ties), never over its capacity (assumed data may be tight)."""
+    for i in order:
+        best = blocks[0]
+        for b in blocks[1:]:
+            if free[b] > free[best] or (free[b] == free[best] and b < best):
+                best = b
+        land[i] = min(land[i], free[best])
+        free[best] -= land[i]
+        block_of[i] = best

@@ -4,8 +4,6 @@ backward capacity in traditional sectors (national drive 2016–2020: steel −1
 
 from __future__ import annotations
 
-import numpy as np
-
 from sim.model.policies.base import Policy
 
 
@@ -15,14 +13,10 @@ class ZombieDisposal(Policy):
     def __init__(self, model, params):
         super().__init__(model, params, params.start, "policy.zombie_disposal.start")
 
-    def protection_factor(self, zombie: np.ndarray) -> np.ndarray:
-        """Multiplier of each firm's protection: zombies lose ``protection_cut`` of it."""
-        if not self.active:
-            return np.ones(zombie.shape)
-        return np.where(zombie, 1.0 - self.params.protection_cut, 1.0)
+    def zombie_protection_factor(self) -> float:
+        """Multiplier of a zombie's protection: zombies lose ``protection_cut`` of it."""
+        return 1.0 - self.params.protection_cut if self.active else 1.0
 
-    def forced_exit_rate(self, zombie: np.ndarray, traditional: np.ndarray) -> np.ndarray:
-        """Extra yearly exit hazard: backward capacity (zombies in traditional sectors) closed."""
-        if not self.active:
-            return np.zeros(zombie.shape)
-        return np.where(zombie & traditional, self.params.forced_exit_rate, 0.0)
+    def forced_exit_rate(self) -> float:
+        """Extra yearly exit hazard of a zombie in a traditional sector (backward capacity closed)."""
+        return self.params.forced_exit_rate if self.active else 0.0
