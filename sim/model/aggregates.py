@@ -7,6 +7,7 @@ construction (reserved at location choice); output per mu uses operating firms' 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.model.firms import LAND_HOLDING, LifeCycle
 
@@ -17,12 +18,8 @@ class ZoneAggregates:
     def _zone_sum(self, values: np.ndarray | None, rows: np.ndarray | None) -> np.ndarray:
         """Per zone, the sum of ``values`` (a firm column; None counts firms) over ``rows`` (None: all)."""
         f = self.firms
-        zone = f.zone if rows is None else f.zone[rows]
-        keep = zone >= 0
-        if values is not None:
-            values = (values if rows is None else values[rows])[keep]
-        out = np.bincount(zone[keep], weights=values, minlength=len(self.zones))
-        return out if values is not None else out.astype(float)
+        rows = np.arange(len(f)) if rows is None else rows
+        return sum_by(f.zone, rows, len(self.zones), values)
 
     def states_changed(self) -> None:
         """Firms' life-cycle states or rows changed: drop the cached masks below."""
@@ -98,9 +95,7 @@ class ZoneAggregates:
 
     def block_in_use(self) -> np.ndarray:
         f = self.firms
-        rows = self._holding_rows()
-        rows = rows[f.block[rows] >= 0]
-        return np.bincount(f.block[rows], weights=f.land[rows], minlength=len(self.block_land))
+        return sum_by(f.block, self._holding_rows(), len(self.block_land), f.land)
 
     def block_free_land(self) -> np.ndarray:
         return np.where(self.block_active, self.block_land - self.block_in_use(), 0.0)
@@ -123,11 +118,8 @@ class ZoneAggregates:
 
     def zone_sector_counts(self) -> np.ndarray:
         f = self.firms
-        rows = self._holding_rows()
-        rows = rows[f.zone[rows] >= 0]
         n_s = len(self.sector_names)
-        cnt = np.bincount(f.zone[rows] * n_s + f.sector[rows], minlength=len(self.zones) * n_s)
-        return cnt.reshape(len(self.zones), n_s).astype(float)
+        return _count_cells(f.zone, f.sector, self._holding_rows(), len(self.zones), n_s)
 
     def zone_leading_matrix(self) -> np.ndarray:
         """1 where a sector is among a zone's leading sectors (zones × sectors; fixed over a run)."""
@@ -146,3 +138,41 @@ class ZoneAggregates:
         cap = f.capital[op]
         return float(cap[f.zombie[op]].sum() / cap.sum()) if cap.sum() > 0 else 0.0
 
+
+
+def sum_by(index: np.ndarray, rows: np.ndarray, n: int, values: np.ndarray | None = None) -> np.ndarray:
+    """Sums of ``values`` (None: counts) over ``rows`` by ``index[row]`` (rows with index -1 left out),
+    as floats; in row order, like a bincount of the gathered rows, without the gathers."""
+    if values is None:
+        return _count_by(index, rows, n)
+    return _sum_by(index, values, rows, n)
+
+
+@njit(cache=True)
+def _sum_by(index, values, rows, n):
+    out = np.zeros(n)
+    for r in rows:
+        i = index[r]
+        if i >= 0:
+            out[i] += values[r]
+    return out
+
+
+@njit(cache=True)
+def _count_by(index, rows, n):
+    out = np.zeros(n)
+    for r in rows:
+        i = index[r]
+        if i >= 0:
+            out[i] += 1.0
+    return out
+
+
+@njit(cache=True)
+def _count_cells(zone, sector, rows, n_zones, n_sectors):
+    """Firms per (zone, sector) among ``rows`` (outside zones left out)."""
+    out = np.zeros((n_zones, n_sectors))
+    for r in rows:
+        if zone[r] >= 0:
+            out[zone[r], sector[r]] += 1.0
+    return out

@@ -108,12 +108,34 @@ class FirmTable:
 
 def agglomeration(zone: np.ndarray, sector: np.ndarray, operating: np.ndarray, n_zones: int,
                   n_sectors: int, elasticity: float) -> np.ndarray:
-    """Agglomeration factor ``1 + e·log(1 + n)``, n = other operating same-sector firms in the zone."""
-    in_zone = operating & (zone >= 0)
-    cell = zone * n_sectors + sector
-    counts = np.bincount(cell[in_zone], minlength=n_zones * n_sectors)
-    same = np.where(in_zone, counts[np.where(in_zone, cell, 0)] - 1, 0)
-    return 1.0 + elasticity * np.log1p(np.maximum(same, 0))
+    """Agglomeration factor ``1 + e·log(1 + n)``, n = other operating same-sector firms in the zone
+    (1 for firms that do not operate or lie outside every zone)."""
+    rows = np.flatnonzero(operating)
+    out = np.ones(len(zone))
+    out[rows] = agglomeration_of_rows(zone, sector, rows, n_zones, n_sectors, elasticity)
+    return out
+
+
+def agglomeration_of_rows(zone: np.ndarray, sector: np.ndarray, rows: np.ndarray, n_zones: int, n_sectors: int,
+                          elasticity: float) -> np.ndarray:
+    """:func:`agglomeration` of the operating firms ``rows`` (all of them), in their order."""
+    return _agglomeration(zone, sector, np.asarray(rows, dtype=np.int64), n_zones * n_sectors, n_sectors,
+                          float(elasticity))
+
+
+@njit(cache=True)
+def _agglomeration(zone, sector, rows, n_cells, n_sectors, elasticity):
+    counts = np.zeros(n_cells, dtype=np.int64)
+    for r in rows:
+        if zone[r] >= 0:
+            counts[zone[r] * n_sectors + sector[r]] += 1
+    factor = 1.0 + elasticity * np.log1p(np.maximum(counts - 1, 0))  # per (zone, sector) cell
+    out = np.ones(rows.shape[0])
+    for j in range(rows.shape[0]):
+        r = rows[j]
+        if zone[r] >= 0:
+            out[j] = factor[zone[r] * n_sectors + sector[r]]
+    return out
 
 
 def produce_month(f: FirmTable, idx: np.ndarray, shocks: np.ndarray, demand: np.ndarray,
@@ -122,32 +144,44 @@ def produce_month(f: FirmTable, idx: np.ndarray, shocks: np.ndarray, demand: np.
 
     ``shocks`` are standard normal draws for these firms, ``demand`` and ``var_cost`` per sector,
     ``agg`` the agglomeration factor per firm, ``p`` the :class:`~sim.config.schema.FirmConfig`.
-    The arithmetic is :func:`_produce_month`, compiled: one pass over the firms instead of a
-    gather, a temporary and a scatter per variable (a national run has ~800,000 rows).
+    The arithmetic is compiled (:func:`_productivity`, :func:`_produce_month`): passes over the firms
+    instead of a gather, a temporary and a scatter per variable (a national run has ~800,000 rows);
+    ``e^a`` is numpy's (vectorised) exp.
     """
     rho_m = p.productivity_persistence ** (1 / 12)
     sd_m = p.productivity_sd * np.sqrt((1 - rho_m**2) / max(1 - p.productivity_persistence**2, 1e-12))
-    _produce_month(np.asarray(idx, dtype=np.int64), np.asarray(shocks, dtype=float), np.asarray(demand, dtype=float),
-                   np.asarray(agg, dtype=float), np.asarray(var_cost, dtype=float),
-                   np.array([rho_m, sd_m, p.fixed_cost_share, p.interest_rate, p.tax_rate, p.repayment_share]),
-                   f.sector, f.capacity, f.log_prod, f.debt, f.output, f.output_year, f.tax_year, f.ebit_year,
+    idx = np.asarray(idx, dtype=np.int64)
+    a = _productivity(idx, np.asarray(shocks, dtype=float), f.log_prod, rho_m, sd_m)
+    _produce_month(idx, np.exp(a), np.asarray(demand, dtype=float), np.asarray(agg, dtype=float),
+                   np.asarray(var_cost, dtype=float),
+                   np.array([p.fixed_cost_share, p.interest_rate, p.tax_rate, p.repayment_share]),
+                   f.sector, f.capacity, f.debt, f.output, f.output_year, f.tax_year, f.ebit_year,
                    f.interest_year, f.profit_year, f.age)
 
 
 @njit(cache=True)
-def _produce_month(idx, shocks, demand, agg, var_cost, c, sector, capacity, log_prod, debt, output, output_year,
-                   tax_year, ebit_year, interest_year, profit_year, age):
-    """Per firm ``r = idx[j]``: AR(1) log productivity ``a``; output ``Y = Y0·e^a·D_s·G/12``;
-    EBIT ``Y(1-c_s) - f·Y0/12``; interest ``r·D/12``; tax ``τ·Y``; a cash deficit is borrowed, a
-    surplus repays a share of the debt; yearly accounts accumulate; age grows a month."""
-    rho_m, sd_m, fixed, rate, tax_rate, repay = c[0], c[1], c[2], c[3], c[4], c[5]
+def _productivity(idx, shocks, log_prod, rho_m, sd_m):
+    """AR(1) log productivity ``a ← ρ_m·a + σ_m·ε`` of firms ``idx``; returns the new values."""
+    a = np.empty(idx.shape[0])
     for j in range(idx.shape[0]):
         r = idx[j]
-        a = log_prod[r] * rho_m + sd_m * shocks[j]
-        log_prod[r] = a
+        a[j] = log_prod[r] * rho_m + sd_m * shocks[j]
+        log_prod[r] = a[j]
+    return a
+
+
+@njit(cache=True)
+def _produce_month(idx, e_a, demand, agg, var_cost, c, sector, capacity, debt, output, output_year,
+                   tax_year, ebit_year, interest_year, profit_year, age):
+    """Per firm ``r = idx[j]`` (``e_a`` = e^a): output ``Y = Y0·e^a·D_s·G/12``; EBIT ``Y(1-c_s) - f·Y0/12``;
+    interest ``r·D/12``; tax ``τ·Y``; a cash deficit is borrowed, a surplus repays a share of the
+    debt; yearly accounts accumulate; age grows a month."""
+    fixed, rate, tax_rate, repay = c[0], c[1], c[2], c[3]
+    for j in range(idx.shape[0]):
+        r = idx[j]
         s = sector[r]
         y0 = capacity[r]
-        y = y0 * np.exp(a) * demand[s] * agg[j] / 12.0
+        y = y0 * e_a[j] * demand[s] * agg[j] / 12.0
         ebit = y * (1.0 - var_cost[s]) - fixed * y0 / 12.0
         d = debt[r]
         interest = rate * d / 12.0
@@ -198,7 +232,7 @@ def classify_zombie(age, low_icr_years, loss_years, z) -> np.ndarray:
 
 def exit_probability(f: FirmTable, idx: np.ndarray, protection: np.ndarray, forced: np.ndarray,
                      p) -> np.ndarray:
-    """Monthly exit probability of firms ``idx`` (see :func:`_exit_probability`).
+    """Monthly exit probability of firms ``idx`` (hazard: :func:`_exit_rate`).
 
     A healthy firm exits at the base hazard.  A failing one — insolvent (debt >
     ``insolvency_leverage`` × capital) or a zombie, alive only on evergreen credit — also exits
@@ -207,7 +241,12 @@ def exit_probability(f: FirmTable, idx: np.ndarray, protection: np.ndarray, forc
     """
     failing = (f.debt[idx] > p.insolvency_leverage * f.capital[idx]) | f.zombie[idx]
     protection, forced = np.broadcast_arrays(np.asarray(protection, float), np.asarray(forced, float))
-    return _map_exit_probability(failing, protection, forced, p.base_exit_rate, p.insolvent_exit_rate)
+    return monthly_probability(_map_exit_rate(failing, protection, forced, p.base_exit_rate, p.insolvent_exit_rate))
+
+
+def monthly_probability(yearly_rate: np.ndarray) -> np.ndarray:
+    """Probability of an event within a month at a constant yearly hazard: ``1 - exp(-rate/12)``."""
+    return 1.0 - np.exp(-yearly_rate / 12.0)
 
 
 def soft_budget_protection(output_share_in_county: np.ndarray, p) -> np.ndarray:
@@ -225,10 +264,9 @@ def _protection(share, base, size_weight, cap):
 
 
 @njit(cache=True)
-def _exit_probability(failing, protection, forced, base_rate, failure_rate):
-    """Yearly hazard ``base + [failing]·failure·(1 - protection) + forced`` as a monthly probability."""
-    rate = base_rate + (failure_rate * (1.0 - protection) if failing else 0.0) + forced
-    return 1.0 - np.exp(-rate / 12.0)
+def _exit_rate(failing, protection, forced, base_rate, failure_rate):
+    """Yearly exit hazard ``base + [failing]·failure·(1 - protection) + forced``."""
+    return base_rate + (failure_rate * (1.0 - protection) if failing else 0.0) + forced
 
 
 @njit(cache=True)
@@ -240,10 +278,10 @@ def _map_protection(share, base, size_weight, cap):
 
 
 @njit(cache=True)
-def _map_exit_probability(failing, protection, forced, base_rate, failure_rate):
+def _map_exit_rate(failing, protection, forced, base_rate, failure_rate):
     out = np.empty(failing.shape)
     for j in range(failing.size):
-        out[j] = _exit_probability(failing[j], protection[j], forced[j], base_rate, failure_rate)
+        out[j] = _exit_rate(failing[j], protection[j], forced[j], base_rate, failure_rate)
     return out
 
 
@@ -255,22 +293,23 @@ def exit_draws(f: FirmTable, idx: np.ndarray, u: np.ndarray, n_counties: int, ca
     Per firm: protection from its share of its county's output (:func:`soft_budget_protection`),
     times ``zombie_protection`` for zombies (disposal) and ``card_protection`` for zombies in a
     zone with a yellow card; ``forced_rate`` for zombies in traditional sectors (disposal); exit
-    when its draw ``u[key]`` falls under :func:`exit_probability`.  One compiled pass.
+    when its draw ``u[key]`` falls under :func:`exit_probability`.  The hazards in one compiled pass.
     """
-    return _exit_draws(idx, u, f.key, f.county, f.output, f.zone, f.sector, f.zombie, f.debt, f.capital,
-                       n_counties, carded, traditional,
-                       np.array([pp.base, pp.size_weight, pp.max, zombie_protection, card_protection, forced_rate,
-                                 p.base_exit_rate, p.insolvent_exit_rate, p.insolvency_leverage]))
+    rate = _exit_rates(idx, f.county, f.output, f.zone, f.sector, f.zombie, f.debt, f.capital, n_counties, carded,
+                       traditional, np.array([pp.base, pp.size_weight, pp.max, zombie_protection, card_protection,
+                                              forced_rate, p.base_exit_rate, p.insolvent_exit_rate,
+                                              p.insolvency_leverage]))
+    return u[f.key[idx]] < monthly_probability(rate)
 
 
 @njit(cache=True)
-def _exit_draws(idx, u, key, county, output, zone, sector, zombie, debt, capital, n_counties, carded,
-                traditional, c):
+def _exit_rates(idx, county, output, zone, sector, zombie, debt, capital, n_counties, carded, traditional, c):
+    """Yearly exit hazard of each firm ``idx[j]`` (see :func:`exit_draws`)."""
     county_out = np.zeros(n_counties)
     for j in range(idx.shape[0]):
         r = idx[j]
         county_out[county[r]] += output[r]
-    gone = np.zeros(idx.shape[0], dtype=np.bool_)
+    rate = np.empty(idx.shape[0])
     for j in range(idx.shape[0]):
         r = idx[j]
         z = zombie[r]
@@ -282,5 +321,5 @@ def _exit_draws(idx, u, key, county, output, zone, sector, zombie, debt, capital
                 protection *= c[4]
         forced = c[5] if z and traditional[sector[r]] else 0.0
         failing = debt[r] > c[8] * capital[r] or z
-        gone[j] = u[key[r]] < _exit_probability(failing, protection, forced, c[6], c[7])
-    return gone
+        rate[j] = _exit_rate(failing, protection, forced, c[6], c[7])
+    return rate

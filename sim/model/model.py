@@ -29,7 +29,7 @@ from sim.model.calendar import Calendar
 from sim.model.firms import (
     FirmTable,
     LifeCycle,
-    agglomeration,
+    agglomeration_of_rows,
     close_year,
     exit_draws,
     produce_month,
@@ -225,8 +225,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         shocks = stream(self.params.seed, Stream.PRODUCTIVITY, self.month).standard_normal(self._next_key)
         years = self.month / 12.0
         demand = (1.0 + self.demand_growth) ** years
-        agg = agglomeration(f.zone[idx], f.sector[idx], np.ones(idx.size, bool), len(self.zones),
-                            len(self.sector_names), self.params.firms.agglomeration_elasticity)
+        agg = agglomeration_of_rows(f.zone, f.sector, idx, len(self.zones), len(self.sector_names),
+                                    self.params.firms.agglomeration_elasticity)
         produce_month(f, idx, shocks[f.key[idx]], demand, agg, self.var_cost, self.params.firms)
 
     def _exits(self) -> None:
