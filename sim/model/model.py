@@ -8,7 +8,9 @@ One Mesa time unit is one month.  ``step()`` runs the month's phases in this ord
 4. exits (insolvency under the soft budget constraint, disposal), land returned to zones,
 5. the month's records; in December: yearly accounts, zombie status, competition, assessment.
 
-Approval items arrive at offices and complete as Mesa events at their own times between steps.
+Before the phases, the approval pipeline runs its events (item arrivals at offices, stage ends
+and starts, at their own times since the last step) up to the step's time, and projects under
+construction at the start that are due begin production (:meth:`_advance_pipeline`).
 The model does no file I/O and knows nothing of Hydra: it takes a validated
 :class:`~sim.config.schema.ModelConfig` and a :class:`~sim.data.region.RegionData`.
 """

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.model.approval import Office
 from sim.model.policies.base import Policy
 
 
@@ -43,20 +42,6 @@ class Devolution(Policy):
     def zone_services(self) -> Services:
         """Service improvements of a project in a zone now (none before devolution runs)."""
         return self._services if self.active else NO_SERVICES
-
-    def zone_office(self, zone, county) -> Office:
-        """Where a devolved item is handled: the zone's own office or a county-dispatched one."""
-        match self.params.service_mode:
-            case "zone_office":
-                return zone.body.office
-            case "county_dispatched":
-                offices = self.model.approval.dispatched_offices
-                if county.county_id not in offices:
-                    offices[county.county_id] = Office(
-                        f"dispatched:{county.county_id}", "dispatched", self.params.dispatched_staff)
-                return offices[county.county_id]
-            case other:
-                raise ValueError(f"policy.devolution.service_mode = {other!r} is not known")
 
     def ra_covers(self, order: int) -> bool:
         """Is regional-assessment item ``order`` (1–9) among those the policy does zone-wide?"""
