@@ -229,7 +229,7 @@ class ApprovalSystem:
                  np.zeros(capacity, np.int64))
         tasks = np.zeros((capacity * per, 8))
         ev_cap = capacity * (per + 1) + 16  # at most one pending event per task and per application
-        events = np.zeros((ev_cap, 3))
+        events = np.zeros((ev_cap + k.HEAP_OFFSET, 4))
         done = (np.zeros(capacity, np.int64), np.zeros(capacity, np.int64), np.zeros(capacity),
                 np.zeros(capacity), np.zeros(capacity), np.zeros((capacity, 4)), np.zeros(capacity, np.int64))
         if self._cases is not None:
@@ -237,7 +237,7 @@ class ApprovalSystem:
                 new[:old_c] = old
             tasks[:self._tasks.shape[0]] = self._tasks
             n_ev = int(self.state[k.N_EVENTS])
-            events[:n_ev] = self._events[:n_ev]
+            events[:n_ev + k.HEAP_OFFSET] = self._events[:n_ev + k.HEAP_OFFSET]
             n_free = int(self.state[k.N_FREE])
             cases[-1][:n_free] = self._cases[-1][:n_free]
         # new slots go on the free stack below the old free ones (lowest slot on top)

@@ -8,7 +8,7 @@ functions over flat arrays.  The state is grouped in tuples of arrays, built and
 * ``offices`` — ``(free, start, staff, background_load, served, busy, wait, transit_days, touched)``:
   each office's servers are a binary min-heap of the times they free up, stored in
   ``free[start[o] : start[o] + staff[o]]`` (Kiefer–Wolfowitz recursion for a multi-server FCFS queue);
-* ``events`` — rows ``[time, seq, ref·4 + kind]`` and ``state[N_EVENTS]``: a 4-ary heap ordered by
+* ``events`` — rows ``[time, seq, ref·4 + kind, -]`` and ``state[N_EVENTS]``: a 4-ary heap ordered by
   time, then by creation (``state[SEQ]``), like Mesa's event list;
 * ``cases`` — ``(ints, floats, draws, free stack)``: one row per open application (a slot, recycled
   through the free stack), its draws in ``draws[slot]`` (``D_*`` × items);
@@ -35,6 +35,7 @@ N_STATE = 5
 CONSTRUCTION, OPERATING = 2, 3
 # routing modes of devolved items
 ZONE_OFFICE, COUNTY_DISPATCHED = 0, 1
+HEAP_OFFSET = 3  # event-heap node i is row i + 3 (see push)
 # columns of a case's integer and float rows, of its draws, and of a task's row (one cache line)
 ROW, STAGE, SKIPPED, OPEN = 0, 1, 2, 3
 C_START, C_END, C_APPLIED, C_PERMIT, C_DAYS = 0, 1, 2, 3, 4  # C_DAYS.. C_DAYS+3: days of each stage
@@ -89,14 +90,21 @@ def serve(offices, o, arrival, effort):
 # --------------------------------------------------------------------------- the event list
 @njit(cache=True, inline="always")
 def _earlier(ev, i, time, seq):
-    """Is entry ``i`` before (``time``, ``seq``)?"""
-    return ev[i, 0] < time or (ev[i, 0] == time and ev[i, 1] < seq)
+    """Is node ``i`` before (``time``, ``seq``)?"""
+    return ev[i + HEAP_OFFSET, 0] < time or (ev[i + HEAP_OFFSET, 0] == time and ev[i + HEAP_OFFSET, 1] < seq)
+
+
+@njit(cache=True, inline="always")
+def _move(ev, dst, src):
+    for c in range(3):
+        ev[dst + HEAP_OFFSET, c] = ev[src + HEAP_OFFSET, c]
 
 
 @njit(cache=True, inline="always")
 def push(events, state, time, kind, ref):
-    """Add an event; the heap (4-ary, rows ``[time, seq, ref·4 + kind]``) is ordered by time, then
-    creation (``seq``)."""
+    """Add an event; the heap (4-ary, rows ``[time, seq, ref·4 + kind, -]``) is ordered by time, then
+    creation (``seq``).  Node ``i`` is row ``i + HEAP_OFFSET``, so that the four children of a node
+    (``4i+1 .. 4i+4``) fill one aligned 128-byte block."""
     ev = events
     seq = float(state[SEQ])
     state[SEQ] += 1
@@ -106,20 +114,22 @@ def push(events, state, time, kind, ref):
         p = (i - 1) >> 2
         if _earlier(ev, p, time, seq):
             break
-        ev[i, 0], ev[i, 1], ev[i, 2] = ev[p, 0], ev[p, 1], ev[p, 2]
+        _move(ev, i, p)
         i = p
-    ev[i, 0], ev[i, 1], ev[i, 2] = time, seq, float(ref * 4 + kind)
+    r = i + HEAP_OFFSET
+    ev[r, 0], ev[r, 1], ev[r, 2] = time, seq, float(ref * 4 + kind)
 
 
 @njit(cache=True, inline="always")
 def _pop(events, state):
     """Remove and return the earliest event ``(time, kind, ref)``."""
     ev = events
-    t, code = ev[0, 0], int(ev[0, 2])
+    t, code = ev[HEAP_OFFSET, 0], int(ev[HEAP_OFFSET, 2])
     n = state[N_EVENTS] - 1
     state[N_EVENTS] = n
     if n > 0:
-        lt, ls, lc = ev[n, 0], ev[n, 1], ev[n, 2]  # the last entry sinks from the root's hole
+        last = n + HEAP_OFFSET  # the last entry sinks from the root's hole
+        lt, ls, lc = ev[last, 0], ev[last, 1], ev[last, 2]
         i = 0
         while True:
             c = 4 * i + 1
@@ -127,13 +137,14 @@ def _pop(events, state):
                 break
             best = c
             for j in range(c + 1, min(c + 4, n)):
-                if _earlier(ev, j, ev[best, 0], ev[best, 1]):
+                if _earlier(ev, j, ev[best + HEAP_OFFSET, 0], ev[best + HEAP_OFFSET, 1]):
                     best = j
             if not _earlier(ev, best, lt, ls):
                 break
-            ev[i, 0], ev[i, 1], ev[i, 2] = ev[best, 0], ev[best, 1], ev[best, 2]
+            _move(ev, i, best)
             i = best
-        ev[i, 0], ev[i, 1], ev[i, 2] = lt, ls, lc
+        r = i + HEAP_OFFSET
+        ev[r, 0], ev[r, 1], ev[r, 2] = lt, ls, lc
     return t, code & 3, code >> 2
 
 
@@ -293,7 +304,7 @@ def advance(until, month, items, ctx, cases, tasks, offices, events, state, firm
     applications are appended to ``done`` (not in time order: the caller sorts them)."""
     ci, cf = cases[0], cases[1]
     per_case = tasks.shape[0] // ci.shape[0]
-    while state[N_EVENTS] > 0 and events[0, 0] < until:
+    while state[N_EVENTS] > 0 and events[HEAP_OFFSET, 0] < until:
         time, kind, ref = _pop(events, state)
         if kind == ARRIVE:
             finish = serve(offices, int(tasks[ref, T_OFFICE]), time, tasks[ref, T_EFFORT]) + tasks[ref, T_REVIEW]

@@ -24,6 +24,17 @@ def _weight(base_u, same, lead, beta_agg, beta_lead, shift, z, s):
 
 
 @njit(cache=True)
+def _feasible_weights(weight_s, ok, room, bar, land, quality, cum):
+    """Cumulative weights of the zones a project may enter (``cum``); returns their total."""
+    total = 0.0
+    for z in range(weight_s.shape[0]):
+        if ok[z] and room[z] >= land and quality >= bar[z]:
+            total += weight_s[z]
+        cum[z] = total
+    return total
+
+
+@njit(cache=True)
 def locate(sector, land, quality, crowded, u, base_u, u_out, beta_agg, beta_lead, active, bar, lead, same,
            block_ptr, blocks, block_free, block_active, zone_out, block_out):
     """Choose a location for each project; write its zone (or ``OUTSIDE`` / ``CROWDED_OUT``) and
@@ -37,10 +48,10 @@ def locate(sector, land, quality, crowded, u, base_u, u_out, beta_agg, beta_lead
             v = base_u[z] + beta_agg * np.log1p(same[z, s]) + beta_lead * lead[z, s]
             if v > shift[s]:
                 shift[s] = v
-    weight = np.empty((n_z, n_s))
-    for z in range(n_z):
-        for s in range(n_s):
-            weight[z, s] = _weight(base_u, same, lead, beta_agg, beta_lead, shift, z, s)
+    weight = np.empty((n_s, n_z))  # by sector, then zone: a project scans one contiguous row
+    for s in range(n_s):
+        for z in range(n_z):
+            weight[s, z] = _weight(base_u, same, lead, beta_agg, beta_lead, shift, z, s)
     room = np.zeros(n_z)  # most free land in one active block of each zone
     for z in range(n_z):
         for j in range(block_ptr[z], block_ptr[z + 1]):
@@ -54,11 +65,7 @@ def locate(sector, land, quality, crowded, u, base_u, u_out, beta_agg, beta_lead
             zone_out[p] = CROWDED_OUT
             continue
         s = sector[p]
-        total = 0.0
-        for z in range(n_z):
-            if active[z] and room[z] >= land[p] and quality[p] >= bar[z]:
-                total += weight[z, s]
-            cum[z] = total
+        total = _feasible_weights(weight[s], active, room, bar, land[p], quality[p], cum)
         w_out = np.exp(u_out - shift[s])
         target = u[p] * (total + w_out)
         if target >= total:
@@ -79,4 +86,4 @@ def locate(sector, land, quality, crowded, u, base_u, u_out, beta_agg, beta_lead
             if block_active[b] and block_free[b] > room[z]:
                 room[z] = block_free[b]
         same[z, s] += 1.0
-        weight[z, s] = _weight(base_u, same, lead, beta_agg, beta_lead, shift, z, s)
+        weight[s, z] = _weight(base_u, same, lead, beta_agg, beta_lead, shift, z, s)
