@@ -227,3 +227,21 @@ def test_minimum_zone_staff_raises_latency_through_queueing():
 def test_zone_staff_is_irrelevant_without_devolved_powers():
     """Control: with 0 powers no item reaches a zone office, so cutting zone staff changes nothing."""
     assert _latency(_runs(0, 0, *MIN_STAFF)) == _latency(_runs(0, 0))
+
+
+def test_catalogue_with_fewer_regional_assessment_items_than_the_policy():
+    """A catalogue whose regional-assessment items stop at order 6 runs with the policy's default of 9
+    items: the counties commission what exists, projects skip those items, nothing else happens."""
+    from sim.data import build_region
+    from sim.data.region import check_region
+
+    p = compose_params("scenario=devolution", "region=synthetic", "time.end=2021-12")
+    region = build_region(p)
+    items = region.items.copy()
+    items.loc[items.ra_order > 6, "ra_order"] = 0
+    region.items = items
+    check_region(region)
+    m = make_model(p, region)
+    m.run()
+    skipped = m.results()["approvals"]["items_skipped"]
+    assert skipped.max() > 0 and skipped.max() <= 6

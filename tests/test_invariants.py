@@ -180,3 +180,40 @@ def test_consolidation_never_adds_zones_or_bodies(overrides):
     # the reform date lies inside the horizon: a county that started with several zones is merged
     if zones_series[0] > len(counties_with_zones):
         assert zones_series[-1] < zones_series[0] and bodies_series[-1] < bodies_series[0]
+
+
+def test_pipeline_entirely_crowded_out_adds_no_firms():
+    """When zombie credit crowds out every project of the start-up pipeline, the model starts with
+    the initial firms only (no empty batch written into the firm table)."""
+    from sim.model.streams import Stream, stream
+
+    for seed in range(300):
+        p = compose_params("region=synthetic", "region.synthetic.enterprises=60", f"seed={seed}",
+                           "investment.pipeline_months=0.3", "investment.zombie_congestion=0.5")
+        m = make_model(p)
+        inv = p.investment  # the pipeline's arrivals: the first draw of its stream (InvestmentMarket.seed_pipeline)
+        arrived = stream(p.seed, Stream.PIPELINE).poisson(
+            m.market.rates * inv.arrival_scale / 12.0 * inv.pipeline_months).sum()
+        if arrived and not (m.firms.state == LifeCycle.CONSTRUCTION).any():
+            break
+    else:
+        raise AssertionError("no seed crowds out the whole pipeline: the case is not exercised")
+    f = m.firms
+    assert len(f) == len(m.enterprises) == int((f.state == LifeCycle.OPERATING).sum())
+    m.run()  # and the run goes on
+
+
+def test_firm_table_add_checks_column_lengths():
+    """FirmTable.add: one row from scalars alone; no row from empty arrays; unequal arrays refused."""
+    from sim.model.firms import FirmTable
+
+    f = FirmTable()
+    assert f.add(sector=1, state=3).tolist() == [0]
+    assert f.add(sector=np.zeros(0, int), state=3).size == 0 and len(f) == 1
+    try:
+        f.add(sector=np.zeros(2, int), land=np.zeros(3))
+    except ValueError as e:
+        assert "different lengths" in str(e)
+    else:
+        raise AssertionError("unequal columns accepted")
+    assert len(f) == 1

@@ -317,8 +317,12 @@ class ApprovalSystem:
         ints, _f, case_draws, _s = self._cases
         ints[slot, k.ROW], ints[slot, k.STAGE], ints[slot, k.SKIPPED] = row, stage, 0
         case_draws[slot] = np.stack([draws[d] for d in DRAWS])
-        n_tasks = k.route(slot, float(self.model.time), self._items, self._context(), self._cases, self._tasks,
-                          self.pool.arrays(), self._firms())
+        ctx = self._context()
+        offices = self.pool.arrays()
+        touched = offices[8].copy()  # inspecting marks no office as used
+        n_tasks = k.route(slot, float(self.model.time), self._items, ctx, self._cases, self._tasks, offices,
+                          self._firms())
+        offices[8][:] = touched
         base = slot * self.per_case
         return [RoutedItem(int(t[k.T_ITEM]), self.pool.offices[int(t[k.T_OFFICE])], float(t[k.T_PREP]),
                            float(t[k.T_TRANSIT]), float(t[k.T_EFFORT]), float(t[k.T_REVIEW]), bool(t[k.T_REWORK]))

@@ -94,8 +94,12 @@ class FirmTable:
         self._cap = new_cap
 
     def add(self, **values) -> np.ndarray:
-        """Append rows; each keyword is a column (scalar or array of equal length). Returns the rows."""
-        m = max((np.size(v) for v in values.values()), default=1)
+        """Append rows; each keyword is a column (scalar or array of equal length; with no array,
+        one row). Returns the rows."""
+        sizes = {np.size(v) for v in values.values() if np.ndim(v) > 0}
+        if len(sizes) > 1:
+            raise ValueError(f"FirmTable.add: columns of different lengths {sorted(sizes)}")
+        m = sizes.pop() if sizes else 1
         if self.n + m > self._cap:
             self._grow(self.n + m)
         rows = np.arange(self.n, self.n + m)

@@ -100,8 +100,9 @@ class InvestmentMarket:
         starts_at = rng.uniform(0.0, p.pipeline_months, keys.size)
         financed = projects["zone"] != CROWDED_OUT
         m.projects_crowded_out += int((~financed).sum())
-        m.create_pipeline_projects(keys[financed], starts_at[financed],
-                                   **{c: v[financed] for c, v in projects.items()})
+        if financed.any():
+            m.create_pipeline_projects(keys[financed], starts_at[financed],
+                                       **{c: v[financed] for c, v in projects.items()})
 
     def _locate(self, counts: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
         """Draw the projects' attributes (sector by sector, in key order) and let each choose a zone

@@ -64,7 +64,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self._build_counties()
         self._build_zones()
         # month (model time) from which a zone's regional-assessment item (by its order) is done zone-wide
-        self.zone_ra_time = np.full((len(self.zones), int(region.items["ra_order"].max()) + 1), np.inf)
+        n_orders = max(int(region.items["ra_order"].max()), params.policy.devolution.regional_assessment_items) + 1
+        self.zone_ra_time = np.full((len(self.zones), n_orders), np.inf)
         self.firms = FirmTable(capacity=2 * region.total_firms + 1024)
         self.enterprises = Enterprises(self)  # Mesa agents of the firm table's rows, made on first use
         rows = self.firms.add(**generate(self))
