@@ -26,7 +26,7 @@ from sim.config.schema import ModelConfig
 from sim.data.region import RegionData
 from sim.model.agents import County, Enterprises, ManagementBody, Zone, ZoneStatus
 from sim.model.aggregates import ZoneAggregates
-from sim.model.approval import DRAWS, ApprovalSystem, Office, OfficePool
+from sim.model.approval import ApprovalSystem, Office, OfficePool
 from sim.model.calendar import Calendar
 from sim.model.firms import (
     FirmTable,
