@@ -107,7 +107,7 @@ def test_routing_uses_government_offices_before_start_and_zone_office_after():
     zone, county = ent.zone, m.counties_by_id[ent.county_id]
     gov = {"region", "city", "county"}
     for _ in range(3):  # months 2015-01 .. 2015-03: not yet in force
-        assert not dev.active and dev.services_for(zone) is NO_SERVICES
+        assert not dev.active and dev.zone_services() is NO_SERVICES
         tasks = _route_all_items(m, ent)
         assert len(tasks) == appr.n_items
         for i, t in tasks.items():

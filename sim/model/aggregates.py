@@ -109,13 +109,6 @@ class ZoneAggregates:
         return np.bincount(self.block_zone[self.block_active], weights=self.block_land[self.block_active],
                            minlength=len(self.zones))
 
-    def zone_free_land(self, block_free: np.ndarray | None = None) -> np.ndarray:
-        """Largest free land in one block of each zone (a project needs one block)."""
-        free = self.block_free_land() if block_free is None else block_free
-        out = np.zeros(len(self.zones))
-        np.maximum.at(out, self.block_zone, free)
-        return out
-
     def zone_sector_counts(self) -> np.ndarray:
         f = self.firms
         n_s = len(self.sector_names)

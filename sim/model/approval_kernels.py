@@ -29,8 +29,8 @@ from numba import njit
 
 ARRIVE, STAGE_START, STAGE_DONE = 0, 1, 2
 # slots of the int64 ``state`` array
-N_EVENTS, SEQ, N_FREE, N_DONE, ENTRIES = 0, 1, 2, 3, 4
-N_STATE = 5
+N_EVENTS, SEQ, N_FREE, N_DONE = 0, 1, 2, 3
+N_STATE = 4
 # life-cycle codes written into the firm table (sim.model.firms.LifeCycle)
 CONSTRUCTION, OPERATING = 2, 3
 # routing modes of devolved items
@@ -61,12 +61,6 @@ def _sift_down(a, lo, n, i):
             i = c
         else:
             return
-
-
-@njit(cache=True)
-def heapify(a, lo, n):
-    for i in range(n // 2 - 1, -1, -1):
-        _sift_down(a, lo, n, i)
 
 
 @njit(cache=True, inline="always")
@@ -260,7 +254,6 @@ def _case_event(slot, kind, time, until, month, items, ctx, cases, tasks, office
             state[N_DONE] = k + 1
             firms[2][row] = OPERATING
             firms[3][row] = month
-            state[ENTRIES] += 1
             free_stack = cases[3]
             free_stack[state[N_FREE]] = slot
             state[N_FREE] += 1

@@ -35,12 +35,9 @@ class Devolution(Policy):
             handoff_cut=p.integration_handoff_cut if p.county_zone_integration else 0.0,
         )
 
-    def services_for(self, zone) -> Services:
-        """Service improvements a project gets: only projects in an active zone once devolution runs."""
-        return self.zone_services() if zone is not None else NO_SERVICES
-
     def zone_services(self) -> Services:
-        """Service improvements of a project in a zone now (none before devolution runs)."""
+        """Service improvements a project in a zone gets now (none before devolution runs; projects
+        outside zones never get them)."""
         return self._services if self.active else NO_SERVICES
 
     def ra_covers(self, order: int) -> bool:
