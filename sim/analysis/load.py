@@ -24,14 +24,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.runner.outputs import TABLES
+
 AGGREGATE = "aggregate"
 META = "meta.json"
 MANIFEST = "manifest.json"
 DESIGN = "design.json"
 INDICES = "indices.csv"
 RUNS = "runs"
-RUN_TABLES = ("monthly", "zones_yearly", "approvals", "exits", "zone_events", "offices", "firms_yearly")
-"""Per-run Parquet tables (see README, "Outputs of a single run")."""
+RUN_TABLES = TABLES
+"""Per-run Parquet tables (see README, "Outputs of a single run"); the runner writes the same list."""
 OPTIONAL_RUN_TABLES = ("firms_yearly",)
 """Run tables that older outputs lack (written by later model code): check
 :meth:`Experiment.has_run_table` before reading one, or catch :class:`MissingRunTableError`."""

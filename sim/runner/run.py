@@ -29,11 +29,11 @@ import pandas as pd
 from sim.config.schema import ModelConfig
 from sim.data import RegionData, build_region
 from sim.model.model import ZoneReformModel
+from sim.runner.outputs import TABLES
 
 log = logging.getLogger("zonesim")
 
 DONE = "DONE"  # marker written last into a complete run folder
-TABLES = ("monthly", "zones_yearly", "approvals", "exits", "zone_events", "offices", "firms_yearly")
 PACKAGES = ("zonesim", "mesa", "hydra-core", "omegaconf", "numpy", "scipy", "pandas", "pyarrow", "matplotlib")
 
 
