@@ -43,7 +43,7 @@ def tiny_region(zones: list[dict], counties: list[dict] | None = None, adjacency
     ``output_per_mu``; other columns get defaults.  Counties default to one per zone's county,
     all in one city, in a chain.
     """
-    sectors, items = load_catalogue()
+    sectors, items, spending = load_catalogue()
     if counties is None:
         ids = list(dict.fromkeys(z["county_id"] for z in zones))
         counties = [{"county_id": c, "name_zh": c, "name_en": c, "city_id": "city0", "fiscal_revenue": 50000.0,
@@ -62,7 +62,7 @@ def tiny_region(zones: list[dict], counties: list[dict] | None = None, adjacency
     region = RegionData(
         counties=pd.DataFrame(counties),
         adjacency=pd.DataFrame(adjacency or [], columns=["county_a", "county_b", "source"]),
-        zones=pd.DataFrame(rows), sectors=sectors, items=items, origin="<test>",
+        zones=pd.DataFrame(rows), sectors=sectors, items=items, spending=spending, origin="<test>",
     )
     from sim.data.region import check_region
 

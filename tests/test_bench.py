@@ -8,10 +8,13 @@ import pandas as pd
 import pytest
 
 from sim.config.schema import ModelConfig
-from sim.model.firms import FirmTable, LifeCycle, agglomeration, exit_probability, produce_month, soft_budget_protection
+from sim.model.firms import FirmTable, LifeCycle, agglomeration, book_month, exit_probability, soft_budget_protection
+from sim.model.market import clear_markets
 from sim.runner import bench
 
-COLUMNS = ("log_prod", "output", "debt", "output_year", "tax_year", "ebit_year", "interest_year", "profit_year", "age")
+COLUMNS = ("output", "output_year", "tax_year", "ebit_year", "interest_year", "profit_year", "age", "var_input_year")
+MARKET = {"sigma": np.array([3.0, 4, 5, 6, 4, 3, 5, 8]), "sigma_a": np.array([2.0, 3, 3, 4, 2.5, 3, 4, 3]),
+          "theta": np.linspace(0.2, 0.9, 8), "k_cap": np.linspace(0.4, 1.5, 8), "kappa": np.linspace(0.5, 2.0, 8)}
 
 
 @pytest.fixture
@@ -23,7 +26,8 @@ def table():
     f = FirmTable(capacity=64)
     f.add(sector=rng.integers(0, 8, n), zone=rng.integers(0, 12, n), county=rng.integers(0, 5, n),
           state=rng.choice([LifeCycle.CONSTRUCTION, LifeCycle.OPERATING, LifeCycle.EXITED], n, p=[0.1, 0.8, 0.1]),
-          capacity=rng.lognormal(10.0, 1.2, n), log_prod=rng.normal(0, 0.2, n), capital=capital,
+          demand_weight=rng.lognormal(0.0, 1.0, n), log_prod=rng.normal(0, 0.2, n), capital=capital,
+          plant_limit=1.5 * capital, capital_wip=0.1 * capital,
           debt=capital * rng.uniform(0.2, 2.0, n), age=rng.uniform(0, 30, n), zombie=rng.random(n) < 0.2,
           ebit_year=rng.normal(0, 100, n), interest_year=rng.uniform(0, 50, n))
     return f
@@ -31,21 +35,43 @@ def table():
 
 def _operating(f):
     idx = np.flatnonzero(f.state == LifeCycle.OPERATING)
-    cols = ("zone", "sector", "county", "capacity", "capital", "zombie") + COLUMNS
+    cols = ("zone", "sector", "county", "capital", "capital_wip", "plant_limit", "demand_weight", "debt", "zombie",
+            "price", "quantity", "capacity", "log_prod") + COLUMNS
     return idx, {c: getattr(f, c)[idx].copy() for c in cols}
 
 
-def test_kernel_produce_is_produce_month(table):
-    """Same inputs, same arrays: the kernel does the model's production and finance arithmetic."""
+def test_kernel_market_is_clear_markets(table):
+    """Same firms, same spending: the numpy kernel finds the model's prices and quantities."""
+    rng = np.random.default_rng(1)
+    idx, s = _operating(table)
+    a_eff = rng.normal(0, 0.2, idx.size)
+    s["a_eff"] = a_eff.copy()
+    local, out = rng.uniform(1e5, 1e6, 8), rng.uniform(0, 1e6, 8)
+    price, qty, cap, index, _ = clear_markets(idx, table.sector, a_eff, table.capital, table.demand_weight, 8,
+                                              MARKET["k_cap"], MARKET["sigma"], MARKET["sigma_a"], MARKET["theta"],
+                                              local, out, 1.0, False)
+    index_k = bench.kernel_market(s, local, out, MARKET)
+    np.testing.assert_allclose(index_k, index, rtol=1e-9)
+    np.testing.assert_allclose(s["price"], price, rtol=1e-9)
+    np.testing.assert_allclose(s["quantity"], qty, rtol=1e-9)
+    np.testing.assert_allclose(s["capacity"], cap, rtol=1e-12)
+
+
+def test_kernel_book_is_book_month(table):
+    """Same market, same arrays: the kernel does the model's accounts and investment plans."""
     p = ModelConfig()
     rng = np.random.default_rng(1)
     idx, s = _operating(table)
-    shocks, agg = rng.standard_normal(idx.size), rng.uniform(1.0, 1.5, idx.size)
-    demand, var_cost = rng.uniform(0.8, 1.2, 8), rng.uniform(0.5, 0.8, 8)
-    produce_month(table, idx, shocks, demand, agg, var_cost, p.firms)
-    bench.kernel_produce(s, shocks, demand, agg, var_cost, p.firms)
+    a_eff = rng.normal(0, 0.2, idx.size)
+    price, qty = rng.uniform(0.8, 1.5, idx.size), rng.lognormal(10, 1, idx.size)
+    cap = qty * rng.uniform(1.0, 1.6, idx.size)
+    s.update(a_eff=a_eff, price=price.copy(), quantity=qty.copy(), capacity=cap.copy())
+    req = book_month(table, idx, a_eff, price, qty, cap, MARKET["sigma"], MARKET["kappa"], MARKET["k_cap"], p.firms)
+    req_k = bench.kernel_book(s, MARKET, p.firms)
     for col in COLUMNS:
-        np.testing.assert_allclose(s[col], getattr(table, col)[idx], rtol=1e-12, atol=0, err_msg=col)
+        np.testing.assert_allclose(s[col], getattr(table, col)[idx], rtol=1e-12, atol=1e-9, err_msg=col)
+    for k in req:
+        np.testing.assert_allclose(req_k[k], req[k], rtol=1e-12, atol=1e-9, err_msg=k)
 
 
 def test_kernel_exit_probability_is_the_models(table):
@@ -77,9 +103,11 @@ def test_kernel_month_runs_on_its_own_state():
     sizes = (20, 8, 10)
     rng = np.random.default_rng(0)
     s = bench.kernel_state(500, sizes, rng)
-    gone = bench.kernel_month(s, rng, np.ones(8), np.full(8, 0.7), sizes, p)
+    spend = (np.full(8, 2e6), np.full(8, 1e6))
+    gone = bench.kernel_month(s, rng, spend, MARKET, sizes, p)
     assert gone.shape == (500,) and gone.dtype == bool
     assert np.all(s["output"] > 0) and np.all(s["debt"] >= 0) and np.allclose(s["age"], 1 / 12)
+    assert np.all(s["quantity"] <= s["capacity"] * (1 + 1e-12))
 
 
 def test_case_params_choose_the_region_and_horizon():

@@ -76,6 +76,8 @@ _ACTIVATE = {
     # acts on zombies in carded zones: give it years and zombies that disposal has not removed
     "policy.assessment.yellow_card_protection_cut": ["time.end=2026-12", "policy.zombie_disposal.enabled=false"],
     "policy.assessment.grace_years": ["time.end=2022-12"],
+    # the best zones are mostly at the top rank already: rank from 2016, when one that is not is best
+    "policy.assessment.upgrade_min_years": ["policy.assessment.start=2016-01", "time.end=2024-12"],
     # downgrade and abolition need K1/K2 bottom years in a row: start ranking early enough to reach them
     "policy.assessment.years_to_abolish": ["policy.assessment.start=2016-01", "time.end=2026-12"],
     "policy.assessment.abolished_firms_to": ["policy.assessment.start=2016-01", "time.end=2026-12"],
@@ -113,6 +115,7 @@ _STRONG = {
     "policy.assessment.mofcom_bottom_k": "1",
     "policy.assessment.mofcom_window_years": "1",  # a window of one year holds one bottom year: no candidate
     "region.synthetic.national_share": "0.9",
+    "firms.plant_headroom": "1.0",  # no firm grows beyond its land's 1.5 x capital before 2022: none may grow
     # national region: counts change only where round(count × scale) does (see _NATIONAL)
     "region.national.scale": "0.008",
     "region.national.counties": "6000",
@@ -160,6 +163,8 @@ def _outcomes(overrides):
     zone_types = t["zones_yearly"]["type"].value_counts().rename(lambda k: f"zone-years of type {k}")
     return pd.concat([t["monthly"].drop(columns=["date"]).sum(numeric_only=True),
                       t["approvals"].sum(numeric_only=True), t["zones_yearly"].sum(numeric_only=True),
+                      t["sectors_yearly"].sum(numeric_only=True).add_prefix("sectors: "),
+                      t["firm_panel"].sum(numeric_only=True).add_prefix("panel: "),
                       zone_types.astype(float)])
 
 

@@ -183,17 +183,17 @@ def test_consolidation_never_adds_zones_or_bodies(overrides):
 
 
 def test_pipeline_entirely_crowded_out_adds_no_firms():
-    """When zombie credit crowds out every project of the start-up pipeline, the model starts with
-    the initial firms only (no empty batch written into the firm table)."""
+    """When no candidate project of the start-up pipeline arrives (the sector prices thin them out),
+    the model starts with the initial firms only (no empty batch written into the firm table)."""
     from sim.model.streams import Stream, stream
 
     for seed in range(300):
         p = compose_params("region=synthetic", "region.synthetic.enterprises=60", f"seed={seed}",
-                           "investment.pipeline_months=0.3", "investment.zombie_congestion=0.5")
+                           "investment.pipeline_months=0.3")
         m = make_model(p)
         inv = p.investment  # the pipeline's arrivals: the first draw of its stream (InvestmentMarket.seed_pipeline)
-        arrived = stream(p.seed, Stream.PIPELINE).poisson(
-            m.market.rates * inv.arrival_scale / 12.0 * inv.pipeline_months).sum()
+        arrived = stream(p.seed, Stream.PIPELINE).poisson(  # candidates, thinned by the sector prices
+            m.market.rates * inv.arrival_scale * inv.entry_max_multiplier / 12.0 * inv.pipeline_months).sum()
         if arrived and not (m.firms.state == LifeCycle.CONSTRUCTION).any():
             break
     else:

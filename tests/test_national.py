@@ -92,7 +92,7 @@ def test_firms_by_province_follow_the_table(region):
 
 
 def test_region_passes_the_checks_again(region):
-    copy = type(region)(**{k: getattr(region, k).copy() for k in ("counties", "adjacency", "zones", "sectors", "items")})
+    copy = type(region)(**{k: getattr(region, k).copy() for k in ("counties", "adjacency", "zones", "sectors", "items", "spending")})
     check_region(copy)
 
 

@@ -140,10 +140,13 @@ def test_common_random_numbers_identical_before_policies_start(baseline_crn, sce
     zb, zr = (_normalise(t["zones_yearly"][t["zones_yearly"]["year"] < year]) for t in (base, ref))
     pd.testing.assert_frame_equal(zb, zr, check_exact=True, obj="zones_yearly before policies")
 
-    # the scenario does change the run once its policies are in force
+    # the scenario does change the run once its policies are in force (an assessment's first yellow
+    # cards may leave the month's aggregates alone for a while: the zones' yearly rows record them)
     after_b = base["monthly"][base["monthly"]["date"] >= first_policy_month].reset_index(drop=True)
     after_r = ref["monthly"][ref["monthly"]["date"] >= first_policy_month].reset_index(drop=True)
-    assert not after_b.equals(after_r)
+    zones_b, zones_r = (t["zones_yearly"][t["zones_yearly"]["year"] >= year].reset_index(drop=True)
+                        for t in (base, ref))
+    assert not (after_b.equals(after_r) and zones_b.equals(zones_r))
 
 
 # --------------------------------------------------------------------------- command line

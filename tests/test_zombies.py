@@ -20,8 +20,8 @@ from sim.model.firms import (
     LifeCycle,
     classify_zombie,
     close_year,
+    book_month,
     exit_probability,
-    produce_month,
     soft_budget_protection,
 )
 
@@ -38,7 +38,7 @@ def firm_table(**cols) -> FirmTable:
 
 
 def book_year(f: FirmTable, ebit, interest, profit=None) -> None:
-    """Write a year's accounts (万 yuan) for every row, as produce_month would have summed them."""
+    """Write a year's accounts (万 yuan) for every row, as book_month would have summed them."""
     f.ebit_year[:] = ebit
     f.interest_year[:] = interest
     f.profit_year[:] = np.asarray(ebit) - np.asarray(interest) if profit is None else profit
@@ -175,22 +175,23 @@ def test_close_year_only_touches_given_rows():
 
 
 def test_produce_then_close_builds_designed_zombies():
-    """produce_month -> close_year end to end (no shocks): an old over-indebted firm (ICR ~0.3)
+    """book_month -> close_year end to end (fixed market): an old over-indebted firm (ICR ~0.3)
     becomes an OECD zombie after its 3rd year; the same firm aged 2 does not; a debt-free firm
     never; a firm with ICR ~1.7 but losses after tax is a zombie only under china2016."""
-    p = FirmConfig()
-    demand = np.ones(1)
-    var_cost = np.array([0.85])
-    # capacity 1200/yr -> output 100/month, EBIT 15 - 8 = 7/month, tax 3/month
+    p = FirmConfig(fixed_cost_share=0.08, depreciation_rate=0.0, tax_rate=0.03)
+    sigma = np.array([1 / 0.15])  # variable costs 85% of revenue at the unconstrained price
+    kappa, k_cap = np.array([1000.0 / 1200.0]), np.array([1000.0 / 1200.0])
+    # 1200 units/yr at price 1 -> revenue 100/month, EBIT 15 - 8 (overhead) = 7/month, tax 3/month
     debt = np.array([5000.0, 5000.0, 0.0, 1000.0])  # interest 20.8, 20.8, 0, 4.2 per month
     age = np.array([15.0, 2.0, 15.0, 15.0])
     results = {}
     for z in (OECD, CHINA):
-        f = firm_table(sector=0, capacity=1200.0, capital=1000.0, log_prod=0.0, debt=debt, age=age)
+        f = firm_table(sector=0, capital=1000.0, plant_limit=1500.0, log_prod=0.0, debt=debt, age=age)
         idx = np.arange(4)
         flags = []
         for month in range(36):
-            produce_month(f, idx, np.zeros(4), demand, np.ones(4), var_cost, p)
+            book_month(f, idx, np.zeros(4), np.ones(4), np.full(4, 1200.0), np.full(4, 1200.0), sigma, kappa,
+                       k_cap, p)
             if (month + 1) % 12 == 0:
                 close_year(f, idx, z)
                 flags.append(f.zombie.tolist())

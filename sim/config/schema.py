@@ -141,7 +141,41 @@ class FirmConfig:
     productivity_sd: float = param(0.12, "annual s.d. of log-productivity shocks", "assumed", ge=0)
     initial_productivity_sd: float = param(0.2, "s.d. of initial log productivity", "assumed", ge=0)
     fixed_cost_share: float = param(
-        0.105, "share of capacity output/year", "calibrated: zonesim-calibrate, 2026-11-26", ge=0, le=1,
+        0.105, "overhead per year, share of normal output value (capital / capital-output ratio)",
+        "calibrated: zonesim-calibrate, 2026-11-26", ge=0, le=1,
+        doc="costs that do not vary with output, besides depreciation",
+    )
+    depreciation_rate: float = param(
+        0.096, "1/year", "[V] Zhang Jun et al. 2004 / Zhang 2008 (default of CHNCapitalStock::CompK_ZJ); "
+        "5-11% in the literature [R]", ge=0, le=1,
+    )
+    build_months: float = param(
+        18.0, "months (mean) for new capacity to be installed",
+        "[V] time to build 3-5 quarters (OECD estimates), Chinese power units 22-36 months; assumed in between",
+        gt=0,
+    )
+    target_utilisation: float = param(
+        0.85, "capacity utilisation firms plan for", "assumed (normal utilisation 80-85% [R])", gt=0, le=1,
+    )
+    investment_adjust_months: float = param(
+        12.0, "months to close the gap between desired and installed capital", "assumed", gt=0,
+    )
+    plant_headroom: float = param(
+        1.5, "installed capital a firm's land can hold / capital at entry", "assumed", ge=1,
+        doc="beyond it an expansion needs new land: a new plant that goes through approval like a project",
+    )
+    expansion_min_share: float = param(
+        0.2, "smallest expansion plant, share of the firm's capital", "assumed", gt=0,
+        doc="a firm files a new plant when the capital its land cannot hold reaches this share",
+    )
+    max_leverage: float = param(
+        1.5, "debt / (installed + building capital) above which banks lend no more for investment",
+        "assumed", gt=0,
+    )
+    labour_per_input: float = param(
+        0.025, "persons per 万 yuan of variable inputs a year",
+        "derived: labour about 15% of variable inputs (assumed) / industrial wage about 6万 yuan a year (2017) [R]",
+        gt=0,
     )
     interest_rate: float = param(
         0.05, "1/year", "PBoC 1-year benchmark lending rate 4.35% (2015-10) plus spread: assumed", ge=0, le=0.5
@@ -149,7 +183,14 @@ class FirmConfig:
     tax_rate: float = param(
         0.03, "share of output", "derived: tax 1.2 / output 39.4 万 yuan per mu (2017, [V])", ge=0, le=1
     )
-    repayment_share: float = param(0.3, "share of positive cash flow", "assumed", ge=0, le=1)
+    repayment_share: float = param(
+        0.3, "share of the surplus cash flow that repays debt above the target leverage", "assumed", ge=0, le=1,
+    )
+    target_leverage: float = param(
+        0.8, "debt / (installed + building capital) firms keep: investment is loan-financed in this proportion",
+        "assumed (above-scale industry's liabilities/assets about 56% in 2015-17 [R]; capital here is fixed "
+        "capital only)", ge=0,
+    )
     initial_leverage_mean: float = param(1.09, "debt/capital", "calibrated: zonesim-calibrate, 2026-11-26", ge=0, le=3)
     initial_leverage_sd: float = param(0.3, "debt/capital", "assumed", ge=0)
     insolvency_leverage: float = param(1.0, "debt/capital", "assumed: liabilities exceed assets", gt=0)
@@ -161,7 +202,7 @@ class FirmConfig:
         0.03, "elasticity of output to same-sector firms in zone", "assumed", ge=0, le=1
     )
     initial_age_mean: float = param(11.0, "years", "assumed", ge=0)
-    construction_months: float = param(12.0, "months", "assumed", ge=0)
+    construction_months: float = param(12.0, "months from permit to production of a new project", "assumed", ge=0)
     entrant_leverage: float = param(0.5, "debt/capital", "assumed", ge=0, le=3)
 
 
@@ -232,9 +273,65 @@ class InvestmentConfig:
         0.04, "fall of the entry bar per competing zone", "assumed", ge=0,
         doc="homogeneous competition lowers the bar",
     )
-    zombie_congestion: float = param(
-        0.5, "share of projects crowded out per unit zombie asset share",
-        "Caballero-Hoshi-Kashyap 2008 congestion effect; value assumed", ge=0, le=1,
+    entry_price_elasticity: float = param(
+        1.0, "elasticity of a sector's project arrivals to its price index (relative to the rest of China)",
+        "assumed: entrants go where prices, and so margins, are high", ge=0,
+    )
+    entry_max_multiplier: float = param(
+        3.0, "cap on the arrivals multiplier (P/P*)^elasticity", "assumed", ge=1,
+    )
+
+
+# --------------------------------------------------------------------------- markets and credit
+@dataclass
+class MarketConfig:
+    """Product markets: CES demand over firms' varieties inside an Armington split (sim.model.market).
+
+    Elasticities, export and home shares and spending paths are data (``sectors.csv``,
+    ``spending.csv``); this holds the choices that are not per sector.
+    """
+
+    demand: str = param(
+        "ces", "-", "-", choices=("ces", "elastic"),
+        doc="ces: the sector price index and spending respond to Ningxia's supply; elastic: each firm's "
+            "demand curve is fixed (perfectly elastic demand for the region's sector; for tests)",
+    )
+    rest_of_china_price: float = param(
+        1.0, "price index of the rest of China's varieties / Ningxia's at the start",
+        "assumed: the same in every scenario", gt=0,
+    )
+
+
+@dataclass
+class CreditConfig:
+    """A finite supply of bank credit to the region's industry (the pool evergreen lending draws on).
+
+    Every firm's debt is a loan from the pool; new loans (cash deficits rolled over first — banks
+    avoid recognising losses, Caballero, Hoshi & Kashyap 2008 — then new projects, then
+    investment) are granted only while the pool has room; an exit writes the debt off, freeing
+    the loan and destroying the lost part of the lending capacity.
+    """
+
+    scope: str = param(
+        "region", "-", "-", choices=("region", "county", "sector"),
+        doc="one pool for the region, one per county, or one per sector (banks' industry credit quotas)",
+    )
+    headroom: float = param(
+        0.02, "lending capacity above the loans outstanding at the start, share", "assumed", ge=0,
+    )
+    growth: float = param(
+        0.06, "1/year growth of lending capacity",
+        "[V] RMB loans +12.7% (2017), +13.2% (2018), +7.7% (2024); loans to firms about 3 points below the "
+        "total [V]; loans to industry slower in the deleveraging of 2015-17 [R]: assumed 6% (range 3-10%)",
+        ge=-0.5, le=0.5,
+    )
+    recovery_rate: float = param(
+        0.37, "share of an exiting firm's capital that repays its debt", "[R] World Bank Doing Business: "
+        "China recovery rate 36.9 cents per dollar", ge=0, le=1,
+    )
+    loss_absorption: float = param(
+        1.0, "share of a written-off loss that lowers lending capacity", "assumed: a loss is lost funds",
+        ge=0, le=1,
     )
 
 
@@ -436,6 +533,9 @@ class OutputConfig:
 
     dir: str = param("", "path", "-", doc="output folder; empty = Hydra's run folder")
     event_logs: bool = param(True, "-", "-")
+    firm_panel: bool = param(
+        True, "-", "-", doc="record the yearly firm panel (firm_panel table; large at national scale)",
+    )
     print_summary: bool = param(True, "-", "-")
 
 
@@ -463,6 +563,8 @@ class ModelConfig:
     zombie: ZombieConfig = field(default_factory=ZombieConfig)
     protection: ProtectionConfig = field(default_factory=ProtectionConfig)
     investment: InvestmentConfig = field(default_factory=InvestmentConfig)
+    market: MarketConfig = field(default_factory=MarketConfig)
+    credit: CreditConfig = field(default_factory=CreditConfig)
     approval: ApprovalConfig = field(default_factory=ApprovalConfig)
     bodies: BodyConfig = field(default_factory=BodyConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)

@@ -16,13 +16,13 @@ def build_region(params) -> RegionData:
             region = load_region(r.data_dir)
             region.total_firms, region.total_output = r.total_firms, r.total_output
         case "synthetic":
-            sectors, items = load_catalogue()
+            sectors, items, spending = load_catalogue()
             s = r.synthetic
-            region = make_region(s, s.seed, sectors, items)
+            region = make_region(s, s.seed, sectors, items, spending)
             region.total_firms, region.total_output = s.enterprises, s.enterprises * s.output_per_firm
         case "national":
-            sectors, items = load_catalogue()
-            region = make_national_region(r.national, r.national.seed, sectors, items)
+            sectors, items, spending = load_catalogue()
+            region = make_national_region(r.national, r.national.seed, sectors, items, spending)
         case other:
             raise DataError(f"region.kind = {other!r} is not known")
     return region

@@ -26,16 +26,16 @@ def _read(folder: Path, table: str) -> pd.DataFrame:
 
 
 def load_region(folder: str | Path | None = None) -> RegionData:
-    """Load and validate the five region tables from ``folder`` (default: embedded Ningxia)."""
+    """Load and validate the region tables from ``folder`` (default: embedded Ningxia)."""
     folder = Path(folder) if folder else embedded_dir()
     tables = {name: _read(folder, name) for name in FILES}
-    for name in ("counties", "adjacency", "zones", "sectors", "items"):
+    for name in FILES:
         df = tables[name]
         df.columns = [c.strip() for c in df.columns]
     return check_region(RegionData(**tables, origin=str(folder)))
 
 
-def load_catalogue() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sectors and approval items of the embedded data (used by the synthetic generator)."""
+def load_catalogue() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Sectors, approval items and sector spending paths of the embedded data (used by the generators)."""
     region = load_region(None)
-    return region.sectors, region.items
+    return region.sectors, region.items, region.spending

@@ -210,7 +210,7 @@ def _size_land(rows: list[dict], n_total: int, total_output: float) -> None:
         del r["size_weight"]
 
 
-def make_national_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFrame,
+def make_national_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFrame, spending: pd.DataFrame,
                          provinces: pd.DataFrame | None = None) -> RegionData:
     """Generate the national region from ``cfg`` (:class:`~sim.config.schema.NationalRegionConfig`).
 
@@ -225,7 +225,8 @@ def make_national_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFr
     _size_land(rows, n_total, n_total * cfg.output_per_firm)
     region = RegionData(
         counties=pd.DataFrame(counties), adjacency=pd.DataFrame(adjacency, columns=["county_a", "county_b", "source"]),
-        zones=pd.DataFrame(rows), sectors=sectors.copy(), items=items.copy(), origin="<national>",
+        zones=pd.DataFrame(rows), sectors=sectors.copy(), items=items.copy(),
+        spending=spending.copy(), origin="<national>",
     )
     region = check_region(region)
     region.total_firms, region.total_output = n_total, n_total * cfg.output_per_firm

@@ -36,6 +36,7 @@ class RegionData:
     zones: pd.DataFrame
     sectors: pd.DataFrame
     items: pd.DataFrame
+    spending: pd.DataFrame
     origin: str = "<memory>"
     total_firms: int | None = None  # above-scale firms in the region at the start (zones + outside)
     total_output: float | None = None  # 万 yuan/year at the start
@@ -50,9 +51,11 @@ REQUIRED = {
         "founded", "source",
     ],
     "sectors": [
-        "sector", "traditional", "output_share", "demand_growth", "variable_cost_share",
-        "capital_output_ratio", "arrivals_per_1000_firms", "output_per_mu", "source",
+        "sector", "traditional", "output_share", "substitution_elasticity", "armington_elasticity",
+        "export_share", "local_home_share", "initial_utilisation", "capital_output_ratio",
+        "arrivals_per_1000_firms", "output_per_mu", "source",
     ],
+    "spending": ["sector", "from_year", "growth", "source"],
     "items": [
         "item_id", "stage", "authority", "powers", "ra_order", "effort_days", "review_days",
         "prep_days", "share", "source",
@@ -65,6 +68,7 @@ FILES = {
     "zones": "zones.csv",
     "sectors": "sectors.csv",
     "items": "approval_items.csv",
+    "spending": "spending.csv",
 }
 
 
@@ -121,12 +125,29 @@ def check_region(region: RegionData) -> RegionData:
     _unique("sectors", s, o, "sector")
     _numeric("sectors", s, o, "traditional", "sector", 0, 1, integer=True)
     _numeric("sectors", s, o, "output_share", "sector", 0, 1)
-    _numeric("sectors", s, o, "demand_growth", "sector", -0.5, 0.5)
-    _numeric("sectors", s, o, "variable_cost_share", "sector", 0, 1)
-    _numeric("sectors", s, o, "capital_output_ratio", "sector", 0)
+    _numeric("sectors", s, o, "substitution_elasticity", "sector", 1.01, 50)
+    _numeric("sectors", s, o, "armington_elasticity", "sector", 0, 50)
+    _numeric("sectors", s, o, "export_share", "sector", 0, 1)
+    _numeric("sectors", s, o, "local_home_share", "sector", 0, 1)
+    _numeric("sectors", s, o, "initial_utilisation", "sector", 0.05, 1)
+    _numeric("sectors", s, o, "capital_output_ratio", "sector", 1e-9)
+    for i, (sig, sig_a) in enumerate(zip(s["substitution_elasticity"], s["armington_elasticity"])):
+        if sig < sig_a:
+            raise DataError(f"{_where('sectors', o, i, s, 'sector')}: substitution_elasticity = {sig} is below "
+                            f"armington_elasticity = {sig_a} (varieties within the region must be closer substitutes)")
     _numeric("sectors", s, o, "arrivals_per_1000_firms", "sector", 0)
     _numeric("sectors", s, o, "output_per_mu", "sector", 1e-9)
     sectors = set(s["sector"])
+    sp = region.spending
+    _member("spending", sp, o, "sector", sectors, None, "sector")
+    _numeric("spending", sp, o, "from_year", "sector", 1900, 2200, integer=True)
+    _numeric("spending", sp, o, "growth", "sector", -0.5, 0.5)
+    if sp[["sector", "from_year"]].duplicated().any():
+        i = int(sp[["sector", "from_year"]].duplicated().to_numpy().nonzero()[0][0])
+        raise DataError(f"{_where('spending', o, i, sp, 'sector')}: repeats from_year {sp.iloc[i]['from_year']}")
+    missing = sectors - set(sp["sector"])
+    if missing:
+        raise DataError(f"{o}/{FILES['spending']}: no spending path for sector {sorted(missing)[0]!r}")
 
     _unique("zones", z, o, "zone_id")
     _member("zones", z, o, "county_id", counties, "zone_id", "county")

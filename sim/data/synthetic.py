@@ -19,7 +19,7 @@ from sim.model.streams import Stream, stream
 ZONE_OUTPUT_PER_MU = 39.4  # 万 yuan/mu, Ningxia zones 2017 [V]
 
 
-def make_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFrame) -> RegionData:
+def make_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFrame, spending: pd.DataFrame) -> RegionData:
     """Generate a region from ``cfg`` (:class:`~sim.config.schema.SyntheticRegionConfig`)."""
     rng = stream(seed, Stream.SYNTHETIC)
     counties, adjacency = [], []
@@ -67,6 +67,7 @@ def make_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFrame) -> R
         r["land_mu"] = float(max(used / 0.6, 1000.0))  # 60% of planned land in use (assumed)
     region = RegionData(
         counties=pd.DataFrame(counties), adjacency=pd.DataFrame(adjacency, columns=["county_a", "county_b", "source"]),
-        zones=pd.DataFrame(rows), sectors=sectors.copy(), items=items.copy(), origin="<synthetic>",
+        zones=pd.DataFrame(rows), sectors=sectors.copy(), items=items.copy(),
+        spending=spending.copy(), origin="<synthetic>",
     )
     return check_region(region)

@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.stats import mean_ci, paired_diff_ci, relative_pct
+from sim.runner.outputs import project_approvals
 
 log = logging.getLogger("zonesim.aggregate")
 
@@ -559,8 +560,8 @@ def aggregate(exp_dir: str | Path, reference: str | list[str] | dict | None = No
         rec = by_key[row.key]
         keys = dict(zip(ident.columns, row))
         monthly = pd.read_parquet(rec.path / "monthly.parquet")
-        approvals = (pd.read_parquet(rec.path / "approvals.parquet")
-                     if (rec.path / "approvals.parquet").exists() else None)
+        approvals = project_approvals(pd.read_parquet(rec.path / "approvals.parquet")
+                                      if (rec.path / "approvals.parquet").exists() else None)
         outcome_rows.append({**keys, "wall_seconds": rec.wall_seconds, **run_outcomes(monthly, approvals)})
         m = monthly.copy()
         m["date"] = pd.to_datetime(m["date"].astype(str), format="%Y-%m")

@@ -27,6 +27,7 @@ import pandas as pd
 from sim.experiments.aggregate import discover_runs
 from sim.experiments.stats import mean_ci
 from sim.experiments.targets import CALIBRATION_TARGETS, REPORTED, RunTables, calibration_measures
+from sim.runner.outputs import project_approvals
 
 
 def _year_row(monthly: pd.DataFrame, date: str) -> pd.Series:
@@ -73,7 +74,8 @@ STRUCTURAL_TARGETS = {
 def directional_measures(base, reform) -> dict[str, float]:
     """Paired full_reform − baseline differences of one seed (positive = the claim holds)."""
     tb, tr = RunTables(base.path), RunTables(reform.path)
-    mb, mr, ab, ar = tb["monthly"], tr["monthly"], tb["approvals"], tr["approvals"]
+    mb, mr = tb["monthly"], tr["monthly"]
+    ab, ar = project_approvals(tb["approvals"]), project_approvals(tr["approvals"])
     late_b, late_r = ab[ab["applied"] >= "2019-01"], ar[ar["applied"] >= "2019-01"]
 
     def years(m, col, y0, y1, how="sum"):

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.runner.outputs import project_approvals
+
 #: the last month of the calibration period: every target describes 2017
 CALIBRATION_END = "2017-12"
 
@@ -64,7 +66,7 @@ class RunTables(Mapping):
 
 def calibration_measures(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
     """The 2017 state of one baseline run (December values; approvals completed in 2017)."""
-    mon, app, zy = tables["monthly"], tables["approvals"], tables["zones_yearly"]
+    mon, app, zy = tables["monthly"], project_approvals(tables["approvals"]), tables["zones_yearly"]
     dec = mon.set_index("date").loc[CALIBRATION_END]
     y17 = zy[zy["year"] == 2017]
     done17 = app[(app["production_time"] > 24) & (app["production_time"] <= 36)]

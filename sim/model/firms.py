@@ -6,12 +6,14 @@ zombie status and exit cost O(n) vectorised work per month rather than a Python 
 
 Mechanisms (units: output and money in 万 yuan, land in mu, time in months/years):
 
-* **Production** — monthly output ``Y = Y0 · exp(a) · D_s(t) · G / 12`` from capacity output
-  ``Y0`` (万 yuan/year), log productivity ``a`` (AR(1) in logs), the sector's demand index
-  ``D_s(t)`` (traditional sectors under capacity cuts shrink) and agglomeration
-  ``G = 1 + e · log(1 + same-sector firms in the zone)``.
-* **Finance** — EBIT = ``Y(1 - c_s) - f·Y0/12``; interest ``r·D/12``; tax ``τ·Y``; a negative cash
-  flow is borrowed (banks roll the debt over), a positive one repays a share of the debt.
+* **Production** — each operating firm sells its variety in its sector's market
+  (:mod:`sim.model.market`: CES demand inside an Armington split, capacity ``Q̄ = e^ã·K/k``);
+  effective log productivity ``ã = a + log G`` adds agglomeration ``G = 1 + e·log(1 + same-sector
+  firms in the zone)`` to the firm's own AR(1) log productivity ``a``.
+* **Finance and investment** (:func:`book_month`) — EBIT = revenue − variable costs − overhead −
+  depreciation; interest ``r·D``; tax ``τ·revenue``; a cash deficit is borrowed from the credit
+  pool (:mod:`sim.model.credit`), a surplus pays for investment and repays a share of the debt;
+  capital follows ``K' = (1 − δ)K + completions`` with time to build (:func:`install_capital`).
 * **Zombie status** (yearly) — OECD (McGowan, Andrews & Millot 2017): age ≥ 10 and interest
   coverage EBIT/interest < 1 in each of the last 3 years; or China 2016: 3 consecutive loss years.
 * **Exit under a soft budget constraint** — failing firms (insolvent: debt > capital, or
@@ -35,6 +37,7 @@ class LifeCycle(IntEnum):
     CONSTRUCTION = 2
     OPERATING = 3
     EXITED = 4
+    MERGED = 5  # an expansion plant, installed into the firm that built it (its parent)
 
 
 #: states that hold land in a zone (reserved at location choice, released at exit)
@@ -45,17 +48,28 @@ _FIELDS: dict[str, type] = {
     "sector": np.int16,
     "zone": np.int32,  # index of the zone managing the firm; -1 = outside any zone (county)
     "county": np.int32,
+    "credit_pool": np.int32,  # the credit pool its debt is owed to (0 = the region's, or its county's)
     "block": np.int32,  # block of the zone the firm's land lies in; -1 outside
     "state": np.int8,
-    "capacity": np.float64,  # Y0, 万 yuan/year
-    "log_prod": np.float64,  # a
-    "capital": np.float64,  # 万 yuan
+    "capacity": np.float64,  # Q̄ = e^ã·K/k, units/year (set each month by the market)
+    "log_prod": np.float64,  # a: own log productivity (never read or written by the zombie flag)
+    "capital": np.float64,  # installed capital K, 万 yuan
+    "capital_wip": np.float64,  # capital under construction (paid, not yet installed), 万 yuan
+    "plant_limit": np.float64,  # installed + building capital the firm's land can hold, 万 yuan
+    "demand_weight": np.float64,  # φ: the firm's customer base in its sector's CES demand (fixed at entry)
+    "price": np.float64,  # last month's price (1 = the price of a variety at a = 0)
+    "quantity": np.float64,  # last month's output, units/year
+    "var_input_year": np.float64,  # variable inputs this year, 万 yuan
+    "investment_year": np.float64,  # gross investment paid this year, 万 yuan
+    "capital_year_start": np.float64,  # installed capital at the start of the year, 万 yuan
+    "parent": np.int64,  # for an expansion plant: the row of the firm building it; -1 for a firm
+    "expanding": np.bool_,  # the firm has an expansion plant in approval or under construction
     "land": np.float64,  # mu
     "debt": np.float64,  # 万 yuan
     "age": np.float64,  # years
     "entry_month": np.int32,
     "exit_month": np.int32,
-    "output": np.float64,  # last month's output, 万 yuan/month
+    "output": np.float64,  # last month's output value (revenue), 万 yuan/month
     "ebit_year": np.float64,
     "interest_year": np.float64,
     "profit_year": np.float64,
@@ -106,7 +120,7 @@ class FirmTable:
         self.n += m
         for name in _FIELDS:
             col = getattr(self, "_" + name)
-            col[rows] = values.get(name, -1 if name in ("zone", "block", "exit_month") else 0)
+            col[rows] = values.get(name, -1 if name in ("zone", "block", "exit_month", "parent") else 0)
         return rows
 
 
@@ -142,25 +156,15 @@ def _agglomeration(zone, sector, rows, n_cells, n_sectors, elasticity):
     return out
 
 
-def produce_month(f: FirmTable, idx: np.ndarray, shocks: np.ndarray, demand: np.ndarray,
-                  agg: np.ndarray, var_cost: np.ndarray, p) -> None:
-    """One month of production and finance for the operating firms ``idx`` (in place).
+def update_productivity(f: FirmTable, idx: np.ndarray, shocks: np.ndarray, p) -> np.ndarray:
+    """One month of the AR(1) in log productivity of firms ``idx`` (in place); returns the new values.
 
-    ``shocks`` are standard normal draws for these firms, ``demand`` and ``var_cost`` per sector,
-    ``agg`` the agglomeration factor per firm, ``p`` the :class:`~sim.config.schema.FirmConfig`.
-    The arithmetic is compiled (:func:`_productivity`, :func:`_produce_month`): passes over the firms
-    instead of a gather, a temporary and a scatter per variable (a national run has ~800,000 rows);
-    ``e^a`` is numpy's (vectorised) exp.
+    ``shocks`` are standard normal draws for these firms, ``p`` the FirmConfig.  Productivity has
+    its own dynamics: nothing else (the zombie flag included) reads or writes it.
     """
     rho_m = p.productivity_persistence ** (1 / 12)
     sd_m = p.productivity_sd * np.sqrt((1 - rho_m**2) / max(1 - p.productivity_persistence**2, 1e-12))
-    idx = np.asarray(idx, dtype=np.int64)
-    a = _productivity(idx, np.asarray(shocks, dtype=float), f.log_prod, rho_m, sd_m)
-    _produce_month(idx, np.exp(a), np.asarray(demand, dtype=float), np.asarray(agg, dtype=float),
-                   np.asarray(var_cost, dtype=float),
-                   np.array([p.fixed_cost_share, p.interest_rate, p.tax_rate, p.repayment_share]),
-                   f.sector, f.capacity, f.debt, f.output, f.output_year, f.tax_year, f.ebit_year,
-                   f.interest_year, f.profit_year, f.age)
+    return _productivity(np.asarray(idx, dtype=np.int64), np.asarray(shocks, dtype=float), f.log_prod, rho_m, sd_m)
 
 
 @njit(cache=True)
@@ -174,32 +178,124 @@ def _productivity(idx, shocks, log_prod, rho_m, sd_m):
     return a
 
 
+def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarray, qty: np.ndarray,
+               capacity: np.ndarray, sigma: np.ndarray, kappa: np.ndarray, k_cap: np.ndarray, p) -> dict:
+    """One month of accounts and investment plans of the operating firms ``idx`` (in place).
+
+    From the month's market (``price``, ``qty`` in units/year, ``capacity``; aligned with ``idx``)
+    and effective log productivity ``a_eff``: revenue ``p·q``, variable costs ``mc·q`` with
+    ``mc = e^(-ã)(σ-1)/σ``, overhead ``f·K/κ``, depreciation ``δK``; EBIT, interest ``r·D``, tax
+    ``τ·p·q``.  Operating cash flow (profit + depreciation) pays first for investment, then repays
+    a share of the debt; a deficit must be borrowed.
+
+    Investment: the capital needed to serve, at the target utilisation, the demand it would meet at
+    its unconstrained price (``q·(p·e^ã)^σ``: its sales, for a firm below capacity),
+    ``K* = q_free/u*·k·e^(-ã)``; the firm expands towards it only if the return of a unit of capacity
+    at that use, ``(p - mc)·e^ã/k·u*``, covers the user cost ``r + δ + f/κ`` (else it lets capital
+    above ``K*`` depreciate), within what its land holds (``plant_limit``).  It plans
+    ``(K* - K + R·b - K_building)/adjust + R`` a month (``R = δ·min(K, K*)`` replacement, ``b`` the
+    build time: the capital under construction a steady replacement keeps), financed by loans in
+    the proportion ``target_leverage`` and from its cash flow for the rest (loans again where cash
+    falls short), loans only up to ``max_leverage`` × its capital.  A surplus left after investment
+    repays ``repayment_share`` of itself, but only debt above the target leverage.
+
+    Returns the month's requests per firm (aligned with ``idx``): ``deficit`` (rollover credit),
+    ``loan`` (investment credit), ``internal`` (investment paid from cash flow), ``repay``, and
+    ``beyond_plant``: desired capital its land cannot hold (an expansion that needs new land).
+    """
+    idx = np.asarray(idx, dtype=np.int64)
+    n = idx.size
+    out = {k: np.zeros(n) for k in ("deficit", "loan", "internal", "repay", "beyond_plant")}
+    c = np.array([p.fixed_cost_share, p.interest_rate, p.tax_rate, p.repayment_share, p.depreciation_rate,
+                  p.target_utilisation, p.investment_adjust_months, p.max_leverage, p.build_months,
+                  p.target_leverage])
+    _book_month(idx, np.asarray(a_eff, float), np.asarray(price, float), np.asarray(qty, float),
+                np.asarray(capacity, float), np.asarray(sigma, float), np.asarray(kappa, float),
+                np.asarray(k_cap, float), c, f.sector, f.capital, f.capital_wip, f.plant_limit, f.debt, f.output,
+                f.output_year, f.tax_year, f.ebit_year, f.interest_year, f.profit_year, f.var_input_year, f.age,
+                f.price, f.quantity, f.capacity, out["deficit"], out["loan"], out["internal"], out["repay"],
+                out["beyond_plant"])
+    return out
+
+
 @njit(cache=True)
-def _produce_month(idx, e_a, demand, agg, var_cost, c, sector, capacity, debt, output, output_year,
-                   tax_year, ebit_year, interest_year, profit_year, age):
-    """Per firm ``r = idx[j]`` (``e_a`` = e^a): output ``Y = Y0·e^a·D_s·G/12``; EBIT ``Y(1-c_s) - f·Y0/12``;
-    interest ``r·D/12``; tax ``τ·Y``; a cash deficit is borrowed, a surplus repays a share of the
-    debt; yearly accounts accumulate; age grows a month."""
-    fixed, rate, tax_rate, repay = c[0], c[1], c[2], c[3]
+def _book_month(idx, a_eff, price, qty, capacity, sigma, kappa, k_cap, c, sector, capital, wip, plant_limit, debt,
+                output, output_year, tax_year, ebit_year, interest_year, profit_year, var_input_year, age,
+                price_col, qty_col, cap_col, deficit, loan, internal, repay, beyond_plant):
+    fixed, rate, tax_rate, repay_share, delta, u_target, adjust, max_lev, build = (c[0], c[1], c[2], c[3], c[4],
+                                                                                  c[5], c[6], c[7], c[8])
+    lev = c[9]
     for j in range(idx.shape[0]):
         r = idx[j]
         s = sector[r]
-        y0 = capacity[r]
-        y = y0 * e_a[j] * demand[s] * agg[j] / 12.0
-        ebit = y * (1.0 - var_cost[s]) - fixed * y0 / 12.0
+        sig = sigma[s]
+        e_a = np.exp(a_eff[j])
+        mc = (sig - 1.0) / (sig * e_a)
+        q = qty[j]
+        rev = price[j] * q / 12.0 if q > 0.0 else 0.0
+        var = mc * q / 12.0
+        k = capital[r]
+        dep = delta * k / 12.0
+        ebit = rev - var - fixed * k / kappa[s] / 12.0 - dep
         d = debt[r]
         interest = rate * d / 12.0
-        tax = tax_rate * y
-        cash = ebit - interest - tax
-        d = d + (-cash if cash < 0 else -repay * cash)
-        debt[r] = d if d > 0.0 else 0.0
-        output[r] = y
-        output_year[r] += y
+        tax = tax_rate * rev
+        profit = ebit - interest - tax
+        cash = profit + dep
+        # investment plan
+        # demand at its unconstrained price (a capacity-bound firm rations q = A·φ·p^-σ by its price)
+        q_free = q * (price[j] * e_a) ** sig if q > 0.0 else 0.0
+        k_dem = q_free / u_target * k_cap[s] / e_a
+        p_sell = price[j] if q > 0.0 else 1.0 / e_a
+        ret = (p_sell - mc) * e_a / k_cap[s] * u_target
+        user_cost = rate + delta + fixed / kappa[s]
+        k_star = k_dem if ret >= user_cost else min(k, k_dem)
+        beyond_plant[j] = max(k_star - plant_limit[r], 0.0)
+        k_star = min(k_star, plant_limit[r])
+        k_star = max(k_star, 0.0)
+        keep = delta * min(k, k_star) / 12.0  # replacement of the capital still wanted, a month
+        want = (k_star - k + keep * build - wip[r]) / adjust + keep  # building pipeline in steady state: keep·build
+        want = max(want, 0.0)
+        own = min(max(cash, 0.0), (1.0 - lev) * want) if lev < 1.0 else 0.0  # the financing mix
+        internal[j] = own
+        loan[j] = min(want - own, max(0.0, max_lev * (k + wip[r]) - d))
+        deficit[j] = max(-cash, 0.0)
+        excess = d - lev * (k + wip[r])  # debt above the target leverage is repaid from the surplus
+        repay[j] = min(repay_share * (max(cash, 0.0) - own), max(excess, 0.0))
+        # accounts
+        output[r] = rev
+        output_year[r] += rev
         tax_year[r] += tax
         ebit_year[r] += ebit
         interest_year[r] += interest
-        profit_year[r] += ebit - interest - tax
+        profit_year[r] += profit
+        var_input_year[r] += var
         age[r] += 1.0 / 12.0
+        price_col[r] = price[j]
+        qty_col[r] = q
+        cap_col[r] = capacity[j]
+
+
+def install_capital(f: FirmTable, idx: np.ndarray, p) -> np.ndarray:
+    """Depreciation and installation of the operating firms ``idx`` (in place): ``K' = (1-δ)K + C``
+    with the completions ``C = K_building / build_months`` (time to build: an exponential lag).
+    Returns ``(depreciation, completions)`` summed."""
+    idx = np.asarray(idx, dtype=np.int64)
+    return _install(idx, f.capital, f.capital_wip, p.depreciation_rate / 12.0, 1.0 / p.build_months)
+
+
+@njit(cache=True)
+def _install(idx, capital, wip, delta_m, rate):
+    dep = 0.0
+    done = 0.0
+    for r in idx:
+        d = delta_m * capital[r]
+        c = wip[r] * min(rate, 1.0)
+        capital[r] += c - d
+        wip[r] -= c
+        dep += d
+        done += c
+    return np.array([dep, done])
 
 
 def close_year(f: FirmTable, idx: np.ndarray, z) -> None:
@@ -218,7 +314,8 @@ def close_year(f: FirmTable, idx: np.ndarray, z) -> None:
 
 
 def reset_year_accounts(f: FirmTable, idx: np.ndarray) -> None:
-    """Start new yearly accounts (EBIT, interest, profit) for firms ``idx``."""
+    """Start new yearly accounts (EBIT, interest, profit) for firms ``idx`` (the zombie tests' accounts;
+    output, tax, inputs and investment run by calendar year and are reset by the model)."""
     for col in ("ebit_year", "interest_year", "profit_year"):
         getattr(f, col)[idx] = 0.0
 

@@ -1,12 +1,16 @@
 """Investment arrival, location choice and homogeneous competition between zones.
 
 * **Arrival** — projects arrive by sector as a Poisson process (``arrivals_per_1000_firms``
-  per year in the sector table × the region's firms / 1,000 × ``arrival_scale``).  A month's
-  arrivals, and their attributes, taste draws and approval draws, come from that month's own
-  random streams (by sector, in a fixed order), so they are the same in every scenario (common
-  random numbers).
-  Zombies congest credit (Caballero, Hoshi & Kashyap 2008): a share ``zombie_congestion`` ×
-  the zombies' share of assets of the arriving projects never get financed.
+  per year in the sector table × the region's firms / 1,000 × ``arrival_scale``), more where the
+  sector's price index ``P`` (and so its margins) is high: the rate is multiplied by
+  ``(P/P*)^entry_price_elasticity`` (capped), by thinning a Poisson stream at the cap rate.  A
+  month's candidate projects, and their attributes, taste draws and approval draws, come from
+  that month's own random streams (by sector, in a fixed order), so they are the same in every
+  scenario (common random numbers).
+* **Finance** — a project borrows ``entrant_leverage`` × its capital from the credit pool
+  (:mod:`sim.model.credit`) when it chooses its location; projects that find no room are
+  crowded out.  Zombies' rolled-over deficits use that room first (Caballero, Hoshi & Kashyap
+  2008): congestion works only through the pool.
 * **Pipeline at the start** — the projects that arrived in the ``pipeline_months`` before the
   first month are already approved and under construction when the run starts; they chose their
   location at the start (with the same rule) and start production at a uniform time within that
@@ -45,7 +49,7 @@ class InvestmentMarket:
         self.opm = sec["output_per_mu"].to_numpy(dtype=float)
         f = model.firms
         n_sec = len(sec)
-        cap = np.bincount(f.sector, weights=f.capacity, minlength=n_sec)
+        cap = np.bincount(f.sector, weights=12.0 * f.output, minlength=n_sec)  # sales at the start
         cnt = np.bincount(f.sector, minlength=n_sec)
         overall = cap.sum() / max(cnt.sum(), 1)
         self.size_mean = np.where(cnt > 0, cap / np.maximum(cnt, 1), overall)
@@ -74,14 +78,14 @@ class InvestmentMarket:
         """This month's projects: drawn by sector, located, and sent to approval."""
         m = self.model
         rng = stream(m.params.seed, Stream.ARRIVALS, m.month)
-        counts = rng.poisson(self.rates * m.params.investment.arrival_scale / 12.0)
+        p = m.params.investment
+        counts = rng.poisson(self.rates * p.arrival_scale * p.entry_max_multiplier / 12.0)
         if counts.sum() == 0:
             return
-        keys, projects = self._locate(counts, stream(m.params.seed, Stream.PROJECT, m.month))
+        keys, projects = self._locate(counts, stream(m.params.seed, Stream.PROJECT, m.month), borrow=True)
         draws = approval_draws(stream(m.params.seed, Stream.APPROVAL, m.month), keys.size, m.approval.n_items,
                                m.params.approval)
-        financed = projects["zone"] != CROWDED_OUT
-        m.projects_crowded_out += int((~financed).sum())
+        financed = projects.pop("arrived") & (projects["zone"] != CROWDED_OUT)
         if financed.any():
             m.create_projects(keys[financed], {d: v[financed] for d, v in draws.items()},
                               **{c: v[financed] for c, v in projects.items()})
@@ -93,23 +97,23 @@ class InvestmentMarket:
         if p.pipeline_months <= 0:
             return
         rng = stream(m.params.seed, Stream.PIPELINE)
-        counts = rng.poisson(self.rates * p.arrival_scale / 12.0 * p.pipeline_months)
+        counts = rng.poisson(self.rates * p.arrival_scale * p.entry_max_multiplier / 12.0 * p.pipeline_months)
         if counts.sum() == 0:
             return
-        keys, projects = self._locate(counts, rng)
+        keys, projects = self._locate(counts, rng, borrow=False)
         starts_at = rng.uniform(0.0, p.pipeline_months, keys.size)
-        financed = projects["zone"] != CROWDED_OUT
-        m.projects_crowded_out += int((~financed).sum())
+        financed = projects.pop("arrived") & (projects["zone"] != CROWDED_OUT)
         if financed.any():
             m.create_pipeline_projects(keys[financed], starts_at[financed],
                                        **{c: v[financed] for c, v in projects.items()})
 
-    def _locate(self, counts: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
-        """Draw the projects' attributes (sector by sector, in key order) and let each choose a zone
-        or the outside option.
+    def _locate(self, counts: np.ndarray, rng: np.random.Generator, borrow: bool) -> tuple[np.ndarray, dict]:
+        """Draw the candidate projects' attributes (sector by sector, in key order); keep those that
+        the sector's prices attract (``arrived``); with ``borrow``, let them borrow from the credit
+        pool in arrival order; let each financed one choose a zone or the outside option.
 
         Returns their keys and the columns of ``create_projects`` (``zone`` = index, -1 outside,
-        ``CROWDED_OUT`` for projects that zombie credit leaves unfinanced).
+        ``CROWDED_OUT`` for projects that did not arrive or found no credit) and ``arrived``.
         """
         m = self.model
         p = m.params.investment
@@ -118,11 +122,22 @@ class InvestmentMarket:
         sector = np.repeat(np.arange(len(counts)), counts)
         size = self.size_mean[sector] * rng.lognormal(-p.project_size_sigma**2 / 2, p.project_size_sigma, n)
         quality = rng.normal(0.0, p.project_quality_sd, n)
-        crowded = rng.random(n) < p.zombie_congestion * m.zombie_asset_share()
+        u_entry = rng.random(n)
         home = np.minimum(np.searchsorted(np.cumsum(self.county_p), rng.random(n), side="right"),
                           len(self.county_p) - 1)
         u = rng.random(n)
         land = size / self.opm[sector]
+        price = np.nan_to_num(m.sector_price, nan=m.params.market.rest_of_china_price)[sector]
+        pull = np.minimum((price / m.params.market.rest_of_china_price) ** p.entry_price_elasticity,
+                          p.entry_max_multiplier)
+        arrived = u_entry * p.entry_max_multiplier < pull
+        crowded = ~arrived
+        if borrow and arrived.any():
+            amount = m.params.firms.entrant_leverage * size * self.kappa[sector]
+            pool = m.credit_pool_of(home, sector)
+            ok = m.credit.grant_in_order(pool[arrived], amount[arrived])
+            crowded[np.flatnonzero(arrived)[~ok]] = True
+            m.projects_crowded_out += int((~ok).sum())
 
         n_z = len(m.zones)
         v = self._zone_view()
@@ -140,9 +155,44 @@ class InvestmentMarket:
         for c, amount in zip(*_sum_by(county[inside], paid[inside])):
             m.counties[c].subsidy_spending += amount
         m.subsidy_month += float(paid.sum())
-        return keys, dict(sector=sector, zone=zone, block=block, county=county, capacity=size, quality=quality,
-                          capital=size * self.kappa[sector], land=land)
+        return keys, dict(sector=sector, zone=zone, block=block, county=county,
+                          credit_pool=m.credit_pool_of(home, sector), size=size, quality=quality,
+                          capital=size * self.kappa[sector], land=land, arrived=arrived)
 
+
+    def expansions(self, rows: np.ndarray, beyond: np.ndarray) -> None:
+        """Operating firms ``rows`` whose desired capital exceeds what their land holds by ``beyond``
+        (万 yuan) file a new plant when the excess reaches ``expansion_min_share`` of their capital
+        and none is under way: it needs land in the firm's own block (at the density of its plant;
+        outside zones, county land), a loan from the credit pool (``entrant_leverage``), and the
+        approval pipeline like a new project; the built plant is installed into the firm
+        (:meth:`~sim.model.model.ZoneReformModel.install_expansions`)."""
+        m = self.model
+        f, fp = m.firms, m.params.firms
+        want = (beyond >= fp.expansion_min_share * f.capital[rows]) & ~f.expanding[rows]
+        rows, extra = rows[want], beyond[want]
+        if rows.size == 0:
+            return
+        land = extra * f.land[rows] / np.maximum(f.plant_limit[rows] / fp.plant_headroom, 1e-12)
+        free = m.block_free_land()
+        fits = np.ones(rows.size, dtype=bool)
+        for j in range(rows.size):  # in row order, each taking its land before the next looks
+            b = f.block[rows[j]]
+            if b >= 0:
+                fits[j] = land[j] <= free[b]
+                free[b] -= land[j] if fits[j] else 0.0
+        m.expansions_blocked_month += int((~fits).sum())
+        rows, extra, land = rows[fits], extra[fits], land[fits]
+        if rows.size == 0:
+            return
+        ok = m.credit.grant_in_order(f.credit_pool[rows], fp.entrant_leverage * extra, "expansions")
+        m.expansions_refused_month += int((~ok).sum())
+        rows, extra, land = rows[ok], extra[ok], land[ok]
+        if rows.size == 0:
+            return
+        draws = approval_draws(stream(m.params.seed, Stream.EXPANSION, m.month), rows.size, m.approval.n_items,
+                               m.params.approval)
+        m.create_expansions(rows, extra, land, draws)
 
     def _zone_view(self) -> dict[str, np.ndarray]:
         """The zones as the location choice sees them: utility without the project's own terms,

@@ -29,21 +29,26 @@ class Recorder:
         self.exits: list[dict] = []
         self.zone_events: list[dict] = []
         self.firm_groups: list[dict] = []  # per year: group keys and sums (see firm_groups_table)
+        self.sector_years: list[dict] = []
+        self.panel: list[dict] = []  # per year: the firm panel's columns (see firm_panel_table)
+        n_sec = len(model.sector_names)
+        self._sector_acc = {k: np.zeros(n_sec) for k in ("revenue", "output_real", "spending_path")}
         self._year_latency: list[tuple[np.ndarray, np.ndarray]] = []  # (zone, days) of completions
         self.zone_year_output_cache = np.full(len(model.zones), np.nan)
 
     # ------------------------------------------------------------------ events
-    def log_approvals(self, done: dict) -> np.ndarray:
+    def log_approvals(self, done: dict, plant: np.ndarray) -> np.ndarray:
         """Record projects whose four approval stages are done (a batch from
-        :meth:`~sim.model.approval.ApprovalSystem.advance`); return their approval latency (working days)."""
+        :meth:`~sim.model.approval.ApprovalSystem.advance`; ``plant``: which are firms' expansion
+        plants); return their approval latency (working days)."""
         m = self.model
         cal = m.calendar
         months = (done["time"] - done["applied"]) - m.params.firms.construction_months
         wd = cal.working_days(months)
         days = wd * cal.calendar_days_per_working_day
-        self.approvals.append({**done, "approval_wd": wd, "approval_days": days,
+        self.approvals.append({**done, "expansion": plant, "approval_wd": wd, "approval_days": days,
                                "to_permit_wd": cal.working_days(done["permit"] - done["applied"])})
-        self._year_latency.append((done["zone"], days))
+        self._year_latency.append((done["zone"][~plant], days[~plant]))
         return wd
 
     def log_exits(self, rows: np.ndarray) -> None:
@@ -93,17 +98,29 @@ class Recorder:
         n_op = int(op.size)
         in_states = np.bincount(f.state, minlength=len(LifeCycle))
         dev = m.policies.devolution
+        revenue_s = m.sector_spending / 12.0  # at the market's root: the sector's summed revenue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            real_s = np.where(m.sector_spending > 0, revenue_s / m.sector_price, 0.0)
+        self._sector_acc["revenue"] += revenue_s
+        self._sector_acc["output_real"] += real_s
+        self._sector_acc["spending_path"] += m.spending_path[m.month] / 12.0
+        credit = m.credit.take_month()
         self.monthly.append({
             "date": m.calendar.label(m.month), "month": m.month, "year": m.calendar.year(m.month),
-            "output": float(out.sum()), "output_in_zones": out_zone,
+            "output": float(out.sum()), "output_real": float(real_s.sum()), "output_in_zones": out_zone,
             "in_zone_output_share": out_zone / out.sum() if out.sum() > 0 else 0.0,
             "firms": n_op, "firms_in_zones": int(op_in_zone.size),
             "in_zone_firm_share": float(op_in_zone.size / n_op) if n_op else 0.0,
             "zombies": int(zombie.sum()), "zombie_share": float(zombie.mean()) if n_op else 0.0,
             "zombie_asset_share": m.zombie_asset_share(),
             "debt": float(f.debt[op].sum()), "capital": float(f.capital[op].sum()),
+            "capital_building": float(f.capital_wip[op].sum()), "investment": m.investment_month,
+            "credit_limit": float(m.credit.limit.sum()), "credit_outstanding": float(m.credit.outstanding.sum()),
+            **{f"credit_{k}": v for k, v in credit.items()},
             "exits": m.exits_month, "zombie_exits": m.zombie_exits_month, "entries": m.entries_month,
             "projects": m.projects_month, "projects_crowded_out": m.projects_crowded_out,
+            "expansions": m.expansions_month, "expansions_without_land": m.expansions_blocked_month,
+            "expansions_crowded_out": m.expansions_refused_month,
             "in_approval": int(in_states[LifeCycle.IN_APPROVAL]),
             "under_construction": int(in_states[LifeCycle.CONSTRUCTION]),
             "approvals_completed": len(m.completed_month),
@@ -128,6 +145,9 @@ class Recorder:
         land, cap = m.zone_land_in_use(), m.zone_capacity()
         self.zone_year_output_cache = out.copy()
         self.record_firm_groups(year)
+        self.record_sectors(year)
+        if m.params.output.firm_panel:
+            self.record_panel(year)
         for z in m.zones:
             i = z.index
             if z.status == "planned":
@@ -166,6 +186,68 @@ class Recorder:
         present = np.flatnonzero(firms)
         self.firm_groups.append({"year": np.full(present.size, year), "key": present, "firms": firms[present],
                                  "zombies": zombies[present].astype(np.int64), "output": output[present]})
+
+    def record_sectors(self, year: int) -> None:
+        """The year's market and capital by sector (operating firms at the year end for stocks)."""
+        m = self.model
+        f = m.firms
+        op = m._operating_rows()
+        n = len(m.sector_names)
+        sec = f.sector[op]
+
+        def by(values, rows=op, s=sec):
+            return np.bincount(s, weights=values, minlength=n)
+
+        every = np.flatnonzero(f.state != LifeCycle.PROJECT)  # yearly flows of firms that left during the year too
+        qty, cap = by(f.quantity[op]), by(f.capacity[op])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.sector_years.append({
+                "year": np.full(n, year), "sector": np.asarray(m.sector_names, dtype=object),
+                "revenue": self._sector_acc["revenue"].copy(), "output_real": self._sector_acc["output_real"].copy(),
+                "spending_at_rest_of_china_price": self._sector_acc["spending_path"].copy(),
+                "price_index": m.sector_price.copy(),
+                "firms": np.bincount(sec, minlength=n), "zombies": np.bincount(sec[f.zombie[op]], minlength=n),
+                "capital": by(f.capital[op]), "capital_building": by(f.capital_wip[op]),
+                "zombie_capital": by(f.capital[op] * f.zombie[op]),
+                "investment": by(f.investment_year[every], every, f.sector[every]),
+                "capacity_units": cap, "output_units": qty, "utilisation": np.where(cap > 0, qty / cap, np.nan),
+                "debt": by(f.debt[op]),
+            })
+        for acc in self._sector_acc.values():
+            acc[:] = 0.0
+
+    def record_panel(self, year: int) -> None:
+        """Firms that operated the whole year: one row each (the firm panel)."""
+        m = self.model
+        f = m.firms
+        op = m._operating_rows()
+        rows = op[f.entry_month[op] <= max(m.month - 11, 0)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            util = np.where(f.capacity[rows] > 0, f.quantity[rows] / f.capacity[rows], np.nan)
+        self.panel.append({
+            "year": np.full(rows.size, year), "key": f.key[rows].copy(), "sector": f.sector[rows].copy(),
+            "zone": f.zone[rows].copy(), "zombie": f.zombie[rows].copy(), "age": f.age[rows].copy(),
+            "log_productivity": f.log_prod[rows].copy(), "revenue": f.output_year[rows].copy(),
+            "variable_inputs": f.var_input_year[rows].copy(),
+            "employment": m.params.firms.labour_per_input * f.var_input_year[rows],
+            "capital": f.capital[rows].copy(), "capital_start": f.capital_year_start[rows].copy(),
+            "investment": f.investment_year[rows].copy(), "debt": f.debt[rows].copy(),
+            "price": f.price[rows].copy(), "utilisation": util,
+        })
+
+    def sectors_table(self) -> pd.DataFrame:
+        if not self.sector_years:
+            return pd.DataFrame(columns=_SECTOR_COLUMNS)
+        return pd.DataFrame({c: np.concatenate([y[c] for y in self.sector_years]) for c in _SECTOR_COLUMNS})
+
+    def firm_panel_table(self) -> pd.DataFrame:
+        if not self.panel:
+            return pd.DataFrame(columns=_PANEL_COLUMNS)
+        m = self.model
+        g = {c: np.concatenate([y[c] for y in self.panel]) for c in self.panel[0]}
+        g["sector"] = np.asarray(m.sector_names, dtype=object)[g["sector"]]
+        g["in_zone"] = g.pop("zone") >= 0
+        return pd.DataFrame(g, columns=_PANEL_COLUMNS)
 
     def firm_groups_table(self) -> pd.DataFrame:
         if not self.firm_groups:
@@ -214,6 +296,7 @@ class Recorder:
             "production_time": a["time"], "stage1_wd": stage[:, 0], "stage2_wd": stage[:, 1],
             "stage3_wd": stage[:, 2], "stage4_wd": stage[:, 3], "to_permit_wd": a["to_permit_wd"],
             "approval_wd": a["approval_wd"], "approval_days": a["approval_days"], "items_skipped": a["skipped"],
+            "expansion": a["expansion"],
         }, columns=_APPROVAL_COLUMNS)
 
     def _labels(self, months: np.ndarray) -> np.ndarray:
@@ -243,15 +326,23 @@ class Recorder:
             "zone_events": pd.DataFrame(self.zone_events, columns=_EVENT_COLUMNS),
             "offices": self.offices_table(),
             "firms_yearly": self.firm_groups_table(),
+            "sectors_yearly": self.sectors_table(),
+            "firm_panel": self.firm_panel_table(),
         }
 
 
 _APPROVAL_COLUMNS = [
     "key", "zone_id", "in_zone", "county_id", "sector", "applied", "applied_time", "permit_time",
     "production_time", "stage1_wd", "stage2_wd", "stage3_wd", "stage4_wd", "to_permit_wd",
-    "approval_wd", "approval_days", "items_skipped",
+    "approval_wd", "approval_days", "items_skipped", "expansion",
 ]
 _EXIT_COLUMNS = ["date", "month", "key", "zone_id", "county_id", "sector", "zombie", "age", "insolvent",
                  "land_mu", "capital"]
 _FIRM_GROUP_COLUMNS = ["year", "sector", "age_band", "in_zone", "firms", "zombies", "output"]
 _EVENT_COLUMNS = ["date", "month", "zone_id", "name_zh", "event", "detail"]
+_SECTOR_COLUMNS = ["year", "sector", "revenue", "output_real", "spending_at_rest_of_china_price", "price_index",
+                   "firms", "zombies", "capital", "capital_building", "zombie_capital", "investment",
+                   "capacity_units", "output_units", "utilisation", "debt"]
+_PANEL_COLUMNS = ["year", "key", "sector", "in_zone", "zombie", "age", "log_productivity", "revenue",
+                  "variable_inputs", "employment", "capital", "capital_start", "investment", "debt", "price",
+                  "utilisation"]

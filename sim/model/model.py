@@ -3,9 +3,13 @@
 One Mesa time unit is one month.  ``step()`` runs the month's phases in this order:
 
 1. policies' monthly hooks (zones founded, consolidation on its date, regional assessments commissioned),
-2. investment arrival and location choice; chosen projects apply for approval,
-3. production and finance of operating firms (array operations),
-4. exits (insolvency under the soft budget constraint, disposal), land returned to zones,
+2. markets, production, finance and investment of operating firms (array operations): every
+   sector's market clears (CES demand inside an Armington split, :mod:`sim.model.market`),
+   firms book the month and borrow from the credit pool (:mod:`sim.model.credit`), capital is
+   installed and depreciates,
+3. exits (insolvency under the soft budget constraint, disposal, credit refused), debt written
+   off, land returned to zones,
+4. investment arrival and location choice; financed projects apply for approval,
 5. the month's records; in December: yearly accounts, zombie status, competition, assessment.
 
 Before the phases, the approval pipeline runs its events (item arrivals at offices, stage ends
@@ -28,16 +32,20 @@ from sim.model.agents import County, Enterprises, ManagementBody, Zone, ZoneStat
 from sim.model.aggregates import ZoneAggregates
 from sim.model.approval import ApprovalSystem, Office, OfficePool
 from sim.model.calendar import Calendar
+from sim.model.credit import CreditPool
 from sim.model.firms import (
     FirmTable,
     LifeCycle,
     agglomeration_of_rows,
+    book_month,
     close_year,
     exit_draws,
-    produce_month,
+    install_capital,
     reset_year_accounts,
+    update_productivity,
 )
 from sim.model.investment import InvestmentMarket
+from sim.model.market import clear_markets
 from sim.model.metrics import Recorder
 from sim.model.policies import PolicySet
 from sim.model.population import block_shares, generate
@@ -59,8 +67,15 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.sector_names = list(sec["sector"])
         self.office_pool = OfficePool()
         self.traditional = sec["traditional"].to_numpy(dtype=bool)
-        self.var_cost = sec["variable_cost_share"].to_numpy(dtype=float)
-        self.demand_growth = sec["demand_growth"].to_numpy(dtype=float)
+        self.sigma = sec["substitution_elasticity"].to_numpy(dtype=float)
+        self.sigma_a = sec["armington_elasticity"].to_numpy(dtype=float)
+        self.export_share = sec["export_share"].to_numpy(dtype=float)
+        self.home_share = sec["local_home_share"].to_numpy(dtype=float)
+        self.kappa = sec["capital_output_ratio"].to_numpy(dtype=float)
+        self.k_cap = self.kappa * sec["initial_utilisation"].to_numpy(dtype=float)  # capital per unit of capacity
+        n_sec = len(sec)
+        self.sector_price = np.ones(n_sec)  # price index P_s: 1 at the start (the unit of price)
+        self.sector_spending = np.zeros(n_sec)  # E_s: spending on the region's producers, 万 yuan/year
         self._build_counties()
         self._build_zones()
         # month (model time) from which a zone's regional-assessment item (by its order) is done zone-wide
@@ -69,8 +84,15 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.firms = FirmTable(capacity=2 * region.total_firms + 1024)
         self.enterprises = Enterprises(self)  # Mesa agents of the firm table's rows, made on first use
         rows = self.firms.add(**generate(self))
+        self.firms.credit_pool[rows] = self.credit_pool_of(self.firms.county[rows], self.firms.sector[rows])
         self.states_changed()
         self._next_key = len(rows)
+        # sector spending paths at P = P*: the start's sales times the national trends (spending.csv)
+        start_sales = np.bincount(self.firms.sector[rows], weights=12.0 * self.firms.output[rows], minlength=n_sec)
+        self.spending_path = start_sales[None, :] * spending_index(region.spending, self.sector_names,
+                                                                   self.calendar)
+        self.sector_spending = self.spending_path[0].copy()
+        self.sector_shifter = self.spending_path[0] * params.market.rest_of_china_price ** (self.sigma - 1.0)
         self.policies = PolicySet.build(self)
         self.approval = ApprovalSystem(self, self.office_pool)
         for county in self.counties:
@@ -88,6 +110,13 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.market.update_competition()
         self._reset_month_counters()
         self.market.seed_pipeline()  # pre-start projects: not counted in the first month's records
+        f = self.firms
+        held = f.state != LifeCycle.EXITED
+        n_pools = {"county": len(self.counties), "sector": n_sec}.get(params.credit.scope, 1)
+        self.credit = CreditPool(np.bincount(f.credit_pool[held], weights=f.debt[held], minlength=n_pools),
+                                 params.credit)
+        self.credit.take_month()
+        self._credit_denied = np.zeros(0, dtype=np.int64)
         self._reset_month_counters()
         self.recorder = Recorder(self)
         self.zone_history: deque = deque(maxlen=params.policy.consolidation.lookback_months)
@@ -165,9 +194,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         for policy in self.policies:
             policy.on_month()
         self._found_zones()
-        self.market.arrivals()
         self._produce()
         self._exits()
+        self.market.arrivals()
         if self.policies.consolidation.pending:  # the track record its rules will read
             self.zone_history.append((self.zone_annual_output(), self.zone_operating_land(),
                                       self.zone_firm_counts(), self.region_annual_output()))
@@ -183,8 +212,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             self.recorder.record_year()
             self._update_expected_latency()
             f = self.firms
-            f.output_year[:] = 0.0
-            f.tax_year[:] = 0.0
+            for col in (f.output_year, f.tax_year, f.var_input_year, f.investment_year):
+                col[:] = 0.0
+            f.capital_year_start[:] = f.capital
         self.month += 1
         if self.month >= self.calendar.n_months:
             self.running = False
@@ -203,6 +233,10 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.projects_crowded_out = 0
         self.ra_spending_month = 0.0
         self.subsidy_month = 0.0
+        self.investment_month = 0.0
+        self.expansions_month = 0
+        self.expansions_blocked_month = 0
+        self.expansions_refused_month = 0
         self.completed_month: list[float] = []
         self.land_freed_month = 0.0
 
@@ -222,15 +256,53 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                 self.block_active[z.blocks] = True
                 self.log_zone_event(z, "founded", f"managed by body {z.body.body_id}")
 
+    def credit_pool_of(self, county: np.ndarray, sector: np.ndarray) -> np.ndarray:
+        """The credit pool that lends to firms of ``county`` and ``sector`` (index arrays): the
+        region's (0), the county's or the sector's (``credit.scope``)."""
+        county, sector = np.asarray(county, dtype=np.int64), np.asarray(sector, dtype=np.int64)
+        match self.params.credit.scope:
+            case "region":
+                return np.zeros_like(county)
+            case "county":
+                return county
+            case "sector":
+                return sector
+            case other:
+                raise ValueError(f"credit.scope = {other!r} is not known")
+
     def _produce(self) -> None:
-        f = self.firms
+        """Markets clear, firms book the month and borrow, capital is installed (module docstring, 2)."""
+        f, p = self.firms, self.params
         idx = self._operating_rows()
-        shocks = stream(self.params.seed, Stream.PRODUCTIVITY, self.month).standard_normal(self._next_key)
-        years = self.month / 12.0
-        demand = (1.0 + self.demand_growth) ** years
+        shocks = stream(p.seed, Stream.PRODUCTIVITY, self.month).standard_normal(self._next_key)
+        a = update_productivity(f, idx, shocks[f.key[idx]], p.firms)
         agg = agglomeration_of_rows(f.zone, f.sector, idx, len(self.zones), len(self.sector_names),
-                                    self.params.firms.agglomeration_elasticity)
-        produce_month(f, idx, shocks[f.key[idx]], demand, agg, self.var_cost, self.params.firms)
+                                    p.firms.agglomeration_elasticity)
+        a_eff = a + np.log(agg)
+        path = self.spending_path[self.month]
+        price, qty, cap, index, spend = clear_markets(
+            idx, f.sector, a_eff, f.capital, f.demand_weight, len(self.sector_names), self.k_cap, self.sigma,
+            self.sigma_a, self.home_share, path * (1.0 - self.export_share), path * self.export_share,
+            p.market.rest_of_china_price, p.market.demand == "elastic")
+        sold = np.isfinite(index)
+        self.sector_price = np.where(sold, index, np.nan)
+        self.sector_spending = spend
+        self.sector_shifter = np.where(sold, spend * np.where(sold, index, 1.0) ** (self.sigma - 1.0),
+                                       path * p.market.rest_of_china_price ** (self.sigma - 1.0))
+        req = book_month(f, idx, a_eff, price, qty, cap, self.sigma, self.kappa, self.k_cap, p.firms)
+        pool = f.credit_pool[idx]
+        self.credit.repay(pool, req["repay"])
+        lent = self.credit.grant(pool, req["deficit"], "deficits")  # evergreen rollover first
+        loans = self.credit.grant(pool, req["loan"], "investment")
+        f.debt[idx] += lent + loans - req["repay"]
+        invest = req["internal"] + loans
+        f.capital_wip[idx] += invest
+        f.investment_year[idx] += invest
+        self.investment_month += float(invest.sum())
+        self._credit_denied = idx[lent < req["deficit"] * (1.0 - 1e-12)]  # default: exit this month
+        install_capital(f, idx, p.firms)
+        self.market.expansions(idx, req["beyond_plant"])
+        self.credit.grow()
 
     def _exits(self) -> None:
         f = self.firms
@@ -244,7 +316,10 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                               disposal.zombie_protection_factor(),
                               1.0 - self.params.policy.assessment.yellow_card_protection_cut,
                               disposal.forced_exit_rate(), self.params.protection, self.params.firms)]
+        gone = np.union1d(gone, self._credit_denied)  # a refused rollover is a default
+        self._credit_denied = np.zeros(0, dtype=np.int64)
         if gone.size:
+            self.credit.write_off(f.credit_pool[gone], f.debt[gone], f.capital[gone] + f.capital_wip[gone])
             f.state[gone] = LifeCycle.EXITED
             self.states_changed()
             f.exit_month[gone] = self.month
@@ -281,13 +356,23 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self._next_key += n
         return keys
 
-    def _add_projects(self, state: LifeCycle, keys, sector, zone, block, county, capacity, quality, capital,
-                      land) -> np.ndarray:
+    def _add_projects(self, state: LifeCycle, keys, sector, zone, block, county, credit_pool, size, quality,
+                      capital, land) -> np.ndarray:
         """New enterprises in ``state`` at their chosen locations (``zone`` index and ``block``, or -1
-        outside), holding their land from now on; returns their rows."""
+        outside), holding their land from now on; returns their rows.
+
+        A project plans to sell ``size`` (万 yuan/year) at its monopolistic-competition price
+        ``e^(-a)`` in today's market: that sets its customer base ``φ = size·e^(a(σ-1))/A_s``
+        (``A_s`` the sector's demand shifter); its capital is sized to that output."""
+        fp = self.params.firms
+        sigma = self.sigma[sector]
+        price = np.exp(-quality)
         rows = self.firms.add(
-            key=keys, sector=sector, zone=zone, county=county, block=block, state=int(state), capacity=capacity,
-            log_prod=quality, capital=capital, land=land, debt=self.params.firms.entrant_leverage * capital,
+            key=keys, sector=sector, zone=zone, county=county, credit_pool=credit_pool, block=block,
+            state=int(state), log_prod=quality, capital=capital, capital_year_start=capital,
+            plant_limit=fp.plant_headroom * capital, price=price,
+            demand_weight=size * price ** (sigma - 1.0) / np.maximum(self.sector_shifter[sector], 1e-300),
+            capacity=np.exp(quality) * capital / self.k_cap[sector], land=land, debt=fp.entrant_leverage * capital,
             age=0.0, entry_month=self.month)
         self.states_changed()
         return rows
@@ -319,8 +404,54 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         done = self.approval.advance(self.time)
         self.states_changed()  # permits and production starts in the pipeline
         if done["row"].size:
-            self.entries_month += done["row"].size  # the pipeline set their state and entry month
-            self.completed_month += self.recorder.log_approvals(done).tolist()
+            plant = self.firms.parent[done["row"]] >= 0
+            latency = self.recorder.log_approvals(done, plant)
+            self.completed_month += latency[~plant].tolist()
+            self.entries_month += int((~plant).sum()) + self.install_expansions(done["row"][plant])
+
+    def create_expansions(self, parents: np.ndarray, capital: np.ndarray, land: np.ndarray, draws: dict) -> None:
+        """New plants of the operating firms ``parents`` (capital and land of each): rows in
+        approval that share their parent's location and random key (they never operate on their own
+        while it lives)."""
+        f, fp = self.firms, self.params.firms
+        rows = f.add(key=f.key[parents], sector=f.sector[parents], zone=f.zone[parents], county=f.county[parents],
+                     credit_pool=f.credit_pool[parents], block=f.block[parents], state=int(LifeCycle.IN_APPROVAL),
+                     log_prod=f.log_prod[parents], capital=capital, capital_year_start=capital, land=land,
+                     debt=fp.entrant_leverage * capital, parent=parents, age=0.0, entry_month=self.month)
+        f.expanding[parents] = True
+        self.states_changed()
+        self.expansions_month += rows.size
+        self.approval.open(rows, draws)
+
+    def install_expansions(self, rows: np.ndarray) -> int:
+        """Expansion plants at ``rows`` are built: each is installed into its parent (capital, land,
+        debt; its land can hold ``plant_headroom`` × the new capital); a plant whose parent has left
+        carries on as a firm of its own (it keeps the key, and gets a customer base as a project of
+        its size would).  Returns the number of such new firms."""
+        if rows.size == 0:
+            return 0
+        f, fp = self.firms, self.params.firms
+        parent = f.parent[rows]
+        alive = f.state[parent] == LifeCycle.OPERATING
+        into, plant = parent[alive], rows[alive]
+        np.add.at(f.capital, into, f.capital[plant])
+        np.add.at(f.plant_limit, into, fp.plant_headroom * f.capital[plant])
+        np.add.at(f.debt, into, f.debt[plant])
+        np.add.at(f.land, into, f.land[plant])
+        f.expanding[parent] = False
+        for col in (f.capital, f.debt, f.land):
+            col[plant] = 0.0
+        f.state[plant] = LifeCycle.MERGED
+        orphan = rows[~alive]
+        if orphan.size:
+            size = f.capital[orphan] / self.kappa[f.sector[orphan]]
+            sigma = self.sigma[f.sector[orphan]]
+            f.demand_weight[orphan] = (size * np.exp(f.log_prod[orphan] * (sigma - 1.0))
+                                       / np.maximum(self.sector_shifter[f.sector[orphan]], 1e-300))
+            f.plant_limit[orphan] = fp.plant_headroom * f.capital[orphan]
+            f.parent[orphan] = -1
+        self.states_changed()
+        return int(orphan.size)
 
     def start_production(self, rows) -> None:
         """The enterprises at ``rows`` start operating (entries)."""
@@ -420,3 +551,20 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
     def results(self) -> dict:
         """All recorded tables as pandas DataFrames (the runner writes them)."""
         return self.recorder.tables()
+
+
+def spending_index(spending, sectors: list[str], calendar: Calendar) -> np.ndarray:
+    """Index of each sector's spending path (1 at the first month), months × sectors.
+
+    Spending grows within a year at the rate of the ``spending.csv`` row with the latest
+    ``from_year`` not after that year (the earliest row before it), compounded monthly.
+    """
+    growth = np.zeros((calendar.n_months, len(sectors)))
+    years = np.array([calendar.year(m) for m in range(calendar.n_months)])
+    for j, s in enumerate(sectors):
+        rows = spending[spending["sector"] == s].sort_values("from_year")
+        starts, rates = rows["from_year"].to_numpy(), rows["growth"].to_numpy(dtype=float)
+        pick = np.clip(np.searchsorted(starts, years, side="right") - 1, 0, len(starts) - 1)
+        growth[:, j] = rates[pick]
+    monthly = np.log1p(growth) / 12.0
+    return np.exp(np.vstack([np.zeros((1, len(sectors))), np.cumsum(monthly, axis=0)[:-1]]))

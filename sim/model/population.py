@@ -1,10 +1,15 @@
 """The initial firm population, generated to match the region's aggregates.
 
 Per zone: its number of above-scale firms, its share of regional output, its output per mu;
-outside zones: the rest of the region's firms and output.  Firm sizes are lognormal within a
-zone and scaled so that the zone's first-month output matches its share; a share
+outside zones: the rest of the region's firms and output.  Firm sizes (sales) are lognormal
+within a zone and scaled so that the zone's first-month output matches its share; a share
 ``leading_sector_share`` of a zone's firms are in its leading sectors.  Land follows output at
 the zone's output per mu and is placed in the zone's blocks, largest firm first.
+
+Markets at the start: every sector's price index is 1 (the unit of price); each firm sells its
+target at its monopolistic-competition price, which sets its customer base (demand weight);
+its capital is the sector's capital-output ratio times its sales, and its capacity runs at the
+sector's utilisation of 2016 (NBS).
 
 Initial finance: leverage ~ N(mean, sd) clipped at 0, age ~ exponential(mean); the interest
 coverage a firm has at the start is assumed to have held for the preceding years, so that the
@@ -82,16 +87,21 @@ def generate(model) -> dict[str, np.ndarray]:
     age = rng.exponential(fp.initial_age_mean, n)
     leverage = np.maximum(rng.normal(fp.initial_leverage_mean, fp.initial_leverage_sd, n), 0.0)
     kappa = sec["capital_output_ratio"].to_numpy()[sector]
-    # scale capacity so that first-month output equals the targets (productivity and agglomeration)
+    sigma = sec["substitution_elasticity"].to_numpy()[sector]
+    util = sec["initial_utilisation"].to_numpy()[sector]
+    # Each firm sells its target at the monopolistic-competition price p = e^(-ã) (ã = a + log G),
+    # with sector price indices of 1 (the unit of price): its customer base φ follows.
     agg = agglomeration(zone, sector, np.ones(n, bool), len(model.zones), n_sec, fp.agglomeration_elasticity)
-    capacity = cols["capacity"] / (np.exp(log_prod) * agg)
-    capital = capacity * kappa
+    a_eff = log_prod + np.log(agg)
+    sales = cols["capacity"]  # 万 yuan/year
+    sector_sales = np.bincount(sector, weights=sales, minlength=n_sec)
+    price = np.exp(-a_eff)
+    weight = sales / sector_sales[sector] * price ** (sigma - 1.0)
+    capital = kappa * sales  # capital of normal output; capacity e^ã·K/(κ·u0) runs at utilisation u0
     debt = leverage * capital
-    var_cost = sec["variable_cost_share"].to_numpy()[sector]
-    y = capacity * np.exp(log_prod) * agg
-    ebit = y * (1 - var_cost) - fp.fixed_cost_share * capacity
+    ebit = sales * (1.0 / sigma - fp.fixed_cost_share - fp.depreciation_rate * kappa)
     interest = fp.interest_rate * debt
-    profit = ebit - interest - fp.tax_rate * y
+    profit = ebit - interest - fp.tax_rate * sales
     with np.errstate(divide="ignore", invalid="ignore"):
         icr = np.where(interest > 0, ebit / interest, np.inf)
     k = params.zombie.consecutive_years
@@ -100,8 +110,10 @@ def generate(model) -> dict[str, np.ndarray]:
     return {
         "key": np.arange(n), "sector": sector, "zone": zone, "county": cols["county"].astype(int),
         "block": cols["block"].astype(int), "state": int(LifeCycle.OPERATING),
-        "capacity": capacity, "log_prod": log_prod, "capital": capital, "land": cols["land"].astype(float),
-        "debt": debt, "age": age, "entry_month": 0, "output": y / 12.0,
+        "capacity": sales / price / util, "log_prod": log_prod, "capital": capital,
+        "plant_limit": fp.plant_headroom * capital, "demand_weight": weight, "price": price,
+        "quantity": sales / price, "capital_year_start": capital, "land": cols["land"].astype(float),
+        "debt": debt, "age": age, "entry_month": 0, "output": sales / 12.0,
         "low_icr_years": low_icr, "loss_years": loss,
         "zombie": classify_zombie(age, low_icr, loss, params.zombie),
     }

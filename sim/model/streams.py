@@ -27,6 +27,7 @@ class Stream(IntEnum):
     SYNTHETIC = 7  # synthetic region generator
     PIPELINE = 8  # projects in the pipeline at the start, and their start of production
     NATIONAL = 9  # national region generator
+    EXPANSION = 10  # the month's expansion plants' approval draws
 
 
 def stream(seed: int, kind: Stream, *key: int) -> np.random.Generator:

@@ -23,8 +23,9 @@ numpy kernel of the same update, both measured in the child.  The update is the 
 ``model._produce`` and ``model._exits`` (production, finance, exit probability and draw), timed
 by wrappers installed on the model instance; the kernel (:func:`kernel_month`) performs the same
 operations on contiguous arrays of the same size (the mean number of operating enterprises):
-agglomeration and county protection (bincounts), the AR(1) productivity draw, output, EBIT,
-interest, tax, debt update and yearly accounts, exit probability and the exit draw.
+agglomeration and county protection (bincounts), the AR(1) productivity draw,
+the market clearing (Newton steps on the sectors' price indices), accounts and investment plans,
+credit and installation of capital, exit probability and the exit draw.
 """
 
 from __future__ import annotations
@@ -52,34 +53,101 @@ TARGETS = {"ningxia_wall_s": 0.5, "national_wall_s": 30.0, "national_peak_gib": 
 
 
 # --------------------------------------------------------------------------- the bare kernel
-def kernel_produce(s: dict, shocks: np.ndarray, demand: np.ndarray, agg: np.ndarray, var_cost: np.ndarray,
-                   p) -> None:
-    """One month of production and finance on contiguous arrays ``s`` (all operating), in place.
+def kernel_market(s: dict, spend_local: np.ndarray, spend_out: np.ndarray, m: dict, p_star: float = 1.0,
+                  tol: float = 1e-13, max_iter: int = 100) -> np.ndarray:
+    """Clear every sector's market on contiguous arrays ``s`` (all operating), in numpy: Newton steps
+    on all sectors' log price indices at once, as :func:`sim.model.market.clear_markets` (``m``:
+    per-sector ``sigma``, ``sigma_a``, ``theta``, ``k_cap``).  Sets ``price``, ``quantity`` and
+    ``capacity`` of ``s``; returns the price indices."""
+    sec = s["sector"].astype(np.int64)
+    n_sec = m["sigma"].size
+    sig = m["sigma"][sec]
+    p_u = np.exp(-s["a_eff"])
+    cap = np.exp(s["a_eff"]) * s["capital"] / m["k_cap"][sec]
+    w = s["demand_weight"]
+    sigma, sa, th = m["sigma"], m["sigma_a"], m["theta"]
+    tot_u = np.bincount(sec, weights=w * p_u ** (1.0 - sig), minlength=n_sec)
+    x = np.log(np.maximum(tot_u, 1e-300)) / (1.0 - sigma)
+    log_ps = np.log(p_star)
+    for _ in range(max_iter):
+        rel = np.exp((1.0 - sa) * (x - log_ps))
+        den = th * rel + (1.0 - th)
+        e_loc, e_out = spend_local * rel / den, spend_out * rel
+        e = e_loc + e_out
+        de = (e_loc * (1.0 - sa) * (1.0 - th * rel / den) + e_out * (1.0 - sa)) / np.maximum(e, 1e-300)
+        big_a = np.exp(np.log(np.maximum(e, 1e-300)) + (sigma - 1.0) * x)[sec]
+        q_u = big_a * w * p_u ** (-sig)
+        bound = q_u > cap
+        price = np.where(bound, (big_a * w / cap) ** (1.0 / sig), p_u)
+        v = w * price ** (1.0 - sig)
+        tot = np.bincount(sec, weights=v, minlength=n_sec)
+        share = np.bincount(sec, weights=v * bound, minlength=n_sec) / np.maximum(tot, 1e-300)
+        h = x - np.log(np.maximum(tot, 1e-300)) / (1.0 - sigma)
+        if np.all(np.abs(h) <= tol):
+            break
+        x = x - h / (1.0 - share * ((sigma - 1.0) + de) / sigma)
+    s["price"][:] = price
+    s["quantity"][:] = np.where(bound, cap, q_u)
+    s["capacity"][:] = cap
+    return np.exp(x)
 
-    The same arithmetic as :func:`sim.model.firms.produce_month` (``p`` the FirmConfig), without
-    the gathers and scatters through an index of operating rows.
-    """
-    rho_m = p.productivity_persistence ** (1 / 12)
-    sd_m = p.productivity_sd * np.sqrt((1 - rho_m**2) / max(1 - p.productivity_persistence**2, 1e-12))
-    a = s["log_prod"]
-    a *= rho_m
-    a += sd_m * shocks
-    sec = s["sector"]
-    y0 = s["capacity"]
-    y = y0 * np.exp(a) * demand[sec] * agg / 12.0
-    ebit = y * (1.0 - var_cost[sec]) - p.fixed_cost_share * y0 / 12.0
-    debt = s["debt"]
-    interest = p.interest_rate * debt / 12.0
-    tax = p.tax_rate * y
-    cash = ebit - interest - tax
-    np.maximum(debt + np.where(cash < 0, -cash, -p.repayment_share * cash), 0.0, out=debt)
-    s["output"][:] = y
-    s["output_year"] += y
+
+def kernel_book(s: dict, m: dict, p) -> dict:
+    """One month of accounts and investment plans on contiguous arrays, as
+    :func:`sim.model.firms.book_month` (``p`` the FirmConfig); returns the credit requests."""
+    sec = s["sector"].astype(np.int64)
+    sig, kappa, k_cap = m["sigma"][sec], m["kappa"][sec], m["k_cap"][sec]
+    e_a = np.exp(s["a_eff"])
+    mc = (sig - 1.0) / (sig * e_a)
+    q = s["quantity"]
+    rev = np.where(q > 0, s["price"] * q / 12.0, 0.0)
+    var = mc * q / 12.0
+    k, wip, d = s["capital"], s["capital_wip"], s["debt"]
+    dep = p.depreciation_rate * k / 12.0
+    ebit = rev - var - p.fixed_cost_share * k / kappa / 12.0 - dep
+    interest = p.interest_rate * d / 12.0
+    tax = p.tax_rate * rev
+    profit = ebit - interest - tax
+    cash = profit + dep
+    q_free = np.where(q > 0, q * (s["price"] * e_a) ** sig, 0.0)
+    k_dem = q_free / p.target_utilisation * k_cap / e_a
+    p_sell = np.where(q > 0, s["price"], 1.0 / e_a)
+    ret = (p_sell - mc) * e_a / k_cap * p.target_utilisation
+    user_cost = p.interest_rate + p.depreciation_rate + p.fixed_cost_share / kappa
+    k_star = np.where(ret >= user_cost, k_dem, np.minimum(k, k_dem))
+    beyond = np.maximum(k_star - s["plant_limit"], 0.0)
+    k_star = np.maximum(np.minimum(k_star, s["plant_limit"]), 0.0)
+    keep = p.depreciation_rate * np.minimum(k, k_star) / 12.0
+    want = np.maximum((k_star - k + keep * p.build_months - wip) / p.investment_adjust_months + keep, 0.0)
+    lev = p.target_leverage
+    own = np.minimum(np.maximum(cash, 0.0), (1.0 - lev) * want) if lev < 1.0 else np.zeros_like(want)
+    req = {"internal": own, "loan": np.minimum(want - own, np.maximum(0.0, p.max_leverage * (k + wip) - d)),
+           "deficit": np.maximum(-cash, 0.0), "beyond_plant": beyond,
+           "repay": np.minimum(p.repayment_share * (np.maximum(cash, 0.0) - own),
+                               np.maximum(d - lev * (k + wip), 0.0))}
+    s["output"][:] = rev
+    s["output_year"] += rev
     s["tax_year"] += tax
     s["ebit_year"] += ebit
     s["interest_year"] += interest
-    s["profit_year"] += cash
+    s["profit_year"] += profit
+    s["var_input_year"] += var
     s["age"] += 1.0 / 12.0
+    return req
+
+
+def kernel_credit_and_capital(s: dict, req: dict, limit: float, p) -> None:
+    """One pool: repayments, rollover of deficits then investment loans pro rata, installation."""
+    outstanding = s["debt"].sum() - req["repay"].sum()
+    room = max(limit - outstanding, 0.0)
+    lent = req["deficit"] * min(1.0, room / max(req["deficit"].sum(), 1e-300))
+    room -= lent.sum()
+    loans = req["loan"] * min(1.0, max(room, 0.0) / max(req["loan"].sum(), 1e-300))
+    s["debt"] += lent + loans - req["repay"]
+    s["capital_wip"] += req["internal"] + loans
+    done = s["capital_wip"] / p.build_months
+    s["capital"] += done - p.depreciation_rate / 12.0 * s["capital"]
+    s["capital_wip"] -= done
 
 
 def kernel_exit_probability(s: dict, protection: np.ndarray, forced, p) -> np.ndarray:
@@ -104,18 +172,26 @@ def kernel_protection(county: np.ndarray, output: np.ndarray, n_counties: int, p
     return np.minimum(pc.max, pc.base + pc.size_weight * share)
 
 
-def kernel_month(s: dict, rng: np.random.Generator, demand: np.ndarray, var_cost: np.ndarray, sizes: tuple,
-                 params) -> np.ndarray:
+def kernel_month(s: dict, rng: np.random.Generator, spend: tuple, m: dict, sizes: tuple, params) -> np.ndarray:
     """The whole monthly enterprise update on contiguous arrays: returns the exit mask.
 
+    ``spend`` = (local, outside) spending per sector; ``m`` the per-sector market arrays;
     ``sizes`` = (zones, sectors, counties); ``params`` the ModelConfig.
     """
     n_zones, n_sectors, n_counties = sizes
+    p = params.firms
     n = s["log_prod"].size
-    agg = kernel_agglomeration(s["zone"], s["sector"], n_zones, n_sectors, params.firms.agglomeration_elasticity)
-    kernel_produce(s, rng.standard_normal(n), demand, agg, var_cost, params.firms)
+    rho_m = p.productivity_persistence ** (1 / 12)
+    sd_m = p.productivity_sd * np.sqrt((1 - rho_m**2) / max(1 - p.productivity_persistence**2, 1e-12))
+    s["log_prod"] *= rho_m
+    s["log_prod"] += sd_m * rng.standard_normal(n)
+    agg = kernel_agglomeration(s["zone"], s["sector"], n_zones, n_sectors, p.agglomeration_elasticity)
+    s["a_eff"] = s["log_prod"] + np.log(agg)
+    kernel_market(s, spend[0], spend[1], m)
+    req = kernel_book(s, m, p)
+    kernel_credit_and_capital(s, req, 1.02 * s["debt"].sum(), p)
     protection = kernel_protection(s["county"], s["output"], n_counties, params.protection)
-    prob = kernel_exit_probability(s, protection, 0.0, params.firms)
+    prob = kernel_exit_probability(s, protection, 0.0, p)
     return rng.random(n) < prob
 
 
@@ -127,26 +203,34 @@ def kernel_state(n: int, sizes: tuple, rng: np.random.Generator) -> dict:
         "zone": rng.integers(0, max(n_zones, 1), n).astype(np.int32),
         "sector": rng.integers(0, n_sectors, n).astype(np.int16),
         "county": rng.integers(0, n_counties, n).astype(np.int32),
-        "capacity": rng.lognormal(np.log(31800.0), 1.2, n),
         "log_prod": rng.normal(0.0, 0.2, n),
         "capital": capital,
+        "plant_limit": 1.5 * capital,
+        "demand_weight": rng.lognormal(0.0, 1.0, n),
         "debt": capital * np.maximum(rng.normal(1.09, 0.3, n), 0.0),
         "zombie": rng.random(n) < 0.1,
         **{k: np.zeros(n) for k in ("output", "output_year", "tax_year", "ebit_year", "interest_year",
-                                    "profit_year", "age")},
+                                    "profit_year", "age", "a_eff", "price", "quantity", "capacity",
+                                    "capital_wip", "var_input_year")},
     }
 
 
-def time_kernel(n: int, sizes: tuple, demand: np.ndarray, var_cost: np.ndarray, params,
+def market_arrays(model) -> dict:
+    """The per-sector arrays of a model's markets (for the kernel)."""
+    return {"sigma": model.sigma, "sigma_a": model.sigma_a, "theta": model.home_share, "k_cap": model.k_cap,
+            "kappa": model.kappa}
+
+
+def time_kernel(n: int, sizes: tuple, spend: tuple, m: dict, params,
                 min_total_s: float = 0.3, min_repeats: int = 7, max_repeats: int = 500) -> float:
     """Median wall time (s) of :func:`kernel_month` on ``n`` enterprises, after one warm-up call."""
     rng = np.random.default_rng(0)
     s = kernel_state(max(int(n), 1), sizes, rng)
-    kernel_month(s, rng, demand, var_cost, sizes, params)
+    kernel_month(s, rng, spend, m, sizes, params)
     times: list[float] = []
     while len(times) < max_repeats and (len(times) < min_repeats or sum(times) < min_total_s):
         t = time.perf_counter()
-        kernel_month(s, rng, demand, var_cost, sizes, params)
+        kernel_month(s, rng, spend, m, sizes, params)
         times.append(time.perf_counter() - t)
     return float(np.median(times))
 
@@ -233,8 +317,9 @@ def measure(spec: dict) -> dict:
     ent_months = int(sum(probe.operating))
     mean_n = ent_months / max(months, 1)
     sizes = (len(model.zones), len(model.sector_names), len(model.counties))
-    demand = (1.0 + model.demand_growth) ** (model.month / 24.0)
-    kernel = time_kernel(round(mean_n), sizes, demand, model.var_cost, params)
+    path = model.spending_path[-1] * mean_n / max(len(model.firms), 1)  # spending scaled to the kernel's firms
+    spend = (path * (1.0 - model.export_share), path * model.export_share)
+    kernel = time_kernel(round(mean_n), sizes, spend, market_arrays(model), params)
     update = sum(probe.seconds) / max(months, 1)
     return {
         "case": spec["case"], "kind": spec["kind"], "scale": spec.get("scale"),

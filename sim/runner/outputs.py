@@ -4,4 +4,14 @@ Shared by the runner, which writes them, and the analysis layer, which reads the
 imports no model code, so the analysis layer can use it without loading the model.
 """
 
-TABLES = ("monthly", "zones_yearly", "approvals", "exits", "zone_events", "offices", "firms_yearly")
+TABLES = ("monthly", "zones_yearly", "approvals", "exits", "zone_events", "offices", "firms_yearly", "sectors_yearly",
+          "firm_panel")
+
+
+def project_approvals(approvals):
+    """The approvals of investment projects (a run's ``approvals`` table less the rows of firms'
+    expansion plants, ``expansion`` true; tables written before expansions existed have no such
+    column).  Approval latency is measured on projects."""
+    if approvals is None or "expansion" not in approvals.columns:
+        return approvals
+    return approvals[~approvals["expansion"].astype(bool)]

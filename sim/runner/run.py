@@ -29,7 +29,7 @@ import pandas as pd
 from sim.config.schema import ModelConfig
 from sim.data import RegionData, build_region
 from sim.model.model import ZoneReformModel
-from sim.runner.outputs import TABLES
+from sim.runner.outputs import TABLES, project_approvals
 
 log = logging.getLogger("zonesim")
 
@@ -54,7 +54,7 @@ def simulate(params: ModelConfig, region: RegionData | None = None) -> dict[str,
 def summarise(tables: dict[str, pd.DataFrame], params: ModelConfig) -> pd.DataFrame:
     """Headline outcomes of one run: industrial output, zombie firms, approval latency, zones."""
     mon = tables["monthly"]
-    app = tables["approvals"]
+    app = project_approvals(tables["approvals"])
     yearly = mon.groupby("year")
     out_y = yearly["output"].sum() / 1e4  # 亿 yuan/year
     zs = yearly["zombie_share"].last()

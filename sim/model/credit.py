@@ -1,0 +1,92 @@
+"""The credit pool: a finite supply of bank credit to the region's industry.
+
+Every firm's debt is a loan outstanding from a pool (one for the region, or one per county or
+per sector: ``credit.scope``).  A pool's lending capacity starts ``headroom`` above the loans
+outstanding at the start and grows at ``growth`` a year.  Each month, after repayments, new
+loans are granted while there is room, in the order banks serve them under a soft budget
+constraint (Kornai 1986; Caballero, Hoshi & Kashyap 2008): first the cash deficits of existing
+borrowers (evergreen rollover: a deficit refused means default, which the bank would have to
+recognise), then incumbents' investment (pro rata) and their new plants, then new projects
+later in the month (first come, first served).  An exit writes the firm's debt off: the
+loan leaves the pool (room is freed), the recovered part (``recovery_rate`` × its capital) is
+repaid, and ``loss_absorption`` of the rest is lending capacity destroyed.
+
+So zombies congest credit only through this pool: their rolled-over deficits use room that
+healthy firms' investment and new projects would otherwise get.  The pool keeps a ledger of its
+flows, ``outstanding' = outstanding + lent - repaid - written off``, checked by the tests against
+the firms' debts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: ledger entries, summed since the last :meth:`CreditPool.take_month`
+FLOWS = ("lent_deficits", "lent_investment", "lent_projects", "lent_expansions", "repaid", "written_off",
+         "recovered", "capacity_destroyed", "deficits_refused", "investment_refused", "projects_refused",
+         "expansions_refused")
+
+
+class CreditPool:
+    """Lending capacity and loans outstanding of ``n`` pools (index = pool id)."""
+
+    def __init__(self, outstanding: np.ndarray, params):
+        self.params = params
+        self.outstanding = np.asarray(outstanding, dtype=float).copy()
+        self.limit = self.outstanding * (1.0 + params.headroom)
+        self._month = {k: 0.0 for k in FLOWS}
+
+    @property
+    def room(self) -> np.ndarray:
+        return np.maximum(self.limit - self.outstanding, 0.0)
+
+    def grow(self) -> None:
+        """One month of growth of lending capacity."""
+        self.limit *= (1.0 + self.params.growth) ** (1.0 / 12.0)
+
+    def repay(self, pool: np.ndarray, amount: np.ndarray) -> None:
+        self.outstanding -= np.bincount(pool, weights=amount, minlength=self.limit.size)
+        self._month["repaid"] += float(np.sum(amount))
+
+    def grant(self, pool: np.ndarray, amount: np.ndarray, kind: str) -> np.ndarray:
+        """Pro-rata loans of one priority group: the granted amount per request."""
+        n = self.limit.size
+        asked = np.bincount(pool, weights=amount, minlength=n)
+        share = np.where(asked > 0, np.minimum(1.0, self.room / np.where(asked > 0, asked, 1.0)), 1.0)
+        granted = amount * share[pool]
+        self.outstanding += np.bincount(pool, weights=granted, minlength=n)
+        self._month["lent_" + kind] += float(granted.sum())
+        self._month[kind + "_refused"] += float(amount.sum() - granted.sum())
+        return granted
+
+    def grant_in_order(self, pool: np.ndarray, amount: np.ndarray, kind: str = "projects") -> np.ndarray:
+        """Loans for new plants (``kind``: projects or expansions), first come first served: a mask
+        of the financed requests."""
+        ok = np.zeros(amount.size, dtype=bool)
+        room = self.room.copy()
+        for j in range(amount.size):
+            if amount[j] <= room[pool[j]]:
+                ok[j] = True
+                room[pool[j]] -= amount[j]
+        lent = np.bincount(pool[ok], weights=amount[ok], minlength=self.limit.size)
+        self.outstanding += lent
+        self._month["lent_" + kind] += float(lent.sum())
+        self._month[kind + "_refused"] += float(amount[~ok].sum())
+        return ok
+
+    def write_off(self, pool: np.ndarray, debt: np.ndarray, capital: np.ndarray) -> None:
+        """Exits: their loans leave the pool; the unrecovered part destroys lending capacity."""
+        n = self.limit.size
+        recovered = np.minimum(debt, self.params.recovery_rate * capital)
+        loss = debt - recovered
+        self.outstanding -= np.bincount(pool, weights=debt, minlength=n)
+        destroyed = self.params.loss_absorption * np.bincount(pool, weights=loss, minlength=n)
+        self.limit -= destroyed
+        self._month["written_off"] += float(debt.sum())
+        self._month["recovered"] += float(recovered.sum())
+        self._month["capacity_destroyed"] += float(destroyed.sum())
+
+    def take_month(self) -> dict[str, float]:
+        """The month's ledger (and start a new one)."""
+        out, self._month = self._month, {k: 0.0 for k in FLOWS}
+        return out
