@@ -120,7 +120,12 @@ class RegionConfig:
         3.65e7,
         "万 yuan/year",
         "derived: industrial value added 1,096.30亿 yuan (2017, [V]) / value-added ratio 0.30 (assumed)",
-        gt=0,
+        gt=0, doc="output in region.output_year (the start's is smaller by the spending paths' growth until then)",
+    )
+    output_year: int = param(
+        2017, "year", "[V] the year of the output facts (total_output, output shares, output per mu)",
+        ge=1900, le=2200,
+        doc="the start's firm sizes are the output of this year deflated by the sectors' spending paths",
     )
     firm_size_sigma: float = param(1.2, "lognormal sigma", "assumed", ge=0, doc="dispersion of firm size in a zone")
     leading_sector_share: float = param(

@@ -173,3 +173,31 @@ def _clear(rows, sector, a_eff, capital, weight, k_cap, sigma_s, sigma_a_s, thet
             x = nxt
         index[s] = np.exp(x)
         spend[s] = np.exp(log_a) * tot
+
+
+def spending_index(spending, sectors: list[str], calendar) -> np.ndarray:
+    """Index of each sector's spending path (1 at the first month), months × sectors.
+
+    Spending grows within a year at the rate of the ``spending.csv`` row with the latest
+    ``from_year`` not after that year (the earliest row before it), compounded monthly.
+    """
+    growth = np.zeros((calendar.n_months, len(sectors)))
+    years = np.array([calendar.year(m) for m in range(calendar.n_months)])
+    for j, s in enumerate(sectors):
+        rows = spending[spending["sector"] == s].sort_values("from_year")
+        starts, rates = rows["from_year"].to_numpy(), rows["growth"].to_numpy(dtype=float)
+        pick = np.clip(np.searchsorted(starts, years, side="right") - 1, 0, len(starts) - 1)
+        growth[:, j] = rates[pick]
+    monthly = np.log1p(growth) / 12.0
+    return np.exp(np.vstack([np.zeros((1, len(sectors))), np.cumsum(monthly, axis=0)[:-1]]))
+
+
+def output_year_deflator(spending, sectors: list[str], weights: np.ndarray, calendar, year: int) -> float:
+    """How much larger the spending paths are in ``year`` than at the start (the ``weights``-weighted
+    mean of the sectors' indices over that year's months); 1 when the horizon does not hold ``year``."""
+    index = spending_index(spending, sectors, calendar)
+    months = [m for m in range(calendar.n_months) if calendar.year(m) == year]
+    if not months:
+        return 1.0
+    w = np.asarray(weights, dtype=float) / np.sum(weights)
+    return float(index[months].mean(axis=0) @ w)

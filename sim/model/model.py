@@ -45,7 +45,7 @@ from sim.model.firms import (
     update_productivity,
 )
 from sim.model.investment import InvestmentMarket
-from sim.model.market import clear_markets
+from sim.model.market import clear_markets, spending_index
 from sim.model.metrics import Recorder
 from sim.model.policies import PolicySet
 from sim.model.population import block_shares, generate
@@ -552,19 +552,3 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         """All recorded tables as pandas DataFrames (the runner writes them)."""
         return self.recorder.tables()
 
-
-def spending_index(spending, sectors: list[str], calendar: Calendar) -> np.ndarray:
-    """Index of each sector's spending path (1 at the first month), months × sectors.
-
-    Spending grows within a year at the rate of the ``spending.csv`` row with the latest
-    ``from_year`` not after that year (the earliest row before it), compounded monthly.
-    """
-    growth = np.zeros((calendar.n_months, len(sectors)))
-    years = np.array([calendar.year(m) for m in range(calendar.n_months)])
-    for j, s in enumerate(sectors):
-        rows = spending[spending["sector"] == s].sort_values("from_year")
-        starts, rates = rows["from_year"].to_numpy(), rows["growth"].to_numpy(dtype=float)
-        pick = np.clip(np.searchsorted(starts, years, side="right") - 1, 0, len(starts) - 1)
-        growth[:, j] = rates[pick]
-    monthly = np.log1p(growth) / 12.0
-    return np.exp(np.vstack([np.zeros((1, len(sectors))), np.cumsum(monthly, axis=0)[:-1]]))

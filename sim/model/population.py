@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from sim.model.firms import LifeCycle, agglomeration, classify_zombie
+from sim.model.market import output_year_deflator
 from sim.model.streams import Stream, stream
 
 
@@ -63,7 +64,10 @@ def generate(model) -> dict[str, np.ndarray]:
         cols["land"].append(land)
         cols["target"].append(size)
 
-    total = region.total_output
+    # region.total_output describes region.output_year: the start's output is smaller by the growth of
+    # the sectors' spending paths until then
+    total = region.total_output / output_year_deflator(
+        region.spending, list(sec["sector"]), sec_share, model.calendar, params.region.output_year)
     zones = region.zones
     for z in model.zones:
         row = zone_rows[z.index]
