@@ -10,12 +10,13 @@ Two measures the literature takes on firm panels, applied to the simulated one:
   McGowan, Andrews & Millot 2018 and Lam, Schipke, Tan & Tan 2017, IMF WP/17/266).  The
   model's own productivity ``log_productivity`` (TFPQ) is reported beside it: the zombie flag
   never reads or writes it, so any gap is selection.
-* **Zombie congestion** as Caballero, Hoshi & Kashyap (2008) test it: healthy (non-zombie)
-  firms' investment rate ``I/K`` and employment growth in a year regressed on their sector's zombie
-  share (of capital) over that year (the zombies flagged at the end of the year before), with year and sector fixed effects and firm controls (log capital,
-  last year's return on capital); standard errors clustered by sector-year (statsmodels).  The
-  published sign is negative: where zombies hold more of a sector, healthy firms invest and hire
-  less.
+* **Zombie congestion** as Caballero, Hoshi & Kashyap (2008) test it: firms' investment rate
+  ``I/K`` and employment growth in a year regressed on their sector's zombie share (of capital)
+  over that year (the zombies flagged at the end of the year before), a non-zombie indicator and
+  its interaction with the share, with year and sector fixed effects and firm controls (log
+  capital, last year's return on capital); standard errors clustered by sector-year
+  (statsmodels).  The published sign of the interaction is negative: where zombies hold more of
+  a sector, healthy firms invest and hire less relative to zombies.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ def zombie_productivity_gap(panel: pd.DataFrame, year: int, interest_rate: float
     return out
 
 
-def congestion_panel(panel: pd.DataFrame) -> pd.DataFrame:
-    """Healthy firm-years with the regression's variables: ``investment_rate`` (I/K at the start
+def congestion_panel(panel: pd.DataFrame, healthy_only: bool = True) -> pd.DataFrame:
+    """Firm-years (healthy ones only, by default) with the regression's variables: ``nonzombie`` (1/0), ``investment_rate`` (I/K at the start
     of the year), ``employment_growth`` (log change on last year), ``zombie_share`` (zombies'
     share of their sector's capital at the end of last year: the zombies it competed with), ``log_capital``, ``lag_return`` (last year's
     revenue less variable inputs, per unit of capital)."""
@@ -83,28 +84,43 @@ def congestion_panel(panel: pd.DataFrame) -> pd.DataFrame:
     p["lag_return"] = np.where(consecutive, (prev["revenue"] - prev["variable_inputs"]) / prev["capital"], np.nan)
     p["investment_rate"] = p["investment"] / p["capital_start"]
     p["log_capital"] = np.log(p["capital_start"])
-    healthy = p[~p["zombie"] & (p["capital_start"] > 0) & np.isfinite(p["employment_growth"])
-                & np.isfinite(p["lag_return"])]
-    return healthy.replace([np.inf, -np.inf], np.nan).dropna(
+    p["nonzombie"] = (~p["zombie"].astype(bool)).astype(float)
+    keep = (p["capital_start"] > 0) & np.isfinite(p["employment_growth"]) & np.isfinite(p["lag_return"])
+    if healthy_only:
+        keep &= p["nonzombie"] == 1.0
+    return p[keep].replace([np.inf, -np.inf], np.nan).dropna(
         subset=["investment_rate", "employment_growth", "zombie_share", "log_capital", "lag_return"])
 
 
 def chk_regression(panel: pd.DataFrame) -> pd.DataFrame:
-    """Caballero–Hoshi–Kashyap regressions on the panel (rows: outcome): the coefficient on the
-    sector zombie share, its standard error (clustered by sector-year), 95% interval, p-value and
-    the number of firm-years.  ``panel`` may hold several runs (a ``run`` column)."""
+    """Caballero–Hoshi–Kashyap (2008) regressions on the panel, one row per outcome
+    (``investment_rate``, ``employment_growth``) and specification:
+
+    * ``interacted`` (their main one): all firm-years,
+      ``y = b1·nonzombie + b2·Z + b3·nonzombie×Z + controls + year and sector effects``; the
+      congestion coefficient is ``b3``: how much worse healthy firms do, relative to zombies, where
+      zombies hold more of the sector;
+    * ``healthy``: healthy firm-years only, ``y = b·Z + controls + effects``.
+
+    Columns: the coefficient, its standard error (clustered by sector-year), 95% interval, p-value
+    and the number of firm-years.  ``panel`` may hold several runs (a ``run`` column).
+    """
     import statsmodels.formula.api as smf
 
-    h = congestion_panel(panel)
-    fe = "C(year) + C(sector)" + (" + C(run)" if "run" in h and h["run"].nunique() > 1 else "")
-    groups = pd.factorize(h[["run", "year", "sector"]].astype(str).agg("/".join, axis=1)
-                          if "run" in h else h[["year", "sector"]].astype(str).agg("/".join, axis=1))[0]
+    everyone = congestion_panel(panel, healthy_only=False)
+    runs = "run" in everyone and everyone["run"].nunique() > 1
+    fe = "C(year) + C(sector)" + (" + C(run)" if runs else "")
     rows = []
-    for outcome in ("investment_rate", "employment_growth"):
-        fit = smf.ols(f"{outcome} ~ zombie_share + log_capital + lag_return + {fe}", data=h).fit(
-            cov_type="cluster", cov_kwds={"groups": groups})
-        lo, hi = fit.conf_int().loc["zombie_share"]
-        rows.append({"outcome": outcome, "coefficient": fit.params["zombie_share"],
-                     "std_error": fit.bse["zombie_share"], "ci_low": lo, "ci_high": hi,
-                     "p_value": fit.pvalues["zombie_share"], "firm_years": int(fit.nobs)})
+    for spec, data, term, rhs in (
+            ("interacted", everyone, "nonzombie:zombie_share", "nonzombie + zombie_share + nonzombie:zombie_share"),
+            ("healthy", everyone[everyone["nonzombie"] == 1.0], "zombie_share", "zombie_share")):
+        cells = data[["run", "year", "sector"] if "run" in data else ["year", "sector"]].astype(str)
+        groups = pd.factorize(cells.agg("/".join, axis=1))[0]
+        for outcome in ("investment_rate", "employment_growth"):
+            fit = smf.ols(f"{outcome} ~ {rhs} + log_capital + lag_return + {fe}", data=data).fit(
+                cov_type="cluster", cov_kwds={"groups": groups})
+            lo, hi = fit.conf_int().loc[term]
+            rows.append({"specification": spec, "outcome": outcome, "term": term,
+                         "coefficient": fit.params[term], "std_error": fit.bse[term], "ci_low": lo,
+                         "ci_high": hi, "p_value": fit.pvalues[term], "firm_years": int(fit.nobs)})
     return pd.DataFrame(rows)

@@ -207,7 +207,7 @@ def kernel_state(n: int, sizes: tuple, rng: np.random.Generator) -> dict:
         "capital": capital,
         "plant_limit": 1.5 * capital,
         "demand_weight": rng.lognormal(0.0, 1.0, n),
-        "debt": capital * np.maximum(rng.normal(1.09, 0.3, n), 0.0),
+        "debt": capital * np.maximum(rng.normal(1.459, 0.3, n), 0.0),
         "zombie": rng.random(n) < 0.1,
         **{k: np.zeros(n) for k in ("output", "output_year", "tax_year", "ebit_year", "interest_year",
                                     "profit_year", "age", "a_eff", "price", "quantity", "capacity",
