@@ -27,7 +27,7 @@ def table():
     f.add(sector=rng.integers(0, 8, n), zone=rng.integers(0, 12, n), county=rng.integers(0, 5, n),
           state=rng.choice([LifeCycle.CONSTRUCTION, LifeCycle.OPERATING, LifeCycle.EXITED], n, p=[0.1, 0.8, 0.1]),
           demand_weight=rng.lognormal(0.0, 1.0, n), log_prod=rng.normal(0, 0.2, n), capital=capital,
-          plant_limit=1.5 * capital, capital_wip=0.1 * capital,
+          plant_limit=1.5 * capital, capital_wip=0.1 * capital, overhead=0.1 * capital,
           debt=capital * rng.uniform(0.2, 2.0, n), age=rng.uniform(0, 30, n), zombie=rng.random(n) < 0.2,
           ebit_year=rng.normal(0, 100, n), interest_year=rng.uniform(0, 50, n))
     return f
@@ -35,7 +35,8 @@ def table():
 
 def _operating(f):
     idx = np.flatnonzero(f.state == LifeCycle.OPERATING)
-    cols = ("zone", "sector", "county", "capital", "capital_wip", "plant_limit", "demand_weight", "debt", "zombie",
+    cols = ("zone", "sector", "county", "capital", "capital_wip", "plant_limit", "overhead", "demand_weight", "debt",
+            "zombie",
             "price", "quantity", "capacity", "log_prod") + COLUMNS
     return idx, {c: getattr(f, c)[idx].copy() for c in cols}
 

@@ -93,6 +93,26 @@ DATA_FAULTS = {
         lambda d: (d / "sectors.csv").unlink(), "sectors.csv", None, ["sectors.csv", "file not found"]),
     "sectors_file_empty": (
         lambda d: (d / "sectors.csv").write_text(""), "sectors.csv", None, ["sectors.csv", "cannot be read"]),
+    "sectors_sigma_below_armington": (
+        lambda d: _edit(d, "sectors.csv", _set("sector", "machinery", "substitution_elasticity", "2")),
+        "sectors.csv", "machinery,", ["sectors.csv", "row {line}", "machinery", "substitution_elasticity = 2",
+                                      "armington_elasticity"]),
+    "sectors_utilisation_out_of_range": (
+        lambda d: _edit(d, "sectors.csv", _set("sector", "coal", "initial_utilisation", "1.4")),
+        "sectors.csv", "coal,", ["sectors.csv", "row {line}", "initial_utilisation", "1.4", "out of range"]),
+    "spending_file_missing": (
+        lambda d: (d / "spending.csv").unlink(), "spending.csv", None, ["spending.csv", "file not found"]),
+    "spending_growth_not_numeric": (
+        lambda d: _edit(d, "spending.csv", lambda df: df.assign(
+            growth=[("fast" if i == 3 else v) for i, v in enumerate(df["growth"])])),
+        "spending.csv", None, ["spending.csv", "row 5", "column growth", "'fast'"]),
+    "spending_sector_without_path": (
+        lambda d: _edit(d, "spending.csv", lambda df: df[df["sector"] != "pharma"]),
+        "spending.csv", None, ["spending.csv", "no spending path for sector 'pharma'"]),
+    "spending_unknown_sector": (
+        lambda d: _edit(d, "spending.csv", lambda df: df.assign(
+            sector=[("unicorns" if i == 0 else v) for i, v in enumerate(df["sector"])])),
+        "spending.csv", None, ["spending.csv", "row 2", "'unicorns'"]),
     "zones_header_only": (
         lambda d: (d / "zones.csv").write_text((d / "zones.csv").read_text().splitlines()[0] + "\n"),
         "zones.csv", None, ["zones.csv", "no rows"]),

@@ -178,15 +178,15 @@ def test_produce_then_close_builds_designed_zombies():
     """book_month -> close_year end to end (fixed market): an old over-indebted firm (ICR ~0.3)
     becomes an OECD zombie after its 3rd year; the same firm aged 2 does not; a debt-free firm
     never; a firm with ICR ~1.7 but losses after tax is a zombie only under china2016."""
-    p = FirmConfig(fixed_cost_share=0.08, depreciation_rate=0.0, tax_rate=0.03)
+    p = FirmConfig(depreciation_rate=0.0, tax_rate=0.03)
     sigma = np.array([1 / 0.15])  # variable costs 85% of revenue at the unconstrained price
     kappa, k_cap = np.array([1000.0 / 1200.0]), np.array([1000.0 / 1200.0])
-    # 1200 units/yr at price 1 -> revenue 100/month, EBIT 15 - 8 (overhead) = 7/month, tax 3/month
+    # 1200 units/yr at price 1 -> revenue 100/month, EBIT 15 - 8 (overhead 96/yr) = 7/month, tax 3/month
     debt = np.array([5000.0, 5000.0, 0.0, 1000.0])  # interest 20.8, 20.8, 0, 4.2 per month
     age = np.array([15.0, 2.0, 15.0, 15.0])
     results = {}
     for z in (OECD, CHINA):
-        f = firm_table(sector=0, capital=1000.0, plant_limit=1500.0, log_prod=0.0, debt=debt, age=age)
+        f = firm_table(sector=0, capital=1000.0, plant_limit=1500.0, overhead=96.0, log_prod=0.0, debt=debt, age=age)
         idx = np.arange(4)
         flags = []
         for month in range(36):

@@ -146,9 +146,9 @@ class FirmConfig:
     productivity_sd: float = param(0.12, "annual s.d. of log-productivity shocks", "assumed", ge=0)
     initial_productivity_sd: float = param(0.2, "s.d. of initial log productivity", "assumed", ge=0)
     fixed_cost_share: float = param(
-        0.1704, "overhead per year, share of normal output value (capital / capital-output ratio)",
+        0.1503, "overhead per year, share of the firm's planned output at entry",
         "calibrated: zonesim-calibrate, 2026-12-02", ge=0, le=1,
-        doc="costs that do not vary with output, besides depreciation",
+        doc="costs that vary neither with output nor with capacity (administration, ...), fixed at entry",
     )
     depreciation_rate: float = param(
         0.096, "1/year", "[V] Zhang Jun et al. 2004 / Zhang 2008 (default of CHNCapitalStock::CompK_ZJ); "
@@ -196,7 +196,7 @@ class FirmConfig:
         "assumed (above-scale industry's liabilities/assets about 56% in 2015-17 [R]; capital here is fixed "
         "capital only)", ge=0,
     )
-    initial_leverage_mean: float = param(1.459, "debt/capital", "calibrated: zonesim-calibrate, 2026-12-02", ge=0, le=3)
+    initial_leverage_mean: float = param(1.565, "debt/capital", "calibrated: zonesim-calibrate, 2026-12-02", ge=0, le=3)
     initial_leverage_sd: float = param(0.3, "debt/capital", "assumed", ge=0)
     insolvency_leverage: float = param(1.0, "debt/capital", "assumed: liabilities exceed assets", gt=0)
     base_exit_rate: float = param(0.03, "1/year", "assumed", ge=0, le=1, doc="exit hazard of solvent firms")
@@ -230,7 +230,7 @@ class ProtectionConfig:
     """Soft budget constraint: the county and its banks keep failing firms alive (jobs, tax)."""
 
     base: float = param(
-        0.8885, "probability an insolvent firm is propped up per exit draw",
+        0.9123, "probability an insolvent firm is propped up per exit draw",
         "calibrated: zonesim-calibrate, 2026-12-02", ge=0, le=1,
     )
     size_weight: float = param(
@@ -245,7 +245,7 @@ class InvestmentConfig:
     """Arrival of investment projects and their choice of location (random utility, logit)."""
 
     arrival_scale: float = param(
-        0.8723, "multiplier of sector arrival rates", "calibrated: zonesim-calibrate, 2026-12-02", ge=0,
+        1.069, "multiplier of sector arrival rates", "calibrated: zonesim-calibrate, 2026-12-02", ge=0,
     )
     project_size_sigma: float = param(1.0, "lognormal sigma of project size", "assumed", ge=0)
     project_quality_sd: float = param(0.2, "s.d. of project log productivity", "assumed", ge=0)
@@ -366,10 +366,10 @@ class ApprovalConfig:
     service_cv: float = param(0.5, "coefficient of variation of office effort", "assumed", ge=0)
     prep_cv: float = param(0.5, "coefficient of variation of preparation", "assumed", ge=0)
     item_effort_scale: float = param(
-        0.3165, "multiplier of catalogue office effort", "calibrated: zonesim-calibrate, 2026-12-02", gt=0,
+        0.3472, "multiplier of catalogue office effort", "calibrated: zonesim-calibrate, 2026-12-02", gt=0,
     )
     prep_scale: float = param(
-        0.3545, "multiplier of catalogue preparation times", "calibrated: zonesim-calibrate, 2026-12-02", gt=0,
+        0.3484, "multiplier of catalogue preparation times", "calibrated: zonesim-calibrate, 2026-12-02", gt=0,
     )
 
 

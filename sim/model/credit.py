@@ -2,12 +2,12 @@
 
 Every firm's debt is a loan outstanding from a pool (one for the region, or one per county or
 per sector: ``credit.scope``).  A pool's lending capacity starts ``headroom`` above the loans
-outstanding at the start and grows at ``growth`` a year.  Each month, after repayments, new
-loans are granted while there is room, in the order banks serve them under a soft budget
-constraint (Kornai 1986; Caballero, Hoshi & Kashyap 2008): first the cash deficits of existing
-borrowers (evergreen rollover: a deficit refused means default, which the bank would have to
-recognise), then incumbents' investment (pro rata) and their new plants, then new projects
-later in the month (first come, first served).  An exit writes the firm's debt off: the
+outstanding at the start and grows at ``growth`` a year.  Each month, after repayments, banks
+first roll over the cash deficits of their borrowers in full, whatever the room (evergreen
+lending under a soft budget constraint: refusing would make them recognise the loss; Kornai
+1986, Caballero, Hoshi & Kashyap 2008) -- the hard budget constraint comes from exits, not from
+the pool.  New loans are granted only while there is room: incumbents' investment (pro rata)
+and their new plants, then new projects later in the month (first come, first served).  An exit writes the firm's debt off: the
 loan leaves the pool (room is freed), the recovered part (``recovery_rate`` × its capital) is
 repaid, and ``loss_absorption`` of the rest is lending capacity destroyed.
 
@@ -23,8 +23,7 @@ import numpy as np
 
 #: ledger entries, summed since the last :meth:`CreditPool.take_month`
 FLOWS = ("lent_deficits", "lent_investment", "lent_projects", "lent_expansions", "repaid", "written_off",
-         "recovered", "capacity_destroyed", "deficits_refused", "investment_refused", "projects_refused",
-         "expansions_refused")
+         "recovered", "capacity_destroyed", "investment_refused", "projects_refused", "expansions_refused")
 
 
 class CreditPool:
@@ -47,6 +46,12 @@ class CreditPool:
     def repay(self, pool: np.ndarray, amount: np.ndarray) -> None:
         self.outstanding -= np.bincount(pool, weights=amount, minlength=self.limit.size)
         self._month["repaid"] += float(np.sum(amount))
+
+    def roll_over(self, pool: np.ndarray, amount: np.ndarray) -> np.ndarray:
+        """Borrowers' cash deficits, lent in full (they may take the pool above its capacity)."""
+        self.outstanding += np.bincount(pool, weights=amount, minlength=self.limit.size)
+        self._month["lent_deficits"] += float(np.sum(amount))
+        return np.asarray(amount, dtype=float).copy()
 
     def grant(self, pool: np.ndarray, amount: np.ndarray, kind: str) -> np.ndarray:
         """Pro-rata loans of one priority group: the granted amount per request."""

@@ -57,6 +57,7 @@ _FIELDS: dict[str, type] = {
     "capital_wip": np.float64,  # capital under construction (paid, not yet installed), 万 yuan
     "plant_limit": np.float64,  # installed + building capital the firm's land can hold, 万 yuan
     "demand_weight": np.float64,  # φ: the firm's customer base in its sector's CES demand (fixed at entry)
+    "overhead": np.float64,  # costs that do not vary with output or capacity, 万 yuan/year (fixed at entry)
     "price": np.float64,  # last month's price (1 = the price of a variety at a = 0)
     "quantity": np.float64,  # last month's output, units/year
     "var_input_year": np.float64,  # variable inputs this year, 万 yuan
@@ -184,14 +185,14 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
 
     From the month's market (``price``, ``qty`` in units/year, ``capacity``; aligned with ``idx``)
     and effective log productivity ``a_eff``: revenue ``p·q``, variable costs ``mc·q`` with
-    ``mc = e^(-ã)(σ-1)/σ``, overhead ``f·K/κ``, depreciation ``δK``; EBIT, interest ``r·D``, tax
+    ``mc = e^(-ã)(σ-1)/σ``, the firm's overhead (fixed at entry), depreciation ``δK``; EBIT, interest ``r·D``, tax
     ``τ·p·q``.  Operating cash flow (profit + depreciation) pays first for investment, then repays
     a share of the debt; a deficit must be borrowed.
 
     Investment: the capital needed to serve, at the target utilisation, the demand it would meet at
     its unconstrained price (``q·(p·e^ã)^σ``: its sales, for a firm below capacity),
     ``K* = q_free/u*·k·e^(-ã)``; the firm expands towards it only if the return of a unit of capacity
-    at that use, ``(p - mc)·e^ã/k·u*``, covers the user cost ``r + δ + f/κ`` (else it lets capital
+    at that use, ``(p - mc)·e^ã/k·u*``, covers the user cost of capital ``r + δ`` (else it lets capital
     above ``K*`` depreciate), within what its land holds (``plant_limit``).  It plans
     ``(K* - K + R·b - K_building)/adjust + R`` a month (``R = δ·min(K, K*)`` replacement, ``b`` the
     build time: the capital under construction a steady replacement keeps), financed by loans in
@@ -206,12 +207,13 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
     idx = np.asarray(idx, dtype=np.int64)
     n = idx.size
     out = {k: np.zeros(n) for k in ("deficit", "loan", "internal", "repay", "beyond_plant")}
-    c = np.array([p.fixed_cost_share, p.interest_rate, p.tax_rate, p.repayment_share, p.depreciation_rate,
+    c = np.array([0.0, p.interest_rate, p.tax_rate, p.repayment_share, p.depreciation_rate,
                   p.target_utilisation, p.investment_adjust_months, p.max_leverage, p.build_months,
                   p.target_leverage])
     _book_month(idx, np.asarray(a_eff, float), np.asarray(price, float), np.asarray(qty, float),
                 np.asarray(capacity, float), np.asarray(sigma, float), np.asarray(kappa, float),
-                np.asarray(k_cap, float), c, f.sector, f.capital, f.capital_wip, f.plant_limit, f.debt, f.output,
+                np.asarray(k_cap, float), c, f.sector, f.capital, f.capital_wip, f.plant_limit, f.overhead, f.debt,
+                f.output,
                 f.output_year, f.tax_year, f.ebit_year, f.interest_year, f.profit_year, f.var_input_year, f.age,
                 f.price, f.quantity, f.capacity, out["deficit"], out["loan"], out["internal"], out["repay"],
                 out["beyond_plant"])
@@ -219,7 +221,7 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
 
 
 @njit(cache=True)
-def _book_month(idx, a_eff, price, qty, capacity, sigma, kappa, k_cap, c, sector, capital, wip, plant_limit, debt,
+def _book_month(idx, a_eff, price, qty, capacity, sigma, kappa, k_cap, c, sector, capital, wip, plant_limit, overhead, debt,
                 output, output_year, tax_year, ebit_year, interest_year, profit_year, var_input_year, age,
                 price_col, qty_col, cap_col, deficit, loan, internal, repay, beyond_plant):
     fixed, rate, tax_rate, repay_share, delta, u_target, adjust, max_lev, build = (c[0], c[1], c[2], c[3], c[4],
@@ -236,7 +238,7 @@ def _book_month(idx, a_eff, price, qty, capacity, sigma, kappa, k_cap, c, sector
         var = mc * q / 12.0
         k = capital[r]
         dep = delta * k / 12.0
-        ebit = rev - var - fixed * k / kappa[s] / 12.0 - dep
+        ebit = rev - var - overhead[r] / 12.0 - dep
         d = debt[r]
         interest = rate * d / 12.0
         tax = tax_rate * rev
@@ -248,7 +250,7 @@ def _book_month(idx, a_eff, price, qty, capacity, sigma, kappa, k_cap, c, sector
         k_dem = q_free / u_target * k_cap[s] / e_a
         p_sell = price[j] if q > 0.0 else 1.0 / e_a
         ret = (p_sell - mc) * e_a / k_cap[s] * u_target
-        user_cost = rate + delta + fixed / kappa[s]
+        user_cost = rate + delta
         k_star = k_dem if ret >= user_cost else min(k, k_dem)
         beyond_plant[j] = max(k_star - plant_limit[r], 0.0)
         k_star = min(k_star, plant_limit[r])

@@ -7,8 +7,8 @@ One Mesa time unit is one month.  ``step()`` runs the month's phases in this ord
    sector's market clears (CES demand inside an Armington split, :mod:`sim.model.market`),
    firms book the month and borrow from the credit pool (:mod:`sim.model.credit`), capital is
    installed and depreciates,
-3. exits (insolvency under the soft budget constraint, disposal, credit refused), debt written
-   off, land returned to zones,
+3. exits (insolvency under the soft budget constraint, disposal), debt written off, land
+   returned to zones,
 4. investment arrival and location choice; financed projects apply for approval,
 5. the month's records; in December: yearly accounts, zombie status, competition, assessment.
 
@@ -116,7 +116,6 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.credit = CreditPool(np.bincount(f.credit_pool[held], weights=f.debt[held], minlength=n_pools),
                                  params.credit)
         self.credit.take_month()
-        self._credit_denied = np.zeros(0, dtype=np.int64)
         self._reset_month_counters()
         self.recorder = Recorder(self)
         self.zone_history: deque = deque(maxlen=params.policy.consolidation.lookback_months)
@@ -292,14 +291,13 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         req = book_month(f, idx, a_eff, price, qty, cap, self.sigma, self.kappa, self.k_cap, p.firms)
         pool = f.credit_pool[idx]
         self.credit.repay(pool, req["repay"])
-        lent = self.credit.grant(pool, req["deficit"], "deficits")  # evergreen rollover first
+        lent = self.credit.roll_over(pool, req["deficit"])  # evergreen: deficits are always financed
         loans = self.credit.grant(pool, req["loan"], "investment")
         f.debt[idx] += lent + loans - req["repay"]
         invest = req["internal"] + loans
         f.capital_wip[idx] += invest
         f.investment_year[idx] += invest
         self.investment_month += float(invest.sum())
-        self._credit_denied = idx[lent < req["deficit"] * (1.0 - 1e-12)]  # default: exit this month
         install_capital(f, idx, p.firms)
         self.market.expansions(idx, req["beyond_plant"])
         self.credit.grow()
@@ -316,8 +314,6 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                               disposal.zombie_protection_factor(),
                               1.0 - self.params.policy.assessment.yellow_card_protection_cut,
                               disposal.forced_exit_rate(), self.params.protection, self.params.firms)]
-        gone = np.union1d(gone, self._credit_denied)  # a refused rollover is a default
-        self._credit_denied = np.zeros(0, dtype=np.int64)
         if gone.size:
             self.credit.write_off(f.credit_pool[gone], f.debt[gone], f.capital[gone] + f.capital_wip[gone])
             f.state[gone] = LifeCycle.EXITED
@@ -370,7 +366,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         rows = self.firms.add(
             key=keys, sector=sector, zone=zone, county=county, credit_pool=credit_pool, block=block,
             state=int(state), log_prod=quality, capital=capital, capital_year_start=capital,
-            plant_limit=fp.plant_headroom * capital, price=price,
+            plant_limit=fp.plant_headroom * capital, price=price, overhead=fp.fixed_cost_share * size,
             demand_weight=size * price ** (sigma - 1.0) / np.maximum(self.sector_shifter[sector], 1e-300),
             capacity=np.exp(quality) * capital / self.k_cap[sector], land=land, debt=fp.entrant_leverage * capital,
             age=0.0, entry_month=self.month)
@@ -449,6 +445,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             f.demand_weight[orphan] = (size * np.exp(f.log_prod[orphan] * (sigma - 1.0))
                                        / np.maximum(self.sector_shifter[f.sector[orphan]], 1e-300))
             f.plant_limit[orphan] = fp.plant_headroom * f.capital[orphan]
+            f.overhead[orphan] = fp.fixed_cost_share * size
             f.parent[orphan] = -1
         self.states_changed()
         return int(orphan.size)

@@ -116,6 +116,7 @@ def generate(model) -> dict[str, np.ndarray]:
         "block": cols["block"].astype(int), "state": int(LifeCycle.OPERATING),
         "capacity": sales / price / util, "log_prod": log_prod, "capital": capital,
         "plant_limit": fp.plant_headroom * capital, "demand_weight": weight, "price": price,
+        "overhead": fp.fixed_cost_share * sales,
         "quantity": sales / price, "capital_year_start": capital, "land": cols["land"].astype(float),
         "debt": debt, "age": age, "entry_month": 0, "output": sales / 12.0,
         "low_icr_years": low_icr, "loss_years": loss,

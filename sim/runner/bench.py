@@ -104,7 +104,7 @@ def kernel_book(s: dict, m: dict, p) -> dict:
     var = mc * q / 12.0
     k, wip, d = s["capital"], s["capital_wip"], s["debt"]
     dep = p.depreciation_rate * k / 12.0
-    ebit = rev - var - p.fixed_cost_share * k / kappa / 12.0 - dep
+    ebit = rev - var - s["overhead"] / 12.0 - dep
     interest = p.interest_rate * d / 12.0
     tax = p.tax_rate * rev
     profit = ebit - interest - tax
@@ -113,7 +113,7 @@ def kernel_book(s: dict, m: dict, p) -> dict:
     k_dem = q_free / p.target_utilisation * k_cap / e_a
     p_sell = np.where(q > 0, s["price"], 1.0 / e_a)
     ret = (p_sell - mc) * e_a / k_cap * p.target_utilisation
-    user_cost = p.interest_rate + p.depreciation_rate + p.fixed_cost_share / kappa
+    user_cost = p.interest_rate + p.depreciation_rate
     k_star = np.where(ret >= user_cost, k_dem, np.minimum(k, k_dem))
     beyond = np.maximum(k_star - s["plant_limit"], 0.0)
     k_star = np.maximum(np.minimum(k_star, s["plant_limit"]), 0.0)
@@ -206,6 +206,7 @@ def kernel_state(n: int, sizes: tuple, rng: np.random.Generator) -> dict:
         "log_prod": rng.normal(0.0, 0.2, n),
         "capital": capital,
         "plant_limit": 1.5 * capital,
+        "overhead": 0.1 * capital,
         "demand_weight": rng.lognormal(0.0, 1.0, n),
         "debt": capital * np.maximum(rng.normal(1.459, 0.3, n), 0.0),
         "zombie": rng.random(n) < 0.1,
