@@ -80,7 +80,7 @@ def test_no_firm_lost_in_consolidation(consolidated):
 
 def test_which_zones_go_is_decided_by_rules_on_data():
     """Change the data, not a list: a zone made large and productive is no longer abolished,
-    and a county's second zone becomes the host when it is the larger one."""
+    and a county's second zone becomes the host when it is the larger one (by planned land)."""
     zones = [
         dict(zone_id="big", county_id="c1", firms=40, output_share=0.5, output_per_mu=40, level="national",
              rank="bureau", type="etdz"),
@@ -94,7 +94,8 @@ def test_which_zones_go_is_decided_by_rules_on_data():
     assert status["small_inverted"] == "abolished"
     assert status["c2_main"] == "active" and status["c3_zone"] == "active"
 
-    zones[1] = dict(zone_id="small_inverted", county_id="c2", firms=30, output_share=0.25, output_per_mu=60)
+    zones[1] = dict(zone_id="small_inverted", county_id="c2", firms=30, output_share=0.25, output_per_mu=60,
+                    land_mu=1e6)  # the larger zone by plan (and by output)
     zones[0]["output_share"] = 0.3
     m = run_model(p, tiny_region(zones, total_firms=120))
     by_id = {z.zone_id: z for z in m.zones}

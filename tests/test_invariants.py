@@ -73,7 +73,9 @@ def check_month(m, prev: Snapshot, ctx: str) -> None:
     assert len(m.enterprises) == n, ctx
     assert all(e.row == i for i, e in enumerate(m.enterprises[prev.n:], start=prev.n)), ctx
     assert np.array_equal(f.key[:prev.n], prev.key), ctx
-    assert len(np.unique(f.key)) == n, ctx
+    plant = f.parent >= 0  # a firm's new plant carries its firm's key (it never operates beside it)
+    assert len(np.unique(f.key[~plant])) == int((~plant).sum()), ctx
+    assert np.array_equal(f.key[plant], f.key[f.parent[plant]]), ctx
     # states only move forward; EXITED is absorbing and keeps its exit month
     assert np.all(st_[:prev.n] >= prev.state), ctx
     was_exited = prev.state == LifeCycle.EXITED

@@ -198,7 +198,11 @@ class FirmConfig:
     )
     initial_leverage_mean: float = param(1.565, "debt/capital", "calibrated: zonesim-calibrate, 2026-12-02", ge=0, le=3)
     initial_leverage_sd: float = param(0.3, "debt/capital", "assumed", ge=0)
-    insolvency_leverage: float = param(1.0, "debt/capital", "assumed: liabilities exceed assets", gt=0)
+    insolvency_leverage: float = param(
+        2.5, "debt / fixed capital",
+        "derived: liabilities exceed total assets, fixed assets being about 40% of the total assets of "
+        "above-scale industrial firms [R]", gt=0,
+    )
     base_exit_rate: float = param(0.03, "1/year", "assumed", ge=0, le=1, doc="exit hazard of solvent firms")
     insolvent_exit_rate: float = param(
         0.6, "1/year", "assumed", ge=0, le=12, doc="exit hazard of a failing (insolvent or zombie), unprotected firm"

@@ -18,7 +18,7 @@ and 1,991 provincial [V].  This generator writes the same five tables as the emb
 * every count multiplied by ``scale`` (0 < scale <= 1) for tests and demos.
 
 Sectors and the approval-item catalogue are the embedded Ningxia ones.  Assumptions shared
-with the synthetic generator (§7.12) are imported from it, not repeated.
+with the synthetic generator (§7.14) are imported from it, not repeated.
 """
 
 from __future__ import annotations
@@ -35,15 +35,15 @@ from sim.data.region import DataError, RegionData, check_region
 from sim.data.synthetic import ZONE_OUTPUT_PER_MU
 from sim.model.streams import Stream, stream
 
-FISCAL_REVENUE_MEDIAN = 50000.0  # 万 yuan/year, median county fiscal revenue: assumed, as §7.12
-FISCAL_REVENUE_SIGMA = 0.6  # lognormal sigma of county fiscal revenue: assumed, as §7.12
-NATIONAL_SIZE_FACTOR = 3.0  # size weight of a national zone relative to a provincial one: assumed, as §7.12
-OUTPUT_PER_MU_SIGMA = 0.3  # lognormal sigma of a zone's output per mu around 39.4 [V]: assumed, as §7.12
-LEADING_SECTORS = 3  # leading sectors per zone: assumed, as §7.12 (Ningxia's zones list 3)
+FISCAL_REVENUE_MEDIAN = 50000.0  # 万 yuan/year, median county fiscal revenue: assumed, as §7.14
+FISCAL_REVENUE_SIGMA = 0.6  # lognormal sigma of county fiscal revenue: assumed, as §7.14
+NATIONAL_SIZE_FACTOR = 3.0  # size weight of a national zone relative to a provincial one: assumed, as §7.14
+OUTPUT_PER_MU_SIGMA = 0.3  # lognormal sigma of a zone's output per mu around 39.4 [V]: assumed, as §7.14
+LEADING_SECTORS = 3  # leading sectors per zone: assumed, as §7.14 (Ningxia's zones list 3)
 MAX_BLOCKS = 3  # blocks per zone drawn from 1..3: [V] seed, at most 3 blocks per zone
-NAME_MISMATCH_SHARE = 0.2  # share of zones whose name does not match their industry: assumed, as §7.12
-LAND_IN_USE_SHARE = 0.6  # share of a zone's planned land in use at the start: assumed, as §7.12
-MIN_ZONE_LAND_MU = 1000.0  # smallest planned zone area, mu: assumed, as §7.12
+NAME_MISMATCH_SHARE = 0.2  # share of zones whose name does not match their industry: assumed, as §7.14
+LAND_IN_USE_SHARE = 0.6  # share of a zone's planned land in use at the start: assumed, as §7.14
+MIN_ZONE_LAND_MU = 1000.0  # smallest planned zone area, mu: assumed, as §7.14
 
 NATIONAL_TYPES = {  # config field -> zone type written to zones.csv
     "zones_etdz": "etdz",  # 国家级经济技术开发区

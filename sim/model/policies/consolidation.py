@@ -7,7 +7,7 @@ the reform date (mean output, land and firms, so that one bad month decides noth
    input–output is severely inverted (投入产出严重倒挂): output per mu below
    ``inversion_ratio`` × the median of active zones.  Its firms stay, under the county.
 2. **One county, one zone** (一县一区): in a county with several zones, all merge into the host
-   (national level first, then the largest output).  Customs-supervised types in
+   (national level first, then the most planned land, then the largest output).  Customs-supervised types in
    ``exempt_types`` keep their own body (documented exception).
 3. **Small zones with potential** merge into a larger neighbour: a region-level zone whose
    planned land is below ``small_zone_share`` × the largest zone of its city (by land, a
@@ -68,13 +68,14 @@ class Consolidation(Policy):
             out[host.index] += out[z.index]
             m.merge_zone(z, host, reason)
 
+        planned = m.zone_capacity()  # planned land: the host is the larger zone by plan, not by a noisy output
         by_county: dict[str, list] = {}  # 2. one county, one zone
         for z in m.active_zones():
             if z.type not in exempt:
                 by_county.setdefault(z.county_id, []).append(z)
         for zones in by_county.values():
             if len(zones) > 1:
-                host = max(zones, key=lambda z: (z.level == "national", out[z.index], -z.index))
+                host = max(zones, key=lambda z: (z.level == "national", planned[z.index], out[z.index], -z.index))
                 for z in zones:
                     if z is not host:
                         merge(z, host, "consolidation: one county, one zone")
