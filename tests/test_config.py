@@ -76,8 +76,8 @@ _ACTIVATE = {
     # acts on zombies in carded zones: give it years and zombies that disposal has not removed
     "policy.assessment.yellow_card_protection_cut": ["time.end=2026-12", "policy.zombie_disposal.enabled=false"],
     "policy.assessment.grace_years": ["time.end=2022-12"],
-    # the best zones are mostly at the top rank already: rank from 2016, when one that is not is best
-    "policy.assessment.upgrade_min_years": ["policy.assessment.start=2016-01", "time.end=2024-12"],
+    # the best zone of each class is mostly at the top rank already: upgrade the best three
+    "policy.assessment.upgrade_min_years": ["policy.assessment.upgrade_top=3"],
     # downgrade and abolition need K1/K2 bottom years in a row: start ranking early enough to reach them
     "policy.assessment.years_to_abolish": ["policy.assessment.start=2016-01", "time.end=2026-12"],
     "policy.assessment.abolished_firms_to": ["policy.assessment.start=2016-01", "time.end=2026-12"],

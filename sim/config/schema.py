@@ -146,7 +146,7 @@ class FirmConfig:
     productivity_sd: float = param(0.12, "annual s.d. of log-productivity shocks", "assumed", ge=0)
     initial_productivity_sd: float = param(0.2, "s.d. of initial log productivity", "assumed", ge=0)
     fixed_cost_share: float = param(
-        0.1503, "overhead per year, share of the firm's planned output at entry",
+        0.1438, "overhead per year, share of the firm's planned output at entry",
         "calibrated: zonesim-calibrate, 2026-12-02", ge=0, le=1,
         doc="costs that vary neither with output nor with capacity (administration, ...), fixed at entry",
     )
@@ -196,7 +196,7 @@ class FirmConfig:
         "assumed (above-scale industry's liabilities/assets about 56% in 2015-17 [R]; capital here is fixed "
         "capital only)", ge=0,
     )
-    initial_leverage_mean: float = param(1.565, "debt/capital", "calibrated: zonesim-calibrate, 2026-12-02", ge=0, le=3)
+    initial_leverage_mean: float = param(1.625, "debt/capital", "calibrated: zonesim-calibrate, 2026-12-02", ge=0, le=3)
     initial_leverage_sd: float = param(0.3, "debt/capital", "assumed", ge=0)
     insolvency_leverage: float = param(
         2.5, "debt / fixed capital",
@@ -234,7 +234,7 @@ class ProtectionConfig:
     """Soft budget constraint: the county and its banks keep failing firms alive (jobs, tax)."""
 
     base: float = param(
-        0.9123, "probability an insolvent firm is propped up per exit draw",
+        0.9459, "probability an insolvent firm is propped up per exit draw",
         "calibrated: zonesim-calibrate, 2026-12-02", ge=0, le=1,
     )
     size_weight: float = param(
@@ -249,7 +249,7 @@ class InvestmentConfig:
     """Arrival of investment projects and their choice of location (random utility, logit)."""
 
     arrival_scale: float = param(
-        1.069, "multiplier of sector arrival rates", "calibrated: zonesim-calibrate, 2026-12-02", ge=0,
+        0.6329, "multiplier of sector arrival rates", "calibrated: zonesim-calibrate, 2026-12-02", ge=0,
     )
     project_size_sigma: float = param(1.0, "lognormal sigma of project size", "assumed", ge=0)
     project_quality_sd: float = param(0.2, "s.d. of project log productivity", "assumed", ge=0)
@@ -370,10 +370,10 @@ class ApprovalConfig:
     service_cv: float = param(0.5, "coefficient of variation of office effort", "assumed", ge=0)
     prep_cv: float = param(0.5, "coefficient of variation of preparation", "assumed", ge=0)
     item_effort_scale: float = param(
-        0.3472, "multiplier of catalogue office effort", "calibrated: zonesim-calibrate, 2026-12-02", gt=0,
+        0.4472, "multiplier of catalogue office effort", "calibrated: zonesim-calibrate, 2026-12-02", gt=0,
     )
     prep_scale: float = param(
-        0.3484, "multiplier of catalogue preparation times", "calibrated: zonesim-calibrate, 2026-12-02", gt=0,
+        0.2648, "multiplier of catalogue preparation times", "calibrated: zonesim-calibrate, 2026-12-02", gt=0,
     )
 
 
