@@ -31,6 +31,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.config.schema import RANKS
 from sim.model.choice_kernels import CROWDED_OUT, locate
@@ -174,13 +175,7 @@ class InvestmentMarket:
         if rows.size == 0:
             return
         land = extra * f.land[rows] / np.maximum(f.plant_limit[rows] / fp.plant_headroom, 1e-12)
-        free = m.block_free_land()
-        fits = np.ones(rows.size, dtype=bool)
-        for j in range(rows.size):  # in row order, each taking its land before the next looks
-            b = f.block[rows[j]]
-            if b >= 0:
-                fits[j] = land[j] <= free[b]
-                free[b] -= land[j] if fits[j] else 0.0
+        fits = _fit_in_blocks(f.block[rows].astype(np.int64), land, m.block_free_land())
         m.expansions_blocked_month += int((~fits).sum())
         rows, extra, land = rows[fits], extra[fits], land[fits]
         if rows.size == 0:
@@ -240,3 +235,17 @@ def approval_draws(rng: np.random.Generator, n: int, n_items: int, p) -> dict[st
         "effort": rng.gamma(shape, 1 / shape, (n, n_items)) if shape else np.ones((n, n_items)),
         "rework": rng.random((n, n_items)),
     }
+
+
+@njit(cache=True)
+def _fit_in_blocks(block, land, free):
+    """Which plants fit the free land of their block (-1: outside zones, always), in order, each
+    taking its land before the next looks (``free`` is used up in place)."""
+    fits = np.ones(block.size, dtype=np.bool_)
+    for j in range(block.size):
+        b = block[j]
+        if b >= 0:
+            fits[j] = land[j] <= free[b]
+            if fits[j]:
+                free[b] -= land[j]
+    return fits
