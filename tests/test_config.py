@@ -76,6 +76,8 @@ _ACTIVATE = {
     # acts on zombies in carded zones: give it years and zombies that disposal has not removed
     "policy.assessment.yellow_card_protection_cut": ["time.end=2026-12", "policy.zombie_disposal.enabled=false"],
     "policy.assessment.grace_years": ["time.end=2022-12"],
+    # the calibrated base protection is next to the cap: lower it so that firm size can add to it
+    "protection.size_weight": ["protection.base=0.6"],
     # the best zone of each class is mostly at the top rank already: upgrade the best three
     "policy.assessment.upgrade_min_years": ["policy.assessment.upgrade_top=3"],
     # downgrade and abolition need K1/K2 bottom years in a row: start ranking early enough to reach them

@@ -73,9 +73,12 @@ def check_month(m, prev: Snapshot, ctx: str) -> None:
     assert len(m.enterprises) == n, ctx
     assert all(e.row == i for i, e in enumerate(m.enterprises[prev.n:], start=prev.n)), ctx
     assert np.array_equal(f.key[:prev.n], prev.key), ctx
-    plant = f.parent >= 0  # a firm's new plant carries its firm's key (it never operates beside it)
-    assert len(np.unique(f.key[~plant])) == int((~plant).sum()), ctx
+    # a firm's new plant carries its firm's key (it never operates beside it); a plant whose firm
+    # has left carries on as a firm with that key: among firms still alive, keys are unique
+    plant = f.parent >= 0
     assert np.array_equal(f.key[plant], f.key[f.parent[plant]]), ctx
+    alive = ~plant & (st_ != LifeCycle.EXITED) & (st_ != LifeCycle.MERGED)
+    assert len(np.unique(f.key[alive])) == int(alive.sum()), ctx
     # states only move forward; EXITED is absorbing and keeps its exit month
     assert np.all(st_[:prev.n] >= prev.state), ctx
     was_exited = prev.state == LifeCycle.EXITED

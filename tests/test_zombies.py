@@ -272,7 +272,8 @@ def test_exit_probability_formula():
     insolvent one adds insolvent_exit_rate x (1 - protection); forced disposal adds a yearly
     hazard; rates are yearly and converted to a monthly probability 1 - exp(-rate/12)."""
     p = FirmConfig()
-    f = firm_table(capital=np.full(5, 100.0), debt=np.array([50.0, 50.0, 150.0, 150.0, 150.0]))
+    lev = p.insolvency_leverage  # debt above lev x capital is insolvent
+    f = firm_table(capital=np.full(5, 100.0), debt=lev * np.array([50.0, 50.0, 150.0, 150.0, 150.0]))
     idx = np.arange(5)
     prot = np.array([0.0, 1.0, 0.0, 1.0, 0.25])
     forced = np.array([0.0, 0.0, 0.0, 0.0, 0.1])
@@ -281,7 +282,7 @@ def test_exit_probability_formula():
     want = 1 - np.exp(-np.array([base, base, base + ins, base, base + 0.75 * ins + 0.1]) / 12)
     assert np.allclose(got, want)
     # debt exactly at insolvency_leverage x capital is still solvent
-    f2 = firm_table(capital=100.0, debt=100.0)
+    f2 = firm_table(capital=100.0, debt=lev * 100.0)
     assert np.allclose(exit_probability(f2, np.arange(1), np.zeros(1), np.zeros(1), p), 1 - np.exp(-base / 12))
 
 
@@ -297,13 +298,13 @@ def test_soft_budget_protection_bounds():
 
 
 def _exit_share_over_year(overrides, zombie_rows=None):
-    """Make every operating firm insolvent (debt = 2 x capital) and a zombie, run the model's
+    """Make every operating firm insolvent (debt = 2 x the insolvency threshold) and a zombie, run the model's
     _exits for 12 months (no production: debt stays put) and return per-firm exit flags, the
     zombie-exit count and the model."""
     m = make_model(compose_params(*SMALL, "seed=5", *overrides))
     f = m.firms
     rows = np.flatnonzero(f.state == LifeCycle.OPERATING)
-    f.debt[rows] = 2.0 * f.capital[rows]
+    f.debt[rows] = 2.0 * m.params.firms.insolvency_leverage * f.capital[rows]
     f.zombie[rows] = True if zombie_rows is None else zombie_rows(rows)
     zombie_exits = 0
     for month in range(12):
