@@ -14,7 +14,7 @@ from sim.runner import bench
 
 COLUMNS = ("output", "output_year", "tax_year", "ebit_year", "interest_year", "profit_year", "age", "var_input_year")
 MARKET = {"sigma": np.array([3.0, 4, 5, 6, 4, 3, 5, 8]), "sigma_a": np.array([2.0, 3, 3, 4, 2.5, 3, 4, 3]),
-          "theta": np.linspace(0.2, 0.9, 8), "k_cap": np.linspace(0.4, 1.5, 8), "kappa": np.linspace(0.5, 2.0, 8)}
+          "theta": np.linspace(0.2, 0.9, 8), "k_cap": np.linspace(0.4, 1.5, 8)}
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_kernel_book_is_book_month(table):
     price, qty = rng.uniform(0.8, 1.5, idx.size), rng.lognormal(10, 1, idx.size)
     cap = qty * rng.uniform(1.0, 1.6, idx.size)
     s.update(a_eff=a_eff, price=price.copy(), quantity=qty.copy(), capacity=cap.copy())
-    req = book_month(table, idx, a_eff, price, qty, cap, MARKET["sigma"], MARKET["kappa"], MARKET["k_cap"], p.firms)
+    req = book_month(table, idx, a_eff, price, qty, cap, MARKET["sigma"], MARKET["k_cap"], p.firms)
     req_k = bench.kernel_book(s, MARKET, p.firms)
     for col in COLUMNS:
         np.testing.assert_allclose(s[col], getattr(table, col)[idx], rtol=1e-12, atol=1e-9, err_msg=col)

@@ -180,7 +180,7 @@ def test_produce_then_close_builds_designed_zombies():
     never; a firm with ICR ~1.7 but losses after tax is a zombie only under china2016."""
     p = FirmConfig(depreciation_rate=0.0, tax_rate=0.03)
     sigma = np.array([1 / 0.15])  # variable costs 85% of revenue at the unconstrained price
-    kappa, k_cap = np.array([1000.0 / 1200.0]), np.array([1000.0 / 1200.0])
+    k_cap = np.array([1000.0 / 1200.0])
     # 1200 units/yr at price 1 -> revenue 100/month, EBIT 15 - 8 (overhead 96/yr) = 7/month, tax 3/month
     debt = np.array([5000.0, 5000.0, 0.0, 1000.0])  # interest 20.8, 20.8, 0, 4.2 per month
     age = np.array([15.0, 2.0, 15.0, 15.0])
@@ -190,8 +190,7 @@ def test_produce_then_close_builds_designed_zombies():
         idx = np.arange(4)
         flags = []
         for month in range(36):
-            book_month(f, idx, np.zeros(4), np.ones(4), np.full(4, 1200.0), np.full(4, 1200.0), sigma, kappa,
-                       k_cap, p)
+            book_month(f, idx, np.zeros(4), np.ones(4), np.full(4, 1200.0), np.full(4, 1200.0), sigma, k_cap, p)
             if (month + 1) % 12 == 0:
                 close_year(f, idx, z)
                 flags.append(f.zombie.tolist())

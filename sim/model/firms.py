@@ -180,7 +180,7 @@ def _productivity(idx, shocks, log_prod, rho_m, sd_m):
 
 
 def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarray, qty: np.ndarray,
-               capacity: np.ndarray, sigma: np.ndarray, kappa: np.ndarray, k_cap: np.ndarray, p) -> dict:
+               capacity: np.ndarray, sigma: np.ndarray, k_cap: np.ndarray, p) -> dict:
     """One month of accounts and investment plans of the operating firms ``idx`` (in place).
 
     From the month's market (``price``, ``qty`` in units/year, ``capacity``; aligned with ``idx``)
@@ -207,26 +207,23 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
     idx = np.asarray(idx, dtype=np.int64)
     n = idx.size
     out = {k: np.zeros(n) for k in ("deficit", "loan", "internal", "repay", "beyond_plant")}
-    c = np.array([0.0, p.interest_rate, p.tax_rate, p.repayment_share, p.depreciation_rate,
+    c = np.array([p.interest_rate, p.tax_rate, p.repayment_share, p.depreciation_rate,
                   p.target_utilisation, p.investment_adjust_months, p.max_leverage, p.build_months,
                   p.target_leverage])
     _book_month(idx, np.asarray(a_eff, float), np.asarray(price, float), np.asarray(qty, float),
-                np.asarray(capacity, float), np.asarray(sigma, float), np.asarray(kappa, float),
-                np.asarray(k_cap, float), c, f.sector, f.capital, f.capital_wip, f.plant_limit, f.overhead, f.debt,
-                f.output,
-                f.output_year, f.tax_year, f.ebit_year, f.interest_year, f.profit_year, f.var_input_year, f.age,
+                np.asarray(capacity, float), np.asarray(sigma, float), np.asarray(k_cap, float), c, f.sector,
+                f.capital, f.capital_wip, f.plant_limit, f.overhead, f.debt, f.output, f.output_year, f.tax_year, f.ebit_year, f.interest_year, f.profit_year, f.var_input_year, f.age,
                 f.price, f.quantity, f.capacity, out["deficit"], out["loan"], out["internal"], out["repay"],
                 out["beyond_plant"])
     return out
 
 
 @njit(cache=True)
-def _book_month(idx, a_eff, price, qty, capacity, sigma, kappa, k_cap, c, sector, capital, wip, plant_limit, overhead, debt,
+def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, sector, capital, wip, plant_limit, overhead, debt,
                 output, output_year, tax_year, ebit_year, interest_year, profit_year, var_input_year, age,
                 price_col, qty_col, cap_col, deficit, loan, internal, repay, beyond_plant):
-    fixed, rate, tax_rate, repay_share, delta, u_target, adjust, max_lev, build = (c[0], c[1], c[2], c[3], c[4],
-                                                                                  c[5], c[6], c[7], c[8])
-    lev = c[9]
+    rate, tax_rate, repay_share, delta, u_target, adjust, max_lev, build, lev = (c[0], c[1], c[2], c[3], c[4],
+                                                                                c[5], c[6], c[7], c[8])
     for j in range(idx.shape[0]):
         r = idx[j]
         s = sector[r]

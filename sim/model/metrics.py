@@ -195,7 +195,7 @@ class Recorder:
         n = len(m.sector_names)
         sec = f.sector[op]
 
-        def by(values, rows=op, s=sec):
+        def by(values, s=sec):
             return np.bincount(s, weights=values, minlength=n)
 
         every = np.flatnonzero(f.state != LifeCycle.PROJECT)  # yearly flows of firms that left during the year too
@@ -209,7 +209,7 @@ class Recorder:
                 "firms": np.bincount(sec, minlength=n), "zombies": np.bincount(sec[f.zombie[op]], minlength=n),
                 "capital": by(f.capital[op]), "capital_building": by(f.capital_wip[op]),
                 "zombie_capital": by(f.capital[op] * f.zombie[op]),
-                "investment": by(f.investment_year[every], every, f.sector[every]),
+                "investment": by(f.investment_year[every], f.sector[every]),
                 "capacity_units": cap, "output_units": qty, "utilisation": np.where(cap > 0, qty / cap, np.nan),
                 "debt": by(f.debt[op]),
             })

@@ -288,7 +288,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.sector_spending = spend
         self.sector_shifter = np.where(sold, spend * np.where(sold, index, 1.0) ** (self.sigma - 1.0),
                                        path * p.market.rest_of_china_price ** (self.sigma - 1.0))
-        req = book_month(f, idx, a_eff, price, qty, cap, self.sigma, self.kappa, self.k_cap, p.firms)
+        req = book_month(f, idx, a_eff, price, qty, cap, self.sigma, self.k_cap, p.firms)
         pool = f.credit_pool[idx]
         self.credit.repay(pool, req["repay"])
         lent = self.credit.roll_over(pool, req["deficit"])  # evergreen: deficits are always financed

@@ -40,7 +40,7 @@ def generate(model) -> dict[str, np.ndarray]:
     sec_share = sec["output_share"].to_numpy() / sec["output_share"].sum()
     sec_opm = sec["output_per_mu"].to_numpy(dtype=float)
     n_sec = len(sec)
-    cols: dict[str, list] = {k: [] for k in ("sector", "zone", "county", "block", "capacity", "land", "target")}
+    cols: dict[str, list] = {k: [] for k in ("sector", "zone", "county", "block", "sales", "land")}
     zone_rows = region.zones.to_dict("records")
     free = model.block_land.copy()
 
@@ -60,9 +60,8 @@ def generate(model) -> dict[str, np.ndarray]:
         cols["zone"].append(np.full(n, zone_idx))
         cols["county"].append(np.broadcast_to(county_idx, n))
         cols["block"].append(blk)
-        cols["capacity"].append(size)
+        cols["sales"].append(size)
         cols["land"].append(land)
-        cols["target"].append(size)
 
     # region.total_output describes region.output_year: the start's output is smaller by the growth of
     # the sectors' spending paths until then
@@ -97,7 +96,7 @@ def generate(model) -> dict[str, np.ndarray]:
     # with sector price indices of 1 (the unit of price): its customer base φ follows.
     agg = agglomeration(zone, sector, np.ones(n, bool), len(model.zones), n_sec, fp.agglomeration_elasticity)
     a_eff = log_prod + np.log(agg)
-    sales = cols["capacity"]  # 万 yuan/year
+    sales = cols["sales"]  # 万 yuan/year
     sector_sales = np.bincount(sector, weights=sales, minlength=n_sec)
     price = np.exp(-a_eff)
     weight = sales / sector_sales[sector] * price ** (sigma - 1.0)

@@ -96,7 +96,7 @@ def kernel_book(s: dict, m: dict, p) -> dict:
     """One month of accounts and investment plans on contiguous arrays, as
     :func:`sim.model.firms.book_month` (``p`` the FirmConfig); returns the credit requests."""
     sec = s["sector"].astype(np.int64)
-    sig, kappa, k_cap = m["sigma"][sec], m["kappa"][sec], m["k_cap"][sec]
+    sig, k_cap = m["sigma"][sec], m["k_cap"][sec]
     e_a = np.exp(s["a_eff"])
     mc = (sig - 1.0) / (sig * e_a)
     q = s["quantity"]
@@ -218,8 +218,7 @@ def kernel_state(n: int, sizes: tuple, rng: np.random.Generator) -> dict:
 
 def market_arrays(model) -> dict:
     """The per-sector arrays of a model's markets (for the kernel)."""
-    return {"sigma": model.sigma, "sigma_a": model.sigma_a, "theta": model.home_share, "k_cap": model.k_cap,
-            "kappa": model.kappa}
+    return {"sigma": model.sigma, "sigma_a": model.sigma_a, "theta": model.home_share, "k_cap": model.k_cap}
 
 
 def time_kernel(n: int, sizes: tuple, spend: tuple, m: dict, params,
