@@ -169,3 +169,17 @@ def test_zombie_productivity_gap_is_measured_within_sectors():
     assert gap["gap_log_productivity"] == pytest.approx(-0.2, abs=0.02)
     assert gap["gap_log_tfpr"] == pytest.approx(-0.1, abs=0.05)
     assert gap["zombies"] == int(p["zombie"].sum())
+
+
+def test_a_newcomer_customer_base_sells_its_planned_size_at_its_own_price():
+    """Projects and plants whose firm has left get φ such that, at their monopolistic-competition
+    price e^(-a) and today's demand shifter A, revenue A·φ·p^(1-σ) is their planned sales -- for
+    any productivity (a regression: orphaned plants once got e^(+a(σ-1)))."""
+    m = make_model(compose_params("seed=0", "time.end=2015-03"))
+    m.step()
+    sector = np.arange(len(m.sector_names))
+    for a in (-0.3, 0.0, 0.4):
+        size = np.full(sector.size, 1000.0)
+        phi = m.customer_base(size, np.full(sector.size, a), sector)
+        revenue = m.sector_shifter * phi * np.exp(-a) ** (1.0 - m.sigma)
+        np.testing.assert_allclose(revenue, size, rtol=1e-12)

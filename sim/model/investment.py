@@ -133,9 +133,9 @@ class InvestmentMarket:
                           p.entry_max_multiplier)
         arrived = u_entry * p.entry_max_multiplier < pull
         crowded = ~arrived
+        pool = m.credit_pool_of(home, sector)  # a project borrows from its home county's (or sector's) banks
         if borrow and arrived.any():
             amount = m.params.firms.entrant_leverage * size * self.kappa[sector]
-            pool = m.credit_pool_of(home, sector)
             ok = m.credit.grant_in_order(pool[arrived], amount[arrived])
             crowded[np.flatnonzero(arrived)[~ok]] = True
             m.projects_crowded_out += int((~ok).sum())
@@ -157,7 +157,7 @@ class InvestmentMarket:
             m.counties[c].subsidy_spending += amount
         m.subsidy_month += float(paid.sum())
         return keys, dict(sector=sector, zone=zone, block=block, county=county,
-                          credit_pool=m.credit_pool_of(home, sector), size=size, quality=quality,
+                          credit_pool=pool, size=size, quality=quality,
                           capital=size * self.kappa[sector], land=land, arrived=arrived)
 
 

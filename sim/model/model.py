@@ -352,22 +352,27 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self._next_key += n
         return keys
 
+    def customer_base(self, size: np.ndarray, log_prod: np.ndarray, sector: np.ndarray) -> np.ndarray:
+        """The demand weight φ with which a newcomer in ``sector`` sells ``size`` (万 yuan/year) at its
+        monopolistic-competition price ``p = e^(-a)`` in today's market: revenue ``A_s·φ·p^(1-σ)`` =
+        size, so ``φ = size·p^(σ-1)/A_s`` (``A_s`` the sector's demand shifter)."""
+        sigma = self.sigma[sector]
+        return size * np.exp(-log_prod) ** (sigma - 1.0) / np.maximum(self.sector_shifter[sector], 1e-300)
+
     def _add_projects(self, state: LifeCycle, keys, sector, zone, block, county, credit_pool, size, quality,
                       capital, land) -> np.ndarray:
         """New enterprises in ``state`` at their chosen locations (``zone`` index and ``block``, or -1
         outside), holding their land from now on; returns their rows.
 
-        A project plans to sell ``size`` (万 yuan/year) at its monopolistic-competition price
-        ``e^(-a)`` in today's market: that sets its customer base ``φ = size·e^(a(σ-1))/A_s``
-        (``A_s`` the sector's demand shifter); its capital is sized to that output."""
+        Its customer base is :meth:`customer_base` of its planned sales ``size``; its capital is
+        sized to that output."""
         fp = self.params.firms
-        sigma = self.sigma[sector]
         price = np.exp(-quality)
         rows = self.firms.add(
             key=keys, sector=sector, zone=zone, county=county, credit_pool=credit_pool, block=block,
             state=int(state), log_prod=quality, capital=capital, capital_year_start=capital,
             plant_limit=fp.plant_headroom * capital, price=price, overhead=fp.fixed_cost_share * size,
-            demand_weight=size * price ** (sigma - 1.0) / np.maximum(self.sector_shifter[sector], 1e-300),
+            demand_weight=self.customer_base(size, quality, sector),
             capacity=np.exp(quality) * capital / self.k_cap[sector], land=land, debt=fp.entrant_leverage * capital,
             age=0.0, entry_month=self.month)
         self.states_changed()
@@ -441,9 +446,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         orphan = rows[~alive]
         if orphan.size:
             size = f.capital[orphan] / self.kappa[f.sector[orphan]]
-            sigma = self.sigma[f.sector[orphan]]
-            f.demand_weight[orphan] = (size * np.exp(f.log_prod[orphan] * (sigma - 1.0))
-                                       / np.maximum(self.sector_shifter[f.sector[orphan]], 1e-300))
+            f.demand_weight[orphan] = self.customer_base(size, f.log_prod[orphan], f.sector[orphan])
             f.plant_limit[orphan] = fp.plant_headroom * f.capital[orphan]
             f.overhead[orphan] = fp.fixed_cost_share * size
             f.parent[orphan] = -1
