@@ -220,8 +220,7 @@ class Recorder:
         """Firms that operated the whole year: one row each (the firm panel)."""
         m = self.model
         f = m.firms
-        op = m._operating_rows()
-        rows = op[f.entry_month[op] <= max(m.month - 11, 0)]
+        rows = m.operated_all_year()
         with np.errstate(divide="ignore", invalid="ignore"):
             util = np.where(f.capacity[rows] > 0, f.quantity[rows] / f.capacity[rows], np.nan)
         self.panel.append({

@@ -328,10 +328,16 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         """Zombie status from the year's accounts of firms that operated all twelve months;
         firms that started during the year only open fresh accounts."""
         f = self.firms
-        op = f.state == LifeCycle.OPERATING
-        full_year = op & (f.entry_month <= max(self.month - 11, 0))
-        close_year(f, np.flatnonzero(full_year), self.params.zombie)
-        reset_year_accounts(f, np.flatnonzero(op & ~full_year))
+        op = self._operating_rows()
+        whole = self.operated_all_year()
+        close_year(f, whole, self.params.zombie)
+        reset_year_accounts(f, op[f.entry_month[op] > max(self.month - 11, 0)])
+
+    def operated_all_year(self) -> np.ndarray:
+        """Rows (ascending) of the operating firms that have operated all twelve months of this year:
+        the firms whose yearly accounts cover a whole year."""
+        op = self._operating_rows()
+        return op[self.firms.entry_month[op] <= max(self.month - 11, 0)]
 
     def _update_expected_latency(self) -> None:
         """Zones' expected approval latency: exponentially weighted by this year's completions."""
