@@ -77,6 +77,32 @@ def test_zombie_rollover_crowds_out_investment_in_the_model():
     assert month(drop_deficits=True) > month(drop_deficits=False)
 
 
+def test_the_start_carries_the_pipeline_its_investment_rule_keeps():
+    """At set-up every firm has the capital under construction that a steady replacement keeps
+    building (δ/12 a month of the capital it wants, for ``build_months``): a firm whose capital is
+    the capital it wants (utilisation at set-up above the target) neither gains nor loses capital
+    when its first month's completions are installed, and one with spare capacity runs down
+    towards what it wants at once (no wait of a build time for the first completions)."""
+    from sim.model.firms import install_capital
+
+    for target, steady in ((0.5, True), (0.85, False)):
+        m = make_model(compose_params("scenario=baseline", "seed=2", "time.end=2015-12",
+                                      f"firms.target_utilisation={target}"))
+        f, fp = m.firms, m.params.firms
+        op = m._operating_rows()
+        u0 = m.region.sectors.reset_index(drop=True)["initial_utilisation"].to_numpy()[f.sector[op]]
+        wanted = f.capital[op] * np.minimum(1.0, u0 / target)
+        np.testing.assert_allclose(f.capital_wip[op], fp.depreciation_rate / 12 * fp.build_months * wanted,
+                                   rtol=1e-12)
+        k0 = f.capital[op].copy()
+        dep, done = install_capital(f, op, fp)
+        assert done == pytest.approx(fp.depreciation_rate / 12 * wanted.sum(), rel=1e-12)
+        if steady:
+            np.testing.assert_allclose(f.capital[op], k0, rtol=1e-12)
+        else:
+            assert np.all(f.capital[op] < k0) and np.all(f.capital[op] > k0 * (1 - fp.depreciation_rate / 12))
+
+
 # --------------------------------------------------------------------------- expansion plants
 EXPAND = ("firms.plant_headroom=1.2", "firms.expansion_min_share=0.1", "credit.headroom=1", "time.end=2017-06")
 

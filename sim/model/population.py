@@ -101,6 +101,11 @@ def generate(model) -> dict[str, np.ndarray]:
     price = np.exp(-a_eff)
     weight = sales / sector_sales[sector] * price ** (sigma - 1.0)
     capital = kappa * sales  # capital of normal output; capacity e^ã·K/(κ·u0) runs at utilisation u0
+    # the pipeline a steady replacement keeps under construction (firms.book_month's rule): δ/12 a
+    # month of the capital still wanted, K·min(1, u0/u*), for build_months; without it the start
+    # would wait a build time for its first completions while its capital depreciates
+    building = (fp.depreciation_rate / 12.0 * fp.build_months
+                * capital * np.minimum(1.0, util / fp.target_utilisation))
     debt = leverage * capital
     ebit = sales * (1.0 / sigma - fp.fixed_cost_share - fp.depreciation_rate * kappa)
     interest = fp.interest_rate * debt
@@ -114,7 +119,7 @@ def generate(model) -> dict[str, np.ndarray]:
         "key": np.arange(n), "sector": sector, "zone": zone, "county": cols["county"].astype(int),
         "block": cols["block"].astype(int), "state": int(LifeCycle.OPERATING),
         "capacity": sales / price / util, "log_prod": log_prod, "capital": capital,
-        "plant_limit": fp.plant_headroom * capital, "demand_weight": weight, "price": price,
+        "capital_wip": building, "plant_limit": fp.plant_headroom * capital, "demand_weight": weight, "price": price,
         "overhead": fp.fixed_cost_share * sales,
         "quantity": sales / price, "capital_year_start": capital, "land": cols["land"].astype(float),
         "debt": debt, "age": age, "entry_month": 0, "output": sales / 12.0,
