@@ -122,14 +122,16 @@ for path in exp.figures:
 #   yellow card (黄牌警告), which withdraws part of the local protection of their zombie firms;
 #   repeated bottom years downgrade and then abolish a zone, moving its firms to the county.
 # - **Zombie disposal (处置僵尸企业) → zombie exit, and output through markets and credit.**
-#   Protection withdrawn and forced exit of zombies in traditional sectors: more zombie exits, a
-#   lower zombie share, and land returned for new projects. A closed zombie's customers turn to
+#   A campaign (2018-01 to 2020-12): the firms the official definition names zombies in its first
+#   month are listed, and each is liquidated (its land let again a year later), taken over by a
+#   healthy firm of its sector (which runs the plant at its own productivity) or has its debt
+#   restructured; after 2020 zombies leave only by insolvency. A liquidated zombie's customers turn to
 #   the other firms of its sector (CES demand): survivors with spare capacity sell more at once,
 #   capacity-bound ones raise their price and sell more only once they have invested and built;
 #   part of the demand goes to the rest of China (Armington) while the region's prices are
 #   higher. Banks no longer roll over the zombies' deficits, which leaves room in the credit pool
-#   for healthy firms' investment and new projects, but the unrecovered part of each written-off
-#   loan is lending capacity lost. Output per firm and per mu rise; whether total output rises
+#   for healthy firms' investment and new projects, but each write-down (liquidations' unrecovered
+#   loans, takeovers' unassumed debt, restructuring haircuts) is lending capacity lost. Output per firm and per mu rise; whether total output rises
 #   depends on how fast survivors and entrants replace the closed capacity.
 #
 # The size of each link in these data:

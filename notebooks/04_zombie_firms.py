@@ -23,10 +23,14 @@
 #
 # - **assessment pressure** (亩产论英雄): a zone with a yellow card (黄牌警告) loses part of the
 #   protection of its zombies, and abolished zones hand their firms to the county;
-# - **zombie disposal** (处置僵尸企业): protection withdrawn and forced exit of zombies in
-#   traditional sectors.
+# - **zombie disposal** (处置僵尸企业), a campaign from 2018-01 to 2020-12: the firms named zombies
+#   by the official definition (loss-making for three years and kept alive by loans) in its first
+#   month are listed, and each is liquidated (after 20 months), taken over by a healthy firm of its
+#   sector (after 12) or has half its debt restructured (after 9); after 2020 zombies leave only by
+#   insolvency.
 #
-# An exiting firm returns its land, which new projects can use (land recycled, 腾笼换鸟).
+# An exiting firm returns its land, which new projects can use (land recycled, 腾笼换鸟); a
+# liquidated one only after a year, when the land is let again.
 
 # %%
 from IPython.display import Markdown, display

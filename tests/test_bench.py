@@ -79,9 +79,9 @@ def test_kernel_exit_probability_is_the_models(table):
     p = ModelConfig()
     rng = np.random.default_rng(2)
     idx, s = _operating(table)
-    protection, forced = rng.uniform(0, 1, idx.size), rng.uniform(0, 0.1, idx.size)
-    np.testing.assert_allclose(bench.kernel_exit_probability(s, protection, forced, p.firms),
-                               exit_probability(table, idx, protection, forced, p.firms), rtol=1e-12)
+    protection = rng.uniform(0, 1, idx.size)
+    np.testing.assert_allclose(bench.kernel_exit_probability(s, protection, p.firms),
+                               exit_probability(table, idx, protection, p.firms), rtol=1e-12)
 
 
 def test_kernel_agglomeration_and_protection_are_the_models(table):

@@ -77,7 +77,7 @@ _ACTIVATE = {
     "policy.assessment.yellow_card_protection_cut": ["time.end=2026-12", "policy.zombie_disposal.enabled=false"],
     "policy.assessment.grace_years": ["time.end=2022-12"],
     # the calibrated base protection is next to the cap: lower it so that firm size can add to it
-    "protection.size_weight": ["protection.base=0.6"],
+    "protection.size_weight": ["protection.base=0.3"],
     # the best zone of each class is mostly at the top rank already: upgrade the best three
     "policy.assessment.upgrade_min_years": ["policy.assessment.upgrade_top=3"],
     # downgrade and abolition need K1/K2 bottom years in a row: start ranking early enough to reach them
@@ -103,6 +103,10 @@ _ACTIVATE = {
 _RUN = ["scenario=full_reform", "time.end=2021-12"]
 # Rule thresholds are robust to small changes by design: move them far enough to bite.
 _STRONG = {
+    # a firm's share of its county's output is small: the weight must move far to flip an exit
+    "protection.size_weight": "1",
+    # a later deadline changes nothing when every path fits: one that cuts liquidations short does
+    "policy.zombie_disposal.end": "2019-03",
     # the seed's 2 bottom years: with these draws no zone's downgrade at 2 differs from one at 3
     # (it is abolished at 3 either way); a downgrade after 1 bottom year does differ
     "policy.assessment.years_to_downgrade": "1",

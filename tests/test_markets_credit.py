@@ -192,6 +192,11 @@ ACCOUNT_CONFIGS = [
     ("seed=3", "credit.scope=county"),  # one pool per county
     ("seed=4", "credit.headroom=0", "credit.growth=-0.5"),  # a shrinking pool: rollovers still lent
     ("seed=5", "market.demand=elastic"),
+    # a disposal campaign inside the 24 months, one pool per county: restructuring haircuts, takeovers
+    # (debts assumed across pools) and liquidations
+    ("seed=6", "credit.scope=county", "policy/zombie_disposal=ningxia", "policy.zombie_disposal.start=2015-04",
+     "policy.zombie_disposal.end=2016-06", "policy.zombie_disposal.liquidation_months=9",
+     "policy.zombie_disposal.merger_months=6", "policy.zombie_disposal.restructuring_months=3"),
 ]
 
 
@@ -273,6 +278,8 @@ def test_monthly_market_credit_and_capital_accounts(overrides):
         # -- capital
         got_plant = np.concatenate(plants) if plants else np.zeros(0, dtype=np.int64)
         plants.clear()
+        taken_over = (f.state == LifeCycle.MERGED) & (f.acquired_by >= 0) & (f.disposal_due == month)
+        got_plant = np.union1d(got_plant, f.acquired_by[taken_over])  # acquirers: a plant taken over
         whole = (f.state[op_before] == LifeCycle.OPERATING) & ~np.isin(op_before, got_plant)
         rows = op_before[whole]
         invest = store["investment_year"][rows] - i_before[whole]

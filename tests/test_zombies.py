@@ -268,21 +268,20 @@ def test_partial_year_entrants_keep_their_counters():
 # ------------------------------------------------------------------ exit and protection
 def test_exit_probability_formula():
     """exit_probability: solvent firms exit at the base hazard whatever their protection; an
-    insolvent one adds insolvent_exit_rate x (1 - protection); forced disposal adds a yearly
-    hazard; rates are yearly and converted to a monthly probability 1 - exp(-rate/12)."""
+    insolvent one adds insolvent_exit_rate x (1 - protection); rates are yearly and converted to a
+    monthly probability 1 - exp(-rate/12)."""
     p = FirmConfig()
     lev = p.insolvency_leverage  # debt above lev x capital is insolvent
     f = firm_table(capital=np.full(5, 100.0), debt=lev * np.array([50.0, 50.0, 150.0, 150.0, 150.0]))
     idx = np.arange(5)
     prot = np.array([0.0, 1.0, 0.0, 1.0, 0.25])
-    forced = np.array([0.0, 0.0, 0.0, 0.0, 0.1])
-    got = exit_probability(f, idx, prot, forced, p)
+    got = exit_probability(f, idx, prot, p)
     base, ins = p.base_exit_rate, p.insolvent_exit_rate
-    want = 1 - np.exp(-np.array([base, base, base + ins, base, base + 0.75 * ins + 0.1]) / 12)
+    want = 1 - np.exp(-np.array([base, base, base + ins, base, base + 0.75 * ins]) / 12)
     assert np.allclose(got, want)
     # debt exactly at insolvency_leverage x capital is still solvent
     f2 = firm_table(capital=100.0, debt=lev * 100.0)
-    assert np.allclose(exit_probability(f2, np.arange(1), np.zeros(1), np.zeros(1), p), 1 - np.exp(-base / 12))
+    assert np.allclose(exit_probability(f2, np.arange(1), np.zeros(1), p), 1 - np.exp(-base / 12))
 
 
 def test_soft_budget_protection_bounds():
@@ -339,26 +338,18 @@ def test_full_protection_leaves_only_the_base_hazard():
     assert gone.mean() < 0.25 * (1 - math.exp(-(fp.base_exit_rate + fp.insolvent_exit_rate)))
 
 
-def test_disposal_withdraws_protection_from_zombies_only():
-    """Model._exits with zombie disposal in force and full protection: insolvent zombies lose
-    protection_cut of their protection and traditional-sector zombies get the forced hazard;
-    insolvent non-zombies keep full protection (base hazard only)."""
+def test_the_disposal_campaign_leaves_the_insolvency_hazard_alone():
+    """Model._exits with the disposal campaign in force and full protection: zombies, insolvent or
+    not, in traditional sectors or not, exit at the base hazard only, as without disposal -- the
+    campaign acts through its list (tests/test_disposal.py), never through the hazard."""
     rows, gone, zombie_exits, m = _exit_share_over_year(
         ["protection.base=1", "protection.max=1", "policy/zombie_disposal=ningxia",
          "policy.zombie_disposal.start=2015-01"],
         zombie_rows=lambda rows: rows % 2 == 0)
-    fp, zd = m.params.firms, m.params.policy.zombie_disposal
+    fp = m.params.firms
     zombie = rows % 2 == 0
-    trad = m.traditional[m.firms.sector[rows]]
-    groups = {
-        "zombie, traditional": (zombie & trad, fp.base_exit_rate + fp.insolvent_exit_rate * zd.protection_cut
-                                + zd.forced_exit_rate),
-        "zombie, other": (zombie & ~trad, fp.base_exit_rate + fp.insolvent_exit_rate * zd.protection_cut),
-        "not zombie": (~zombie, fp.base_exit_rate),
-    }
-    for name, (mask, rate) in groups.items():
-        assert mask.sum() >= 30, name
-        lo, hi = binomial_band(1 - math.exp(-rate), int(mask.sum()))
+    for name, mask in {"zombie": zombie, "not zombie": ~zombie}.items():
+        lo, hi = binomial_band(1 - math.exp(-fp.base_exit_rate), int(mask.sum()))
         assert max(lo, 0.0) <= gone[mask].mean() < hi, name
     assert zombie_exits == gone[zombie].sum()
 

@@ -78,7 +78,15 @@ def validate(params: ModelConfig) -> ModelConfig:
     parse_month(pol.consolidation.date, "policy.consolidation.date")
     parse_month(pol.devolution.start, "policy.devolution.start")
     parse_month(pol.assessment.start, "policy.assessment.start")
-    parse_month(pol.zombie_disposal.start, "policy.zombie_disposal.start")
+    zd = pol.zombie_disposal
+    d0 = parse_month(zd.start, "policy.zombie_disposal.start")
+    d1 = parse_month(zd.end, "policy.zombie_disposal.end")
+    if d1 < d0:
+        raise ConfigError(f"policy.zombie_disposal.end = {zd.end} is before policy.zombie_disposal.start = {zd.start}")
+    if zd.merger_share + zd.restructuring_share > 1.0:
+        raise ConfigError(
+            f"policy.zombie_disposal.merger_share + restructuring_share = "
+            f"{zd.merger_share + zd.restructuring_share:g} is more than 1 (the rest are liquidated)")
     a = pol.assessment
     if a.years_to_abolish < a.years_to_downgrade:
         raise ConfigError(

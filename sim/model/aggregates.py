@@ -98,7 +98,9 @@ class ZoneAggregates:
         return sum_by(f.block, self._holding_rows(), len(self.block_land), f.land)
 
     def block_free_land(self) -> np.ndarray:
-        return np.where(self.block_active, self.block_land - self.block_in_use(), 0.0)
+        """Land of each block that a project can take: not held by a firm or project, nor held back
+        after a liquidation until it is let again."""
+        return np.where(self.block_active, self.block_land - self.block_in_use() - self.block_land_held, 0.0)
 
     def block_annual_output(self) -> np.ndarray:
         f = self.firms

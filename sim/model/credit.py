@@ -9,7 +9,8 @@ lending under a soft budget constraint: refusing would make them recognise the l
 the pool.  New loans are granted only while there is room: incumbents' investment (pro rata)
 and their new plants, then new projects later in the month (first come, first served).  An exit writes the firm's debt off: the
 loan leaves the pool (room is freed), the recovered part (``recovery_rate`` × its capital) is
-repaid, and ``loss_absorption`` of the rest is lending capacity destroyed.
+repaid, and ``loss_absorption`` of the rest is lending capacity destroyed; a haircut agreed in
+a disposal case (restructuring, a takeover) is written down the same way, with nothing recovered.
 
 So zombies congest credit only through this pool: their rolled-over deficits use room that
 healthy firms' investment and new projects would otherwise get.  The pool keeps a ledger of its
@@ -90,6 +91,24 @@ class CreditPool:
         self._month["written_off"] += float(debt.sum())
         self._month["recovered"] += float(recovered.sum())
         self._month["capacity_destroyed"] += float(destroyed.sum())
+
+    def write_down(self, pool: np.ndarray, amount: np.ndarray) -> None:
+        """Debt cut by agreement (a restructuring haircut, a debt-for-equity swap, the part of a
+        taken-over firm's debt its acquirer does not assume): the loans leave the pool and
+        ``loss_absorption`` of them is lending capacity destroyed (nothing is recovered)."""
+        n = self.limit.size
+        cut = np.bincount(pool, weights=amount, minlength=n)
+        self.outstanding -= cut
+        self.limit -= self.params.loss_absorption * cut
+        self._month["written_off"] += float(np.sum(amount))
+        self._month["capacity_destroyed"] += float(self.params.loss_absorption * np.sum(amount))
+
+    def transfer(self, source: np.ndarray, target: np.ndarray, amount: np.ndarray) -> None:
+        """Loans that change borrower (an acquirer assumes them): they move from pool ``source`` to
+        pool ``target``; nothing is lent, repaid or written off."""
+        n = self.limit.size
+        self.outstanding += (np.bincount(target, weights=amount, minlength=n)
+                             - np.bincount(source, weights=amount, minlength=n))
 
     def take_month(self) -> dict[str, float]:
         """The month's ledger (and start a new one)."""

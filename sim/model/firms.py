@@ -37,7 +37,16 @@ class LifeCycle(IntEnum):
     CONSTRUCTION = 2
     OPERATING = 3
     EXITED = 4
-    MERGED = 5  # an expansion plant, installed into the firm that built it (its parent)
+    MERGED = 5  # an expansion plant installed into its parent, or a firm taken over (acquired_by)
+
+
+class DisposalPath(IntEnum):
+    """The path a firm on the zombie-disposal list is taken down (处置僵尸企业)."""
+
+    NOT_LISTED = 0
+    LIQUIDATION = 1  # 破产清算: closed by the court, debt written off, land back to the zone
+    MERGER = 2  # 兼并重组: its plant taken over by a healthy firm of its sector
+    RESTRUCTURING = 3  # debt restructuring / debt-for-equity swap (债转股): debt cut, the firm carries on
 
 
 #: states that hold land in a zone (reserved at location choice, released at exit)
@@ -79,6 +88,10 @@ _FIELDS: dict[str, type] = {
     "low_icr_years": np.int16,
     "loss_years": np.int16,
     "zombie": np.bool_,
+    "rescued_until": np.int32,  # a cash deficit rolled over by its bank in month m: kept alive by loans until m + 12
+    "disposal_path": np.int8,  # DisposalPath of a firm on the disposal campaign's list (0: not listed)
+    "disposal_due": np.int32,  # the month its disposal case closes
+    "acquired_by": np.int64,  # for a firm taken over (MERGED by the disposal campaign): the acquirer's row; else -1
 }
 
 
@@ -121,7 +134,7 @@ class FirmTable:
         self.n += m
         for name in _FIELDS:
             col = getattr(self, "_" + name)
-            col[rows] = values.get(name, -1 if name in ("zone", "block", "exit_month", "parent") else 0)
+            col[rows] = values.get(name, -1 if name in ("zone", "block", "exit_month", "parent", "acquired_by") else 0)
         return rows
 
 
@@ -330,18 +343,13 @@ def classify_zombie(age, low_icr_years, loss_years, z) -> np.ndarray:
             raise ValueError(f"zombie.definition = {other!r} is not known")
 
 
-def exit_probability(f: FirmTable, idx: np.ndarray, protection: np.ndarray, forced: np.ndarray,
-                     p) -> np.ndarray:
-    """Monthly exit probability of firms ``idx`` (hazard: :func:`_exit_rate`).
-
-    A healthy firm exits at the base hazard.  A failing one — insolvent (debt >
-    ``insolvency_leverage`` × capital) or a zombie, alive only on evergreen credit — also exits
-    at the failure hazard times ``1 - protection`` (soft budget constraint); ``forced`` is an
-    extra yearly hazard (zombie disposal closing backward capacity).
-    """
+def exit_probability(f: FirmTable, idx: np.ndarray, protection: np.ndarray, p) -> np.ndarray:
+    """Monthly exit probability of firms ``idx`` given their ``protection`` (the hazard of
+    :func:`_exit_rate`: a failing firm is insolvent, debt > ``insolvency_leverage`` × capital, or a
+    zombie alive only on evergreen credit)."""
     failing = (f.debt[idx] > p.insolvency_leverage * f.capital[idx]) | f.zombie[idx]
-    protection, forced = np.broadcast_arrays(np.asarray(protection, float), np.asarray(forced, float))
-    return monthly_probability(_map_exit_rate(failing, protection, forced, p.base_exit_rate, p.insolvent_exit_rate))
+    protection = np.broadcast_to(np.asarray(protection, float), failing.shape)
+    return monthly_probability(_map_exit_rate(failing, protection, p.base_exit_rate, p.insolvent_exit_rate))
 
 
 def monthly_probability(yearly_rate: np.ndarray) -> np.ndarray:
@@ -364,12 +372,6 @@ def _protection(share, base, size_weight, cap):
 
 
 @njit(cache=True)
-def _exit_rate(failing, protection, forced, base_rate, failure_rate):
-    """Yearly exit hazard ``base + [failing]·failure·(1 - protection) + forced``."""
-    return base_rate + (failure_rate * (1.0 - protection) if failing else 0.0) + forced
-
-
-@njit(cache=True)
 def _map_protection(share, base, size_weight, cap):
     out = np.empty(share.shape)
     for j in range(share.size):
@@ -377,33 +379,39 @@ def _map_protection(share, base, size_weight, cap):
     return out
 
 
-@njit(cache=True)
-def _map_exit_rate(failing, protection, forced, base_rate, failure_rate):
-    out = np.empty(failing.shape)
-    for j in range(failing.size):
-        out[j] = _exit_rate(failing[j], protection[j], forced[j], base_rate, failure_rate)
-    return out
-
-
 def exit_draws(f: FirmTable, idx: np.ndarray, u: np.ndarray, n_counties: int, carded: np.ndarray,
-               traditional: np.ndarray, zombie_protection: float, card_protection: float, forced_rate: float,
-               pp, p) -> np.ndarray:
-    """Which of the operating firms ``idx`` exit this month (a mask over ``idx``).
+               card_protection: float, pp, p) -> np.ndarray:
+    """Which of the operating firms ``idx`` exit this month (a mask over ``idx``): insolvency under
+    the soft budget constraint.
 
     Per firm: protection from its share of its county's output (:func:`soft_budget_protection`),
-    times ``zombie_protection`` for zombies (disposal) and ``card_protection`` for zombies in a
-    zone with a yellow card; ``forced_rate`` for zombies in traditional sectors (disposal); exit
-    when its draw ``u[key]`` falls under :func:`exit_probability`.  The hazards in one compiled pass.
+    times ``card_protection`` for zombies in a zone with a yellow card; the yearly hazard
+    :func:`_exit_rate`; exit when its draw ``u[key]`` falls under the month's probability
+    (:func:`monthly_probability`).  The hazards in one compiled pass.
     """
-    rate = _exit_rates(idx, f.county, f.output, f.zone, f.sector, f.zombie, f.debt, f.capital, n_counties, carded,
-                       traditional, np.array([pp.base, pp.size_weight, pp.max, zombie_protection, card_protection,
-                                              forced_rate, p.base_exit_rate, p.insolvent_exit_rate,
-                                              p.insolvency_leverage]))
+    rate = _exit_rates(idx, f.county, f.output, f.zone, f.zombie, f.debt, f.capital, n_counties, carded,
+                       np.array([pp.base, pp.size_weight, pp.max, card_protection, p.base_exit_rate,
+                                 p.insolvent_exit_rate, p.insolvency_leverage]))
     return u[f.key[idx]] < monthly_probability(rate)
 
 
 @njit(cache=True)
-def _exit_rates(idx, county, output, zone, sector, zombie, debt, capital, n_counties, carded, traditional, c):
+def _exit_rate(failing, protection, base_rate, failure_rate):
+    """Yearly exit hazard ``base + [failing]·failure·(1 - protection)``: a failing firm (insolvent,
+    or a zombie alive only on evergreen credit) exits unless its county and banks prop it up."""
+    return base_rate + (failure_rate * (1.0 - protection) if failing else 0.0)
+
+
+@njit(cache=True)
+def _map_exit_rate(failing, protection, base_rate, failure_rate):
+    out = np.empty(failing.shape)
+    for j in range(failing.size):
+        out[j] = _exit_rate(failing[j], protection[j], base_rate, failure_rate)
+    return out
+
+
+@njit(cache=True)
+def _exit_rates(idx, county, output, zone, zombie, debt, capital, n_counties, carded, c):
     """Yearly exit hazard of each firm ``idx[j]`` (see :func:`exit_draws`)."""
     county_out = np.zeros(n_counties)
     for j in range(idx.shape[0]):
@@ -412,14 +420,10 @@ def _exit_rates(idx, county, output, zone, sector, zombie, debt, capital, n_coun
     rate = np.empty(idx.shape[0])
     for j in range(idx.shape[0]):
         r = idx[j]
-        z = zombie[r]
         share = output[r] / max(county_out[county[r]], 1e-12)
         protection = _protection(share, c[0], c[1], c[2])
-        if z:
+        if zombie[r] and carded[zone[r]]:
             protection *= c[3]
-            if carded[zone[r]]:
-                protection *= c[4]
-        forced = c[5] if z and traditional[sector[r]] else 0.0
-        failing = debt[r] > c[8] * capital[r] or z
-        rate[j] = _exit_rate(failing, protection, forced, c[6], c[7])
+        failing = debt[r] > c[6] * capital[r] or zombie[r]
+        rate[j] = _exit_rate(failing, protection, c[4], c[5])
     return rate

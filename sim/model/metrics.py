@@ -12,7 +12,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from sim.model.firms import LifeCycle
+from sim.model.firms import DisposalPath, LifeCycle
 
 #: firm-age bands (years) of the yearly firm table; the edges follow the zombie-by-age facts of
 #: the literature (≈3% of firms aged 1-5, ≈23% of those over 30; ../shared/CALIBRATION.md)
@@ -59,6 +59,7 @@ class Recorder:
             "county": f.county[rows].copy(), "sector": f.sector[rows].copy(), "zombie": f.zombie[rows].copy(),
             "age": f.age[rows].copy(), "land_mu": f.land[rows].copy(), "capital": f.capital[rows].copy(),
             "insolvent": f.debt[rows] > m.params.firms.insolvency_leverage * f.capital[rows],
+            "disposal_path": f.disposal_path[rows].copy(),
         })
 
     def log_zone_event(self, zone, event: str, detail: str) -> None:
@@ -118,6 +119,9 @@ class Recorder:
             "credit_limit": float(m.credit.limit.sum()), "credit_outstanding": float(m.credit.outstanding.sum()),
             **{f"credit_{k}": v for k, v in credit.items()},
             "exits": m.exits_month, "zombie_exits": m.zombie_exits_month, "entries": m.entries_month,
+            "disposal_cases_open": m.policies.zombie_disposal.open_cases(),
+            **{f"disposal_{path.name.lower()}s": int(m.disposals_month[path]) for path in DisposalPath
+               if path != DisposalPath.NOT_LISTED},
             "projects": m.projects_month, "projects_crowded_out": m.projects_crowded_out,
             "expansions": m.expansions_month, "expansions_without_land": m.expansions_blocked_month,
             "expansions_crowded_out": m.expansions_refused_month,
@@ -131,6 +135,7 @@ class Recorder:
             "admin_cost": sum(bp.admin_cost[r] * n for r, n in ranks.items()) / 12.0,
             "ra_spending": m.ra_spending_month, "subsidy_spending": m.subsidy_month,
             "land_capacity": float(cap.sum()), "land_in_use": land_zone, "land_freed": m.land_freed_month,
+            "land_held_for_relet": float(m.block_land_held.sum()),
             "output_per_mu": 12.0 * out_zone / land_zone if land_zone > 0 else 0.0,
             "competition_index": m.market.competition_index,
             "powers_devolved": dev.params.powers if dev.active else 0,

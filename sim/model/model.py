@@ -34,6 +34,7 @@ from sim.model.approval import ApprovalSystem, Office, OfficePool
 from sim.model.calendar import Calendar
 from sim.model.credit import CreditPool
 from sim.model.firms import (
+    DisposalPath,
     FirmTable,
     LifeCycle,
     agglomeration_of_rows,
@@ -163,6 +164,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.block_land = np.array(land, dtype=float)
         self.block_zone = np.array(owner, dtype=int)
         self.block_active = np.array([self.zones[o].status == ZoneStatus.ACTIVE for o in owner], dtype=bool)
+        self.block_land_held = np.zeros(len(land))  # a liquidated firm's land, not yet let again, mu
+        self._land_release: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}  # month -> (blocks, mu)
         for body in self.bodies.values():
             body.active = bool(body.zones)
             body.office.set_staff(self.params.bodies.approval_staff[body.rank], 0.0)
@@ -238,6 +241,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.expansions_refused_month = 0
         self.completed_month: list[float] = []
         self.land_freed_month = 0.0
+        self.disposals_month = np.zeros(len(DisposalPath), dtype=np.int64)  # cases closed, by path
 
     def _found_zones(self) -> None:
         planned = [z for z in self._planned if z.status == ZoneStatus.PLANNED]
@@ -294,6 +298,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         lent = self.credit.roll_over(pool, req["deficit"])  # evergreen: deficits are always financed
         loans = self.credit.grant(pool, req["loan"], "investment")
         f.debt[idx] += lent + loans - req["repay"]
+        f.rescued_until[idx[lent > 0.0]] = self.month + 12  # kept alive by loans (the official zombie test)
         invest = req["internal"] + loans
         f.capital_wip[idx] += invest
         f.investment_year[idx] += invest
@@ -303,26 +308,82 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.credit.grow()
 
     def _exits(self) -> None:
+        """Insolvency exits under the soft budget constraint (a yellow card cuts zombies' protection)."""
         f = self.firms
+        self._release_land()
         idx = self._operating_rows()
         if idx.size == 0:
             return
         carded = np.array([z.carded_this_year for z in self.zones] + [False], dtype=bool)  # [-1]: outside
-        disposal = self.policies.zombie_disposal
         u = stream(self.params.seed, Stream.EXIT, self.month).random(self._next_key)
-        gone = idx[exit_draws(f, idx, u, len(self.counties), carded, self.traditional,
-                              disposal.zombie_protection_factor(),
+        gone = idx[exit_draws(f, idx, u, len(self.counties), carded,
                               1.0 - self.params.policy.assessment.yellow_card_protection_cut,
-                              disposal.forced_exit_rate(), self.params.protection, self.params.firms)]
-        if gone.size:
-            self.credit.write_off(f.credit_pool[gone], f.debt[gone], f.capital[gone] + f.capital_wip[gone])
-            f.state[gone] = LifeCycle.EXITED
-            self.states_changed()
-            f.exit_month[gone] = self.month
-            self.exits_month += gone.size
-            self.zombie_exits_month += int(f.zombie[gone].sum())
-            self.land_freed_month += float(f.land[gone][f.zone[gone] >= 0].sum())
-            self.recorder.log_exits(gone)
+                              self.params.protection, self.params.firms)]
+        self.close_firms(gone)
+
+    def close_firms(self, rows: np.ndarray, relet_months: int = 0) -> None:
+        """The operating firms ``rows`` close: their debt is written off (the capital recovers part
+        of it) and their zone land returns to its block, at once or after ``relet_months``."""
+        if rows.size == 0:
+            return
+        f = self.firms
+        self.credit.write_off(f.credit_pool[rows], f.debt[rows], f.capital[rows] + f.capital_wip[rows])
+        f.state[rows] = LifeCycle.EXITED
+        self.states_changed()
+        f.exit_month[rows] = self.month
+        self.exits_month += rows.size
+        self.zombie_exits_month += int(f.zombie[rows].sum())
+        in_zone = rows[f.zone[rows] >= 0]
+        self.land_freed_month += float(f.land[in_zone].sum())
+        if relet_months > 0 and in_zone.size:
+            self.block_land_held += np.bincount(f.block[in_zone], weights=f.land[in_zone],
+                                                minlength=self.block_land.size)
+            self._land_release.setdefault(self.month + relet_months, []).append(
+                (f.block[in_zone].copy(), f.land[in_zone].copy()))
+        self.recorder.log_exits(rows)
+
+    def _release_land(self) -> None:
+        """Land held since a liquidation can be let again from this month."""
+        for blocks, mu in self._land_release.pop(self.month, []):
+            self.block_land_held -= np.bincount(blocks, weights=mu, minlength=self.block_land.size)
+        np.maximum(self.block_land_held, 0.0, out=self.block_land_held)  # rounding only
+
+    def take_over(self, targets: np.ndarray, acquirers: np.ndarray) -> None:
+        """Mergers (兼并重组): each firm ``targets[i]`` is taken over by ``acquirers[i]``, which runs its
+        plant at its own productivity and sells to its customers too: capital (installed and
+        building), land, customer base and overhead move to the acquirer; the acquirer assumes the
+        debt its capital recovers (``credit.recovery_rate``), the rest is written down."""
+        if targets.size == 0:
+            return
+        f, fp = self.firms, self.params.firms
+        k = f.capital[targets] + f.capital_wip[targets]
+        assumed = np.minimum(f.debt[targets], self.params.credit.recovery_rate * k)
+        self.credit.write_down(f.credit_pool[targets], f.debt[targets] - assumed)
+        self.credit.transfer(f.credit_pool[targets], f.credit_pool[acquirers], assumed)
+        for col, moved in ((f.capital, f.capital[targets]), (f.capital_wip, f.capital_wip[targets]),
+                           (f.land, f.land[targets]), (f.demand_weight, f.demand_weight[targets]),
+                           (f.overhead, f.overhead[targets]), (f.debt, assumed),
+                           (f.plant_limit, fp.plant_headroom * f.capital[targets])):
+            np.add.at(col, acquirers, moved)
+        self.exits_month += targets.size
+        self.zombie_exits_month += int(f.zombie[targets].sum())
+        f.land[targets] = 0.0  # the land stays in use, by the acquirer: none returns to the zone
+        self.recorder.log_exits(targets)
+        for col in (f.capital, f.capital_wip, f.debt, f.demand_weight, f.overhead):
+            col[targets] = 0.0
+        f.state[targets] = LifeCycle.MERGED
+        f.acquired_by[targets] = acquirers  # taken over this month: its disposal_due
+        self.states_changed()
+
+    def restructure(self, rows: np.ndarray, haircut: float) -> None:
+        """Debt restructuring or a debt-for-equity swap (债转股): ``haircut`` of each firm's debt is
+        written down (the banks' loss destroys lending capacity); the firm carries on."""
+        if rows.size == 0:
+            return
+        f = self.firms
+        cut = haircut * f.debt[rows]
+        self.credit.write_down(f.credit_pool[rows], cut)
+        f.debt[rows] -= cut
 
     def _close_year(self) -> None:
         """Zombie status from the year's accounts of firms that operated all twelve months;

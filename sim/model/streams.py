@@ -28,6 +28,7 @@ class Stream(IntEnum):
     PIPELINE = 8  # projects in the pipeline at the start, and their start of production
     NATIONAL = 9  # national region generator
     EXPANSION = 10  # the month's expansion plants' approval draws
+    DISPOSAL = 11  # the disposal campaign's path per listed firm key
 
 
 def stream(seed: int, kind: Stream, *key: int) -> np.random.Generator:

@@ -150,10 +150,10 @@ def kernel_credit_and_capital(s: dict, req: dict, limit: float, p) -> None:
     s["capital_wip"] -= done
 
 
-def kernel_exit_probability(s: dict, protection: np.ndarray, forced, p) -> np.ndarray:
+def kernel_exit_probability(s: dict, protection: np.ndarray, p) -> np.ndarray:
     """Monthly exit probability, as :func:`sim.model.firms.exit_probability`, on contiguous arrays."""
     failing = (s["debt"] > p.insolvency_leverage * s["capital"]) | s["zombie"]
-    rate = p.base_exit_rate + np.where(failing, p.insolvent_exit_rate * (1.0 - protection), 0.0) + forced
+    rate = p.base_exit_rate + np.where(failing, p.insolvent_exit_rate * (1.0 - protection), 0.0)
     return 1.0 - np.exp(-rate / 12.0)
 
 
@@ -191,7 +191,7 @@ def kernel_month(s: dict, rng: np.random.Generator, spend: tuple, m: dict, sizes
     req = kernel_book(s, m, p)
     kernel_credit_and_capital(s, req, 1.02 * s["debt"].sum(), p)
     protection = kernel_protection(s["county"], s["output"], n_counties, params.protection)
-    prob = kernel_exit_probability(s, protection, 0.0, p)
+    prob = kernel_exit_probability(s, protection, p)
     return rng.random(n) < prob
 
 

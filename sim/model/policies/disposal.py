@@ -1,10 +1,35 @@
-"""Zombie disposal (处置僵尸企业): withdraw the soft budget constraint from zombies and close
-backward capacity in traditional sectors (national drive 2016–2020: steel −100–150 Mt, coal
-−500 Mt [V])."""
+"""Zombie disposal (处置僵尸企业) as the campaign it was.
+
+Nationally a drive of 2016–2020 (steel −100–150 Mt, coal −500 Mt of capacity [V]); zombie and
+capacity-cut debt disposal was to be completed by end-2020 (NDRC and 10 departments, 2018-12
+[V]).  In the model the campaign draws up its list once, in its first month, by the official
+definition (China 2016): firms loss-making for ``zombie.consecutive_years`` years running and
+kept alive by loans (a cash deficit rolled over by their bank within the last twelve months).
+Each listed firm is taken down one path, drawn for it at listing, and its case closes after the
+path's documented time, or at the campaign's end if that comes first (the deadline):
+
+* **liquidation** (破产清算): the firm closes, its debt is written off against what its capital
+  recovers, and its zone land is let again only after ``relet_months``;
+* **merger** (兼并重组): the most productive healthy firm of its sector — in its county if there
+  is one, else in the region — takes over its plant and customers and runs them at its own
+  productivity; it assumes the debt the plant's capital recovers, the rest is written down (with
+  no healthy firm in the sector the case ends in liquidation);
+* **restructuring** (debt restructuring, debt-for-equity swaps, 债转股 国发〔2016〕54号): a share of
+  the debt is written down and the firm carries on.
+
+Every write-down is a loss to the credit pool (``credit.loss_absorption``).  Firms that become
+zombies after the list is drawn up are not on it; after the campaign zombies leave only by
+insolvency, as before the reform.  The spending paths (and so the sector price paths at the
+rest of China's price) are the same in every scenario.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+
+from sim.model.firms import DisposalPath, LifeCycle
 from sim.model.policies.base import Policy
+from sim.model.streams import Stream, stream
 
 
 class ZombieDisposal(Policy):
@@ -12,11 +37,84 @@ class ZombieDisposal(Policy):
 
     def __init__(self, model, params):
         super().__init__(model, params, params.start, "policy.zombie_disposal.start")
+        self.end = model.calendar.index(params.end, "policy.zombie_disposal.end")
+        self.months = {DisposalPath.LIQUIDATION: params.liquidation_months,
+                       DisposalPath.MERGER: params.merger_months,
+                       DisposalPath.RESTRUCTURING: params.restructuring_months}
 
-    def zombie_protection_factor(self) -> float:
-        """Multiplier of a zombie's protection: zombies lose ``protection_cut`` of it."""
-        return 1.0 - self.params.protection_cut if self.active else 1.0
+    @property
+    def campaigning(self) -> bool:
+        """The campaign is under way this month."""
+        return bool(self.params.enabled) and self.start <= self.model.month <= self.end
 
-    def forced_exit_rate(self) -> float:
-        """Extra yearly exit hazard of a zombie in a traditional sector (backward capacity closed)."""
-        return self.params.forced_exit_rate if self.active else 0.0
+    def on_month(self) -> None:
+        if not self.campaigning:
+            return
+        if self.model.month == self.start:
+            self.draw_up_list()
+        self.close_cases()
+
+    def official_zombies(self) -> np.ndarray:
+        """Rows of the operating firms that the official definition names zombies this month."""
+        m = self.model
+        f = m.firms
+        op = m._operating_rows()
+        loss_making = f.loss_years[op] >= m.params.zombie.consecutive_years
+        kept_alive = f.rescued_until[op] > m.month
+        return op[loss_making & kept_alive]
+
+    def draw_up_list(self) -> np.ndarray:
+        """List the official zombies and draw each one's path (random key stream: the same firm
+        gets the same draw in every scenario); returns the listed rows."""
+        m = self.model
+        f = m.firms
+        rows = self.official_zombies()
+        u = stream(m.params.seed, Stream.DISPOSAL, self.start).random(m._next_key)[f.key[rows]]
+        p = self.params
+        path = np.where(u < p.merger_share, DisposalPath.MERGER,
+                        np.where(u < p.merger_share + p.restructuring_share, DisposalPath.RESTRUCTURING,
+                                 DisposalPath.LIQUIDATION))
+        f.disposal_path[rows] = path
+        months = np.array([self.months[DisposalPath(k)] for k in path], dtype=np.int32)
+        f.disposal_due[rows] = np.minimum(self.start + months, self.end)  # the deadline closes late cases
+        return rows
+
+    def close_cases(self) -> None:
+        """The cases due this month, of listed firms still operating."""
+        m = self.model
+        f = m.firms
+        op = m._operating_rows()
+        due = op[(f.disposal_path[op] != DisposalPath.NOT_LISTED) & (f.disposal_due[op] == m.month)]
+        liquidate = due[f.disposal_path[due] == DisposalPath.LIQUIDATION]
+        merge = due[f.disposal_path[due] == DisposalPath.MERGER]
+        targets, acquirers = self.acquirers(merge)
+        m.restructure(due[f.disposal_path[due] == DisposalPath.RESTRUCTURING], self.params.restructuring_haircut)
+        m.take_over(targets, acquirers)
+        closed = np.union1d(liquidate, np.setdiff1d(merge, targets))
+        m.close_firms(closed, self.params.relet_months)
+        f.output[closed] = 0.0  # closed before the month's production: they sell nothing this month
+        m.disposals_month += np.bincount(f.disposal_path[due], minlength=len(DisposalPath))
+
+    def acquirers(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each target, the most productive healthy (not a zombie, not listed) operating firm of
+        its sector, in its county if there is one, else in the region; targets without one are
+        left out.  Returns ``(targets, acquirers)`` aligned."""
+        m = self.model
+        f = m.firms
+        op = m._operating_rows()
+        healthy = op[~f.zombie[op] & (f.disposal_path[op] == DisposalPath.NOT_LISTED)]
+        got, by = [], []
+        for t in targets:
+            same = healthy[f.sector[healthy] == f.sector[t]]
+            local = same[f.county[same] == f.county[t]]
+            pool = local if local.size else same
+            if pool.size:
+                got.append(t)
+                by.append(pool[np.argmax(f.log_prod[pool])])
+        return np.array(got, dtype=np.int64), np.array(by, dtype=np.int64)
+
+    def open_cases(self) -> int:
+        """Listed firms still operating whose case has not closed."""
+        f = self.model.firms
+        return int(np.sum((f.state == LifeCycle.OPERATING) & (f.disposal_path != DisposalPath.NOT_LISTED)
+                          & (f.disposal_due > self.model.month)))
