@@ -10,10 +10,10 @@ path's documented time, or at the campaign's end if that comes first (the deadli
 
 * **liquidation** (破产清算): the firm closes, its debt is written off against what its capital
   recovers, and its zone land is let again only after ``relet_months``;
-* **merger** (兼并重组): the most productive healthy firm of its sector — in its county if there
-  is one, else in the region — takes over its plant and customers and runs them at its own
-  productivity; it assumes the debt the plant's capital recovers, the rest is written down (with
-  no healthy firm in the sector the case ends in liquidation);
+* **merger** (兼并重组): the most productive healthy firm of its sector on the same land (its zone
+  block; outside zones, its county) takes over its plant, land and customers and runs them at its
+  own productivity; it assumes the debt the plant's capital recovers, the rest is written down
+  (with no such firm the case ends in liquidation);
 * **restructuring** (debt restructuring, debt-for-equity swaps, 债转股 国发〔2016〕54号): a share of
   the debt is written down and the firm carries on.
 
@@ -97,20 +97,21 @@ class ZombieDisposal(Policy):
 
     def acquirers(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each target, the most productive healthy (not a zombie, not listed) operating firm of
-        its sector, in its county if there is one, else in the region; targets without one are
-        left out.  Returns ``(targets, acquirers)`` aligned."""
+        its sector on the same land -- in its zone block, or, outside zones, in its county -- since a
+        firm's plant and land lie in one place; targets without one are left out.  Returns
+        ``(targets, acquirers)`` aligned."""
         m = self.model
         f = m.firms
         op = m._operating_rows()
         healthy = op[~f.zombie[op] & (f.disposal_path[op] == DisposalPath.NOT_LISTED)]
         got, by = [], []
         for t in targets:
-            same = healthy[f.sector[healthy] == f.sector[t]]
-            local = same[f.county[same] == f.county[t]]
-            pool = local if local.size else same
-            if pool.size:
+            same = healthy[(f.sector[healthy] == f.sector[t]) & (f.block[healthy] == f.block[t])]
+            if f.block[t] < 0:
+                same = same[f.county[same] == f.county[t]]
+            if same.size:
                 got.append(t)
-                by.append(pool[np.argmax(f.log_prod[pool])])
+                by.append(same[np.argmax(f.log_prod[same])])
         return np.array(got, dtype=np.int64), np.array(by, dtype=np.int64)
 
     def open_cases(self) -> int:
