@@ -96,12 +96,7 @@ class CreditPool:
         """Debt cut by agreement (a restructuring haircut, a debt-for-equity swap, the part of a
         taken-over firm's debt its acquirer does not assume): the loans leave the pool and
         ``loss_absorption`` of them is lending capacity destroyed (nothing is recovered)."""
-        n = self.limit.size
-        cut = np.bincount(pool, weights=amount, minlength=n)
-        self.outstanding -= cut
-        self.limit -= self.params.loss_absorption * cut
-        self._month["written_off"] += float(np.sum(amount))
-        self._month["capacity_destroyed"] += float(self.params.loss_absorption * np.sum(amount))
+        self.write_off(pool, amount, np.zeros_like(amount))
 
     def transfer(self, source: np.ndarray, target: np.ndarray, amount: np.ndarray) -> None:
         """Loans that change borrower (an acquirer assumes them): they move from pool ``source`` to

@@ -67,7 +67,6 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         sec = region.sectors.reset_index(drop=True)
         self.sector_names = list(sec["sector"])
         self.office_pool = OfficePool()
-        self.traditional = sec["traditional"].to_numpy(dtype=bool)
         self.sigma = sec["substitution_elasticity"].to_numpy(dtype=float)
         self.sigma_a = sec["armington_elasticity"].to_numpy(dtype=float)
         self.export_share = sec["export_share"].to_numpy(dtype=float)

@@ -116,6 +116,8 @@ class ZombieDisposal(Policy):
 
     def open_cases(self) -> int:
         """Listed firms still operating whose case has not closed."""
+        if not self.params.enabled or self.model.month < self.start:
+            return 0
         f = self.model.firms
         return int(np.sum((f.state == LifeCycle.OPERATING) & (f.disposal_path != DisposalPath.NOT_LISTED)
                           & (f.disposal_due > self.model.month)))
