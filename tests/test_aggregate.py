@@ -180,6 +180,30 @@ def test_incomplete_runs_and_hydra_folders_are_ignored(scen, scen_exp):
     assert meta["fixed_overrides"] == {"time.end": "2021-12"}
 
 
+def test_runs_of_other_model_code_are_not_mixed_with_current_ones(scen_exp, tmp_path):
+    """An experiment re-run after a model change adds new runs beside the old ones: the old ones
+    (another ``code`` in run.json) are left out while current runs exist, and read when none does."""
+    from sim.experiments.aggregate import discover_runs
+
+    exp = tmp_path / "exp"
+    shutil.copytree(scen_exp / "runs", exp / "runs")
+    current, _ = discover_runs(exp)
+    old = []
+    for rec in current:
+        if rec.scenario == "baseline":
+            dst = copy_run(rec.path, "baseline", overrides=["scenario=baseline", f"seed={rec.seed}", END])
+            _set_meta(dst, key=dst.name + "old", code="0123456789ab")
+            old.append(dst.name)
+    records, incomplete = discover_runs(exp)
+    assert {r.path.name for r in records} == {r.path.name for r in current}
+    assert set(old) <= set(incomplete)
+    assert len({(r.scenario, r.seed) for r in records}) == len(records)  # one run per scenario and seed
+    for rec in current:  # only the old code's runs left: an old experiment is read whole
+        shutil.rmtree(rec.path)
+    records, _ = discover_runs(exp)
+    assert {r.path.name for r in records} == set(old)
+
+
 def test_summary_per_group(scen):
     s = scen["summary"]
     assert len(s) == 3 * len(OUTCOMES) and (s["n_runs"] == 3).all()

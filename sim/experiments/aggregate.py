@@ -139,6 +139,7 @@ class RunRecord:
     path: Path
     wall_seconds: float = np.nan
     params: dict[str, Any] = field(default_factory=dict)  # filled with the swept-parameter values
+    code: str = ""  # fingerprint of the model code that made the run (sim.runner.run.code_fingerprint)
 
 
 # --------------------------------------------------------------------------- reading
@@ -204,14 +205,18 @@ def _read_run(path: Path) -> RunRecord:
         seed = overrides.get("seed")
     return RunRecord(key=str(meta.get("key") or path.name), scenario=str(scenario), seed=int(seed),
                      overrides=overrides, config=config, path=path,
-                     wall_seconds=float(meta.get("wall_seconds", np.nan)))
+                     wall_seconds=float(meta.get("wall_seconds", np.nan)), code=str(meta.get("code") or ""))
 
 
 def discover_runs(exp_dir: str | Path) -> tuple[list[RunRecord], list[str]]:
     """Complete runs under ``<exp>/runs/`` (those with ``DONE``) and the names of incomplete ones.
 
     A folder without ``DONE``, or whose ``run.json``/``monthly.parquet`` is missing or unreadable,
-    is listed as incomplete (with a warning for the unreadable ones) and ignored.
+    is listed as incomplete (with a warning for the unreadable ones) and ignored.  Runs made by
+    other model code than the current one (their ``run.json`` ``code``) are ignored too, with a
+    warning, when the folder also holds runs of the current code: a re-run after a model change
+    adds new runs beside the old ones, which must not be mixed with them.  A folder with no run of
+    the current code (an old experiment read again) is read whole.
     """
     runs_dir = Path(exp_dir) / "runs"
     records, incomplete = [], []
@@ -230,6 +235,16 @@ def discover_runs(exp_dir: str | Path) -> tuple[list[RunRecord], list[str]]:
         except (OSError, ValueError, TypeError) as exc:
             log.warning("run %s: unreadable run.json (%s): ignored", path.name, exc)
             incomplete.append(path.name)
+    from sim.runner.run import code_fingerprint  # the model's code: imported only when runs are read
+
+    current = code_fingerprint()
+    codes = {r.code for r in records}
+    if current in codes and len(codes) > 1:
+        stale = [r for r in records if r.code != current]
+        log.warning("%s: %d runs made by other model code than the current one (%s) are ignored; delete "
+                    "them or use a new folder", runs_dir, len(stale), current)
+        records = [r for r in records if r.code == current]
+        incomplete += [r.path.name for r in stale]
     return records, incomplete
 
 
