@@ -12,7 +12,8 @@ from sim.model.firms import FirmTable, LifeCycle, agglomeration, book_month, exi
 from sim.model.market import clear_markets
 from sim.runner import bench
 
-COLUMNS = ("output", "output_year", "tax_year", "ebit_year", "interest_year", "profit_year", "age", "var_input_year")
+COLUMNS = ("output", "output_year", "tax_year", "ebit_year", "interest_year", "profit_year", "age", "var_input_year",
+           "workers", "workers_year")
 MARKET = {"sigma": np.array([3.0, 4, 5, 6, 4, 3, 5, 8]), "sigma_a": np.array([2.0, 3, 3, 4, 2.5, 3, 4, 3]),
           "theta": np.linspace(0.2, 0.9, 8), "k_cap": np.linspace(0.4, 1.5, 8)}
 
@@ -29,14 +30,15 @@ def table():
           demand_weight=rng.lognormal(0.0, 1.0, n), log_prod=rng.normal(0, 0.2, n), capital=capital,
           plant_limit=1.5 * capital, capital_wip=0.1 * capital, overhead=0.1 * capital,
           debt=capital * rng.uniform(0.2, 2.0, n), age=rng.uniform(0, 30, n), zombie=rng.random(n) < 0.2,
-          ebit_year=rng.normal(0, 100, n), interest_year=rng.uniform(0, 50, n))
+          ebit_year=rng.normal(0, 100, n), interest_year=rng.uniform(0, 50, n),
+          workers=rng.uniform(0, 500, n), rescued_until=np.where(rng.random(n) < 0.4, 20, 0))
     return f
 
 
 def _operating(f):
     idx = np.flatnonzero(f.state == LifeCycle.OPERATING)
     cols = ("zone", "sector", "county", "capital", "capital_wip", "plant_limit", "overhead", "demand_weight", "debt",
-            "zombie",
+            "zombie", "rescued_until",
             "price", "quantity", "capacity", "log_prod") + COLUMNS
     return idx, {c: getattr(f, c)[idx].copy() for c in cols}
 
@@ -48,10 +50,11 @@ def test_kernel_market_is_clear_markets(table):
     a_eff = rng.normal(0, 0.2, idx.size)
     s["a_eff"] = a_eff.copy()
     local, out = rng.uniform(1e5, 1e6, 8), rng.uniform(0, 1e6, 8)
+    cost = rng.uniform(0.95, 1.05, 8)  # the sectors' cost index (wages)
     price, qty, cap, index, _ = clear_markets(idx, table.sector, a_eff, table.capital, table.demand_weight, 8,
                                               MARKET["k_cap"], MARKET["sigma"], MARKET["sigma_a"], MARKET["theta"],
-                                              local, out, 1.0, False)
-    index_k = bench.kernel_market(s, local, out, MARKET)
+                                              local, out, 1.0, False, cost)
+    index_k = bench.kernel_market(s, local, out, {**MARKET, "cost": cost})
     np.testing.assert_allclose(index_k, index, rtol=1e-9)
     np.testing.assert_allclose(s["price"], price, rtol=1e-9)
     np.testing.assert_allclose(s["quantity"], qty, rtol=1e-9)
@@ -59,7 +62,8 @@ def test_kernel_market_is_clear_markets(table):
 
 
 def test_kernel_book_is_book_month(table):
-    """Same market, same arrays: the kernel does the model's accounts and investment plans."""
+    """Same market, same wages, same arrays: the kernel does the model's accounts, hiring (firms
+    kept alive by loans hoard workers) and investment plans."""
     p = ModelConfig()
     rng = np.random.default_rng(1)
     idx, s = _operating(table)
@@ -67,8 +71,10 @@ def test_kernel_book_is_book_month(table):
     price, qty = rng.uniform(0.8, 1.5, idx.size), rng.lognormal(10, 1, idx.size)
     cap = qty * rng.uniform(1.0, 1.6, idx.size)
     s.update(a_eff=a_eff, price=price.copy(), quantity=qty.copy(), capacity=cap.copy())
-    req = book_month(table, idx, a_eff, price, qty, cap, MARKET["sigma"], MARKET["k_cap"], p.firms)
-    req_k = bench.kernel_book(s, MARKET, p.firms)
+    wage = rng.uniform(0.8, 1.3, 8)
+    req = book_month(table, idx, a_eff, price, qty, cap, MARKET["sigma"], MARKET["k_cap"], p.firms, wage, p.labour,
+                     month=10)
+    req_k = bench.kernel_book(s, {**MARKET, "wage": wage}, p.firms, p.labour, month=10)
     for col in COLUMNS:
         np.testing.assert_allclose(s[col], getattr(table, col)[idx], rtol=1e-12, atol=1e-9, err_msg=col)
     for k in req:

@@ -296,7 +296,7 @@ def test_monthly_market_credit_and_capital_accounts(overrides):
 
 
 # --------------------------------------------------------------------------- conservation (acceptance b)
-CONSERVATION = ("market.demand=elastic", "credit.headroom=1000", "firms.productivity_sd=0",
+CONSERVATION = ("market.demand=elastic", "labour.market=fixed", "credit.headroom=1000", "firms.productivity_sd=0",
                 "firms.initial_productivity_sd=0", "investment.project_quality_sd=0")
 #: no entry (no arrivals, no projects under construction at the start): incumbents only
 NO_ENTRY = ("investment.arrival_scale=0", "investment.pipeline_months=0")
@@ -331,8 +331,9 @@ def untouched_output(overrides: tuple[str, ...]) -> np.ndarray:
 @given(seed=st.sampled_from([0, 1, 2]), pick=st.floats(0.0, 1.0, exclude_max=True))
 def test_closing_a_firm_never_raises_output_under_elastic_demand(seed, pick):
     """Acceptance (b), incumbents: each firm's demand curve is its own (elastic demand), credit
-    never binds and productivity is the same everywhere, so a closure moves no sales to anyone
-    else: regional output with the firm closed never exceeds output without, in any month.
+    never binds, wages never move (perfectly elastic labour supply: a closed zombie's workers
+    would otherwise lower its sector's wage) and productivity is the same everywhere, so a closure
+    moves no sales to anyone else: regional output with the firm closed never exceeds output without, in any month.
 
     Entry is off: with it, a closure frees land and same-sector neighbours, so later projects
     may locate elsewhere (other agglomeration, other approval offices and queues) and start

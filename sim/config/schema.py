@@ -177,11 +177,6 @@ class FirmConfig:
         1.5, "debt / (installed + building capital) above which banks lend no more for investment",
         "assumed", gt=0,
     )
-    labour_per_input: float = param(
-        0.025, "persons per 万 yuan of variable inputs a year",
-        "derived: labour about 15% of variable inputs (assumed) / industrial wage about 6万 yuan a year (2017) [R]",
-        gt=0,
-    )
     interest_rate: float = param(
         0.05, "1/year", "PBoC 1-year benchmark lending rate 4.35% (2015-10) plus spread: assumed", ge=0, le=0.5
     )
@@ -308,6 +303,44 @@ class MarketConfig:
     rest_of_china_price: float = param(
         1.0, "price index of the rest of China's varieties / Ningxia's at the start",
         "assumed: the same in every scenario", gt=0,
+    )
+
+
+@dataclass
+class LabourConfig:
+    """Labour markets, one per sector in the region, each with a wage (sim.model.labour).
+
+    Labour is a share of variable costs; firms kept alive by loans hoard workers they no longer
+    need (Caballero, Hoshi & Kashyap 2008: zombies that do not shed workers), holding up their
+    sector's wage and so the costs of the healthy firms competing with them for workers.
+    """
+
+    market: str = param(
+        "sector", "-", "-", choices=("sector", "fixed"),
+        doc="sector: each sector's wage moves with its labour market's tightness; fixed: every wage stays at the "
+            "start's (perfectly elastic labour supply; for tests)",
+    )
+    labour_share: float = param(
+        0.15, "share of variable costs at the start's wage",
+        "assumed (wages 10-20% of industrial firms' operating costs [R])", ge=0, le=1,
+    )
+    annual_wage: float = param(
+        6.0, "万 yuan per worker a year at the start", "[R] industrial wage about 6万 yuan a year (2017)", gt=0,
+        doc="turns the wage bill into workers (employment in the firm panel)",
+    )
+    supply_elasticity: float = param(
+        1.0, "elasticity of a sector's labour supply to its wage",
+        "assumed (local labour supply elasticities of about 1-4 in US local labour markets, Moretti 2011 [R]; "
+        "lower for one sector's workers in the short run)", gt=0,
+    )
+    wage_adjust_months: float = param(
+        12.0, "months for a wage to close its log gap to the market-clearing wage",
+        "assumed (wages reset about once a year)", ge=1,
+    )
+    hoarding_release: float = param(
+        0.2, "1/year: share of its surplus workers a firm kept alive by loans lets go",
+        "assumed (zombies do not shed workers, Caballero-Hoshi-Kashyap 2008 [V]; worker resettlement was the "
+        "main obstacle to closing zombies in China, 国发〔2016〕6号/7号 [R])", ge=0, le=12,
     )
 
 
@@ -598,6 +631,7 @@ class ModelConfig:
     protection: ProtectionConfig = field(default_factory=ProtectionConfig)
     investment: InvestmentConfig = field(default_factory=InvestmentConfig)
     market: MarketConfig = field(default_factory=MarketConfig)
+    labour: LabourConfig = field(default_factory=LabourConfig)
     credit: CreditConfig = field(default_factory=CreditConfig)
     approval: ApprovalConfig = field(default_factory=ApprovalConfig)
     bodies: BodyConfig = field(default_factory=BodyConfig)

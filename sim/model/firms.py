@@ -10,6 +10,8 @@ Mechanisms (units: output and money in 万 yuan, land in mu, time in months/year
   (:mod:`sim.model.market`: CES demand inside an Armington split, capacity ``Q̄ = e^ã·K/k``);
   effective log productivity ``ã = a + log G`` adds agglomeration ``G = 1 + e·log(1 + same-sector
   firms in the zone)`` to the firm's own AR(1) log productivity ``a``.
+* **Labour** (:mod:`sim.model.labour`) — workers are a share of variable costs; a firm kept
+  alive by loans hoards the workers it no longer needs; the sector's wage scales variable costs.
 * **Finance and investment** (:func:`book_month`) — EBIT = revenue − variable costs − overhead −
   depreciation; interest ``r·D``; tax ``τ·revenue``; a cash deficit is borrowed from the credit
   pool (:mod:`sim.model.credit`), a surplus pays for investment and repays a share of the debt;
@@ -69,7 +71,9 @@ _FIELDS: dict[str, type] = {
     "overhead": np.float64,  # costs that do not vary with output or capacity, 万 yuan/year (fixed at entry)
     "price": np.float64,  # last month's price (1 = the price of a variety at a = 0)
     "quantity": np.float64,  # last month's output, units/year
-    "var_input_year": np.float64,  # variable inputs this year, 万 yuan
+    "var_input_year": np.float64,  # variable inputs this year (materials and wages), 万 yuan
+    "workers": np.float64,  # last month's workforce, persons (sim.model.labour)
+    "workers_year": np.float64,  # workforce averaged over this year (person-years), persons
     "investment_year": np.float64,  # gross investment paid this year, 万 yuan
     "capital_year_start": np.float64,  # installed capital at the start of the year, 万 yuan
     "parent": np.int64,  # for an expansion plant: the row of the firm building it; -1 for a firm
@@ -193,17 +197,23 @@ def _productivity(idx, shocks, log_prod, rho_m, sd_m):
 
 
 def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarray, qty: np.ndarray,
-               capacity: np.ndarray, sigma: np.ndarray, k_cap: np.ndarray, p) -> dict:
+               capacity: np.ndarray, sigma: np.ndarray, k_cap: np.ndarray, p, wage: np.ndarray | None = None,
+               labour=None, month: int = 0) -> dict:
     """One month of accounts and investment plans of the operating firms ``idx`` (in place).
 
     From the month's market (``price``, ``qty`` in units/year, ``capacity``; aligned with ``idx``)
-    and effective log productivity ``a_eff``: revenue ``p·q``, variable costs ``mc·q`` with
-    ``mc = e^(-ã)(σ-1)/σ``, the firm's overhead (fixed at entry), depreciation ``δK``; EBIT, interest ``r·D``, tax
-    ``τ·p·q``.  Operating cash flow (profit + depreciation) pays first for investment, then repays
+    and effective log productivity ``a_eff``: revenue ``p·q``; variable costs, materials
+    ``(1-λ)·mc₀·q`` with ``mc₀ = e^(-ã)(σ-1)/σ`` plus the wage bill ``w·wage₀·workers`` of its
+    sector's wage index ``w`` (``wage``, per sector; 1 if not given); the firm's overhead (fixed at
+    entry), depreciation ``δK``; EBIT, interest ``r·D``, tax ``τ·p·q``.  Workers: those its output
+    needs, ``λ·mc₀·q/wage₀``; a firm kept alive by loans (``rescued_until`` after ``month``) keeps
+    the ones it no longer needs but for ``hoarding_release`` of them a year (``labour``: the
+    LabourConfig; λ = 0 and no workers if not given).  Its marginal cost is ``mc = mc₀·(1-λ+λw)``.
+    Operating cash flow (profit + depreciation) pays first for investment, then repays
     a share of the debt; a deficit must be borrowed.
 
     Investment: the capital needed to serve, at the target utilisation, the demand it would meet at
-    its unconstrained price (``q·(p·e^ã)^σ``: its sales, for a firm below capacity),
+    its unconstrained price ``σ/(σ-1)·mc`` (``q·(p/(σ/(σ-1)·mc))^σ``: its sales, for a firm below capacity),
     ``K* = q_free/u*·k·e^(-ã)``; the firm expands towards it only if the return of a unit of capacity
     at that use, ``(p - mc)·e^ã/k·u*``, covers the user cost of capital ``r + δ`` (else it lets capital
     above ``K*`` depreciate), within what its land holds (``plant_limit``).  It plans
@@ -223,29 +233,45 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
     c = np.array([p.interest_rate, p.tax_rate, p.repayment_share, p.depreciation_rate,
                   p.target_utilisation, p.investment_adjust_months, p.max_leverage, p.build_months,
                   p.target_leverage])
+    if labour is None:
+        lab = np.array([0.0, 1.0, 0.0])
+    else:
+        lab = np.array([labour.labour_share, labour.annual_wage, np.exp(-labour.hoarding_release / 12.0)])
+    wage = np.ones(len(sigma)) if wage is None else np.asarray(wage, float)
     _book_month(idx, np.asarray(a_eff, float), np.asarray(price, float), np.asarray(qty, float),
-                np.asarray(capacity, float), np.asarray(sigma, float), np.asarray(k_cap, float), c, f.sector,
-                f.capital, f.capital_wip, f.plant_limit, f.overhead, f.debt, f.output, f.output_year, f.tax_year, f.ebit_year, f.interest_year, f.profit_year, f.var_input_year, f.age,
-                f.price, f.quantity, f.capacity, out["deficit"], out["loan"], out["internal"], out["repay"],
-                out["beyond_plant"])
+                np.asarray(capacity, float), np.asarray(sigma, float), np.asarray(k_cap, float), c, wage, lab,
+                int(month), f.sector, f.capital, f.capital_wip, f.plant_limit, f.overhead, f.debt, f.output,
+                f.output_year, f.tax_year, f.ebit_year, f.interest_year, f.profit_year, f.var_input_year, f.age,
+                f.price, f.quantity, f.capacity, f.workers, f.workers_year, f.rescued_until, out["deficit"],
+                out["loan"], out["internal"], out["repay"], out["beyond_plant"])
     return out
 
 
 @njit(cache=True)
-def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, sector, capital, wip, plant_limit, overhead, debt,
-                output, output_year, tax_year, ebit_year, interest_year, profit_year, var_input_year, age,
-                price_col, qty_col, cap_col, deficit, loan, internal, repay, beyond_plant):
+def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, wage, lab, month, sector, capital, wip,
+                plant_limit, overhead, debt, output, output_year, tax_year, ebit_year, interest_year, profit_year,
+                var_input_year, age, price_col, qty_col, cap_col, workers, workers_year, rescued_until, deficit,
+                loan, internal, repay, beyond_plant):
     rate, tax_rate, repay_share, delta, u_target, adjust, max_lev, build, lev = (c[0], c[1], c[2], c[3], c[4],
                                                                                 c[5], c[6], c[7], c[8])
+    lam, wage0, keep_m = lab[0], lab[1], lab[2]
     for j in range(idx.shape[0]):
         r = idx[j]
         s = sector[r]
         sig = sigma[s]
         e_a = np.exp(a_eff[j])
-        mc = (sig - 1.0) / (sig * e_a)
+        mc0 = (sig - 1.0) / (sig * e_a)  # unit variable cost at the start's input prices
+        cost = 1.0 - lam + lam * wage[s]  # the sector's cost index
+        mc = mc0 * cost
         q = qty[j]
         rev = price[j] * q / 12.0 if q > 0.0 else 0.0
-        var = mc * q / 12.0
+        need = lam * mc0 * q / wage0  # workers its output needs
+        n_w = need
+        if rescued_until[r] > month:  # kept alive by loans: lets its surplus workers go only slowly
+            n_w = max(need, keep_m * workers[r])
+        workers[r] = n_w
+        workers_year[r] += n_w / 12.0
+        var = (1.0 - lam) * mc0 * q / 12.0 + wage[s] * wage0 * n_w / 12.0
         k = capital[r]
         dep = delta * k / 12.0
         ebit = rev - var - overhead[r] / 12.0 - dep
@@ -255,10 +281,10 @@ def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, sector, capit
         profit = ebit - interest - tax
         cash = profit + dep
         # investment plan
-        # demand at its unconstrained price (a capacity-bound firm rations q = A·φ·p^-σ by its price)
-        q_free = q * (price[j] * e_a) ** sig if q > 0.0 else 0.0
+        # demand at its unconstrained price cost/e^ã (a capacity-bound firm rations q = A·φ·p^-σ by its price)
+        q_free = q * (price[j] * e_a / cost) ** sig if q > 0.0 else 0.0
         k_dem = q_free / u_target * k_cap[s] / e_a
-        p_sell = price[j] if q > 0.0 else 1.0 / e_a
+        p_sell = price[j] if q > 0.0 else cost / e_a
         ret = (p_sell - mc) * e_a / k_cap[s] * u_target
         user_cost = rate + delta
         k_star = k_dem if ret >= user_cost else min(k, k_dem)

@@ -6,6 +6,7 @@ agglomeration) has unit variable cost ``mc = e^(-ã)·(σ-1)/σ`` and capacity
 ``Q̄ = e^(ã)·K / k`` (units/year; ``K`` installed capital, ``k`` capital per unit of capacity).
 Given the sector's demand shifter ``A``, its demand is ``q = A·φ·p^(-σ)`` (``φ`` its customer
 base, fixed at entry).  It charges the monopolistic-competition price ``p = σ/(σ-1)·mc = e^(-ã)``
+(times its sector's cost index ``c``: wages relative to the start's, :mod:`sim.model.labour`)
 if that demand fits its capacity, else the price that rations demand to capacity,
 ``p = (A·φ/Q̄)^(1/σ)``: output never exceeds capacity.
 
@@ -43,15 +44,16 @@ MAX_ITERATIONS = 200
 
 def clear_markets(rows: np.ndarray, sector: np.ndarray, a_eff: np.ndarray, capital: np.ndarray,
                   weight: np.ndarray, n_sectors: int, k_cap: np.ndarray, sigma: np.ndarray, sigma_a: np.ndarray,
-                  theta: np.ndarray, s_local: np.ndarray, s_out: np.ndarray, p_star: float, elastic: bool
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                  theta: np.ndarray, s_local: np.ndarray, s_out: np.ndarray, p_star: float, elastic: bool,
+                  cost: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Clear every sector's market for the operating firms ``rows``.
 
     Per firm (aligned with ``rows``): price, quantity (units/year) and capacity; per sector: the
     price index ``P`` (NaN where no firm sells) and the spending on Ningxia's producers ``E``
     (万 yuan/year).  ``s_local``/``s_out`` are the month's spending of buyers inside / outside the
     region on Ningxia's producers at ``P = P*`` (the spending paths), ``theta`` the home share of
-    local buyers at ``P = P*``.
+    local buyers at ``P = P*``; ``cost`` each sector's cost index (unit variable costs relative to
+    the start's, :mod:`sim.model.labour`; 1 if not given), which scales its firms' unconstrained prices.
     """
     rows = np.asarray(rows, dtype=np.int64)
     price = np.empty(rows.size)
@@ -59,8 +61,9 @@ def clear_markets(rows: np.ndarray, sector: np.ndarray, a_eff: np.ndarray, capit
     cap = np.empty(rows.size)
     index = np.full(n_sectors, np.nan)
     spend = np.zeros(n_sectors)
+    cost = np.ones(n_sectors) if cost is None else np.asarray(cost, dtype=float)
     _clear(rows, sector, a_eff, capital, weight, k_cap, sigma, sigma_a, theta, s_local, s_out, float(p_star),
-           bool(elastic), price, qty, cap, index, spend)
+           bool(elastic), cost, price, qty, cap, index, spend)
     return price, qty, cap, index, spend
 
 
@@ -108,7 +111,7 @@ def _prices(log_a, members, p_u, cap, weight, sigma, price, qty):
 
 @njit(cache=True)
 def _clear(rows, sector, a_eff, capital, weight, k_cap, sigma_s, sigma_a_s, theta_s, s_local, s_out, p_star,
-           elastic, price, qty, cap, index, spend):
+           elastic, cost, price, qty, cap, index, spend):
     n = rows.size
     n_sec = index.size
     p_u = np.empty(n)
@@ -117,7 +120,7 @@ def _clear(rows, sector, a_eff, capital, weight, k_cap, sigma_s, sigma_a_s, thet
     for j in range(n):
         r = rows[j]
         s = sector[r]
-        p_u[j] = np.exp(-a_eff[j])
+        p_u[j] = cost[s] * np.exp(-a_eff[j])
         cap[j] = np.exp(a_eff[j]) * capital[r] / k_cap[s]
         w[j] = weight[r]
         counts[s + 1] += 1

@@ -115,6 +115,7 @@ class Recorder:
             "zombies": int(zombie.sum()), "zombie_share": float(zombie.mean()) if n_op else 0.0,
             "zombie_asset_share": m.zombie_asset_share(),
             "debt": float(f.debt[op].sum()), "capital": float(f.capital[op].sum()),
+            "employment": float(f.workers[op].sum()),
             "capital_building": float(f.capital_wip[op].sum()), "investment": m.investment_month,
             "credit_limit": float(m.credit.limit.sum()), "credit_outstanding": float(m.credit.outstanding.sum()),
             **{f"credit_{k}": v for k, v in credit.items()},
@@ -217,6 +218,7 @@ class Recorder:
                 "investment": by(f.investment_year[every], f.sector[every]),
                 "capacity_units": cap, "output_units": qty, "utilisation": np.where(cap > 0, qty / cap, np.nan),
                 "debt": by(f.debt[op]),
+                "employment": by(f.workers_year[every], f.sector[every]), "wage_index": m.labour.wage.copy(),
             })
         for acc in self._sector_acc.values():
             acc[:] = 0.0
@@ -233,7 +235,7 @@ class Recorder:
             "zone": f.zone[rows].copy(), "zombie": f.zombie[rows].copy(), "age": f.age[rows].copy(),
             "log_productivity": f.log_prod[rows].copy(), "revenue": f.output_year[rows].copy(),
             "variable_inputs": f.var_input_year[rows].copy(),
-            "employment": m.params.firms.labour_per_input * f.var_input_year[rows],
+            "employment": f.workers_year[rows].copy(),
             "capital": f.capital[rows].copy(), "capital_start": f.capital_year_start[rows].copy(),
             "investment": f.investment_year[rows].copy(), "debt": f.debt[rows].copy(),
             "price": f.price[rows].copy(), "utilisation": util,
@@ -346,7 +348,7 @@ _FIRM_GROUP_COLUMNS = ["year", "sector", "age_band", "in_zone", "firms", "zombie
 _EVENT_COLUMNS = ["date", "month", "zone_id", "name_zh", "event", "detail"]
 _SECTOR_COLUMNS = ["year", "sector", "revenue", "output_real", "spending_at_rest_of_china_price", "price_index",
                    "firms", "zombies", "capital", "capital_building", "zombie_capital", "investment",
-                   "capacity_units", "output_units", "utilisation", "debt"]
+                   "capacity_units", "output_units", "utilisation", "debt", "employment", "wage_index"]
 _PANEL_COLUMNS = ["year", "key", "sector", "in_zone", "zombie", "age", "log_productivity", "revenue",
                   "variable_inputs", "employment", "capital", "capital_start", "investment", "debt", "price",
                   "utilisation"]

@@ -5,8 +5,9 @@ One Mesa time unit is one month.  ``step()`` runs the month's phases in this ord
 1. policies' monthly hooks (zones founded, consolidation on its date, regional assessments commissioned),
 2. markets, production, finance and investment of operating firms (array operations): every
    sector's market clears (CES demand inside an Armington split, :mod:`sim.model.market`),
-   firms book the month and borrow from the credit pool (:mod:`sim.model.credit`), capital is
-   installed and depreciates,
+   firms book the month, hire (:mod:`sim.model.labour`) and borrow from the credit pool
+   (:mod:`sim.model.credit`), capital is installed and depreciates, and the sectors' wages move
+   towards clearing their labour markets,
 3. exits (insolvency under the soft budget constraint, disposal), debt written off, land
    returned to zones,
 4. investment arrival and location choice; financed projects apply for approval,
@@ -46,6 +47,7 @@ from sim.model.firms import (
     update_productivity,
 )
 from sim.model.investment import InvestmentMarket
+from sim.model.labour import LabourMarkets
 from sim.model.market import clear_markets, spending_index
 from sim.model.metrics import Recorder
 from sim.model.policies import PolicySet
@@ -92,6 +94,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.spending_path = start_sales[None, :] * spending_index(region.spending, self.sector_names,
                                                                    self.calendar)
         self.sector_spending = self.spending_path[0].copy()
+        self.labour = LabourMarkets(spending_index(region.spending, self.sector_names, self.calendar), params.labour)
         self.sector_shifter = self.spending_path[0] * params.market.rest_of_china_price ** (self.sigma - 1.0)
         self.policies = PolicySet.build(self)
         self.approval = ApprovalSystem(self, self.office_pool)
@@ -213,7 +216,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             self.recorder.record_year()
             self._update_expected_latency()
             f = self.firms
-            for col in (f.output_year, f.tax_year, f.var_input_year, f.investment_year):
+            for col in (f.output_year, f.tax_year, f.var_input_year, f.investment_year, f.workers_year):
                 col[:] = 0.0
             f.capital_year_start[:] = f.capital
         self.month += 1
@@ -285,13 +288,16 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         price, qty, cap, index, spend = clear_markets(
             idx, f.sector, a_eff, f.capital, f.demand_weight, len(self.sector_names), self.k_cap, self.sigma,
             self.sigma_a, self.home_share, path * (1.0 - self.export_share), path * self.export_share,
-            p.market.rest_of_china_price, p.market.demand == "elastic")
+            p.market.rest_of_china_price, p.market.demand == "elastic", self.labour.cost_index)
         sold = np.isfinite(index)
         self.sector_price = np.where(sold, index, np.nan)
         self.sector_spending = spend
         self.sector_shifter = np.where(sold, spend * np.where(sold, index, 1.0) ** (self.sigma - 1.0),
                                        path * p.market.rest_of_china_price ** (self.sigma - 1.0))
-        req = book_month(f, idx, a_eff, price, qty, cap, self.sigma, self.k_cap, p.firms)
+        req = book_month(f, idx, a_eff, price, qty, cap, self.sigma, self.k_cap, p.firms, self.labour.wage, p.labour,
+                         self.month)
+        self.labour.adjust(self.month, np.bincount(f.sector[idx], weights=f.workers[idx],
+                                                   minlength=len(self.sector_names)))
         pool = f.credit_pool[idx]
         self.credit.repay(pool, req["repay"])
         lent = self.credit.roll_over(pool, req["deficit"])  # evergreen: deficits are always financed

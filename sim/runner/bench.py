@@ -43,6 +43,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.model.labour import next_wage
+
 SMALL, LARGE = 50_000, 375_000  # acceptance c: time at 375k enterprises ÷ time at 50k <= 9
 NATIONAL_ENTERPRISES = 375_000  # region.national.enterprises at scale 1
 DEFAULT_SCALES = (0.02, 0.05, SMALL / NATIONAL_ENTERPRISES, 0.4)  # + the --national-scale run
@@ -62,7 +64,7 @@ def kernel_market(s: dict, spend_local: np.ndarray, spend_out: np.ndarray, m: di
     sec = s["sector"].astype(np.int64)
     n_sec = m["sigma"].size
     sig = m["sigma"][sec]
-    p_u = np.exp(-s["a_eff"])
+    p_u = m.get("cost", np.ones(n_sec))[sec] * np.exp(-s["a_eff"])  # the sectors' cost index (wages)
     cap = np.exp(s["a_eff"]) * s["capital"] / m["k_cap"][sec]
     w = s["demand_weight"]
     sigma, sa, th = m["sigma"], m["sigma_a"], m["theta"]
@@ -92,16 +94,25 @@ def kernel_market(s: dict, spend_local: np.ndarray, spend_out: np.ndarray, m: di
     return np.exp(x)
 
 
-def kernel_book(s: dict, m: dict, p) -> dict:
-    """One month of accounts and investment plans on contiguous arrays, as
-    :func:`sim.model.firms.book_month` (``p`` the FirmConfig); returns the credit requests."""
+def kernel_book(s: dict, m: dict, p, labour=None, month: int = 0) -> dict:
+    """One month of accounts, hiring and investment plans on contiguous arrays, as
+    :func:`sim.model.firms.book_month` (``p`` the FirmConfig, ``labour`` the LabourConfig or None,
+    ``m["wage"]`` the sectors' wage index, 1 if absent); returns the credit requests."""
     sec = s["sector"].astype(np.int64)
     sig, k_cap = m["sigma"][sec], m["k_cap"][sec]
     e_a = np.exp(s["a_eff"])
-    mc = (sig - 1.0) / (sig * e_a)
+    lam, wage0, keep_m = ((0.0, 1.0, 0.0) if labour is None else
+                          (labour.labour_share, labour.annual_wage, np.exp(-labour.hoarding_release / 12.0)))
+    wage = m.get("wage", np.ones(m["sigma"].size))[sec]
+    cost = 1.0 - lam + lam * wage
+    mc0 = (sig - 1.0) / (sig * e_a)
+    mc = mc0 * cost
     q = s["quantity"]
     rev = np.where(q > 0, s["price"] * q / 12.0, 0.0)
-    var = mc * q / 12.0
+    need = lam * mc0 * q / wage0
+    s["workers"][:] = np.where(s["rescued_until"] > month, np.maximum(need, keep_m * s["workers"]), need)
+    s["workers_year"] += s["workers"] / 12.0
+    var = (1.0 - lam) * mc0 * q / 12.0 + wage * wage0 * s["workers"] / 12.0
     k, wip, d = s["capital"], s["capital_wip"], s["debt"]
     dep = p.depreciation_rate * k / 12.0
     ebit = rev - var - s["overhead"] / 12.0 - dep
@@ -109,9 +120,9 @@ def kernel_book(s: dict, m: dict, p) -> dict:
     tax = p.tax_rate * rev
     profit = ebit - interest - tax
     cash = profit + dep
-    q_free = np.where(q > 0, q * (s["price"] * e_a) ** sig, 0.0)
+    q_free = np.where(q > 0, q * (s["price"] * e_a / cost) ** sig, 0.0)
     k_dem = q_free / p.target_utilisation * k_cap / e_a
-    p_sell = np.where(q > 0, s["price"], 1.0 / e_a)
+    p_sell = np.where(q > 0, s["price"], cost / e_a)
     ret = (p_sell - mc) * e_a / k_cap * p.target_utilisation
     user_cost = p.interest_rate + p.depreciation_rate
     k_star = np.where(ret >= user_cost, k_dem, np.minimum(k, k_dem))
@@ -188,7 +199,12 @@ def kernel_month(s: dict, rng: np.random.Generator, spend: tuple, m: dict, sizes
     agg = kernel_agglomeration(s["zone"], s["sector"], n_zones, n_sectors, p.agglomeration_elasticity)
     s["a_eff"] = s["log_prod"] + np.log(agg)
     kernel_market(s, spend[0], spend[1], m)
-    req = kernel_book(s, m, p)
+    req = kernel_book(s, m, p, params.labour)
+    demand = np.bincount(s["sector"], weights=s["workers"], minlength=n_sectors)
+    supply = m.setdefault("labour_supply", demand.copy())  # the first month's workforce, as the model's
+    m["wage"] = next_wage(m.get("wage", np.ones(n_sectors)), demand, supply, params.labour.supply_elasticity,
+                          params.labour.wage_adjust_months)
+    m["cost"] = 1.0 - params.labour.labour_share + params.labour.labour_share * m["wage"]
     kernel_credit_and_capital(s, req, 1.02 * s["debt"].sum(), p)
     protection = kernel_protection(s["county"], s["output"], n_counties, params.protection)
     prob = kernel_exit_probability(s, protection, p)
@@ -212,13 +228,15 @@ def kernel_state(n: int, sizes: tuple, rng: np.random.Generator) -> dict:
         "zombie": rng.random(n) < 0.1,
         **{k: np.zeros(n) for k in ("output", "output_year", "tax_year", "ebit_year", "interest_year",
                                     "profit_year", "age", "a_eff", "price", "quantity", "capacity",
-                                    "capital_wip", "var_input_year")},
+                                    "capital_wip", "var_input_year", "workers", "workers_year")},
+        "rescued_until": np.where(rng.random(n) < 0.3, 12, 0).astype(np.int32),
     }
 
 
 def market_arrays(model) -> dict:
     """The per-sector arrays of a model's markets (for the kernel)."""
-    return {"sigma": model.sigma, "sigma_a": model.sigma_a, "theta": model.home_share, "k_cap": model.k_cap}
+    return {"sigma": model.sigma, "sigma_a": model.sigma_a, "theta": model.home_share, "k_cap": model.k_cap,
+            "wage": model.labour.wage.copy(), "cost": model.labour.cost_index}
 
 
 def time_kernel(n: int, sizes: tuple, spend: tuple, m: dict, params,
