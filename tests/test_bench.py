@@ -13,7 +13,8 @@ from sim.model.market import clear_markets
 from sim.runner import bench
 
 COLUMNS = ("output", "output_year", "tax_year", "ebit_year", "interest_year", "profit_year", "age", "var_input_year",
-           "workers", "workers_year")
+           "workers", "workers_year", "vat_credit", "pretax_year", "income_tax_year",
+           "local_tax_year")
 MARKET = {"sigma": np.array([3.0, 4, 5, 6, 4, 3, 5, 8]), "sigma_a": np.array([2.0, 3, 3, 4, 2.5, 3, 4, 3]),
           "theta": np.linspace(0.2, 0.9, 8), "k_cap": np.linspace(0.4, 1.5, 8)}
 
@@ -31,14 +32,16 @@ def table():
           plant_limit=1.5 * capital, capital_wip=0.1 * capital, overhead=0.1 * capital,
           debt=capital * rng.uniform(0.2, 2.0, n), age=rng.uniform(0, 30, n), zombie=rng.random(n) < 0.2,
           ebit_year=rng.normal(0, 100, n), interest_year=rng.uniform(0, 50, n),
-          workers=rng.uniform(0, 500, n), rescued_until=np.where(rng.random(n) < 0.4, 20, 0))
+          workers=rng.uniform(0, 500, n), rescued_until=np.where(rng.random(n) < 0.4, 20, 0),
+          vat_credit=np.where(rng.random(n) < 0.3, rng.uniform(0, 300, n), 0.0), pretax_year=rng.normal(0, 200, n),
+          income_tax_year=rng.uniform(0, 30, n), loss_carry=np.where(rng.random(n) < 0.3, rng.uniform(0, 500, n), 0.0))
     return f
 
 
 def _operating(f):
     idx = np.flatnonzero(f.state == LifeCycle.OPERATING)
     cols = ("zone", "sector", "county", "capital", "capital_wip", "plant_limit", "overhead", "demand_weight", "debt",
-            "zombie", "rescued_until",
+            "zombie", "rescued_until", "loss_carry",
             "price", "quantity", "capacity", "log_prod") + COLUMNS
     return idx, {c: getattr(f, c)[idx].copy() for c in cols}
 
@@ -62,8 +65,9 @@ def test_kernel_market_is_clear_markets(table):
 
 
 def test_kernel_book_is_book_month(table):
-    """Same market, same wages, same arrays: the kernel does the model's accounts, hiring (firms
-    kept alive by loans hoard workers) and investment plans."""
+    """Same market, same wages, same taxes, same arrays: the kernel does the model's accounts,
+    hiring (firms kept alive by loans hoard workers), taxes (VAT credit, losses carried forward)
+    and investment plans."""
     p = ModelConfig()
     rng = np.random.default_rng(1)
     idx, s = _operating(table)
@@ -72,9 +76,12 @@ def test_kernel_book_is_book_month(table):
     cap = qty * rng.uniform(1.0, 1.6, idx.size)
     s.update(a_eff=a_eff, price=price.copy(), quantity=qty.copy(), capacity=cap.copy())
     wage = rng.uniform(0.8, 1.3, 8)
+    tax = np.array([0.16, 0.12, 0.15, 0.5, 0.4])
+    resource = np.array([0.06, 0, 0, 0, 0.02, 0, 0, 0])
     req = book_month(table, idx, a_eff, price, qty, cap, MARKET["sigma"], MARKET["k_cap"], p.firms, wage, p.labour,
-                     month=10)
-    req_k = bench.kernel_book(s, {**MARKET, "wage": wage}, p.firms, p.labour, month=10)
+                     month=10, tax=tax, resource_tax=resource)
+    req_k = bench.kernel_book(s, {**MARKET, "wage": wage, "resource_tax": resource}, p.firms, p.labour, month=10,
+                              tax=tax)
     for col in COLUMNS:
         np.testing.assert_allclose(s[col], getattr(table, col)[idx], rtol=1e-12, atol=1e-9, err_msg=col)
     for k in req:

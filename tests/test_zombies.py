@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import compose_params, make_model, run_model
 
-from sim.config.schema import FirmConfig, ProtectionConfig, ZombieConfig
+from sim.config.schema import FirmConfig, ProtectionConfig, TaxConfig, ZombieConfig
 from sim.model.firms import (
     FirmTable,
     LifeCycle,
@@ -24,6 +24,7 @@ from sim.model.firms import (
     exit_probability,
     soft_budget_protection,
 )
+from sim.model.tax import close_tax_year
 
 OECD = ZombieConfig()  # age >= 10, ICR < 1 for 3 consecutive years
 CHINA = ZombieConfig(definition="china2016")  # 3 consecutive loss years
@@ -176,12 +177,14 @@ def test_close_year_only_touches_given_rows():
 
 def test_produce_then_close_builds_designed_zombies():
     """book_month -> close_year end to end (fixed market): an old over-indebted firm (ICR ~0.3)
-    becomes an OECD zombie after its 3rd year; the same firm aged 2 does not; a debt-free firm
-    never; a firm with ICR ~1.7 but losses after tax is a zombie only under china2016."""
-    p = FirmConfig(depreciation_rate=0.0, tax_rate=0.03)
+    becomes an OECD zombie after its 3rd year; the same firm aged 2 does not, but is one under
+    china2016 (3 loss years, no age condition); a debt-free firm never; a firm with ICR ~1.7 pays
+    income tax on its profit and is never a zombie."""
+    p = FirmConfig(depreciation_rate=0.0)
+    tax = np.array([0.0, 0.0, 0.15, 0.5, 0.4])  # income tax only
     sigma = np.array([1 / 0.15])  # variable costs 85% of revenue at the unconstrained price
     k_cap = np.array([1000.0 / 1200.0])
-    # 1200 units/yr at price 1 -> revenue 100/month, EBIT 15 - 8 (overhead 96/yr) = 7/month, tax 3/month
+    # 1200 units/yr at price 1 -> revenue 100/month, EBIT 15 - 8 (overhead 96/yr) = 7/month
     debt = np.array([5000.0, 5000.0, 0.0, 1000.0])  # interest 20.8, 20.8, 0, 4.2 per month
     age = np.array([15.0, 2.0, 15.0, 15.0])
     results = {}
@@ -190,16 +193,19 @@ def test_produce_then_close_builds_designed_zombies():
         idx = np.arange(4)
         flags = []
         for month in range(36):
-            book_month(f, idx, np.zeros(4), np.ones(4), np.full(4, 1200.0), np.full(4, 1200.0), sigma, k_cap, p)
+            book_month(f, idx, np.zeros(4), np.ones(4), np.full(4, 1200.0), np.full(4, 1200.0), sigma, k_cap, p,
+                       tax=tax)
             if (month + 1) % 12 == 0:
+                assert f.income_tax_year[3] == pytest.approx(0.15 * 12 * (7.0 - 50.0 / 12), rel=1e-9)
                 close_year(f, idx, z)
+                close_tax_year(f, idx, TaxConfig())
                 flags.append(f.zombie.tolist())
         assert np.allclose(f.output, 100.0)
         assert np.allclose(f.age, age + 3.0)
         results[z.definition] = flags
     none = [False] * 4
     assert results["oecd"] == [none, none, [True, False, False, False]]
-    assert results["china2016"] == [none, none, [True, True, False, True]]
+    assert results["china2016"] == [none, none, [True, True, False, False]]
 
 
 def test_initial_population_classified_by_configured_definition():

@@ -180,9 +180,6 @@ class FirmConfig:
     interest_rate: float = param(
         0.05, "1/year", "PBoC 1-year benchmark lending rate 4.35% (2015-10) plus spread: assumed", ge=0, le=0.5
     )
-    tax_rate: float = param(
-        0.03, "share of output", "derived: tax 1.2 / output 39.4 万 yuan per mu (2017, [V])", ge=0, le=1
-    )
     repayment_share: float = param(
         0.3, "share of the surplus cash flow that repays debt above the target leverage", "assumed", ge=0, le=1,
     )
@@ -208,6 +205,51 @@ class FirmConfig:
     initial_age_mean: float = param(11.0, "years", "assumed", ge=0)
     construction_months: float = param(12.0, "months from permit to production of a new project", "assumed", ge=0)
     entrant_leverage: float = param(0.5, "debt/capital", "assumed", ge=0, le=3)
+
+
+@dataclass
+class TaxConfig:
+    """Taxes on industrial firms (sim.model.tax): VAT on value added with its surcharges, the
+    resource tax on sales where a sector pays it (``sectors.csv``), corporate income tax on
+    profit with losses carried forward.  National tax law: the same in every scenario.  Zones'
+    tax statistics count the taxes local governments keep (the local shares below; surcharges
+    and resource tax are wholly local)."""
+
+    vat_rate: float = param(
+        0.17, "share of value added", "[V] general VAT rate before 2018-05 (增值税暂行条例)", ge=0, le=1,
+    )
+    vat_cut_months: list[str] = param(
+        ["2018-05", "2019-04"], "YYYY-MM",
+        "[V] 财税〔2018〕32号 (17% -> 16% from 2018-05-01); 财政部 税务总局 海关总署公告2019年第39号 "
+        "(16% -> 13% from 2019-04-01)",
+        doc="months from which the general VAT rate changes (to the rate at the same place of vat_cut_rates)",
+    )
+    vat_cut_rates: list[float] = param(
+        [0.16, 0.13], "share of value added", "as vat_cut_months",
+        doc="the general VAT rate from each month of vat_cut_months on",
+    )
+    vat_surcharge: float = param(
+        0.12, "share of the VAT paid",
+        "[R] urban maintenance and construction tax 7% (in cities) + education surcharge 3% + local education "
+        "surcharge 2% of the VAT paid", ge=0, le=1,
+    )
+    income_tax_rate: float = param(
+        0.15, "share of taxable profit",
+        "[R] 15% for encouraged industries in the western region (西部大开发, 财税〔2011〕58号) and for high-tech "
+        "enterprises, 25% otherwise (企业所得税法); assumed: every firm at 15%", ge=0, le=1,
+    )
+    local_share_vat: float = param(
+        0.5, "share of the VAT the region and county keep",
+        "[R] 国发〔2016〕26号: VAT split 50:50 between the centre and local governments from 2016-05", ge=0, le=1,
+    )
+    local_share_income_tax: float = param(
+        0.4, "share of the corporate income tax the region and county keep",
+        "[R] income-tax sharing reform (国发〔2001〕37号): 60:40 between the centre and local governments from 2003",
+        ge=0, le=1,
+    )
+    loss_carry_years: int = param(
+        5, "years", "[R] 企业所得税法 art. 18: a year's loss offsets the profits of the next 5 years", ge=0, le=5,
+    )
 
 
 @dataclass
@@ -632,6 +674,7 @@ class ModelConfig:
     investment: InvestmentConfig = field(default_factory=InvestmentConfig)
     market: MarketConfig = field(default_factory=MarketConfig)
     labour: LabourConfig = field(default_factory=LabourConfig)
+    tax: TaxConfig = field(default_factory=TaxConfig)
     credit: CreditConfig = field(default_factory=CreditConfig)
     approval: ApprovalConfig = field(default_factory=ApprovalConfig)
     bodies: BodyConfig = field(default_factory=BodyConfig)

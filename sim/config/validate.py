@@ -102,6 +102,14 @@ def validate(params: ModelConfig) -> ModelConfig:
     for k, w in a.weights.items():
         if w < 0:
             raise ConfigError(f"policy.assessment.weights.{k} = {w} is out of range [0, inf]")
+    tx = params.tax
+    if len(tx.vat_cut_months) != len(tx.vat_cut_rates):
+        raise ConfigError(f"tax.vat_cut_months has {len(tx.vat_cut_months)} months but tax.vat_cut_rates has "
+                          f"{len(tx.vat_cut_rates)} rates: one rate per month")
+    for i, (month, rate) in enumerate(zip(tx.vat_cut_months, tx.vat_cut_rates)):
+        parse_month(str(month), f"tax.vat_cut_months[{i}]")
+        if not 0.0 <= float(rate) <= 1.0:
+            raise ConfigError(f"tax.vat_cut_rates[{i}] = {rate} is out of range [0, 1]")
     _check_rank_table("bodies.approval_staff", params.bodies.approval_staff, 1)
     _check_rank_table("bodies.leadership_posts", params.bodies.leadership_posts, 0)
     _check_rank_table("bodies.departments", params.bodies.departments, 0)

@@ -137,6 +137,8 @@ def check_region(region: RegionData) -> RegionData:
                             f"armington_elasticity = {sig_a} (varieties within the region must be closer substitutes)")
     _numeric("sectors", s, o, "arrivals_per_1000_firms", "sector", 0)
     _numeric("sectors", s, o, "output_per_mu", "sector", 1e-9)
+    if "resource_tax_rate" in s:  # optional: no resource tax where the column is missing
+        _numeric("sectors", s, o, "resource_tax_rate", "sector", 0, 1)
     sectors = set(s["sector"])
     sp = region.spending
     _member("spending", sp, o, "sector", sectors, None, "sector")

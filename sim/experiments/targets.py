@@ -79,7 +79,7 @@ def calibration_measures(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]
         "approval time, working days": done17["approval_wd"].mean() if len(done17) else np.nan,
         "approval time, calendar days": done17["approval_days"].mean() if len(done17) else np.nan,
         "output per mu in zones, 万 yuan": dec["output_per_mu"],
-        "tax per mu in zones, 万 yuan": y17["tax"].sum() / land if land > 0 else np.nan,
+        "tax per mu in zones, 万 yuan": y17["tax_local"].sum() / land if land > 0 else np.nan,
         "宁东 share of regional output": y17.loc[y17["zone_id"] == "ningdong", "output"].sum() / output17,
         "above-scale firms": dec["firms"],
     }

@@ -69,7 +69,12 @@ class ZoneAggregates:
         return self._zone_sum(self.firms.output_year, None)
 
     def zone_year_tax(self) -> np.ndarray:
+        """Taxes the zones' firms paid this year (all of them), 万 yuan."""
         return self._zone_sum(self.firms.tax_year, None)
+
+    def zone_year_local_tax(self) -> np.ndarray:
+        """Of which local governments keep (what zones' tax statistics count), 万 yuan."""
+        return self._zone_sum(self.firms.local_tax_year, None)
 
     def zone_firm_counts(self) -> np.ndarray:
         return self._zone_sum(None, self._operating_rows())

@@ -13,7 +13,8 @@ Mechanisms (units: output and money in 万 yuan, land in mu, time in months/year
 * **Labour** (:mod:`sim.model.labour`) — workers are a share of variable costs; a firm kept
   alive by loans hoards the workers it no longer needs; the sector's wage scales variable costs.
 * **Finance and investment** (:func:`book_month`) — EBIT = revenue − variable costs − overhead −
-  depreciation; interest ``r·D``; tax ``τ·revenue``; a cash deficit is borrowed from the credit
+  depreciation − surcharges and resource tax; interest ``r·D``; VAT on value added and income
+  tax on profit (:mod:`sim.model.tax`); a cash deficit is borrowed from the credit
   pool (:mod:`sim.model.credit`), a surplus pays for investment and repays a share of the debt;
   capital follows ``K' = (1 − δ)K + completions`` with time to build (:func:`install_capital`).
 * **Zombie status** (yearly) — OECD (McGowan, Andrews & Millot 2017): age ≥ 10 and interest
@@ -88,7 +89,17 @@ _FIELDS: dict[str, type] = {
     "interest_year": np.float64,
     "profit_year": np.float64,
     "output_year": np.float64,
-    "tax_year": np.float64,
+    "tax_year": np.float64,  # taxes paid this year (VAT, surcharges, resource tax, income tax), 万 yuan
+    "local_tax_year": np.float64,  # of which local governments keep (local shares of VAT and income tax), 万 yuan
+    "vat_credit": np.float64,  # input VAT carried forward (留抵), 万 yuan
+    "pretax_year": np.float64,  # profit before income tax this year so far, 万 yuan
+    "income_tax_year": np.float64,  # income tax prepaid this year so far, 万 yuan
+    "loss_carry": np.float64,  # losses of past years the income tax still deducts (sum of the buckets), 万 yuan
+    "loss_carry_1": np.float64,  # last year's loss still to deduct, 万 yuan
+    "loss_carry_2": np.float64,
+    "loss_carry_3": np.float64,
+    "loss_carry_4": np.float64,
+    "loss_carry_5": np.float64,  # the loss of five years ago (its last year), 万 yuan
     "low_icr_years": np.int16,
     "loss_years": np.int16,
     "zombie": np.bool_,
@@ -198,14 +209,19 @@ def _productivity(idx, shocks, log_prod, rho_m, sd_m):
 
 def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarray, qty: np.ndarray,
                capacity: np.ndarray, sigma: np.ndarray, k_cap: np.ndarray, p, wage: np.ndarray | None = None,
-               labour=None, month: int = 0) -> dict:
+               labour=None, month: int = 0, tax: np.ndarray | None = None,
+               resource_tax: np.ndarray | None = None) -> dict:
     """One month of accounts and investment plans of the operating firms ``idx`` (in place).
 
     From the month's market (``price``, ``qty`` in units/year, ``capacity``; aligned with ``idx``)
     and effective log productivity ``a_eff``: revenue ``p·q``; variable costs, materials
     ``(1-λ)·mc₀·q`` with ``mc₀ = e^(-ã)(σ-1)/σ`` plus the wage bill ``w·wage₀·workers`` of its
     sector's wage index ``w`` (``wage``, per sector; 1 if not given); the firm's overhead (fixed at
-    entry), depreciation ``δK``; EBIT, interest ``r·D``, tax ``τ·p·q``.  Workers: those its output
+    entry), depreciation ``δK``; taxes (:mod:`sim.model.tax`; ``tax`` = the month's VAT rate,
+    surcharge and income-tax rate, ``resource_tax`` per sector; none if not given): VAT on
+    ``p·q`` less materials and the input VAT carried forward, surcharges on it and the resource
+    tax on sales lower EBIT; interest ``r·D``; income tax prepaid on the year's profit so far less
+    the losses carried forward.  Workers: those its output
     needs, ``λ·mc₀·q/wage₀``; a firm kept alive by loans (``rescued_until`` after ``month``) keeps
     the ones it no longer needs but for ``hoarding_release`` of them a year (``labour``: the
     LabourConfig; λ = 0 and no workers if not given).  Its marginal cost is ``mc = mc₀·(1-λ+λw)``.
@@ -230,7 +246,7 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
     idx = np.asarray(idx, dtype=np.int64)
     n = idx.size
     out = {k: np.zeros(n) for k in ("deficit", "loan", "internal", "repay", "beyond_plant")}
-    c = np.array([p.interest_rate, p.tax_rate, p.repayment_share, p.depreciation_rate,
+    c = np.array([p.interest_rate, p.repayment_share, p.depreciation_rate,
                   p.target_utilisation, p.investment_adjust_months, p.max_leverage, p.build_months,
                   p.target_leverage])
     if labour is None:
@@ -238,23 +254,29 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
     else:
         lab = np.array([labour.labour_share, labour.annual_wage, np.exp(-labour.hoarding_release / 12.0)])
     wage = np.ones(len(sigma)) if wage is None else np.asarray(wage, float)
+    tax = np.zeros(5) if tax is None else np.asarray(tax, float)
+    resource_tax = np.zeros(len(sigma)) if resource_tax is None else np.asarray(resource_tax, float)
     _book_month(idx, np.asarray(a_eff, float), np.asarray(price, float), np.asarray(qty, float),
                 np.asarray(capacity, float), np.asarray(sigma, float), np.asarray(k_cap, float), c, wage, lab,
-                int(month), f.sector, f.capital, f.capital_wip, f.plant_limit, f.overhead, f.debt, f.output,
-                f.output_year, f.tax_year, f.ebit_year, f.interest_year, f.profit_year, f.var_input_year, f.age,
-                f.price, f.quantity, f.capacity, f.workers, f.workers_year, f.rescued_until, out["deficit"],
+                int(month), tax, resource_tax, f.sector, f.capital, f.capital_wip, f.plant_limit, f.overhead,
+                f.debt, f.output, f.output_year, f.tax_year, f.ebit_year, f.interest_year, f.profit_year,
+                f.var_input_year, f.age, f.price, f.quantity, f.capacity, f.workers, f.workers_year,
+                f.rescued_until, f.vat_credit, f.pretax_year, f.income_tax_year, f.loss_carry, f.local_tax_year,
+                out["deficit"],
                 out["loan"], out["internal"], out["repay"], out["beyond_plant"])
     return out
 
 
 @njit(cache=True)
-def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, wage, lab, month, sector, capital, wip,
-                plant_limit, overhead, debt, output, output_year, tax_year, ebit_year, interest_year, profit_year,
-                var_input_year, age, price_col, qty_col, cap_col, workers, workers_year, rescued_until, deficit,
-                loan, internal, repay, beyond_plant):
-    rate, tax_rate, repay_share, delta, u_target, adjust, max_lev, build, lev = (c[0], c[1], c[2], c[3], c[4],
-                                                                                c[5], c[6], c[7], c[8])
+def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, wage, lab, month, tx, resource_tax, sector,
+                capital, wip, plant_limit, overhead, debt, output, output_year, tax_year, ebit_year, interest_year,
+                profit_year, var_input_year, age, price_col, qty_col, cap_col, workers, workers_year, rescued_until,
+                vat_credit, pretax_year, income_tax_year, loss_carry, local_tax_year, deficit, loan, internal, repay,
+                beyond_plant):
+    rate, repay_share, delta, u_target, adjust, max_lev, build, lev = (c[0], c[1], c[2], c[3], c[4], c[5], c[6],
+                                                                      c[7])
     lam, wage0, keep_m = lab[0], lab[1], lab[2]
+    vat_rate, surcharge_rate, cit_rate, local_vat, local_cit = tx[0], tx[1], tx[2], tx[3], tx[4]
     for j in range(idx.shape[0]):
         r = idx[j]
         s = sector[r]
@@ -271,14 +293,28 @@ def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, wage, lab, mo
             n_w = max(need, keep_m * workers[r])
         workers[r] = n_w
         workers_year[r] += n_w / 12.0
-        var = (1.0 - lam) * mc0 * q / 12.0 + wage[s] * wage0 * n_w / 12.0
+        materials = (1.0 - lam) * mc0 * q / 12.0
+        var = materials + wage[s] * wage0 * n_w / 12.0
+        # VAT on value added (overhead is bought in: it carries input VAT), less the input VAT
+        # carried forward (investment's, added when paid)
+        vat = vat_rate * (rev - materials - overhead[r] / 12.0) - vat_credit[r]
+        if vat < 0.0:
+            vat_credit[r] = -vat
+            vat = 0.0
+        else:
+            vat_credit[r] = 0.0
+        levies = surcharge_rate * vat + resource_tax[s] * rev  # 税金及附加: costs before EBIT
         k = capital[r]
         dep = delta * k / 12.0
-        ebit = rev - var - overhead[r] / 12.0 - dep
+        ebit = rev - var - overhead[r] / 12.0 - dep - levies
         d = debt[r]
         interest = rate * d / 12.0
-        tax = tax_rate * rev
-        profit = ebit - interest - tax
+        pretax_year[r] += ebit - interest
+        due = cit_rate * max(pretax_year[r] - loss_carry[r], 0.0)  # prepaid on the year's profit so far
+        income_tax = due - income_tax_year[r]
+        income_tax_year[r] = due
+        tax = vat + levies + income_tax
+        profit = ebit - interest - income_tax
         cash = profit + dep
         # investment plan
         # demand at its unconstrained price cost/e^ã (a capacity-bound firm rations q = A·φ·p^-σ by its price)
@@ -304,6 +340,7 @@ def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, wage, lab, mo
         output[r] = rev
         output_year[r] += rev
         tax_year[r] += tax
+        local_tax_year[r] += local_vat * vat + levies + local_cit * income_tax
         ebit_year[r] += ebit
         interest_year[r] += interest
         profit_year[r] += profit

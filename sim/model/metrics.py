@@ -146,7 +146,7 @@ class Recorder:
     def record_year(self) -> None:
         m = self.model
         year = m.calendar.year(m.month)
-        out, tax = m.zone_year_output(), m.zone_year_tax()
+        out, tax, tax_local = m.zone_year_output(), m.zone_year_tax(), m.zone_year_local_tax()
         firms, zombies = m.zone_firm_counts(), m.zone_zombie_counts()
         land, cap = m.zone_land_in_use(), m.zone_capacity()
         self.zone_year_output_cache = out.copy()
@@ -164,9 +164,10 @@ class Recorder:
                 "merged_into": z.merged_into, "body_id": z.body.body_id, "rank": z.body.rank,
                 "blocks": int(m.block_active[z.blocks].sum()) if z.blocks else 0,
                 "land_capacity": cap[i], "land_in_use": land[i], "firms": int(firms[i]),
-                "zombies": int(zombies[i]), "output": out[i], "tax": tax[i],
+                "zombies": int(zombies[i]), "output": out[i], "tax": tax[i], "tax_local": tax_local[i],
                 "output_per_mu": out[i] / land[i] if land[i] > 0 else 0.0,
                 "tax_per_mu": tax[i] / land[i] if land[i] > 0 else 0.0,
+                "tax_local_per_mu": tax_local[i] / land[i] if land[i] > 0 else 0.0,
                 "score": z.score if z.active else np.nan, "class_rank": z.class_rank if z.active else 0,
                 "yellow_card": z.carded_this_year, "consecutive_bottom": z.consecutive_bottom,
                 "yellow_cards_total": z.yellow_cards, "subsidy": z.subsidy, "entry_bar": z.entry_bar,

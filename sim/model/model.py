@@ -49,6 +49,7 @@ from sim.model.firms import (
 from sim.model.investment import InvestmentMarket
 from sim.model.labour import LabourMarkets
 from sim.model.market import clear_markets, spending_index
+from sim.model.tax import close_tax_year, monthly_tax_array, vat_rates
 from sim.model.metrics import Recorder
 from sim.model.policies import PolicySet
 from sim.model.population import block_shares, generate
@@ -75,6 +76,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.home_share = sec["local_home_share"].to_numpy(dtype=float)
         self.kappa = sec["capital_output_ratio"].to_numpy(dtype=float)
         self.k_cap = self.kappa * sec["initial_utilisation"].to_numpy(dtype=float)  # capital per unit of capacity
+        self.resource_tax = (sec["resource_tax_rate"].to_numpy(dtype=float) if "resource_tax_rate" in sec
+                             else np.zeros(len(sec)))  # share of sales
         n_sec = len(sec)
         self.sector_price = np.ones(n_sec)  # price index P_s: 1 at the start (the unit of price)
         self.sector_spending = np.zeros(n_sec)  # E_s: spending on the region's producers, 万 yuan/year
@@ -94,6 +97,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.spending_path = start_sales[None, :] * spending_index(region.spending, self.sector_names,
                                                                    self.calendar)
         self.sector_spending = self.spending_path[0].copy()
+        self.vat_rate = vat_rates(self.calendar, params.tax)  # the general VAT rate of each month
         self.labour = LabourMarkets(spending_index(region.spending, self.sector_names, self.calendar), params.labour)
         self.sector_shifter = self.spending_path[0] * params.market.rest_of_china_price ** (self.sigma - 1.0)
         self.policies = PolicySet.build(self)
@@ -216,7 +220,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             self.recorder.record_year()
             self._update_expected_latency()
             f = self.firms
-            for col in (f.output_year, f.tax_year, f.var_input_year, f.investment_year, f.workers_year):
+            for col in (f.output_year, f.tax_year, f.local_tax_year, f.var_input_year, f.investment_year,
+                        f.workers_year):
                 col[:] = 0.0
             f.capital_year_start[:] = f.capital
         self.month += 1
@@ -294,8 +299,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.sector_spending = spend
         self.sector_shifter = np.where(sold, spend * np.where(sold, index, 1.0) ** (self.sigma - 1.0),
                                        path * p.market.rest_of_china_price ** (self.sigma - 1.0))
+        vat = self.vat_rate[self.month]
         req = book_month(f, idx, a_eff, price, qty, cap, self.sigma, self.k_cap, p.firms, self.labour.wage, p.labour,
-                         self.month)
+                         self.month, monthly_tax_array(p.tax, vat), self.resource_tax)
         self.labour.adjust(self.month, np.bincount(f.sector[idx], weights=f.workers[idx],
                                                    minlength=len(self.sector_names)))
         pool = f.credit_pool[idx]
@@ -306,6 +312,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         f.rescued_until[idx[lent > 0.0]] = self.month + 12  # kept alive by loans (the official zombie test)
         invest = req["internal"] + loans
         f.capital_wip[idx] += invest
+        f.vat_credit[idx] += vat * invest  # input VAT on capital goods, deducted from later output VAT
         f.investment_year[idx] += invest
         self.investment_month += float(invest.sum())
         install_capital(f, idx, p.firms)
@@ -392,12 +399,14 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
 
     def _close_year(self) -> None:
         """Zombie status from the year's accounts of firms that operated all twelve months;
-        firms that started during the year only open fresh accounts."""
+        firms that started during the year only open fresh accounts; every operating firm closes
+        its income-tax year (:func:`sim.model.tax.close_tax_year`)."""
         f = self.firms
         op = self._operating_rows()
         whole = self.operated_all_year()
         close_year(f, whole, self.params.zombie)
         reset_year_accounts(f, op[f.entry_month[op] > max(self.month - 11, 0)])
+        close_tax_year(f, op, self.params.tax)  # losses carried forward, income-tax year closed
 
     def operated_all_year(self) -> np.ndarray:
         """Rows (ascending) of the operating firms that have operated all twelve months of this year:

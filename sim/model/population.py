@@ -24,6 +24,7 @@ from numba import njit
 from sim.model.firms import LifeCycle, agglomeration, classify_zombie
 from sim.model.market import output_year_deflator
 from sim.model.streams import Stream, stream
+from sim.model.tax import CARRY_FIELDS, vat_rates
 
 
 def block_shares(n: int) -> np.ndarray:
@@ -107,24 +108,38 @@ def generate(model) -> dict[str, np.ndarray]:
     building = (fp.depreciation_rate / 12.0 * fp.build_months
                 * capital * np.minimum(1.0, util / fp.target_utilisation))
     debt = leverage * capital
-    ebit = sales * (1.0 / sigma - fp.fixed_cost_share - fp.depreciation_rate * kappa)
+    # a year of the accounts firms.book_month keeps, at the start's prices (sim.model.tax): VAT on
+    # sales less materials and the replacement investment's input VAT; surcharges and resource tax
+    # before EBIT; income tax on the profit before it
+    tp = params.tax
+    materials = (1.0 - params.labour.labour_share) * (sigma - 1.0) / sigma * sales
+    replacement = fp.depreciation_rate * capital * np.minimum(1.0, util / fp.target_utilisation)
+    overhead = fp.fixed_cost_share * sales
+    vat = np.maximum(vat_rates(model.calendar, tp)[0] * (sales - materials - overhead - replacement), 0.0)
+    resource = (sec["resource_tax_rate"].to_numpy()[sector] if "resource_tax_rate" in sec else 0.0) * sales
+    ebit = sales * (1.0 / sigma - fp.fixed_cost_share - fp.depreciation_rate * kappa) - tp.vat_surcharge * vat - resource
     interest = fp.interest_rate * debt
-    profit = ebit - interest - fp.tax_rate * sales
+    pretax = ebit - interest
+    profit = pretax - tp.income_tax_rate * np.maximum(pretax, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         icr = np.where(interest > 0, ebit / interest, np.inf)
     k = params.zombie.consecutive_years
     low_icr = np.where(icr < params.zombie.icr_threshold, k, 0)
     loss = np.where(profit < 0, k, 0)
+    # a firm with losses has made them in each of its last k years: carried forward (within the law's years)
+    carry = {c: np.where((profit < 0) & (i < min(k, tp.loss_carry_years)), -pretax, 0.0)
+             for i, c in enumerate(CARRY_FIELDS)}
     return {
         "key": np.arange(n), "sector": sector, "zone": zone, "county": cols["county"].astype(int),
         "block": cols["block"].astype(int), "state": int(LifeCycle.OPERATING),
         "capacity": sales / price / util, "log_prod": log_prod, "capital": capital,
         "capital_wip": building, "plant_limit": fp.plant_headroom * capital, "demand_weight": weight, "price": price,
-        "overhead": fp.fixed_cost_share * sales,
+        "overhead": overhead,
         "quantity": sales / price, "capital_year_start": capital, "land": cols["land"].astype(float),
         "debt": debt, "age": age, "entry_month": 0, "output": sales / 12.0,
         "low_icr_years": low_icr, "loss_years": loss,
         "zombie": classify_zombie(age, low_icr, loss, params.zombie),
+        **carry, "loss_carry": sum(carry.values()),
     }
 
 

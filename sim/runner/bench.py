@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.labour import next_wage
+from sim.model.tax import monthly_tax_array
 
 SMALL, LARGE = 50_000, 375_000  # acceptance c: time at 375k enterprises ÷ time at 50k <= 9
 NATIONAL_ENTERPRISES = 375_000  # region.national.enterprises at scale 1
@@ -94,10 +95,11 @@ def kernel_market(s: dict, spend_local: np.ndarray, spend_out: np.ndarray, m: di
     return np.exp(x)
 
 
-def kernel_book(s: dict, m: dict, p, labour=None, month: int = 0) -> dict:
-    """One month of accounts, hiring and investment plans on contiguous arrays, as
+def kernel_book(s: dict, m: dict, p, labour=None, month: int = 0, tax: np.ndarray | None = None) -> dict:
+    """One month of accounts, hiring, taxes and investment plans on contiguous arrays, as
     :func:`sim.model.firms.book_month` (``p`` the FirmConfig, ``labour`` the LabourConfig or None,
-    ``m["wage"]`` the sectors' wage index, 1 if absent); returns the credit requests."""
+    ``m["wage"]`` the sectors' wage index, 1 if absent; ``tax`` the month's VAT rate, surcharge and
+    income-tax rate, none if absent; ``m["resource_tax"]`` per sector); returns the credit requests."""
     sec = s["sector"].astype(np.int64)
     sig, k_cap = m["sigma"][sec], m["k_cap"][sec]
     e_a = np.exp(s["a_eff"])
@@ -112,13 +114,23 @@ def kernel_book(s: dict, m: dict, p, labour=None, month: int = 0) -> dict:
     need = lam * mc0 * q / wage0
     s["workers"][:] = np.where(s["rescued_until"] > month, np.maximum(need, keep_m * s["workers"]), need)
     s["workers_year"] += s["workers"] / 12.0
-    var = (1.0 - lam) * mc0 * q / 12.0 + wage * wage0 * s["workers"] / 12.0
+    materials = (1.0 - lam) * mc0 * q / 12.0
+    var = materials + wage * wage0 * s["workers"] / 12.0
+    vat_rate, surcharge, cit, local_vat, local_cit = (0.0,) * 5 if tax is None else tax
+    vat = vat_rate * (rev - materials - s["overhead"] / 12.0) - s["vat_credit"]
+    s["vat_credit"][:] = np.maximum(-vat, 0.0)
+    vat = np.maximum(vat, 0.0)
+    levies = surcharge * vat + m.get("resource_tax", np.zeros(m["sigma"].size))[sec] * rev
     k, wip, d = s["capital"], s["capital_wip"], s["debt"]
     dep = p.depreciation_rate * k / 12.0
-    ebit = rev - var - s["overhead"] / 12.0 - dep
+    ebit = rev - var - s["overhead"] / 12.0 - dep - levies
     interest = p.interest_rate * d / 12.0
-    tax = p.tax_rate * rev
-    profit = ebit - interest - tax
+    s["pretax_year"] += ebit - interest
+    due = cit * np.maximum(s["pretax_year"] - s["loss_carry"], 0.0)
+    income_tax = due - s["income_tax_year"]
+    s["income_tax_year"][:] = due
+    tax_paid = vat + levies + income_tax
+    profit = ebit - interest - income_tax
     cash = profit + dep
     q_free = np.where(q > 0, q * (s["price"] * e_a / cost) ** sig, 0.0)
     k_dem = q_free / p.target_utilisation * k_cap / e_a
@@ -138,7 +150,8 @@ def kernel_book(s: dict, m: dict, p, labour=None, month: int = 0) -> dict:
                                np.maximum(d - lev * (k + wip), 0.0))}
     s["output"][:] = rev
     s["output_year"] += rev
-    s["tax_year"] += tax
+    s["tax_year"] += tax_paid
+    s["local_tax_year"] += local_vat * vat + levies + local_cit * income_tax
     s["ebit_year"] += ebit
     s["interest_year"] += interest
     s["profit_year"] += profit
@@ -199,7 +212,7 @@ def kernel_month(s: dict, rng: np.random.Generator, spend: tuple, m: dict, sizes
     agg = kernel_agglomeration(s["zone"], s["sector"], n_zones, n_sectors, p.agglomeration_elasticity)
     s["a_eff"] = s["log_prod"] + np.log(agg)
     kernel_market(s, spend[0], spend[1], m)
-    req = kernel_book(s, m, p, params.labour)
+    req = kernel_book(s, m, p, params.labour, 0, monthly_tax_array(params.tax, params.tax.vat_rate))
     demand = np.bincount(s["sector"], weights=s["workers"], minlength=n_sectors)
     supply = m.setdefault("labour_supply", demand.copy())  # the first month's workforce, as the model's
     m["wage"] = next_wage(m.get("wage", np.ones(n_sectors)), demand, supply, params.labour.supply_elasticity,
@@ -228,7 +241,8 @@ def kernel_state(n: int, sizes: tuple, rng: np.random.Generator) -> dict:
         "zombie": rng.random(n) < 0.1,
         **{k: np.zeros(n) for k in ("output", "output_year", "tax_year", "ebit_year", "interest_year",
                                     "profit_year", "age", "a_eff", "price", "quantity", "capacity",
-                                    "capital_wip", "var_input_year", "workers", "workers_year")},
+                                    "capital_wip", "var_input_year", "workers", "workers_year", "vat_credit", "local_tax_year",
+                                    "pretax_year", "income_tax_year", "loss_carry")},
         "rescued_until": np.where(rng.random(n) < 0.3, 12, 0).astype(np.int32),
     }
 
@@ -236,7 +250,7 @@ def kernel_state(n: int, sizes: tuple, rng: np.random.Generator) -> dict:
 def market_arrays(model) -> dict:
     """The per-sector arrays of a model's markets (for the kernel)."""
     return {"sigma": model.sigma, "sigma_a": model.sigma_a, "theta": model.home_share, "k_cap": model.k_cap,
-            "wage": model.labour.wage.copy(), "cost": model.labour.cost_index}
+            "wage": model.labour.wage.copy(), "cost": model.labour.cost_index, "resource_tax": model.resource_tax}
 
 
 def time_kernel(n: int, sizes: tuple, spend: tuple, m: dict, params,

@@ -54,7 +54,7 @@ class Assessment(Policy):
         m = self.model
         idx = np.array([z.index for z in zones], dtype=int)
         out = m.zone_year_output()[idx]
-        tax = m.zone_year_tax()[idx]
+        tax = m.zone_year_local_tax()[idx]  # what zones' tax statistics count
         land = m.zone_operating_land()[idx]
         firms = m.zone_firm_counts()[idx]
         zombies = m.zone_zombie_counts()[idx]
