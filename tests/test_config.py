@@ -121,6 +121,9 @@ _STRONG = {
     "policy.assessment.mofcom_bottom_k": "1",
     "policy.assessment.mofcom_window_years": "1",  # a window of one year holds one bottom year: no candidate
     "region.synthetic.national_share": "0.9",
+    # with the default approval times no project stays in approval a year: shorter lags bite
+    "land.idle_fee_months": "3",
+    "land.idle_recovery_months": "6",
     "firms.plant_headroom": "1.0",  # no firm grows beyond its land's 1.5 x capital before 2022: none may grow
     # national region: counts change only where round(count × scale) does (see _NATIONAL)
     "region.national.scale": "0.008",

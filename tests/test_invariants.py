@@ -77,14 +77,18 @@ def check_month(m, prev: Snapshot, ctx: str) -> None:
     # has left carries on as a firm with that key: among firms still alive, keys are unique
     plant = f.parent >= 0
     assert np.array_equal(f.key[plant], f.key[f.parent[plant]]), ctx
-    alive = ~plant & (st_ != LifeCycle.EXITED) & (st_ != LifeCycle.MERGED)
+    alive = ~plant & ~np.isin(st_, [LifeCycle.EXITED, LifeCycle.MERGED, LifeCycle.WITHDRAWN])
     assert len(np.unique(f.key[alive])) == int(alive.sum()), ctx
-    # states only move forward; EXITED is absorbing and keeps its exit month
+    # states only move forward; EXITED (and WITHDRAWN, a project that left the pipeline when its
+    # idle land was taken back) is absorbing and keeps the month it left
     assert np.all(st_[:prev.n] >= prev.state), ctx
-    was_exited = prev.state == LifeCycle.EXITED
-    assert np.all(st_[:prev.n][was_exited] == LifeCycle.EXITED), ctx
-    assert np.array_equal(f.exit_month[:prev.n][was_exited], prev.exit_month[was_exited]), ctx
-    exited = st_ == LifeCycle.EXITED
+    for gone in (LifeCycle.EXITED, LifeCycle.WITHDRAWN):
+        was = prev.state == gone
+        assert np.all(st_[:prev.n][was] == gone), ctx
+        assert np.array_equal(f.exit_month[:prev.n][was], prev.exit_month[was]), ctx
+    withdrawn_now = (st_[:prev.n] == LifeCycle.WITHDRAWN) & (prev.state != LifeCycle.WITHDRAWN)
+    assert np.all(prev.state[withdrawn_now] == LifeCycle.IN_APPROVAL), ctx  # only projects in approval
+    exited = (st_ == LifeCycle.EXITED) | (st_ == LifeCycle.WITHDRAWN)
     assert np.all(f.exit_month[exited] >= 0) and np.all(f.exit_month[~exited] == -1), ctx
     assert np.all(f.exit_month[exited] <= m.month), ctx
     # -- land: per active block and per zone, in use <= capacity; inactive blocks hold nothing
@@ -96,6 +100,7 @@ def check_month(m, prev: Snapshot, ctx: str) -> None:
     assert np.all(use[~act] <= TOL), ctx
     assert np.all(m.zone_land_in_use() <= m.zone_capacity() + TOL), ctx
     assert np.all(f.land >= 0), ctx
+    assert not (errors := m.land.check()), f"{ctx}: land ledger {errors}"  # conserved, booked by its rules
     # -- output never negative (and finite)
     assert np.all(np.isfinite(f.output)) and np.all(f.output >= 0), ctx
     projects = np.isin(st_, [LifeCycle.PROJECT, LifeCycle.IN_APPROVAL, LifeCycle.CONSTRUCTION])

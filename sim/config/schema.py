@@ -504,6 +504,11 @@ class ConsolidationConfig:
     staff_retention: float = param(
         1.0, "share of merged bodies' approval staff pooled into the host", "assumed", ge=0, le=1
     )
+    unbuilt_reserve_share: float = param(
+        0.5, "share of a surviving block's unsupplied land kept as planned reserve", "assumed", ge=0, le=1,
+        doc="the cut of unbuilt area (核减) at the reform date leaves supplied land and this share of the "
+        "unsupplied land approved; the rest leaves the approved area (1 = no cut)",
+    )
 
 
 @dataclass
@@ -628,6 +633,23 @@ class ZombieDisposalConfig:
 
 
 @dataclass
+class LandConfig:
+    """The idle-land rule in force before and after the reform (国土资源部令第53号, 闲置土地处置办法, 2012),
+    applied to the land ledger of the zones' blocks (:mod:`sim.model.land`) and to county land."""
+
+    idle_fee_months: int = param(
+        12, "months since supply without construction", "[R] 国土资源部令第53号 (2012), art. 14: land idle ≥ 1 "
+        "year pays an idle-land fee of up to 20% of its price", ge=1,
+        doc="land idle this long is the fee's base (recorded, not charged: projects in approval keep no accounts)",
+    )
+    idle_recovery_months: int = param(
+        24, "months since supply without construction", "[R] 国土资源部令第53号 (2012), art. 14: land idle ≥ 2 "
+        "years can be taken back without compensation", ge=1,
+        doc="a project in approval this long after its land was supplied loses it and is withdrawn",
+    )
+
+
+@dataclass
 class PolicyConfig:
     consolidation: ConsolidationConfig = field(default_factory=ConsolidationConfig)
     devolution: DevolutionConfig = field(default_factory=DevolutionConfig)
@@ -678,6 +700,7 @@ class ModelConfig:
     credit: CreditConfig = field(default_factory=CreditConfig)
     approval: ApprovalConfig = field(default_factory=ApprovalConfig)
     bodies: BodyConfig = field(default_factory=BodyConfig)
+    land: LandConfig = field(default_factory=LandConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     sample: SampleConfig = field(default_factory=SampleConfig)

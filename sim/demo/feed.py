@@ -30,6 +30,7 @@ EVENT_TERMS = {
     "founded": "founded (设立)",
     "rank_unchanged": "rank unchanged: its body also runs a national zone",
     "rank_at_limit": "rank already at its limit",
+    "land_cut": "approved land that no project was given is cut from the zone (核减)",
 }
 """One phrase per event type the model logs (``sim.model``: ``log_zone_event`` calls)."""
 
@@ -37,6 +38,7 @@ EVENT_KINDS = {
     "yellow_card": "warning", "downgraded": "warning", "abolished": "error", "body_abolished": "info",
     "merged": "info", "block_delisted": "info", "rank_corrected": "info", "renamed": "info",
     "founded": "success", "upgraded": "success", "rank_unchanged": "info", "rank_at_limit": "info",
+    "land_cut": "info",
 }
 """How the feed colours an event: a sanction, a closure, a reorganisation or good news."""
 

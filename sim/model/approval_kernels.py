@@ -31,8 +31,8 @@ ARRIVE, STAGE_START, STAGE_DONE = 0, 1, 2
 # slots of the int64 ``state`` array
 N_EVENTS, SEQ, N_FREE, N_DONE = 0, 1, 2, 3
 N_STATE = 4
-# life-cycle codes written into the firm table (sim.model.firms.LifeCycle)
-CONSTRUCTION, OPERATING = 2, 3
+# life-cycle codes written into (and, for WITHDRAWN, read from) the firm table (sim.model.firms.LifeCycle)
+CONSTRUCTION, OPERATING, WITHDRAWN = 2, 3, 6
 # routing modes of devolved items
 ZONE_OFFICE, COUNTY_DISPATCHED = 0, 1
 HEAP_OFFSET = 3  # event-heap node i is row i + 3 (see push)
@@ -222,6 +222,9 @@ def _case_event(slot, kind, time, until, month, items, ctx, cases, tasks, office
     scal = items[8]
     wd, handoff_days, construction_months = scal[0], scal[3], scal[4]
     ci, cf = cases[0], cases[1]
+    if firms[2][ci[slot, ROW]] == WITHDRAWN:  # the project gave up (its land was taken back): case closed
+        _free_slot(slot, cases, state)
+        return
     while True:
         if kind == STAGE_START:
             cf[slot, C_START] = time
@@ -272,6 +275,13 @@ def _case_event(slot, kind, time, until, month, items, ctx, cases, tasks, office
         kind = STAGE_START
 
 
+@njit(cache=True, inline="always")
+def _free_slot(slot, cases, state):
+    """Put case ``slot`` back on the free stack (no event of it is pending)."""
+    cases[3][state[N_FREE]] = slot
+    state[N_FREE] += 1
+
+
 @njit(cache=True)
 def open_cases(rows, draws, time, month, items, ctx, cases, tasks, offices, events, state, firms, done):
     """Open an application for each enterprise row (``draws``: rows × DRAWS × items) and start its
@@ -299,7 +309,12 @@ def advance(until, month, items, ctx, cases, tasks, offices, events, state, firm
     per_case = tasks.shape[0] // ci.shape[0]
     while state[N_EVENTS] > 0 and events[HEAP_OFFSET, 0] < until:
         time, kind, ref = _pop(events, state)
-        if kind == ARRIVE:
+        if kind == ARRIVE and firms[2][ci[int(ref) // per_case, ROW]] == WITHDRAWN:
+            slot = int(ref) // per_case  # an item of a withdrawn project: not served; the last one closes the case
+            ci[slot, OPEN] -= 1
+            if ci[slot, OPEN] == 0:
+                _free_slot(slot, cases, state)
+        elif kind == ARRIVE:
             finish = serve(offices, int(tasks[ref, T_OFFICE]), time, tasks[ref, T_EFFORT]) + tasks[ref, T_REVIEW]
             if tasks[ref, T_REWORK] != 0.0:  # sent back once: corrected, carried back, queued again
                 tasks[ref, T_REWORK] = 0.0

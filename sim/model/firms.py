@@ -33,7 +33,8 @@ from numba import njit
 
 
 class LifeCycle(IntEnum):
-    """Life-cycle state of an enterprise: project → in approval → under construction → operating → exited."""
+    """Life-cycle state of an enterprise: project → in approval → under construction → operating → exited;
+    a project in approval whose land lies idle too long is withdrawn (:mod:`sim.model.land`)."""
 
     PROJECT = 0
     IN_APPROVAL = 1
@@ -41,6 +42,7 @@ class LifeCycle(IntEnum):
     OPERATING = 3
     EXITED = 4
     MERGED = 5  # an expansion plant installed into its parent, or a firm taken over (acquired_by)
+    WITHDRAWN = 6  # a project whose idle land was taken back (国土资源部令第53号): it left the pipeline
 
 
 class DisposalPath(IntEnum):

@@ -106,6 +106,7 @@ class Recorder:
         self._sector_acc["output_real"] += real_s
         self._sector_acc["spending_path"] += m.spending_path[m.month] / 12.0
         credit = m.credit.take_month()
+        ledger = m.land.totals()
         self.monthly.append({
             "date": m.calendar.label(m.month), "month": m.month, "year": m.calendar.year(m.month),
             "output": float(out.sum()), "output_real": float(real_s.sum()), "output_in_zones": out_zone,
@@ -137,6 +138,11 @@ class Recorder:
             "ra_spending": m.ra_spending_month, "subsidy_spending": m.subsidy_month,
             "land_capacity": float(cap.sum()), "land_in_use": land_zone, "land_freed": m.land_freed_month,
             "land_held_for_relet": float(m.block_land_held.sum()),
+            **{f"land_{c}": v for c, v in ledger.items()},
+            "land_recovered_idle": m.land.recovered_month,
+            "land_idle_over_1y": m.land.idle_over(m.params.land.idle_fee_months),
+            "land_cut": m.land.cut_month,
+            "projects_withdrawn": m.projects_withdrawn_month,
             "output_per_mu": 12.0 * out_zone / land_zone if land_zone > 0 else 0.0,
             "competition_index": m.market.competition_index,
             "powers_devolved": dev.params.powers if dev.active else 0,
@@ -149,6 +155,7 @@ class Recorder:
         out, tax, tax_local = m.zone_year_output(), m.zone_year_tax(), m.zone_year_local_tax()
         firms, zombies = m.zone_firm_counts(), m.zone_zombie_counts()
         land, cap = m.zone_land_in_use(), m.zone_capacity()
+        ledger = m.land.by_zone()
         self.zone_year_output_cache = out.copy()
         self.record_firm_groups(year)
         self.record_sectors(year)
@@ -163,7 +170,8 @@ class Recorder:
                 "county_id": z.county_id, "level": z.level, "type": z.type, "status": str(z.status),
                 "merged_into": z.merged_into, "body_id": z.body.body_id, "rank": z.body.rank,
                 "blocks": int(m.block_active[z.blocks].sum()) if z.blocks else 0,
-                "land_capacity": cap[i], "land_in_use": land[i], "firms": int(firms[i]),
+                "land_capacity": cap[i], "land_in_use": land[i],
+                **{f"land_{c}": v[i] for c, v in ledger.items()}, "firms": int(firms[i]),
                 "zombies": int(zombies[i]), "output": out[i], "tax": tax[i], "tax_local": tax_local[i],
                 "output_per_mu": out[i] / land[i] if land[i] > 0 else 0.0,
                 "tax_per_mu": tax[i] / land[i] if land[i] > 0 else 0.0,

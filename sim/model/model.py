@@ -8,8 +8,9 @@ One Mesa time unit is one month.  ``step()`` runs the month's phases in this ord
    firms book the month, hire (:mod:`sim.model.labour`) and borrow from the credit pool
    (:mod:`sim.model.credit`), capital is installed and depreciates, and the sectors' wages move
    towards clearing their labour markets,
-3. exits (insolvency under the soft budget constraint, disposal), debt written off, land
-   returned to zones,
+3. land held back since a liquidation let again, idle land taken back (国土资源部令第53号,
+   :mod:`sim.model.land`), exits (insolvency under the soft budget constraint, disposal), debt
+   written off, land returned to zones,
 4. investment arrival and location choice; financed projects apply for approval,
 5. the month's records; in December: yearly accounts, zombie status, competition, assessment.
 
@@ -48,6 +49,7 @@ from sim.model.firms import (
 )
 from sim.model.investment import InvestmentMarket
 from sim.model.labour import LabourMarkets
+from sim.model.land import LandLedger
 from sim.model.market import clear_markets, spending_index
 from sim.model.tax import close_tax_year, monthly_tax_array, vat_rates
 from sim.model.metrics import Recorder
@@ -88,7 +90,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.zone_ra_time = np.full((len(self.zones), n_orders), np.inf)
         self.firms = FirmTable(capacity=2 * region.total_firms + 1024)
         self.enterprises = Enterprises(self)  # Mesa agents of the firm table's rows, made on first use
+        self.land = LandLedger(self)  # every block's approved land, unsupplied until firms hold it
         rows = self.firms.add(**generate(self))
+        self.land.open_balance(rows)
         self.firms.credit_pool[rows] = self.credit_pool_of(self.firms.county[rows], self.firms.sector[rows])
         self.states_changed()
         self._next_key = len(rows)
@@ -170,8 +174,6 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.block_land = np.array(land, dtype=float)
         self.block_zone = np.array(owner, dtype=int)
         self.block_active = np.array([self.zones[o].status == ZoneStatus.ACTIVE for o in owner], dtype=bool)
-        self.block_land_held = np.zeros(len(land))  # a liquidated firm's land, not yet let again, mu
-        self._land_release: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}  # month -> (blocks, mu)
         for body in self.bodies.values():
             body.active = bool(body.zones)
             body.office.set_staff(self.params.bodies.approval_staff[body.rank], 0.0)
@@ -248,6 +250,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.expansions_refused_month = 0
         self.completed_month: list[float] = []
         self.land_freed_month = 0.0
+        self.projects_withdrawn_month = 0
+        self.land.reset_month()
         self.disposals_month = np.zeros(len(DisposalPath), dtype=np.int64)  # cases closed, by path
 
     def _found_zones(self) -> None:
@@ -264,6 +268,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                     z.body.active = True
                     z.body.office.set_staff(self.params.bodies.approval_staff[z.body.rank], self.time)
                 self.block_active[z.blocks] = True
+                self.land.open_blocks(z.blocks)
                 self.log_zone_event(z, "founded", f"managed by body {z.body.body_id}")
 
     def credit_pool_of(self, county: np.ndarray, sector: np.ndarray) -> np.ndarray:
@@ -322,7 +327,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
     def _exits(self) -> None:
         """Insolvency exits under the soft budget constraint (a yellow card cuts zombies' protection)."""
         f = self.firms
-        self._release_land()
+        self.land.release_held()
+        self._recover_idle_land()
         idx = self._operating_rows()
         if idx.size == 0:
             return
@@ -347,18 +353,37 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.zombie_exits_month += int(f.zombie[rows].sum())
         in_zone = rows[f.zone[rows] >= 0]
         self.land_freed_month += float(f.land[in_zone].sum())
-        if relet_months > 0 and in_zone.size:
-            self.block_land_held += np.bincount(f.block[in_zone], weights=f.land[in_zone],
-                                                minlength=self.block_land.size)
-            self._land_release.setdefault(self.month + relet_months, []).append(
-                (f.block[in_zone].copy(), f.land[in_zone].copy()))
+        self.land.exit(rows, relet_months)
         self.recorder.log_exits(rows)
 
-    def _release_land(self) -> None:
-        """Land held since a liquidation can be let again from this month."""
-        for blocks, mu in self._land_release.pop(self.month, []):
-            self.block_land_held -= np.bincount(blocks, weights=mu, minlength=self.block_land.size)
-        np.maximum(self.block_land_held, 0.0, out=self.block_land_held)  # rounding only
+    @property
+    def block_land_held(self) -> np.ndarray:
+        """Per block, liquidated firms' land held back until it can be let again, mu (of the ledger's idle land)."""
+        return self.land.held
+
+    def _recover_idle_land(self) -> None:
+        """Idle-land recovery (国土资源部令第53号, art. 14 [R]): a project supplied land
+        ``land.idle_recovery_months`` or more ago that has not started building loses it, without
+        compensation, and gives up (:meth:`withdraw_projects`)."""
+        rows = self.land.due_for_recovery(self.params.land.idle_recovery_months)
+        if rows.size:
+            self.land.recover_idle(rows)
+            self.withdraw_projects(rows)
+
+    def withdraw_projects(self, rows: np.ndarray) -> None:
+        """Projects in approval at ``rows`` give up: they leave the approval pipeline (their open
+        items are not served), repay the loan they had not spent (nothing was built) and stay in
+        the table as WITHDRAWN, with the month in ``exit_month``; a firm whose new plant gives up
+        may file another."""
+        f = self.firms
+        self.credit.repay(f.credit_pool[rows], f.debt[rows])
+        f.debt[rows] = 0.0
+        f.state[rows] = LifeCycle.WITHDRAWN
+        f.exit_month[rows] = self.month
+        plant = rows[f.parent[rows] >= 0]
+        f.expanding[f.parent[plant]] = False
+        self.projects_withdrawn_month += rows.size
+        self.states_changed()
 
     def take_over(self, targets: np.ndarray, acquirers: np.ndarray) -> None:
         """Mergers (兼并重组): each firm ``targets[i]`` is taken over by ``acquirers[i]``, which runs its
@@ -463,6 +488,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         """Investment projects that chose their locations: reserve the land and apply for approval
         (``draws``: their approval draws, one row per project, see :data:`sim.model.approval.DRAWS`)."""
         rows = self._add_projects(LifeCycle.IN_APPROVAL, keys, **projects)
+        self.land.supply(rows)
         self.projects_month += rows.size
         self.approval.open(rows, draws)
         return rows
@@ -472,6 +498,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         production at ``starts_at`` (months from the start), with no approval record."""
         rows = self._add_projects(LifeCycle.CONSTRUCTION, keys, **projects)
         order = np.argsort(np.concatenate([self._pipeline_starts, starts_at]), kind="stable")
+        self.land.open_balance(rows)
         self._pipeline_rows = np.concatenate([self._pipeline_rows, rows])[order]
         self._pipeline_starts = np.concatenate([self._pipeline_starts, starts_at])[order]
         return rows
@@ -485,6 +512,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             self._pipeline_rows, self._pipeline_starts = self._pipeline_rows[due:], self._pipeline_starts[due:]
         done = self.approval.advance(self.time)
         self.states_changed()  # permits and production starts in the pipeline
+        self.land.start_construction()  # the permits issued: idle -> construction
+        self.land.start_production(done["row"])  # completions accepted: construction -> operating
         if done["row"].size:
             plant = self.firms.parent[done["row"]] >= 0
             latency = self.recorder.log_approvals(done, plant)
@@ -502,6 +531,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                      debt=fp.entrant_leverage * capital, parent=parents, age=0.0, entry_month=self.month)
         f.expanding[parents] = True
         self.states_changed()
+        self.land.supply(rows)
         self.expansions_month += rows.size
         self.approval.open(rows, draws)
 
@@ -535,9 +565,10 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         return int(orphan.size)
 
     def start_production(self, rows) -> None:
-        """The enterprises at ``rows`` start operating (entries)."""
+        """The enterprises at ``rows`` (under construction at the start) start operating (entries)."""
         self.firms.state[rows] = LifeCycle.OPERATING
         self.states_changed()
+        self.land.start_production(rows)
         self.firms.entry_month[rows] = self.month
         self.entries_month += np.size(rows)
 
@@ -593,6 +624,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         else:
             self._move_firms(zone, None)
             self.block_active[zone.blocks] = False
+            self.land.close_blocks(zone.blocks)
         zone.blocks = []
         self.policies.assessment.lift_card(zone)
         zone.status = ZoneStatus.ABOLISHED
@@ -612,6 +644,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         f.zone[rows] = -1
         f.block[rows] = -1
         self.block_active[block] = False
+        self.land.close_blocks([block])
         zone.blocks = [b for b in zone.blocks if b != block]
         self.log_zone_event(zone, "block_delisted", f"block {block}: {reason}")
 

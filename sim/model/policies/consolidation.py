@@ -21,6 +21,10 @@ the reform date (mean output, land and firms, so that one bad month decides noth
    zone keeps bureau rank only above ``bureau_min_output_share`` of regional output; a
    region-level zone is division rank above ``division_min_output_share``, else deputy).
 6. **Rename** (名称规范) surviving zones whose name does not match their function (counted only).
+7. **Cut of unbuilt area** (核减): every surviving zone's approved area is cut, block by block, to
+   its supplied land (idle, under construction, operating) plus a planned reserve,
+   ``unbuilt_reserve_share`` of its unsupplied land; the rest leaves the approved area
+   (:meth:`sim.model.land.LandLedger.cut_unbuilt`).
 
 Which zones merge or close is decided by these rules on the zones' data, never by a list.
 """
@@ -115,6 +119,13 @@ class Consolidation(Policy):
             if z.name_mismatch and not z.renamed:
                 z.renamed = True
                 m.log_zone_event(z, "renamed", "name does not match function (名不副实)")
+
+        for z in m.active_zones():  # 7. cut of unbuilt area (核减)
+            blocks = [b for b in z.blocks if m.block_active[b]]
+            if blocks:
+                cut = m.land.cut_unbuilt(np.array(blocks), p.unbuilt_reserve_share)
+                if cut > 0:
+                    m.log_zone_event(z, "land_cut", f"{cut:.0f} mu of unbuilt approved land cut (核减)")
 
     def body_for_new_zone(self, zone):
         """After consolidation a newly founded zone is run by its county's existing body."""
