@@ -36,7 +36,8 @@ def book(f: FirmTable, qty: float, wage: np.ndarray, p: ModelConfig, month: int)
 @pytest.mark.parametrize("rescued", [False, True])
 def test_a_firm_kept_alive_by_loans_hoards_workers_and_pays_them(rescued):
     """Output halves: a firm paying its own way lets half its workers go at once; a firm whose
-    deficits its bank rolled over keeps them but for ``hoarding_release`` a year, and pays them."""
+    deficits its bank rolled over keeps the surplus, letting it go at the rate ``hoarding_release``
+    a year, and pays them."""
     p = ModelConfig()
     lab = p.labour
     f = one_firm_table(rescued_until=20 if rescued else 0)
@@ -47,7 +48,7 @@ def test_a_firm_kept_alive_by_loans_hoards_workers_and_pays_them(rescued):
     np.testing.assert_allclose(f.workers[:2], need_full, rtol=1e-12)
     var_before = f.var_input_year[:2].copy()
     book(f, 60.0, wage, p, month=6)
-    kept = np.exp(-lab.hoarding_release / 12) * need_full if rescued else need_full / 2
+    kept = need_full / 2 + (np.exp(-lab.hoarding_release / 12) * need_full / 2 if rescued else 0.0)
     np.testing.assert_allclose(f.workers[:2], kept, rtol=1e-12)
     # variable inputs: materials at the start's prices plus the wage bill at the sector's wage
     var = (1 - lab.labour_share) * mc0 * 60.0 / 12 + wage * lab.annual_wage * kept / 12

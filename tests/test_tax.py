@@ -11,7 +11,7 @@ from sim.config.schema import ModelConfig, TaxConfig
 from sim.config.validate import ConfigError
 from sim.model.calendar import Calendar
 from sim.model.firms import FirmTable, LifeCycle, book_month
-from sim.model.tax import CARRY_FIELDS, close_tax_year, monthly_tax_array, vat_rates
+from sim.model.tax import CARRY_FIELDS, close_tax_year, local_vat_shares, monthly_tax_array, vat_rates
 from tests.conftest import compose_params, make_model
 
 SIGMA = np.array([5.0])
@@ -42,6 +42,8 @@ def test_vat_rate_follows_the_national_cuts():
     assert r[cal.index("2018-04")] == 0.17 and r[cal.index("2018-05")] == 0.16
     assert r[cal.index("2019-03")] == 0.16 and r[cal.index("2019-04")] == 0.13 and r[-1] == 0.13
     assert r[0] == 0.17
+    share = local_vat_shares(cal, TAX)
+    assert share[cal.index("2016-04")] == 0.25 and share[cal.index("2016-05")] == 0.5 and share[-1] == 0.5
 
 
 def test_vat_is_charged_on_value_added_and_input_credit_is_carried_forward():
@@ -60,11 +62,13 @@ def test_vat_is_charged_on_value_added_and_input_credit_is_carried_forward():
 
 
 def test_surcharges_and_resource_tax_lower_ebit_income_tax_does_not():
-    plain, coal = firm(), firm()
+    plain, coal = firm(overhead=np.array([0.0])), firm(overhead=np.array([0.0]))  # both profitable
     month(plain, 1200.0)
     month(coal, 1200.0, resource=0.06)
     assert plain.ebit_year[0] - coal.ebit_year[0] == pytest.approx(6.0, rel=1e-12)  # 6% of 100
-    assert coal.tax_year[0] > plain.tax_year[0] - 1e-12 - 0.15 * 6.0
+    # the resource tax is paid, and lowers the income tax by the income-tax rate on it
+    assert coal.tax_year[0] - plain.tax_year[0] == pytest.approx(6.0 * (1 - 0.15), rel=1e-9)
+    assert plain.income_tax_year[0] - coal.income_tax_year[0] == pytest.approx(0.15 * 6.0, rel=1e-9)
 
 
 def test_higher_margins_at_the_same_output_raise_tax():
@@ -131,6 +135,8 @@ def test_local_governments_keep_half_the_vat_all_levies_and_40pct_of_income_tax(
     ("tax.vat_cut_months=[2018-13,2019-04]", ["tax.vat_cut_months[0]", "2018-13"]),
     ("tax.vat_cut_rates=[1.6,0.13]", ["tax.vat_cut_rates[0]", "1.6"]),
     ("tax.vat_cut_rates=[0.16]", ["tax.vat_cut_months", "tax.vat_cut_rates", "one rate per month"]),
+    ("tax.vat_cut_months=[2018-05,2018-05]", ["tax.vat_cut_months", "2018-05", "twice"]),
+    ("tax.local_share_vat_from=2016-5", ["tax.local_share_vat_from", "2016-5"]),
     ("tax.income_tax_rate=2", ["tax.income_tax_rate"]),
 ])
 def test_bad_tax_settings_are_refused_naming_the_key(override, words):
@@ -140,14 +146,42 @@ def test_bad_tax_settings_are_refused_naming_the_key(override, words):
 
 
 def test_the_model_keeps_the_tax_accounts_consistent():
-    """A short run: every operating firm's VAT credit and carried losses are never negative, and
-    the zones' local taxes are less than all their taxes."""
-    m = make_model(compose_params("seed=3", "time.end=2016-12")).run()
+    """A run with a disposal campaign: every month, every operating firm's VAT credit, carried
+    losses and income tax prepaid are never negative and the carried losses add up; the zones'
+    local taxes are less than all their taxes."""
+    m = make_model(compose_params("seed=3", "time.end=2017-12", "policy/zombie_disposal=ningxia",
+                                  "policy.zombie_disposal.start=2015-06", "policy.zombie_disposal.end=2016-12"))
     f = m.firms
-    op = m._operating_rows()
-    assert (f.vat_credit[op] >= 0).all() and (f.loss_carry[op] >= 0).all()
-    for c in CARRY_FIELDS:
-        assert (getattr(f, c)[op] >= 0).all()
-    assert np.allclose(f.loss_carry[op], sum(getattr(f, c)[op] for c in CARRY_FIELDS))
+    while m.running:
+        m.step()
+        op = m._operating_rows()
+        assert (f.vat_credit[op] >= 0).all() and (f.loss_carry[op] >= 0).all()
+        assert (f.income_tax_year[op] >= 0).all()
+        for c in CARRY_FIELDS:
+            assert (getattr(f, c)[op] >= 0).all()
+        assert np.allclose(f.loss_carry[op], sum(getattr(f, c)[op] for c in CARRY_FIELDS))
     zy = m.recorder.tables()["zones_yearly"]
     assert len(zy) > 0 and (zy["tax_local"] <= zy["tax"] + 1e-9).all() and (zy["tax_local"] > 0).any()
+
+
+def test_a_new_plant_brings_the_input_vat_of_its_capital_goods():
+    """A project that starts production has paid VAT on its capital goods: the month's VAT rate ×
+    its capital becomes its VAT credit (consumption-type VAT)."""
+    m = make_model(compose_params("seed=1", "time.end=2016-12"))
+    rows = m._pipeline_rows[:3]
+    assert rows.size and (m.firms.vat_credit[rows] == 0).all()
+    m.start_production(rows)
+    np.testing.assert_allclose(m.firms.vat_credit[rows], m.vat_rate[m.month] * m.firms.capital[rows], rtol=1e-12)
+
+
+def test_a_takeover_moves_workers_and_vat_credit_to_the_acquirer():
+    m = make_model(compose_params("seed=2", "time.end=2016-12"))
+    f = m.firms
+    m.step()
+    op = m._operating_rows()
+    t, a = int(op[0]), int(op[1])
+    f.vat_credit[t] = 50.0
+    before = (f.workers[a] + f.workers[t], f.vat_credit[a] + 50.0)
+    m.take_over(np.array([t]), np.array([a]))
+    assert f.workers[a] == pytest.approx(before[0]) and f.vat_credit[a] == pytest.approx(before[1])
+    assert f.workers[t] == 0.0 and f.vat_credit[t] == 0.0

@@ -239,8 +239,15 @@ class TaxConfig:
         "enterprises, 25% otherwise (企业所得税法); assumed: every firm at 15%", ge=0, le=1,
     )
     local_share_vat: float = param(
-        0.5, "share of the VAT the region and county keep",
-        "[R] 国发〔2016〕26号: VAT split 50:50 between the centre and local governments from 2016-05", ge=0, le=1,
+        0.25, "share of the VAT the region and county keep (before local_share_vat_from)",
+        "[R] domestic VAT split 75:25 between the centre and local governments before 2016-05", ge=0, le=1,
+    )
+    local_share_vat_from: str = param(
+        "2016-05", "YYYY-MM", "[R] 国发〔2016〕26号 (营改增 completed: the VAT split becomes 50:50 from 2016-05-01)",
+        doc="month from which local governments keep local_share_vat_after of the VAT",
+    )
+    local_share_vat_after: float = param(
+        0.5, "share of the VAT the region and county keep", "[R] 国发〔2016〕26号", ge=0, le=1,
     )
     local_share_income_tax: float = param(
         0.4, "share of the corporate income tax the region and county keep",
@@ -380,7 +387,8 @@ class LabourConfig:
         "assumed (wages reset about once a year)", ge=1,
     )
     hoarding_release: float = param(
-        0.2, "1/year: share of its surplus workers a firm kept alive by loans lets go",
+        0.2, "1/year: rate at which a firm kept alive by loans lets its surplus workers go (1 - e^-rate of the "
+             "surplus within a year)",
         "assumed (zombies do not shed workers, Caballero-Hoshi-Kashyap 2008 [V]; worker resettlement was the "
         "main obstacle to closing zombies in China, 国发〔2016〕6号/7号 [R])", ge=0, le=12,
     )

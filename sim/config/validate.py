@@ -106,6 +106,9 @@ def validate(params: ModelConfig) -> ModelConfig:
     if len(tx.vat_cut_months) != len(tx.vat_cut_rates):
         raise ConfigError(f"tax.vat_cut_months has {len(tx.vat_cut_months)} months but tax.vat_cut_rates has "
                           f"{len(tx.vat_cut_rates)} rates: one rate per month")
+    parse_month(tx.local_share_vat_from, "tax.local_share_vat_from")
+    if len(set(map(str, tx.vat_cut_months))) < len(tx.vat_cut_months):
+        raise ConfigError(f"tax.vat_cut_months = {list(tx.vat_cut_months)} names a month twice: one rate per month")
     for i, (month, rate) in enumerate(zip(tx.vat_cut_months, tx.vat_cut_rates)):
         parse_month(str(month), f"tax.vat_cut_months[{i}]")
         if not 0.0 <= float(rate) <= 1.0:

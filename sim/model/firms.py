@@ -220,13 +220,14 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
     ``(1-λ)·mc₀·q`` with ``mc₀ = e^(-ã)(σ-1)/σ`` plus the wage bill ``w·wage₀·workers`` of its
     sector's wage index ``w`` (``wage``, per sector; 1 if not given); the firm's overhead (fixed at
     entry), depreciation ``δK``; taxes (:mod:`sim.model.tax`; ``tax`` = the month's VAT rate,
-    surcharge and income-tax rate, ``resource_tax`` per sector; none if not given): VAT on
+    surcharge, income-tax rate and local shares of VAT and income tax, :func:`sim.model.tax.monthly_tax_array`;
+    ``resource_tax`` per sector; none if not given): VAT on
     ``p·q`` less materials and the input VAT carried forward, surcharges on it and the resource
     tax on sales lower EBIT; interest ``r·D``; income tax prepaid on the year's profit so far less
     the losses carried forward.  Workers: those its output
     needs, ``λ·mc₀·q/wage₀``; a firm kept alive by loans (``rescued_until`` after ``month``) keeps
-    the ones it no longer needs but for ``hoarding_release`` of them a year (``labour``: the
-    LabourConfig; λ = 0 and no workers if not given).  Its marginal cost is ``mc = mc₀·(1-λ+λw)``.
+    the ones it no longer needs, letting the surplus go at the rate ``hoarding_release`` a year
+    (``labour``: the LabourConfig; λ = 0 and no workers if not given).  Its marginal cost is ``mc = mc₀·(1-λ+λw)``.
     Operating cash flow (profit + depreciation) pays first for investment, then repays
     a share of the debt; a deficit must be borrowed.
 
@@ -292,7 +293,7 @@ def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, wage, lab, mo
         need = lam * mc0 * q / wage0  # workers its output needs
         n_w = need
         if rescued_until[r] > month:  # kept alive by loans: lets its surplus workers go only slowly
-            n_w = max(need, keep_m * workers[r])
+            n_w = need + keep_m * max(workers[r] - need, 0.0)
         workers[r] = n_w
         workers_year[r] += n_w / 12.0
         materials = (1.0 - lam) * mc0 * q / 12.0

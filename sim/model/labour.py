@@ -9,8 +9,8 @@ market share (here: the product markets of :mod:`sim.model.market` and the credi
   unit variable cost at the start's input prices, ``wage₀`` the start's annual wage).  A firm
   that pays its own way hires and lets go as its output moves.  A firm whose cash deficits its
   banks rolled over in the last twelve months (kept alive by loans, the soft budget constraint)
-  keeps workers it no longer needs and lets only ``hoarding_release`` of the surplus go a year:
-  the loans pay their wages (labour hoarding).
+  keeps workers it no longer needs and lets the surplus go only at the rate ``hoarding_release``
+  a year (``1 - e^(-rate)`` of it within a year): the loans pay their wages (labour hoarding).
 * **The wage.**  Each sector's workers are a market of their own in the short run (skills,
   places).  Its supply is ``L̄·(w/w₀)^η``, where ``L̄`` is the sector's workforce at the start,
   growing with the sector's spending path (migration follows the trend; assumed).  The wage
@@ -49,7 +49,7 @@ class LabourMarkets:
 
     @property
     def monthly_keep(self) -> float:
-        """Share of its surplus workers a firm kept alive by loans still holds a month later."""
+        """Share of its surplus workers a firm kept alive by loans still holds a month later: ``e^(-rate/12)``."""
         return float(np.exp(-self.params.hoarding_release / 12.0))
 
     def adjust(self, month: int, workers: np.ndarray) -> None:

@@ -51,7 +51,7 @@ from sim.model.investment import InvestmentMarket
 from sim.model.labour import LabourMarkets
 from sim.model.land import LandLedger
 from sim.model.market import clear_markets, spending_index
-from sim.model.tax import close_tax_year, monthly_tax_array, vat_rates
+from sim.model.tax import close_tax_year, local_vat_shares, monthly_tax_array, vat_rates
 from sim.model.metrics import Recorder
 from sim.model.policies import PolicySet
 from sim.model.population import block_shares, generate
@@ -102,6 +102,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                                                                    self.calendar)
         self.sector_spending = self.spending_path[0].copy()
         self.vat_rate = vat_rates(self.calendar, params.tax)  # the general VAT rate of each month
+        self.local_vat_share = local_vat_shares(self.calendar, params.tax)  # of it, what local governments keep
         self.labour = LabourMarkets(spending_index(region.spending, self.sector_names, self.calendar), params.labour)
         self.sector_shifter = self.spending_path[0] * params.market.rest_of_china_price ** (self.sigma - 1.0)
         self.policies = PolicySet.build(self)
@@ -306,7 +307,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                                        path * p.market.rest_of_china_price ** (self.sigma - 1.0))
         vat = self.vat_rate[self.month]
         req = book_month(f, idx, a_eff, price, qty, cap, self.sigma, self.k_cap, p.firms, self.labour.wage, p.labour,
-                         self.month, monthly_tax_array(p.tax, vat), self.resource_tax)
+                         self.month, monthly_tax_array(p.tax, vat, self.local_vat_share[self.month]),
+                         self.resource_tax)
         self.labour.adjust(self.month, np.bincount(f.sector[idx], weights=f.workers[idx],
                                                    minlength=len(self.sector_names)))
         pool = f.credit_pool[idx]
@@ -388,8 +390,10 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
     def take_over(self, targets: np.ndarray, acquirers: np.ndarray) -> None:
         """Mergers (兼并重组): each firm ``targets[i]`` is taken over by ``acquirers[i]``, which runs its
         plant at its own productivity and sells to its customers too: capital (installed and
-        building), land, customer base and overhead move to the acquirer; the acquirer assumes the
-        debt its capital recovers (``credit.recovery_rate``), the rest is written down."""
+        building), land, customer base, overhead, workers (职工安置: the acquirer takes them on, and
+        sheds those it does not need as any firm paying its own way does) and VAT credit move to the
+        acquirer; the acquirer assumes the debt its capital recovers (``credit.recovery_rate``), the
+        rest is written down."""
         if targets.size == 0:
             return
         f, fp = self.firms, self.params.firms
@@ -400,13 +404,14 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         for col, moved in ((f.capital, f.capital[targets]), (f.capital_wip, f.capital_wip[targets]),
                            (f.land, f.land[targets]), (f.demand_weight, f.demand_weight[targets]),
                            (f.overhead, f.overhead[targets]), (f.debt, assumed),
-                           (f.plant_limit, fp.plant_headroom * f.capital[targets])):
+                           (f.plant_limit, fp.plant_headroom * f.capital[targets]),
+                           (f.workers, f.workers[targets]), (f.vat_credit, f.vat_credit[targets])):
             np.add.at(col, acquirers, moved)
         self.exits_month += targets.size
         self.zombie_exits_month += int(f.zombie[targets].sum())
         f.land[targets] = 0.0  # the land stays in use, by the acquirer: none returns to the zone
         self.recorder.log_exits(targets)
-        for col in (f.capital, f.capital_wip, f.debt, f.demand_weight, f.overhead):
+        for col in (f.capital, f.capital_wip, f.debt, f.demand_weight, f.overhead, f.workers, f.vat_credit):
             col[targets] = 0.0
         f.state[targets] = LifeCycle.MERGED
         f.acquired_by[targets] = acquirers  # taken over this month: its disposal_due
@@ -414,13 +419,16 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
 
     def restructure(self, rows: np.ndarray, haircut: float) -> None:
         """Debt restructuring or a debt-for-equity swap (债转股): ``haircut`` of each firm's debt is
-        written down (the banks' loss destroys lending capacity); the firm carries on."""
+        written down (the banks' loss destroys lending capacity); the firm carries on, no longer
+        kept alive by rolled-over loans (it stops hoarding workers until a deficit is rolled over
+        again).  The income the forgiven debt makes is not taxed in the model."""
         if rows.size == 0:
             return
         f = self.firms
         cut = haircut * f.debt[rows]
         self.credit.write_down(f.credit_pool[rows], cut)
         f.debt[rows] -= cut
+        f.rescued_until[rows] = np.minimum(f.rescued_until[rows], self.month)
 
     def _close_year(self) -> None:
         """Zombie status from the year's accounts of firms that operated all twelve months;
@@ -512,6 +520,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             self._pipeline_rows, self._pipeline_starts = self._pipeline_rows[due:], self._pipeline_starts[due:]
         done = self.approval.advance(self.time)
         self.states_changed()  # permits and production starts in the pipeline
+        self._credit_plant_vat(done["row"])
         self.land.start_construction()  # the permits issued: idle -> construction
         self.land.start_production(done["row"])  # completions accepted: construction -> operating
         if done["row"].size:
@@ -550,8 +559,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         np.add.at(f.plant_limit, into, fp.plant_headroom * f.capital[plant])
         np.add.at(f.debt, into, f.debt[plant])
         np.add.at(f.land, into, f.land[plant])
+        np.add.at(f.vat_credit, into, f.vat_credit[plant])
         f.expanding[parent] = False
-        for col in (f.capital, f.debt, f.land):
+        for col in (f.capital, f.debt, f.land, f.vat_credit):
             col[plant] = 0.0
         f.state[plant] = LifeCycle.MERGED
         orphan = rows[~alive]
@@ -564,8 +574,16 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.states_changed()
         return int(orphan.size)
 
+    def _credit_plant_vat(self, rows: np.ndarray) -> None:
+        """A plant that starts production has paid input VAT on its capital goods: the month's VAT
+        rate × its capital becomes VAT credit it deducts from its output VAT (a firm's new plant
+        passes it to the firm, :meth:`install_expansions`)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        self.firms.vat_credit[rows] += self.vat_rate[min(self.month, self.calendar.n_months - 1)] * self.firms.capital[rows]
+
     def start_production(self, rows) -> None:
         """The enterprises at ``rows`` (under construction at the start) start operating (entries)."""
+        self._credit_plant_vat(rows)
         self.firms.state[rows] = LifeCycle.OPERATING
         self.states_changed()
         self.land.start_production(rows)

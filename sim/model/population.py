@@ -126,8 +126,9 @@ def generate(model) -> dict[str, np.ndarray]:
     k = params.zombie.consecutive_years
     low_icr = np.where(icr < params.zombie.icr_threshold, k, 0)
     loss = np.where(profit < 0, k, 0)
-    # a firm with losses has made them in each of its last k years: carried forward (within the law's years)
-    carry = {c: np.where((profit < 0) & (i < min(k, tp.loss_carry_years)), -pretax, 0.0)
+    # a firm with losses has made them in each of its last k years (no more years than its age):
+    # carried forward (within the law's years)
+    carry = {c: np.where((profit < 0) & (i < np.minimum(min(k, tp.loss_carry_years), np.floor(age))), -pretax, 0.0)
              for i, c in enumerate(CARRY_FIELDS)}
     return {
         "key": np.arange(n), "sector": sector, "zone": zone, "county": cols["county"].astype(int),

@@ -15,12 +15,13 @@ Firms' revenue is net of VAT (营业收入); every month, in :func:`sim.model.fi
   costs: they lower EBIT (税金及附加).
 * **Corporate income tax** (企业所得税) on the year's profit before it, prepaid monthly on the
   year's profit so far (按实际利润额预缴), less the losses of the last ``loss_carry_years`` years
-  carried forward; a prepayment the rest of the year does not earn is refunded by December (the
-  annual settlement).  :func:`close_tax_year` carries a year's loss forward and uses up old ones,
+  carried forward; when the year's profit so far falls, the model refunds the excess prepayment
+  in that month (in law the annual settlement, 汇算清缴, settles it by May of the next year).  :func:`close_tax_year` carries a year's loss forward and uses up old ones,
   oldest first.
 
 The tax a firm pays (its ``tax_year``) is VAT, surcharges, resource tax and income tax.  What
-local governments keep of it (``local_tax_year``) is the local share of VAT and of income tax
+local governments keep of it (``local_tax_year``) is the local share of VAT (25% before 2016-05,
+50% after) and of income tax (40%)
 and all the surcharges and resource tax: what zones' tax statistics count (the zones' tax per mu
 of 2017, 1.2万 yuan on 39.4万 yuan of output, is 3% of output, about the share the model's local
 taxes take; all taxes take about 5%, near what they take of Chinese industry's revenue).
@@ -43,11 +44,20 @@ def vat_rates(calendar, params) -> np.ndarray:
     return rates
 
 
-def monthly_tax_array(params, vat_rate: float) -> np.ndarray:
+def local_vat_shares(calendar, params) -> np.ndarray:
+    """The share of VAT local governments keep in each month of the horizon (``params`` the TaxConfig)."""
+    shares = np.full(calendar.n_months, float(params.local_share_vat))
+    shares[max(calendar.index(params.local_share_vat_from, "tax.local_share_vat_from"), 0):] = \
+        float(params.local_share_vat_after)
+    return shares
+
+
+def monthly_tax_array(params, vat_rate: float, local_vat_share: float | None = None) -> np.ndarray:
     """The month's tax settings for the compiled accounts: VAT rate, surcharge, income-tax rate,
-    and the local shares of VAT and income tax."""
-    return np.array([vat_rate, params.vat_surcharge, params.income_tax_rate, params.local_share_vat,
-                     params.local_share_income_tax])
+    and the local shares of VAT (the month's, :func:`local_vat_shares`; ``local_share_vat_after``
+    if not given) and of income tax."""
+    share = params.local_share_vat_after if local_vat_share is None else local_vat_share
+    return np.array([vat_rate, params.vat_surcharge, params.income_tax_rate, share, params.local_share_income_tax])
 
 
 def close_tax_year(f, rows: np.ndarray, params) -> None:

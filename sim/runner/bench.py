@@ -112,7 +112,7 @@ def kernel_book(s: dict, m: dict, p, labour=None, month: int = 0, tax: np.ndarra
     q = s["quantity"]
     rev = np.where(q > 0, s["price"] * q / 12.0, 0.0)
     need = lam * mc0 * q / wage0
-    s["workers"][:] = np.where(s["rescued_until"] > month, np.maximum(need, keep_m * s["workers"]), need)
+    s["workers"][:] = np.where(s["rescued_until"] > month, need + keep_m * np.maximum(s["workers"] - need, 0.0), need)
     s["workers_year"] += s["workers"] / 12.0
     materials = (1.0 - lam) * mc0 * q / 12.0
     var = materials + wage * wage0 * s["workers"] / 12.0
