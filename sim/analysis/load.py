@@ -34,7 +34,7 @@ INDICES = "indices.csv"
 RUNS = "runs"
 RUN_TABLES = TABLES
 """Per-run Parquet tables (see README, "Outputs of a single run"); the runner writes the same list."""
-OPTIONAL_RUN_TABLES = ("firms_yearly", "sectors_yearly", "firm_panel")
+OPTIONAL_RUN_TABLES = ("firms_yearly", "sectors_yearly", "firm_panel", "land_yearly")
 """Run tables that older outputs lack (written by later model code): check
 :meth:`Experiment.has_run_table` before reading one, or catch :class:`MissingRunTableError`."""
 

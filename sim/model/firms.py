@@ -64,6 +64,9 @@ _FIELDS: dict[str, type] = {
     "county": np.int32,
     "credit_pool": np.int32,  # the credit pool its debt is owed to (0 = the region's, or its county's)
     "block": np.int32,  # block of the zone the firm's land lies in; -1 outside
+    # the block its land lay in when it first took land in a zone (-1: never in a zone); kept when
+    # the block is delisted or its zone abolished or merged: the land is the same place (land_yearly)
+    "site_block": np.int32,
     "state": np.int8,
     "capacity": np.float64,  # Q̄ = e^ã·K/k, units/year (set each month by the market)
     "log_prod": np.float64,  # a: own log productivity (never read or written by the zombie flag)
@@ -149,9 +152,12 @@ class FirmTable:
             self._grow(self.n + m)
         rows = np.arange(self.n, self.n + m)
         self.n += m
+        if "site_block" not in values and "block" in values:  # where it takes land now
+            values = {**values, "site_block": values["block"]}
         for name in _FIELDS:
             col = getattr(self, "_" + name)
-            col[rows] = values.get(name, -1 if name in ("zone", "block", "exit_month", "parent", "acquired_by") else 0)
+            col[rows] = values.get(name, -1 if name in ("zone", "block", "site_block", "exit_month", "parent",
+                                                        "acquired_by") else 0)
         return rows
 
 

@@ -31,6 +31,7 @@ class Recorder:
         self.firm_groups: list[dict] = []  # per year: group keys and sums (see firm_groups_table)
         self.sector_years: list[dict] = []
         self.panel: list[dict] = []  # per year: the firm panel's columns (see firm_panel_table)
+        self.land_years: list[dict] = []  # per year: firms on zone land (see land_yearly_table)
         n_sec = len(model.sector_names)
         self._sector_acc = {k: np.zeros(n_sec) for k in ("revenue", "output_real", "spending_path")}
         self._year_latency: list[tuple[np.ndarray, np.ndarray]] = []  # (zone, days) of completions
@@ -159,6 +160,7 @@ class Recorder:
         self.zone_year_output_cache = out.copy()
         self.record_firm_groups(year)
         self.record_sectors(year)
+        self.record_land_year(year)
         if m.params.output.firm_panel:
             self.record_panel(year)
         for z in m.zones:
@@ -249,6 +251,36 @@ class Recorder:
             "investment": f.investment_year[rows].copy(), "debt": f.debt[rows].copy(),
             "price": f.price[rows].copy(), "utilisation": util,
         })
+
+    def record_land_year(self, year: int) -> None:
+        """Firms whose land lies on zone ground (``site_block`` ≥ 0) and that operated during the
+        year: operating at the year end, or with output or taxes this year (left during it).  One
+        row each, recorded after the year-end policies (as ``zones_yearly``): the zone managing it
+        then, its operating land then (0 if no longer operating) and its yearly flows.  The flows
+        are those :meth:`~sim.model.aggregates.ZoneAggregates.zone_year_output` sums by zone (every
+        row with a zone, whatever its state), so the rows with a zone add up to the zones' totals."""
+        m = self.model
+        f = m.firms
+        op = f.state == LifeCycle.OPERATING
+        sel = (f.site_block >= 0) & (op | (f.output_year != 0) | (f.tax_year != 0) | (f.local_tax_year != 0))
+        rows = np.flatnonzero(sel)
+        self.land_years.append({
+            "year": np.full(rows.size, year), "key": f.key[rows].copy(), "row": rows,
+            "site_block": f.site_block[rows].copy(), "zone": f.zone[rows].copy(),
+            "land_mu": np.where(op[rows], f.land[rows], 0.0), "output_year": f.output_year[rows].copy(),
+            "tax_year": f.tax_year[rows].copy(), "local_tax_year": f.local_tax_year[rows].copy(),
+            "operating": op[rows],
+        })
+
+    def land_yearly_table(self) -> pd.DataFrame:
+        if not self.land_years:
+            return pd.DataFrame(columns=_LAND_COLUMNS)
+        m = self.model
+        g = {c: np.concatenate([y[c] for y in self.land_years]) for c in self.land_years[0]}
+        ids = [z.zone_id for z in m.zones]
+        g["site_zone"] = np.asarray(ids, dtype=object)[m.block_zone_start[g["site_block"]]]
+        g["zone_id"] = self._names(g.pop("zone"), ids)
+        return pd.DataFrame(g, columns=_LAND_COLUMNS)
 
     def sectors_table(self) -> pd.DataFrame:
         if not self.sector_years:
@@ -343,6 +375,7 @@ class Recorder:
             "firms_yearly": self.firm_groups_table(),
             "sectors_yearly": self.sectors_table(),
             "firm_panel": self.firm_panel_table(),
+            "land_yearly": self.land_yearly_table(),
         }
 
 
@@ -361,3 +394,5 @@ _SECTOR_COLUMNS = ["year", "sector", "revenue", "output_real", "spending_at_rest
 _PANEL_COLUMNS = ["year", "key", "sector", "in_zone", "zombie", "age", "log_productivity", "revenue",
                   "variable_inputs", "employment", "capital", "capital_start", "investment", "debt", "price",
                   "utilisation"]
+_LAND_COLUMNS = ["year", "key", "row", "site_block", "site_zone", "zone_id", "land_mu", "output_year", "tax_year",
+                 "local_tax_year", "operating"]

@@ -174,6 +174,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.zone_county = np.array([self.county_index[z.county_id] for z in self.zones], dtype=np.int64)
         self.block_land = np.array(land, dtype=float)
         self.block_zone = np.array(owner, dtype=int)
+        self.block_zone_start = self.block_zone.copy()  # each block's zone as built (planned zones' too): never changes
         self.block_active = np.array([self.zones[o].status == ZoneStatus.ACTIVE for o in owner], dtype=bool)
         for body in self.bodies.values():
             body.active = bool(body.zones)
@@ -535,7 +536,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         while it lives)."""
         f, fp = self.firms, self.params.firms
         rows = f.add(key=f.key[parents], sector=f.sector[parents], zone=f.zone[parents], county=f.county[parents],
-                     credit_pool=f.credit_pool[parents], block=f.block[parents], state=int(LifeCycle.IN_APPROVAL),
+                     credit_pool=f.credit_pool[parents], block=f.block[parents], site_block=f.site_block[parents],
+                     state=int(LifeCycle.IN_APPROVAL),
                      log_prod=f.log_prod[parents], capital=capital, capital_year_start=capital, land=land,
                      debt=fp.entrant_leverage * capital, parent=parents, age=0.0, entry_month=self.month)
         f.expanding[parents] = True

@@ -5,7 +5,7 @@ imports no model code, so the analysis layer can use it without loading the mode
 """
 
 TABLES = ("monthly", "zones_yearly", "approvals", "exits", "zone_events", "offices", "firms_yearly", "sectors_yearly",
-          "firm_panel")
+          "firm_panel", "land_yearly")
 
 
 def project_approvals(approvals):
