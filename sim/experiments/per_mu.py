@@ -106,6 +106,7 @@ def figure(summary: pd.DataFrame, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     scen = [s for s in FIGURE_SCENARIOS if s in set(summary["scenario"])] or sorted(set(summary["scenario"]))[:2]
     fig, axes = plt.subplots(1, 1 + len(scen), figsize=(5 * (1 + len(scen)), 4), squeeze=False)
@@ -118,6 +119,7 @@ def figure(summary: pd.DataFrame, path: Path) -> None:
                 ax.fill_between(d["year"], d["low"], d["high"], alpha=0.15)
     ax.set_title("Output per mu (10^4 yuan per mu)")
     ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=7)
     parts = ["definition", "within", *COMPOSITION_PARTS]
     for ax, s in zip(axes[0, 1:], scen):
@@ -131,8 +133,9 @@ def figure(summary: pd.DataFrame, path: Path) -> None:
             pos, neg = pos + np.maximum(v, 0), neg + np.minimum(v, 0)
         ax.plot(years, d["output_change"], "k.-", label="change")
         ax.axhline(0.0, color="grey", lw=0.5)
-        ax.set_title(f"{s}: change of assessment output per mu since {BASE_YEAR}")
+        ax.set_title(f"{s}: assessment measure, change since {BASE_YEAR}", fontsize=10)
         ax.set_xlabel("year")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=7)
     fig.tight_layout()
     tmp = path.with_name("." + path.name + ".tmp.png")
