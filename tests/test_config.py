@@ -174,6 +174,7 @@ def _outcomes(overrides):
                       t["approvals"].sum(numeric_only=True), t["zones_yearly"].sum(numeric_only=True),
                       t["sectors_yearly"].sum(numeric_only=True).add_prefix("sectors: "),
                       t["firm_panel"].sum(numeric_only=True).add_prefix("panel: "),
+                      t["land_yearly"].sum(numeric_only=True).add_prefix("land: "),
                       zone_types.astype(float)])
 
 

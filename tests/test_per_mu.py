@@ -179,3 +179,10 @@ def test_command_end_to_end(tmp_path):
 
 def test_command_with_no_runs_fails(tmp_path):
     assert command.main([str(tmp_path)]) == 1
+
+
+def test_land_table_can_be_switched_off():
+    from sim.runner.run import simulate
+
+    t = simulate(compose_params("scenario=baseline", "seed=0", "time.end=2015-12", "output.land_yearly=false"))
+    assert t["land_yearly"].empty and list(t["land_yearly"].columns)[:4] == ["year", "key", "row", "site_block"]

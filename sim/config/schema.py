@@ -675,6 +675,10 @@ class OutputConfig:
     firm_panel: bool = param(
         True, "-", "-", doc="record the yearly firm panel (firm_panel table; large at national scale)",
     )
+    land_yearly: bool = param(
+        True, "-", "-", doc="record the yearly land table (land_yearly: per firm on zone ground; large at national "
+                            "scale; zonesim-per-mu reads it)",
+    )
     print_summary: bool = param(True, "-", "-")
 
 

@@ -160,7 +160,8 @@ class Recorder:
         self.zone_year_output_cache = out.copy()
         self.record_firm_groups(year)
         self.record_sectors(year)
-        self.record_land_year(year)
+        if m.params.output.land_yearly:
+            self.record_land_year(year)
         if m.params.output.firm_panel:
             self.record_panel(year)
         for z in m.zones:
