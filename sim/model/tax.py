@@ -35,21 +35,25 @@ import numpy as np
 CARRY_FIELDS = tuple(f"loss_carry_{k}" for k in range(1, 6))
 
 
+def _dated_path(calendar, first: float, changes, key: str) -> np.ndarray:
+    """A value in each month of the horizon: ``first``, then each ``(YYYY-MM, value)`` of
+    ``changes`` from its month on (``key`` names the setting in errors)."""
+    path = np.full(calendar.n_months, float(first))
+    for label, value in sorted(changes):
+        path[max(calendar.index(str(label), key), 0):] = float(value)
+    return path
+
+
 def vat_rates(calendar, params) -> np.ndarray:
     """The general VAT rate in each month of the horizon (``params`` the TaxConfig)."""
-    rates = np.full(calendar.n_months, float(params.vat_rate))
-    for label, rate in sorted(zip(params.vat_cut_months, params.vat_cut_rates)):
-        start = calendar.index(str(label), "tax.vat_cut_months")
-        rates[max(start, 0):] = float(rate)
-    return rates
+    return _dated_path(calendar, params.vat_rate, zip(params.vat_cut_months, params.vat_cut_rates),
+                       "tax.vat_cut_months")
 
 
 def local_vat_shares(calendar, params) -> np.ndarray:
     """The share of VAT local governments keep in each month of the horizon (``params`` the TaxConfig)."""
-    shares = np.full(calendar.n_months, float(params.local_share_vat))
-    shares[max(calendar.index(params.local_share_vat_from, "tax.local_share_vat_from"), 0):] = \
-        float(params.local_share_vat_after)
-    return shares
+    return _dated_path(calendar, params.local_share_vat,
+                       [(params.local_share_vat_from, params.local_share_vat_after)], "tax.local_share_vat_from")
 
 
 def monthly_tax_array(params, vat_rate: float, local_vat_share: float | None = None) -> np.ndarray:
