@@ -80,6 +80,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.k_cap = self.kappa * sec["initial_utilisation"].to_numpy(dtype=float)  # capital per unit of capacity
         self.resource_tax = (sec["resource_tax_rate"].to_numpy(dtype=float) if "resource_tax_rate" in sec
                              else np.zeros(len(sec)))  # share of sales
+        self.vat_rate = vat_rates(self.calendar, params.tax)  # the general VAT rate of each month
+        self.local_vat_share = local_vat_shares(self.calendar, params.tax)  # of it, what local governments keep
         n_sec = len(sec)
         self.sector_price = np.ones(n_sec)  # price index P_s: 1 at the start (the unit of price)
         self.sector_spending = np.zeros(n_sec)  # E_s: spending on the region's producers, 万 yuan/year
@@ -98,12 +100,10 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self._next_key = len(rows)
         # sector spending paths at P = P*: the start's sales times the national trends (spending.csv)
         start_sales = np.bincount(self.firms.sector[rows], weights=12.0 * self.firms.output[rows], minlength=n_sec)
-        self.spending_path = start_sales[None, :] * spending_index(region.spending, self.sector_names,
-                                                                   self.calendar)
+        trend = spending_index(region.spending, self.sector_names, self.calendar)
+        self.spending_path = start_sales[None, :] * trend
         self.sector_spending = self.spending_path[0].copy()
-        self.vat_rate = vat_rates(self.calendar, params.tax)  # the general VAT rate of each month
-        self.local_vat_share = local_vat_shares(self.calendar, params.tax)  # of it, what local governments keep
-        self.labour = LabourMarkets(spending_index(region.spending, self.sector_names, self.calendar), params.labour)
+        self.labour = LabourMarkets(trend, params.labour)  # labour supply follows the same trends
         self.sector_shifter = self.spending_path[0] * params.market.rest_of_china_price ** (self.sigma - 1.0)
         self.policies = PolicySet.build(self)
         self.approval = ApprovalSystem(self, self.office_pool)

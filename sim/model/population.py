@@ -24,7 +24,7 @@ from numba import njit
 from sim.model.firms import LifeCycle, agglomeration, classify_zombie
 from sim.model.market import output_year_deflator
 from sim.model.streams import Stream, stream
-from sim.model.tax import CARRY_FIELDS, vat_rates
+from sim.model.tax import CARRY_FIELDS
 
 
 def block_shares(n: int) -> np.ndarray:
@@ -115,8 +115,8 @@ def generate(model) -> dict[str, np.ndarray]:
     materials = (1.0 - params.labour.labour_share) * (sigma - 1.0) / sigma * sales
     replacement = fp.depreciation_rate * capital * np.minimum(1.0, util / fp.target_utilisation)
     overhead = fp.fixed_cost_share * sales
-    vat = np.maximum(vat_rates(model.calendar, tp)[0] * (sales - materials - overhead - replacement), 0.0)
-    resource = (sec["resource_tax_rate"].to_numpy()[sector] if "resource_tax_rate" in sec else 0.0) * sales
+    vat = np.maximum(model.vat_rate[0] * (sales - materials - overhead - replacement), 0.0)
+    resource = model.resource_tax[sector] * sales
     ebit = sales * (1.0 / sigma - fp.fixed_cost_share - fp.depreciation_rate * kappa) - tp.vat_surcharge * vat - resource
     interest = fp.interest_rate * debt
     pretax = ebit - interest
