@@ -49,7 +49,8 @@ def test_the_list_is_drawn_up_once_by_the_official_definition(campaign):
     later = set().union(*h["official"][d.start + 13:]) - set(listed.tolist())
     assert later  # new official zombies after the start are not listed
     paths = m.firms.disposal_path[listed]
-    assert set(paths.tolist()) == {DisposalPath.LIQUIDATION, DisposalPath.MERGER, DisposalPath.RESTRUCTURING}
+    assert set(paths.tolist()) == {DisposalPath.LIQUIDATION, DisposalPath.MERGER, DisposalPath.RESTRUCTURING,
+                                   DisposalPath.CAPACITY_CUT}  # cuts in coal and metallurgy (test_capacity.py)
 
 
 def test_each_path_closes_in_its_documented_time(campaign):
@@ -89,12 +90,13 @@ def test_each_path_closes_in_its_documented_time(campaign):
 
 
 def test_a_liquidated_firms_land_is_let_again_only_after_the_lag(campaign):
-    """The zone land of the firms the campaign closes (liquidations, and takeovers that found no
-    acquirer) is held back from their blocks' free land for ``relet_months`` after closure, then
+    """The zone land of the firms the campaign closes (liquidations, capacity cuts, and takeovers
+    that found no acquirer) is held back from their blocks' free land for ``relet_months`` after closure, then
     released whole; insolvency exits return their land at once."""
     m, h = campaign
     p, f = m.params.policy.zombie_disposal, m.firms
-    closed = np.flatnonzero(np.isin(f.disposal_path, [DisposalPath.LIQUIDATION, DisposalPath.MERGER])
+    closed = np.flatnonzero(np.isin(f.disposal_path, [DisposalPath.LIQUIDATION, DisposalPath.MERGER,
+                                                      DisposalPath.CAPACITY_CUT])
                             & (f.state == LifeCycle.EXITED) & (f.zone >= 0))
     closed = closed[f.exit_month[closed] == f.disposal_due[closed]]  # by the campaign, not by insolvency
     assert closed.size > 0
@@ -111,10 +113,11 @@ def test_after_the_campaign_no_case_closes_and_none_is_open(campaign):
     m, _ = campaign
     mon = m.results()["monthly"]
     after = mon[mon["date"] > m.params.policy.zombie_disposal.end]
-    cols = ["disposal_liquidations", "disposal_mergers", "disposal_restructurings", "disposal_cases_open"]
+    cols = ["disposal_liquidations", "disposal_mergers", "disposal_restructurings", "disposal_capacity_cuts",
+            "disposal_cases_open"]
     assert len(after) > 0 and (after[cols] == 0).all().all()
     during = mon[(mon["date"] >= m.params.policy.zombie_disposal.start) & (mon["date"] <= m.params.policy.zombie_disposal.end)]
-    assert during[cols[:3]].to_numpy().sum() > 0
+    assert during[cols[:4]].to_numpy().sum() > 0
 
 
 def test_without_the_campaign_exits_are_the_baseline_s():
@@ -145,6 +148,7 @@ def test_the_deadline_closes_the_cases_still_open():
     f, d = m.firms, m.policies.zombie_disposal
     listed = np.flatnonzero(f.disposal_path != DisposalPath.NOT_LISTED)
     due = f.disposal_due[listed]
-    late = f.disposal_path[listed] == DisposalPath.LIQUIDATION  # 9 months > the 6 of this campaign
+    # liquidation's 9 months and a capacity cut's 12 are more than the 6 of this campaign
+    late = np.isin(f.disposal_path[listed], [DisposalPath.LIQUIDATION, DisposalPath.CAPACITY_CUT])
     assert late.any() and np.all(due[late] == d.end)
     assert np.all(due[~late] == d.start + np.where(f.disposal_path[listed][~late] == DisposalPath.MERGER, 6, 3))

@@ -101,6 +101,10 @@ def check_month(m, prev: Snapshot, ctx: str) -> None:
     assert np.all(m.zone_land_in_use() <= m.zone_capacity() + TOL), ctx
     assert np.all(f.land >= 0), ctx
     assert not (errors := m.land.check()), f"{ctx}: land ledger {errors}"  # conserved, booked by its rules
+    # -- capacity replacement: licences bind, quota never negative (sim.model.capacity)
+    lic = np.isfinite(f.licence) & np.isin(st_, [LifeCycle.IN_APPROVAL, LifeCycle.CONSTRUCTION, LifeCycle.OPERATING])
+    assert np.all(f.capital[lic] + f.capital_wip[lic] <= f.licence[lic] + TOL), ctx
+    assert np.all(m.capacity.quota >= -TOL), ctx
     # -- output never negative (and finite)
     assert np.all(np.isfinite(f.output)) and np.all(f.output >= 0), ctx
     projects = np.isin(st_, [LifeCycle.PROJECT, LifeCycle.IN_APPROVAL, LifeCycle.CONSTRUCTION])

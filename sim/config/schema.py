@@ -638,6 +638,27 @@ class ZombieDisposalConfig:
     relet_months: int = param(
         12, "months before a liquidated firm's land can be let again", "assumed (re-tendering: 招拍挂)", ge=0,
     )
+    capacity_cut_months: int = param(
+        12, "months from listing to closure", "assumed (cuts were set as yearly targets in target-responsibility "
+        "letters, 国发〔2016〕6号 and 7号 [R])", ge=0,
+        doc="in a sector under capacity cuts (sectors.csv capacity_cut) a listed firm that is neither merged nor "
+        "restructured has its capacity closed (去产能) instead of being liquidated",
+    )
+    capacity_replacement: bool = param(
+        True, "-", "[R] 产能置换: new steel and coal capacity only against capacity retired (工信部原〔2017〕337号; "
+        "发改能源〔2016〕1602号)", doc="from the campaign start, firms in sectors under capacity cuts add capacity "
+        "only against replacement quota (sim.model.capacity)",
+    )
+    replacement_ratio: float = param(
+        1.25, "capacity retired per unit of new capacity", "[R] 工信部原〔2017〕337号 (steel): at least 1.25:1 in key "
+        "air-pollution regions, 1:1 elsewhere; coal: reduction replacement (减量置换, 发改能源〔2016〕1602号); "
+        "assumed 1.25 for both", ge=1, le=10,
+    )
+    cut_quota_share: float = param(
+        0.0, "share of the capacity closed on the capacity-cut path", "[R] 工信部原〔2017〕337号: capacity closed "
+        "with the central award funds may not be used for replacement; assumed the same for coal", ge=0, le=1,
+        doc="what of a cut firm's capacity becomes replacement quota (an exit by insolvency or liquidation: all)",
+    )
 
 
 @dataclass

@@ -139,6 +139,8 @@ def check_region(region: RegionData) -> RegionData:
     _numeric("sectors", s, o, "output_per_mu", "sector", 1e-9)
     if "resource_tax_rate" in s:  # optional: no resource tax where the column is missing
         _numeric("sectors", s, o, "resource_tax_rate", "sector", 0, 1)
+    if "capacity_cut" in s:  # optional: no sector under capacity cuts where the column is missing
+        _numeric("sectors", s, o, "capacity_cut", "sector", 0, 1, integer=True)
     sectors = set(s["sector"])
     sp = region.spending
     _member("spending", sp, o, "sector", sectors, None, "sector")

@@ -52,6 +52,7 @@ class DisposalPath(IntEnum):
     LIQUIDATION = 1  # 破产清算: closed by the court, debt written off, land back to the zone
     MERGER = 2  # 兼并重组: its plant taken over by a healthy firm of its sector
     RESTRUCTURING = 3  # debt restructuring / debt-for-equity swap (债转股): debt cut, the firm carries on
+    CAPACITY_CUT = 4  # 去产能: a firm of a sector under capacity cuts closed, its capacity retired (sim.model.capacity)
 
 
 #: states that hold land in a zone (reserved at location choice, released at exit)
@@ -73,6 +74,8 @@ _FIELDS: dict[str, type] = {
     "capital": np.float64,  # installed capital K, 万 yuan
     "capital_wip": np.float64,  # capital under construction (paid, not yet installed), 万 yuan
     "plant_limit": np.float64,  # installed + building capital the firm's land can hold, 万 yuan
+    # installed + building capital its capacity licence allows (产能置换, sim.model.capacity), 万 yuan; inf: unregulated
+    "licence": np.float64,
     "demand_weight": np.float64,  # φ: the firm's customer base in its sector's CES demand (fixed at entry)
     "overhead": np.float64,  # costs that do not vary with output or capacity, 万 yuan/year (fixed at entry)
     "price": np.float64,  # last month's price (1 = the price of a variety at a = 0)
@@ -113,6 +116,10 @@ _FIELDS: dict[str, type] = {
     "disposal_due": np.int32,  # the month its disposal case closes
     "acquired_by": np.int64,  # for a firm taken over (MERGED by the disposal campaign): the acquirer's row; else -1
 }
+
+#: columns whose value for a new row is not 0
+_DEFAULTS = {"zone": -1, "block": -1, "site_block": -1, "exit_month": -1, "parent": -1, "acquired_by": -1,
+             "licence": np.inf}
 
 
 class FirmTable:
@@ -156,8 +163,7 @@ class FirmTable:
             values = {**values, "site_block": values["block"]}
         for name in _FIELDS:
             col = getattr(self, "_" + name)
-            col[rows] = values.get(name, -1 if name in ("zone", "block", "site_block", "exit_month", "parent",
-                                                        "acquired_by") else 0)
+            col[rows] = values.get(name, _DEFAULTS.get(name, 0))
         return rows
 
 

@@ -144,6 +144,10 @@ class Recorder:
             "land_idle_over_1y": m.land.idle_over(m.params.land.idle_fee_months),
             "land_cut": m.land.cut_month,
             "projects_withdrawn": m.projects_withdrawn_month,
+            "capacity_quota": float(m.capacity.quota.sum()), "capacity_retired": m.capacity.retired,
+            "capacity_quota_added": m.capacity.added, "capacity_quota_granted": m.capacity.granted,
+            "projects_refused_quota": m.capacity.projects_refused,
+            "expansions_refused_quota": m.capacity.expansions_refused,
             "output_per_mu": 12.0 * out_zone / land_zone if land_zone > 0 else 0.0,
             "competition_index": m.market.competition_index,
             "powers_devolved": dev.params.powers if dev.active else 0,
@@ -231,6 +235,7 @@ class Recorder:
                 "capacity_units": cap, "output_units": qty, "utilisation": np.where(cap > 0, qty / cap, np.nan),
                 "debt": by(f.debt[op]),
                 "employment": by(f.workers_year[every], f.sector[every]), "wage_index": m.labour.wage.copy(),
+                "replacement_quota": m.capacity.quota.copy(),
             })
         for acc in self._sector_acc.values():
             acc[:] = 0.0

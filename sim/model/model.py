@@ -34,6 +34,7 @@ from sim.model.agents import County, Enterprises, ManagementBody, Zone, ZoneStat
 from sim.model.aggregates import ZoneAggregates
 from sim.model.approval import ApprovalSystem, Office, OfficePool
 from sim.model.calendar import Calendar
+from sim.model.capacity import CapacityReplacement
 from sim.model.credit import CreditPool
 from sim.model.firms import (
     DisposalPath,
@@ -93,6 +94,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.firms = FirmTable(capacity=2 * region.total_firms + 1024)
         self.enterprises = Enterprises(self)  # Mesa agents of the firm table's rows, made on first use
         self.land = LandLedger(self)  # every block's approved land, unsupplied until firms hold it
+        self.capacity = CapacityReplacement(self, params.policy.zombie_disposal)  # 产能置换 in the capped sectors
         rows = self.firms.add(**generate(self))
         self.land.open_balance(rows)
         self.firms.credit_pool[rows] = self.credit_pool_of(self.firms.county[rows], self.firms.sector[rows])
@@ -254,6 +256,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.land_freed_month = 0.0
         self.projects_withdrawn_month = 0
         self.land.reset_month()
+        self.capacity.reset_month()
         self.disposals_month = np.zeros(len(DisposalPath), dtype=np.int64)  # cases closed, by path
 
     def _found_zones(self) -> None:
@@ -310,6 +313,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         req = book_month(f, idx, a_eff, price, qty, cap, self.sigma, self.k_cap, p.firms, self.labour.wage, p.labour,
                          self.month, monthly_tax_array(p.tax, vat, self.local_vat_share[self.month]),
                          self.resource_tax)
+        # within capacity licences where capacity replacement binds (sim.model.capacity)
+        req["internal"], req["loan"] = self.capacity.cap_investment(idx, req["internal"], req["loan"], a_eff)
         self.labour.adjust(self.month, np.bincount(f.sector[idx], weights=f.workers[idx],
                                                    minlength=len(self.sector_names)))
         pool = f.credit_pool[idx]
@@ -342,12 +347,14 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                               self.params.protection, self.params.firms)]
         self.close_firms(gone)
 
-    def close_firms(self, rows: np.ndarray, relet_months: int = 0) -> None:
+    def close_firms(self, rows: np.ndarray, relet_months: int = 0, replaceable: float = 1.0) -> None:
         """The operating firms ``rows`` close: their debt is written off (the capital recovers part
-        of it) and their zone land returns to its block, at once or after ``relet_months``."""
+        of it), their zone land returns to its block, at once or after ``relet_months``, and, in a
+        sector under capacity replacement, ``replaceable`` of their capacity becomes quota."""
         if rows.size == 0:
             return
         f = self.firms
+        self.capacity.retire(rows, replaceable)
         self.credit.write_off(f.credit_pool[rows], f.debt[rows], f.capital[rows] + f.capital_wip[rows])
         f.state[rows] = LifeCycle.EXITED
         self.states_changed()
@@ -380,6 +387,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         may file another."""
         f = self.firms
         self.credit.repay(f.credit_pool[rows], f.debt[rows])
+        self.capacity.give_back(rows)
         f.debt[rows] = 0.0
         f.state[rows] = LifeCycle.WITHDRAWN
         f.exit_month[rows] = self.month
@@ -406,7 +414,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                            (f.land, f.land[targets]), (f.demand_weight, f.demand_weight[targets]),
                            (f.overhead, f.overhead[targets]), (f.debt, assumed),
                            (f.plant_limit, fp.plant_headroom * f.capital[targets]),
-                           (f.workers, f.workers[targets]), (f.vat_credit, f.vat_credit[targets])):
+                           (f.workers, f.workers[targets]), (f.vat_credit, f.vat_credit[targets]),
+                           (f.licence, f.licence[targets])):
             np.add.at(col, acquirers, moved)
         self.exits_month += targets.size
         self.zombie_exits_month += int(f.zombie[targets].sum())
@@ -490,6 +499,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             demand_weight=self.customer_base(size, quality, sector),
             capacity=np.exp(quality) * capital / self.k_cap[sector], land=land, debt=fp.entrant_leverage * capital,
             age=0.0, entry_month=self.month)
+        self.capacity.licence_new(rows)
         self.states_changed()
         return rows
 
@@ -541,6 +551,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                      log_prod=f.log_prod[parents], capital=capital, capital_year_start=capital, land=land,
                      debt=fp.entrant_leverage * capital, parent=parents, age=0.0, entry_month=self.month)
         f.expanding[parents] = True
+        self.capacity.licence_new(rows)
         self.states_changed()
         self.land.supply(rows)
         self.expansions_month += rows.size
@@ -562,6 +573,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         np.add.at(f.debt, into, f.debt[plant])
         np.add.at(f.land, into, f.land[plant])
         np.add.at(f.vat_credit, into, f.vat_credit[plant])
+        np.add.at(f.licence, into, f.licence[plant])
         f.expanding[parent] = False
         for col in (f.capital, f.debt, f.land, f.vat_credit):
             col[plant] = 0.0

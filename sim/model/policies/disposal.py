@@ -15,7 +15,13 @@ path's documented time, or at the campaign's end if that comes first (the deadli
   own productivity; it assumes the debt the plant's capital recovers, the rest is written down
   (with no such firm the case ends in liquidation);
 * **restructuring** (debt restructuring, debt-for-equity swaps, 债转股 国发〔2016〕54号): a share of
-  the debt is written down and the firm carries on.
+  the debt is written down and the firm carries on;
+* **capacity cut** (去产能, 国发〔2016〕6号 steel and 7号 coal [R]): in a sector under capacity cuts
+  (``capacity_cut`` in the sector table: coal and metallurgy) a listed firm drawn for liquidation
+  has its capacity closed instead, in ``capacity_cut_months``: it closes as a liquidated firm does,
+  but its capacity is retired for good -- only ``cut_quota_share`` of it may be used to replace
+  capacity elsewhere.  From the campaign start, those sectors add capacity only against
+  replacement quota (产能置换, :mod:`sim.model.capacity`).
 
 Every write-down is a loss to the credit pool (``credit.loss_absorption``).  Firms that become
 zombies after the list is drawn up are not on it; after the campaign zombies leave only by
@@ -40,7 +46,8 @@ class ZombieDisposal(Policy):
         self.end = model.calendar.index(params.end, "policy.zombie_disposal.end")
         self.months = {DisposalPath.LIQUIDATION: params.liquidation_months,
                        DisposalPath.MERGER: params.merger_months,
-                       DisposalPath.RESTRUCTURING: params.restructuring_months}
+                       DisposalPath.RESTRUCTURING: params.restructuring_months,
+                       DisposalPath.CAPACITY_CUT: params.capacity_cut_months}
 
     @property
     def campaigning(self) -> bool:
@@ -51,6 +58,7 @@ class ZombieDisposal(Policy):
         if not self.campaigning:
             return
         if self.model.month == self.start:
+            self.model.capacity.come_into_force()
             self.draw_up_list()
         self.close_cases()
 
@@ -74,6 +82,8 @@ class ZombieDisposal(Policy):
         path = np.where(u < p.merger_share, DisposalPath.MERGER,
                         np.where(u < p.merger_share + p.restructuring_share, DisposalPath.RESTRUCTURING,
                                  DisposalPath.LIQUIDATION))
+        cut = (path == DisposalPath.LIQUIDATION) & m.capacity.regulated[f.sector[rows]]
+        path = np.where(cut, DisposalPath.CAPACITY_CUT, path)  # 去产能 in the sectors under capacity cuts
         f.disposal_path[rows] = path
         months = np.array([self.months[DisposalPath(k)] for k in path], dtype=np.int32)
         f.disposal_due[rows] = np.minimum(self.start + months, self.end)  # the deadline closes late cases
@@ -92,6 +102,9 @@ class ZombieDisposal(Policy):
         m.take_over(targets, acquirers)
         closed = np.union1d(liquidate, np.setdiff1d(merge, targets))
         m.close_firms(closed, self.params.relet_months)
+        cut = due[f.disposal_path[due] == DisposalPath.CAPACITY_CUT]
+        m.close_firms(cut, self.params.relet_months, self.params.cut_quota_share)
+        closed = np.union1d(closed, cut)
         f.output[closed] = 0.0  # closed before the month's production: they sell nothing this month
         m.disposals_month += np.bincount(f.disposal_path[due], minlength=len(DisposalPath))
 
