@@ -18,7 +18,8 @@ POLICY_OPTIONS = sorted(
 
 
 def test_expected_scenarios_exist():
-    assert set(SCENARIOS) >= {"baseline", "consolidation", "devolution", "assessment", "full_reform"}
+    assert set(SCENARIOS) >= {"baseline", "consolidation", "devolution", "assessment", "zombie_disposal",
+                              "full_reform"}
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -41,7 +42,7 @@ def test_every_policy_option_composes(group, option):
 
 
 def test_single_policy_scenarios_enable_only_their_policy():
-    for name in ("consolidation", "devolution", "assessment"):
+    for name in ("consolidation", "devolution", "assessment", "zombie_disposal"):
         p = compose_params(f"scenario={name}")
         on = [k for k in ("consolidation", "devolution", "assessment", "zombie_disposal")
               if getattr(p.policy, k).enabled]
