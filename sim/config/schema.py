@@ -641,23 +641,33 @@ class ZombieDisposalConfig:
     capacity_cut_months: int = param(
         12, "months from listing to closure", "assumed (cuts were set as yearly targets in target-responsibility "
         "letters, 国发〔2016〕6号 and 7号 [R])", ge=0,
-        doc="in a sector under capacity cuts (sectors.csv capacity_cut) a listed firm that is neither merged nor "
-        "restructured has its capacity closed (去产能) instead of being liquidated",
+        doc="in a sector under capacity cuts (sectors.csv capacity_cut) a listed firm that is not restructured, and "
+        "is not taken over, has its capacity closed (去产能) instead of being liquidated",
     )
-    capacity_replacement: bool = param(
-        True, "-", "[R] 产能置换: new steel and coal capacity only against capacity retired (工信部原〔2017〕337号; "
-        "发改能源〔2016〕1602号)", doc="from the campaign start, firms in sectors under capacity cuts add capacity "
-        "only against replacement quota (sim.model.capacity)",
+
+
+@dataclass
+class CapacityConfig:
+    """Capacity replacement (产能置换), a national rule in force in every scenario: in the sectors it
+    covers (sectors.csv capacity_replacement) capacity is added only against capacity retired in
+    the region (sim.model.capacity)."""
+
+    replacement: bool = param(
+        True, "-", "[R] 国发〔2016〕6号 (steel) and 7号 (coal), 2016-02: no new capacity except by reduction or "
+        "equal replacement; 工信部原〔2017〕337号 (steel, cement, flat glass)", doc="capacity replacement in force",
     )
+    start: str = param("2016-02", "YYYY-MM", "[R] 国发〔2016〕6号 and 7号 (2016-02)",
+                       doc="the rule binds from this month; firms and projects then holding land are licensed at their "
+                       "capital (before the run's start: at the start)")
     replacement_ratio: float = param(
-        1.25, "capacity retired per unit of new capacity", "[R] 工信部原〔2017〕337号 (steel): at least 1.25:1 in key "
-        "air-pollution regions, 1:1 elsewhere; coal: reduction replacement (减量置换, 发改能源〔2016〕1602号); "
-        "assumed 1.25 for both", ge=1, le=10,
+        1.0, "capacity retired per unit of new capacity", "[R] 工信部原〔2017〕337号: at least 1.25:1 in key "
+        "air-pollution regions, 1:1 (equal replacement) elsewhere, Ningxia among the latter; assumed the same for "
+        "coal and the other covered sectors", ge=1, le=10,
     )
     cut_quota_share: float = param(
         0.0, "share of the capacity closed on the capacity-cut path", "[R] 工信部原〔2017〕337号: capacity closed "
         "with the central award funds may not be used for replacement; assumed the same for coal", ge=0, le=1,
-        doc="what of a cut firm's capacity becomes replacement quota (an exit by insolvency or liquidation: all)",
+        doc="what of a cut firm's licensed capacity becomes quota (a firm that exits otherwise: all of it)",
     )
 
 
@@ -734,6 +744,7 @@ class ModelConfig:
     approval: ApprovalConfig = field(default_factory=ApprovalConfig)
     bodies: BodyConfig = field(default_factory=BodyConfig)
     land: LandConfig = field(default_factory=LandConfig)
+    capacity: CapacityConfig = field(default_factory=CapacityConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     sample: SampleConfig = field(default_factory=SampleConfig)

@@ -78,11 +78,15 @@ def validate(params: ModelConfig) -> ModelConfig:
     parse_month(pol.consolidation.date, "policy.consolidation.date")
     parse_month(pol.devolution.start, "policy.devolution.start")
     parse_month(pol.assessment.start, "policy.assessment.start")
+    parse_month(params.capacity.start, "capacity.start")
     zd = pol.zombie_disposal
     d0 = parse_month(zd.start, "policy.zombie_disposal.start")
     d1 = parse_month(zd.end, "policy.zombie_disposal.end")
     if d1 < d0:
         raise ConfigError(f"policy.zombie_disposal.end = {zd.end} is before policy.zombie_disposal.start = {zd.start}")
+    if zd.enabled and d0 < t0:
+        raise ConfigError(f"policy.zombie_disposal.start = {zd.start} is before time.start = {params.time.start}: the "
+                          "campaign draws up its list in its first month, which the run must simulate")
     if zd.merger_share + zd.restructuring_share > 1.0:
         raise ConfigError(
             f"policy.zombie_disposal.merger_share + restructuring_share = "

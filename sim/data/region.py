@@ -141,6 +141,8 @@ def check_region(region: RegionData) -> RegionData:
         _numeric("sectors", s, o, "resource_tax_rate", "sector", 0, 1)
     if "capacity_cut" in s:  # optional: no sector under capacity cuts where the column is missing
         _numeric("sectors", s, o, "capacity_cut", "sector", 0, 1, integer=True)
+    if "capacity_replacement" in s:  # optional: no sector under capacity replacement where the column is missing
+        _numeric("sectors", s, o, "capacity_replacement", "sector", 0, 1, integer=True)
     sectors = set(s["sector"])
     sp = region.spending
     _member("spending", sp, o, "sector", sectors, None, "sector")

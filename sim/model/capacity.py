@@ -1,27 +1,31 @@
-"""Capacity replacement (产能置换) in the sectors under capacity cuts (去产能).
+"""Capacity replacement (产能置换) in the sectors whose capacity the state froze.
 
-The national capacity-cut drive of 2016–2020 (coal −500 Mt, steel −100 to −150 Mt [V]) closed
-capacity and, with it, froze it: in the sectors under cuts (``capacity_cut`` = 1 in the sector
-table: coal and metallurgy in Ningxia) new capacity may be built only against capacity retired
-elsewhere, at a reduction ratio (减量置换).  In the model the rule comes into force with the
-zombie-disposal campaign (the campaign's capacity-cut path is its other half,
-:mod:`sim.model.policies.disposal`):
+From 2016 (国发〔2016〕6号 steel and 7号 coal [R]; 工信部原〔2017〕337号 adds cement and flat glass
+[R]; electrolytic aluminium from 2017–2018 [R]) new capacity in those sectors may be built only
+against capacity retired, at equal or reduction ratios (等量 / 减量置换).  It is a national rule,
+in force in every scenario (``capacity``, from ``capacity.start``); the sectors are those with
+``capacity_replacement`` = 1 in the sector table.  The zombie-disposal campaign's capacity-cut
+path (去产能, :mod:`sim.model.policies.disposal`) closes capacity whose quota may not be reused.
 
-* **Licences.**  Every firm and project of a regulated sector then holds a licence (核定产能)
-  equal to its capital, installed and under construction (万 yuan: the rule counts nominal
-  capacity, which the model measures as capital at the sector's capital-output ratio).  A firm's
-  capital plus capital under construction never exceeds its licence; replacing what wears out
-  needs no quota, adding to it does.
-* **Quotas** (置换指标).  Capacity retired in the region -- a regulated firm's exit, or a project
-  that gives up -- becomes quota: the retiring firm's capital ÷ ``replacement_ratio`` (a project
-  that never built returns its licence whole).  Capacity closed on the campaign's capacity-cut
-  path yields ``cut_quota_share`` of that (capacity closed with the central award funds may not
-  be used for replacement [R]).  A takeover moves the target's licence to the acquirer.
-* **Who gets quota.**  Each month the firms that want to invest beyond their licence get the
-  sector's quota most productive first (the quota market's clearing: the quota goes to those
-  whose extra capacity earns most; its price is not modelled); new projects and firms' new plants
-  need quota for their whole capital when they are proposed, in arrival order, and do not go ahead
-  without it.
+* **Licences** (核定产能).  When the rule comes into force, every firm and project of a covered
+  sector that holds land or is building (and every firm's new plant in approval) is licensed at
+  its capital, installed and under construction (万 yuan: the rule counts nominal capacity, which
+  the model measures as capital at the sector's capital-output ratio).  From then on a licensed
+  firm's capital plus capital under construction never exceeds its licence: replacing what
+  wears out needs no quota, adding to it does.
+* **Quota** (置换指标), a pool per sector in 万 yuan of capital.  A licensed firm that closes
+  gives its licence ÷ ``replacement_ratio`` (what it was allowed to run, not what it still had
+  installed); a firm closed on the campaign's capacity-cut path gives ``cut_quota_share`` of that
+  (capacity closed with the central award funds may not be used for replacement [R]); a project
+  or plant that gives up before building returns its licence whole.  A takeover moves the
+  target's licence to the acquirer; a firm's new plant, once built, adds its licence to the firm's.
+* **Who gets it.**  Proposals -- new projects (when they choose a location, in arrival order, after
+  the month's exits) and firms' new plants (after the month's investment) -- need quota for their
+  whole capital and a loan, first come first served; either missing, they do not go ahead.  Firms
+  whose investment plans go beyond their licence get what is left of the sector's quota during the
+  month's production, most productive first (the quota market's clearing: it goes to the extra
+  capacity that earns most; its price is not modelled).  The pool is regional: replacement across
+  provinces (跨省置换, allowed in practice [R]) is not modelled.
 """
 
 from __future__ import annotations
@@ -35,40 +39,45 @@ class CapacityReplacement:
     """The sector quota pools of capacity replacement and the licences that bind firms' capital."""
 
     def __init__(self, model, params):
-        """``params``: the ``policy.zombie_disposal`` config (its ``capacity_*`` and ``*_quota_*`` keys)."""
+        """``params``: the ``capacity`` config."""
         self.model = model
         self.params = params
         sec = model.region.sectors
-        self.regulated = (sec["capacity_cut"].to_numpy(dtype=int) == 1 if "capacity_cut" in sec
-                          else np.zeros(len(sec), dtype=bool))
-        self.enabled = bool(params.enabled and params.capacity_replacement and self.regulated.any())
-        self.start = model.calendar.index(params.start, "policy.zombie_disposal.start")
+        self.covered = (sec["capacity_replacement"].to_numpy(dtype=int) == 1 if "capacity_replacement" in sec
+                        else np.zeros(len(sec), dtype=bool))
+        self.enabled = bool(params.replacement and self.covered.any())
+        self.start = max(model.calendar.index(params.start, "capacity.start"), 0)
+        self.licensed = False  # licences handed out (the rule has come into force)
         self.quota = np.zeros(len(sec))  # per sector: capacity that may still be added, 万 yuan of capital
         self.reset_month()
 
     def reset_month(self) -> None:
         self.projects_refused = 0  # projects (new firms) that found no quota this month
         self.expansions_refused = 0  # firms' new plants that found no quota this month
-        self.retired = 0.0  # capital of regulated firms retired this month, 万 yuan
-        self.granted = 0.0  # quota given out this month (net of refunds), 万 yuan
-        self.added = 0.0  # quota created this month (retired capacity, licences given back), 万 yuan
+        self.retired = 0.0  # licences of covered firms that closed this month, 万 yuan
+        self.granted = 0.0  # quota given out this month, 万 yuan
+        self.added = 0.0  # quota created this month (retired licences, licences given back), 万 yuan
 
     @property
     def in_force(self) -> bool:
         """The replacement rule binds this month."""
         return self.enabled and self.model.month >= self.start
 
+    def on_month(self) -> None:
+        """In the month the rule comes into force (the first month if it is in force before): licences."""
+        if self.in_force and not self.licensed:
+            self.come_into_force()
+
     def come_into_force(self) -> None:
-        """Licence every regulated firm and project holding land or building (and firms' plants in
+        """Licence every covered firm and project holding land or building (and firms' plants in
         approval) at its capital, installed plus under construction."""
-        if not self.enabled:
-            return
         f = self.model.firms
-        held = np.isin(f.state, LAND_HOLDING) & self.regulated[f.sector]
+        held = np.isin(f.state, LAND_HOLDING) & self.covered[f.sector]
         f.licence[held] = f.capital[held] + f.capital_wip[held]
+        self.licensed = True
 
     def room(self, rows: np.ndarray) -> np.ndarray:
-        """Capital ``rows`` may still add under their licences (inf for unregulated firms)."""
+        """Capital ``rows`` may still add under their licences (inf for firms without one)."""
         f = self.model.firms
         return np.maximum(f.licence[rows] - f.capital[rows] - f.capital_wip[rows], 0.0)
 
@@ -92,44 +101,44 @@ class CapacityReplacement:
         loan = np.minimum(loan, room - internal)
         return internal, loan
 
-    def grant(self, sector: np.ndarray, capital: np.ndarray) -> np.ndarray:
-        """Quota for proposals (new projects, new plants) of ``capital`` in ``sector``, in the given
-        order, each whole or not at all; unregulated sectors need none.  Returns who got it."""
-        ok = np.ones(sector.size, dtype=bool)
-        if not self.in_force:
-            return ok
-        for j in np.flatnonzero(self.regulated[sector]):
-            s = sector[j]
-            ok[j] = self.quota[s] >= capital[j]
-            if ok[j]:
-                self.quota[s] -= capital[j]
-                self.granted += float(capital[j])
-        return ok
+    def budget(self, sector: np.ndarray, capital: np.ndarray, exempt: bool = False) -> tuple | None:
+        """What proposals of ``capital`` in ``sector`` need of the quota pools, for
+        :meth:`sim.model.credit.CreditPool.grant_in_order` (``(sector, need, pools)``; covered
+        sectors only), or None when the rule does not bind them (not in force, or ``exempt``:
+        projects approved before the run's start)."""
+        if exempt or not self.in_force:
+            return None
+        return sector, np.where(self.covered[sector], capital, 0.0), self.quota
 
-    def refund(self, sector: np.ndarray, capital: np.ndarray) -> None:
-        """Quota granted to proposals that then went no further (no credit) goes back to the pool."""
-        if self.in_force:
-            reg = self.regulated[sector]
-            np.add.at(self.quota, sector[reg], capital[reg])
-            self.granted -= float(capital[reg].sum())
+    def count_granted(self, sector: np.ndarray, capital: np.ndarray, ok: np.ndarray, short: np.ndarray,
+                      kind: str) -> None:
+        """Book what :meth:`budget`'s proposals took (``ok``) and how many lacked quota (``short``)."""
+        if not self.in_force:
+            return
+        self.granted += float(np.sum(np.where(self.covered[sector] & ok, capital, 0.0)))
+        refused = int(np.sum(short))
+        if kind == "projects":
+            self.projects_refused += refused
+        else:
+            self.expansions_refused += refused
 
     def licence_new(self, rows: np.ndarray) -> None:
         """New projects or plants (``rows``) proposed while the rule binds: licensed at their capital."""
         if self.in_force:
             f = self.model.firms
-            reg = rows[self.regulated[f.sector[rows]]]
+            reg = rows[self.covered[f.sector[rows]]]
             f.licence[reg] = f.capital[reg]
 
     def retire(self, rows: np.ndarray, share: float = 1.0) -> None:
-        """Regulated firms ``rows`` close: ``share`` × their capital ÷ ``replacement_ratio`` becomes quota."""
+        """Licensed firms ``rows`` close: ``share`` × their licences ÷ ``replacement_ratio`` becomes quota."""
         if not self.in_force or rows.size == 0:
             return
         f = self.model.firms
-        reg = rows[self.regulated[f.sector[rows]]]
-        k = f.capital[reg] + f.capital_wip[reg]
-        self.retired += float(k.sum())
-        np.add.at(self.quota, f.sector[reg], share * k / self.params.replacement_ratio)
-        self.added += float(share * k.sum() / self.params.replacement_ratio)
+        reg = rows[np.isfinite(f.licence[rows])]
+        lic = f.licence[reg]
+        self.retired += float(lic.sum())
+        np.add.at(self.quota, f.sector[reg], share * lic / self.params.replacement_ratio)
+        self.added += float(share * lic.sum() / self.params.replacement_ratio)
 
     def give_back(self, rows: np.ndarray) -> None:
         """Projects or plants ``rows`` that gave up before building: their licences return whole."""

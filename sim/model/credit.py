@@ -65,19 +65,29 @@ class CreditPool:
         self._month[kind + "_refused"] += float(amount.sum() - granted.sum())
         return granted
 
-    def grant_in_order(self, pool: np.ndarray, amount: np.ndarray, kind: str = "projects") -> np.ndarray:
+    def grant_in_order(self, pool: np.ndarray, amount: np.ndarray, kind: str = "projects",
+                       budget: tuple | None = None, short: np.ndarray | None = None) -> np.ndarray:
         """Loans for new plants (``kind``: projects or expansions), first come first served: a mask
-        of the financed requests."""
+        of the financed requests.  ``budget`` = ``(key, need, pools)``: a second resource each
+        request needs whole, ``need[j]`` of ``pools[key[j]]`` (capacity-replacement quota, used up
+        in place); a request short of it gets no loan (and is marked in ``short``), one short of
+        credit takes none of it."""
         ok = np.zeros(amount.size, dtype=bool)
+        lacking = np.zeros(amount.size, dtype=bool) if short is None else short
         room = self.room.copy()
         for j in range(amount.size):
+            if budget is not None and budget[1][j] > 0.0 and budget[1][j] > budget[2][budget[0][j]]:
+                lacking[j] = True
+                continue
             if amount[j] <= room[pool[j]]:
                 ok[j] = True
                 room[pool[j]] -= amount[j]
+                if budget is not None:
+                    budget[2][budget[0][j]] -= budget[1][j]
         lent = np.bincount(pool[ok], weights=amount[ok], minlength=self.limit.size)
         self.outstanding += lent
         self._month["lent_" + kind] += float(lent.sum())
-        self._month[kind + "_refused"] += float(amount[~ok].sum())
+        self._month[kind + "_refused"] += float(amount[~ok & ~lacking].sum())  # for lack of credit
         return ok
 
     def write_off(self, pool: np.ndarray, debt: np.ndarray, capital: np.ndarray) -> None:

@@ -132,19 +132,18 @@ class InvestmentMarket:
         pull = np.minimum((price / m.params.market.rest_of_china_price) ** p.entry_price_elasticity,
                           p.entry_max_multiplier)
         arrived = u_entry * p.entry_max_multiplier < pull
-        at = np.flatnonzero(arrived)  # capacity replacement: no quota, no project (sim.model.capacity)
-        quota = m.capacity.grant(sector[at], size[at] * self.kappa[sector[at]])
-        arrived[at[~quota]] = False
-        m.capacity.projects_refused += int((~quota).sum())
         crowded = ~arrived
         pool = m.credit_pool_of(home, sector)  # a project borrows from its home county's (or sector's) banks
         if borrow and arrived.any():
             amount = m.params.firms.entrant_leverage * size * self.kappa[sector]
-            ok = m.credit.grant_in_order(pool[arrived], amount[arrived])
-            refused = np.flatnonzero(arrived)[~ok]
-            crowded[refused] = True
-            m.capacity.refund(sector[refused], size[refused] * self.kappa[sector[refused]])
-            m.projects_crowded_out += int((~ok).sum())
+            # first come first served, each needing its loan and, under capacity replacement, its quota
+            at = np.flatnonzero(arrived)
+            capital = size[at] * self.kappa[sector[at]]
+            short = np.zeros(at.size, dtype=bool)
+            ok = m.credit.grant_in_order(pool[at], amount[at], "projects", m.capacity.budget(sector[at], capital), short)
+            m.capacity.count_granted(sector[at], capital, ok, short, "projects")
+            crowded[at[~ok]] = True
+            m.projects_crowded_out += int((~ok & ~short).sum())
 
         n_z = len(m.zones)
         v = self._zone_view()
@@ -184,14 +183,11 @@ class InvestmentMarket:
         fits = _fit_in_blocks(f.block[rows].astype(np.int64), land, m.block_free_land())
         m.expansions_blocked_month += int((~fits).sum())
         rows, extra, land = rows[fits], extra[fits], land[fits]
-        quota = m.capacity.grant(f.sector[rows], extra)  # capacity replacement (sim.model.capacity)
-        m.capacity.expansions_refused += int((~quota).sum())
-        rows, extra, land = rows[quota], extra[quota], land[quota]
-        if rows.size == 0:
-            return
-        ok = m.credit.grant_in_order(f.credit_pool[rows], fp.entrant_leverage * extra, "expansions")
-        m.expansions_refused_month += int((~ok).sum())
-        m.capacity.refund(f.sector[rows[~ok]], extra[~ok])
+        short = np.zeros(rows.size, dtype=bool)  # capacity replacement: a plant needs quota as well as a loan
+        ok = m.credit.grant_in_order(f.credit_pool[rows], fp.entrant_leverage * extra, "expansions",
+                                     m.capacity.budget(f.sector[rows], extra), short)
+        m.capacity.count_granted(f.sector[rows], extra, ok, short, "expansions")
+        m.expansions_refused_month += int((~ok & ~short).sum())
         rows, extra, land = rows[ok], extra[ok], land[ok]
         if rows.size == 0:
             return

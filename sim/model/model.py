@@ -94,8 +94,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.firms = FirmTable(capacity=2 * region.total_firms + 1024)
         self.enterprises = Enterprises(self)  # Mesa agents of the firm table's rows, made on first use
         self.land = LandLedger(self)  # every block's approved land, unsupplied until firms hold it
-        self.capacity = CapacityReplacement(self, params.policy.zombie_disposal)  # 产能置换 in the capped sectors
+        self.capacity = CapacityReplacement(self, params.capacity)  # 产能置换 in the sectors it covers
         rows = self.firms.add(**generate(self))
+        self.capacity.on_month()  # in force from the start: the initial firms (and the pipeline) licensed
         self.land.open_balance(rows)
         self.firms.credit_pool[rows] = self.credit_pool_of(self.firms.county[rows], self.firms.sector[rows])
         self.states_changed()
@@ -204,6 +205,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
         """One month, in the phase order of the module docstring."""
+        self.capacity.on_month()  # licences, in the month capacity replacement comes into force
         self._advance_pipeline()
         for policy in self.policies:
             policy.on_month()

@@ -18,10 +18,10 @@ path's documented time, or at the campaign's end if that comes first (the deadli
   the debt is written down and the firm carries on;
 * **capacity cut** (去产能, 国发〔2016〕6号 steel and 7号 coal [R]): in a sector under capacity cuts
   (``capacity_cut`` in the sector table: coal and metallurgy) a listed firm drawn for liquidation
-  has its capacity closed instead, in ``capacity_cut_months``: it closes as a liquidated firm does,
-  but its capacity is retired for good -- only ``cut_quota_share`` of it may be used to replace
-  capacity elsewhere.  From the campaign start, those sectors add capacity only against
-  replacement quota (产能置换, :mod:`sim.model.capacity`).
+  has its capacity closed instead, in ``capacity_cut_months`` (as does one drawn for a merger that
+  finds no acquirer): it closes as a liquidated firm does, but under capacity replacement
+  (:mod:`sim.model.capacity`) only ``capacity.cut_quota_share`` of its licence may be used to
+  replace capacity elsewhere.
 
 Every write-down is a loss to the credit pool (``credit.loss_absorption``).  Firms that become
 zombies after the list is drawn up are not on it; after the campaign zombies leave only by
@@ -43,6 +43,9 @@ class ZombieDisposal(Policy):
 
     def __init__(self, model, params):
         super().__init__(model, params, params.start, "policy.zombie_disposal.start")
+        sec = model.region.sectors
+        self.cut_sectors = (sec["capacity_cut"].to_numpy(dtype=int) == 1 if "capacity_cut" in sec
+                            else np.zeros(len(sec), dtype=bool))  # 去产能: coal and metallurgy
         self.end = model.calendar.index(params.end, "policy.zombie_disposal.end")
         self.months = {DisposalPath.LIQUIDATION: params.liquidation_months,
                        DisposalPath.MERGER: params.merger_months,
@@ -58,7 +61,6 @@ class ZombieDisposal(Policy):
         if not self.campaigning:
             return
         if self.model.month == self.start:
-            self.model.capacity.come_into_force()
             self.draw_up_list()
         self.close_cases()
 
@@ -82,7 +84,7 @@ class ZombieDisposal(Policy):
         path = np.where(u < p.merger_share, DisposalPath.MERGER,
                         np.where(u < p.merger_share + p.restructuring_share, DisposalPath.RESTRUCTURING,
                                  DisposalPath.LIQUIDATION))
-        cut = (path == DisposalPath.LIQUIDATION) & m.capacity.regulated[f.sector[rows]]
+        cut = (path == DisposalPath.LIQUIDATION) & self.cut_sectors[f.sector[rows]]
         path = np.where(cut, DisposalPath.CAPACITY_CUT, path)  # 去产能 in the sectors under capacity cuts
         f.disposal_path[rows] = path
         months = np.array([self.months[DisposalPath(k)] for k in path], dtype=np.int32)
@@ -100,10 +102,12 @@ class ZombieDisposal(Policy):
         targets, acquirers = self.acquirers(merge)
         m.restructure(due[f.disposal_path[due] == DisposalPath.RESTRUCTURING], self.params.restructuring_haircut)
         m.take_over(targets, acquirers)
-        closed = np.union1d(liquidate, np.setdiff1d(merge, targets))
+        failed = np.setdiff1d(merge, targets)  # no acquirer: liquidated, or in the cut sectors cut
+        in_cut = self.cut_sectors[f.sector[failed]]
+        closed = np.union1d(liquidate, failed[~in_cut])
         m.close_firms(closed, self.params.relet_months)
-        cut = due[f.disposal_path[due] == DisposalPath.CAPACITY_CUT]
-        m.close_firms(cut, self.params.relet_months, self.params.cut_quota_share)
+        cut = np.union1d(due[f.disposal_path[due] == DisposalPath.CAPACITY_CUT], failed[in_cut])
+        m.close_firms(cut, self.params.relet_months, m.params.capacity.cut_quota_share)
         closed = np.union1d(closed, cut)
         f.output[closed] = 0.0  # closed before the month's production: they sell nothing this month
         m.disposals_month += np.bincount(f.disposal_path[due], minlength=len(DisposalPath))
