@@ -297,7 +297,8 @@ class ApprovalSystem:
         self.prep = self.items["prep_days"].to_numpy() * p.prep_scale
         self.share = self.items["share"].to_numpy()
         self.stage_items = [np.flatnonzero(self.stage_of == s) for s in range(k.N_STAGES)]
-        self.graph = ApprovalGraph.from_items(self.items)
+        self.graph = (ApprovalGraph.from_items(self.items) if p.precedence == "catalogue"
+                      else ApprovalGraph.stage_barrier(self.items))
         self.pool = pool
         pool.transit_days = {"region": p.transit_days_region, "city": p.transit_days_city,
                              "county": p.transit_days_county, "zone": p.transit_days_zone,
