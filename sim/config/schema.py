@@ -449,7 +449,15 @@ class ApprovalConfig:
     transit_days_zone: float = param(0.5, "working days per item", "assumed", ge=0)
     rework_probability: float = param(0.3, "probability an item is sent back once", "assumed", ge=0, le=1)
     rework_prep_share: float = param(0.5, "share of preparation redone after rework", "assumed", ge=0, le=1)
-    stage_handoff_days: float = param(8.0, "working days between stages", "assumed", ge=0)
+    stage_handoff_days: float = param(
+        8.0, "working days between stages", "assumed", ge=0,
+        doc="from an item of one stage to an item of a later stage that waits for it",
+    )
+    precedence: str = param(
+        "stages", "-", "assumed until recalibrated (docs/ODD.md, approval process)", choices=("stages", "catalogue"),
+        doc="which item waits for which: stages = stages in sequence, items of a stage in parallel (the "
+            "calibrated process); catalogue = the catalogue's predecessors column (pre-reform serial order)",
+    )
     service_cv: float = param(0.5, "coefficient of variation of office effort", "assumed", ge=0)
     prep_cv: float = param(0.5, "coefficient of variation of preparation", "assumed", ge=0)
     item_effort_scale: float = param(

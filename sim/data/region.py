@@ -58,7 +58,7 @@ REQUIRED = {
     "spending": ["sector", "from_year", "growth", "source"],
     "items": [
         "item_id", "stage", "authority", "powers", "ra_order", "effort_days", "review_days",
-        "prep_days", "share", "source",
+        "prep_days", "share", "predecessors", "source",
     ],
 }
 
@@ -194,4 +194,57 @@ def check_region(region: RegionData) -> RegionData:
         raise DataError(f"{o}/{FILES['items']}: column ra_order repeats {int(ra[ra.duplicated()].iloc[0])}")
     if sorted(it["stage"].unique()) != [1, 2, 3, 4]:
         raise DataError(f"{o}/{FILES['items']}: column stage must cover stages 1-4")
+    _check_predecessors(it, o)
     return region
+
+
+def _check_predecessors(it: pd.DataFrame, o: str) -> None:
+    """The ``predecessors`` column (``;``-separated item ids an item waits for): known items of the
+    same or an earlier stage, not the item itself, no cycle.  Normalised to a string column."""
+    it["predecessors"] = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+                          for v in it["predecessors"]]
+    stage = dict(zip(it["item_id"], it["stage"]))
+    preds: dict[str, list[str]] = {}
+    for i, (item, raw) in enumerate(zip(it["item_id"], it["predecessors"])):
+        where = _where("items", o, i, it, "item_id")
+        parts = [p.strip() for p in raw.split(";")]
+        if raw and any(not p for p in parts):
+            raise DataError(f"{where}: column predecessors = {raw!r} has an empty entry")
+        parts = [p for p in parts if p]
+        for p in parts:
+            if p == item:
+                raise DataError(f"{where}: column predecessors = {raw!r}: the item waits for itself")
+            if p not in stage:
+                raise DataError(f"{where}: unknown item {p!r} in column predecessors = {raw!r}")
+            if stage[p] > stage[item]:
+                raise DataError(f"{where}: column predecessors = {raw!r}: {p!r} is of stage {stage[p]}, "
+                                f"after this item's stage {stage[item]}")
+        if len(set(parts)) < len(parts):
+            raise DataError(f"{where}: column predecessors = {raw!r} repeats an item")
+        preds[item] = parts
+    cycle = _find_cycle(preds)
+    if cycle:
+        raise DataError(f"{o}/{FILES['items']}: column predecessors has a cycle: {' -> '.join(cycle)} "
+                        f"(each item waits for the next)")
+
+
+def _find_cycle(preds: dict[str, list[str]]) -> list[str]:
+    """A cycle of the "waits for" relation as a list of ids (first repeated at the end), or []."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in preds:
+        if state.get(root):
+            continue
+        path, stack = [root], [iter(preds[root])]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(preds[nxt]))
+    return []

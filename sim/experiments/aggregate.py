@@ -115,6 +115,10 @@ OUTCOMES: dict[str, Outcome] = {
                                              f"median approval latency of projects applied from {RECENT_FROM} on"),
     "approval_days_p90_from2019": Outcome("Approval latency, p90 (applied 2019+)", "calendar days",
                                           f"90th percentile of latency of projects applied from {RECENT_FROM} on"),
+    "approval_gov_days_mean_all": Outcome("Approval government time, mean (all)", "calendar days",
+                                          "mean of the government's processing time (no applicant preparation)"),
+    "approval_gov_days_mean_from2019": Outcome("Approval government time, mean (applied 2019+)", "calendar days",
+                                               f"as above, projects applied from {RECENT_FROM} on"),
     "approvals_all": Outcome("Approvals (all)", "projects", "projects that completed approval and started production"),
     "approvals_from2019": Outcome("Approvals (applied 2019+)", "projects",
                                   f"of which applied from {RECENT_FROM} on"),
@@ -326,6 +330,8 @@ def run_outcomes(monthly: pd.DataFrame, approvals: pd.DataFrame | None) -> dict[
         out[f"approval_days_median_{suffix}"] = float(days.median()) if len(days) else np.nan
         out[f"approval_days_p90_{suffix}"] = float(days.quantile(0.9)) if len(days) else np.nan
         out[f"approvals_{suffix}"] = float(len(days)) if have else np.nan
+        gov = approvals.loc[days.index, "approval_gov_days"] if have and "approval_gov_days" in approvals else None
+        out[f"approval_gov_days_mean_{suffix}"] = float(gov.mean()) if gov is not None and len(gov) else np.nan
     out["zones_end"] = float(last["zones"])
     out["bodies_end"] = float(last["bodies"])
     return {k: out[k] for k in OUTCOMES}

@@ -193,8 +193,8 @@ def target_table(means: dict[str, float]) -> pd.DataFrame:
     ok = within_tolerance(means)
     rows = [{"target": k, "value": t.value, "tolerance": t.tolerance, "unit": t.unit, "source": t.source,
              "model": means[k], "within": ok[k]} for k, t in CALIBRATION_TARGETS.items()]
-    rows += [{"target": k, "value": np.nan, "tolerance": np.nan, "unit": "calendar days",
-              "source": "reported, not fitted", "model": means[k], "within": None} for k in REPORTED]
+    rows += [{"target": k, "value": np.nan, "tolerance": np.nan, "unit": unit,
+              "source": "reported, not fitted", "model": means[k], "within": None} for k, unit in REPORTED.items()]
     return pd.DataFrame(rows)
 
 

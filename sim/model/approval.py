@@ -1,8 +1,13 @@
-"""The approval pipeline: items, stages, offices with finite staff, queueing.
+"""The approval pipeline: items in a precedence graph, offices with finite staff, queueing.
 
-A project passes the catalogue's approval items in four stages (project & land, planning
-permit, construction permit, completion acceptance; 国办发〔2019〕11号): items of a stage run
-in parallel, stages in sequence.  Each item is
+A project passes the catalogue's approval items.  Which item waits for which is a precedence
+graph (the catalogue's ``predecessors`` column: the pre-reform order of the national process,
+串联审批): an item starts when every item it waits for is done, so a chain takes the sum of its
+items and parallel branches the longest.  The catalogue's ``stage`` (project & land, planning
+permit, construction permit, completion acceptance; 国办发〔2019〕11号) labels what is reported per
+stage; construction starts when every item of stages 1-3 is done (the permit) and every stage-4
+item waits for its end.  An item of a later stage that waits for one of an earlier stage starts a
+hand-off after it (``stage_handoff_days``).  Each item is
 
 1. prepared by the applicant (``prep_days``; one-stop agent service, 代办, cuts it),
 2. carried to its office (transit by the office's level; no-meeting approval, 不见面, cuts it),
@@ -11,25 +16,33 @@ in parallel, stages in sequence.  Each item is
 4. reviewed for a statutory lag (``review_days``, no staff needed),
 5. sent back once with the rework probability (agent service cuts it), repeating 1-4.
 
+Two measures of approval time are kept: the total (application to acceptance, less
+construction) and the government's processing time — transit, queue wait, office work and
+review lag, not the applicant's preparation or the hand-offs — summed along the chain of items
+that set the project's end (each item's binding predecessor, back to the application).
+
 Devolution moves an item's office from the region/city/county to the zone's own office (or a
 county office dispatched into the zone); consolidation pools staff of merged bodies into one
 office; regional assessment (区域评) removes an item from a zone's projects once the county has
-done it zone-wide.  All times are in working days; the clock of the model is in months.
+done it zone-wide (it counts as done for the items waiting for it).  All times are in working
+days; the clock of the model is in months.
 
 Service start times follow the Kiefer–Wolfowitz recursion for a multi-server FCFS queue: an
 office keeps the times at which each of its servers frees up; an item arriving at ``t`` starts
-at ``max(t, earliest free time)``.  Arrivals, stage ends and stage starts happen at their own
-(continuous) times between the model's monthly steps, in time order and then in the order they
-were scheduled, like Mesa's event list; they are processed in compiled code
+at ``max(t, earliest free time)``.  Arrivals, items becoming ready and completions happen at their
+own (continuous) times between the model's monthly steps, in time order and then in the order
+they were scheduled, like Mesa's event list; they are processed in compiled code
 (:mod:`sim.model.approval_kernels`) at the start of each step, up to the step's time, with the
-routing rules in force then.  A project's first stage is routed when it applies, within the step.
+routing rules in force then.  A project's first items are routed when it applies, within the step.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from sim.model import approval_kernels as k
 
@@ -39,6 +52,95 @@ if TYPE_CHECKING:
 LEVELS = ("region", "city", "county", "zone", "dispatched")
 AUTHORITIES = ("region", "city", "county")  # the catalogue's `authority` column, coded 0, 1, 2
 DRAWS = ("needs", "prep", "effort", "rework")  # a project's own draws per catalogue item
+#: what :meth:`ApprovalSystem.advance` returns per completed application: enterprise row, zone index,
+#: times (months) of application, permit and production start, working days of each stage (first
+#: item ready to last done), items skipped by regional assessment, government working days along the
+#: chain that set the end, and along each stage's own chain
+DONE = ("row", "zone", "applied", "permit", "time", "stage_wd", "skipped", "gov_wd", "stage_gov_wd")
+
+
+def _done_arrays(capacity: int) -> tuple:
+    n = k.N_STAGES
+    return (np.zeros(capacity, np.int64), np.zeros(capacity, np.int64), np.zeros(capacity), np.zeros(capacity),
+            np.zeros(capacity), np.zeros((capacity, n)), np.zeros(capacity, np.int64), np.zeros(capacity),
+            np.zeros((capacity, n)))
+
+
+def parse_predecessors(value) -> list[str]:
+    """The item ids of a ``predecessors`` cell (``;``-separated; empty or missing: none)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    return [p.strip() for p in str(value).split(";") if p.strip()]
+
+
+@dataclass(frozen=True)
+class ApprovalGraph:
+    """The approval process as a precedence graph over the catalogue's items.
+
+    ``preds[i]`` are the items item ``i`` waits for (catalogue positions).  The graph is data:
+    reform levers that let items run in parallel or overlap stages remove edges
+    (:meth:`without`) before the model compiles it (:meth:`arrays`).
+    """
+
+    ids: tuple[str, ...]
+    stage: tuple[int, ...]  # 1-based, as in the catalogue
+    preds: tuple[frozenset[int], ...]
+
+    @classmethod
+    def from_items(cls, items: pd.DataFrame) -> "ApprovalGraph":
+        """The graph of a checked catalogue's ``predecessors`` column."""
+        ids = tuple(items["item_id"])
+        pos = {v: i for i, v in enumerate(ids)}
+        preds = tuple(frozenset(pos[p] for p in parse_predecessors(v)) for v in items["predecessors"])
+        return cls(ids, tuple(int(s) for s in items["stage"]), preds)
+
+    @classmethod
+    def stage_barrier(cls, items: pd.DataFrame) -> "ApprovalGraph":
+        """Stages in sequence, items of a stage in parallel: each item waits for every item of the
+        stage before (of stages 1-3; stage 4 waits for construction anyway)."""
+        ids, stage = tuple(items["item_id"]), tuple(int(s) for s in items["stage"])
+        preds = tuple(frozenset(j for j, sj in enumerate(stage) if sj == s - 1 and s - 1 != k.PERMIT_STAGE + 1)
+                      for s in stage)
+        return cls(ids, stage, preds)
+
+    def edges(self) -> list[tuple[str, str]]:
+        """``(predecessor, item)`` pairs by item id."""
+        return [(self.ids[p], self.ids[i]) for i, ps in enumerate(self.preds) for p in sorted(ps)]
+
+    def without(self, edges) -> "ApprovalGraph":
+        """The graph less the ``(predecessor, item)`` edges given by item id."""
+        pos = {v: i for i, v in enumerate(self.ids)}
+        drop = {(pos[a], pos[b]) for a, b in edges}
+        preds = tuple(frozenset(p for p in ps if (p, i) not in drop) for i, ps in enumerate(self.preds))
+        return ApprovalGraph(self.ids, self.stage, preds)
+
+    def as_predecessors(self) -> list[str]:
+        """The graph as a catalogue ``predecessors`` column."""
+        return [";".join(self.ids[p] for p in sorted(ps)) for ps in self.preds]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(stage_of, succ_ptr, succ, n_pred)`` over the nodes the kernels run: the items, then the
+        construction phase (node ``n``, stage -1), which waits for every item of stages 1-3 and
+        which every stage-4 item waits for."""
+        n = len(self.ids)
+        build = n
+        stage_of = np.array([s - 1 for s in self.stage] + [-1], dtype=np.int64)
+        succ: list[list[int]] = [[] for _ in range(n + 1)]
+        n_pred = np.zeros(n + 1, dtype=np.int64)
+        for i, ps in enumerate(self.preds):
+            for p in sorted(ps):
+                succ[p].append(i)
+                n_pred[i] += 1
+        for i in range(n):
+            if stage_of[i] <= k.PERMIT_STAGE:
+                succ[i].append(build)
+                n_pred[build] += 1
+            else:
+                succ[build].append(i)
+                n_pred[i] += 1
+        ptr = np.concatenate([[0], np.cumsum([len(x) for x in succ])]).astype(np.int64)
+        flat = np.array([j for x in succ for j in x], dtype=np.int64)
+        return stage_of, ptr, flat, n_pred
 
 
 class OfficePool:
@@ -194,7 +296,9 @@ class ApprovalSystem:
         self.review = self.items["review_days"].to_numpy()
         self.prep = self.items["prep_days"].to_numpy() * p.prep_scale
         self.share = self.items["share"].to_numpy()
-        self.stage_items = [np.flatnonzero(self.stage_of == s) for s in range(4)]
+        self.stage_items = [np.flatnonzero(self.stage_of == s) for s in range(k.N_STAGES)]
+        self.graph = (ApprovalGraph.from_items(self.items) if p.precedence == "catalogue"
+                      else ApprovalGraph.stage_barrier(self.items))
         self.pool = pool
         pool.transit_days = {"region": p.transit_days_region, "city": p.transit_days_city,
                              "county": p.transit_days_county, "zone": p.transit_days_zone,
@@ -203,47 +307,50 @@ class ApprovalSystem:
         self.city_offices: dict[str, Office] = {}
         self.county_offices: dict[str, Office] = {}
         self.dispatched_offices: dict[str, Office] = {}
-        cal = model.calendar
-        self._items = (
-            np.concatenate([[0], np.cumsum([s.size for s in self.stage_items])]).astype(np.int64),
-            np.concatenate(self.stage_items).astype(np.int64),
-            self.share.astype(float), self.ra_order.astype(np.int64),
-            np.array([AUTHORITIES.index(a) for a in self.authority], dtype=np.int64),
-            self.prep.astype(float), self.effort.astype(float), self.review.astype(float),
-            np.array([cal.working_days_per_month, p.rework_probability, p.rework_prep_share,
-                      p.stage_handoff_days, model.params.firms.construction_months], dtype=float),
-        )
-        self.per_case = max(1, max(s.size for s in self.stage_items))  # task slots per application
+        self._compile(self.graph)
         self._auth: np.ndarray | None = None
         self._zone_office: tuple[int, np.ndarray] | None = None  # (zone events so far, office of each zone)
         self.state = np.zeros(k.N_STATE, np.int64)
         self._cases = self._tasks = self._events = self._done = None
         self._grow(256)
 
+    def _compile(self, graph: ApprovalGraph) -> None:
+        """The static arrays the kernels read: the catalogue and its precedence ``graph``."""
+        m, p = self.model, self.model.params.approval
+        stage_of, succ_ptr, succ, n_pred = graph.arrays()
+        self._items = (
+            stage_of, self.share.astype(float), self.ra_order.astype(np.int64),
+            np.array([AUTHORITIES.index(a) for a in self.authority], dtype=np.int64),
+            self.prep.astype(float), self.effort.astype(float), self.review.astype(float),
+            np.array([m.calendar.working_days_per_month, p.rework_probability, p.rework_prep_share,
+                      p.stage_handoff_days, m.params.firms.construction_months], dtype=float),
+            succ_ptr, succ, n_pred,
+        )
+        self.per_case = stage_of.size  # task rows per application: one per node
+
     # ------------------------------------------------------------------ storage
     def _grow(self, capacity: int) -> None:
         """(Re)allocate room for ``capacity`` open applications, keeping the open ones in place."""
         n_i, per = self.n_items, self.per_case
         old_c = 0 if self._cases is None else self._cases[0].shape[0]
-        cases = (np.zeros((capacity, 4), np.int64), np.zeros((capacity, 8)), np.zeros((capacity, len(DRAWS), n_i)),
-                 np.zeros(capacity, np.int64))
-        tasks = np.zeros((capacity * per, 8))
+        cases = (np.zeros((capacity, 4), np.int64), np.zeros((capacity, k.N_CASE_FLOATS)),
+                 np.zeros((capacity, len(DRAWS), n_i)), np.zeros(capacity, np.int64), np.zeros(per, np.int64))
+        tasks = np.zeros((capacity * per, k.N_TASK_COLS))
         ev_cap = capacity * (per + 1) + 16  # at most one pending event per task and per application
         events = np.zeros((ev_cap + k.HEAP_OFFSET, 4))
-        done = (np.zeros(capacity, np.int64), np.zeros(capacity, np.int64), np.zeros(capacity),
-                np.zeros(capacity), np.zeros(capacity), np.zeros((capacity, 4)), np.zeros(capacity, np.int64))
+        done = _done_arrays(capacity)
         if self._cases is not None:
-            for new, old in zip(cases[:-1], self._cases[:-1]):
+            for new, old in zip(cases[:3], self._cases[:3]):
                 new[:old_c] = old
             tasks[:self._tasks.shape[0]] = self._tasks
             n_ev = int(self.state[k.N_EVENTS])
             events[:n_ev + k.HEAP_OFFSET] = self._events[:n_ev + k.HEAP_OFFSET]
             n_free = int(self.state[k.N_FREE])
-            cases[-1][:n_free] = self._cases[-1][:n_free]
+            cases[3][:n_free] = self._cases[3][:n_free]
         # new slots go on the free stack below the old free ones (lowest slot on top)
         n_free = int(self.state[k.N_FREE])
         new_slots = np.arange(capacity - 1, old_c - 1, -1, dtype=np.int64)
-        stack = cases[-1]
+        stack = cases[3]
         stack[new_slots.size:new_slots.size + n_free] = stack[:n_free].copy()
         stack[:new_slots.size] = new_slots
         self.state[k.N_FREE] = n_free + new_slots.size
@@ -308,25 +415,28 @@ class ApprovalSystem:
                 ra_cover, zone_office, dispatched, auth)
 
     def route_items(self, row: int, stage: int, draws: dict | None = None) -> list[RoutedItem]:
-        """The items enterprise ``row`` would need in ``stage`` if it applied now, each routed
+        """The items of ``stage`` enterprise ``row`` would need if they were ready now, each routed
         (for inspection and tests; ``draws`` default: every item needed, no rework, mean times)."""
         n = self.n_items
         draws = draws or {"needs": np.zeros(n), "prep": np.ones(n), "effort": np.ones(n), "rework": np.ones(n)}
         self._ensure(1)
-        slot = int(self._cases[-1][self.state[k.N_FREE] - 1])  # a free slot, used as scratch
-        ints, _f, case_draws, _s = self._cases
-        ints[slot, k.ROW], ints[slot, k.STAGE], ints[slot, k.SKIPPED] = row, stage, 0
+        slot = int(self._cases[3][self.state[k.N_FREE] - 1])  # a free slot, used as scratch
+        ints, _f, case_draws, _s, _w = self._cases
+        ints[slot, k.ROW], ints[slot, k.SKIPPED] = row, 0
         case_draws[slot] = np.stack([draws[d] for d in DRAWS])
         ctx = self._context()
         offices = self.pool.arrays()
         touched = offices[8].copy()  # inspecting marks no office as used
-        n_tasks = k.route(slot, float(self.model.time), self._items, ctx, self._cases, self._tasks, offices,
-                          self._firms())
+        out = []
+        for i in self.stage_items[stage]:
+            if k.route(slot, int(i), float(self.model.time), self._items, ctx, self._cases, self._tasks, offices,
+                       self._firms()):
+                t = self._tasks[slot * self.per_case + i]
+                out.append(RoutedItem(int(t[k.T_ITEM]), self.pool.offices[int(t[k.T_OFFICE])], float(t[k.T_PREP]),
+                                      float(t[k.T_TRANSIT]), float(t[k.T_EFFORT]), float(t[k.T_REVIEW]),
+                                      bool(t[k.T_REWORK])))
         offices[8][:] = touched
-        base = slot * self.per_case
-        return [RoutedItem(int(t[k.T_ITEM]), self.pool.offices[int(t[k.T_OFFICE])], float(t[k.T_PREP]),
-                           float(t[k.T_TRANSIT]), float(t[k.T_EFFORT]), float(t[k.T_REVIEW]), bool(t[k.T_REWORK]))
-                for t in self._tasks[base:base + n_tasks]]
+        return out
 
     # ------------------------------------------------------------------ life cycle
     def _ensure(self, new: int) -> None:
@@ -346,20 +456,18 @@ class ApprovalSystem:
 
     def advance(self, until: float) -> dict:
         """Run the pipeline's events before ``until``; return the applications completed
-        (``row``, ``zone``, ``applied``, ``permit``, ``time``, ``stage_wd``, ``skipped``)."""
+        (see :data:`DONE`)."""
         m = self.model
         if self.state[k.N_EVENTS]:
             self.state[k.N_DONE] = 0
             if self._done[0].size < self._cases[0].shape[0]:
-                cap = self._cases[0].shape[0]
-                self._done = tuple(np.zeros((cap, *a.shape[1:]), a.dtype) for a in self._done)
+                self._done = _done_arrays(self._cases[0].shape[0])
             k.advance(float(until), m.month, self._items, self._context(), self._cases, self._tasks,
                       self.pool.arrays(), self._events, self.state, self._firms(), self._done)
         n = int(self.state[k.N_DONE])
         self.state[k.N_DONE] = 0
         order = np.argsort(self._done[4][:n], kind="stable")  # by the time production starts
-        names = ("row", "zone", "applied", "permit", "time", "stage_wd", "skipped")
-        return {name: a[:n][order] for name, a in zip(names, self._done)}
+        return {name: a[:n][order] for name, a in zip(DONE, self._done)}
 
     def offices(self) -> list[Office]:
         out = [self.region_office, *self.city_offices.values(), *self.county_offices.values()]

@@ -10,16 +10,21 @@ functions over flat arrays.  The state is grouped in tuples of arrays, built and
   ``free[start[o] : start[o] + staff[o]]`` (Kiefer–Wolfowitz recursion for a multi-server FCFS queue);
 * ``events`` — rows ``[time, seq, ref·4 + kind, -]`` and ``state[N_EVENTS]``: a 4-ary heap ordered by
   time, then by creation (``state[SEQ]``), like Mesa's event list;
-* ``cases`` — ``(ints, floats, draws, free stack)``: one row per open application (a slot, recycled
-  through the free stack), its draws in ``draws[slot]`` (``D_*`` × items);
-* ``tasks`` — one row (``T_*`` columns, 64 bytes) per task slot, ``K`` per case slot (``K`` = most items
-  in one stage): an item's data sit in one cache line, which matters at national scale;
-* ``items`` — the catalogue (static), ``ctx`` — the routing rules in force (built in Python when
-  policies may have changed), ``firms`` — the enterprise columns the pipeline reads and writes;
+* ``cases`` — ``(ints, floats, draws, free stack, worklist)``: one row per open application (a slot,
+  recycled through the free stack), its draws in ``draws[slot]`` (``D_*`` × items); the worklist is
+  scratch room for the nodes one call completes;
+* ``tasks`` — one row (``T_*`` columns, two cache lines) per node of the precedence graph and case
+  slot: the catalogue's items, then the construction phase (node ``n_items``);
+* ``items`` — the catalogue and its precedence graph (static), ``ctx`` — the routing rules in force
+  (built in Python when policies may have changed), ``firms`` — the enterprise columns the pipeline
+  reads and writes;
 * ``done`` — completed applications, appended for the recorder.
 
-Event kinds: an item reaching its office (``ARRIVE``), a stage starting (``STAGE_START``), a
-stage whose last item is done (``STAGE_DONE``).  No Python object is touched in here.
+The process is a precedence graph: a node starts when every node it waits for is done.  Nodes are
+the catalogue's items and one for the construction phase, which waits for every item of the stages
+up to the construction permit (``PERMIT_STAGE``) and which every later item waits for.  Event kinds:
+an item reaching its office (``ARRIVE``), a node whose predecessors are all done (``READY``), a node
+done (``DONE``).  No Python object is touched in here.
 """
 
 from __future__ import annotations
@@ -27,7 +32,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-ARRIVE, STAGE_START, STAGE_DONE = 0, 1, 2
+ARRIVE, READY, DONE = 0, 1, 2
+#: 0-based stage whose end issues the construction permit; construction runs before the next one
+PERMIT_STAGE = 2
+N_STAGES = 4
 # slots of the int64 ``state`` array
 N_EVENTS, SEQ, N_FREE, N_DONE = 0, 1, 2, 3
 N_STATE = 4
@@ -36,11 +44,15 @@ CONSTRUCTION, OPERATING, WITHDRAWN = 2, 3, 6
 # routing modes of devolved items
 ZONE_OFFICE, COUNTY_DISPATCHED = 0, 1
 HEAP_OFFSET = 3  # event-heap node i is row i + 3 (see push)
-# columns of a case's integer and float rows, of its draws, and of a task's row (one cache line)
-ROW, STAGE, SKIPPED, OPEN = 0, 1, 2, 3
-C_START, C_END, C_APPLIED, C_PERMIT, C_DAYS = 0, 1, 2, 3, 4  # C_DAYS.. C_DAYS+3: days of each stage
+# columns of a case's integer and float rows, of its draws, and of a task's row
+ROW, OPEN, SKIPPED, PENDING = 0, 1, 2, 3  # OPEN: nodes not done; PENDING: events of the case in the heap
+C_APPLIED, C_PERMIT, C_END, C_GOV = 0, 1, 2, 3  # C_END, C_GOV: the last node's finish and its chain's government time
+C_FIRST, C_LAST, C_SGOV = 4, 8, 12  # + stage: first item ready, last item done, government time of its chain
+N_CASE_FLOATS = 16
 D_NEEDS, D_PREP, D_EFFORT, D_REWORK = 0, 1, 2, 3
-T_ITEM, T_OFFICE, T_PREP, T_TRANSIT, T_EFFORT, T_REVIEW, T_REWORK, T_REWORK_PREP = range(8)
+(T_ITEM, T_OFFICE, T_PREP, T_TRANSIT, T_EFFORT, T_REVIEW, T_REWORK, T_REWORK_PREP,
+ T_READY, T_WAIT, T_GOV, T_SGOV, T_PREP_SPENT, T_FINISH) = range(14)
+N_TASK_COLS = 16  # padded to two cache lines
 
 
 # --------------------------------------------------------------------------- office queues
@@ -153,126 +165,53 @@ def _services(ctx, in_zone):
 
 
 @njit(cache=True, inline="always")
-def route(slot, time, items, ctx, cases, tasks, offices, firms):
-    """Route the items case ``slot`` needs in its current stage to offices; fill its task slots.
+def route(slot, i, time, items, ctx, cases, tasks, offices, firms):
+    """Route item ``i`` of case ``slot``, ready at ``time``, to an office; fill its task row.
 
-    Items are those whose need draw falls under the catalogue share; a zone's project skips
-    regional-assessment items done zone-wide by ``time``; a devolved item goes to the zone's office
+    The item is needed when its need draw falls under the catalogue share; a zone's project skips a
+    regional-assessment item done zone-wide by ``time``; a devolved item goes to the zone's office
     (or the county office dispatched into the zone), any other to its region/city/county office.
-    Returns the number of tasks.
+    Returns whether the item goes to an office (False: not needed or skipped, done at once).
     """
-    stage_ptr, stage_items, share, ra_order, authority, prep_base, effort_base, review_base, scal = items
+    _stage, share, ra_order, authority, prep_base, effort_base, review_base, scal = items[:8]
     flags, _cuts, item_devolved, ra_time, ra_cover, zone_office, dispatched, auth_office = ctx
     ci, draws = cases[0], cases[2]
     wd, rework_probability, rework_prep_share = scal[0], scal[1], scal[2]
+    if not draws[slot, D_NEEDS, i] < share[i]:
+        return False
     row = ci[slot, ROW]
     z = firms[0][row]
-    county = firms[1][row]
     in_zone = z >= 0
-    dev_active = flags[0] == 1
+    if in_zone and flags[0] == 1 and ra_order[i] > 0:
+        order = ra_order[i]
+        if ra_time[z, order] <= time and ra_cover[order]:
+            ci[slot, SKIPPED] += 1
+            return False
+    if in_zone and item_devolved[i]:
+        o = zone_office[z] if flags[1] == ZONE_OFFICE else dispatched[firms[1][row]]
+    else:
+        o = auth_office[firms[1][row], authority[i]]
+    offices[8][o] = True
     prep_cut, rework_cut, transit_cut, _h = _services(ctx, in_zone)
-    rework_bar = rework_probability * (1 - rework_cut)
-    stage = ci[slot, STAGE]
-    base = slot * (tasks.shape[0] // ci.shape[0])
-    n = 0
-    for j in range(stage_ptr[stage], stage_ptr[stage + 1]):
-        i = stage_items[j]
-        if not draws[slot, D_NEEDS, i] < share[i]:
-            continue
-        if in_zone and dev_active and ra_order[i] > 0:
-            order = ra_order[i]
-            if ra_time[z, order] <= time and ra_cover[order]:
-                ci[slot, SKIPPED] += 1
-                continue
-        if in_zone and item_devolved[i]:
-            if flags[1] == ZONE_OFFICE:
-                o = zone_office[z]
-            else:
-                o = dispatched[county]
-        else:
-            o = auth_office[county, authority[i]]
-        offices[8][o] = True
-        prep = prep_base[i] * draws[slot, D_PREP, i] * (1 - prep_cut)
-        t = base + n
-        tasks[t, T_ITEM] = i
-        tasks[t, T_OFFICE] = o
-        tasks[t, T_PREP] = prep / wd
-        tasks[t, T_TRANSIT] = offices[7][o] * (1 - transit_cut) / wd
-        tasks[t, T_EFFORT] = effort_base[i] * draws[slot, D_EFFORT, i] / wd
-        tasks[t, T_REVIEW] = review_base[i] / wd
-        tasks[t, T_REWORK] = 1.0 if draws[slot, D_REWORK, i] < rework_bar else 0.0
-        tasks[t, T_REWORK_PREP] = prep * rework_prep_share / wd
-        n += 1
-    return n
+    prep = prep_base[i] * draws[slot, D_PREP, i] * (1 - prep_cut)
+    t = slot * (tasks.shape[0] // ci.shape[0]) + i
+    tasks[t, T_ITEM] = i
+    tasks[t, T_OFFICE] = o
+    tasks[t, T_PREP] = prep / wd
+    tasks[t, T_TRANSIT] = offices[7][o] * (1 - transit_cut) / wd
+    tasks[t, T_EFFORT] = effort_base[i] * draws[slot, D_EFFORT, i] / wd
+    tasks[t, T_REVIEW] = review_base[i] / wd
+    tasks[t, T_REWORK] = 1.0 if draws[slot, D_REWORK, i] < rework_probability * (1 - rework_cut) else 0.0
+    tasks[t, T_REWORK_PREP] = prep * rework_prep_share / wd
+    tasks[t, T_PREP_SPENT] = prep / wd
+    return True
 
 
 # --------------------------------------------------------------------------- case life cycle
 @njit(cache=True, inline="always")
-def _case_event(slot, kind, time, until, month, items, ctx, cases, tasks, offices, events, state, firms, done):
-    """A stage of case ``slot`` starts (``STAGE_START``) or ends (``STAGE_DONE``) at ``time``.
-
-    A starting stage routes its items and sends each to its office (an ``ARRIVE`` event); with none
-    it ends at once.  An ending stage records its duration; after stage 3 the permit is issued and
-    construction runs; after stage 4 production starts; otherwise the next stage starts after the
-    hand-off.  These steps touch only the case itself, so the next one is taken at once when it
-    falls before ``until`` (the step being run up to) instead of going through the event list:
-    the same outcome with fewer events.  Only item arrivals, which share office queues, are
-    always taken in time order.
-    """
-    scal = items[8]
-    wd, handoff_days, construction_months = scal[0], scal[3], scal[4]
-    ci, cf = cases[0], cases[1]
-    if firms[2][ci[slot, ROW]] == WITHDRAWN:  # the project gave up (its land was taken back): case closed
-        _free_slot(slot, cases, state)
-        return
-    while True:
-        if kind == STAGE_START:
-            cf[slot, C_START] = time
-            cf[slot, C_END] = time
-            n = route(slot, time, items, ctx, cases, tasks, offices, firms)
-            ci[slot, OPEN] = n
-            if n > 0:
-                base = slot * (tasks.shape[0] // ci.shape[0])
-                for t in range(base, base + n):
-                    push(events, state, time + tasks[t, T_PREP] + tasks[t, T_TRANSIT], ARRIVE, t)
-                return
-            kind = STAGE_DONE  # no item needed: the stage is done now
-            continue
-        stage = ci[slot, STAGE]
-        cf[slot, C_DAYS + stage] = (time - cf[slot, C_START]) * wd
-        stage += 1
-        ci[slot, STAGE] = stage
-        row = ci[slot, ROW]
-        if stage == 4:
-            d_row, d_zone, d_applied, d_permit, d_time, d_days, d_skipped = done
-            k = state[N_DONE]
-            d_row[k] = row
-            d_zone[k] = firms[0][row]
-            d_applied[k] = cf[slot, C_APPLIED]
-            d_permit[k] = cf[slot, C_PERMIT]
-            d_time[k] = time
-            for s in range(4):
-                d_days[k, s] = cf[slot, C_DAYS + s]
-            d_skipped[k] = ci[slot, SKIPPED]
-            state[N_DONE] = k + 1
-            firms[2][row] = OPERATING
-            firms[3][row] = month
-            free_stack = cases[3]
-            free_stack[state[N_FREE]] = slot
-            state[N_FREE] += 1
-            return
-        if stage == 3:
-            cf[slot, C_PERMIT] = time
-            firms[2][row] = CONSTRUCTION
-            nxt = time + construction_months
-        else:
-            _p, _r, _t, handoff_cut = _services(ctx, firms[0][row] >= 0)
-            nxt = time + handoff_days * (1 - handoff_cut) / wd
-        if nxt >= until:
-            push(events, state, nxt, STAGE_START, slot)
-            return
-        time = nxt
-        kind = STAGE_START
+def _push_case(events, state, cases, slot, time, kind, ref):
+    cases[0][slot, PENDING] += 1
+    push(events, state, time, kind, ref)
 
 
 @njit(cache=True, inline="always")
@@ -282,54 +221,194 @@ def _free_slot(slot, cases, state):
     state[N_FREE] += 1
 
 
+@njit(cache=True, inline="always")
+def _ready(slot, node, time, month, items, ctx, cases, tasks, offices, events, state, firms):
+    """Node ``node`` of case ``slot`` has every predecessor done at ``time``: start it.
+
+    An item is routed and sent to its office (an ``ARRIVE`` event); one not needed or skipped is done
+    at once.  The construction node issues the permit now and is done when construction ends.
+    Returns the time the node is done, or ``-1.0`` when it went to an office."""
+    stage_of, scal = items[0], items[7]
+    ci, cf = cases[0], cases[1]
+    t = slot * (tasks.shape[0] // ci.shape[0]) + node
+    s = stage_of[node]
+    if s < 0:  # construction: the permit is issued, the plant is built
+        cf[slot, C_PERMIT] = time
+        firms[2][ci[slot, ROW]] = CONSTRUCTION
+        return time + scal[4]
+    if time < cf[slot, C_FIRST + s]:
+        cf[slot, C_FIRST + s] = time
+    if route(slot, node, time, items, ctx, cases, tasks, offices, firms):
+        _push_case(events, state, cases, slot, time + tasks[t, T_PREP] + tasks[t, T_TRANSIT], ARRIVE, t)
+        return -1.0
+    return time
+
+
+@njit(cache=True, inline="always")
+def _complete(slot, month, cases, state, firms, done, wd):
+    """Case ``slot`` has every node done: production starts; record it and free the slot."""
+    ci, cf = cases[0], cases[1]
+    d_row, d_zone, d_applied, d_permit, d_time, d_days, d_skipped, d_gov, d_gov_days = done
+    row = ci[slot, ROW]
+    k = state[N_DONE]
+    d_row[k] = row
+    d_zone[k] = firms[0][row]
+    d_applied[k] = cf[slot, C_APPLIED]
+    d_permit[k] = cf[slot, C_PERMIT]
+    d_time[k] = cf[slot, C_END]
+    for s in range(N_STAGES):
+        d_days[k, s] = (cf[slot, C_LAST + s] - cf[slot, C_FIRST + s]) * wd
+        d_gov_days[k, s] = cf[slot, C_SGOV + s] * wd
+    d_gov[k] = cf[slot, C_GOV] * wd
+    d_skipped[k] = ci[slot, SKIPPED]
+    state[N_DONE] = k + 1
+    firms[2][row] = OPERATING
+    firms[3][row] = month
+    _free_slot(slot, cases, state)
+
+
+@njit(cache=True)
+def _node_done(slot, node, finish, until, month, items, ctx, cases, tasks, offices, events, state, firms, done):
+    """Node ``node`` of case ``slot`` is done at ``finish`` (before ``until``); pass it on to the
+    nodes waiting for it.
+
+    Each successor's ready time is the latest of its predecessors' finish times (plus the hand-off
+    when an item of an earlier stage precedes one of a later stage); the predecessor that sets it
+    passes on its chain of government time.  A successor with nothing left to wait for starts now
+    when it is ready before ``until`` (a step of the case alone: no office queue is touched), else at
+    its time through the event list.  Nodes done on the way before ``until`` (items not needed, the
+    construction node) are handled in the same loop, later ones at their time (``DONE``), so that
+    what follows a node sees the rules in force when it is done.  When the last node is done the
+    case completes.
+    """
+    stage_of, scal, succ_ptr, succ = items[0], items[7], items[8], items[9]
+    wd, handoff_days = scal[0], scal[3]
+    ci, cf, work = cases[0], cases[1], cases[4]
+    per_case = tasks.shape[0] // ci.shape[0]
+    base = slot * per_case
+    _p, _r, _t, handoff_cut = _services(ctx, firms[0][ci[slot, ROW]] >= 0)
+    handoff = handoff_days * (1 - handoff_cut) / wd
+    tasks[base + node, T_FINISH] = finish
+    work[0] = node
+    n_work = 1
+    while n_work > 0:
+        n_work -= 1
+        v = work[n_work]
+        tv = base + v
+        f = tasks[tv, T_FINISH]
+        sv = stage_of[v]
+        if sv >= 0 and f > cf[slot, C_LAST + sv]:
+            cf[slot, C_LAST + sv] = f
+            cf[slot, C_SGOV + sv] = tasks[tv, T_SGOV]
+        if f > cf[slot, C_END]:
+            cf[slot, C_END] = f
+            cf[slot, C_GOV] = tasks[tv, T_GOV]
+        for e in range(succ_ptr[v], succ_ptr[v + 1]):
+            j = succ[e]
+            tj = base + j
+            sj = stage_of[j]
+            cand = f + handoff if 0 <= sv < sj else f
+            if cand > tasks[tj, T_READY]:
+                tasks[tj, T_READY] = cand
+                tasks[tj, T_GOV] = tasks[tv, T_GOV]
+                tasks[tj, T_SGOV] = tasks[tv, T_SGOV] if sv == sj else 0.0
+            tasks[tj, T_WAIT] -= 1.0
+            if tasks[tj, T_WAIT] == 0.0:
+                r = tasks[tj, T_READY]
+                if r >= until:
+                    _push_case(events, state, cases, slot, r, READY, tj)
+                    continue
+                fj = _ready(slot, j, r, month, items, ctx, cases, tasks, offices, events, state, firms)
+                if fj >= 0.0:
+                    tasks[tj, T_FINISH] = fj
+                    if fj < until:
+                        work[n_work] = j
+                        n_work += 1
+                    else:
+                        _push_case(events, state, cases, slot, fj, DONE, tj)
+        ci[slot, OPEN] -= 1
+    if ci[slot, OPEN] == 0:  # the last node was done now, before ``until``: production starts
+        _complete(slot, month, cases, state, firms, done, wd)
+
+
 @njit(cache=True)
 def open_cases(rows, draws, time, month, items, ctx, cases, tasks, offices, events, state, firms, done):
-    """Open an application for each enterprise row (``draws``: rows × DRAWS × items) and start its
-    first stage."""
-    ci, cf, case_draws, free_stack = cases
+    """Open an application for each enterprise row (``draws``: rows × DRAWS × items) and start the
+    nodes that wait for nothing."""
+    ci, cf, case_draws, free_stack = cases[0], cases[1], cases[2], cases[3]
+    n_pred = items[10]
+    per_case = tasks.shape[0] // ci.shape[0]
     for j in range(rows.shape[0]):
         state[N_FREE] -= 1
         slot = free_stack[state[N_FREE]]
         ci[slot, ROW] = rows[j]
-        ci[slot, STAGE] = 0
+        ci[slot, OPEN] = per_case
         ci[slot, SKIPPED] = 0
+        ci[slot, PENDING] = 0
         cf[slot, :] = 0.0
         cf[slot, C_APPLIED] = time
         cf[slot, C_PERMIT] = np.nan
+        cf[slot, C_END] = time
+        for s in range(N_STAGES):
+            cf[slot, C_FIRST + s] = np.inf
+            cf[slot, C_LAST + s] = -np.inf
         case_draws[slot] = draws[j]
-        _case_event(slot, STAGE_START, time, time, month, items, ctx, cases, tasks, offices, events, state, firms,
-                    done)
+        base = slot * per_case
+        for v in range(per_case):
+            tasks[base + v, T_WAIT] = n_pred[v]
+            tasks[base + v, T_READY] = time if n_pred[v] == 0 else -np.inf
+            tasks[base + v, T_GOV] = 0.0
+            tasks[base + v, T_SGOV] = 0.0
+        for v in range(per_case):  # the first nodes are routed when the project applies, within the step
+            if n_pred[v] == 0:
+                f = _ready(slot, v, time, month, items, ctx, cases, tasks, offices, events, state, firms)
+                if f >= 0.0:  # not needed: done now; what waits for it is ready from now on
+                    _node_done(slot, v, f, time, month, items, ctx, cases, tasks, offices, events, state, firms,
+                               done)
 
 
 @njit(cache=True)
 def advance(until, month, items, ctx, cases, tasks, offices, events, state, firms, done):
     """Process every event before ``until`` (months) in time order, then creation order; completed
     applications are appended to ``done`` (not in time order: the caller sorts them)."""
-    ci, cf = cases[0], cases[1]
+    ci = cases[0]
     per_case = tasks.shape[0] // ci.shape[0]
     while state[N_EVENTS] > 0 and events[HEAP_OFFSET, 0] < until:
         time, kind, ref = _pop(events, state)
-        if kind == ARRIVE and firms[2][ci[int(ref) // per_case, ROW]] == WITHDRAWN:
-            slot = int(ref) // per_case  # an item of a withdrawn project: not served; the last one closes the case
-            ci[slot, OPEN] -= 1
-            if ci[slot, OPEN] == 0:
+        slot = ref // per_case
+        ci[slot, PENDING] -= 1
+        if firms[2][ci[slot, ROW]] == WITHDRAWN:  # the project gave up (its land was taken back)
+            if ci[slot, PENDING] == 0:  # its last pending event: the case is closed
                 _free_slot(slot, cases, state)
-        elif kind == ARRIVE:
+            continue
+        if kind == ARRIVE:
             finish = serve(offices, int(tasks[ref, T_OFFICE]), time, tasks[ref, T_EFFORT]) + tasks[ref, T_REVIEW]
             if tasks[ref, T_REWORK] != 0.0:  # sent back once: corrected, carried back, queued again
                 tasks[ref, T_REWORK] = 0.0
-                push(events, state, finish + tasks[ref, T_REWORK_PREP] + tasks[ref, T_TRANSIT], ARRIVE, ref)
+                tasks[ref, T_PREP_SPENT] += tasks[ref, T_REWORK_PREP]
+                _push_case(events, state, cases, slot, finish + tasks[ref, T_REWORK_PREP] + tasks[ref, T_TRANSIT],
+                           ARRIVE, ref)
+            else:  # government time: from ready to done, less the applicant's preparation
+                gov = finish - tasks[ref, T_READY] - tasks[ref, T_PREP_SPENT]
+                tasks[ref, T_GOV] += gov
+                tasks[ref, T_SGOV] += gov
+                tasks[ref, T_FINISH] = finish
+                if finish < until:
+                    _node_done(slot, ref - slot * per_case, finish, until, month, items, ctx, cases, tasks, offices,
+                               events, state, firms, done)
+                else:
+                    _push_case(events, state, cases, slot, finish, DONE, ref)
+        elif kind == READY:
+            node = ref - slot * per_case
+            f = _ready(slot, node, time, month, items, ctx, cases, tasks, offices, events, state, firms)
+            if f < 0.0:
+                continue
+            tasks[ref, T_FINISH] = f
+            if f < until:
+                _node_done(slot, node, f, until, month, items, ctx, cases, tasks, offices, events, state, firms,
+                           done)
             else:
-                slot = ref // per_case
-                if finish > cf[slot, C_END]:
-                    cf[slot, C_END] = finish
-                ci[slot, OPEN] -= 1
-                if ci[slot, OPEN] == 0:
-                    if cf[slot, C_END] < until:
-                        _case_event(slot, STAGE_DONE, cf[slot, C_END], until, month, items, ctx, cases, tasks,
-                                    offices, events, state, firms, done)
-                    else:
-                        push(events, state, cf[slot, C_END], STAGE_DONE, slot)
+                _push_case(events, state, cases, slot, f, DONE, ref)
         else:
-            _case_event(ref, kind, time, until, month, items, ctx, cases, tasks, offices, events, state, firms,
-                        done)
+            _node_done(slot, ref - slot * per_case, time, until, month, items, ctx, cases, tasks, offices, events,
+                       state, firms, done)

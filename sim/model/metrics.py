@@ -2,7 +2,8 @@
 
 Rows are kept in memory as plain dicts; :meth:`Recorder.tables` returns pandas DataFrames.
 The runner decides where (and whether) to write them.  Units: output and money in 万 yuan,
-land in mu, latency in working days (``_wd``) and calendar days (``_days``).
+land in mu, latency in working days (``_wd``) and calendar days (``_days``); ``approval_gov_*`` is the
+government's processing time only (no applicant preparation, no hand-offs between stages).
 """
 
 from __future__ import annotations
@@ -38,19 +39,21 @@ class Recorder:
         self.zone_year_output_cache = np.full(len(model.zones), np.nan)
 
     # ------------------------------------------------------------------ events
-    def log_approvals(self, done: dict, plant: np.ndarray) -> np.ndarray:
-        """Record projects whose four approval stages are done (a batch from
+    def log_approvals(self, done: dict, plant: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Record projects whose approval items are all done (a batch from
         :meth:`~sim.model.approval.ApprovalSystem.advance`; ``plant``: which are firms' expansion
-        plants); return their approval latency (working days)."""
+        plants); return their approval time in working days: total (application to acceptance, less
+        construction) and the government's processing time (transit, queue, office work, review)."""
         m = self.model
         cal = m.calendar
         months = (done["time"] - done["applied"]) - m.params.firms.construction_months
         wd = cal.working_days(months)
         days = wd * cal.calendar_days_per_working_day
         self.approvals.append({**done, "expansion": plant, "approval_wd": wd, "approval_days": days,
+                               "approval_gov_days": done["gov_wd"] * cal.calendar_days_per_working_day,
                                "to_permit_wd": cal.working_days(done["permit"] - done["applied"])})
         self._year_latency.append((done["zone"][~plant], days[~plant]))
-        return wd
+        return wd, done["gov_wd"]
 
     def log_exits(self, rows: np.ndarray) -> None:
         m = self.model
@@ -132,6 +135,7 @@ class Recorder:
             "under_construction": int(in_states[LifeCycle.CONSTRUCTION]),
             "approvals_completed": len(m.completed_month),
             "approval_wd_mean": float(np.mean(m.completed_month)) if m.completed_month else np.nan,
+            "approval_gov_wd_mean": float(np.mean(m.completed_gov_month)) if m.completed_gov_month else np.nan,
             "zones": len(m.active_zones()), "bodies": len(bodies),
             "leadership_posts": sum(bp.leadership_posts[r] * n for r, n in ranks.items()),
             "departments": sum(bp.departments[r] * n for r, n in ranks.items()),
@@ -340,15 +344,17 @@ class Recorder:
         a = {c: np.concatenate([chunk[c] for chunk in self.approvals]) for c in self.approvals[0]}
         rows = a["row"]
         applied_month = np.where(a["applied"] >= 1, a["applied"].astype(np.int64) - 1, 0)
-        stage = a["stage_wd"]
+        stage, gov = a["stage_wd"], a["stage_gov_wd"]
         return pd.DataFrame({
             "key": f.key[rows], "zone_id": self._names(a["zone"], [z.zone_id for z in m.zones]),
             "in_zone": a["zone"] >= 0, "county_id": np.asarray(m.county_ids, dtype=object)[f.county[rows]],
             "sector": np.asarray(m.sector_names, dtype=object)[f.sector[rows]],
             "applied": self._labels(applied_month), "applied_time": a["applied"], "permit_time": a["permit"],
             "production_time": a["time"], "stage1_wd": stage[:, 0], "stage2_wd": stage[:, 1],
-            "stage3_wd": stage[:, 2], "stage4_wd": stage[:, 3], "to_permit_wd": a["to_permit_wd"],
-            "approval_wd": a["approval_wd"], "approval_days": a["approval_days"], "items_skipped": a["skipped"],
+            "stage3_wd": stage[:, 2], "stage4_wd": stage[:, 3], "stage1_gov_wd": gov[:, 0], "stage2_gov_wd": gov[:, 1],
+            "stage3_gov_wd": gov[:, 2], "stage4_gov_wd": gov[:, 3], "to_permit_wd": a["to_permit_wd"],
+            "approval_wd": a["approval_wd"], "approval_gov_wd": a["gov_wd"], "approval_days": a["approval_days"],
+            "approval_gov_days": a["approval_gov_days"], "items_skipped": a["skipped"],
             "expansion": a["expansion"],
         }, columns=_APPROVAL_COLUMNS)
 
@@ -387,8 +393,9 @@ class Recorder:
 
 _APPROVAL_COLUMNS = [
     "key", "zone_id", "in_zone", "county_id", "sector", "applied", "applied_time", "permit_time",
-    "production_time", "stage1_wd", "stage2_wd", "stage3_wd", "stage4_wd", "to_permit_wd",
-    "approval_wd", "approval_days", "items_skipped", "expansion",
+    "production_time", "stage1_wd", "stage2_wd", "stage3_wd", "stage4_wd", "stage1_gov_wd", "stage2_gov_wd",
+    "stage3_gov_wd", "stage4_gov_wd", "to_permit_wd", "approval_wd", "approval_gov_wd", "approval_days",
+    "approval_gov_days", "items_skipped", "expansion",
 ]
 _EXIT_COLUMNS = ["date", "month", "key", "zone_id", "county_id", "sector", "zombie", "age", "insolvent",
                  "land_mu", "capital"]

@@ -254,7 +254,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.expansions_month = 0
         self.expansions_blocked_month = 0
         self.expansions_refused_month = 0
-        self.completed_month: list[float] = []
+        self.completed_month: list[float] = []  # approval working days of the month's completed projects
+        self.completed_gov_month: list[float] = []  # ... of which the government's processing time
         self.land_freed_month = 0.0
         self.projects_withdrawn_month = 0
         self.land.reset_month()
@@ -538,8 +539,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.land.start_production(done["row"])  # completions accepted: construction -> operating
         if done["row"].size:
             plant = self.firms.parent[done["row"]] >= 0
-            latency = self.recorder.log_approvals(done, plant)
+            latency, gov = self.recorder.log_approvals(done, plant)
             self.completed_month += latency[~plant].tolist()
+            self.completed_gov_month += gov[~plant].tolist()
             self.entries_month += int((~plant).sum()) + self.install_expansions(done["row"][plant])
 
     def create_expansions(self, parents: np.ndarray, capital: np.ndarray, land: np.ndarray, draws: dict) -> None:

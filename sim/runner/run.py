@@ -74,6 +74,7 @@ def summarise(tables: dict[str, pd.DataFrame], params: ModelConfig) -> pd.DataFr
         "approval_wd_mean": float(app["approval_wd"].mean()) if len(app) else np.nan,
         "approval_wd_median": float(app["approval_wd"].median()) if len(app) else np.nan,
         "approval_wd_p90": float(app["approval_wd"].quantile(0.9)) if len(app) else np.nan,
+        "approval_gov_wd_mean": float(app["approval_gov_wd"].mean()) if len(app) else np.nan,
         "zones_first": int(mon["zones"].iloc[0]),
         "zones_last": int(mon["zones"].iloc[-1]),
         "bodies_last": int(mon["bodies"].iloc[-1]),

@@ -1,0 +1,180 @@
+"""The approval process as a precedence graph: order, chains and branches, regional assessment,
+bad catalogues, the two measures of approval time, and the stage-barrier graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.data import DataError, load_catalogue
+from sim.data.region import check_region
+from sim.model import approval_kernels as k
+from sim.model.approval import ApprovalGraph
+from tests.conftest import compose_params, make_model, tiny_region
+
+ZONES = [dict(zone_id="za", county_id="c1", firms=30, output_share=0.5, output_per_mu=40)]
+# no queueing, no randomness, no transit or hand-off: an item takes prep·prep_scale + effort·effort_scale + review
+EXACT = ("approval.service_cv=0", "approval.prep_cv=0", "approval.rework_probability=0", "approval.background_load=0",
+         "approval.min_office_staff=1000", "approval.transit_days_region=0", "approval.transit_days_city=0",
+         "approval.transit_days_county=0", "approval.stage_handoff_days=0", "approval.prep_scale=1",
+         "approval.item_effort_scale=1", "approval.precedence=catalogue", "time.end=2016-06")
+
+
+def _catalogue(preds: dict[str, str], **columns) -> pd.DataFrame:
+    """Five items, stages 1, 1, 2, 3, 4, every one needed; ``preds``: predecessors by item."""
+    rows = []
+    for item, stage, prep, effort, review in (("a", 1, 10, 2, 5), ("b", 1, 4, 1, 3), ("c", 2, 3, 1, 2),
+                                              ("d", 3, 2, 1, 1), ("e", 4, 6, 2, 4)):
+        rows.append({"item_id": item, "name_en": item, "name_zh": item, "stage": stage, "authority": "city",
+                     "powers": 0, "ra_order": 0, "effort_days": effort, "review_days": review, "prep_days": prep,
+                     "share": 1.0, "predecessors": preds.get(item, ""), "source": "test"})
+    out = pd.DataFrame(rows)
+    for col, values in columns.items():
+        out[col] = values
+    return out
+
+
+def _region(items: pd.DataFrame):
+    region = tiny_region(ZONES, total_firms=40)
+    region.items = items
+    return check_region(region)
+
+
+def _approvals(items: pd.DataFrame, *overrides):
+    m = make_model(compose_params(*EXACT, *overrides), _region(items)).run()
+    app = m.results()["approvals"]
+    assert len(app) > 0
+    return app
+
+
+def _days(item):
+    prep, effort, review = {"a": (10, 2, 5), "b": (4, 1, 3), "c": (3, 1, 2), "d": (2, 1, 1), "e": (6, 2, 4)}[item]
+    return prep + effort + review
+
+
+def test_chain_takes_the_sum_and_branches_the_longest():
+    """a → b → c → d → e: the sum of the items; a ∥ b → c: the longest of a and b instead of both."""
+    chain = _approvals(_catalogue({"b": "a", "c": "b", "d": "c", "e": ""}))
+    branch = _approvals(_catalogue({"c": "a;b", "d": "c"}))
+    total_chain = sum(_days(i) for i in "abcde")
+    total_branch = max(_days("a"), _days("b")) + sum(_days(i) for i in "cde")
+    assert chain["approval_wd"].to_numpy() == pytest.approx(total_chain, abs=1e-6)
+    assert branch["approval_wd"].to_numpy() == pytest.approx(total_branch, abs=1e-6)
+    assert chain["stage1_wd"].to_numpy() == pytest.approx(_days("a") + _days("b"), abs=1e-6)
+    assert branch["stage1_wd"].to_numpy() == pytest.approx(max(_days("a"), _days("b")), abs=1e-6)
+    # government time: effort and review only (no transit, queue or hand-off here), along the chain
+    gov = {i: _days(i) - {"a": 10, "b": 4, "c": 3, "d": 2, "e": 6}[i] for i in "abcde"}
+    assert chain["approval_gov_wd"].to_numpy() == pytest.approx(sum(gov.values()), abs=1e-6)
+    assert branch["approval_gov_wd"].to_numpy() == pytest.approx(gov["a"] + gov["c"] + gov["d"] + gov["e"], abs=1e-6)
+    assert branch["stage1_gov_wd"].to_numpy() == pytest.approx(gov["a"], abs=1e-6)
+
+
+def test_handoff_is_paid_on_edges_that_cross_stages():
+    branch = _approvals(_catalogue({"c": "a;b", "d": "c"}), "approval.stage_handoff_days=8")
+    total = max(_days("a"), _days("b")) + sum(_days(i) for i in "cde") + 2 * 8  # 1→2 and 2→3; stage 4 follows construction
+    assert branch["approval_wd"].to_numpy() == pytest.approx(total, abs=1e-6)
+
+
+def test_regionally_assessed_item_counts_as_done_for_its_successors():
+    """b is a regional-assessment item done zone-wide: a zone's projects skip it and c goes on after a."""
+    items = _catalogue({"b": "a", "c": "b", "d": "c"}, ra_order=[0, 1, 0, 0, 0])
+    over = ("policy/devolution=ningxia", "policy.devolution.start=2015-01", "policy.devolution.powers=0",
+            "policy.devolution.one_stop_agent=false", "policy.devolution.no_meeting=false",
+            "policy.devolution.county_zone_integration=false")
+    m = make_model(compose_params(*EXACT, *over), _region(items))
+    for zone in m.zones:  # assessed zone-wide before the start
+        zone.ra_done[1] = -np.inf
+        m.zone_ra_time[zone.index, 1] = -np.inf
+    app = m.run().results()["approvals"]
+    zone = app[app["in_zone"]]
+    assert len(zone)
+    assert (zone["items_skipped"] == 1).all()
+    assert zone["approval_wd"].to_numpy() == pytest.approx(sum(_days(i) for i in "acde"), abs=1e-6)
+
+
+@pytest.mark.parametrize("preds, message", [
+    ({"a": "b", "b": "a"}, "cycle: a -> b -> a"),
+    ({"c": "d", "d": "c"}, "predecessors = 'd': 'd' is of stage 3"),
+    ({"b": "b"}, "waits for itself"),
+    ({"b": "zz"}, "unknown item 'zz'"),
+])
+def test_bad_predecessors_are_refused_naming_file_row_and_items(preds, message):
+    with pytest.raises(DataError, match="approval_items.csv") as err:
+        _region(_catalogue(preds))
+    assert message in str(err.value)
+
+
+def test_a_longer_cycle_is_named_item_by_item():
+    items = _catalogue({"a": "b", "b": "c", "c": "a"})
+    items.loc[items["item_id"] == "a", "stage"] = 2
+    items.loc[items["item_id"] == "b", "stage"] = 2
+    items = pd.concat([items, _catalogue({}).iloc[[0]].assign(item_id="s1")])  # stage 1 still covered
+    with pytest.raises(DataError, match=r"cycle: a -> b -> c -> a"):
+        _region(items)
+
+
+@pytest.fixture(scope="module")
+def catalogue_run():
+    """The embedded catalogue's pre-reform graph, a short run; the pipeline's state checked each month."""
+    m = make_model(compose_params("approval.precedence=catalogue", "time.end=2018-06"))
+    appr = m.approval
+    _stage_of, ptr, succ, n_pred = appr.graph.arrays()
+    preds = [[] for _ in range(n_pred.size)]
+    for v in range(n_pred.size):
+        for e in range(ptr[v], ptr[v + 1]):
+            preds[succ[e]].append(v)
+    checked = 0
+    while m.running:
+        m.step()
+        ints, tasks, per = appr._cases[0], appr._tasks, appr.per_case
+        free = set(appr._cases[3][:int(appr.state[k.N_FREE])].tolist())
+        for slot in range(ints.shape[0]):
+            if slot in free:
+                continue
+            rows = tasks[slot * per:(slot + 1) * per]
+            for j in np.flatnonzero(rows[:, k.T_WAIT] == 0):  # started: every predecessor done before
+                for p in preds[j]:
+                    assert rows[j, k.T_READY] >= rows[p, k.T_FINISH] - 1e-12
+                    checked += 1
+    return m.results()["approvals"], checked
+
+
+def test_an_item_never_starts_before_its_predecessors_are_done(catalogue_run):
+    _app, checked = catalogue_run
+    assert checked > 1000
+
+
+def test_government_time_is_at_most_the_total(catalogue_run):
+    app, _ = catalogue_run
+    assert len(app) > 0
+    assert (app["approval_gov_wd"] <= app["approval_wd"] + 1e-9).all()
+    assert (app["approval_gov_wd"] > 0).all()
+    for s in range(1, 5):
+        assert (app[f"stage{s}_gov_wd"] <= app[f"stage{s}_wd"] + 1e-9).all()
+
+
+def test_stage_barrier_edges_in_the_catalogue_equal_the_stage_sequential_process():
+    """Every item of stage k+1 waiting for every item of stage k, written as edges, runs exactly the
+    process of stages in sequence with items of a stage in parallel."""
+    _s, items, _sp = load_catalogue()
+    barrier = ApprovalGraph.stage_barrier(items)
+    region = tiny_region([dict(zone_id="za", county_id="c1", firms=40, output_share=0.4, output_per_mu=40),
+                          dict(zone_id="zb", county_id="c2", firms=40, output_share=0.4, output_per_mu=40)],
+                         total_firms=100)
+    region.items = region.items.assign(predecessors=barrier.as_predecessors())
+    over = ("time.end=2018-12", "seed=3")
+    a = make_model(compose_params(*over, "approval.precedence=stages"), region).run().results()["approvals"]
+    b = make_model(compose_params(*over, "approval.precedence=catalogue"), region).run().results()["approvals"]
+    assert len(a) > 5
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_graph_edges_can_be_removed():
+    _s, items, _sp = load_catalogue()
+    g = ApprovalGraph.from_items(items)
+    assert ("drawing_review", "construction_permit") in g.edges()
+    h = g.without([("drawing_review", "construction_permit")])
+    assert ("drawing_review", "construction_permit") not in h.edges()
+    assert len(h.edges()) == len(g.edges()) - 1
+    assert ApprovalGraph.from_items(items.assign(predecessors=g.as_predecessors())) == g
