@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import re
 from typing import Any
+
+import numpy as np
 
 from sim.config.schema import RANKS, ModelConfig
 
@@ -27,6 +30,29 @@ def parse_month(value: str, key: str) -> tuple[int, int]:
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ConfigError(f"{key} = {value!r} is not a month of the form YYYY-MM")
     return int(m.group(1)), int(m.group(2))
+
+
+def _as_declared(key: str, value: Any, declared: str) -> Any:
+    """``value`` as the scalar type the schema declares for ``key`` (``declared``: the annotation,
+    e.g. ``"int"``): numpy scalars (what SALib, EMA and numpy loops pass in) become Python ones, a
+    whole float becomes an int; a fractional number for an integer, a non-boolean for a boolean
+    or a non-number for a number is a :class:`ConfigError`.  Other types pass unchanged."""
+    is_bool = isinstance(value, (bool, np.bool_))
+    if declared == "bool":
+        if is_bool:
+            return bool(value)
+        raise ConfigError(f"{key} = {value!r} is not a boolean (true or false)")
+    if declared in ("int", "float") and (is_bool or not isinstance(value, numbers.Real)):
+        raise ConfigError(f"{key} = {value!r} is not a number")
+    if declared == "int":
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        if math.isfinite(value) and float(value).is_integer():
+            return int(value)
+        raise ConfigError(f"{key} = {value!r} is not a whole number")
+    if declared == "float":
+        return float(value)
+    return value
 
 
 def _check_field(key: str, value: Any, meta: dict) -> None:
@@ -54,6 +80,8 @@ def _walk(obj: Any, prefix: str) -> None:
         if dataclasses.is_dataclass(value):
             _walk(value, key + ".")
             continue
+        value = _as_declared(key, value, f.type if isinstance(f.type, str) else getattr(f.type, "__name__", ""))
+        setattr(obj, f.name, value)  # normalised: the same value gives the same run key, whatever its type
         _check_field(key, value, dict(f.metadata))
 
 

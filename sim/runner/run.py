@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import ModelConfig
+from sim.config.validate import validate
 from sim.data import RegionData, build_region
 from sim.model.model import ZoneReformModel
 from sim.runner.outputs import TABLES, project_approvals
@@ -46,7 +47,10 @@ class RunResult:
 
 
 def simulate(params: ModelConfig, region: RegionData | None = None) -> dict[str, pd.DataFrame]:
-    """Run the model for ``params`` (region built from ``params.region`` unless given); return its tables."""
+    """Run the model for ``params`` (validated first: a value out of range or of the wrong type is a
+    :class:`~sim.config.validate.ConfigError` before anything runs; region built from
+    ``params.region`` unless given); return its tables."""
+    validate(params)
     region = region if region is not None else build_region(params)
     return ZoneReformModel(params, region).run().results()
 
