@@ -234,3 +234,14 @@ def test_firm_table_add_checks_column_lengths():
     else:
         raise AssertionError("unequal columns accepted")
     assert len(f) == 1
+
+
+def test_a_step_after_the_horizon_does_nothing():
+    """Mesa's loop, a dashboard or a user may call ``step`` once more: the model stays at its last
+    month, with nothing recorded beyond ``time.end``."""
+    m = make_model(compose_params("scenario=full_reform", "seed=0", "time.end=2015-06")).run()
+    month, n_months, output = m.month, len(m.recorder.monthly), m.firms.output.copy()
+    for _ in range(3):
+        m.step()
+    assert not m.running and m.month == month and len(m.recorder.monthly) == n_months == 6
+    np.testing.assert_array_equal(m.firms.output, output)

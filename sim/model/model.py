@@ -204,7 +204,10 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
-        """One month, in the phase order of the module docstring."""
+        """One month, in the phase order of the module docstring; nothing once the horizon
+        (``time.end``) is done (``running`` is False), whoever calls it (Mesa's step loop, a dashboard)."""
+        if not self.running:
+            return
         self.capacity.on_month()  # licences, in the month capacity replacement comes into force
         self._advance_pipeline()
         for policy in self.policies:
