@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
 
+from sim.api import make_params
 from sim.config.schema import ModelConfig, register_configs
-from sim.config.validate import from_dictconfig
 from sim.data import RegionData, build_region, load_catalogue
 from sim.model.model import ZoneReformModel
 
@@ -21,10 +20,8 @@ register_configs()
 
 
 def compose_params(*overrides: str) -> ModelConfig:
-    """The validated parameters the CLI would build for ``zonesim <overrides>``."""
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3", job_name="test"):
-        cfg = compose(config_name="config", overrides=list(overrides))
-    return from_dictconfig(cfg)
+    """The validated parameters the CLI would build for ``zonesim <overrides>`` (the public API)."""
+    return make_params(overrides=overrides)
 
 
 def make_model(params: ModelConfig, region: RegionData | None = None) -> ZoneReformModel:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 from sim.config.schema import ModelConfig
-from sim.config.validate import from_dictconfig, parse_month, validate
+from sim.config.validate import parse_month, validate
 
 REFORM_SCENARIO = "full_reform"
 """The reform the dashboard runs by default: the Ningxia package (configs/scenario/full_reform.yaml)."""
@@ -26,19 +25,12 @@ REFORM_SCENARIO = "full_reform"
 BASELINE_SCENARIO = "baseline"
 """What the reform is compared with: pre-2018 rules, same seed (configs/scenario/baseline.yaml)."""
 
-_compose_lock = threading.Lock()
-
-
 @functools.cache
 def scenario_params(scenario: str) -> ModelConfig:
     """The validated parameters ``zonesim scenario=<scenario>`` runs with (composed once, then copied)."""
-    from hydra import compose, initialize_config_dir
+    from sim.api import make_params
 
-    from sim.runner.cli import CONFIG_DIR
-
-    with _compose_lock, initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3", job_name="demo"):
-        cfg = compose(config_name="config", overrides=[f"scenario={scenario}"])
-    return from_dictconfig(cfg)
+    return make_params(scenario=scenario)
 
 
 def get_key(params: ModelConfig, key: str) -> Any:

@@ -99,13 +99,9 @@ def load_spec(path: Path = SPEC_FILE) -> CalibrationSpec:
 
 def compose_baseline(overrides: list[str]) -> dict:
     """The composed, validated configuration of the calibration runs, as a plain (picklable) dict."""
-    from hydra import compose, initialize_config_dir
+    from sim.api import compose_config
 
-    from sim.config.schema import register_configs
-
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3", job_name="calibrate"):
-        cfg = compose(config_name="config", overrides=overrides)
+    cfg = compose_config(overrides)
     from_dictconfig(cfg)  # fail now, naming the key, rather than in a worker
     return OmegaConf.to_container(cfg, resolve=True)
 

@@ -49,11 +49,9 @@ def _one_line(exc: BaseException) -> str:
 
 def precheck(overrides: list[str]) -> None:
     """Compose, validate and load the data of a single run, raising on the first problem."""
-    from hydra import compose, initialize_config_dir
+    from sim.api import compose_config
 
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3", job_name="zonesim"):
-        cfg = compose(config_name="config", overrides=overrides)
-    build_region(from_dictconfig(cfg))
+    build_region(from_dictconfig(compose_config(overrides)))
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
