@@ -14,11 +14,13 @@ from sim.model.approval import ApprovalGraph
 from tests.conftest import compose_params, make_model, tiny_region
 
 ZONES = [dict(zone_id="za", county_id="c1", firms=30, output_share=0.5, output_per_mu=40)]
-# no queueing, no randomness, no transit or hand-off: an item takes prep·prep_scale + effort·effort_scale + review
+# no queueing, no randomness, no transit or hand-off: an item takes prep·prep_scale + effort·effort_scale
+# + review·review_scale
 EXACT = ("approval.service_cv=0", "approval.prep_cv=0", "approval.rework_probability=0", "approval.background_load=0",
          "approval.min_office_staff=1000", "approval.transit_days_region=0", "approval.transit_days_city=0",
          "approval.transit_days_county=0", "approval.stage_handoff_days=0", "approval.prep_scale=1",
-         "approval.item_effort_scale=1", "approval.precedence=catalogue", "time.end=2016-06")
+         "approval.item_effort_scale=1", "approval.review_scale=1", "approval.precedence=catalogue",
+         "time.end=2016-06")
 
 
 def _catalogue(preds: dict[str, str], **columns) -> pd.DataFrame:
@@ -28,7 +30,7 @@ def _catalogue(preds: dict[str, str], **columns) -> pd.DataFrame:
                                               ("d", 3, 2, 1, 1), ("e", 4, 6, 2, 4)):
         rows.append({"item_id": item, "name_en": item, "name_zh": item, "stage": stage, "authority": "city",
                      "powers": 0, "ra_order": 0, "effort_days": effort, "review_days": review, "prep_days": prep,
-                     "share": 1.0, "predecessors": preds.get(item, ""), "source": "test"})
+                     "share": 1.0, "predecessors": preds.get(item, ""), "scaled": "prep;review", "source": "test"})
     out = pd.DataFrame(rows)
     for col, values in columns.items():
         out[col] = values
@@ -178,3 +180,31 @@ def test_graph_edges_can_be_removed():
     assert ("drawing_review", "construction_permit") not in h.edges()
     assert len(h.edges()) == len(g.edges()) - 1
     assert ApprovalGraph.from_items(items.assign(predecessors=g.as_predecessors())) == g
+
+
+def test_calibration_scales_only_the_assumed_times():
+    """``prep_scale`` and ``review_scale`` multiply the times the catalogue's ``scaled`` column marks as
+    assumed; a documented one (the EIA's statutory review and its preparation, the assessments' and the
+    utility connection's review) is kept, whatever the fit.  ``transit_scale`` multiplies every level."""
+    p = compose_params("approval.prep_scale=0.5", "approval.review_scale=0.25", "approval.transit_scale=0.5",
+                       "time.end=2015-02")
+    appr = make_model(p).approval
+    items = appr.items.set_index("item_id")
+    scaled = {i: set(filter(None, str(v).split(";"))) for i, v in items["scaled"].items()}
+    assert scaled["eia"] == set() and scaled["utility_connection"] == {"prep"} and scaled["seismic"] == {"prep"}
+    assert scaled["drawing_review"] == {"prep", "review"}
+    for pos, item in enumerate(items.index):
+        assert appr.prep[pos] == pytest.approx(items.at[item, "prep_days"] * (0.5 if "prep" in scaled[item] else 1))
+        review = items.at[item, "review_days"] * (0.25 if "review" in scaled[item] else 1)
+        assert appr.review[pos] == pytest.approx(review)
+    assert 20 <= appr.prep[items.index.get_loc("eia")] <= 90  # preparation 20-90 working days [V]
+    assert appr.review[items.index.get_loc("eia")] * 1.46 <= 60  # statutory 60 days (full report) [V]
+    assert appr.pool.transit_days["region"] == pytest.approx(0.5 * p.approval.transit_days_region)
+    assert appr.pool.transit_days["zone"] == pytest.approx(0.5 * p.approval.transit_days_zone)
+
+
+def test_the_calibrated_process_is_the_catalogues_serial_graph():
+    p = compose_params()
+    assert p.approval.precedence == "catalogue"
+    _s, items, _sp = load_catalogue()
+    assert make_model(compose_params("time.end=2015-02")).approval.graph == ApprovalGraph.from_items(items)

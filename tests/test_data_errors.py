@@ -89,6 +89,10 @@ DATA_FAULTS = {
     "items_stage_out_of_range": (
         lambda d: _edit(d, "approval_items.csv", _set("item_id", "energy_review", "stage", "7")),
         "approval_items.csv", "energy_review,", ["approval_items.csv", "row {line}", "energy_review", "stage", "7"]),
+    "items_scaled_unknown_time": (
+        lambda d: _edit(d, "approval_items.csv", _set("item_id", "energy_review", "scaled", "prep;transit")),
+        "approval_items.csv", "energy_review,", ["approval_items.csv", "row {line}", "energy_review", "scaled",
+                                                 "'prep;transit'"]),
     "sectors_file_missing": (
         lambda d: (d / "sectors.csv").unlink(), "sectors.csv", None, ["sectors.csv", "file not found"]),
     "sectors_file_empty": (

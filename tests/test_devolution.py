@@ -123,7 +123,7 @@ def test_routing_uses_government_offices_before_start_and_zone_office_after():
             assert t.office is zone.body.office and t.office.level == "zone"
         else:  # powers that are not devolvable stay with the government
             assert appr.powers[i] == 0 and t.office.level in gov
-    z_transit = m.calendar.months(m.params.approval.transit_days_zone
+    z_transit = m.calendar.months(m.params.approval.transit_days_zone * m.params.approval.transit_scale
                                   * (1 - m.params.policy.devolution.no_meeting_transit_cut))
     assert tasks[devolved[0]].transit == pytest.approx(z_transit)
 

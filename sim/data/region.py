@@ -58,7 +58,7 @@ REQUIRED = {
     "spending": ["sector", "from_year", "growth", "source"],
     "items": [
         "item_id", "stage", "authority", "powers", "ra_order", "effort_days", "review_days",
-        "prep_days", "share", "predecessors", "source",
+        "prep_days", "share", "predecessors", "scaled", "source",
     ],
 }
 
@@ -195,7 +195,25 @@ def check_region(region: RegionData) -> RegionData:
     if sorted(it["stage"].unique()) != [1, 2, 3, 4]:
         raise DataError(f"{o}/{FILES['items']}: column stage must cover stages 1-4")
     _check_predecessors(it, o)
+    _check_scaled(it, o)
     return region
+
+
+#: the times of an item the calibration's scales may multiply (``scaled`` column)
+SCALED_TIMES = ("prep", "review")
+
+
+def _check_scaled(it: pd.DataFrame, o: str) -> None:
+    """The ``scaled`` column (``;``-separated, of :data:`SCALED_TIMES`): which of an item's times are
+    assumed and multiplied by ``approval.prep_scale`` / ``approval.review_scale``; a time with a
+    documented range is left out, so no fitted scale can move it outside that range."""
+    it["scaled"] = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+                    for v in it["scaled"]]
+    for i, raw in enumerate(it["scaled"]):
+        parts = [p.strip() for p in raw.split(";") if p.strip()]
+        if any(p not in SCALED_TIMES for p in parts) or len(set(parts)) != len(parts):
+            raise DataError(f"{_where('items', o, i, it, 'item_id')}: column scaled = {raw!r}; "
+                            f"expected ';'-separated names of {list(SCALED_TIMES)}, each once")
 
 
 def _check_predecessors(it: pd.DataFrame, o: str) -> None:

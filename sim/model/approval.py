@@ -293,16 +293,20 @@ class ApprovalSystem:
         self.ra_order = self.items["ra_order"].to_numpy()
         self.cum_powers = np.cumsum(self.powers)
         self.effort = self.items["effort_days"].to_numpy() * p.item_effort_scale
-        self.review = self.items["review_days"].to_numpy()
-        self.prep = self.items["prep_days"].to_numpy() * p.prep_scale
+        # the calibration's scales multiply the times the catalogue marks as assumed (column ``scaled``)
+        scaled = [{t.strip() for t in str(v).split(";")} for v in self.items["scaled"]]
+        self.review = self.items["review_days"].to_numpy() * np.array(
+            [p.review_scale if "review" in s else 1.0 for s in scaled])
+        self.prep = self.items["prep_days"].to_numpy() * np.array(
+            [p.prep_scale if "prep" in s else 1.0 for s in scaled])
         self.share = self.items["share"].to_numpy()
         self.stage_items = [np.flatnonzero(self.stage_of == s) for s in range(k.N_STAGES)]
         self.graph = (ApprovalGraph.from_items(self.items) if p.precedence == "catalogue"
                       else ApprovalGraph.stage_barrier(self.items))
         self.pool = pool
-        pool.transit_days = {"region": p.transit_days_region, "city": p.transit_days_city,
-                             "county": p.transit_days_county, "zone": p.transit_days_zone,
-                             "dispatched": p.transit_days_zone}
+        pool.transit_days = {level: days * p.transit_scale for level, days in (
+            ("region", p.transit_days_region), ("city", p.transit_days_city), ("county", p.transit_days_county),
+            ("zone", p.transit_days_zone), ("dispatched", p.transit_days_zone))}
         self.region_office = Office("region", "region", model.staffing("region", None), p.background_load, pool)
         self.city_offices: dict[str, Office] = {}
         self.county_offices: dict[str, Office] = {}
