@@ -7,6 +7,7 @@ the CSV file it came from) and the column, so a broken data file gives one clear
 
 from __future__ import annotations
 
+import graphlib
 import re
 from dataclasses import dataclass
 
@@ -199,6 +200,11 @@ def check_region(region: RegionData) -> RegionData:
     return region
 
 
+def _text_column(values) -> list[str]:
+    """An optional text column as stripped strings, empty where the file has no value."""
+    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in values]
+
+
 #: the times of an item the calibration's scales may multiply (``scaled`` column)
 SCALED_TIMES = ("prep", "review")
 
@@ -207,8 +213,7 @@ def _check_scaled(it: pd.DataFrame, o: str) -> None:
     """The ``scaled`` column (``;``-separated, of :data:`SCALED_TIMES`): which of an item's times are
     assumed and multiplied by ``approval.prep_scale`` / ``approval.review_scale``; a time with a
     documented range is left out, so no fitted scale can move it outside that range."""
-    it["scaled"] = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
-                    for v in it["scaled"]]
+    it["scaled"] = _text_column(it["scaled"])
     for i, raw in enumerate(it["scaled"]):
         parts = [p.strip() for p in raw.split(";") if p.strip()]
         if any(p not in SCALED_TIMES for p in parts) or len(set(parts)) != len(parts):
@@ -219,8 +224,7 @@ def _check_scaled(it: pd.DataFrame, o: str) -> None:
 def _check_predecessors(it: pd.DataFrame, o: str) -> None:
     """The ``predecessors`` column (``;``-separated item ids an item waits for): known items of the
     same or an earlier stage, not the item itself, no cycle.  Normalised to a string column."""
-    it["predecessors"] = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
-                          for v in it["predecessors"]]
+    it["predecessors"] = _text_column(it["predecessors"])
     stage = dict(zip(it["item_id"], it["stage"]))
     preds: dict[str, list[str]] = {}
     for i, (item, raw) in enumerate(zip(it["item_id"], it["predecessors"])):
@@ -240,29 +244,9 @@ def _check_predecessors(it: pd.DataFrame, o: str) -> None:
         if len(set(parts)) < len(parts):
             raise DataError(f"{where}: column predecessors = {raw!r} repeats an item")
         preds[item] = parts
-    cycle = _find_cycle(preds)
-    if cycle:
+    try:
+        graphlib.TopologicalSorter(preds).prepare()
+    except graphlib.CycleError as exc:  # args[1]: the cycle, first item repeated at the end
+        cycle = list(reversed(exc.args[1]))
         raise DataError(f"{o}/{FILES['items']}: column predecessors has a cycle: {' -> '.join(cycle)} "
-                        f"(each item waits for the next)")
-
-
-def _find_cycle(preds: dict[str, list[str]]) -> list[str]:
-    """A cycle of the "waits for" relation as a list of ids (first repeated at the end), or []."""
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    for root in preds:
-        if state.get(root):
-            continue
-        path, stack = [root], [iter(preds[root])]
-        state[root] = 1
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is None:
-                state[path.pop()] = 2
-                stack.pop()
-            elif state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
-            elif not state.get(nxt):
-                state[nxt] = 1
-                path.append(nxt)
-                stack.append(iter(preds[nxt]))
-    return []
+                        f"(each item waits for the next)") from None
