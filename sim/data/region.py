@@ -42,6 +42,12 @@ class RegionData:
     total_firms: int | None = None  # above-scale firms in the region at the start (zones + outside)
     total_output: float | None = None  # 万 yuan/year at the start
 
+    def sector_column(self, column: str) -> np.ndarray:
+        """An optional column of the sector table (``resource_tax_rate``, ``capacity_cut``,
+        ``capacity_replacement``) as floats in the table's order; zeros where the file has no such column."""
+        s = self.sectors
+        return s[column].to_numpy(dtype=float) if column in s else np.zeros(len(s))
+
 
 REQUIRED = {
     "counties": ["county_id", "name_zh", "name_en", "city_id", "fiscal_revenue", "source"],

@@ -43,8 +43,7 @@ class CapacityReplacement:
         self.model = model
         self.params = params
         sec = model.region.sectors
-        self.covered = (sec["capacity_replacement"].to_numpy(dtype=int) == 1 if "capacity_replacement" in sec
-                        else np.zeros(len(sec), dtype=bool))
+        self.covered = model.region.sector_column("capacity_replacement") == 1
         self.enabled = bool(params.replacement and self.covered.any())
         self.start = max(model.calendar.index(params.start, "capacity.start"), 0)
         self.licensed = False  # licences handed out (the rule has come into force)

@@ -79,8 +79,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.home_share = sec["local_home_share"].to_numpy(dtype=float)
         self.kappa = sec["capital_output_ratio"].to_numpy(dtype=float)
         self.k_cap = self.kappa * sec["initial_utilisation"].to_numpy(dtype=float)  # capital per unit of capacity
-        self.resource_tax = (sec["resource_tax_rate"].to_numpy(dtype=float) if "resource_tax_rate" in sec
-                             else np.zeros(len(sec)))  # share of sales
+        self.resource_tax = region.sector_column("resource_tax_rate")  # share of sales
         self.vat_rate = vat_rates(self.calendar, params.tax)  # the general VAT rate of each month
         self.local_vat_share = local_vat_shares(self.calendar, params.tax)  # of it, what local governments keep
         n_sec = len(sec)

@@ -43,9 +43,7 @@ class ZombieDisposal(Policy):
 
     def __init__(self, model, params):
         super().__init__(model, params, params.start, "policy.zombie_disposal.start")
-        sec = model.region.sectors
-        self.cut_sectors = (sec["capacity_cut"].to_numpy(dtype=int) == 1 if "capacity_cut" in sec
-                            else np.zeros(len(sec), dtype=bool))  # 去产能: coal and metallurgy
+        self.cut_sectors = model.region.sector_column("capacity_cut") == 1  # 去产能: coal and metallurgy
         self.end = model.calendar.index(params.end, "policy.zombie_disposal.end")
         self.months = {DisposalPath.LIQUIDATION: params.liquidation_months,
                        DisposalPath.MERGER: params.merger_months,
