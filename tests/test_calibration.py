@@ -68,6 +68,28 @@ def test_distance_is_zero_at_the_targets_and_grows_with_the_deviation():
     assert distance(one) == pytest.approx(1.0)
 
 
+def test_a_range_target_is_met_anywhere_inside_its_range_and_penalised_beyond_it():
+    name = "construction-permit stage (drawing review), working days"
+    t = CALIBRATION_TARGETS[name]
+    assert (t.low, t.high) == (44.0, 132.0)
+    exact = {k: v.value for k, v in CALIBRATION_TARGETS.items()}
+    for inside in (44.0, 60.0, 132.0):
+        assert distance(dict(exact, **{name: inside})) == 0.0
+        assert within_tolerance(dict(exact, **{name: inside}))[name]
+    beyond = dict(exact, **{name: 132.0 + t.tolerance})  # one tolerance beyond the range
+    assert distance(beyond) == pytest.approx(1.0) and within_tolerance(beyond)[name]
+    assert not within_tolerance(dict(exact, **{name: 44.0 - 2 * t.tolerance}))[name]
+
+
+def test_no_target_is_a_figure_observed_after_the_reform_began():
+    """Validation discipline: targets are facts of 2017 or before (宁东's end-2018 share is an
+    out-of-sample pattern, not a target)."""
+    import re
+    for name, t in CALIBRATION_TARGETS.items():
+        years = [int(y) for y in re.findall(r"(?<!\d)(20[0-9]{2})(?!\d)", t.source + " " + name)]
+        assert all(y <= 2017 for y in years), (name, t.source)
+
+
 @pytest.mark.parametrize("edit, message", [
     (lambda d: d["parameters"].update({"firms.no_such_key": [0, 1]}), "firms.no_such_key"),
     (lambda d: d["parameters"].update({"protection.base": [0.5, 1.5]}), "protection.base"),

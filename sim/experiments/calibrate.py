@@ -187,8 +187,8 @@ def check(spec: CalibrationSpec, values: dict[str, float] | None = None) -> dict
 def target_table(means: dict[str, float]) -> pd.DataFrame:
     """Targets, tolerance, source, the model's mean and whether it is within tolerance."""
     ok = within_tolerance(means)
-    rows = [{"target": k, "value": t.value, "tolerance": t.tolerance, "unit": t.unit, "source": t.source,
-             "model": means[k], "within": ok[k]} for k, t in CALIBRATION_TARGETS.items()]
+    rows = [{"target": k, "value": t.value, "low": t.low, "high": t.high, "tolerance": t.tolerance, "unit": t.unit,
+             "source": t.source, "model": means[k], "within": ok[k]} for k, t in CALIBRATION_TARGETS.items()]
     rows += [{"target": k, "value": np.nan, "tolerance": np.nan, "unit": unit,
               "source": "reported, not fitted", "model": means[k], "within": None} for k, unit in REPORTED.items()]
     return pd.DataFrame(rows)
