@@ -253,3 +253,55 @@ def test_national_zone_can_be_upgraded_to_bureau():
     zy = m.results()["zones_yearly"].set_index(["zone_id", "year"])
     assert [zy.loc[("top", y), "rank"] for y in (2015, 2016, 2017)] == ["division", "bureau", "bureau"]
     assert events_of(m, "top", "rank_at_limit") == ["2017-12", "2018-12"]
+
+
+# --------------------------------------------------------------------------- as documented (issue 15)
+def test_national_zone_at_the_bottom_is_carded_and_downgraded_but_not_abolished_by_the_province():
+    """A national zone is the State Council's: K2 bottom years make the province recommend its
+    delisting (logged once), the zone carries on, carded, and keeps its firms."""
+    r = region()
+    r.zones.loc[r.zones.zone_id == "weak", "level"] = "national"
+    m = run_model(assessed("policy.assessment.classify_by=none"), r)
+    assert events_of(m, "weak", "yellow_card") == ["2015-12", "2016-12", "2017-12", "2018-12"]
+    assert events_of(m, "weak", "downgraded") == ["2016-12"]
+    assert events_of(m, "weak", "delisting_recommended") == ["2017-12"]
+    assert events_of(m, "weak", "abolished") == []
+    assert zone(m, "weak").status == ZoneStatus.ACTIVE and zone(m, "weak").body.active
+    # the old rule, as a lever: the province abolishes it like a region-level zone
+    m = run_model(assessed("policy.assessment.classify_by=none", "policy.assessment.national_zones=abolish"), r)
+    assert events_of(m, "weak", "abolished") == ["2017-12"]
+
+
+@pytest.mark.parametrize("grace, first", [(0, "2016-12"), (1, "2016-12"), (2, "2017-12"), (3, "2018-12")])
+def test_a_new_zone_is_ranked_only_after_its_grace_years(grace, first):
+    """A zone founded in 2016-01 (months counted from its founding month) is first ranked in the
+    December by which it has run 12 × grace_years months."""
+    r = region()
+    r.zones.loc[r.zones.zone_id == "weak", "founded"] = "2016-01"
+    m = run_model(assessed(f"policy.assessment.grace_years={grace}"), r)
+    zy = m.results()["zones_yearly"]
+    ranked = zy[(zy.zone_id == "weak") & (zy.class_rank > 0)]
+    assert str(ranked["year"].min()) == first[:4]
+
+
+def test_agglomeration_follows_the_ground_not_the_managing_zone():
+    """Abolishing a zone (firms to the county) or merging it changes no firm's effective
+    productivity: agglomeration counts same-sector plants on the zone ground as built."""
+    from sim.model.firms import agglomeration_of_rows, site_cluster
+
+    m = step_to(make_model(assessed(end="2017-12"), region()), ABOLISH_MONTH)
+    f = m.firms
+    rows = np.flatnonzero(f.state == 3)
+
+    def factors():
+        return agglomeration_of_rows(site_cluster(f.site_block, m.block_zone_start), f.sector, rows,
+                                     len(m.zones), len(m.sector_names), m.params.firms.agglomeration_elasticity)
+
+    before = factors()
+    weak, mid2 = zone(m, "weak"), zone(m, "mid2")
+    on_weak = f.zone[rows] == weak.index
+    assert on_weak.any() and (before[on_weak] > 1).any()  # the weak zone's plants share a sector
+    m.abolish_zone(weak, "test")
+    assert (f.zone[rows][on_weak] == -1).all()
+    m.merge_zone(mid2, zone(m, "mid1"), "test")
+    np.testing.assert_array_equal(factors(), before)

@@ -587,7 +587,16 @@ class AssessmentConfig:
     upgrade_top: int = param(1, "best zones per class upgraded each year", "[V] seed: outstanding -> rank raised", ge=0)
     upgrade_min_years: int = param(1, "assessed years before a zone can be upgraded", "assumed", ge=1)
     grace_years: int = param(
-        1, "full years a new zone runs before it is ranked", "assumed", ge=0,
+        3, "full years a new zone runs before it is ranked", "assumed", ge=0,
+        doc="a new zone's first firms need about a year of approval and a year of construction (the model's "
+            "own times) before its output per mu says anything; ranking it earlier puts it last by construction",
+    )
+    national_zones: str = param(
+        "recommend_delisting", "-",
+        "[R] national zones are approved and withdrawn by the State Council (国务院), national status by the "
+        "national ranking (MOFCOM: 石嘴山经开区 2021 [V])", choices=("recommend_delisting", "abolish"),
+        doc="what K2 bottom years do to a national zone: recommend_delisting = the province can card and "
+            "downgrade it and recommend delisting (logged), not abolish it; abolish = as a region-level zone",
     )
     classify_by: str = param("level", "-", "[V] seed: 分类考核", choices=("level", "none"))
     yellow_card_protection_cut: float = param(

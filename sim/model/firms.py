@@ -9,7 +9,9 @@ Mechanisms (units: output and money in 万 yuan, land in mu, time in months/year
 * **Production** — each operating firm sells its variety in its sector's market
   (:mod:`sim.model.market`: CES demand inside an Armington split, capacity ``Q̄ = e^ã·K/k``);
   effective log productivity ``ã = a + log G`` adds agglomeration ``G = 1 + e·log(1 + same-sector
-  firms in the zone)`` to the firm's own AR(1) log productivity ``a``.
+  firms on the same zone ground)`` to the firm's own AR(1) log productivity ``a``.  Agglomeration
+  is a matter of where plants are, not of who manages them: the ground is the zone as built
+  (:func:`site_cluster`), so merging, abolishing or delisting a zone moves no firm's productivity.
 * **Labour** (:mod:`sim.model.labour`) — workers are a share of variable costs; a firm kept
   alive by loans hoards the workers it no longer needs; the sector's wage scales variable costs.
 * **Finance and investment** (:func:`book_month`) — EBIT = revenue − variable costs − overhead −
@@ -167,10 +169,18 @@ class FirmTable:
         return rows
 
 
+def site_cluster(site_block: np.ndarray, block_zone_start: np.ndarray) -> np.ndarray:
+    """The zone ground each firm's plant stands on: the zone its land's block was built for
+    (``-1``: never on zone ground).  Unlike the managing zone, it never changes."""
+    site_block = np.asarray(site_block)
+    return np.where(site_block >= 0, block_zone_start[np.maximum(site_block, 0)], -1)
+
+
 def agglomeration(zone: np.ndarray, sector: np.ndarray, operating: np.ndarray, n_zones: int,
                   n_sectors: int, elasticity: float) -> np.ndarray:
-    """Agglomeration factor ``1 + e·log(1 + n)``, n = other operating same-sector firms in the zone
-    (1 for firms that do not operate or lie outside every zone)."""
+    """Agglomeration factor ``1 + e·log(1 + n)``, n = other operating same-sector firms in the same
+    cluster ``zone`` (a :func:`site_cluster`; 1 for firms that do not operate or lie outside every
+    zone)."""
     rows = np.flatnonzero(operating)
     out = np.ones(len(zone))
     out[rows] = agglomeration_of_rows(zone, sector, rows, n_zones, n_sectors, elasticity)

@@ -46,6 +46,7 @@ from sim.model.firms import (
     exit_draws,
     install_capital,
     reset_year_accounts,
+    site_cluster,
     update_productivity,
 )
 from sim.model.investment import InvestmentMarket
@@ -301,8 +302,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         idx = self._operating_rows()
         shocks = stream(p.seed, Stream.PRODUCTIVITY, self.month).standard_normal(self._next_key)
         a = update_productivity(f, idx, shocks[f.key[idx]], p.firms)
-        agg = agglomeration_of_rows(f.zone, f.sector, idx, len(self.zones), len(self.sector_names),
-                                    p.firms.agglomeration_elasticity)
+        agg = agglomeration_of_rows(site_cluster(f.site_block, self.block_zone_start), f.sector, idx,
+                                    len(self.zones), len(self.sector_names), p.firms.agglomeration_elasticity)
         a_eff = a + np.log(agg)
         path = self.spending_path[self.month]
         price, qty, cap, index, spend = clear_markets(

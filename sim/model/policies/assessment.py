@@ -12,7 +12,11 @@ ranked within classes (national / region level: 分类考核).  The seed's rules
 * ``years_to_downgrade`` (K₁, default 2) consecutive bottom years → the management body is
   **downgraded** one rank;
 * ``years_to_abolish`` (K₂, default 3) consecutive bottom years → the body is **abolished**
-  and the zone with it; its firms stay, under the county or a neighbouring zone;
+  and the zone with it; its firms stay, under the county or a neighbouring zone.  Only a
+  region-level zone: a national zone is the State Council's to withdraw, so the province
+  **recommends delisting** it (``national_zones``) and it carries on, carded and downgraded;
+* a zone founded during the run is ranked only after ``grace_years`` (its first firms need
+  approval and construction before its output per mu means anything);
 * the best ``upgrade_top`` of a class are **upgraded** one rank (outstanding → rank raised), up
   to bureau rank for national zones and division rank for region-level ones (as in the
   consolidation's rank rule).
@@ -127,10 +131,14 @@ class Assessment(Policy):
                 z.yellow_cards += 1
                 self._card(z, True)
                 m.log_zone_event(z, "yellow_card", f"last in class {cls} (黄牌警告), score {z.score:.3f}")
-                if z.consecutive_bottom >= p.years_to_abolish:
+                if z.consecutive_bottom >= p.years_to_abolish and not self.province_cannot_abolish(z):
                     m.abolish_zone(z, f"assessment: bottom {z.consecutive_bottom} years in a row",
                                    to=p.abolished_firms_to)
-                elif p.rule == "mofcom":
+                    continue
+                if z.consecutive_bottom == p.years_to_abolish:
+                    m.log_zone_event(z, "delisting_recommended", f"bottom {z.consecutive_bottom} years in a row: "
+                                                                 "national zone, the province recommends delisting")
+                if p.rule == "mofcom":
                     self._mofcom_record(z)
                 elif z.consecutive_bottom == p.years_to_downgrade:
                     self._change_rank(z, -1, "downgraded")
@@ -138,6 +146,10 @@ class Assessment(Policy):
             for z in top:
                 if z.active and not z.carded_this_year and z.assessed_years >= p.upgrade_min_years:
                     self._change_rank(z, +1, "upgraded")
+
+    def province_cannot_abolish(self, zone) -> bool:
+        """A national zone is the State Council's: the province can only recommend its delisting."""
+        return zone.level == "national" and self.params.national_zones == "recommend_delisting"
 
     # ------------------------------------------------------------------ MOFCOM rule
     def _mofcom_record(self, zone) -> None:
