@@ -305,3 +305,41 @@ def test_agglomeration_follows_the_ground_not_the_managing_zone():
     assert (f.zone[rows][on_weak] == -1).all()
     m.merge_zone(mid2, zone(m, "mid1"), "test")
     np.testing.assert_array_equal(factors(), before)
+
+
+# --------------------------------------------------------------------------- firm classes (亩均, Zhejiang)
+def test_grade_gives_each_class_its_share_best_first():
+    from sim.model.policies.mu_classes import grade
+
+    score = np.arange(100, 0, -1, dtype=float)  # firm 0 best
+    cls = grade(score, (0.225, 0.40, 0.325, 0.05))
+    assert np.bincount(cls, minlength=5)[1:].tolist() == [22, 40, 33, 5]  # rank midpoints: 22.5% → 22 A
+    assert (np.diff(cls) >= 0).all()  # worse scores never get a better class
+    assert grade(np.array([3.0, 2.0, 1.0]), (0.225, 0.40, 0.325, 0.05)).tolist() == [1, 2, 3]  # too few for a D
+
+
+def test_firm_classes_off_changes_nothing_and_on_grades_zone_firms_and_recovers_persistent_d_land():
+    base = run_model(assessed(end="2018-12"), region())
+    assert base.results()["monthly"]["mu_land_recoveries"].sum() == 0
+    assert (base.firms.mu_class == 0).all()
+    p = assessed("policy.assessment.firm_classes=true", "policy.assessment.firm_d_years_to_recover=2",
+                 "policy.assessment.firm_d_share=0.2", end="2018-12")
+    m = run_model(p, region())
+    f = m.firms
+    graded = f.mu_class > 0
+    assert graded.any() and (f.zone[graded] >= 0).all()  # only firms managed by a zone are graded
+    mon = m.results()["monthly"]
+    recovered = int(mon["mu_land_recoveries"].sum())
+    assert recovered > 0
+    ex = m.results()["exits"]
+    d_exits = ex[(ex["mu_class"] == "D") & (ex["month"] % 12 == 11)]  # closed at a year end as D
+    assert len(d_exits) >= recovered
+    # a firm is recovered only after 2 D years: none in the first graded year (2015)
+    assert mon.loc[mon["date"] <= "2016-01", "mu_land_recoveries"].sum() == 0
+
+
+def test_firm_class_shares_above_one_are_refused():
+    from sim.config.validate import ConfigError
+
+    with pytest.raises(ConfigError, match="firm_a_share"):
+        assessed("policy.assessment.firm_a_share=0.6", "policy.assessment.firm_b_share=0.5")

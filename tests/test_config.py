@@ -77,6 +77,11 @@ _ACTIVATE = {
     # acts on zombies in carded zones: give it years and zombies that disposal has not removed
     "policy.assessment.yellow_card_protection_cut": ["time.end=2026-12", "policy.zombie_disposal.enabled=false"],
     "policy.assessment.grace_years": ["time.end=2022-12"],
+    # firm classes are a lever, off by default: grade firms, and let D firms be recovered within the run
+    **{f"policy.assessment.{k}": ["policy.assessment.firm_classes=true", "policy.assessment.firm_d_years_to_recover=1",
+                                  "time.end=2022-12"]
+       for k in ("firm_tax_weight", "firm_a_share", "firm_b_share", "firm_d_share")},
+    "policy.assessment.firm_d_years_to_recover": ["policy.assessment.firm_classes=true", "time.end=2024-12"],
     # the calibrated base protection is next to the cap: lower it so that firm size can add to it
     "protection.size_weight": ["protection.base=0.3"],
     # the best zone of each class is mostly at the top rank already: upgrade the best three
@@ -171,12 +176,13 @@ def _perturbed(key: str, value, meta: dict) -> str | None:
 def _outcomes(overrides):
     t = simulate(compose_params(*_RUN, *overrides))
     zone_types = t["zones_yearly"]["type"].value_counts().rename(lambda k: f"zone-years of type {k}")
+    mu_classes = t["firm_panel"]["mu_class"].value_counts().rename(lambda k: f"firm-years of 亩均 class {k!r}")
     return pd.concat([t["monthly"].drop(columns=["date"]).sum(numeric_only=True),
                       t["approvals"].sum(numeric_only=True), t["zones_yearly"].sum(numeric_only=True),
                       t["sectors_yearly"].sum(numeric_only=True).add_prefix("sectors: "),
                       t["firm_panel"].sum(numeric_only=True).add_prefix("panel: "),
                       t["land_yearly"].sum(numeric_only=True).add_prefix("land: "),
-                      zone_types.astype(float)])
+                      zone_types.astype(float), mu_classes.astype(float)])
 
 
 @pytest.fixture(scope="module")

@@ -591,6 +591,23 @@ class AssessmentConfig:
         doc="a new zone's first firms need about a year of approval and a year of construction (the model's "
             "own times) before its output per mu says anything; ranking it earlier puts it last by construction",
     )
+    firm_classes: bool = param(
+        False, "-", "[V] Zhejiang 亩均论英雄 (firm classes A-D); not in Ningxia's reform (the seed ranks zones)",
+        doc="grade the firms on zone land A-D each year and take land back from persistent D firms",
+    )
+    firm_tax_weight: float = param(
+        0.6, "weight of tax per mu (output per mu: the rest)", "[V] Huangyan formula: tax per mu 30, value "
+        "added per mu 20 (of the indicators the model carries; output stands in for value added)", ge=0, le=1,
+    )
+    firm_a_share: float = param(0.225, "share of a county's graded firms", "[V] Zhejiang: A 20-25%", ge=0, le=1)
+    firm_b_share: float = param(0.40, "share of a county's graded firms", "[V] Zhejiang: B 35-45%", ge=0, le=1)
+    firm_d_share: float = param(
+        0.05, "share of a county's graded firms", "[V] Zhejiang: D about 5% (C: the rest, 25-35%)", ge=0, le=1,
+    )
+    firm_d_years_to_recover: int = param(
+        3, "years in a row graded D", "assumed: as the zones' K2; D firms that do not improve are closed "
+        "(腾笼换鸟) [R]", ge=1, doc="a firm graded D this many years in a row has its land taken back and closes",
+    )
     national_zones: str = param(
         "recommend_delisting", "-",
         "[R] national zones are approved and withdrawn by the State Council (国务院), national status by the "

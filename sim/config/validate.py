@@ -134,6 +134,9 @@ def validate(params: ModelConfig) -> ModelConfig:
     for k, w in a.weights.items():
         if w < 0:
             raise ConfigError(f"policy.assessment.weights.{k} = {w} is out of range [0, inf]")
+    if a.firm_a_share + a.firm_b_share + a.firm_d_share > 1.0:
+        raise ConfigError(f"policy.assessment.firm_a_share + firm_b_share + firm_d_share = "
+                          f"{a.firm_a_share + a.firm_b_share + a.firm_d_share:g} is more than 1 (C: the rest)")
     tx = params.tax
     if len(tx.vat_cut_months) != len(tx.vat_cut_rates):
         raise ConfigError(f"tax.vat_cut_months has {len(tx.vat_cut_months)} months but tax.vat_cut_rates has "

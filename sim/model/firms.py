@@ -117,6 +117,8 @@ _FIELDS: dict[str, type] = {
     "disposal_path": np.int8,  # DisposalPath of a firm on the disposal campaign's list (0: not listed)
     "disposal_due": np.int32,  # the month its disposal case closes
     "acquired_by": np.int64,  # for a firm taken over (MERGED by the disposal campaign): the acquirer's row; else -1
+    "mu_class": np.int8,  # 亩均 class of its last grading, 1 (A) .. 4 (D); 0: not graded (sim.model.policies.mu_classes)
+    "mu_d_years": np.int16,  # years in a row graded D
 }
 
 #: columns whose value for a new row is not 0

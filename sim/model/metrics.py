@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.firms import DisposalPath, LifeCycle
+from sim.model.policies.mu_classes import D_CLASS, MU_CLASSES
 
 #: firm-age bands (years) of the yearly firm table; the edges follow the zombie-by-age facts of
 #: the literature (≈3% of firms aged 1-5, ≈23% of those over 30; ../shared/CALIBRATION.md)
@@ -63,7 +64,7 @@ class Recorder:
             "county": f.county[rows].copy(), "sector": f.sector[rows].copy(), "zombie": f.zombie[rows].copy(),
             "age": f.age[rows].copy(), "land_mu": f.land[rows].copy(), "capital": f.capital[rows].copy(),
             "insolvent": f.debt[rows] > m.params.firms.insolvency_leverage * f.capital[rows],
-            "disposal_path": f.disposal_path[rows].copy(),
+            "disposal_path": f.disposal_path[rows].copy(), "mu_class": f.mu_class[rows].copy(),
         })
 
     def log_zone_event(self, zone, event: str, detail: str) -> None:
@@ -148,6 +149,8 @@ class Recorder:
             "land_idle_over_1y": m.land.idle_over(m.params.land.idle_fee_months),
             "land_cut": m.land.cut_month,
             "projects_withdrawn": m.projects_withdrawn_month,
+            "mu_land_recoveries": m.mu_recoveries_month,
+            "mu_class_d_firms": int((f.mu_class[op] == D_CLASS).sum()),
             "capacity_quota": float(m.capacity.quota.sum()), "capacity_retired": m.capacity.retired,
             "capacity_quota_added": m.capacity.added, "capacity_quota_granted": m.capacity.granted,
             "projects_refused_quota": m.capacity.projects_refused,
@@ -259,7 +262,7 @@ class Recorder:
             "employment": f.workers_year[rows].copy(),
             "capital": f.capital[rows].copy(), "capital_start": f.capital_year_start[rows].copy(),
             "investment": f.investment_year[rows].copy(), "debt": f.debt[rows].copy(),
-            "price": f.price[rows].copy(), "utilisation": util,
+            "price": f.price[rows].copy(), "utilisation": util, "mu_class": f.mu_class[rows].copy(),
         })
 
     def record_land_year(self, year: int) -> None:
@@ -304,6 +307,7 @@ class Recorder:
         g = {c: np.concatenate([y[c] for y in self.panel]) for c in self.panel[0]}
         g["sector"] = np.asarray(m.sector_names, dtype=object)[g["sector"]]
         g["in_zone"] = g.pop("zone") >= 0
+        g["mu_class"] = np.asarray(MU_CLASSES, dtype=object)[g["mu_class"]]
         return pd.DataFrame(g, columns=_PANEL_COLUMNS)
 
     def firm_groups_table(self) -> pd.DataFrame:
@@ -374,6 +378,8 @@ class Recorder:
             "sector": np.asarray(m.sector_names, dtype=object)[e["sector"]],
             "zombie": e["zombie"], "age": e["age"], "insolvent": e["insolvent"], "land_mu": e["land_mu"],
             "capital": e["capital"],
+            "disposal_path": np.asarray([d.name.lower() for d in DisposalPath], dtype=object)[e["disposal_path"]],
+            "mu_class": np.asarray(MU_CLASSES, dtype=object)[e["mu_class"]],
         }, columns=_EXIT_COLUMNS)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -398,7 +404,7 @@ _APPROVAL_COLUMNS = [
     "approval_gov_days", "items_skipped", "expansion",
 ]
 _EXIT_COLUMNS = ["date", "month", "key", "zone_id", "county_id", "sector", "zombie", "age", "insolvent",
-                 "land_mu", "capital"]
+                 "land_mu", "capital", "disposal_path", "mu_class"]
 _FIRM_GROUP_COLUMNS = ["year", "sector", "age_band", "in_zone", "firms", "zombies", "output"]
 _EVENT_COLUMNS = ["date", "month", "zone_id", "name_zh", "event", "detail"]
 _SECTOR_COLUMNS = ["year", "sector", "revenue", "output_real", "spending_at_rest_of_china_price", "price_index",
@@ -406,6 +412,6 @@ _SECTOR_COLUMNS = ["year", "sector", "revenue", "output_real", "spending_at_rest
                    "capacity_units", "output_units", "utilisation", "debt", "employment", "wage_index"]
 _PANEL_COLUMNS = ["year", "key", "sector", "in_zone", "zombie", "age", "log_productivity", "revenue",
                   "variable_inputs", "employment", "capital", "capital_start", "investment", "debt", "price",
-                  "utilisation"]
+                  "utilisation", "mu_class"]
 _LAND_COLUMNS = ["year", "key", "row", "site_block", "site_zone", "zone_id", "land_mu", "output_year", "tax_year",
                  "local_tax_year", "operating"]

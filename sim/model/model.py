@@ -261,6 +261,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.completed_gov_month: list[float] = []  # ... of which the government's processing time
         self.land_freed_month = 0.0
         self.projects_withdrawn_month = 0
+        self.mu_recoveries_month = 0  # firms closed by 亩均 land recovery (sim.model.policies.mu_classes)
         self.land.reset_month()
         self.capacity.reset_month()
         self.disposals_month = np.zeros(len(DisposalPath), dtype=np.int64)  # cases closed, by path

@@ -21,6 +21,9 @@ ranked within classes (national / region level: 分类考核).  The seed's rules
   to bureau rank for national zones and division rank for region-level ones (as in the
   consolidation's rank rule).
 
+``firm_classes`` adds Zhejiang's firm-level classes A–D and land recovery from persistent D
+firms (:mod:`sim.model.policies.mu_classes`; not in Ningxia's reform, off in every scenario).
+
 ``rule = mofcom`` ranks as MOFCOM's yearly ranking of national economic and technological
 development zones (国家级经开区综合发展水平考核评价, since 2016) instead: the score and the
 yellow card are the seed's, but
@@ -42,6 +45,7 @@ import numpy as np
 
 from sim.config.schema import RANKS
 from sim.model.policies.base import Policy
+from sim.model.policies.mu_classes import FirmClasses
 
 RANK_CEILING = {"national": "bureau", "region": "division"}
 """Highest body rank a zone's level allows: 厅级 for national zones, 正处级 for region-level ones."""
@@ -52,6 +56,7 @@ class Assessment(Policy):
 
     def __init__(self, model, params):
         super().__init__(model, params, params.start, "policy.assessment.start")
+        self.firm_classes = FirmClasses(model, params)
 
     def indicators(self, zones) -> dict[str, np.ndarray]:
         """This year's indicators of ``zones`` (each 'higher is better')."""
@@ -112,6 +117,10 @@ class Assessment(Policy):
         m, p = self.model, self.params
         if not self.active:
             return
+        if p.firm_classes:  # firms first: a zone abolished below hands its firms to the county
+            recovered = self.firm_classes.on_year_end()
+            m.close_firms(recovered)
+            m.mu_recoveries_month += recovered.size
         for cls, zones in self.classes().items():
             score = self.scores(zones)
             order = np.lexsort((np.array([z.index for z in zones]), -score))  # best first, ties by index
