@@ -448,9 +448,9 @@ class ApprovalConfig:
     transit_days_county: float = param(3.0, "working days per item", "assumed", ge=0)
     transit_days_zone: float = param(0.5, "working days per item", "assumed", ge=0)
     transit_scale: float = param(
-        1.0, "multiplier of the transit days of every office level", "assumed", gt=0,
-        doc="the transit days by level are assumed and used as they stand (1); a scale for sensitivity "
-            "analysis, not fitted (four approval scales against one total would not be identified)",
+        0.3896, "multiplier of the transit days of every office level", "calibrated: zonesim-calibrate, 2026-12-03",
+        gt=0,
+        doc="the transit days by level are assumed; the calibration fits their common scale",
     )
     rework_probability: float = param(0.3, "probability an item is sent back once", "assumed", ge=0, le=1)
     rework_prep_share: float = param(0.5, "share of preparation redone after rework", "assumed", ge=0, le=1)
