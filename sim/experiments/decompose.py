@@ -1,0 +1,376 @@
+"""Shapley decomposition of the reform's effect by policy family (``experiment=decompose``).
+
+    zonesim experiment=decompose                 # every combination of the families x 10 seeds
+    zonesim experiment=decompose seed=0,1 time.end=2019-12 hydra.sweep.dir=multirun/decompose_quick
+    zonesim-decompose multirun/decompose         # (re)compute the table and figure of a folder
+
+The *policy families* are config groups ``policy/<family>`` with an ``off`` option and an "on"
+option.  They are declared once, as sweeps ``policy/<family>: off,<on option>`` in
+``hydra.sweeper.params`` of ``configs/experiment/decompose.yaml``: Hydra's basic sweeper runs
+every combination of them (``2^n``) with every seed of ``seed: range(10)``, the same seeds in
+every combination, so combinations are compared on common random numbers.  Every run has
+``scenario_name=decompose`` and is identified by its config-group choices, which the aggregator
+picks up as swept parameters (columns ``policy/consolidation`` ...; groups labelled
+``decompose, assessment=off, consolidation=ningxia, ...``).  Runs are the runner's ordinary
+``runs/<key>/`` folders keyed by their configuration, so re-running the command skips complete
+runs.  The all-off combination is ``scenario=baseline`` and the all-on combination
+``scenario=full_reform`` but for ``scenario_name`` (tests/test_decompose.py).  At the end,
+:class:`DecomposeCallback` writes the manifest, aggregates the folder with the all-off
+combination as the reference of the paired effects, and writes and prints the decomposition.
+
+In a folder, the families are the swept ``policy/<family>`` choices with two values, ``off``
+and the on option; any other swept parameter defines strata, each decomposed on its own.
+
+Decomposition (Shorrocks 2013; Shapley 1953)
+--------------------------------------------
+For an outcome and a seed, ``v(S)`` is the outcome of the run with the families ``S`` on minus
+that of the run with none on (same seed).  Family ``f``'s contribution is its marginal effect
+averaged over all orders in which the families can be switched on::
+
+    phi_f = sum over S not containing f of |S|! (n-|S|-1)! / n! * [v(S + f) - v(S)]
+
+The contributions add up to the full effect ``v(N) - v(empty)`` seed by seed (efficiency; the
+``residual`` column shows the floating-point remainder), families that act alike get equal shares,
+and a family that changes nothing gets 0.  Over seeds: mean and t-interval of each contribution
+(:func:`sim.experiments.stats.mean_ci`).  Written to ``<exp>/decompose/`` (each file written to a
+temporary name, then renamed):
+
+``shapley.parquet`` / ``shapley.csv`` / ``shapley.md``
+    one row per stratum (values of other swept parameters, if any), outcome and family, plus a
+    ``full effect`` row: ``n_seeds``, ``mean``, ``ci_low``/``ci_high``, ``share_pct`` (the mean
+    contribution in % of the mean full effect), ``alone_mean`` (effect of the family switched on
+    alone) and ``last_mean`` (effect of switching it on last, from all the others); the gap
+    between the two measures the family's interactions with the others.
+``shapley_seeds.parquet``
+    the per-seed contributions (``family``, ``seed``, ``value``; the full effect as family
+    ``full effect``) and ``residual`` = full effect - sum of contributions.
+``shapley.png``
+    one panel per outcome: each family's contribution (mean and interval) and the full effect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import logging
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments.aggregate import (
+    OUTCOMES,
+    NoRunsError,
+    _markdown,
+    aggregate,
+    discover_runs,
+    fmt_number,
+    print_report,
+    run_outcomes,
+    swept_parameters,
+)
+from sim.experiments.callbacks import ExperimentCallback
+from sim.experiments.stats import mean_ci, relative_pct
+from sim.runner.outputs import project_approvals
+
+log = logging.getLogger("zonesim.decompose")
+
+OUT_DIR = "decompose"
+OFF = "off"
+FULL = "full effect"  # the family label of the all-on minus all-off row
+GROUP_PREFIX = "policy/"
+# Headline outcomes (names of the effects table, sim.experiments.aggregate.OUTCOMES); one not
+# computed by the aggregator (e.g. real output before it exists) is left out.
+HEADLINE = ("output_cumulative", "output_real_cumulative", "zombie_exits_total", "zombie_share_end",
+            "approval_days_mean_from2019", "approval_days_mean_all")
+EXIT_BAD_INPUT = 2
+
+
+# --------------------------------------------------------------------------- Shapley values
+def shapley(values: Mapping[frozenset, float], players: Sequence[str]) -> dict[str, float]:
+    """Shapley value of each player of the game ``v`` given on every subset of ``players``.
+
+    ``values[frozenset(S)]`` is ``v(S)``; the contributions sum to ``v(N) - v(empty)``.
+    Raises ``KeyError`` naming a missing subset.
+    """
+    n = len(players)
+    weight = [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) for s in range(n)]
+    out = {}
+    for f in players:
+        others = [p for p in players if p != f]
+        total = 0.0
+        for s in range(n):
+            for subset in itertools.combinations(others, s):
+                base = frozenset(subset)
+                total += weight[s] * (values[base | {f}] - values[base])
+        out[f] = total
+    return out
+
+
+# --------------------------------------------------------------------------- the experiment's callback
+class DecomposeCallback(ExperimentCallback):
+    """The experiment callback (manifest, exit status), with the paired effects taken versus the
+    all-off combination, and the decomposition written and printed last."""
+
+    def on_multirun_end(self, config, **kwargs: Any) -> None:
+        exp_dir = Path(config.hydra.sweep.dir)
+        aggregate_after, self.aggregate = self.aggregate, False
+        status = 0
+        try:
+            super().on_multirun_end(config, **kwargs)  # manifest; SystemExit(1) if a run failed
+        except SystemExit as exc:
+            status = exc.code or 1
+        finally:
+            self.aggregate = aggregate_after
+        if not self.aggregate:
+            if status:
+                raise SystemExit(status)
+            return
+        try:
+            tables = decompose(exp_dir, figure=self.figures)
+            reference = {f"{GROUP_PREFIX}{f}": OFF for f in tables["families"]}
+            print_report(aggregate(exp_dir, reference=reference, figures=self.figures, parallel=self._settings),
+                         exp_dir)
+            print(report_text(tables["shapley"], exp_dir))
+        except NoRunsError as exc:
+            log.error("decomposition of %s: %s", exp_dir, exc)
+            status = status or 1
+        except Exception:  # noqa: BLE001 - runs are saved; report and fail the command
+            log.exception("aggregation or decomposition of %s failed (re-run it with zonesim-decompose)", exp_dir)
+            status = 1
+        if status:
+            raise SystemExit(status)
+
+
+# --------------------------------------------------------------------------- reading runs
+def read_outcomes(exp_dir: Path) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Run-level outcomes of the folder's complete runs, the families ``{family: on option}`` and
+    the other swept parameters (strata).
+
+    Families are the swept ``policy/<family>`` config-group choices with the two values ``off``
+    and the on option.
+    """
+    records, _ = discover_runs(exp_dir)
+    if not records:
+        raise NoRunsError(f"no complete run under {exp_dir / 'runs'}")
+    swept, _ = swept_parameters(records)
+    families = {}
+    for k in swept:
+        if not k.startswith(GROUP_PREFIX):
+            continue
+        vals = {str(r.params.get(k)) for r in records}
+        on = vals - {OFF}
+        if OFF in vals and len(on) == 1:
+            families[k.removeprefix(GROUP_PREFIX)] = on.pop()
+    if not families:
+        raise NoRunsError(f"{exp_dir}: no policy family switched on and off across runs (not a decompose folder?)")
+    strata = [k for k in swept if k.removeprefix(GROUP_PREFIX) not in families]
+    rows = []
+    for r in records:
+        approvals = project_approvals(pd.read_parquet(r.path / "approvals.parquet")
+                                      if (r.path / "approvals.parquet").exists() else None)
+        on = frozenset(f for f in families if str(r.params.get(GROUP_PREFIX + f)) != OFF)
+        rows.append({"key": r.key, "scenario": r.scenario, "seed": r.seed, "on": on,
+                     **{k: r.params.get(k) for k in strata},
+                     **run_outcomes(pd.read_parquet(r.path / "monthly.parquet"), approvals)})
+    return pd.DataFrame(rows), families, strata
+
+
+# --------------------------------------------------------------------------- decomposition
+def seed_contributions(outcomes: pd.DataFrame, families: Sequence[str], strata: Sequence[str],
+                       names: Sequence[str]) -> pd.DataFrame:
+    """Per stratum, seed, outcome and family: the Shapley contribution (and the full effect).
+
+    A (stratum, seed) without every combination is left out with a warning.
+    """
+    families = list(families)
+    need = {frozenset(c) for s in range(len(families) + 1) for c in itertools.combinations(families, s)}
+    rows = []
+    keys = [*strata, "seed"]
+    for key, sub in outcomes.groupby(keys, dropna=False, sort=True):
+        key = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+        present = set(sub["on"])
+        if not need <= present:
+            log.warning("decompose: %s has %d of %d combinations: left out", key, len(present & need), len(need))
+            continue
+        by_on = {on: g[list(names)].mean() for on, g in sub.groupby("on")}  # duplicates (none expected) averaged
+        for name in names:
+            game = {s: float(by_on[s][name] - by_on[frozenset()][name]) for s in need}
+            phi = shapley(game, families)
+            full = game[frozenset(families)]
+            residual = full - sum(phi.values())
+            for f in families:
+                rows.append({**key, "outcome": name, "family": f, "value": phi[f],
+                             "alone": game[frozenset([f])],
+                             "last": full - game[frozenset(families) - {f}], "residual": residual})
+            rows.append({**key, "outcome": name, "family": FULL, "value": full, "alone": np.nan, "last": np.nan,
+                         "residual": residual})
+    return pd.DataFrame(rows, columns=[*keys, "outcome", "family", "value", "alone", "last", "residual"])
+
+
+def summarise(seeds: pd.DataFrame, strata: Sequence[str], level: float = 0.95) -> pd.DataFrame:
+    """Mean and t-interval over seeds of each contribution, share of the full effect, alone/last means."""
+    rows = []
+    keys = [*strata, "outcome"]
+    order = {o: i for i, o in enumerate(OUTCOMES)}
+    for key, sub in seeds.groupby(keys, dropna=False, sort=False):
+        key = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+        full = mean_ci(sub.loc[sub["family"] == FULL, "value"], level)
+        for family, fam in sub.groupby("family", sort=False):
+            ci = mean_ci(fam["value"], level)
+            rows.append({**key, "label": OUTCOMES[key["outcome"]].label, "unit": OUTCOMES[key["outcome"]].unit,
+                         "family": family, "n_seeds": ci.n, "mean": ci.mean, "ci_low": ci.low, "ci_high": ci.high,
+                         "share_pct": relative_pct(ci.mean, full.mean), "alone_mean": float(fam["alone"].mean()),
+                         "last_mean": float(fam["last"].mean())})
+    out = pd.DataFrame(rows, columns=[*keys, "label", "unit", "family", "n_seeds", "mean", "ci_low", "ci_high",
+                                      "share_pct", "alone_mean", "last_mean"])
+    out["_o"] = out["outcome"].map(order)
+    return out.sort_values([*strata, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+
+
+def shapley_markdown(table: pd.DataFrame, strata: Sequence[str], level: float = 0.95) -> str:
+    pct = round(level * 100)
+    t = pd.DataFrame({
+        **{k: table[k].astype(str) for k in strata},
+        "outcome": table["label"],
+        "unit": table["unit"],
+        "family": table["family"],
+        "seeds": table["n_seeds"],
+        "contribution": table["mean"].map(fmt_number),
+        f"{pct}% CI": [f"[{fmt_number(lo)}, {fmt_number(hi)}]" for lo, hi in zip(table["ci_low"], table["ci_high"])],
+        "share": table["share_pct"].map(lambda v: "–" if not np.isfinite(v) else f"{v:.1f}%"),
+        "alone": table["alone_mean"].map(fmt_number),
+        "added last": table["last_mean"].map(fmt_number),
+    })
+    return _markdown(t, right={"seeds", "contribution", "share", "alone", "added last"})
+
+
+def _write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
+    """``write(tmp)`` to a temporary name in ``path``'s folder, then rename it to ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def decompose(exp_dir: str | Path, *, outcomes: Sequence[str] | None = None, level: float = 0.95,
+              figure: bool = True) -> dict[str, Any]:
+    """Decompose the full effect in the folder ``exp_dir``; write ``<exp>/decompose/``; return the tables.
+
+    Returns ``shapley`` (summary), ``seeds`` (per seed), ``families`` and ``strata``.  Raises
+    :class:`~sim.experiments.aggregate.NoRunsError` when no (stratum, seed) has every combination.
+    """
+    exp_dir = Path(exp_dir)
+    if not exp_dir.is_dir():
+        raise FileNotFoundError(f"experiment folder {exp_dir} not found")
+    runs, families, strata = read_outcomes(exp_dir)
+    names = [o for o in (outcomes or HEADLINE) if o in OUTCOMES]
+    seeds = seed_contributions(runs, list(families), strata, names)
+    if seeds.empty:
+        raise NoRunsError(f"{exp_dir}: no seed has all {2 ** len(families)} combinations of "
+                          f"{'+'.join(families)} complete yet")
+    table = summarise(seeds, strata, level)
+    out = exp_dir / OUT_DIR
+    out.mkdir(exist_ok=True)
+    pct = round(level * 100)
+    header = (f"# Shapley decomposition of the full effect by policy family\n\nExperiment `{exp_dir}`: families "
+              f"{', '.join(f'`{f}` ({on})' for f, on in families.items())}; seeds "
+              f"{', '.join(map(str, sorted(seeds['seed'].unique())))}.\n\nPer seed, each family's contribution is "
+              f"its marginal effect averaged over all orders of switching the families on (Shorrocks 2013), "
+              f"paired against the all-off run of the same seed; the contributions sum to the full effect "
+              f"(all on minus all off). Mean over seeds and {pct}% t-interval; share = mean contribution / "
+              f"mean full effect; alone = effect of the family on its own; added last = effect of adding it "
+              f"to all the others.\n\n")
+    _write_atomic(out / "shapley.parquet", lambda p: table.to_parquet(p, index=False))
+    _write_atomic(out / "shapley.csv", lambda p: table.to_csv(p, index=False))
+    _write_atomic(out / "shapley_seeds.parquet", lambda p: seeds.to_parquet(p, index=False))
+    _write_atomic(out / "shapley.md", lambda p: p.write_text(header + shapley_markdown(table, strata, level)))
+    if figure:
+        fig = figure_shapley(table, strata, pct)
+        _write_atomic(out / "shapley.png", lambda p: fig.savefig(p, dpi=120, bbox_inches="tight", format="png"))
+    log.info("decomposition written to %s (max |residual| %.3g)", out, float(seeds["residual"].abs().max()))
+    return {"shapley": table, "seeds": seeds, "families": families, "strata": strata}
+
+
+def figure_shapley(table: pd.DataFrame, strata: Sequence[str], pct: int):
+    """One panel per outcome (and stratum): each family's contribution with its interval, and the full effect."""
+    from matplotlib.figure import Figure
+
+    from sim.experiments.figures import _ascii
+
+    panels = list(table.groupby([*strata, "outcome"], dropna=False, sort=False))
+    ncols = min(3, len(panels))
+    nrows = math.ceil(len(panels) / ncols)
+    families = list(dict.fromkeys(table["family"]))
+    fig = Figure(figsize=(5.2 * ncols, (0.4 * len(families) + 1.4) * nrows + 0.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, (key, sub) in zip(axes, panels):
+        sub = sub.set_index("family").reindex(families)
+        y = np.arange(len(families))
+        colors = ["0.35" if f == FULL else f"C{i}" for i, f in enumerate(families)]
+        ax.barh(y, sub["mean"].fillna(0.0), color=colors, alpha=0.8)
+        ci = sub["ci_low"].notna() & sub["ci_high"].notna()  # no interval from a single seed
+        if ci.any():
+            m = sub.loc[ci, "mean"]
+            ax.errorbar(m, y[ci.to_numpy()], xerr=[(m - sub.loc[ci, "ci_low"]).clip(lower=0),
+                                                  (sub.loc[ci, "ci_high"] - m).clip(lower=0)],
+                        fmt="none", ecolor="black", capsize=3, lw=1)
+        if sub["mean"].isna().all():
+            ax.text(0.5, 0.5, "not computed\n(e.g. horizon too short)", transform=ax.transAxes, ha="center",
+                    va="center", fontsize="small", color="grey")
+        ax.axvline(0.0, color="grey", lw=0.8, ls="--")
+        ax.set_yticks(y, families, fontsize="small")
+        ax.invert_yaxis()
+        first = sub.iloc[0]
+        stratum = ", ".join(f"{k}={v}" for k, v in zip(strata, key[:-1])) if strata else ""
+        ax.set_title(first["label"] + (f"\n{stratum}" if stratum else ""), fontsize="medium")
+        ax.set_xlabel(f"contribution ({_ascii(first['unit'])})")
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    fig.suptitle(f"Shapley contribution of each policy family to the full effect (all on - all off): "
+                 f"mean over seeds and {pct}% CI")
+    return fig
+
+
+def report_text(table: pd.DataFrame, exp_dir: str | Path) -> str:
+    strata = [c for c in table.columns if c not in {"outcome", "label", "unit", "family", "n_seeds", "mean", "ci_low",
+                                                    "ci_high", "share_pct", "alone_mean", "last_mean"}]
+    return (f"\nShapley decomposition by policy family (written to {Path(exp_dir) / OUT_DIR}):\n\n"
+            + shapley_markdown(table, strata))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``zonesim-decompose <folder> [--level 0.95] [--outcome NAME ...] [--no-figure]``."""
+    parser = argparse.ArgumentParser(prog="zonesim-decompose",
+                                     description="Shapley decomposition of an experiment=decompose folder "
+                                                 "into <folder>/decompose/.")
+    parser.add_argument("folder", help="experiment folder written by `zonesim experiment=decompose`")
+    parser.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    parser.add_argument("--outcome", action="append", choices=list(OUTCOMES), default=None,
+                        help=f"outcome to decompose (repeatable; default: {', '.join(HEADLINE)} where computed)")
+    parser.add_argument("--no-figure", action="store_true", help="skip the figure")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    t = time.time()
+    try:
+        tables = decompose(args.folder, outcomes=args.outcome, level=args.level, figure=not args.no_figure)
+    except (NoRunsError, ValueError, FileNotFoundError) as exc:
+        print(f"zonesim-decompose: error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+    print(report_text(tables["shapley"], args.folder))
+    log.info("done in %.1f s", time.time() - t)
+
+
+if __name__ == "__main__":
+    main()
