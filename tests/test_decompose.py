@@ -84,7 +84,8 @@ def test_seed_missing_a_combination_is_left_out():
         for s in subsets(fam):
             if seed == 1 and s == frozenset("xy"):
                 continue
-            rows.append({"seed": seed, "on": s, "out": noise + 1.0 * ("x" in s) + 2.0 * ("y" in s) + 4.0 * (len(s) == 2)})
+            out = noise + 1.0 * ("x" in s) + 2.0 * ("y" in s) + 4.0 * (len(s) == 2)
+            rows.append({"seed": seed, "on": s, "out": out})
     table = seed_contributions(pd.DataFrame(rows), fam, [], ["out"])
     assert set(table["seed"]) == {0}
     phi = table.set_index("family")["value"]
@@ -171,3 +172,13 @@ def test_experiment_decompose_end_to_end_and_resume(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stderr.count("complete, skipped") == 4
     assert "running scenario" not in again.stderr
+
+
+def test_cli_exits_2_on_a_folder_without_runs(tmp_path, capsys):
+    from sim.experiments.decompose import main
+
+    (tmp_path / "runs").mkdir()
+    with pytest.raises(SystemExit) as exc:
+        main([str(tmp_path)])
+    assert exc.value.code == 2
+    assert "no complete run" in capsys.readouterr().err

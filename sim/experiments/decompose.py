@@ -17,6 +17,8 @@ runs.  The all-off combination is ``scenario=baseline`` and the all-on combinati
 ``scenario=full_reform`` but for ``scenario_name`` (tests/test_decompose.py).  At the end,
 :class:`DecomposeCallback` writes the manifest, aggregates the folder with the all-off
 combination as the reference of the paired effects, and writes and prints the decomposition.
+(By hand: ``zonesim-aggregate <folder> --reference policy/consolidation=off,policy/devolution=off,...``
+with every family off; without it the aggregator pairs with the first group in sorted order.)
 
 In a folder, the families are the swept ``policy/<family>`` choices with two values, ``off``
 and the on option; any other swept parameter defines strata, each decomposed on its own.
@@ -52,7 +54,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import logging
 import math
 import os
