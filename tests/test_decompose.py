@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import math
 from pathlib import Path
 
@@ -165,6 +166,13 @@ def test_experiment_decompose_end_to_end_and_resume(tmp_path):
                                        rel=1e-9, abs=1e-9)
         checked += 1
     assert checked >= 4
+    meta = json.loads((exp / "aggregate" / "meta.json").read_text())  # the aggregator's effects: versus all off
+    assert meta["reference"] == {"policy/consolidation": OFF, "policy/zombie_disposal": OFF}
+    effects = pd.read_csv(exp / "aggregate" / "effects.csv")
+    all_on = effects[(effects["policy/consolidation"] != OFF) & (effects["policy/zombie_disposal"] != OFF)
+                     & (effects["outcome"] == "output_cumulative")]
+    full_output = table[(table["outcome"] == "output_cumulative") & (table["family"] == FULL)]["mean"].iloc[0]
+    assert all_on["diff_mean"].iloc[0] == pytest.approx(full_output, rel=1e-9)
     exits = table[(table["outcome"] == "zombie_exits_total")].set_index("family")["mean"]
     assert exits[FULL] > 0 and exits["zombie_disposal"] > 0  # the policies acted within the horizon
 
@@ -182,3 +190,19 @@ def test_cli_exits_2_on_a_folder_without_runs(tmp_path, capsys):
         main([str(tmp_path)])
     assert exc.value.code == 2
     assert "no complete run" in capsys.readouterr().err
+
+
+def test_other_swept_parameters_are_decomposed_separately():
+    """A parameter swept beside the families (a stratum) is not mixed in: each of its values is
+    decomposed against its own all-off run, and the summary keeps it as a column."""
+    from sim.experiments.decompose import summarise
+
+    fam = ["x", "y"]
+    rows = [{"powers": p, "seed": seed, "on": s, "zombie_exits_total": seed + p * (("x" in s) + 3.0 * ("y" in s))}
+            for p in (1, 2) for seed in (0, 1, 2) for s in subsets(fam)]
+    seeds = seed_contributions(pd.DataFrame(rows), fam, ["powers"], ["zombie_exits_total"])
+    table = summarise(seeds, ["powers"]).set_index(["powers", "family"])
+    assert table.loc[(2, "x"), "mean"] == 2.0 and table.loc[(2, "y"), "mean"] == 6.0
+    assert table.loc[(1, FULL), "mean"] == 4.0 and table.loc[(1, FULL), "n_seeds"] == 3
+    assert table.loc[(1, "y"), "share_pct"] == pytest.approx(75.0)
+    assert table.loc[(1, "x"), "ci_low"] == table.loc[(1, "x"), "ci_high"] == 1.0  # the same in every seed

@@ -70,6 +70,7 @@ import pandas as pd
 from sim.experiments.aggregate import (
     OUTCOMES,
     NoRunsError,
+    RunRecord,
     _markdown,
     aggregate,
     discover_runs,
@@ -135,45 +136,51 @@ class DecomposeCallback(ExperimentCallback):
             if status:
                 raise SystemExit(status)
             return
-        try:
-            tables = decompose(exp_dir, figure=self.figures)
-            reference = {f"{GROUP_PREFIX}{f}": OFF for f in tables["families"]}
+        try:  # the aggregator's paired effects, versus the all-off combination
+            reference = {f"{GROUP_PREFIX}{f}": OFF for f in read_families(discover_runs(exp_dir)[0])[0]} or None
             print_report(aggregate(exp_dir, reference=reference, figures=self.figures, parallel=self._settings),
                          exp_dir)
-            print(report_text(tables["shapley"], exp_dir))
+        except Exception:  # noqa: BLE001 - runs are saved; report and fail the command
+            log.exception("aggregation of %s failed (re-run it with zonesim-aggregate)", exp_dir)
+            status = 1
+        try:
+            print(report_text(decompose(exp_dir, figure=self.figures)["shapley"], exp_dir))
         except NoRunsError as exc:
             log.error("decomposition of %s: %s", exp_dir, exc)
             status = status or 1
-        except Exception:  # noqa: BLE001 - runs are saved; report and fail the command
-            log.exception("aggregation or decomposition of %s failed (re-run it with zonesim-decompose)", exp_dir)
+        except Exception:  # noqa: BLE001
+            log.exception("decomposition of %s failed (re-run it with zonesim-decompose)", exp_dir)
             status = 1
         if status:
             raise SystemExit(status)
 
 
 # --------------------------------------------------------------------------- reading runs
-def read_outcomes(exp_dir: Path) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
-    """Run-level outcomes of the folder's complete runs, the families ``{family: on option}`` and
-    the other swept parameters (strata).
+def read_families(records: list[RunRecord]) -> tuple[dict[str, str], list[str]]:
+    """The families ``{family: on option}`` of complete runs and the other swept parameters (strata).
 
-    Families are the swept ``policy/<family>`` config-group choices with the two values ``off``
-    and the on option.
+    Families are the swept ``policy/<family>`` config-group choices with two values, ``off`` and
+    the on option.  Fills the records' ``params`` (:func:`~sim.experiments.aggregate.swept_parameters`).
     """
-    records, _ = discover_runs(exp_dir)
-    if not records:
-        raise NoRunsError(f"no complete run under {exp_dir / 'runs'}")
     swept, _ = swept_parameters(records)
     families = {}
     for k in swept:
-        if not k.startswith(GROUP_PREFIX):
-            continue
         vals = {str(r.params.get(k)) for r in records}
         on = vals - {OFF}
-        if OFF in vals and len(on) == 1:
+        if k.startswith(GROUP_PREFIX) and OFF in vals and len(on) == 1:
             families[k.removeprefix(GROUP_PREFIX)] = on.pop()
+    return families, [k for k in swept if k not in {GROUP_PREFIX + f for f in families}]
+
+
+def read_outcomes(exp_dir: Path) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Run-level outcomes of the folder's complete runs (:data:`OUTCOMES`, with the run's set of
+    families on in ``on``), the families and the strata (:func:`read_families`)."""
+    records, _ = discover_runs(exp_dir)
+    if not records:
+        raise NoRunsError(f"no complete run under {exp_dir / 'runs'}")
+    families, strata = read_families(records)
     if not families:
         raise NoRunsError(f"{exp_dir}: no policy family switched on and off across runs (not a decompose folder?)")
-    strata = [k for k in swept if k.removeprefix(GROUP_PREFIX) not in families]
     rows = []
     for r in records:
         approvals = project_approvals(pd.read_parquet(r.path / "approvals.parquet")
