@@ -168,8 +168,10 @@ class ExperimentCallback(Callback):
                 from sim.experiments.aggregate import aggregate, print_report
 
                 print_report(aggregate(exp_dir, figures=self.figures, parallel=self._settings), exp_dir)
-            except Exception:  # noqa: BLE001 - runs are saved; report and fail the command
-                log.exception("aggregation of %s failed (re-run it with zonesim-aggregate)", exp_dir)
+            except Exception as exc:  # noqa: BLE001 - runs are saved; report and fail the command
+                log.error("aggregation of %s failed: %s: %s (re-run it with zonesim-aggregate)", exp_dir,
+                          type(exc).__name__, exc)
+                log.debug("aggregation failure", exc_info=True)
                 status = 1
         if manifest["failures"]:
             log.error("%d of %d runs failed (see %s/failures and aggregate/failures.csv)",
