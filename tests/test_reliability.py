@@ -23,6 +23,7 @@ import pytest
 from sim.analysis import report
 from sim.data.loader import embedded_dir
 from sim.experiments.aggregate import aggregate, discover_runs
+from sim.experiments.aggregate import main as aggregate_main
 from sim.experiments.jobs import FAILURES, RUNS, run_job
 from sim.runner.files import DONE, check_done, private_name, write_done
 from sim.runner.run import run, run_key
@@ -153,7 +154,7 @@ def test_one_run_finished_twice_at_once_lands_once_whole(tmp_path):
 
 
 # --------------------------------------------------------------------------- (c) corrupt and interrupted runs
-def test_truncated_table_and_interrupted_staging_are_not_trusted(sweeps, tmp_path):
+def test_truncated_table_and_interrupted_staging_are_not_trusted(sweeps, tmp_path, capsys):
     """A truncated table in a complete run: the next re-run recomputes that run.  A run whose
     staging was interrupted (its complete-looking staging folder left behind by a dead process,
     no run folder): computed again, and the leftover removed."""
@@ -168,6 +169,9 @@ def test_truncated_table_and_interrupted_staging_are_not_trusted(sweeps, tmp_pat
     runs[interrupted].rename(stage)  # everything written, DONE too, but never renamed into place
     records, incomplete = discover_runs(sweep)
     assert {r.key for r in records} == {intact} and truncated in incomplete  # the aggregate does not read them
+    with pytest.raises(SystemExit) as exc:  # nor does it leave one out silently
+        aggregate_main([str(sweep), "--no-figures"])
+    assert exc.value.code == 1 and truncated in capsys.readouterr().err
 
     status, out = finish(zonesim([*SWEEP, f"hydra.sweep.dir={sweep}"], tmp_path))
     assert status == 0, out[-4000:]

@@ -213,6 +213,21 @@ def _read_run(path: Path) -> RunRecord:
                      wall_seconds=float(meta.get("wall_seconds", np.nan)), code=str(meta.get("code") or ""))
 
 
+def run_problem(path: Path) -> str | None:
+    """Why the run folder ``path``, which has a ``DONE``, cannot be read as complete (None if it can):
+    a file its ``DONE`` lists is missing or of another size, or it has no ``monthly.parquet``."""
+    problem = check_done(path, hashes=False, legacy=True)
+    if problem is None and not (path / "monthly.parquet").exists():
+        problem = "no monthly.parquet"
+    return problem
+
+
+def damaged_runs(exp_dir: str | Path) -> list[str]:
+    """The run folders of ``exp_dir`` marked complete whose files do not match their ``DONE``
+    (:func:`run_problem`): commands that read runs count them as failed."""
+    return sorted(d.parent.name for d in (Path(exp_dir) / "runs").glob(f"*/{DONE}") if run_problem(d.parent))
+
+
 def discover_runs(exp_dir: str | Path) -> tuple[list[RunRecord], list[str]]:
     """Complete runs under ``<exp>/runs/`` (those with ``DONE``) and the names of incomplete ones.
 
@@ -232,9 +247,7 @@ def discover_runs(exp_dir: str | Path) -> tuple[list[RunRecord], list[str]]:
         if not (path / DONE).exists():
             incomplete.append(path.name)
             continue
-        problem = check_done(path, hashes=False, legacy=True)
-        if problem is None and not (path / "monthly.parquet").exists():
-            problem = "no monthly.parquet"
+        problem = run_problem(path)
         if problem:
             log.warning("run %s has DONE but %s: ignored (a re-run of the sweep recomputes it)", path.name, problem)
             incomplete.append(path.name)
@@ -659,8 +672,9 @@ def _outcome_glossary() -> str:
 def main(argv: list[str] | None = None) -> None:
     """``zonesim-aggregate <folder> [--reference k=v[,k=v]] [--level 0.95] [--no-figures]``.
 
-    Exits 0 when all runs succeeded, 1 when the folder has failed runs (after aggregating the
-    complete ones and printing a failures summary), 2 when nothing can be aggregated.
+    Exits 0 when all runs succeeded, 1 when the folder has failed runs or runs whose files do not
+    match their ``DONE`` (after aggregating the complete ones and printing a failures summary), 2
+    when nothing can be aggregated.
     """
     parser = argparse.ArgumentParser(prog="zonesim-aggregate",
                                      description="Aggregate an experiment folder into <folder>/aggregate/.")
@@ -679,7 +693,11 @@ def main(argv: list[str] | None = None) -> None:
             print(_failures_text(fails), file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
     print_report(tables, args.folder)
-    sys.exit(EXIT_FAILURES if len(tables["failures"]) else 0)
+    damaged = damaged_runs(args.folder)
+    if damaged:
+        print(f"zonesim-aggregate: {len(damaged)} run(s) marked complete have missing or truncated files and were "
+              f"left out (re-run the sweep to recompute them): {', '.join(damaged)}", file=sys.stderr)
+    sys.exit(EXIT_FAILURES if len(tables["failures"]) or damaged else 0)
 
 
 def print_report(tables: dict[str, pd.DataFrame], exp_dir: str | Path) -> None:

@@ -173,6 +173,13 @@ class ExperimentCallback(Callback):
                           type(exc).__name__, exc)
                 log.debug("aggregation failure", exc_info=True)
                 status = 1
+        from sim.experiments.aggregate import damaged_runs  # pandas is loaded only at the end
+
+        damaged = damaged_runs(exp_dir)
+        if damaged:
+            log.error("%d run(s) in %s marked complete have missing or truncated files and were left out: %s",
+                      len(damaged), exp_dir / RUNS, ", ".join(damaged))
+            status = 1
         if manifest["failures"]:
             log.error("%d of %d runs failed (see %s/failures and aggregate/failures.csv)",
                       len(manifest["failures"]), len(manifest["failures"]) + len(manifest["runs"]), exp_dir)
