@@ -18,6 +18,7 @@ import pytest
 
 from sim.experiments import stats
 from sim.experiments.aggregate import OUTCOMES, RunRecord, aggregate, main, print_report, swept_parameters
+from sim.runner.files import write_done
 from sim.runner.run import run
 from tests.conftest import compose_params
 
@@ -39,17 +40,18 @@ def _set_meta(run_dir: Path, **fields) -> None:
         else:
             meta[k] = v
     (run_dir / "run.json").write_text(json.dumps(meta, ensure_ascii=False))
+    if (run_dir / "DONE").exists():
+        write_done(run_dir)  # a complete run's record describes the edited run.json
 
 
 def write_run(exp: Path, *overrides: str, done: bool = True) -> Path:
-    """A real run in ``exp/runs/<key>/`` with the runner's run.json fields ``key``/``overrides`` and ``DONE``."""
+    """A real run in ``exp/runs/<key>/`` with the runner's run.json fields ``key``/``overrides`` and a ``DONE``
+    record of its files as they end up."""
     key = _key(overrides)
     run_dir = exp / "runs" / key
     run(compose_params(*overrides), run_dir)
     _set_meta(run_dir, key=key, overrides=list(overrides))
-    if done:
-        (run_dir / "DONE").touch()
-    else:
+    if not done:
         (run_dir / "DONE").unlink(missing_ok=True)
     return run_dir
 
@@ -63,7 +65,7 @@ def copy_run(src: Path, scenario: str, *, overrides: list[str] | None, done: boo
     (dst / "DONE").unlink(missing_ok=True)
     _set_meta(dst, key=key, scenario=scenario, overrides=overrides)
     if done:
-        (dst / "DONE").touch()
+        write_done(dst)
     return dst
 
 

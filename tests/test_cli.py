@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.runner.files import check_done
 from sim.runner.run import PACKAGES, TABLES
 from tests.conftest import run_cli
 
@@ -50,7 +51,8 @@ def test_reform_run_with_overrides_writes_all_outputs(cli):
     assert "full_reform" in proc.stdout
     written = {p.name for p in run.iterdir() if p.is_file()}
     assert FILES <= written
-    assert not (run / ".partial").exists()
+    assert not list(run.glob(".*.partial")) and not list(run.glob(".*.tmp"))  # no private staging left
+    assert check_done(run) is None  # DONE lists every file with its size and hash, and they match
     for t in TABLES:
         assert len(pd.read_parquet(run / f"{t}.parquet")) > 0, t
     _no_stray_outputs(cwds["reform"])

@@ -27,6 +27,7 @@ import jinja2
 
 from sim.analysis import sensitivity, tables
 from sim.analysis.load import Experiment, NotAnExperimentError, Sensitivity, open_folder, shown_path
+from sim.runner.files import write_text
 
 REPORT_NAME = "report.html"
 EXIT_BAD_INPUT = 2
@@ -176,8 +177,7 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     path = Path(out) if out is not None else Path(folder) / REPORT_NAME
     html = build_report(folder)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path
+    return write_text(path, html)
 
 
 def main(argv: list[str] | None = None) -> None:

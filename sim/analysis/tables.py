@@ -10,6 +10,7 @@ parameters whose source is "assumed" in the schema), never typed in.
 from __future__ import annotations
 
 import dataclasses
+import html
 from typing import Any
 
 import numpy as np
@@ -66,20 +67,21 @@ def summary_table(exp: Experiment, outcomes: tuple[str, ...] | list[str] | None 
 def styled(table: pd.DataFrame, *, caption: str | None = None, table_id: str | None = None,
            percent_columns: tuple[str, ...] = ()) -> Styler:
     """``table`` as an HTML-ready Styler: numbers to 4 significant digits with thousands separators,
-    ``percent_columns`` (shares 0–1) as percentages, cell text HTML-escaped, no index, an optional
-    caption; ``table_id`` makes the table's HTML id ``T_<table_id>``."""
+    ``percent_columns`` (shares 0–1) as percentages, cell text, column names and the optional caption
+    HTML-escaped, no index; ``table_id`` makes the table's HTML id ``T_<table_id>``."""
     formats = {}
     for col in table.columns:
         if col in percent_columns:
             formats[col] = share
         elif pd.api.types.is_float_dtype(table[col]):
             formats[col] = num
-    sty = table.style.format(formats, na_rep="–", escape="html").hide(axis="index")
+    sty = (table.style.format(formats, na_rep="–", escape="html").format_index(escape="html", axis="columns")
+           .hide(axis="index"))
     text_columns = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
     if text_columns:
         sty = sty.set_properties(subset=text_columns, **{"text-align": "left"})
     if caption:
-        sty = sty.set_caption(caption)
+        sty = sty.set_caption(html.escape(caption))  # Styler inserts a caption as it is
     if table_id:
         sty = sty.set_uuid(table_id)
     return sty.set_table_attributes(f'class="{TABLE_CLASS}"')

@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.stats import mean_ci, paired_diff_ci, relative_pct
+from sim.runner.files import DONE, check_done, write_frame, write_json, write_text
 from sim.runner.outputs import project_approvals
 
 log = logging.getLogger("zonesim.aggregate")
@@ -212,11 +213,27 @@ def _read_run(path: Path) -> RunRecord:
                      wall_seconds=float(meta.get("wall_seconds", np.nan)), code=str(meta.get("code") or ""))
 
 
+def run_problem(path: Path) -> str | None:
+    """Why the run folder ``path``, which has a ``DONE``, cannot be read as complete (None if it can):
+    a file its ``DONE`` lists is missing or of another size, or it has no ``monthly.parquet``."""
+    problem = check_done(path, hashes=False, legacy=True)
+    if problem is None and not (path / "monthly.parquet").exists():
+        problem = "no monthly.parquet"
+    return problem
+
+
+def damaged_runs(exp_dir: str | Path) -> list[str]:
+    """The run folders of ``exp_dir`` marked complete whose files do not match their ``DONE``
+    (:func:`run_problem`): commands that read runs count them as failed."""
+    return sorted(d.parent.name for d in (Path(exp_dir) / "runs").glob(f"*/{DONE}") if run_problem(d.parent))
+
+
 def discover_runs(exp_dir: str | Path) -> tuple[list[RunRecord], list[str]]:
     """Complete runs under ``<exp>/runs/`` (those with ``DONE``) and the names of incomplete ones.
 
-    A folder without ``DONE``, or whose ``run.json``/``monthly.parquet`` is missing or unreadable,
-    is listed as incomplete (with a warning for the unreadable ones) and ignored.  Runs made by
+    A folder without ``DONE``, with a file its ``DONE`` lists missing or of another size, or whose
+    ``run.json``/``monthly.parquet`` is missing or unreadable, is listed as incomplete (with a
+    warning for the damaged ones) and ignored (content hashes are checked by the resume).  Runs made by
     other model code than the current one (their ``run.json`` ``code``) are ignored too, with a
     warning, when the folder also holds runs of the current code: a re-run after a model change
     adds new runs beside the old ones, which must not be mixed with them.  A folder with no run of
@@ -227,11 +244,12 @@ def discover_runs(exp_dir: str | Path) -> tuple[list[RunRecord], list[str]]:
     if not runs_dir.is_dir():
         return records, incomplete
     for path in sorted(p for p in runs_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if not (path / "DONE").exists():
+        if not (path / DONE).exists():
             incomplete.append(path.name)
             continue
-        if not (path / "monthly.parquet").exists():
-            log.warning("run %s has DONE but no monthly.parquet: ignored", path.name)
+        problem = run_problem(path)
+        if problem:
+            log.warning("run %s has DONE but %s: ignored (a re-run of the sweep recomputes it)", path.name, problem)
             incomplete.append(path.name)
             continue
         try:
@@ -561,7 +579,7 @@ def aggregate(exp_dir: str | Path, reference: str | list[str] | dict | None = No
     failures = read_failures(exp_dir)
     out_dir = exp_dir / AGGREGATE_DIR
     out_dir.mkdir(exist_ok=True)
-    failures.to_csv(out_dir / "failures.csv", index=False)
+    write_frame(failures, out_dir / "failures.csv")
     if not records:
         raise NoRunsError(f"no complete run under {exp_dir / 'runs'} ({len(incomplete)} incomplete, "
                           f"{len(failures)} failed)")
@@ -622,17 +640,17 @@ def aggregate(exp_dir: str | Path, reference: str | list[str] | dict | None = No
         "recent_from": RECENT_FROM,
         "outcomes": {k: {"label": o.label, "unit": o.unit, "description": o.description} for k, o in OUTCOMES.items()},
     }
-    runs.to_parquet(out_dir / "runs.parquet", index=False)
-    outcomes.to_parquet(out_dir / "run_outcomes.parquet", index=False)
-    approvals_all.to_parquet(out_dir / "approvals.parquet", index=False)
-    summary.to_csv(out_dir / "summary.csv", index=False)
-    effects.to_csv(out_dir / "effects.csv", index=False)
-    (out_dir / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str))
+    for frame, name in ((runs, "runs.parquet"), (outcomes, "run_outcomes.parquet"),
+                        (approvals_all, "approvals.parquet"), (summary, "summary.csv"), (effects, "effects.csv")):
+        write_frame(frame, out_dir / name)
+    write_json(out_dir / "meta.json", meta)
     pct = round(level * 100)
-    (out_dir / "summary.md").write_text(
+    write_text(
+        out_dir / "summary.md",
         f"# Summary by group\n\n{_header(meta)}\nMean across runs (seeds) and {pct}% t-interval of the mean.\n\n"
         + summary_markdown(summary, level) + _outcome_glossary())
-    (out_dir / "effects.md").write_text(
+    write_text(
+        out_dir / "effects.md",
         f"# Paired differences versus {meta['reference_label']}\n\n{_header(meta)}\n"
         f"Each group minus the reference, over pairs matched on {', '.join(f'`{k}`' for k in pair_keys)}: "
         f"mean difference, {pct}% t-interval of the paired differences, relative difference "
@@ -654,8 +672,9 @@ def _outcome_glossary() -> str:
 def main(argv: list[str] | None = None) -> None:
     """``zonesim-aggregate <folder> [--reference k=v[,k=v]] [--level 0.95] [--no-figures]``.
 
-    Exits 0 when all runs succeeded, 1 when the folder has failed runs (after aggregating the
-    complete ones and printing a failures summary), 2 when nothing can be aggregated.
+    Exits 0 when all runs succeeded, 1 when the folder has failed runs or runs whose files do not
+    match their ``DONE`` (after aggregating the complete ones and printing a failures summary), 2
+    when nothing can be aggregated.
     """
     parser = argparse.ArgumentParser(prog="zonesim-aggregate",
                                      description="Aggregate an experiment folder into <folder>/aggregate/.")
@@ -674,7 +693,11 @@ def main(argv: list[str] | None = None) -> None:
             print(_failures_text(fails), file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
     print_report(tables, args.folder)
-    sys.exit(EXIT_FAILURES if len(tables["failures"]) else 0)
+    damaged = damaged_runs(args.folder)
+    if damaged:
+        print(f"zonesim-aggregate: {len(damaged)} run(s) marked complete have missing or truncated files and were "
+              f"left out (re-run the sweep to recompute them): {', '.join(damaged)}", file=sys.stderr)
+    sys.exit(EXIT_FAILURES if len(tables["failures"]) or damaged else 0)
 
 
 def print_report(tables: dict[str, pd.DataFrame], exp_dir: str | Path) -> None:

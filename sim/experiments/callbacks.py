@@ -1,10 +1,16 @@
 """Hydra callback of every multirun: provenance manifest, aggregation, exit status.
 
-Hydra has no aggregation of multirun results; this callback adds it.  At the start it notes
-the number of jobs and the start time (for progress lines); at the end it writes
-``manifest.json`` (resolved configs by key, seeds, package versions, git commit, start/end,
-wall time per run), aggregates every complete run (``aggregate/``), prints the effects table,
-and ends the command with status 1 if any run failed.
+Hydra has no aggregation of multirun results; this callback adds it.  At the start it takes
+the sweep folder's lock (a second sweep into the same folder waits until the first has ended,
+then reuses its runs: :class:`~sim.runner.files.SweepLock`), removes the staging leftovers of
+dead processes, and notes the number of jobs and the start time (for progress lines); at the
+end it writes ``manifest.json`` (resolved configs by key, seeds, package versions, git commit,
+start/end, wall time per run), aggregates every complete run (``aggregate/``), prints the
+effects table, and ends the command with status 1 if any run failed or anything it did failed.
+
+Hydra turns an exception in a callback into a warning; so every failure here is logged, kept in
+:data:`STATUS` and raised as ``SystemExit``, which Hydra lets through, and the entry point
+(:func:`sim.runner.cli.main`) exits with :data:`STATUS` as well.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from sim.experiments.jobs import FAILURES, RUNS, STATE
-from sim.runner.run import DONE, git_commit, package_versions
+from sim.runner.files import DONE, SweepLock, check_done, clean_stale, write_json
+from sim.runner.run import git_commit, package_versions
 
 log = logging.getLogger("zonesim")
+STATUS = {"exit": 0}  # the exit status the last multirun asks for (read by the entry point)
 
 
 def count_jobs(config: DictConfig) -> int:
@@ -83,8 +91,14 @@ def warm_workers(settings: dict) -> threading.Thread | None:
 
 
 def write_manifest(exp_dir: Path, started: float, command: list[str]) -> dict:
+    """Write ``manifest.json`` (whole or not at all) of the complete runs (``DONE`` present and the
+    listed files of the recorded sizes) and the failure records; return it."""
     runs = []
     for done in sorted((exp_dir / RUNS).glob(f"*/{DONE}")):
+        problem = check_done(done.parent, hashes=False, legacy=True)
+        if problem:
+            log.warning("run %s left out of the manifest: %s", done.parent.name, problem)
+            continue
         meta = json.loads((done.parent / "run.json").read_text())
         runs.append({k: meta.get(k) for k in ("key", "scenario", "seed", "overrides", "started", "wall_seconds")}
                     | {"config": meta.get("config")})
@@ -96,7 +110,7 @@ def write_manifest(exp_dir: Path, started: float, command: list[str]) -> dict:
         "wall_seconds": round(ended - started, 3), "git_commit": git_commit(), "versions": package_versions(),
         "runs": runs, "failures": [{k: f[k] for k in ("key", "overrides", "error")} for f in failures],
     }
-    (exp_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+    write_json(exp_dir / "manifest.json", manifest)
     return manifest
 
 
@@ -108,14 +122,22 @@ class ExperimentCallback(Callback):
         self.figures = figures
         self._started = time.time()
         self._settings: dict | None = None
+        self._lock: SweepLock | None = None
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         exp_dir = Path(config.hydra.sweep.dir)
-        exp_dir.mkdir(parents=True, exist_ok=True)
+        STATUS["exit"] = 0
+        try:
+            self._lock = SweepLock(exp_dir).acquire()  # waits while another sweep writes into the folder
+        except OSError as exc:  # an exception here would only be a warning: stop before anything runs
+            log.error("cannot lock the sweep folder %s: %s", exp_dir, exc)
+            raise SystemExit(2) from exc
         self._started = time.time()
+        clean_stale(exp_dir, exp_dir / RUNS, exp_dir / FAILURES, exp_dir / "aggregate",
+                    exp_dir / "aggregate" / "figures")
         done = sum(1 for _ in (exp_dir / RUNS).glob(f"*/{DONE}"))
         total = count_jobs(config)
-        (exp_dir / STATE).write_text(json.dumps({"total": total, "started": self._started, "done_at_start": done}))
+        write_json(exp_dir / STATE, {"total": total, "started": self._started, "done_at_start": done})
         log.info("experiment %s: %d jobs (%d already complete)", exp_dir, total, done)
         self._settings = joblib_settings(config)
         if self._settings and total > done:
@@ -123,19 +145,43 @@ class ExperimentCallback(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         exp_dir = Path(config.hydra.sweep.dir)
-        manifest = write_manifest(exp_dir, self._started, list(config.hydra.overrides.task))
+        status = 0
+        try:
+            status = self._finish(exp_dir, list(config.hydra.overrides.task))
+        except Exception as exc:  # noqa: BLE001 - Hydra would make it a warning: fail the command instead
+            log.error("ending the experiment %s failed: %s: %s", exp_dir, type(exc).__name__, exc)
+            status = 1
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+        STATUS["exit"] = status
+        if status:
+            raise SystemExit(status)
+
+    def _finish(self, exp_dir: Path, command: list[str]) -> int:
+        """Manifest, aggregate and report; the exit status (1 if a run or the aggregation failed)."""
+        manifest = write_manifest(exp_dir, self._started, command)
         status = 0
         if self.aggregate and manifest["runs"]:
             try:
                 from sim.experiments.aggregate import aggregate, print_report
 
                 print_report(aggregate(exp_dir, figures=self.figures, parallel=self._settings), exp_dir)
-            except Exception:  # noqa: BLE001 - runs are saved; report and fail the command
-                log.exception("aggregation of %s failed (re-run it with zonesim-aggregate)", exp_dir)
+            except Exception as exc:  # noqa: BLE001 - runs are saved; report and fail the command
+                log.error("aggregation of %s failed: %s: %s (re-run it with zonesim-aggregate)", exp_dir,
+                          type(exc).__name__, exc)
+                log.debug("aggregation failure", exc_info=True)
                 status = 1
+        from sim.experiments.aggregate import damaged_runs  # pandas is loaded only at the end
+
+        damaged = damaged_runs(exp_dir)
+        if damaged:
+            log.error("%d run(s) in %s marked complete have missing or truncated files and were left out: %s",
+                      len(damaged), exp_dir / RUNS, ", ".join(damaged))
+            status = 1
         if manifest["failures"]:
             log.error("%d of %d runs failed (see %s/failures and aggregate/failures.csv)",
                       len(manifest["failures"]), len(manifest["failures"]) + len(manifest["runs"]), exp_dir)
             status = 1
-        if status:
-            raise SystemExit(status)
+        return status

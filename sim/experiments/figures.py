@@ -34,6 +34,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from sim.experiments.stats import mean_ci_by
+from sim.runner.files import atomic_write
 
 FIGURES_DIR = "figures"
 DPI = 120
@@ -78,7 +79,8 @@ def _legend(ax, n_groups: int) -> None:
 
 
 def _save(fig: Figure, path: Path) -> Path:
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    with atomic_write(path) as tmp:  # a figure is written whole or not at all
+        fig.savefig(tmp, dpi=DPI, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
     return path
 
 

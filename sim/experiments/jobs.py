@@ -3,7 +3,11 @@
 Inside an experiment folder (Hydra's sweep dir) every run writes to ``runs/<key>/`` where the
 key is a hash of its resolved configuration — not Hydra's job number — so re-running the same
 command skips the runs whose folder is complete (``DONE``), whatever order or launcher runs
-them.  A run that raises is recorded in ``failures/<key>.json`` and the other runs go on.
+them.  A folder counts as complete only when its ``DONE`` record verifies (every file there,
+of the recorded size and SHA-256); one that does not is recomputed, with a line saying why.
+Each run is staged in a folder private to its process and renamed into place whole
+(:mod:`sim.runner.files`).  A run that raises is recorded in ``failures/<key>.json`` and the
+other runs go on; the record is removed once the run completes.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import time
 import traceback
 from pathlib import Path
 
-from sim.runner.run import DONE, run, run_key
+from sim.runner.files import DONE, check_done, write_json
+from sim.runner.run import run, run_key
 
 log = logging.getLogger("zonesim")
 
@@ -34,7 +39,13 @@ def record_failure(exp_dir: Path, key: str, overrides: list[str], exc: BaseExcep
     folder.mkdir(parents=True, exist_ok=True)
     info = {"key": key, "overrides": overrides, "error": f"{type(exc).__name__}: {exc}",
             "traceback": "".join(traceback.format_exception(exc))}
-    (folder / f"{key}.json").write_text(json.dumps(info, indent=2, ensure_ascii=False))
+    write_json(folder / f"{key}.json", info)
+
+
+def clear_failures(exp_dir: Path, *keys: str) -> None:
+    """Remove the failure records ``keys`` (a run now complete, or its configuration now valid)."""
+    for key in keys:
+        (exp_dir / FAILURES / f"{key}.json").unlink(missing_ok=True)
 
 
 def progress(exp_dir: Path, what: str, seconds: float | None) -> None:
@@ -54,21 +65,26 @@ def progress(exp_dir: Path, what: str, seconds: float | None) -> None:
 
 
 def run_job(params, region, exp_dir: Path, overrides: list[str]) -> Path | None:
-    """Run one job of an experiment into ``runs/<key>/`` unless it is already complete."""
+    """Run one job of an experiment into ``runs/<key>/`` unless it is already complete and verified."""
     key = run_key(params)
     out_dir = exp_dir / RUNS / key
     label = " ".join(o for o in overrides if not o.startswith("hydra.")) or "defaults"
-    if (out_dir / DONE).exists():
-        progress(exp_dir, f"{label}: complete, skipped", None)
-        return out_dir
+    resolved = (key, failure_key(overrides))  # failure records this job makes stale once it completes
+    if out_dir.exists():
+        problem = check_done(out_dir)
+        if problem is None:
+            clear_failures(exp_dir, *resolved)
+            progress(exp_dir, f"{label}: complete, skipped", None)
+            return out_dir
+        log.warning("run %s (%s): %s: recomputed", key, label, problem)
     t = time.time()
     try:
-        run(params, out_dir, region, overrides=overrides)
+        run(params, out_dir, region, overrides=overrides, own_folder=True)
     except Exception as exc:  # noqa: BLE001 - record any failure, let the other runs finish
         log.error("run %s failed: %s", label, exc)
         record_failure(exp_dir, key, overrides, exc)
         progress(exp_dir, f"{label}: FAILED", time.time() - t)
         return None
-    (exp_dir / FAILURES / f"{key}.json").unlink(missing_ok=True)  # an earlier failure now resolved
+    clear_failures(exp_dir, *resolved)  # an earlier failure now resolved
     progress(exp_dir, label, time.time() - t)
     return out_dir

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.per_mu import BASE_YEAR, COMPOSITION_PARTS, MEASURES, PER_MU_COLUMNS, per_mu
-from sim.experiments.aggregate import discover_runs
+from sim.experiments.aggregate import damaged_runs, discover_runs
 from sim.experiments.stats import mean_ci_by
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def run_table(path: Path) -> pd.DataFrame:
 def collect(exp: Path) -> tuple[pd.DataFrame, list[str]]:
     """Per run and year, the per-mu table with ``scenario`` and ``seed``; and the runs that failed."""
     records, _ = discover_runs(exp)
-    frames, failed = [], []
+    frames, failed = [], damaged_runs(exp)  # marked complete, but a table is missing or truncated
     for rec in records:
         try:
             t = run_table(rec.path)

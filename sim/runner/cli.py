@@ -8,7 +8,8 @@ A single run is validated before Hydra starts it: an unknown key, a value out of
 broken data file ends the command with one line on stderr naming it, exit status 2, and no
 output folder.  In a multirun each job writes ``<sweep dir>/runs/<key>/`` (see
 :mod:`sim.experiments.jobs`): complete runs are skipped, a job that fails is recorded and the
-others go on, and the command ends with status 1 if any failed.
+others go on, and the command ends with status 1 if any failed or the manifest or aggregation
+failed.  A second multirun into a folder another one is writing waits for it to end.
 """
 
 from __future__ import annotations
@@ -116,6 +117,10 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(EXIT_BAD_INPUT)
     sys.argv = [sys.argv[0], *argv]
     task()
+    from sim.experiments.callbacks import STATUS
+
+    if STATUS["exit"]:  # the multirun's failures, should a Hydra version swallow the callback's SystemExit
+        sys.exit(STATUS["exit"])
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 ``simulate(params, region)`` is a pure function from parameters to outcome tables (usable from
 notebooks and experiments); ``run(params, out_dir)`` adds the I/O: it loads the region, runs,
 and writes every table plus the resolved config, the seed and package versions.  Files are
-written to a hidden staging folder and moved in place only when all are complete, so a failed
-run never leaves half-written outputs.
+written to a staging folder private to the process and moved in place only when all are
+complete, ``DONE`` (every file's size and SHA-256) last, so a failed or killed run never leaves
+outputs that look complete (:mod:`sim.runner.files`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import platform
 import shutil
 import subprocess
@@ -30,11 +30,13 @@ from sim.config.schema import ModelConfig
 from sim.config.validate import validate
 from sim.data import RegionData, build_region
 from sim.model.model import ZoneReformModel
+from sim.runner.files import DONE  # noqa: F401 - the marker's name, imported from here by callers
+from sim.runner.files import (check_done, private_name, publish_files, publish_folder, sha256_file, write_done,
+                              write_json)
 from sim.runner.outputs import TABLES, project_approvals
 
 log = logging.getLogger("zonesim")
 
-DONE = "DONE"  # marker written last into a complete run folder
 PACKAGES = ("zonesim", "mesa", "hydra-core", "omegaconf", "numpy", "scipy", "pandas", "pyarrow", "matplotlib")
 
 
@@ -122,21 +124,56 @@ def code_fingerprint() -> str:
     return h.hexdigest()[:12]
 
 
+_FILE_HASHES: dict[tuple[str, int, int], str] = {}  # (path, mtime_ns, size) -> SHA-256, per process
+
+
+def _file_hash(path: Path) -> str:
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _FILE_HASHES:
+        _FILE_HASHES[key] = sha256_file(path)
+    return _FILE_HASHES[key]
+
+
+def data_fingerprint(params: ModelConfig) -> str:
+    """Hash of the contents of the region data files a run reads: the embedded tables (the
+    catalogue every region uses) and, with ``region.data_dir``, that folder's tables.  Each file
+    is hashed once per process while its modification time and size stay the same."""
+    from sim.data.loader import embedded_dir
+    from sim.data.region import FILES
+
+    folders = [embedded_dir()] + ([Path(params.region.data_dir)] if params.region.data_dir else [])
+    h = hashlib.sha1()
+    for folder in folders:
+        for name in sorted(FILES.values()):
+            path = folder / name
+            h.update(name.encode())
+            h.update(_file_hash(path).encode() if path.is_file() else b"<missing>")
+    return h.hexdigest()[:12]
+
+
 def run_key(params: ModelConfig) -> str:
-    """A 12-hex key of the resolved model configuration (run bookkeeping in ``output`` excluded)
-    and of the model code: the same configuration has the same key whatever the launcher,
-    folder or job number, so an experiment re-run skips the runs it already has."""
+    """A 12-hex key of the resolved model configuration (run bookkeeping in ``output`` excluded),
+    of the model code and of the contents of the region data files: the same configuration on
+    the same data has the same key whatever the launcher, folder or job number, so an experiment
+    re-run skips the runs it already has, and an edited data file gives new keys."""
     cfg = dataclasses.asdict(params)
     cfg.pop("output", None)
-    blob = json.dumps(cfg, sort_keys=True, ensure_ascii=True, default=str) + code_fingerprint()
+    blob = (json.dumps(cfg, sort_keys=True, ensure_ascii=True, default=str) + code_fingerprint()
+            + data_fingerprint(params))
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
 def run(params: ModelConfig, out_dir: str | Path, region: RegionData | None = None,
-        overrides: list[str] | None = None) -> RunResult:
+        overrides: list[str] | None = None, *, own_folder: bool = False) -> RunResult:
     """Run the model and write its outputs into ``out_dir`` (created if needed).
 
-    The last file written is an empty ``DONE`` marker: a folder without it is incomplete.
+    The files are written into a staging folder private to this process; ``DONE``, written last,
+    lists each with its size and SHA-256 (a folder without a valid one is incomplete).  With
+    ``own_folder`` (``runs/<key>/`` of an experiment) the folder holds the run alone: it is
+    staged beside ``out_dir`` and renamed into place whole, replacing an incomplete one.  Else
+    (a single run's folder, which also holds Hydra's files) the files are moved in one by one,
+    ``DONE`` removed first and written last.
     """
     out_dir = Path(out_dir)
     started = time.time()
@@ -146,10 +183,10 @@ def run(params: ModelConfig, out_dir: str | Path, region: RegionData | None = No
     tables = simulate(params, region)
     wall = time.time() - started
     summary = summarise(tables, params)
-    stage = out_dir / ".partial"
-    if stage.exists():
-        shutil.rmtree(stage)
-    stage.mkdir(parents=True)
+    parent = out_dir.parent if own_folder else out_dir
+    parent.mkdir(parents=True, exist_ok=True)
+    stage = parent / private_name(out_dir.name if own_folder else "run", "partial")
+    stage.mkdir()
     try:
         for name in TABLES:
             if name in ("approvals", "exits", "zone_events") and not params.output.event_logs:
@@ -161,14 +198,15 @@ def run(params: ModelConfig, out_dir: str | Path, region: RegionData | None = No
             "overrides": list(overrides) if overrides is not None else None, "region": region.origin,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
             "wall_seconds": round(wall, 3), "git_commit": git_commit(), "code": code_fingerprint(),
-            "versions": package_versions(),
+            "data": data_fingerprint(params), "versions": package_versions(),
             "config": _jsonable(params),
         }
-        (stage / "run.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str))
-        (out_dir / DONE).unlink(missing_ok=True)
-        for f in stage.iterdir():
-            os.replace(f, out_dir / f.name)
-        (out_dir / DONE).touch()
+        write_json(stage / "run.json", meta)
+        write_done(stage)
+        if own_folder:
+            publish_folder(stage, out_dir, lambda folder: check_done(folder) is None)
+        else:
+            publish_files(stage, out_dir)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     log.info("wrote %s in %.2f s", out_dir, wall)
