@@ -606,7 +606,14 @@ class ApprovalProcessConfig:
         "stage-4 items merged into one acceptance (联合验收); the first leads",
         "[R] 11号: planning, land, fire, civil-defence and archives accepted jointly; environmental acceptance "
         "is the builder's own since 2017 [R] 国环规环评〔2017〕4号, left apart",
-        doc="times combine as for combined_review; range: with environmental_acceptance added; [] = off",
+        doc="one submission, one queue at the lead's office, one review lag (see joint_acceptance_effort); "
+            "range: with environmental_acceptance added; [] = off",
+    )
+    joint_acceptance_effort: str = param(
+        "concurrent", "-", "[R] 11号: the departments accept at once (统一组织、联合验收), each with its own staff",
+        choices=("concurrent", "pooled"),
+        doc="concurrent: the joint acceptance takes the longest member's office work; pooled: the lead's "
+            "office does every member's work (efforts add up); sensitivity: pooled",
     )
     commitment_items: list[str] = param(
         ["energy_review", "water_resources", "soil_water", "flood_impact", "climate"],

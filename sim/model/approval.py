@@ -224,13 +224,16 @@ class ProcessRules:
     ``review_limit_days``: statutory limit per item, working days — caps the review lag, and an
     item whose government time exceeds it is late; ``check_failure_probability``: of a
     post-approval check; ``rework_cut``, ``rework_prep_cut``: shares of the rework probability and of
-    the preparation redone after rework removed (容缺受理)."""
+    the preparation redone after rework removed (容缺受理); ``concurrent``: lead items of merged nodes
+    whose members' work runs at once, each department with its own staff (the node's effort is the
+    longest member's), where by default one office does every member's work (efforts add up)."""
 
     scope: str = "region"
     review_limit_days: float = float("inf")
     check_failure_probability: float = 0.0
     rework_cut: float = 0.0
     rework_prep_cut: float = 0.0
+    concurrent: frozenset[str] = frozenset()
 
 
 PRE_REFORM = ProcessRules()
@@ -434,8 +437,9 @@ class ApprovalSystem:
         A merged node runs at its lead's position with the lead's office and draws: it is needed
         when its lead's need draw falls under the largest of its members' shares; the applicant
         prepares one submission (the longest member's preparation); its office does every member's
-        work (efforts add up: the same reviews, in one queue at the lead's office); the members'
-        reviews run at once (one lag: the longest).  Its other members are never needed.  A
+        work (efforts add up: the same reviews, in one queue at the lead's office) unless the lead is
+        in ``rules.concurrent`` (the departments work at once, each with its own staff: the longest
+        member's effort); the members' reviews run at once (one lag: the longest).  Its other members are never needed.  A
         post-approval check costs no preparation until it fails (then the item's whole preparation)."""
         p = self.model.params.approval
         stage_of, ptr, succ, n_pred = graph.arrays()
@@ -449,7 +453,9 @@ class ApprovalSystem:
                 continue
             group = list(ms)
             share[lead], prep[lead] = share[group].max(), prep[group].max()
-            effort[lead], review[lead] = effort[group].sum(), review[group].max()
+            at_once = self.items["item_id"].iat[lead] in rules.concurrent
+            effort[lead] = effort[group].max() if at_once else effort[group].sum()
+            review[lead] = review[group].max()
             ra_order[lead] = ra_order[lead] if (ra_order[group] == ra_order[lead]).all() else 0
             share[rest] = 0.0
         review = np.minimum(review, rules.review_limit_days)

@@ -5,8 +5,10 @@ levers edit the precedence graph of approval items (:class:`~sim.model.approval.
 
 1. parallel stages (并联审批): listed edges removed, so that items of a stage, or of overlapping
    stages, run side by side;
-2. combined drawing review (多图联审) and 3. joint completion acceptance (联合验收): review nodes
-   merged into one (one submission, one queue, one review lag);
+2. combined drawing review (多图联审: one review agency does every review, so efforts add up) and
+   3. joint completion acceptance (联合验收: the departments inspect at once, each with its own
+   staff, so the longest effort counts): nodes merged into one (one submission, one queue, one
+   review lag);
 4. commitment-based approval (告知承诺制): listed items leave the critical path and become
    post-approval checks that can fail and send the firm back;
 
@@ -60,9 +62,10 @@ class ApprovalProcess(Policy):
 
     def rules(self) -> ProcessRules:
         p = self.params
+        concurrent = p.joint_acceptance[:1] if p.joint_acceptance_effort == "concurrent" else []
         return ProcessRules(scope=p.scope, review_limit_days=p.review_limit_days or math.inf,
                             check_failure_probability=p.check_failure_probability, rework_cut=p.rework_cut,
-                            rework_prep_cut=p.rework_prep_cut)
+                            rework_prep_cut=p.rework_prep_cut, concurrent=frozenset(concurrent))
 
     def on_month(self) -> None:
         """In its start month (or the first simulated month after it), the pipeline adopts the reformed process."""
