@@ -24,8 +24,11 @@ that set the project's end (each item's binding predecessor, back to the applica
 Devolution moves an item's office from the region/city/county to the zone's own office (or a
 county office dispatched into the zone); consolidation pools staff of merged bodies into one
 office; regional assessment (区域评) removes an item from a zone's projects once the county has
-done it zone-wide (it counts as done for the items waiting for it).  All times are in working
-days; the clock of the model is in months.
+done it zone-wide (it counts as done for the items waiting for it).  The approval-process reform
+(:mod:`sim.model.policies.process`) edits the graph — edges removed, items merged, items turned
+into post-approval checks — and is compiled as a second process when it starts
+(:meth:`ApprovalSystem.adopt`): each application runs to its end on the process it opened on.
+All times are in working days; the clock of the model is in months.
 
 Service start times follow the Kiefer–Wolfowitz recursion for a multi-server FCFS queue: an
 office keeps the times at which each of its servers frees up; an item arriving at ``t`` starts
