@@ -18,8 +18,8 @@ POLICY_OPTIONS = sorted(
 
 
 def test_expected_scenarios_exist():
-    assert set(SCENARIOS) >= {"baseline", "consolidation", "devolution", "assessment", "zombie_disposal",
-                              "full_reform"}
+    assert set(SCENARIOS) >= {"baseline", "consolidation", "devolution", "approval_reform", "assessment",
+                              "zombie_disposal", "full_reform"}
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -29,9 +29,9 @@ def test_every_scenario_composes_and_names_itself(scenario):
     assert p.scenario_name == scenario
 
 
-def test_full_reform_enables_the_four_policies_and_baseline_none():
+def test_full_reform_enables_the_five_policies_and_baseline_none():
     full, base = compose_params("scenario=full_reform"), compose_params()
-    for name in ("consolidation", "devolution", "assessment", "zombie_disposal"):
+    for name in ("consolidation", "devolution", "approval_process", "assessment", "zombie_disposal"):
         assert getattr(full.policy, name).enabled
         assert not getattr(base.policy, name).enabled
 
@@ -42,9 +42,11 @@ def test_every_policy_option_composes(group, option):
 
 
 def test_single_policy_scenarios_enable_only_their_policy():
-    for name in ("consolidation", "devolution", "assessment", "zombie_disposal"):
-        p = compose_params(f"scenario={name}")
-        on = [k for k in ("consolidation", "devolution", "assessment", "zombie_disposal")
+    for scenario, name in (("consolidation", "consolidation"), ("devolution", "devolution"),
+                           ("approval_reform", "approval_process"), ("assessment", "assessment"),
+                           ("zombie_disposal", "zombie_disposal")):
+        p = compose_params(f"scenario={scenario}")
+        on = [k for k in ("consolidation", "devolution", "approval_process", "assessment", "zombie_disposal")
               if getattr(p.policy, k).enabled]
         assert on == [name]
 

@@ -160,15 +160,15 @@ def test_cli_sweep_gives_one_row_set_per_value_and_seed(tmp_path):
 
 
 @pytest.mark.slow
-def test_main_job_compares_the_six_scenarios(tmp_path):
-    """The README's main job (experiment=compare): 6 scenarios x 10 seeds in parallel, an effects
+def test_main_job_compares_the_seven_scenarios(tmp_path):
+    """The README's main job (experiment=compare): 7 scenarios x 10 seeds in parallel, an effects
     table printed, the tidy table, summaries, figures and manifest written."""
     exp = tmp_path / "compare"
     t = time.time()
     res = zonesim("experiment=compare", f"hydra.sweep.dir={exp}", cwd=tmp_path, timeout=900)
     wall = time.time() - t
     assert res.returncode == 0, res.stderr[-2000:]
-    assert len(done_keys(exp)) == 60
+    assert len(done_keys(exp)) == 70
     assert "full_reform" in res.stdout and "Approval latency" in res.stdout
     agg = exp / "aggregate"
     for f in ("runs.parquet", "run_outcomes.parquet", "summary.csv", "effects.csv", "effects.md"):

@@ -107,6 +107,7 @@ def _month_index(label: str) -> int:
     ("full_reform", "2018-01"),  # zombie disposal 2018-01, consolidation 2018-09, the rest 2019-01
     ("consolidation", "2018-09"),
     ("devolution", "2019-01"),
+    ("approval_reform", "2019-03"),
     ("assessment", "2019-01"),
 ])
 def test_common_random_numbers_identical_before_policies_start(baseline_crn, scenario, first_policy_month):

@@ -32,6 +32,7 @@ LEVER_LABELS = {
     "policy/assessment": "assessment-ranking (亩产论英雄: yellow card 黄牌警告, downgrade, abolition)",
     "policy/zombie_disposal": "zombie-firm disposal (处置僵尸企业)",
     "policy/devolution": "devolution (放管服)",
+    "policy/approval_process": "approval-process reform (工程建设项目审批制度改革, 国办发〔2019〕11号)",
     "policy/consolidation": "consolidation (整合优化)",
 }
 """Plain-English names (with the Chinese policy terms) of the levers an analyst is likely to sweep."""

@@ -105,6 +105,10 @@ def validate(params: ModelConfig) -> ModelConfig:
     pol = params.policy
     parse_month(pol.consolidation.date, "policy.consolidation.date")
     parse_month(pol.devolution.start, "policy.devolution.start")
+    parse_month(pol.approval_process.start, "policy.approval_process.start")
+    for edge in pol.approval_process.parallel_edges:
+        if str(edge).count(">") != 1 or not all(str(edge).split(">")):
+            raise ConfigError(f"policy.approval_process.parallel_edges: {edge!r} is not of the form predecessor>item")
     parse_month(pol.assessment.start, "policy.assessment.start")
     parse_month(params.capacity.start, "capacity.start")
     zd = pol.zombie_disposal

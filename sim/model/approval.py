@@ -24,8 +24,11 @@ that set the project's end (each item's binding predecessor, back to the applica
 Devolution moves an item's office from the region/city/county to the zone's own office (or a
 county office dispatched into the zone); consolidation pools staff of merged bodies into one
 office; regional assessment (区域评) removes an item from a zone's projects once the county has
-done it zone-wide (it counts as done for the items waiting for it).  All times are in working
-days; the clock of the model is in months.
+done it zone-wide (it counts as done for the items waiting for it).  The approval-process reform
+(:mod:`sim.model.policies.process`) edits the graph — edges removed, items merged, items turned
+into post-approval checks — and is compiled as a second process when it starts
+(:meth:`ApprovalSystem.adopt`): each application runs to its end on the process it opened on.
+All times are in working days; the clock of the model is in months.
 
 Service start times follow the Kiefer–Wolfowitz recursion for a multi-server FCFS queue: an
 office keeps the times at which each of its servers frees up; an item arriving at ``t`` starts
@@ -55,15 +58,19 @@ DRAWS = ("needs", "prep", "effort", "rework")  # a project's own draws per catal
 #: what :meth:`ApprovalSystem.advance` returns per completed application: enterprise row, zone index,
 #: times (months) of application, permit and production start, working days of each stage (first
 #: item ready to last done), items skipped by regional assessment, government working days along the
-#: chain that set the end, and along each stage's own chain
-DONE = ("row", "zone", "applied", "permit", "time", "stage_wd", "skipped", "gov_wd", "stage_gov_wd")
+#: chain that set the end, and along each stage's own chain; the process it ran on (0 pre-reform, 1
+#: reformed), its items done at an office, of which over the statutory limit, and its failed
+#: post-approval checks
+DONE = ("row", "zone", "applied", "permit", "time", "stage_wd", "skipped", "gov_wd", "stage_gov_wd", "graph",
+        "items_served", "items_late", "checks_failed")
+N_GRAPHS = 2  # the compiled processes: pre-reform (0) and reformed (1)
 
 
 def _done_arrays(capacity: int) -> tuple:
     n = k.N_STAGES
     return (np.zeros(capacity, np.int64), np.zeros(capacity, np.int64), np.zeros(capacity), np.zeros(capacity),
             np.zeros(capacity), np.zeros((capacity, n)), np.zeros(capacity, np.int64), np.zeros(capacity),
-            np.zeros((capacity, n)))
+            np.zeros((capacity, n)), *(np.zeros(capacity, np.int64) for _ in range(4)))
 
 
 def parse_predecessors(value) -> list[str]:
@@ -77,14 +84,23 @@ def parse_predecessors(value) -> list[str]:
 class ApprovalGraph:
     """The approval process as a precedence graph over the catalogue's items.
 
-    ``preds[i]`` are the items item ``i`` waits for (catalogue positions).  The graph is data:
-    reform levers that let items run in parallel or overlap stages remove edges
-    (:meth:`without`) before the model compiles it (:meth:`arrays`).
+    ``preds[g]`` are the nodes node ``g`` waits for.  A node is one catalogue item, or several merged
+    into one (``members[g]``: catalogue positions, the first leads; see :meth:`merge`); a node in
+    ``checks`` is a post-approval check (see :meth:`commit`).  The graph is data: reform levers that let
+    items run in parallel or overlap stages remove edges (:meth:`without`), combined reviews merge
+    nodes, commitment-based approval turns a node into a check; the model compiles it onto the
+    catalogue's items (:meth:`arrays`).
     """
 
     ids: tuple[str, ...]
     stage: tuple[int, ...]  # 1-based, as in the catalogue
     preds: tuple[frozenset[int], ...]
+    members: tuple[tuple[int, ...], ...] = ()  # catalogue positions of each node; () = one item per node
+    checks: frozenset[int] = frozenset()  # nodes approved on commitment, checked after the permit
+
+    def __post_init__(self):
+        if not self.members:
+            object.__setattr__(self, "members", tuple((i,) for i in range(len(self.ids))))
 
     @classmethod
     def from_items(cls, items: pd.DataFrame) -> "ApprovalGraph":
@@ -103,36 +119,95 @@ class ApprovalGraph:
                       for s in stage)
         return cls(ids, stage, preds)
 
+    def _pos(self, node: str) -> int:
+        try:
+            return self.ids.index(node)
+        except ValueError:
+            raise ValueError(f"approval graph: no node {node!r} (nodes: {', '.join(self.ids)})") from None
+
     def edges(self) -> list[tuple[str, str]]:
-        """``(predecessor, item)`` pairs by item id."""
+        """``(predecessor, item)`` pairs by node id."""
         return [(self.ids[p], self.ids[i]) for i, ps in enumerate(self.preds) for p in sorted(ps)]
 
     def without(self, edges) -> "ApprovalGraph":
-        """The graph less the ``(predecessor, item)`` edges given by item id."""
-        pos = {v: i for i, v in enumerate(self.ids)}
-        drop = {(pos[a], pos[b]) for a, b in edges}
+        """The graph less the ``(predecessor, item)`` edges given by node id."""
+        drop = {(self._pos(a), self._pos(b)) for a, b in edges}
         preds = tuple(frozenset(p for p in ps if (p, i) not in drop) for i, ps in enumerate(self.preds))
-        return ApprovalGraph(self.ids, self.stage, preds)
+        return ApprovalGraph(self.ids, self.stage, preds, self.members, self.checks)
+
+    def merge(self, nodes) -> "ApprovalGraph":
+        """The graph with ``nodes`` (ids, of one stage; the first leads) merged into one node, named
+        by their ids joined with ``+``, at the lead's place: it waits for every node any of them
+        waited for and every node that waited for any of them waits for it (edges among them
+        vanish).  Its members are all of theirs: no catalogue item, and so no power, is lost."""
+        nodes = list(dict.fromkeys(nodes))
+        if len(nodes) < 2:
+            return self
+        pos = [self._pos(v) for v in nodes]
+        stages = {self.stage[p] for p in pos}
+        if len(stages) > 1:
+            raise ValueError(f"approval graph: cannot merge {nodes} across stages {sorted(stages)}")
+        if any(p in self.checks for p in pos):
+            raise ValueError(f"approval graph: cannot merge {nodes}: a post-approval check is among them")
+        lead, gone = pos[0], set(pos[1:])
+        keep = [i for i in range(len(self.ids)) if i not in gone]
+        new = {old: j for j, old in enumerate(keep)}
+        for g in gone:
+            new[g] = new[lead]
+        group = set(pos)
+        preds = []
+        for i in keep:
+            ps = set().union(*(self.preds[p] for p in pos)) - group if i == lead else self.preds[i]
+            preds.append(frozenset(new[p] for p in ps))
+        ids = tuple("+".join(nodes) if i == lead else self.ids[i] for i in keep)
+        members = tuple(tuple(m for p in pos for m in self.members[p]) if i == lead else self.members[i]
+                        for i in keep)
+        return ApprovalGraph(ids, tuple(self.stage[i] for i in keep), tuple(preds), members,
+                             frozenset(new[c] for c in self.checks))
+
+    def commit(self, nodes) -> "ApprovalGraph":
+        """The graph with ``nodes`` approved on the applicant's written commitment (告知承诺制): each
+        leaves the critical path — nothing waits for it and it waits for nothing before the permit —
+        and becomes a post-approval check, run when construction ends (see :meth:`arrays`)."""
+        pos = {self._pos(v) for v in nodes}
+        preds = tuple(frozenset() if i in pos else frozenset(p for p in ps if p not in pos)
+                      for i, ps in enumerate(self.preds))
+        return ApprovalGraph(self.ids, self.stage, preds, self.members, self.checks | pos)
 
     def as_predecessors(self) -> list[str]:
         """The graph as a catalogue ``predecessors`` column."""
         return [";".join(self.ids[p] for p in sorted(ps)) for ps in self.preds]
 
+    def node_of(self) -> np.ndarray:
+        """The node of each catalogue position."""
+        out = np.zeros(sum(len(m) for m in self.members), dtype=np.int64)
+        for g, ms in enumerate(self.members):
+            out[list(ms)] = g
+        return out
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``(stage_of, succ_ptr, succ, n_pred)`` over the nodes the kernels run: the items, then the
-        construction phase (node ``n``, stage -1), which waits for every item of stages 1-3 and
-        which every stage-4 item waits for."""
-        n = len(self.ids)
+        """``(stage_of, succ_ptr, succ, n_pred)`` over the nodes the kernels run: the catalogue's items,
+        then the construction phase (node ``n``, stage -1), which waits for every item of stages 1-3
+        and which every stage-4 item and every post-approval check (stage ``CHECK``) waits for.
+
+        A merged node runs at its lead's position; each other member waits for what the lead waits
+        for and is never needed (done when ready, like an item not needed: see
+        ``ApprovalSystem._compile``), so that it changes no time."""
+        node_of = self.node_of()
+        n = node_of.size
         build = n
-        stage_of = np.array([s - 1 for s in self.stage] + [-1], dtype=np.int64)
+        lead = np.array([self.members[g][0] for g in node_of], dtype=np.int64)
+        check = np.array([g in self.checks for g in node_of], dtype=bool)
+        stage_of = np.array([k.CHECK if check[i] else self.stage[node_of[i]] - 1 for i in range(n)] + [-1],
+                            dtype=np.int64)
         succ: list[list[int]] = [[] for _ in range(n + 1)]
         n_pred = np.zeros(n + 1, dtype=np.int64)
-        for i, ps in enumerate(self.preds):
-            for p in sorted(ps):
+        for i in range(n):
+            for p in sorted(self.members[q][0] for q in self.preds[node_of[i]]):
                 succ[p].append(i)
                 n_pred[i] += 1
         for i in range(n):
-            if stage_of[i] <= k.PERMIT_STAGE:
+            if 0 <= stage_of[i] <= k.PERMIT_STAGE:
                 succ[i].append(build)
                 n_pred[build] += 1
             else:
@@ -141,6 +216,30 @@ class ApprovalGraph:
         ptr = np.concatenate([[0], np.cumsum([len(x) for x in succ])]).astype(np.int64)
         flat = np.array([j for x in succ for j in x], dtype=np.int64)
         return stage_of, ptr, flat, n_pred
+
+
+@dataclass(frozen=True)
+class ProcessRules:
+    """The rules of a process besides its graph (the approval-process reform's levers that are not
+    edits of the graph; see :class:`sim.model.policies.process.ApprovalProcess`).
+
+    ``scope``: which new projects run on it (``region``: all, ``zones``: those in zones);
+    ``review_limit_days``: statutory limit per item, working days — caps the review lag, and an
+    item whose government time exceeds it is late; ``check_failure_probability``: of a
+    post-approval check; ``rework_cut``, ``rework_prep_cut``: shares of the rework probability and of
+    the preparation redone after rework removed (容缺受理); ``concurrent``: lead items of merged nodes
+    whose members' work runs at once, each department with its own staff (the node's effort is the
+    longest member's), where by default one office does every member's work (efforts add up)."""
+
+    scope: str = "region"
+    review_limit_days: float = float("inf")
+    check_failure_probability: float = 0.0
+    rework_cut: float = 0.0
+    rework_prep_cut: float = 0.0
+    concurrent: frozenset[str] = frozenset()
+
+
+PRE_REFORM = ProcessRules()
 
 
 class OfficePool:
@@ -303,6 +402,8 @@ class ApprovalSystem:
         self.stage_items = [np.flatnonzero(self.stage_of == s) for s in range(k.N_STAGES)]
         self.graph = (ApprovalGraph.from_items(self.items) if p.precedence == "catalogue"
                       else ApprovalGraph.stage_barrier(self.items))
+        self.reformed: ProcessRules | None = None  # the reformed process's rules, once adopted
+        self._reformed_graph = self.graph
         self.pool = pool
         pool.transit_days = {level: days * p.transit_scale for level, days in (
             ("region", p.transit_days_region), ("city", p.transit_days_city), ("county", p.transit_days_county),
@@ -311,33 +412,88 @@ class ApprovalSystem:
         self.city_offices: dict[str, Office] = {}
         self.county_offices: dict[str, Office] = {}
         self.dispatched_offices: dict[str, Office] = {}
-        self._compile(self.graph)
+        self._compile(self.graph, PRE_REFORM)
         self._auth: np.ndarray | None = None
         self._zone_office: tuple[int, np.ndarray] | None = None  # (zone events so far, office of each zone)
         self.state = np.zeros(k.N_STATE, np.int64)
         self._cases = self._tasks = self._events = self._done = None
         self._grow(256)
 
-    def _compile(self, graph: ApprovalGraph) -> None:
-        """The static arrays the kernels read: the catalogue and its precedence ``graph``."""
+    def _compile(self, graph: ApprovalGraph, rules: "ProcessRules") -> None:
+        """The static arrays the kernels read: the catalogue on the pre-reform ``graph`` (row 0 of each
+        per-node array) and on the reformed one (row 1: ``graph`` and ``rules`` until :meth:`adopt`)."""
         m, p = self.model, self.model.params.approval
-        stage_of, succ_ptr, succ, n_pred = graph.arrays()
-        self._items = (
-            stage_of, self.share.astype(float), self.ra_order.astype(np.int64),
-            np.array([AUTHORITIES.index(a) for a in self.authority], dtype=np.int64),
-            self.prep.astype(float), self.effort.astype(float), self.review.astype(float),
+        both = [np.stack([a, a]) for a in self._node_arrays(graph, rules)]  # process 0 and (for now) 1
+        stage_of, share, ra_order, authority, prep, effort, review, rework_p, first, again, n_pred, ptr, succ = both
+        self._items = [
+            stage_of, share, ra_order, authority, prep, effort, review,
             np.array([m.calendar.working_days_per_month, p.rework_probability, p.rework_prep_share,
                       p.stage_handoff_days, m.params.firms.construction_months], dtype=float),
-            succ_ptr, succ, n_pred,
-        )
-        self.per_case = stage_of.size  # task rows per application: one per node
+            ptr, succ, n_pred, rework_p, first, again,
+            np.full(N_GRAPHS, rules.review_limit_days / m.calendar.working_days_per_month),
+        ]
+        self.per_case = stage_of.shape[1]  # task rows per application: one per node
+
+    def _node_arrays(self, graph: ApprovalGraph, rules: "ProcessRules") -> tuple:
+        """One graph's per-node arrays (see ``approval_kernels.route``), then its ``succ_ptr``, ``succ``.
+
+        A merged node runs at its lead's position with the lead's office and draws: it is needed
+        when its lead's need draw falls under the largest of its members' shares; the applicant
+        prepares one submission (the longest member's preparation); its office does every member's
+        work (efforts add up: the same reviews, in one queue at the lead's office) unless the lead is
+        in ``rules.concurrent`` (the departments work at once, each with its own staff: the longest
+        member's effort); the members' reviews run at once (one lag: the longest).  Its other members are never needed.  A
+        post-approval check costs no preparation until it fails (then the item's whole preparation)."""
+        p = self.model.params.approval
+        stage_of, ptr, succ, n_pred = graph.arrays()
+        n = self.n_items
+        share, prep, effort, review = (self.share.astype(float), self.prep.astype(float),
+                                       self.effort.astype(float), self.review.astype(float))
+        ra_order = self.ra_order.astype(np.int64)
+        for ms in graph.members:
+            lead, rest = ms[0], list(ms[1:])
+            if not rest:
+                continue
+            group = list(ms)
+            share[lead], prep[lead] = share[group].max(), prep[group].max()
+            at_once = self.items["item_id"].iat[lead] in rules.concurrent
+            effort[lead] = effort[group].max() if at_once else effort[group].sum()
+            review[lead] = review[group].max()
+            ra_order[lead] = ra_order[lead] if (ra_order[group] == ra_order[lead]).all() else 0
+            share[rest] = 0.0
+        review = np.minimum(review, rules.review_limit_days)
+        check = stage_of[:n] == k.CHECK
+        rework_p = np.where(check, rules.check_failure_probability,
+                            p.rework_probability * (1.0 - rules.rework_cut))
+        first = np.where(check, 0.0, 1.0)
+        again = np.where(check, 1.0, p.rework_prep_share * (1.0 - rules.rework_prep_cut))
+        authority = np.array([AUTHORITIES.index(a) for a in self.authority], dtype=np.int64)
+        return (stage_of, share, ra_order, authority, prep, effort, review, rework_p, first, again, n_pred,
+                ptr, succ)
+
+    def adopt(self, graph: ApprovalGraph, rules: "ProcessRules") -> None:
+        """From now on, projects that apply (in ``rules.scope``) run on the reformed process: ``graph``
+        and ``rules`` are compiled as process 1.  Applications under way finish on the process they
+        opened on (their case keeps its process index; nothing of process 0 changes)."""
+        node = self._node_arrays(graph, rules)
+        items = self._items
+        for slot, a in zip((0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 10), node[:11]):
+            items[slot][1] = a
+        ptr, succ = node[11], node[12]
+        width = max(items[9].shape[1], succ.size)
+        grown = np.zeros((N_GRAPHS, width), np.int64)
+        grown[0, :items[9].shape[1]] = items[9][0]
+        grown[1, :succ.size] = succ
+        items[8][1], items[9] = ptr, grown
+        items[14][1] = rules.review_limit_days / self.model.calendar.working_days_per_month
+        self.reformed, self._reformed_graph = rules, graph
 
     # ------------------------------------------------------------------ storage
     def _grow(self, capacity: int) -> None:
         """(Re)allocate room for ``capacity`` open applications, keeping the open ones in place."""
         n_i, per = self.n_items, self.per_case
         old_c = 0 if self._cases is None else self._cases[0].shape[0]
-        cases = (np.zeros((capacity, 4), np.int64), np.zeros((capacity, k.N_CASE_FLOATS)),
+        cases = (np.zeros((capacity, k.N_CASE_INTS), np.int64), np.zeros((capacity, k.N_CASE_FLOATS)),
                  np.zeros((capacity, len(DRAWS), n_i)), np.zeros(capacity, np.int64), np.zeros(per, np.int64))
         tasks = np.zeros((capacity * per, k.N_TASK_COLS))
         ev_cap = capacity * (per + 1) + 16  # at most one pending event per task and per application
@@ -397,6 +553,10 @@ class ApprovalSystem:
         s = dev.zone_services()
         cuts = np.array([s.prep_cut, s.rework_cut, s.transit_cut, s.handoff_cut])
         devolved = np.array([self.devolved(i) for i in range(self.n_items)], dtype=bool)
+        merged = devolved.copy()  # on the reformed process a merged node is devolved when all its members are
+        for ms in self._reformed_graph.members:
+            merged[ms[0]] = devolved[list(ms)].all()
+        devolved = np.stack([devolved, merged])
         n_order = int(self.ra_order.max()) + 1 if self.n_items else 1
         ra_cover = np.array([dev.ra_covers(o) for o in range(n_order)], dtype=bool)
         ra_time = m.zone_ra_time[:, :n_order] if m.zone_ra_time.shape[1] >= n_order else np.full(
@@ -415,7 +575,8 @@ class ApprovalSystem:
             self._auth = np.array([[self.region_office.index, self.city_offices[c.city_id].index,
                                     self.county_offices[c.county_id].index] for c in m.counties], dtype=np.int64)
         auth = self._auth
-        return (np.array([int(active), mode], dtype=np.int64), cuts, devolved, np.ascontiguousarray(ra_time),
+        reform = (0, 0) if self.reformed is None else (1, {"region": 0, "zones": 1}[self.reformed.scope])
+        return (np.array([int(active), mode, *reform], dtype=np.int64), cuts, devolved, np.ascontiguousarray(ra_time),
                 ra_cover, zone_office, dispatched, auth)
 
     def route_items(self, row: int, stage: int, draws: dict | None = None) -> list[RoutedItem]:
@@ -426,14 +587,14 @@ class ApprovalSystem:
         self._ensure(1)
         slot = int(self._cases[3][self.state[k.N_FREE] - 1])  # a free slot, used as scratch
         ints, _f, case_draws, _s, _w = self._cases
-        ints[slot, k.ROW], ints[slot, k.SKIPPED] = row, 0
+        ints[slot, k.ROW], ints[slot, k.SKIPPED], ints[slot, k.GRAPH] = row, 0, 0
         case_draws[slot] = np.stack([draws[d] for d in DRAWS])
         ctx = self._context()
         offices = self.pool.arrays()
         touched = offices[8].copy()  # inspecting marks no office as used
         out = []
         for i in self.stage_items[stage]:
-            if k.route(slot, int(i), float(self.model.time), self._items, ctx, self._cases, self._tasks, offices,
+            if k.route(slot, int(i), float(self.model.time), tuple(self._items), ctx, self._cases, self._tasks, offices,
                        self._firms()):
                 t = self._tasks[slot * self.per_case + i]
                 out.append(RoutedItem(int(t[k.T_ITEM]), self.pool.offices[int(t[k.T_OFFICE])], float(t[k.T_PREP]),
@@ -455,7 +616,7 @@ class ApprovalSystem:
         self._ensure(rows.size)
         m = self.model
         k.open_cases(rows, np.stack([np.asarray(draws[d], dtype=float) for d in DRAWS], axis=1), float(m.time), m.month,
-                     self._items, self._context(), self._cases, self._tasks, self.pool.arrays(), self._events,
+                     tuple(self._items), self._context(), self._cases, self._tasks, self.pool.arrays(), self._events,
                      self.state, self._firms(), self._done)
 
     def advance(self, until: float) -> dict:
@@ -466,7 +627,7 @@ class ApprovalSystem:
             self.state[k.N_DONE] = 0
             if self._done[0].size < self._cases[0].shape[0]:
                 self._done = _done_arrays(self._cases[0].shape[0])
-            k.advance(float(until), m.month, self._items, self._context(), self._cases, self._tasks,
+            k.advance(float(until), m.month, tuple(self._items), self._context(), self._cases, self._tasks,
                       self.pool.arrays(), self._events, self.state, self._firms(), self._done)
         n = int(self.state[k.N_DONE])
         self.state[k.N_DONE] = 0

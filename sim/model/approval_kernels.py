@@ -15,7 +15,10 @@ functions over flat arrays.  The state is grouped in tuples of arrays, built and
   scratch room for the nodes one call completes;
 * ``tasks`` — one row (``T_*`` columns, two cache lines) per node of the precedence graph and case
   slot: the catalogue's items, then the construction phase (node ``n_items``);
-* ``items`` — the catalogue and its precedence graph (static), ``ctx`` — the routing rules in force
+* ``items`` — the catalogue compiled on two precedence graphs (static per graph; row ``g`` of each
+  per-node array): the pre-reform process (0) and the reformed one (1, a copy of 0 until the process
+  reform is adopted); a case runs on the graph it opened on (``cases[0][slot, GRAPH]``) to its end;
+  ``ctx`` — the routing rules in force
   (built in Python when policies may have changed), ``firms`` — the enterprise columns the pipeline
   reads and writes;
 * ``done`` — completed applications, appended for the recorder.
@@ -24,7 +27,10 @@ The process is a precedence graph: a node starts when every node it waits for is
 the catalogue's items and one for the construction phase, which waits for every item of the stages
 up to the construction permit (``PERMIT_STAGE``) and which every later item waits for.  Event kinds:
 an item reaching its office (``ARRIVE``), a node whose predecessors are all done (``READY``), a node
-done (``DONE``).  No Python object is touched in here.
+done (``DONE``).  A post-approval check (stage ``CHECK``: an item approved on commitment) waits for the
+construction node and sets no stage's time; its failure sends the applicant back to do the item's
+preparation and the office's review again (the rework loop, counted in ``FAILED``).  No Python object
+is touched in here.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ ARRIVE, READY, DONE = 0, 1, 2
 #: 0-based stage whose end issues the construction permit; construction runs before the next one
 PERMIT_STAGE = 2
 N_STAGES = 4
+BUILD, CHECK = -1, -2  # stage codes of the construction node and of post-approval checks
 # slots of the int64 ``state`` array
 N_EVENTS, SEQ, N_FREE, N_DONE = 0, 1, 2, 3
 N_STATE = 4
@@ -46,6 +53,10 @@ ZONE_OFFICE, COUNTY_DISPATCHED = 0, 1
 HEAP_OFFSET = 3  # event-heap node i is row i + 3 (see push)
 # columns of a case's integer and float rows, of its draws, and of a task's row
 ROW, OPEN, SKIPPED, PENDING = 0, 1, 2, 3  # OPEN: nodes not done; PENDING: events of the case in the heap
+# GRAPH: the compiled graph the case runs on; SERVED, LATE: items done at an office, of which over the
+# statutory limit; FAILED: post-approval checks failed
+GRAPH, SERVED, LATE, FAILED = 4, 5, 6, 7
+N_CASE_INTS = 8
 C_APPLIED, C_PERMIT, C_END, C_GOV = 0, 1, 2, 3  # C_END, C_GOV: the last node's finish and its chain's government time
 C_FIRST, C_LAST, C_SGOV = 4, 8, 12  # + stage: first item ready, last item done, government time of its chain
 N_CASE_FLOATS = 16
@@ -173,37 +184,41 @@ def route(slot, i, time, items, ctx, cases, tasks, offices, firms):
     (or the county office dispatched into the zone), any other to its region/city/county office.
     Returns whether the item goes to an office (False: not needed or skipped, done at once).
     """
-    _stage, share, ra_order, authority, prep_base, effort_base, review_base, scal = items[:8]
+    stage_of, share, ra_order, authority, prep_base, effort_base, review_base, scal = items[:8]
+    rework_p, prep_first, prep_rework = items[11], items[12], items[13]
     flags, _cuts, item_devolved, ra_time, ra_cover, zone_office, dispatched, auth_office = ctx
     ci, draws = cases[0], cases[2]
-    wd, rework_probability, rework_prep_share = scal[0], scal[1], scal[2]
-    if not draws[slot, D_NEEDS, i] < share[i]:
+    wd = scal[0]
+    g = ci[slot, GRAPH]
+    if not draws[slot, D_NEEDS, i] < share[g, i]:
         return False
     row = ci[slot, ROW]
     z = firms[0][row]
     in_zone = z >= 0
-    if in_zone and flags[0] == 1 and ra_order[i] > 0:
-        order = ra_order[i]
+    if in_zone and flags[0] == 1 and ra_order[g, i] > 0:
+        order = ra_order[g, i]
         if ra_time[z, order] <= time and ra_cover[order]:
             ci[slot, SKIPPED] += 1
             return False
-    if in_zone and item_devolved[i]:
+    if in_zone and item_devolved[g, i]:
         o = zone_office[z] if flags[1] == ZONE_OFFICE else dispatched[firms[1][row]]
     else:
-        o = auth_office[firms[1][row], authority[i]]
+        o = auth_office[firms[1][row], authority[g, i]]
     offices[8][o] = True
     prep_cut, rework_cut, transit_cut, _h = _services(ctx, in_zone)
-    prep = prep_base[i] * draws[slot, D_PREP, i] * (1 - prep_cut)
+    prep = prep_base[g, i] * draws[slot, D_PREP, i] * (1 - prep_cut)
+    if stage_of[g, i] == CHECK:  # a commitment checked: agent service does not make it pass
+        rework_cut = 0.0
     t = slot * (tasks.shape[0] // ci.shape[0]) + i
     tasks[t, T_ITEM] = i
     tasks[t, T_OFFICE] = o
-    tasks[t, T_PREP] = prep / wd
+    tasks[t, T_PREP] = prep * prep_first[g, i] / wd
     tasks[t, T_TRANSIT] = offices[7][o] * (1 - transit_cut) / wd
-    tasks[t, T_EFFORT] = effort_base[i] * draws[slot, D_EFFORT, i] / wd
-    tasks[t, T_REVIEW] = review_base[i] / wd
-    tasks[t, T_REWORK] = 1.0 if draws[slot, D_REWORK, i] < rework_probability * (1 - rework_cut) else 0.0
-    tasks[t, T_REWORK_PREP] = prep * rework_prep_share / wd
-    tasks[t, T_PREP_SPENT] = prep / wd
+    tasks[t, T_EFFORT] = effort_base[g, i] * draws[slot, D_EFFORT, i] / wd
+    tasks[t, T_REVIEW] = review_base[g, i] / wd
+    tasks[t, T_REWORK] = 1.0 if draws[slot, D_REWORK, i] < rework_p[g, i] * (1 - rework_cut) else 0.0
+    tasks[t, T_REWORK_PREP] = prep * prep_rework[g, i] / wd
+    tasks[t, T_PREP_SPENT] = prep * prep_first[g, i] / wd
     return True
 
 
@@ -231,12 +246,12 @@ def _ready(slot, node, time, month, items, ctx, cases, tasks, offices, events, s
     stage_of, scal = items[0], items[7]
     ci, cf = cases[0], cases[1]
     t = slot * (tasks.shape[0] // ci.shape[0]) + node
-    s = stage_of[node]
-    if s < 0:  # construction: the permit is issued, the plant is built
+    s = stage_of[ci[slot, GRAPH], node]
+    if s == BUILD:  # construction: the permit is issued, the plant is built
         cf[slot, C_PERMIT] = time
         firms[2][ci[slot, ROW]] = CONSTRUCTION
         return time + scal[4]
-    if time < cf[slot, C_FIRST + s]:
+    if s >= 0 and time < cf[slot, C_FIRST + s]:
         cf[slot, C_FIRST + s] = time
     if route(slot, node, time, items, ctx, cases, tasks, offices, firms):
         _push_case(events, state, cases, slot, time + tasks[t, T_PREP] + tasks[t, T_TRANSIT], ARRIVE, t)
@@ -248,7 +263,8 @@ def _ready(slot, node, time, month, items, ctx, cases, tasks, offices, events, s
 def _complete(slot, month, cases, state, firms, done, wd):
     """Case ``slot`` has every node done: production starts; record it and free the slot."""
     ci, cf = cases[0], cases[1]
-    d_row, d_zone, d_applied, d_permit, d_time, d_days, d_skipped, d_gov, d_gov_days = done
+    d_row, d_zone, d_applied, d_permit, d_time, d_days, d_skipped, d_gov, d_gov_days = done[:9]
+    d_graph, d_served, d_late, d_failed = done[9:]
     row = ci[slot, ROW]
     k = state[N_DONE]
     d_row[k] = row
@@ -261,6 +277,10 @@ def _complete(slot, month, cases, state, firms, done, wd):
         d_gov_days[k, s] = cf[slot, C_SGOV + s] * wd
     d_gov[k] = cf[slot, C_GOV] * wd
     d_skipped[k] = ci[slot, SKIPPED]
+    d_graph[k] = ci[slot, GRAPH]
+    d_served[k] = ci[slot, SERVED]
+    d_late[k] = ci[slot, LATE]
+    d_failed[k] = ci[slot, FAILED]
     state[N_DONE] = k + 1
     firms[2][row] = OPERATING
     firms[3][row] = month
@@ -281,9 +301,10 @@ def _node_done(slot, node, finish, until, month, items, ctx, cases, tasks, offic
     what follows a node sees the rules in force when it is done.  When the last node is done the
     case completes.
     """
-    stage_of, scal, succ_ptr, succ = items[0], items[7], items[8], items[9]
-    wd, handoff_days = scal[0], scal[3]
     ci, cf, work = cases[0], cases[1], cases[4]
+    g = ci[slot, GRAPH]
+    stage_of, scal, succ_ptr, succ = items[0][g], items[7], items[8][g], items[9][g]
+    wd, handoff_days = scal[0], scal[3]
     per_case = tasks.shape[0] // ci.shape[0]
     base = slot * per_case
     _p, _r, _t, handoff_cut = _services(ctx, firms[0][ci[slot, ROW]] >= 0)
@@ -336,7 +357,7 @@ def open_cases(rows, draws, time, month, items, ctx, cases, tasks, offices, even
     """Open an application for each enterprise row (``draws``: rows × DRAWS × items) and start the
     nodes that wait for nothing."""
     ci, cf, case_draws, free_stack = cases[0], cases[1], cases[2], cases[3]
-    n_pred = items[10]
+    flags = ctx[0]
     per_case = tasks.shape[0] // ci.shape[0]
     for j in range(rows.shape[0]):
         state[N_FREE] -= 1
@@ -345,6 +366,13 @@ def open_cases(rows, draws, time, month, items, ctx, cases, tasks, offices, even
         ci[slot, OPEN] = per_case
         ci[slot, SKIPPED] = 0
         ci[slot, PENDING] = 0
+        # the reformed process, once adopted, for every new project (scope region) or a zone's (zones)
+        g = 1 if flags[2] == 1 and (flags[3] == 0 or firms[0][rows[j]] >= 0) else 0
+        ci[slot, GRAPH] = g
+        ci[slot, SERVED] = 0
+        ci[slot, LATE] = 0
+        ci[slot, FAILED] = 0
+        n_pred = items[10][g]
         cf[slot, :] = 0.0
         cf[slot, C_APPLIED] = time
         cf[slot, C_PERMIT] = np.nan
@@ -383,13 +411,21 @@ def advance(until, month, items, ctx, cases, tasks, offices, events, state, firm
             continue
         if kind == ARRIVE:
             finish = serve(offices, int(tasks[ref, T_OFFICE]), time, tasks[ref, T_EFFORT]) + tasks[ref, T_REVIEW]
+            g = ci[slot, GRAPH]
+            s = items[0][g, ref - slot * per_case]
             if tasks[ref, T_REWORK] != 0.0:  # sent back once: corrected, carried back, queued again
+                if s == CHECK:  # a commitment not met: the applicant does the item and it is reviewed
+                    ci[slot, FAILED] += 1
                 tasks[ref, T_REWORK] = 0.0
                 tasks[ref, T_PREP_SPENT] += tasks[ref, T_REWORK_PREP]
                 _push_case(events, state, cases, slot, finish + tasks[ref, T_REWORK_PREP] + tasks[ref, T_TRANSIT],
                            ARRIVE, ref)
             else:  # government time: from ready to done, less the applicant's preparation
                 gov = finish - tasks[ref, T_READY] - tasks[ref, T_PREP_SPENT]
+                if s >= 0:  # an item of a stage: over the statutory limit of its graph (months)?
+                    ci[slot, SERVED] += 1
+                    if gov > items[14][g]:
+                        ci[slot, LATE] += 1
                 tasks[ref, T_GOV] += gov
                 tasks[ref, T_SGOV] += gov
                 tasks[ref, T_FINISH] = finish

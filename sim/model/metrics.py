@@ -137,6 +137,9 @@ class Recorder:
             "approvals_completed": len(m.completed_month),
             "approval_wd_mean": float(np.mean(m.completed_month)) if m.completed_month else np.nan,
             "approval_gov_wd_mean": float(np.mean(m.completed_gov_month)) if m.completed_gov_month else np.nan,
+            "approval_items_late_share": (m.items_late_month / m.items_served_month if m.items_served_month
+                                          else np.nan),
+            "approval_checks_failed": m.checks_failed_month,
             "zones": len(m.active_zones()), "bodies": len(bodies),
             "leadership_posts": sum(bp.leadership_posts[r] * n for r, n in ranks.items()),
             "departments": sum(bp.departments[r] * n for r, n in ranks.items()),
@@ -359,7 +362,8 @@ class Recorder:
             "stage3_gov_wd": gov[:, 2], "stage4_gov_wd": gov[:, 3], "to_permit_wd": a["to_permit_wd"],
             "approval_wd": a["approval_wd"], "approval_gov_wd": a["gov_wd"], "approval_days": a["approval_days"],
             "approval_gov_days": a["approval_gov_days"], "items_skipped": a["skipped"],
-            "expansion": a["expansion"],
+            "expansion": a["expansion"], "reformed_process": a["graph"] == 1, "items_served": a["items_served"],
+            "items_late": a["items_late"], "checks_failed": a["checks_failed"],
         }, columns=_APPROVAL_COLUMNS)
 
     def _labels(self, months: np.ndarray) -> np.ndarray:
@@ -401,7 +405,8 @@ _APPROVAL_COLUMNS = [
     "key", "zone_id", "in_zone", "county_id", "sector", "applied", "applied_time", "permit_time",
     "production_time", "stage1_wd", "stage2_wd", "stage3_wd", "stage4_wd", "stage1_gov_wd", "stage2_gov_wd",
     "stage3_gov_wd", "stage4_gov_wd", "to_permit_wd", "approval_wd", "approval_gov_wd", "approval_days",
-    "approval_gov_days", "items_skipped", "expansion",
+    "approval_gov_days", "items_skipped", "expansion", "reformed_process", "items_served", "items_late",
+    "checks_failed",
 ]
 _EXIT_COLUMNS = ["date", "month", "key", "zone_id", "county_id", "sector", "zombie", "age", "insolvent",
                  "land_mu", "capital", "disposal_path", "mu_class"]

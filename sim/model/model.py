@@ -2,7 +2,8 @@
 
 One Mesa time unit is one month.  ``step()`` runs the month's phases in this order:
 
-1. policies' monthly hooks (zones founded, consolidation on its date, regional assessments commissioned),
+1. policies' monthly hooks (zones founded, consolidation on its date, regional assessments commissioned,
+   the reformed approval process adopted),
 2. markets, production, finance and investment of operating firms (array operations): every
    sector's market clears (CES demand inside an Armington split, :mod:`sim.model.market`),
    firms book the month, hire (:mod:`sim.model.labour`) and borrow from the credit pool
@@ -259,6 +260,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.expansions_refused_month = 0
         self.completed_month: list[float] = []  # approval working days of the month's completed projects
         self.completed_gov_month: list[float] = []  # ... of which the government's processing time
+        self.items_served_month = 0  # ... their items done at an office
+        self.items_late_month = 0  # ... of which over the statutory limit (approval-process reform)
+        self.checks_failed_month = 0  # ... their failed post-approval checks
         self.land_freed_month = 0.0
         self.projects_withdrawn_month = 0
         self.mu_recoveries_month = 0  # firms closed by 亩均 land recovery (sim.model.policies.mu_classes)
@@ -546,6 +550,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             latency, gov = self.recorder.log_approvals(done, plant)
             self.completed_month += latency[~plant].tolist()
             self.completed_gov_month += gov[~plant].tolist()
+            self.items_served_month += int(done["items_served"][~plant].sum())
+            self.items_late_month += int(done["items_late"][~plant].sum())
+            self.checks_failed_month += int(done["checks_failed"][~plant].sum())
             self.entries_month += int((~plant).sum()) + self.install_expansions(done["row"][plant])
 
     def create_expansions(self, parents: np.ndarray, capital: np.ndarray, land: np.ndarray, draws: dict) -> None:

@@ -81,6 +81,9 @@ def summarise(tables: dict[str, pd.DataFrame], params: ModelConfig) -> pd.DataFr
         "approval_wd_median": float(app["approval_wd"].median()) if len(app) else np.nan,
         "approval_wd_p90": float(app["approval_wd"].quantile(0.9)) if len(app) else np.nan,
         "approval_gov_wd_mean": float(app["approval_gov_wd"].mean()) if len(app) else np.nan,
+        "approval_items_late_share": (float(app["items_late"].sum() / app["items_served"].sum())
+                                      if len(app) and app["items_served"].sum() else np.nan),
+        "approval_checks_failed": int(app["checks_failed"].sum()) if len(app) else 0,
         "zones_first": int(mon["zones"].iloc[0]),
         "zones_last": int(mon["zones"].iloc[-1]),
         "bodies_last": int(mon["bodies"].iloc[-1]),
