@@ -293,7 +293,7 @@ class InvestmentConfig:
     """Arrival of investment projects and their choice of location (random utility, logit)."""
 
     arrival_scale: float = param(
-        0.7387, "multiplier of sector arrival rates", "calibrated: zonesim-calibrate, 2026-12-03", ge=0,
+        0.8401, "multiplier of sector arrival rates", "calibrated: zonesim-calibrate, 2026-12-03", ge=0,
     )
     project_size_sigma: float = param(1.0, "lognormal sigma of project size", "assumed", ge=0)
     project_quality_sd: float = param(0.2, "s.d. of project log productivity", "assumed", ge=0)
@@ -448,7 +448,7 @@ class ApprovalConfig:
     transit_days_county: float = param(3.0, "working days per item", "assumed", ge=0)
     transit_days_zone: float = param(0.5, "working days per item", "assumed", ge=0)
     transit_scale: float = param(
-        0.3896, "multiplier of the transit days of every office level", "calibrated: zonesim-calibrate, 2026-12-03",
+        0.3236, "multiplier of the transit days of every office level", "calibrated: zonesim-calibrate, 2026-12-03",
         gt=0,
         doc="the transit days by level are assumed; the calibration fits their common scale",
     )
@@ -466,14 +466,14 @@ class ApprovalConfig:
     service_cv: float = param(0.5, "coefficient of variation of office effort", "assumed", ge=0)
     prep_cv: float = param(0.5, "coefficient of variation of preparation", "assumed", ge=0)
     item_effort_scale: float = param(
-        0.5096, "multiplier of catalogue office effort", "calibrated: zonesim-calibrate, 2026-12-03", gt=0,
+        0.5739, "multiplier of catalogue office effort", "calibrated: zonesim-calibrate, 2026-12-03", gt=0,
     )
     prep_scale: float = param(
         0.1198, "multiplier of catalogue preparation times", "calibrated: zonesim-calibrate, 2026-12-03", gt=0,
         doc="of the items whose preparation is assumed (catalogue column scaled); a documented one is kept",
     )
     review_scale: float = param(
-        0.3424, "multiplier of catalogue review lags", "calibrated: zonesim-calibrate, 2026-12-03", gt=0,
+        0.4055, "multiplier of catalogue review lags", "calibrated: zonesim-calibrate, 2026-12-03", gt=0,
         doc="of the items whose review lag is assumed (catalogue column scaled); the statutory EIA lag, "
             "the assessments' (whole item 1-3 months) and the utility connection's are kept",
     )
