@@ -56,8 +56,8 @@ def test_objective_applies_the_parameter_vector():
     obj = calibrate.Objective(base, ["approval.prep_scale", "firms.fixed_cost_share"], 1, [False, False])
     p = obj.config([0.42, 0.11], seed=7)
     assert (p.approval.prep_scale, p.firms.fixed_cost_share, p.seed) == (0.42, 0.11, 7)
-    assert p.time.end == "2017-12" and p.scenario_name == "baseline"
-    default = compose_params("time.end=2017-12")
+    assert p.time.end == "2020-12" and p.scenario_name == "baseline"
+    default = compose_params("time.end=2020-12")
     assert p.investment == default.investment  # nothing else changed
 
 

@@ -1,7 +1,8 @@
 """``zonesim-calibrate``: fit the free parameters to the pre-reform (2017) facts.
 
 Simulated method of moments with common random numbers: for a parameter vector θ the model runs
-``baseline`` from the start to 2017-12 once per replicate seed (the same seeds for every θ), the
+``baseline`` from the start once per replicate seed (the same seeds for every θ; until the
+design's ``time.end``, late enough for the 2017 approval cohort to complete), the
 2017 measures of :mod:`sim.experiments.targets` are averaged over the seeds, and the distance is
 the sum of squared tolerance-scaled deviations from the targets.
 :func:`scipy.optimize.differential_evolution` minimises it within the declared bounds, each
