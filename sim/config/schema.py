@@ -146,7 +146,7 @@ class FirmConfig:
     productivity_sd: float = param(0.12, "annual s.d. of log-productivity shocks", "assumed", ge=0)
     initial_productivity_sd: float = param(0.2, "s.d. of initial log productivity", "assumed", ge=0)
     fixed_cost_share: float = param(
-        0.143, "overhead per year, share of the firm's planned output at entry",
+        0.1262, "overhead per year, share of the firm's planned output at entry",
         "calibrated: zonesim-calibrate, 2026-12-03", ge=0, le=1,
         doc="costs that vary neither with output nor with capacity (administration, ...), fixed at entry",
     )
@@ -188,7 +188,7 @@ class FirmConfig:
         "assumed (above-scale industry's liabilities/assets about 56% in 2015-17 [R]; capital here is fixed "
         "capital only)", ge=0,
     )
-    initial_leverage_mean: float = param(1.616, "debt/capital", "calibrated: zonesim-calibrate, 2026-12-03", ge=0, le=3)
+    initial_leverage_mean: float = param(1.983, "debt/capital", "calibrated: zonesim-calibrate, 2026-12-03", ge=0, le=3)
     initial_leverage_sd: float = param(0.3, "debt/capital", "assumed", ge=0)
     insolvency_leverage: float = param(
         2.5, "debt / fixed capital",
@@ -278,7 +278,7 @@ class ProtectionConfig:
     """Soft budget constraint: the county and its banks keep failing firms alive (jobs, tax)."""
 
     base: float = param(
-        0.8215, "probability an insolvent firm is propped up per exit draw",
+        0.8129, "probability an insolvent firm is propped up per exit draw",
         "calibrated: zonesim-calibrate, 2026-12-03", ge=0, le=1,
     )
     size_weight: float = param(
@@ -293,7 +293,7 @@ class InvestmentConfig:
     """Arrival of investment projects and their choice of location (random utility, logit)."""
 
     arrival_scale: float = param(
-        0.8401, "multiplier of sector arrival rates", "calibrated: zonesim-calibrate, 2026-12-03", ge=0,
+        0.8941, "multiplier of sector arrival rates", "calibrated: zonesim-calibrate, 2026-12-03", ge=0,
     )
     project_size_sigma: float = param(1.0, "lognormal sigma of project size", "assumed", ge=0)
     project_quality_sd: float = param(0.2, "s.d. of project log productivity", "assumed", ge=0)
@@ -448,7 +448,7 @@ class ApprovalConfig:
     transit_days_county: float = param(3.0, "working days per item", "assumed", ge=0)
     transit_days_zone: float = param(0.5, "working days per item", "assumed", ge=0)
     transit_scale: float = param(
-        0.3236, "multiplier of the transit days of every office level", "calibrated: zonesim-calibrate, 2026-12-03",
+        0.373, "multiplier of the transit days of every office level", "calibrated: zonesim-calibrate, 2026-12-03",
         gt=0,
         doc="the transit days by level are assumed; the calibration fits their common scale",
     )
@@ -466,14 +466,14 @@ class ApprovalConfig:
     service_cv: float = param(0.5, "coefficient of variation of office effort", "assumed", ge=0)
     prep_cv: float = param(0.5, "coefficient of variation of preparation", "assumed", ge=0)
     item_effort_scale: float = param(
-        0.5739, "multiplier of catalogue office effort", "calibrated: zonesim-calibrate, 2026-12-03", gt=0,
+        0.396, "multiplier of catalogue office effort", "calibrated: zonesim-calibrate, 2026-12-03", gt=0,
     )
     prep_scale: float = param(
-        0.1198, "multiplier of catalogue preparation times", "calibrated: zonesim-calibrate, 2026-12-03", gt=0,
+        0.1665, "multiplier of catalogue preparation times", "calibrated: zonesim-calibrate, 2026-12-03", gt=0,
         doc="of the items whose preparation is assumed (catalogue column scaled); a documented one is kept",
     )
     review_scale: float = param(
-        0.4055, "multiplier of catalogue review lags", "calibrated: zonesim-calibrate, 2026-12-03", gt=0,
+        0.3435, "multiplier of catalogue review lags", "calibrated: zonesim-calibrate, 2026-12-03", gt=0,
         doc="of the items whose review lag is assumed (catalogue column scaled); the statutory EIA lag, "
             "the assessments' (whole item 1-3 months) and the utility connection's are kept",
     )
