@@ -89,13 +89,18 @@ _ACTIVATE = {
     # the best zone of each class is mostly at the top rank already: upgrade the best three
     "policy.assessment.upgrade_min_years": ["policy.assessment.upgrade_top=3"],
     # downgrade and abolition need K1/K2 bottom years in a row: start ranking early enough to reach them
-    "policy.assessment.years_to_abolish": ["policy.assessment.start=2016-01", "time.end=2026-12"],
-    "policy.assessment.abolished_firms_to": ["policy.assessment.start=2016-01", "time.end=2026-12"],
+    # (the province abolishes no national zone: let it, so that seed 0 has zones at the threshold)
+    "policy.assessment.years_to_abolish": ["policy.assessment.start=2016-01", "time.end=2026-12",
+                                           "policy.assessment.national_zones=abolish"],
+    "policy.assessment.abolished_firms_to": ["policy.assessment.start=2016-01", "time.end=2026-12",
+                                             "policy.assessment.national_zones=abolish"],
     # seed 0 has no zone at the abolition thresholds: put one there, so that the thresholds and
     # the window of the track record decide
     "policy.consolidation.lookback_months": ["policy.consolidation.inversion_ratio=0.5",
                                              "policy.consolidation.abolish_max_firms=6"],
     "policy.consolidation.abolish_max_firms": ["policy.consolidation.inversion_ratio=0.5"],
+    # seed 0's inverted zones all have more firms than the 'few firms' threshold: raise it
+    "policy.consolidation.inversion_ratio": ["policy.consolidation.abolish_max_firms=10"],
     # MOFCOM-style ranking: classes by macro region and province need the national region's
     # columns, and the window of bottom years needs a few assessed years
     "policy.assessment.rule": _MOFCOM_REGION,

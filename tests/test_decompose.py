@@ -133,7 +133,8 @@ def test_experiment_decompose_end_to_end_and_resume(tmp_path):
     which both act: the table exists, every outcome's contributions sum to the full effect (all on
     minus all off, read from the runs), and re-running skips every complete run."""
     exp = tmp_path / "dec"
-    args = ["experiment=decompose", "policy/devolution=off", "policy/assessment=off", "seed=0", "time.end=2019-06",
+    args = ["experiment=decompose", "policy/devolution=off", "policy/assessment=off", "policy/approval_process=off",
+            "seed=0", "time.end=2019-06",
             f"hydra.sweep.dir={exp}"]
     res = run_cli(args, tmp_path, timeout=240)
     assert res.returncode == 0, res.stderr[-3000:]

@@ -407,6 +407,11 @@ def test_ces_capacity_bound_survivor_grows_only_with_its_capital():
 
 # --------------------------------------------------------------------------- acceptance (c)
 def _key_rows(model, rows):
+    """Key → row of the firms among ``rows`` whose key is on no other row of the table: a firm's
+    expansion plant carries the firm's key, and outlives it as a firm of its own if the firm exits
+    before the plant is finished (its productivity then depends on when that happened)."""
+    keys, counts = np.unique(model.firms.key, return_counts=True)
+    rows = rows[np.isin(model.firms.key[rows], keys[counts == 1])]
     return dict(zip(model.firms.key[rows].tolist(), rows.tolist()))
 
 
