@@ -39,6 +39,14 @@ def _with(params, dotted: str, value):
     ("firms.interest_rate", "0.05", "firms.interest_rate = '0.05' is not a number"),
     ("firms.interest_rate", np.float64(-1.0), "firms.interest_rate = -1.0 is out of range"),
     ("seed", True, "seed = True is not a number"),
+    # tables of numbers: every entry finite (a NaN admin cost or weight would spread silently)
+    ("bodies.admin_cost", {"bureau": float("nan"), "division": 1500.0, "deputy_division": 800.0},
+     "bodies.admin_cost.bureau = nan is not a finite number"),
+    ("policy.assessment.weights", {"output_per_mu": float("inf")},
+     "policy.assessment.weights.output_per_mu = inf is not a finite number"),
+    # it names output folders: no path out of the output root, no hidden folder
+    ("scenario_name", "../../x", "scenario_name = '../../x' is not a name"),
+    ("scenario_name", ".hidden", "scenario_name = '.hidden' is not a name"),
 ])
 def test_bad_values_of_any_type_are_refused_naming_the_key(params, dotted, value, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(".", r"\.")):
@@ -61,3 +69,12 @@ def test_simulate_validates_before_it_runs():
     p = compose_params("scenario=full_reform", "time.end=2015-03")
     with pytest.raises(ConfigError, match="policy.devolution.powers = 99"):
         simulate(_with(p, "policy.devolution.powers", 99))
+
+
+def test_an_assessment_with_every_weight_zero_is_refused(params):
+    """An enabled assessment needs a score: all-zero weights would rank zones by nothing (ties by index)."""
+    p = _with(params, "policy.assessment.weights", {"output_per_mu": 0.0, "tax_per_mu": 0.0})
+    validate(p)  # off: nothing is ranked, nothing to refuse
+    p = _with(p, "policy.assessment.enabled", True)
+    with pytest.raises(ConfigError, match="policy.assessment.weights are all 0"):
+        validate(p)

@@ -83,6 +83,10 @@ def _walk(obj: Any, prefix: str) -> None:
         value = _as_declared(key, value, f.type if isinstance(f.type, str) else getattr(f.type, "__name__", ""))
         setattr(obj, f.name, value)  # normalised: the same value gives the same run key, whatever its type
         _check_field(key, value, dict(f.metadata))
+        if isinstance(value, dict):  # a table of numbers (ranks, indicators): every entry finite
+            for sub, v in value.items():
+                if isinstance(v, numbers.Real) and not isinstance(v, bool) and not math.isfinite(v):
+                    raise ConfigError(f"{key}.{sub} = {v} is not a finite number")
 
 
 def _check_rank_table(key: str, table: dict, minimum: float) -> None:
@@ -138,6 +142,11 @@ def validate(params: ModelConfig) -> ModelConfig:
     for k, w in a.weights.items():
         if w < 0:
             raise ConfigError(f"policy.assessment.weights.{k} = {w} is out of range [0, inf]")
+    if a.enabled and not any(w > 0 for w in a.weights.values()):
+        raise ConfigError("policy.assessment.weights are all 0: the assessment would have no score to rank zones by")
+    if not SCENARIO_NAME.fullmatch(str(params.scenario_name)):
+        raise ConfigError(f"scenario_name = {params.scenario_name!r} is not a name of letters, digits, '_', '-' or "
+                          "'.' (not starting with '.'): it becomes part of output folder names")
     if a.firm_a_share + a.firm_b_share + a.firm_d_share > 1.0:
         raise ConfigError(f"policy.assessment.firm_a_share + firm_b_share + firm_d_share = "
                           f"{a.firm_a_share + a.firm_b_share + a.firm_d_share:g} is more than 1 (C: the rest)")
@@ -158,6 +167,9 @@ def validate(params: ModelConfig) -> ModelConfig:
     _check_rank_table("bodies.admin_cost", params.bodies.admin_cost, 0)
     return params
 
+
+SCENARIO_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+"""What ``scenario_name`` may be: it names output folders, so no path separators and no leading dot."""
 
 ASSESSMENT_INDICATORS = ("output_per_mu", "tax_per_mu", "output_growth", "non_zombie_share")
 """Indicators the yearly zone assessment can weigh (all 'higher is better')."""
