@@ -200,6 +200,17 @@ def _interval(values) -> tuple[float, float, float]:
     return ci.mean, ci.low, ci.high
 
 
+def _tolerance_rows(kind: str, per_seed: list[dict], targets: dict) -> list[tuple]:
+    """Rows of patterns given as ``name: (target, tolerance, source)``: each holds when the mean
+    over seeds of ``per_seed`` lies within the tolerance."""
+    frame = pd.DataFrame(per_seed)
+    rows = []
+    for name, (target, tol, source) in targets.items():
+        mean, lo, hi = _interval(frame[name])
+        rows.append((kind, name, f"{target:g} ± {tol:g}", source, mean, lo, hi, bool(abs(mean - target) <= tol)))
+    return rows
+
+
 def report(exp_dir: str | Path) -> pd.DataFrame:
     """The pattern table from the complete runs of ``exp_dir``."""
     records, _ = discover_runs(exp_dir)
@@ -222,16 +233,9 @@ def report(exp_dir: str | Path) -> pd.DataFrame:
         mean, lo, hi = _interval(struct[name])
         rows.append(("structural", name, f"= {target:g} in every run", source, mean, lo, hi,
                      bool((struct[name] == target).all())))
-    oos = pd.DataFrame([out_of_sample_measures(reform[s]) for s in seeds])
-    for name, (target, tol, source) in OUT_OF_SAMPLE_TARGETS.items():
-        mean, lo, hi = _interval(oos[name])
-        rows.append(("out-of-sample", name, f"{target:g} ± {tol:g}", source, mean, lo, hi,
-                     bool(abs(mean - target) <= tol)))
-    placebo = pd.DataFrame([placebo_measures(base[s]) for s in seeds])
-    for name, (target, tol, source) in PLACEBO_TARGETS.items():
-        mean, lo, hi = _interval(placebo[name])
-        rows.append(("placebo", name, f"{target:g} ± {tol:g}", source, mean, lo, hi,
-                     bool(abs(mean - target) <= tol)))
+    rows += _tolerance_rows("out-of-sample", [out_of_sample_measures(reform[s]) for s in seeds],
+                            OUT_OF_SAMPLE_TARGETS)
+    rows += _tolerance_rows("placebo", [placebo_measures(base[s]) for s in seeds], PLACEBO_TARGETS)
     if all((base[s].path / "firm_panel.parquet").exists() for s in seeds):
         fp = json.loads((base[seeds[0]].path / "run.json").read_text())["config"]["firms"]
         lit = pd.DataFrame([literature_measures(base[s], fp) for s in seeds])

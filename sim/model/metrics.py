@@ -13,7 +13,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from sim.model.firms import DisposalPath, LifeCycle
+from sim.model.firms import DisposalPath, LifeCycle, site_cluster
 from sim.model.policies.mu_classes import D_CLASS, MU_CLASSES
 
 #: firm-age bands (years) of the yearly firm table; the edges follow the zombie-by-age facts of
@@ -294,7 +294,7 @@ class Recorder:
         m = self.model
         g = {c: np.concatenate([y[c] for y in self.land_years]) for c in self.land_years[0]}
         ids = [z.zone_id for z in m.zones]
-        g["site_zone"] = np.asarray(ids, dtype=object)[m.block_zone_start[g["site_block"]]]
+        g["site_zone"] = np.asarray(ids, dtype=object)[site_cluster(g["site_block"], m.block_zone_start)]
         g["zone_id"] = self._names(g.pop("zone"), ids)
         return pd.DataFrame(g, columns=_LAND_COLUMNS)
 
