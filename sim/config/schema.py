@@ -44,6 +44,13 @@ class TimeConfig:
 
     start: str = param("2015-01", "YYYY-MM", "issue 2: simulate 2015-2030", doc="first simulated month")
     end: str = param("2030-12", "YYYY-MM", "issue 2: simulate 2015-2030", doc="last simulated month")
+    spinup_years: int = param(
+        0, "years", "assumed: off (the start is the generated population); ODD section 5 reports what a "
+        "spin-up does to the start", ge=0, le=50,
+        doc="years simulated before start and not recorded (spending along the trends of spending.csv, its first "
+        "year's rates before it; tax rules of the start; no policy): firms' debt, ages and zombie histories and "
+        "the offices' queues at the start then come from the model's own dynamics, not from the generated draws",
+    )
     working_days_per_month: float = param(
         20.8, "working days/month", "derived: 250 working days a year / 12", gt=0, le=31
     )

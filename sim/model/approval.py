@@ -292,6 +292,11 @@ class OfficePool:
             self._blocks = []
         return self._arrays
 
+    def reset_statistics(self) -> None:
+        """Start the offices' counts (items served, staff time busy, time items waited) afresh."""
+        for a in (self.served, self.busy, self.wait):
+            a[:] = 0
+
     def heap(self, o: int) -> np.ndarray:
         if self._arrays is None:
             return self._blocks[o]

@@ -45,7 +45,7 @@ class CapacityReplacement:
         sec = model.region.sectors
         self.covered = model.region.sector_column("capacity_replacement") == 1
         self.enabled = bool(params.replacement and self.covered.any())
-        self.start = max(model.calendar.index(params.start, "capacity.start"), 0)
+        self.start = max(model.calendar.index(params.start, "capacity.start"), model.first_month)
         self.licensed = False  # licences handed out (the rule has come into force)
         self.quota = np.zeros(len(sec))  # per sector: capacity that may still be added, 万 yuan of capital
         self.reset_month()

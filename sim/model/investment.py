@@ -102,7 +102,7 @@ class InvestmentMarket:
         if counts.sum() == 0:
             return
         keys, projects = self._locate(counts, rng, borrow=False)
-        starts_at = rng.uniform(0.0, p.pipeline_months, keys.size)
+        starts_at = m.time + rng.uniform(0.0, p.pipeline_months, keys.size)  # from now
         financed = projects.pop("arrived") & (projects["zone"] != CROWDED_OUT)
         if financed.any():
             m.create_pipeline_projects(keys[financed], starts_at[financed],

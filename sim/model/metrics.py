@@ -39,6 +39,13 @@ class Recorder:
         self._year_latency: list[tuple[np.ndarray, np.ndarray]] = []  # (zone, days) of completions
         self.zone_year_output_cache = np.full(len(model.zones), np.nan)
 
+    def forget(self) -> None:
+        """Drop every record so far (the spin-up's); what feeds the dynamics is kept (this year's
+        completions for the expected latency, the zones' last yearly output)."""
+        for log in (self.monthly, self.zone_years, self.approvals, self.exits, self.zone_events, self.firm_groups,
+                    self.sector_years, self.panel, self.land_years):
+            log.clear()
+
     # ------------------------------------------------------------------ events
     def log_approvals(self, done: dict, plant: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Record projects whose approval items are all done (a batch from
@@ -109,7 +116,7 @@ class Recorder:
             real_s = np.where(m.sector_spending > 0, revenue_s / m.sector_price, 0.0)
         self._sector_acc["revenue"] += revenue_s
         self._sector_acc["output_real"] += real_s
-        self._sector_acc["spending_path"] += m.spending_path[m.month] / 12.0
+        self._sector_acc["spending_path"] += m.spending_path[m.path_month] / 12.0
         credit = m.credit.take_month()
         ledger = m.land.totals()
         self.monthly.append({
@@ -334,7 +341,7 @@ class Recorder:
             rows.append({
                 "office": o.key, "level": o.level, "staff": o.staff, "items_served": o.items_served,
                 "mean_wait_wd": m.calendar.working_days(o.wait_time / o.items_served) if o.items_served else 0.0,
-                "utilisation": o.busy_time / (o.staff * max(m.time, 1e-9)),
+                "utilisation": o.busy_time / (o.staff * max(m.time + m.first_month, 1e-9)),  # since the start
             })
         return pd.DataFrame(rows)
 
@@ -350,7 +357,9 @@ class Recorder:
         f = m.firms
         a = {c: np.concatenate([chunk[c] for chunk in self.approvals]) for c in self.approvals[0]}
         rows = a["row"]
-        applied_month = np.where(a["applied"] >= 1, a["applied"].astype(np.int64) - 1, 0)
+        for t in ("applied", "permit", "time"):  # Mesa's clock started with the spin-up: times as month + 1
+            a[t] = a[t] + m.first_month
+        applied_month = np.maximum(np.rint(a["applied"]).astype(np.int64) - 1, m.first_month)
         stage, gov = a["stage_wd"], a["stage_gov_wd"]
         return pd.DataFrame({
             "key": f.key[rows], "zone_id": self._names(a["zone"], [z.zone_id for z in m.zones]),

@@ -71,7 +71,12 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.params = params
         self.region = region
         self.calendar = Calendar.from_config(params.time)
-        self.month = 0
+        # the spin-up: months -12·spinup_years .. -1, simulated under the start's conditions and not
+        # recorded; month 0 is time.start.  Mesa's clock starts at 0 with the spin-up: inside a step,
+        # time = month - first_month + 1 (the recorded tables give times as month + 1, :meth:`Recorder.approvals_table`)
+        self.first_month = -12 * params.time.spinup_years
+        self.month = self.first_month
+        self.path_calendar = self.calendar.from_month(self.first_month)  # the spending paths' months: all simulated
         sec = region.sectors.reset_index(drop=True)
         self.sector_names = list(sec["sector"])
         self.office_pool = OfficePool()
@@ -102,9 +107,10 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.firms.credit_pool[rows] = self.credit_pool_of(self.firms.county[rows], self.firms.sector[rows])
         self.states_changed()
         self._next_key = len(rows)
-        # sector spending paths at P = P*: the start's sales times the national trends (spending.csv)
+        # sector spending paths at P = P*: the first month's sales times the trends (spending.csv; before
+        # its first year at its first year's rates), from the first month of the spin-up
         start_sales = np.bincount(self.firms.sector[rows], weights=12.0 * self.firms.output[rows], minlength=n_sec)
-        trend = spending_index(region.spending, self.sector_names, self.calendar)
+        trend = spending_index(region.spending, self.sector_names, self.path_calendar)
         self.spending_path = start_sales[None, :] * trend
         self.sector_spending = self.spending_path[0].copy()
         self.labour = LabourMarkets(trend, params.labour)  # labour supply follows the same trends
@@ -135,6 +141,31 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self._reset_month_counters()
         self.recorder = Recorder(self)
         self.zone_history: deque = deque(maxlen=params.policy.consolidation.lookback_months)
+        self._spin_up()
+
+    def _spin_up(self) -> None:
+        """Simulate the spin-up months (``time.spinup_years`` before the start) and forget their
+        records, so that the run starts at month 0 from a state the model's own dynamics made:
+        firms' debt, ages, zombie histories and customer bases, the offices' queues and the
+        projects in the pipeline.  The population is generated at the first month, its sales at the
+        spending paths' level then; spending and labour supply follow their trends from there
+        (:attr:`path_month`); tax rates are the start month's (:attr:`dated_month`); no policy
+        dated from the start on has begun."""
+        while self.month < 0 and self.running:
+            self.step()
+        self.recorder.forget()
+        self.office_pool.reset_statistics()
+        self.steps = 0  # Mesa's step count: months since the start (as max_steps of mesa.batch_run reads it)
+
+    @property
+    def path_month(self) -> int:
+        """Row of the spending and labour-supply paths, which run from the first month of the spin-up."""
+        return self.month - self.first_month
+
+    @property
+    def dated_month(self) -> int:
+        """The month of the horizon whose dated conditions apply now: the start's during the spin-up."""
+        return max(self.month, 0)
 
     # ------------------------------------------------------------------ construction
     def _build_counties(self) -> None:
@@ -310,7 +341,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         agg = agglomeration_of_rows(site_cluster(f.site_block, self.block_zone_start), f.sector, idx,
                                     len(self.zones), len(self.sector_names), p.firms.agglomeration_elasticity)
         a_eff = a + np.log(agg)
-        path = self.spending_path[self.month]
+        path = self.spending_path[self.path_month]
         price, qty, cap, index, spend = clear_markets(
             idx, f.sector, a_eff, f.capital, f.demand_weight, len(self.sector_names), self.k_cap, self.sigma,
             self.sigma_a, self.home_share, path * (1.0 - self.export_share), path * self.export_share,
@@ -320,13 +351,13 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.sector_spending = spend
         self.sector_shifter = np.where(sold, spend * np.where(sold, index, 1.0) ** (self.sigma - 1.0),
                                        path * p.market.rest_of_china_price ** (self.sigma - 1.0))
-        vat = self.vat_rate[self.month]
+        vat = self.vat_rate[self.dated_month]
         req = book_month(f, idx, a_eff, price, qty, cap, self.sigma, self.k_cap, p.firms, self.labour.wage, p.labour,
-                         self.month, monthly_tax_array(p.tax, vat, self.local_vat_share[self.month]),
+                         self.month, monthly_tax_array(p.tax, vat, self.local_vat_share[self.dated_month]),
                          self.resource_tax)
         # within capacity licences where capacity replacement binds (sim.model.capacity)
         req["internal"], req["loan"] = self.capacity.cap_investment(idx, req["internal"], req["loan"], a_eff)
-        self.labour.adjust(self.month, np.bincount(f.sector[idx], weights=f.workers[idx],
+        self.labour.adjust(self.path_month, np.bincount(f.sector[idx], weights=f.workers[idx],
                                                    minlength=len(self.sector_names)))
         pool = f.credit_pool[idx]
         self.credit.repay(pool, req["repay"])
@@ -459,14 +490,14 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         op = self._operating_rows()
         whole = self.operated_all_year()
         close_year(f, whole, self.params.zombie)
-        reset_year_accounts(f, op[f.entry_month[op] > max(self.month - 11, 0)])
+        reset_year_accounts(f, op[f.entry_month[op] > max(self.month - 11, self.first_month)])
         close_tax_year(f, op, self.params.tax)  # losses carried forward, income-tax year closed
 
     def operated_all_year(self) -> np.ndarray:
         """Rows (ascending) of the operating firms that have operated all twelve months of this year:
         the firms whose yearly accounts cover a whole year."""
         op = self._operating_rows()
-        return op[self.firms.entry_month[op] <= max(self.month - 11, 0)]
+        return op[self.firms.entry_month[op] <= max(self.month - 11, self.first_month)]
 
     def _update_expected_latency(self) -> None:
         """Zones' expected approval latency: exponentially weighted by this year's completions."""
@@ -608,7 +639,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         rate × its capital becomes VAT credit it deducts from its output VAT (a firm's new plant
         passes it to the firm, :meth:`install_expansions`)."""
         rows = np.asarray(rows, dtype=np.int64)
-        self.firms.vat_credit[rows] += self.vat_rate[min(self.month, self.calendar.n_months - 1)] * self.firms.capital[rows]
+        self.firms.vat_credit[rows] += self.vat_rate[min(self.dated_month, self.calendar.n_months - 1)] * self.firms.capital[rows]
 
     def start_production(self, rows) -> None:
         """The enterprises at ``rows`` (under construction at the start) start operating (entries)."""

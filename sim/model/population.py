@@ -67,7 +67,7 @@ def generate(model) -> dict[str, np.ndarray]:
     # region.total_output describes region.output_year: the start's output is smaller by the growth of
     # the sectors' spending paths until then
     total = region.total_output / output_year_deflator(
-        region.spending, list(sec["sector"]), sec_share, model.calendar, params.region.output_year)
+        region.spending, list(sec["sector"]), sec_share, model.path_calendar, params.region.output_year)
     zones = region.zones
     for z in model.zones:
         row = zone_rows[z.index]
@@ -137,7 +137,7 @@ def generate(model) -> dict[str, np.ndarray]:
         "capital_wip": building, "plant_limit": fp.plant_headroom * capital, "demand_weight": weight, "price": price,
         "overhead": overhead,
         "quantity": sales / price, "capital_year_start": capital, "land": cols["land"].astype(float),
-        "debt": debt, "age": age, "entry_month": 0, "output": sales / 12.0,
+        "debt": debt, "age": age, "entry_month": model.first_month, "output": sales / 12.0,
         "low_icr_years": low_icr, "loss_years": loss,
         "zombie": classify_zombie(age, low_icr, loss, params.zombie),
         **carry, "loss_carry": sum(carry.values()),

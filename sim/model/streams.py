@@ -32,5 +32,14 @@ class Stream(IntEnum):
 
 
 def stream(seed: int, kind: Stream, *key: int) -> np.random.Generator:
-    """A generator for stream ``kind`` and the integer ``key`` path (month, project, ...)."""
-    return np.random.default_rng([int(seed), int(kind), *map(int, key)])
+    """A generator for stream ``kind`` and the integer ``key`` path (month, project, ...); a negative
+    key (a month of the spin-up, before the start) has its own non-negative code."""
+    return np.random.default_rng([int(seed), int(kind), *map(_code, key)])
+
+
+def _code(k) -> int:
+    k = int(k)
+    return k if k >= 0 else _NEGATIVE + (-k)
+
+
+_NEGATIVE = 1 << 62  # keys -1, -2, ... are drawn as 2**62 + 1, 2**62 + 2, ...: no month or project key reaches it
