@@ -53,9 +53,12 @@ def make_params(values: Mapping[str, Any] | None = None, *, scenario: str | None
     cfg = compose_config([*overrides, *([f"scenario={scenario}"] if scenario else [])])
     missing = object()
     for key, value in dict(values or {}).items():
-        if OmegaConf.select(cfg, key, default=missing) is missing:
+        current = OmegaConf.select(cfg, key, default=missing)
+        if current is missing:
             raise ConfigError(f"{key}: unknown configuration key")
         value = value.item() if isinstance(value, np.generic) else value
+        if isinstance(current, bool) and not isinstance(value, bool):  # OmegaConf would read "yes" or 1 as true
+            raise ConfigError(f"{key} = {value!r} is not a boolean (true or false)")
         try:
             OmegaConf.update(cfg, key, value, merge=False)
         except OmegaConfBaseException as exc:
