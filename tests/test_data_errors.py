@@ -55,6 +55,13 @@ ADJ_A = pd.read_csv(embedded_dir() / "adjacency.csv", dtype=str).loc[6, "county_
 
 # name -> (edit of a copied folder, expected pieces of the message; {line} is the faulty CSV line)
 DATA_FAULTS = {
+    # degenerate weights: nothing to draw sectors or counties from (was "Probabilities contain NaN")
+    "sectors_all_output_share_zero": (
+        lambda d: _edit(d, "sectors.csv", lambda df: df.assign(output_share="0")),
+        "sectors.csv", None, ["sectors.csv", "column output_share is 0 in every row"]),
+    "counties_all_fiscal_revenue_zero": (
+        lambda d: _edit(d, "counties.csv", lambda df: df.assign(fiscal_revenue="0")),
+        "counties.csv", None, ["counties.csv", "column fiscal_revenue is 0 in every row"]),
     "zones_missing_column": (
         lambda d: _edit(d, "zones.csv", lambda df: df.drop(columns=["output_per_mu"])),
         "zones.csv", None, ["zones.csv", "missing column output_per_mu"]),
@@ -270,9 +277,12 @@ CLI_CASES = {
     "end_before_start": (["time.end=2014-12"], ["time.end", "2014-12"]),
     "bad_choice": (["policy.devolution.service_mode=by_fax"], ["policy.devolution.service_mode", "by_fax"]),
     "data_dir_missing": (["region.data_dir={root}/no_such_folder"], ["no_such_folder", "file not found"]),
+    # refused before the run, not after it (no folder can be made under /proc, even by root)
+    "output_dir_not_writable": (["output.dir=/proc/zonesim-no-such"],
+                                ["output.dir = /proc/zonesim-no-such", "cannot write there"]),
 }
 CLI_DATA_CASES = ["zones_missing_column", "zones_unknown_county", "zones_firms_not_numeric",
-                  "adjacency_unknown_county"]
+                  "adjacency_unknown_county", "sectors_all_output_share_zero", "counties_all_fiscal_revenue_zero"]
 # run as real processes too (exit status, nothing else on stderr, the console script itself)
 SUBPROCESS_CASES = ["unknown_key", "powers_out_of_range", "zones_unknown_county"]
 

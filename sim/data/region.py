@@ -98,6 +98,13 @@ def _numeric(table, df, origin, col, id_col, lo=None, hi=None, integer=False):
     df[col] = values.astype(int) if integer else values.astype(float)
 
 
+def _some_positive(table, df, origin, col, why):
+    """A column used as weights must not be all zero (there would be nothing to draw from)."""
+    if not (df[col].astype(float) > 0).any():
+        raise DataError(f"{origin}/{FILES[table]}: column {col} is 0 in every row; at least one must be positive "
+                        f"({why})")
+
+
 def _unique(table, df, origin, col):
     dup = df[col].duplicated()
     if dup.any():
@@ -125,6 +132,7 @@ def check_region(region: RegionData) -> RegionData:
     c, a, z, s, it = region.counties, region.adjacency, region.zones, region.sectors, region.items
     _unique("counties", c, o, "county_id")
     _numeric("counties", c, o, "fiscal_revenue", "county_id", lo=0)
+    _some_positive("counties", c, o, "fiscal_revenue", "it places the firms outside zones in counties")
     counties = set(c["county_id"])
     _member("adjacency", a, o, "county_a", counties, None, "county")
     _member("adjacency", a, o, "county_b", counties, None, "county")
@@ -132,6 +140,7 @@ def check_region(region: RegionData) -> RegionData:
     _unique("sectors", s, o, "sector")
     _numeric("sectors", s, o, "traditional", "sector", 0, 1, integer=True)
     _numeric("sectors", s, o, "output_share", "sector", 0, 1)
+    _some_positive("sectors", s, o, "output_share", "it draws the sectors of firms")
     _numeric("sectors", s, o, "substitution_elasticity", "sector", 1.01, 50)
     _numeric("sectors", s, o, "armington_elasticity", "sector", 0, 50)
     _numeric("sectors", s, o, "export_share", "sector", 0, 1)

@@ -29,6 +29,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.config.schema import register_configs
 from sim.config.validate import ConfigError, from_dictconfig
 from sim.data import DataError, build_region
+from sim.runner.files import check_writable
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 EXIT_BAD_INPUT = 2
@@ -52,7 +53,13 @@ def precheck(overrides: list[str]) -> None:
     """Compose, validate and load the data of a single run, raising on the first problem."""
     from sim.api import compose_config
 
-    build_region(from_dictconfig(compose_config(overrides)))
+    params = from_dictconfig(compose_config(overrides))
+    build_region(params)
+    if params.output.dir:
+        try:
+            check_writable(Path(params.output.dir))
+        except OSError as exc:
+            raise ConfigError(f"output.dir = {params.output.dir}: cannot write there ({exc.strerror or exc})") from exc
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
@@ -80,6 +87,13 @@ def task(cfg: DictConfig) -> None:
         run_job(params, region, Path(hc.sweep.dir), overrides)
         return
     out_dir = Path(cfg.output.dir) if cfg.output.dir else job_dir
+    try:  # before the run, not after it
+        check_writable(out_dir)
+    except OSError as exc:
+        log.error("output.dir = %s: cannot write there (%s)", out_dir, exc.strerror or exc)
+        logging.shutdown()
+        shutil.rmtree(job_dir, ignore_errors=True)
+        raise SystemExit(EXIT_BAD_INPUT) from exc
     result = run(params, out_dir, region, overrides=overrides)
     if params.output.print_summary:
         table = result.summary.T.rename(columns={0: "value"})

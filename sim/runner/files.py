@@ -50,6 +50,15 @@ def private_name(name: str, kind: str) -> str:
     return f".{name}.{_HOST}.{os.getpid()}.{secrets.token_hex(4)}.{kind}"
 
 
+def check_writable(folder: Path) -> None:
+    """Create ``folder`` if needed and write (then remove) a private probe file in it: an
+    ``OSError`` here, before a run, instead of after it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / private_name("probe", "tmp")
+    probe.write_bytes(b"")
+    probe.unlink()
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
