@@ -71,8 +71,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.params = params
         self.region = region
         self.calendar = Calendar.from_config(params.time)
-        # the spin-up: months -12·spinup_years .. -1, simulated under the start's conditions and not
-        # recorded; month 0 is time.start.  Mesa's clock starts at 0 with the spin-up: inside a step,
+        # the spin-up: months -12·spinup_years .. -1, simulated and not recorded (:meth:`_spin_up`);
+        # month 0 is time.start.  Mesa's clock starts at 0 with the spin-up: inside a step,
         # time = month - first_month + 1 (the recorded tables give times as month + 1, :meth:`Recorder.approvals_table`)
         self.first_month = -12 * params.time.spinup_years
         self.month = self.first_month

@@ -87,13 +87,6 @@ def task(cfg: DictConfig) -> None:
         run_job(params, region, Path(hc.sweep.dir), overrides)
         return
     out_dir = Path(cfg.output.dir) if cfg.output.dir else job_dir
-    try:  # before the run, not after it
-        check_writable(out_dir)
-    except OSError as exc:
-        log.error("output.dir = %s: cannot write there (%s)", out_dir, exc.strerror or exc)
-        logging.shutdown()
-        shutil.rmtree(job_dir, ignore_errors=True)
-        raise SystemExit(EXIT_BAD_INPUT) from exc
     result = run(params, out_dir, region, overrides=overrides)
     if params.output.print_summary:
         table = result.summary.T.rename(columns={0: "value"})
