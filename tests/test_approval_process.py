@@ -29,7 +29,7 @@ from tests.conftest import compose_params, make_model, tiny_region
 OFF_LEVERS = ("policy.approval_process.parallel_edges=[]", "policy.approval_process.combined_review=[]",
               "policy.approval_process.joint_acceptance=[]", "policy.approval_process.commitment_items=[]",
               "policy.approval_process.rework_cut=0", "policy.approval_process.rework_prep_cut=0",
-              "policy.approval_process.review_limit_days=0")
+              "policy.approval_process.review_limit_days=0", "policy.approval_process.transit_cut=0")
 # the reform in force from the first month, every lever off (each test turns one on)
 REFORM = ("policy/approval_process=national", "policy.approval_process.start=2015-01", *OFF_LEVERS)
 # no queueing, no randomness, no transit or hand-off: an item takes prep + effort + review
@@ -184,6 +184,19 @@ def test_statutory_limit_with_minimal_staff_queues_and_makes_items_late():
 def test_statutory_limit_caps_the_review_lag():
     app = _approvals(*REFORM, "policy.approval_process.review_limit_days=3")
     assert _only(app, "stage1_wd") == pytest.approx(max(10 + 2 + 3, 4 + 1 + 3))
+
+
+def test_one_system_removes_the_transit_between_offices():
+    """一个系统、一个窗口: with transit between offices (5 wd to the city office), cutting all of it gives
+    the government time of a process without transit, half of it half the way."""
+    transit = ("approval.transit_days_city=5",)
+    slow = _only(_approvals(*REFORM, *transit), "approval_gov_wd")
+    fast = _only(_approvals(*REFORM, *transit, "policy.approval_process.transit_cut=1"), "approval_gov_wd")
+    half = _only(_approvals(*REFORM, *transit, "policy.approval_process.transit_cut=0.5"), "approval_gov_wd")
+    none = _only(_approvals(*REFORM), "approval_gov_wd")
+    assert slow > fast
+    assert fast == pytest.approx(none)
+    assert half == pytest.approx((slow + fast) / 2)
 
 
 # --------------------------------------------------------------------------- (a) off: levers unread

@@ -227,7 +227,8 @@ class ProcessRules:
     ``review_limit_days``: statutory limit per item, working days — caps the review lag, and an
     item whose government time exceeds it is late; ``check_failure_probability``: of a
     post-approval check; ``rework_cut``, ``rework_prep_cut``: shares of the rework probability and of
-    the preparation redone after rework removed (容缺受理); ``concurrent``: lead items of merged nodes
+    the preparation redone after rework removed (容缺受理); ``transit_cut``: share of the transit
+    between offices removed (one online system and one window, 一个系统、一个窗口); ``concurrent``: lead items of merged nodes
     whose members' work runs at once, each department with its own staff (the node's effort is the
     longest member's), where by default one office does every member's work (efforts add up)."""
 
@@ -237,6 +238,7 @@ class ProcessRules:
     rework_cut: float = 0.0
     rework_prep_cut: float = 0.0
     concurrent: frozenset[str] = frozenset()
+    transit_cut: float = 0.0
 
 
 PRE_REFORM = ProcessRules()
@@ -436,6 +438,7 @@ class ApprovalSystem:
                       p.stage_handoff_days, m.params.firms.construction_months], dtype=float),
             ptr, succ, n_pred, rework_p, first, again,
             np.full(N_GRAPHS, rules.review_limit_days / m.calendar.working_days_per_month),
+            np.full(N_GRAPHS, 1.0 - rules.transit_cut),
         ]
         self.per_case = stage_of.shape[1]  # task rows per application: one per node
 
@@ -491,6 +494,7 @@ class ApprovalSystem:
         grown[1, :succ.size] = succ
         items[8][1], items[9] = ptr, grown
         items[14][1] = rules.review_limit_days / self.model.calendar.working_days_per_month
+        items[15][1] = 1.0 - rules.transit_cut
         self.reformed, self._reformed_graph = rules, graph
 
     # ------------------------------------------------------------------ storage

@@ -213,7 +213,7 @@ def route(slot, i, time, items, ctx, cases, tasks, offices, firms):
     tasks[t, T_ITEM] = i
     tasks[t, T_OFFICE] = o
     tasks[t, T_PREP] = prep * prep_first[g, i] / wd
-    tasks[t, T_TRANSIT] = offices[7][o] * (1 - transit_cut) / wd
+    tasks[t, T_TRANSIT] = offices[7][o] * (1 - transit_cut) * items[15][g] / wd  # items[15]: the process's transit
     tasks[t, T_EFFORT] = effort_base[g, i] * draws[slot, D_EFFORT, i] / wd
     tasks[t, T_REVIEW] = review_base[g, i] / wd
     tasks[t, T_REWORK] = 1.0 if draws[slot, D_REWORK, i] < rework_p[g, i] * (1 - rework_cut) else 0.0

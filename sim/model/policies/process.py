@@ -13,7 +13,8 @@ levers edit the precedence graph of approval items (:class:`~sim.model.approval.
    post-approval checks that can fail and send the firm back;
 
 — and the process's rules: 5. acceptance with missing documents (容缺受理) shortens the rework loop,
-6. a statutory limit per item caps the review lag (items over it are late).
+6. a statutory limit per item caps the review lag (items over it are late), 7. one online system and
+one window (一个系统、一个窗口) cut the transit of documents between offices.
 
 When the policy starts, the reformed graph is compiled once as the pipeline's second process
 (:meth:`~sim.model.approval.ApprovalSystem.adopt`); new applications in its scope run on it,
@@ -65,7 +66,8 @@ class ApprovalProcess(Policy):
         concurrent = p.joint_acceptance[:1] if p.joint_acceptance_effort == "concurrent" else []
         return ProcessRules(scope=p.scope, review_limit_days=p.review_limit_days or math.inf,
                             check_failure_probability=p.check_failure_probability, rework_cut=p.rework_cut,
-                            rework_prep_cut=p.rework_prep_cut, concurrent=frozenset(concurrent))
+                            rework_prep_cut=p.rework_prep_cut, concurrent=frozenset(concurrent),
+                            transit_cut=p.transit_cut)
 
     def on_month(self) -> None:
         """In its start month (or the first simulated month after it), the pipeline adopts the reformed process."""
