@@ -49,7 +49,8 @@ def test_every_notebook_executes_against_a_small_experiment(tmp_path_factory, tm
         for suffix in (".ipynb", ".py"):
             shutil.copy(NOTEBOOKS / f"{name}{suffix}", copy)
     notebooks.main(["--dir", str(copy), "--experiment", str(folders["experiment"]),
-                    "--levers", str(folders["experiment"]), "--sensitivity", str(folders["sensitivity"])])
+                    "--levers", str(folders["experiment"]), "--process-levers", str(folders["experiment"]),
+                    "--sensitivity", str(folders["sensitivity"])])
     progress = capsys.readouterr().out
     for name in EXPECTED:
         assert f"{name}: done" in progress

@@ -47,7 +47,7 @@ LEVERS_ARGS = [
 LEVERS_COMMAND = shlex.join(["zonesim", *LEVERS_ARGS])
 """The levers experiment as a shell command."""
 
-_OFF_VALUES = ("off", "false", "0", "none")
+_OFF_VALUES = ("off", "false", "0", "none", "[]")  # "[]": a list lever (items, edges) emptied
 
 
 def lever_label(name: str) -> str:
@@ -56,7 +56,7 @@ def lever_label(name: str) -> str:
 
 
 def off_on(values: list[Any]) -> tuple[Any, Any]:
-    """The (off, on) order of a lever's two values: ``off``/``false``/``0`` first, else the smaller first."""
+    """The (off, on) order of a lever's two values: ``off``/``false``/``0``/``[]`` first, else the smaller first."""
     a, b = values
     if str(b).lower() in _OFF_VALUES and str(a).lower() not in _OFF_VALUES:
         return b, a
@@ -78,13 +78,17 @@ def two_level_levers(exp: Experiment) -> dict[str, tuple[Any, Any]]:
     return out
 
 
-def main_effects(exp: Experiment, outcomes: list[str] | tuple[str, ...]) -> pd.DataFrame:
+def main_effects(exp: Experiment, outcomes: list[str] | tuple[str, ...], runs: pd.DataFrame | None = None,
+                 units: dict[str, str] | None = None) -> pd.DataFrame:
     """Main effect (on − off) of every two-level lever on each outcome, over matched pairs of runs.
 
-    Columns: ``lever``, ``label``, ``off``, ``on``, ``outcome``, ``unit``, ``pairs``, ``off_mean``,
-    ``on_mean``, ``diff``, ``ci_low``, ``ci_high``, ``rel_pct`` (% of ``off_mean``).
+    ``runs``: one row per run with the experiment's identity columns and the outcome columns
+    (default: ``run_outcomes.parquet``; an analysis may pass outcomes it measured itself, with
+    their ``units``).  Columns: ``lever``, ``label``, ``off``, ``on``, ``outcome``, ``unit``,
+    ``pairs``, ``off_mean``, ``on_mean``, ``diff``, ``ci_low``, ``ci_high``, ``rel_pct`` (% of ``off_mean``).
     """
-    runs = exp.run_outcomes
+    runs = exp.run_outcomes if runs is None else runs
+    units = units or {}
     levers = two_level_levers(exp)
     rows = []
     for name, (off, on) in levers.items():
@@ -99,7 +103,7 @@ def main_effects(exp: Experiment, outcomes: list[str] | tuple[str, ...]) -> pd.D
             ok = ~(np.isnan(a) | np.isnan(b))
             off_mean = float(b[ok].mean()) if ok.any() else np.nan
             rows.append({"lever": name, "label": lever_label(name), "off": off, "on": on, "outcome": outcome,
-                         "unit": exp.outcome_unit(outcome), "pairs": ci.n, "off_mean": off_mean,
+                         "unit": units.get(outcome) or exp.outcome_unit(outcome), "pairs": ci.n, "off_mean": off_mean,
                          "on_mean": float(a[ok].mean()) if ok.any() else np.nan, "diff": ci.mean,
                          "ci_low": ci.low, "ci_high": ci.high, "rel_pct": relative_pct(ci.mean, off_mean)})
     return pd.DataFrame(rows, columns=["lever", "label", "off", "on", "outcome", "unit", "pairs", "off_mean",

@@ -41,6 +41,7 @@ OPTIONAL_RUN_TABLES = ("firms_yearly", "sectors_yearly", "firm_panel", "land_yea
 DEFAULT_FOLDERS = {
     "ZONESIM_EXPERIMENT": "multirun/compare",
     "ZONESIM_LEVERS": "multirun/levers",
+    "ZONESIM_PROCESS_LEVERS": "multirun/process_levers",
     "ZONESIM_SENSITIVITY": "multirun/sensitivity/morris",
 }
 """Environment variable read by the notebooks → the folder used when it is unset (repository-relative)."""

@@ -3,6 +3,7 @@
     zonesim-notebooks                                  # every notebook in notebooks/, default folders
     zonesim-notebooks --only 03                        # the notebooks whose name contains "03"
     zonesim-notebooks --experiment multirun/quick --levers multirun/levers --sensitivity multirun/sensitivity/morris
+    zonesim-notebooks --process-levers multirun/process_levers   # notebook 03's factorial of the process reform's levers
 
 Each notebook is a Jupyter notebook (``NN_name.ipynb``) paired with a jupytext percent script
 (``NN_name.py``) for review.  The command takes each notebook's cells from whichever of the two
@@ -14,7 +15,9 @@ reported by name with the error, left unchanged on disk, and the command exits 1
 The experiment folders reach the notebooks as environment variables (read by their first code
 cell through :func:`sim.analysis.load.folder_from_env`): ``ZONESIM_EXPERIMENT`` (the scenario
 comparison, default ``multirun/compare``), ``ZONESIM_LEVERS`` (the factorial levers sweep,
-default ``multirun/levers``; see :data:`sim.analysis.levers.LEVERS_COMMAND`) and
+default ``multirun/levers``; see :data:`sim.analysis.levers.LEVERS_COMMAND`), ``ZONESIM_PROCESS_LEVERS``
+(the factorial of the approval-process reform's levers, default ``multirun/process_levers``; see
+:data:`sim.analysis.process_levers.PROCESS_LEVERS_COMMAND`) and
 ``ZONESIM_SENSITIVITY`` (default ``multirun/sensitivity/morris``).  Every folder is checked before
 any notebook runs.  A *default* folder that does not exist yet is first produced by its experiment
 command (:data:`EXPERIMENT_COMMANDS`, run from the repository root; ``--no-run`` turns this off), so
@@ -38,6 +41,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 from sim.analysis.levers import LEVERS_ARGS
+from sim.analysis.process_levers import PROCESS_LEVERS_ARGS
 from sim.analysis.load import DEFAULT_FOLDERS, Experiment, NotAnExperimentError, Sensitivity, open_folder, repo_root
 
 NOTEBOOKS_DIR = "notebooks"
@@ -46,11 +50,13 @@ CELL_TIMEOUT_S = 600
 PAIRED_FORMATS = "ipynb,py:percent"
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
-FOLDER_KINDS = {"ZONESIM_EXPERIMENT": Experiment, "ZONESIM_LEVERS": Experiment, "ZONESIM_SENSITIVITY": Sensitivity}
+FOLDER_KINDS = {"ZONESIM_EXPERIMENT": Experiment, "ZONESIM_LEVERS": Experiment, "ZONESIM_PROCESS_LEVERS": Experiment,
+                "ZONESIM_SENSITIVITY": Sensitivity}
 """What each folder variable must hold: a comparison/sweep or a sensitivity experiment."""
 EXPERIMENT_COMMANDS = {
     "ZONESIM_EXPERIMENT": ["zonesim", "experiment=compare"],
     "ZONESIM_LEVERS": ["zonesim", *LEVERS_ARGS],
+    "ZONESIM_PROCESS_LEVERS": ["zonesim", *PROCESS_LEVERS_ARGS],
     "ZONESIM_SENSITIVITY": ["zonesim-sensitivity"],
 }
 """The command (console script and arguments) that writes each default folder."""
@@ -178,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scenario comparison or sweep folder (default: %(default)s)")
     p.add_argument("--levers", type=Path, default=root / DEFAULT_FOLDERS["ZONESIM_LEVERS"],
                    help="factorial levers sweep folder (default: %(default)s)")
+    p.add_argument("--process-levers", type=Path, default=root / DEFAULT_FOLDERS["ZONESIM_PROCESS_LEVERS"],
+                   help="factorial sweep of the approval-process reform's levers (default: %(default)s)")
     p.add_argument("--sensitivity", type=Path, default=root / DEFAULT_FOLDERS["ZONESIM_SENSITIVITY"],
                    help="sensitivity experiment folder (default: %(default)s)")
     p.add_argument("--only", metavar="NAME", help="only the notebooks whose name contains NAME")
@@ -192,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point ``zonesim-notebooks``; exit 1 when a notebook fails, 2 on a bad folder."""
     args = build_parser().parse_args(argv)
     folders = {"ZONESIM_EXPERIMENT": args.experiment, "ZONESIM_LEVERS": args.levers,
-               "ZONESIM_SENSITIVITY": args.sensitivity}
+               "ZONESIM_PROCESS_LEVERS": args.process_levers, "ZONESIM_SENSITIVITY": args.sensitivity}
     try:
         run_all(args.dir, folders, args.only, args.timeout, produce=not args.no_run)
     except NotAnExperimentError as exc:
