@@ -230,6 +230,36 @@ def apply_sample(cfg: Any) -> Any:
     return out
 
 
+def from_values(values: dict[str, Any], seed: int | None = None) -> ModelConfig:
+    """A validated :class:`ModelConfig`: the schema's defaults (the ``baseline`` scenario) with the
+    dotted ``values`` set (``{"policy.devolution.powers": 20}``; a key of a table of numbers, such
+    as ``bodies.approval_staff.bureau``, sets one entry) and ``seed``.  No Hydra: what Mesa's
+    ``batch_run`` and other keyword callers of :class:`~sim.model.model.ZoneReformModel` use; a
+    scenario other than baseline is composed by :func:`sim.api.make_params`."""
+    params = ModelConfig()
+    for key, value in values.items():
+        *path, name = key.split(".")
+        obj = params
+        for part in path:
+            obj = obj.get(part, _MISSING) if isinstance(obj, dict) else getattr(obj, part, _MISSING)
+            if obj is _MISSING or not (dataclasses.is_dataclass(obj) or isinstance(obj, dict)):
+                raise ConfigError(f"{key}: unknown configuration key")
+        if isinstance(obj, dict):
+            if name not in obj:
+                raise ConfigError(f"{key}: unknown configuration key")
+            obj[name] = value
+        elif name in {f.name for f in dataclasses.fields(obj)}:
+            setattr(obj, name, value.item() if isinstance(value, np.generic) else value)
+        else:
+            raise ConfigError(f"{key}: unknown configuration key")
+    if seed is not None:
+        params.seed = seed
+    return validate(params)
+
+
+_MISSING = object()
+
+
 def from_dictconfig(cfg: Any) -> ModelConfig:
     """Turn a composed Hydra/OmegaConf config into a validated :class:`ModelConfig`
     (a parameter sample, when ``sample.file`` is set, is applied first)."""

@@ -25,6 +25,7 @@ The model does no file I/O and knows nothing of Hydra: it takes a validated
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
 
 import mesa
 import numpy as np
@@ -61,10 +62,40 @@ from sim.model.population import block_shares, generate
 from sim.model.streams import Stream, stream
 
 
-class ZoneReformModel(ZoneAggregates, mesa.Model):
-    """Agent-based model of development-zone reform (Ningxia 2018–2020 by default)."""
+#: the monthly series the Mesa DataCollector mirrors (columns of the ``monthly`` table; units there)
+DATACOLLECTOR_SERIES = ("date", "output", "output_real", "firms", "firms_in_zones", "in_zone_output_share",
+                        "zombies", "zombie_share", "entries", "exits", "zombie_exits", "projects", "investment",
+                        "credit_outstanding", "approvals_completed", "approval_wd_mean", "approval_gov_wd_mean",
+                        "output_per_mu", "zones", "bodies")
 
-    def __init__(self, params: ModelConfig, region: RegionData):
+
+class ZoneReformModel(ZoneAggregates, mesa.Model):
+    """Agent-based model of development-zone reform (Ningxia 2018–2020 by default).
+
+    Built from a validated :class:`~sim.config.schema.ModelConfig` and its region
+    (``ZoneReformModel(params, region)``: what the runner does), or, as Mesa's ``batch_run`` and
+    other keyword callers build models, from keyword parameters on top of the ``baseline``
+    defaults: ``ZoneReformModel(rng=3, **{"policy.devolution.powers": 20})`` (dotted keys, checked
+    and validated as :func:`sim.config.validate.from_values` does; ``rng`` an integer seed, a
+    numpy Generator to draw one from, or None for a fresh one; the region is then read by
+    :func:`sim.data.build_region`).  ``datacollector`` mirrors :data:`DATACOLLECTOR_SERIES` of the
+    monthly series, one row per month from the start; ``running`` turns False after ``time.end``.
+    Merged and abolished zones leave ``model.agents`` and stay in ``model.zones`` with their status.
+    """
+
+    def __init__(self, params: ModelConfig | None = None, region: RegionData | None = None, *, rng=None,
+                 **values):
+        if params is None:
+            from sim.config.validate import from_values
+            from sim.data import build_region  # the data layer reads the region's files, not the model
+
+            params = from_values(values, seed=_seed_of(rng))
+            region = region if region is not None else build_region(params)
+        elif values or rng is not None:
+            raise TypeError("ZoneReformModel takes a ModelConfig or keyword parameters (with rng), not both")
+        if region is None:
+            raise TypeError("ZoneReformModel(params, region): the region of a ModelConfig must be given "
+                            "(sim.data.build_region(params))")
         if region.total_firms is None or region.total_output is None:
             raise ValueError("region.total_firms and region.total_output must be set (see sim.data.build_region)")
         super().__init__(rng=params.seed)
@@ -141,6 +172,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self._reset_month_counters()
         self.recorder = Recorder(self)
         self.zone_history: deque = deque(maxlen=params.policy.consolidation.lookback_months)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: partial(ZoneReformModel.monthly_value, name=name) for name in DATACOLLECTOR_SERIES})
         self._spin_up()
 
     def _spin_up(self) -> None:
@@ -255,6 +288,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         if year_end:
             self._close_year()
         self.recorder.record_month()
+        if self.month >= 0:
+            self.datacollector.collect(self)
         self._reset_month_counters()  # events until the next step count for the next month
         if year_end:
             for policy in self.policies:
@@ -270,6 +305,10 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.month += 1
         if self.month >= self.calendar.n_months:
             self.running = False
+
+    def monthly_value(self, name: str):
+        """The last recorded month's value of the monthly series ``name`` (None before the first month)."""
+        return self.recorder.monthly[-1][name] if self.recorder.monthly else None
 
     def run(self) -> "ZoneReformModel":
         """Run every month of the horizon."""
@@ -690,6 +729,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         zone.merged_into = host.zone_id
         self.log_zone_event(zone, "merged", f"into {host.zone_id}: {reason}")
         self._retire_body(zone, host.body)
+        zone.remove()  # out of model.agents; kept in self.zones (indexed by zone) with its status
 
     def abolish_zone(self, zone: Zone, reason: str, to: str = "county") -> None:
         """Abolish ``zone``: its firms stay, under the county or a neighbouring zone (none is lost)."""
@@ -708,6 +748,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         zone.status = ZoneStatus.ABOLISHED
         self.log_zone_event(zone, "abolished", reason + (f"; firms to {host.zone_id}" if host else "; firms to county"))
         self._retire_body(zone, None)
+        zone.remove()  # out of model.agents; kept in self.zones (indexed by zone) with its status
 
     def _neighbour_zone(self, zone: Zone) -> Zone | None:
         county = self.counties_by_id[zone.county_id]
@@ -744,3 +785,12 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         """All recorded tables as pandas DataFrames (the runner writes them)."""
         return self.recorder.tables()
 
+
+def _seed_of(rng) -> int:
+    """The run's seed from Mesa's ``rng`` argument: an integer as is; a numpy Generator draws one;
+    None draws a fresh one from the operating system (recorded in ``params.seed``)."""
+    if rng is None:
+        return int(np.random.SeedSequence().entropy % (2**31))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**31))
+    return int(rng)
