@@ -150,7 +150,7 @@ def test_command_line_launcher_beats_the_experiment_file(name):
     """``zonesim experiment=compare hydra/launcher=<name>``: the command line picks the launcher.
 
     Hydra applies command-line group overrides last, so the experiment's
-    ``override /hydra/launcher: joblib`` loses. The experiment must not also set joblib-only keys
+    ``override /hydra/launcher: zonesim_joblib`` loses. The experiment must not also set joblib-only keys
     (``hydra.launcher.n_jobs``): merged into another launcher's schema they are an error.
     """
     need_plugin(name)

@@ -38,7 +38,8 @@ from tests.test_launchers import (
     run_zonesim,
 )
 
-JOBLIB_TARGET = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
+# zonesim_joblib: joblib's launcher that launches the jobs again when a worker dies
+JOBLIB_TARGET = "hydra_plugins.zonesim_launcher.resilient_joblib.ResilientJoblibLauncher"
 SCALE, END = 0.005, "2019-12"  # 13 zones, ~1,900 firms; the reform (2018-09) and a first ranking (2019-12)
 # the experiment, shrunken and restricted to 2 runs: baseline and full_reform with seed 0
 SMALL = ["experiment=national", f"region.national.scale={SCALE}", f"time.end={END}", "hydra.sweeper.params.seed=0"]
@@ -50,7 +51,7 @@ MEMORY = 200 * 2**20  # bytes of Ray's `memory` resource asked per run (a reserv
 
 def test_national_experiment_composes():
     """``zonesim experiment=national``: national region, 2015-2035, MOFCOM ranking, 2 scenarios x
-    10 seeds, its own sweep folder, joblib (so that it runs anywhere)."""
+    10 seeds, its own sweep folder, zonesim's joblib launcher (so that it runs anywhere)."""
     cfg = compose_launcher("experiment=national")
     assert cfg.region.kind == "national" and cfg.region.national.scale == 1.0
     assert (cfg.time.start, cfg.time.end) == ("2015-01", "2035-12")

@@ -49,7 +49,7 @@ def joblib_settings(config: DictConfig) -> dict | None:
     launcher = config.hydra.get("launcher") or {}
     if "joblib" not in str(launcher.get("_target_", "")):
         return None
-    settings = {k: v for k, v in launcher.items() if k != "_target_"}
+    settings = {k: v for k, v in launcher.items() if k not in ("_target_", "restarts")}  # restarts: zonesim_joblib's
     settings["backend"] = "loky"  # as the launcher itself forces
     return settings
 
@@ -85,9 +85,21 @@ def warm_workers(settings: dict) -> threading.Thread | None:
         except Exception:  # noqa: BLE001 - only a head start: the launcher starts workers anyway
             log.debug("worker warm-up failed", exc_info=True)
 
+    global _WARM
     thread = threading.Thread(target=warm, name="zonesim-warm-workers", daemon=True)
     thread.start()
+    _WARM = thread
     return thread
+
+
+_WARM: threading.Thread | None = None
+
+
+def wait_for_warm_up(timeout: float = 120.0) -> None:
+    """Wait until the warm-up of :func:`warm_workers` is over: two ``Parallel`` calls must not use
+    the reusable worker pool at once (a worker dying under both deadlocks joblib's shutdown)."""
+    if _WARM is not None:
+        _WARM.join(timeout)
 
 
 def write_manifest(exp_dir: Path, started: float, command: list[str]) -> dict:

@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
     exp = Path(args.dir).resolve()
     if not args.report_only:
         cmd = [sys.executable, "-m", "sim.runner.cli", "-m", "scenario=baseline,full_reform",
-               f"seed=range(0,{args.seeds})", "hydra/launcher=joblib", f"hydra.sweep.dir={exp}"]
+               f"seed=range(0,{args.seeds})", "hydra/launcher=zonesim_joblib", f"hydra.sweep.dir={exp}"]
         if subprocess.run(cmd).returncode != 0:
             raise SystemExit("the runs of the pattern report failed (see the log above)")
     table = report(exp)
