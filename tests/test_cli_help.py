@@ -20,6 +20,7 @@ def test_help_names_zonesim_its_scenarios_groups_keys_and_commands(capsys):
     assert "policy/devolution: ningxia, off" in out
     assert "calibration" not in out.split("other commands")[0]  # not a group a run can select
     assert "policy.devolution.powers = 37   (powers devolved; [0, 37])" in out
+    assert "seed = 0   (-; ≥ 0)" in out and "time.start = 2015-01   (YYYY-MM; a month YYYY-MM)" in out
     assert "region.data_dir = null" in out and "policy.devolution.one_stop_agent = true" in out
     assert "zonesim-calibrate-process" in out and "zonesim-notebooks" in out
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import pytest
 
-from sim.config.schema import ModelConfig
+from sim.config.schema import ModelConfig, range_text
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 
@@ -79,32 +79,6 @@ def schema_parameters() -> dict[str, tuple[Any, dict, bool]]:
 
     walk(ModelConfig(), "")
     return out
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
-
-
-def range_text(meta: dict, default: Any = None) -> str:
-    """The admissible range of a parameter as the ODD tables write it (``default`` gives its type)."""
-    if isinstance(default, bool):
-        return "true, false"
-    if meta.get("unit") == "YYYY-MM":
-        return "a month YYYY-MM"
-    if meta.get("choices"):
-        return "one of: " + ", ".join(meta["choices"])
-    lo, hi, gt = meta.get("ge"), meta.get("le"), meta.get("gt")
-    if gt is not None and hi is not None:
-        return f"({_num(gt)}, {_num(hi)}]"
-    if lo is not None and hi is not None:
-        return f"[{_num(lo)}, {_num(hi)}]"
-    if gt is not None:
-        return f"> {_num(gt)}"
-    if lo is not None:
-        return f"≥ {_num(lo)}"
-    if hi is not None:
-        return f"≤ {_num(hi)}"
-    return "any"
 
 
 def default_text(value: Any) -> str:

@@ -19,6 +19,29 @@ from typing import Any
 from omegaconf import MISSING
 
 
+def range_text(meta: dict, default: Any = None) -> str:
+    """A parameter's admissible range in words, as the ODD's tables and ``zonesim --help`` write it
+    (``meta``: its field metadata; ``default`` gives its type)."""
+    if isinstance(default, bool):
+        return "true, false"
+    if meta.get("unit") == "YYYY-MM":
+        return "a month YYYY-MM"
+    if meta.get("choices"):
+        return "one of: " + ", ".join(meta["choices"])
+    lo, hi, gt = meta.get("ge"), meta.get("le"), meta.get("gt")
+    if gt is not None and hi is not None:
+        return f"({gt:g}, {hi:g}]"
+    if lo is not None and hi is not None:
+        return f"[{lo:g}, {hi:g}]"
+    if gt is not None:
+        return f"> {gt:g}"
+    if lo is not None:
+        return f"≥ {lo:g}"
+    if hi is not None:
+        return f"≤ {hi:g}"
+    return "any"
+
+
 def param(
     default: Any,
     unit: str,

@@ -60,19 +60,6 @@ def _field(key: str):
     return getattr(obj, name), dict(field.metadata)
 
 
-def _range_text(meta: dict) -> str:
-    if meta.get("choices"):
-        return "one of " + ", ".join(meta["choices"])
-    lo, hi, gt = meta.get("ge"), meta.get("le"), meta.get("gt")
-    if lo is not None and hi is not None:
-        return f"[{lo:g}, {hi:g}]"
-    if gt is not None:
-        return f"> {gt:g}"
-    if lo is not None:
-        return f">= {lo:g}"
-    return "any"
-
-
 def _as_yaml(value) -> str:
     """A default as it is written on the command line (``null``, ``true``, ``''``)."""
     if value is None:
@@ -83,6 +70,8 @@ def _as_yaml(value) -> str:
 
 
 def help_text() -> str:
+    from sim.config.schema import range_text
+
     groups = _groups()
     scenarios = groups.pop("scenario", [])
     lines = [
@@ -100,7 +89,7 @@ def help_text() -> str:
     ]
     for key in MAIN_KEYS:
         default, meta = _field(key)
-        lines.append(f"  {key} = {_as_yaml(default)}   ({meta.get('unit') or '-'}; {_range_text(meta)})")
+        lines.append(f"  {key} = {_as_yaml(default)}   ({meta.get('unit') or '-'}; {range_text(meta, default)})")
     commands = sorted({ep.name for ep in metadata.entry_points(group="console_scripts")
                        if ep.name.startswith("zonesim-")})
     lines += [
