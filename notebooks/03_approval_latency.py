@@ -84,7 +84,9 @@ display(Markdown("\n".join(lines)))
 # ## Latency by year of application
 #
 # Mean approval latency (calendar days) of the projects applied in each year, over seeds: the
-# reform's levers act from their start dates on.
+# reform's levers act from their start dates on. The last application years are left out when
+# fewer than half of a typical year's projects had finished by the end of the runs: only the fast
+# ones had, so their mean would be biased down (right-censoring).
 
 # %%
 by_year = latency.latency_by_year(exp).reset_index().melt(id_vars="year", var_name="group",

@@ -55,3 +55,14 @@ def test_an_emptied_list_is_the_off_value_of_a_list_lever():
     assert off_on(["['seismic>design_review']", "[]"]) == ("[]", "['seismic>design_review']")
     assert off_on(["[drawing_review,fire_design]", "[]"]) == ("[]", "[drawing_review,fire_design]")
     assert off_on(["20", "0"]) == ("0", "20")
+
+
+def test_latency_by_year_leaves_out_censored_years(factorial):
+    """Projects that applied in the runs' last year mostly had not finished: that year is cut."""
+    from sim.analysis import latency
+
+    counts = factorial.approvals.assign(year=factorial.approvals["applied"].str[:4]).groupby("year").size()
+    by_year = latency.latency_by_year(factorial)
+    assert 2021 not in by_year.index and counts.get("2021", 0) < 0.5 * counts.median()
+    assert 2019 in by_year.index
+    assert len(latency.latency_by_year(factorial, min_share=0.0)) >= len(by_year)

@@ -84,10 +84,21 @@ def busiest_offices(exp: Experiment, group: str, top: int) -> pd.DataFrame:
     return out.sort_values("mean wait (wd)", ascending=False).head(top).reset_index()
 
 
-def latency_by_year(exp: Experiment) -> pd.DataFrame:
-    """Mean approval latency (calendar days) per group and year of application, over projects and seeds."""
+#: an application year is shown only if at least this share of a typical year's projects (the
+#: group's median count per year) completed before the runs ended: the last years hold only the
+#: projects fast enough to finish (right-censoring), and their mean latency is biased down
+MIN_COMPLETE_SHARE = 0.5
+
+
+def latency_by_year(exp: Experiment, min_share: float = MIN_COMPLETE_SHARE) -> pd.DataFrame:
+    """Mean approval latency (calendar days) per group and year of application, over projects and
+    seeds; years with fewer completed projects than ``min_share`` of the group's median year are
+    left out (censored by the end of the runs)."""
     a = exp.approvals.assign(year=lambda d: d["applied"].astype(str).str[:4].astype(int))
-    return a.groupby(["group", "year"], sort=True)["approval_days"].mean().unstack("group")
+    g = a.groupby(["group", "year"], sort=True)["approval_days"]
+    count = g.size()
+    keep = count >= min_share * count.groupby(level="group").transform("median")
+    return g.mean()[keep].unstack("group")
 
 
 def catalogue() -> pd.DataFrame:
