@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.analysis.levers import main_effects
 from sim.analysis.load import Experiment
-from sim.runner.outputs import project_approvals
+from sim.runner.outputs import projects_applied
 
 PROCESS_LEVERS_ARGS = [
     "-m", "scenario=approval_reform",
@@ -67,8 +67,7 @@ def stage_days_by_run(exp: Experiment, cohort: tuple[str, str] = COHORT) -> pd.D
     """One row per run: its identity columns and the mean working days of each stage and in all, in
     both measures (columns ``stageN_gov_wd``, ``stageN_wd``, ``approval_gov_wd``, ``approval_wd``),
     over the enterprise projects that applied in ``cohort``."""
-    app = project_approvals(exp.run_table("approvals"))
-    app = app[(app["applied"] >= cohort[0]) & (app["applied"] <= cohort[1])]
+    app = projects_applied(exp.run_table("approvals"), cohort)
     cols = [_column(s, m) for s in (*STAGE_NAMES, None) for m in MEASURES]
     days = app.groupby("key")[cols].mean()
     runs = exp.run_outcomes[exp.id_columns]

@@ -28,7 +28,7 @@ from scipy.optimize import minimize_scalar
 from sim.experiments.sensitivity import DesignError
 from sim.runner.cli import CONFIG_DIR
 from sim.runner.files import write_frame
-from sim.runner.outputs import project_approvals
+from sim.runner.outputs import projects_applied
 from sim.runner.run import simulate
 
 log = logging.getLogger("zonesim.calibrate_process")
@@ -54,9 +54,7 @@ def load_spec(path: Path = SPEC_FILE) -> dict:
 def government_time(tables: dict[str, pd.DataFrame], cohort: tuple[str, str]) -> float:
     """Mean government processing time (working days) of the enterprise projects that applied in
     ``cohort`` (first and last month, inclusive)."""
-    app = project_approvals(tables["approvals"])
-    app = app[(app["applied"] >= cohort[0]) & (app["applied"] <= cohort[1])]
-    return float(app["approval_gov_wd"].mean())
+    return float(projects_applied(tables["approvals"], cohort)["approval_gov_wd"].mean())
 
 
 def _one(scenario: str, values: dict, seed: int, overrides: list[str], cohort) -> float:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.runner.outputs import project_approvals
+from sim.runner.outputs import projects_applied
 
 #: the last month of the calibration period: every target describes 2017
 CALIBRATION_END = "2017-12"
@@ -110,10 +110,10 @@ class RunTables(Mapping):
 def calibration_measures(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
     """The 2017 state of one baseline run (December values; the approval time of the projects that
     applied in the first half of 2017, :data:`APPROVAL_COHORT`)."""
-    mon, app, zy = tables["monthly"], project_approvals(tables["approvals"]), tables["zones_yearly"]
+    mon, zy = tables["monthly"], tables["zones_yearly"]
     dec = mon.set_index("date").loc[CALIBRATION_END]
     y17 = zy[zy["year"] == 2017]
-    cohort = app[(app["applied"] >= APPROVAL_COHORT[0]) & (app["applied"] <= APPROVAL_COHORT[1])]
+    cohort = projects_applied(tables["approvals"], APPROVAL_COHORT)
     land = y17.loc[y17["status"] == "active", "land_in_use"].sum()
     return {
         "in-zone share of above-scale firms": dec["in_zone_firm_share"],

@@ -29,9 +29,9 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.config.schema import register_configs
 from sim.config.validate import ConfigError, from_dictconfig
 from sim.data import DataError, build_region
+from sim.runner.entry import CONFIG_DIR
 from sim.runner.files import check_writable
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 EXIT_BAD_INPUT = 2
 log = logging.getLogger("zonesim")
 

@@ -15,3 +15,10 @@ def project_approvals(approvals):
     if approvals is None or "expansion" not in approvals.columns:
         return approvals
     return approvals[~approvals["expansion"].astype(bool)]
+
+
+def projects_applied(approvals, cohort: tuple[str, str]):
+    """:func:`project_approvals` of the projects that applied in ``cohort`` (first and last month
+    ``YYYY-MM``, inclusive): a cohort by application date."""
+    app = project_approvals(approvals)
+    return app[(app["applied"] >= cohort[0]) & (app["applied"] <= cohort[1])]
