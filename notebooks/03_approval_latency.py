@@ -38,6 +38,13 @@
 # statutory limit per item and one online system that removes the transit between offices. The
 # last section separates what each of its levers removes, stage by stage.
 #
+# Projects come in three streams, each on its own route through the catalogue: enterprise
+# projects outside the government's approval catalogue are **filed** (备案); those in it (coal mines,
+# power stations, large coal-chemical plants; 政府核准的投资项目目录, 2016) are **approved** (核准)
+# after a project application report; **government-investment** projects (审批: proposal,
+# feasibility study, preliminary design) are not firms but queue at the same offices. The headline
+# latency is the enterprise projects' (filed and approved); the section on streams shows each.
+#
 # Latency here is from application to production with construction excluded, in working days
 # (wd) or calendar days.
 
@@ -78,6 +85,29 @@ for group, row in shares.iterrows():
     total = after.set_index("group").loc[group, "total (working days)"]
     lines.append(f"- **{group}**: {text.num(total)} wd in total; the longest stage is *{longest}* "
                  f"({row[longest]:.0%} of the stage time).")
+display(Markdown("\n".join(lines)))
+
+# %% [markdown]
+# ## By project stream, in and outside zones
+#
+# Mean working days in total (with the applicant's preparation) and of government processing only,
+# per stream and place, over every new project of every seed; projects per run.
+
+# %%
+streams = latency.stream_times(exp)
+display(tables.styled(streams, caption="Working days by project stream and place (mean over projects and seeds)"))
+recent = streams[streams["period"].str.startswith(latency.PERIOD_AFTER)]
+if recent.empty:  # the runs end before the period: show every project
+    recent = streams.groupby(["group", "stream", "place"], as_index=False)[["total (wd)", "government (wd)"]].mean()
+plots.show(plots.grouped_bars(recent, "stream", "group", "government (wd)", panel="place",
+                              title="Government processing time by stream"
+                                    + ("" if "period" not in recent else f", projects applied from {start}"),
+                              ylabel="working days"))
+lines = []
+for (group, stream), sub in recent.groupby(["group", "stream"]):
+    w = sub.set_index("place")
+    parts = [f"{place} {text.num(w.loc[place, 'government (wd)'])} wd" for place in w.index]
+    lines.append(f"- **{group}**, {stream}: government time " + ", ".join(parts) + ".")
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
@@ -175,8 +205,8 @@ else:
 # over the settings of the others: the working days it removes there (negative: it adds days).
 # Projects that applied in 2020–21 (all under the reformed process), in two measures: the
 # government's processing time (transit, queue, office work, review) and the total with the
-# applicant's preparation. Project streams (government investment, 核准, 备案) are not in the
-# model — every project passes the same catalogue — so there is no per-stream view.
+# applicant's preparation. Then the same main effects per project stream (filed, approved,
+# government), on the government processing time of all stages.
 
 # %%
 from sim.analysis import process_levers
@@ -199,6 +229,14 @@ if len(proc_effects):
                  f"{text.num(gov['all stages'].max())} wd; the main effects do not add up to the reform's whole "
                  "effect where levers interact (a lever off the critical path saves nothing).")
     display(Markdown("\n".join(lines)))
+    by_stream = process_levers.stream_effects(proc_exp).dropna(subset=["diff"])
+    if len(by_stream):
+        per_stream = process_levers.days_removed_by_stream(by_stream, process_levers.MEASURES["gov"])
+        display(tables.styled(per_stream.reset_index().rename(columns={"label": "lever"}),
+                              caption="Government working days each lever removes, by project stream (all stages)"))
+        display(Markdown("\n".join(
+            f"- **{stream}**: *{per_stream[stream].idxmax()}* removes most, {text.num(per_stream[stream].max())} wd."
+            for stream in per_stream.columns)))
 else:
     first, last = process_levers.COHORT
     display(Markdown(f"_`{load.shown_path(proc_exp.folder)}` sweeps no lever with projects that applied in {first} to "

@@ -121,11 +121,14 @@ def catalogue_run():
     """The embedded catalogue's pre-reform graph, a short run; the pipeline's state checked each month."""
     m = make_model(compose_params("approval.precedence=catalogue", "time.end=2018-06"))
     appr = m.approval
-    _stage_of, ptr, succ, n_pred = appr.graph.arrays()
-    preds = [[] for _ in range(n_pred.size)]
-    for v in range(n_pred.size):
-        for e in range(ptr[v], ptr[v + 1]):
-            preds[succ[e]].append(v)
+    ptrs, succs = appr._items[8], appr._items[9]  # each compiled graph's successors (process × stream)
+    per_graph = []
+    for ptr, succ in zip(ptrs, succs):
+        preds = [[] for _ in range(ptr.size - 1)]
+        for v in range(ptr.size - 1):
+            for e in range(ptr[v], ptr[v + 1]):
+                preds[succ[e]].append(v)
+        per_graph.append(preds)
     checked = 0
     while m.running:
         m.step()
@@ -135,6 +138,7 @@ def catalogue_run():
             if slot in free:
                 continue
             rows = tasks[slot * per:(slot + 1) * per]
+            preds = per_graph[ints[slot, k.GRAPH]]  # the case's own graph: its process and stream
             for j in np.flatnonzero(rows[:, k.T_WAIT] == 0):  # started: every predecessor done before
                 for p in preds[j]:
                     assert rows[j, k.T_READY] >= rows[p, k.T_FINISH] - 1e-12

@@ -245,7 +245,7 @@ def test_every_lever_keeps_the_graph_acyclic_and_every_item(national):
     assert {final.ids[c] for c in final.checks} == set(p.commitment_items)
     # the merged node waits for what its members waited for, and what waited for them waits for it
     review = final.ids.index("drawing_review+fire_design")
-    assert {final.ids[q] for q in final.preds[review]} == {"building_planning_permit"}
+    assert {final.ids[q] for q in final.preds[review]} == {"building_planning_permit", "preliminary_design"}
     permit = final.ids.index("construction_permit")
     assert review in final.preds[permit]
     assert final.ids.index("quality_safety") not in final.preds[permit]  # parallel: with the permit

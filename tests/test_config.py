@@ -92,6 +92,9 @@ _ACTIVATE = {
     # (the province abolishes no national zone: let it, so that seed 0 has zones at the threshold)
     "policy.assessment.years_to_abolish": ["policy.assessment.start=2016-01", "time.end=2026-12",
                                            "policy.assessment.national_zones=abolish"],
+    # the province recommends delisting a national zone at the bottom rather than abolish it: rank long
+    # enough for a national zone to reach the abolition threshold
+    "policy.assessment.national_zones": ["policy.assessment.start=2016-01", "time.end=2026-12"],
     "policy.assessment.abolished_firms_to": ["policy.assessment.start=2016-01", "time.end=2026-12",
                                              "policy.assessment.national_zones=abolish"],
     # seed 0 has no zone at the abolition thresholds: put one there, so that the thresholds and

@@ -66,3 +66,26 @@ def test_latency_by_year_leaves_out_censored_years(factorial):
     assert 2021 not in by_year.index and counts.get("2021", 0) < 0.5 * counts.median()
     assert 2019 in by_year.index
     assert len(latency.latency_by_year(factorial, min_share=0.0)) >= len(by_year)
+
+
+def test_each_stream_gets_its_own_lever_effects(factorial):
+    """Per project stream: the one-system lever removes government days in every stream, each on its
+    own route; the stream table has a column per stream."""
+    eff = process_levers.stream_effects(factorial, ("2019-06", "2020-12"))
+    assert set(eff["stream"]) == set(process_levers.STREAM_NAMES.values())
+    table = process_levers.days_removed_by_stream(eff, process_levers.MEASURES["gov"])
+    one_system = table.loc[process_levers.PROCESS_LEVER_LABELS["policy.approval_process.transit_cut"]]
+    assert (one_system > 0).all()
+    assert list(table.columns) == list(process_levers.STREAM_NAMES.values())
+
+
+def test_stream_times_split_by_stream_and_place(factorial):
+    from sim.analysis import latency
+
+    t = latency.stream_times(factorial)
+    assert set(t["stream"]) == set(latency.STREAM_NAMES.values())
+    assert set(t["place"]) <= {"in zones", "outside"}
+    assert (t["government (wd)"] <= t["total (wd)"] + 1e-9).all()
+    # projects per run, times the runs of each group, add up to the experiment's new projects
+    runs = factorial.stream_approvals.groupby("group")["key"].nunique()
+    assert (t["projects per run"] * t["group"].map(runs)).sum() == pytest.approx(len(factorial.stream_approvals))

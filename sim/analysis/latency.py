@@ -47,6 +47,25 @@ def stage_times(exp: Experiment) -> pd.DataFrame:
                                "approval_days": "total (calendar days)"}).reset_index()
 
 
+STREAM_NAMES = {"filed": "filed (备案)", "approved": "approved (核准)", "government": "government (审批)"}
+"""The project streams (column ``stream`` of the approvals) → readable names."""
+
+
+def stream_times(exp: Experiment) -> pd.DataFrame:
+    """Mean working days in total and of government processing, and of each stage's government time,
+    per group, period, project stream (:data:`STREAM_NAMES`) and place (in or outside zones), over
+    the new projects of every seed; with projects per run."""
+    start = exp.meta.get("recent_from", "2019-01")
+    a = exp.stream_approvals.assign(period=lambda d: period_of(d["applied"], start),
+                                    stream=lambda d: d["stream"].map(STREAM_NAMES),
+                                    place=lambda d: d["in_zone"].map({True: "in zones", False: "outside"}))
+    g = a.groupby(["group", "period", "stream", "place"], sort=True)
+    out = g[["approval_wd", "approval_gov_wd"]].mean()
+    runs = a.groupby("group")["key"].nunique()  # runs of each group (key: the run's)
+    out["projects per run"] = g.size().to_numpy() / runs.reindex(out.index.get_level_values("group")).to_numpy()
+    return out.rename(columns={"approval_wd": "total (wd)", "approval_gov_wd": "government (wd)"}).reset_index()
+
+
 def stage_shares(stage_table: pd.DataFrame) -> pd.DataFrame:
     """Each stage's share of the summed stage times (stages overlap nothing: they run in sequence)."""
     names = [n for n in STAGES.values() if n in stage_table]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.runner.outputs import TABLES
+from sim.runner.outputs import TABLES, project_approvals, stream_approvals
 
 AGGREGATE = "aggregate"
 META = "meta.json"
@@ -155,9 +155,15 @@ class Experiment:
         return pd.read_parquet(self.folder / AGGREGATE / "runs.parquet")
 
     @cached_property
+    def stream_approvals(self) -> pd.DataFrame:
+        """Every new project's approval record in every run, of every stream (``approvals.parquet``:
+        enterprise projects filed and approved, government projects; column ``stream``)."""
+        return stream_approvals(pd.read_parquet(self.folder / AGGREGATE / "approvals.parquet"))
+
+    @cached_property
     def approvals(self) -> pd.DataFrame:
-        """Every project's approval record in every run (``approvals.parquet``)."""
-        return pd.read_parquet(self.folder / AGGREGATE / "approvals.parquet")
+        """The enterprise projects' approval records in every run (the headline latency's projects)."""
+        return project_approvals(self.stream_approvals)
 
     @cached_property
     def failures(self) -> pd.DataFrame:

@@ -9,8 +9,8 @@ averaged over the settings of the others (:func:`sim.analysis.levers.main_effect
 are the mean over the enterprise projects (not firms' new plants) that applied in :data:`COHORT`,
 after the reform's start (2019-03), in both measures: government processing time and total.
 
-Project streams (government investment, 核准, 备案) are not in the model: every project passes
-the same catalogue, so there is no per-stream view.
+The same main effects per project stream (:func:`stream_effects`): enterprise projects filed
+(备案) and approved (核准), and government-investment projects (审批), each on its own route.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ import shlex
 
 import pandas as pd
 
+from sim.analysis.latency import STREAM_NAMES
 from sim.analysis.levers import main_effects
 from sim.analysis.load import Experiment
-from sim.runner.outputs import projects_applied
+from sim.runner.outputs import projects_applied, stream_approvals
 
 PROCESS_LEVERS_ARGS = [
     "-m", "scenario=approval_reform",
@@ -82,8 +83,14 @@ def stage_effects(exp: Experiment, cohort: tuple[str, str] = COHORT) -> pd.DataF
     runs = stage_days_by_run(exp, cohort)
     where = {_column(s, m): (STAGE_NAMES.get(s, "all stages"), MEASURES[m])
              for s in (*STAGE_NAMES, None) for m in MEASURES}
+    return _lever_effects(exp, runs, where, "stage")
+
+
+def _lever_effects(exp: Experiment, runs: pd.DataFrame, where: dict[str, tuple[str, str]], by: str) -> pd.DataFrame:
+    """Main effects of every lever on the columns of ``runs`` named in ``where`` (column → (name of
+    ``by``, measure)), with the columns ``by``, ``measure`` and ``label`` added."""
     eff = main_effects(exp, list(where), runs=runs, units={c: "working days" for c in where})
-    eff["stage"] = eff["outcome"].map(lambda c: where[c][0])
+    eff[by] = eff["outcome"].map(lambda c: where[c][0])
     eff["measure"] = eff["outcome"].map(lambda c: where[c][1])
     eff["label"] = eff["lever"].map(lambda k: PROCESS_LEVER_LABELS.get(k, k))
     return eff
@@ -96,3 +103,35 @@ def days_removed(effects: pd.DataFrame, measure: str) -> pd.DataFrame:
     table = sub.pivot(index="label", columns="stage", values="diff").mul(-1.0)
     table = table[[*STAGE_NAMES.values(), "all stages"]]
     return table.sort_values("all stages", ascending=False)
+
+
+def stream_days_by_run(exp: Experiment, cohort: tuple[str, str] = COHORT) -> pd.DataFrame:
+    """One row per run: its identity columns and the mean working days of the new projects of each
+    stream that applied in ``cohort``, in both measures (columns ``<stream>_gov_wd``, ``<stream>_wd``)."""
+    app = stream_approvals(exp.run_table("approvals"))
+    app = app[(app["applied"] >= cohort[0]) & (app["applied"] <= cohort[1])]
+    days = app.pivot_table(index="key", columns="stream", values=["approval_gov_wd", "approval_wd"], aggfunc="mean")
+    days.columns = [f"{stream}_{'gov_wd' if col == 'approval_gov_wd' else 'wd'}" for col, stream in days.columns]
+    runs = exp.run_outcomes[exp.id_columns]
+    return runs.merge(days, left_on="key", right_index=True, how="left")
+
+
+def stream_effects(exp: Experiment, cohort: tuple[str, str] = COHORT) -> pd.DataFrame:
+    """Main effect (on − off, working days) of every lever on each stream's approval time, in both
+    measures: the columns of :func:`sim.analysis.levers.main_effects` plus ``stream`` (a name of
+    :data:`STREAM_NAMES`), ``measure`` (a name of :data:`MEASURES`) and ``label``."""
+    runs = stream_days_by_run(exp, cohort)
+    where = {col: (STREAM_NAMES[s], MEASURES[m]) for s in STREAM_NAMES for m in MEASURES
+             if (col := f"{s}_{'gov_wd' if m == 'gov' else 'wd'}") in runs}
+    if not where:
+        return pd.DataFrame(columns=["lever", "outcome", "diff", "stream", "measure", "label"])
+    return _lever_effects(exp, runs, where, "stream")
+
+
+def days_removed_by_stream(effects: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Lever × stream table of the working days each lever removes in ``measure`` (from
+    :func:`stream_effects`), levers ordered as the filed projects'."""
+    sub = effects[effects["measure"] == measure]
+    table = sub.pivot(index="label", columns="stream", values="diff").mul(-1.0)
+    table = table[[n for n in STREAM_NAMES.values() if n in table]]
+    return table.sort_values(table.columns[0], ascending=False)

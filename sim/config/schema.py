@@ -482,6 +482,18 @@ class ApprovalConfig:
         gt=0,
         doc="the transit days by level are assumed; the calibration fits their common scale",
     )
+    government_projects_per_1000_firms: float = param(
+        7.0, "government-investment projects per year per 1,000 firms at the start",
+        "assumed: about one project in ten (enterprise projects: about 70 per 1,000 firms a year); the state "
+        "budget funded about 6% of fixed-asset investment nationally in 2017 [R] (NBS), in larger projects",
+        ge=0, le=100,
+        doc="the third stream (审批): proposal, feasibility study, preliminary design, then the common route; "
+            "they load the offices and are reported apart (sim.model.government)",
+    )
+    government_in_zone_share: float = param(
+        0.5, "share of government projects in a zone of their county", "assumed", ge=0, le=1,
+        doc="zone infrastructure (roads, pipelines, standard factory buildings); the rest are outside zones",
+    )
     rework_probability: float = param(0.3, "probability an item is sent back once", "assumed", ge=0, le=1)
     rework_prep_share: float = param(0.5, "share of preparation redone after rework", "assumed", ge=0, le=1)
     stage_handoff_days: float = param(

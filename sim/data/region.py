@@ -159,6 +159,8 @@ def check_region(region: RegionData) -> RegionData:
         _numeric("sectors", s, o, "capacity_cut", "sector", 0, 1, integer=True)
     if "capacity_replacement" in s:  # optional: no sector under capacity replacement where the column is missing
         _numeric("sectors", s, o, "capacity_replacement", "sector", 0, 1, integer=True)
+    if "approved_share" in s:  # optional: every enterprise project filed (备案) where the column is missing
+        _numeric("sectors", s, o, "approved_share", "sector", 0, 1)
     sectors = set(s["sector"])
     sp = region.spending
     _member("spending", sp, o, "sector", sectors, None, "sector")
@@ -212,6 +214,7 @@ def check_region(region: RegionData) -> RegionData:
         raise DataError(f"{o}/{FILES['items']}: column stage must cover stages 1-4")
     _check_predecessors(it, o)
     _check_scaled(it, o)
+    _check_streams(it, o)
     return region
 
 
@@ -234,6 +237,29 @@ def _check_scaled(it: pd.DataFrame, o: str) -> None:
         if any(p not in SCALED_TIMES for p in parts) or len(set(parts)) != len(parts):
             raise DataError(f"{_where('items', o, i, it, 'item_id')}: column scaled = {raw!r}; "
                             f"expected ';'-separated names of {list(SCALED_TIMES)}, each once")
+
+
+#: the project streams a catalogue item's ``streams`` column may name (sim.model.approval.STREAMS)
+ITEM_STREAMS = ("filed", "approved", "government")
+
+
+def _check_streams(it: pd.DataFrame, o: str) -> None:
+    """The optional ``streams`` column (``;``-separated names of :data:`ITEM_STREAMS`; empty: every
+    stream): which project streams need the item.  Every stream must keep items of every stage."""
+    if "streams" not in it:
+        return
+    it["streams"] = _text_column(it["streams"])
+    for i, raw in enumerate(it["streams"]):
+        parts = [p.strip() for p in raw.split(";") if p.strip()]
+        if any(p not in ITEM_STREAMS for p in parts) or len(set(parts)) != len(parts):
+            raise DataError(f"{_where('items', o, i, it, 'item_id')}: column streams = {raw!r}; "
+                            f"expected ';'-separated names of {list(ITEM_STREAMS)}, each once (empty: all)")
+    for name in ITEM_STREAMS:
+        mine = [not raw or name in [p.strip() for p in raw.split(";")] for raw in it["streams"]]
+        stages = set(it.loc[mine, "stage"])
+        if stages != {1, 2, 3, 4}:
+            raise DataError(f"{o}/{FILES['items']}: column streams leaves stream {name!r} without items of "
+                            f"stage {sorted({1, 2, 3, 4} - stages)[0]}")
 
 
 def _check_predecessors(it: pd.DataFrame, o: str) -> None:

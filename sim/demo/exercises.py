@@ -17,6 +17,7 @@ import sys
 import pandas as pd
 
 from sim.demo.model import MONTHS_PER_YEAR, WAN_PER_YI, DemoPair
+from sim.runner.outputs import project_approvals
 
 EXERCISES: dict[str, dict[str, dict]] = {
     "1. approval time (放管服)": {
@@ -44,7 +45,7 @@ def outcomes(pair: DemoPair, run_key: str) -> dict[str, float]:
     """What a class reads off the dashboard at the end of a run."""
     run = pair.runs()[run_key]
     mon = pd.DataFrame(run.recorder.monthly)
-    app = run.recorder.approvals_table()
+    app = project_approvals(run.recorder.approvals_table())
     events = pd.DataFrame(run.recorder.zone_events, columns=["event"])
     since = run.calendar.index(pair.settings.reform.policy.devolution.start)  # projects under the new rules
     return {

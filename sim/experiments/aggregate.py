@@ -66,7 +66,7 @@ import pandas as pd
 
 from sim.experiments.stats import mean_ci, paired_diff_ci, relative_pct
 from sim.runner.files import DONE, check_done, write_frame, write_json, write_text
-from sim.runner.outputs import project_approvals
+from sim.runner.outputs import project_approvals, stream_approvals
 
 log = logging.getLogger("zonesim.aggregate")
 
@@ -123,6 +123,12 @@ OUTCOMES: dict[str, Outcome] = {
     "approvals_all": Outcome("Approvals (all)", "projects", "projects that completed approval and started production"),
     "approvals_from2019": Outcome("Approvals (applied 2019+)", "projects",
                                   f"of which applied from {RECENT_FROM} on"),
+    **{f"approval_{kind}days_mean_from2019_{stream}": Outcome(
+        f"Approval {'government time' if kind else 'latency'}, mean (applied 2019+, {label})", "calendar days",
+        f"as approval_{kind}days_mean_from2019, of {label} projects applied from {RECENT_FROM} on")
+       for stream, label in (("filed", "filed (备案)"), ("approved", "approved (核准)"),
+                             ("government", "government-investment (审批)"))
+       for kind in ("", "gov_")},
     "zones_end": Outcome("Zones (end)", "zones", "active development zones in the last month"),
     "bodies_end": Outcome("Bodies (end)", "bodies", "active zone management bodies in the last month"),
 }
@@ -322,7 +328,9 @@ def _typed_column(values: list[Any]) -> pd.Series:
 
 # --------------------------------------------------------------------------- outcomes
 def run_outcomes(monthly: pd.DataFrame, approvals: pd.DataFrame | None) -> dict[str, float]:
-    """The run-level outcomes of :data:`OUTCOMES` from one run's monthly and approvals tables."""
+    """The run-level outcomes of :data:`OUTCOMES` from one run's monthly and approvals tables
+    (``approvals``: new projects of every stream, :func:`~sim.runner.outputs.stream_approvals`; the
+    headline latency is the enterprise projects', :func:`~sim.runner.outputs.project_approvals`)."""
     out: dict[str, float] = {}
     months_in_year = monthly.groupby("year")["output"].agg(["sum", "count"])
     for y in OUTPUT_YEARS:
@@ -336,6 +344,15 @@ def run_outcomes(monthly: pd.DataFrame, approvals: pd.DataFrame | None) -> dict[
     out["zombie_exits_total"] = float(monthly["zombie_exits"].sum())
     out["exits_total"] = float(monthly["exits"].sum())
     have = approvals is not None and "approval_days" in approvals
+    if have and "stream" in approvals:
+        recent = approvals["applied"].astype(str) >= RECENT_FROM
+        for stream in ("filed", "approved", "government"):
+            mine = approvals[recent & (approvals["stream"] == stream)]
+            for kind in ("", "gov_"):
+                col = f"approval_{kind}days"
+                v = mine[col].dropna() if col in mine else pd.Series(dtype=float)
+                out[f"approval_{kind}days_mean_from2019_{stream}"] = float(v.mean()) if len(v) else np.nan
+    approvals = project_approvals(approvals) if have else approvals
     for suffix, sel in (("all", None), ("from2019", "recent")):
         if not have:
             days = pd.Series(dtype=float)
@@ -352,7 +369,7 @@ def run_outcomes(monthly: pd.DataFrame, approvals: pd.DataFrame | None) -> dict[
         out[f"approval_gov_days_mean_{suffix}"] = float(gov.mean()) if gov is not None and len(gov) else np.nan
     out["zones_end"] = float(last["zones"])
     out["bodies_end"] = float(last["bodies"])
-    return {k: out[k] for k in OUTCOMES}
+    return {k: out.get(k, np.nan) for k in OUTCOMES}
 
 
 # --------------------------------------------------------------------------- grouping
@@ -599,8 +616,8 @@ def aggregate(exp_dir: str | Path, reference: str | list[str] | dict | None = No
         rec = by_key[row.key]
         keys = dict(zip(ident.columns, row))
         monthly = pd.read_parquet(rec.path / "monthly.parquet")
-        approvals = project_approvals(pd.read_parquet(rec.path / "approvals.parquet")
-                                      if (rec.path / "approvals.parquet").exists() else None)
+        approvals = stream_approvals(pd.read_parquet(rec.path / "approvals.parquet")
+                                     if (rec.path / "approvals.parquet").exists() else None)
         outcome_rows.append({**keys, "wall_seconds": rec.wall_seconds, **run_outcomes(monthly, approvals)})
         m = monthly.copy()
         m["date"] = pd.to_datetime(m["date"].astype(str), format="%Y-%m")

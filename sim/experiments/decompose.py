@@ -81,7 +81,7 @@ from sim.experiments.aggregate import (
 )
 from sim.experiments.callbacks import ExperimentCallback
 from sim.experiments.stats import mean_ci, relative_pct
-from sim.runner.outputs import project_approvals
+from sim.runner.outputs import stream_approvals
 
 log = logging.getLogger("zonesim.decompose")
 
@@ -183,8 +183,8 @@ def read_outcomes(exp_dir: Path) -> tuple[pd.DataFrame, dict[str, str], list[str
         raise NoRunsError(f"{exp_dir}: no policy family switched on and off across runs (not a decompose folder?)")
     rows = []
     for r in records:
-        approvals = project_approvals(pd.read_parquet(r.path / "approvals.parquet")
-                                      if (r.path / "approvals.parquet").exists() else None)
+        approvals = stream_approvals(pd.read_parquet(r.path / "approvals.parquet")
+                                     if (r.path / "approvals.parquet").exists() else None)
         on = frozenset(f for f in families if str(r.params.get(GROUP_PREFIX + f)) != OFF)
         rows.append({"key": r.key, "scenario": r.scenario, "seed": r.seed, "on": on,
                      **{k: r.params.get(k) for k in strata},

@@ -35,6 +35,7 @@ from matplotlib.figure import Figure
 
 from sim.experiments.stats import mean_ci_by
 from sim.runner.files import atomic_write
+from sim.runner.outputs import project_approvals
 
 FIGURES_DIR = "figures"
 DPI = 120
@@ -57,7 +58,7 @@ def _load(exp_dir: Path) -> dict[str, pd.DataFrame]:
     agg = exp_dir / "aggregate"
     return {
         "runs": pd.read_parquet(agg / "runs.parquet"),
-        "approvals": pd.read_parquet(agg / "approvals.parquet"),
+        "approvals": project_approvals(pd.read_parquet(agg / "approvals.parquet")),
         "effects": pd.read_csv(agg / "effects.csv"),
     }
 

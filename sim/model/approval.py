@@ -30,6 +30,15 @@ into post-approval checks — and is compiled as a second process when it starts
 (:meth:`ApprovalSystem.adopt`): each application runs to its end on the process it opened on.
 All times are in working days; the clock of the model is in months.
 
+Projects come in three streams (:data:`STREAMS`; the catalogue's ``streams`` column says which items
+each needs): enterprise projects outside the government's approval catalogue are filed (备案),
+those in it (政府核准的投资项目目录, 2016) are approved (核准) after a project application report,
+and government-investment projects (审批: proposal, feasibility study, preliminary design) are not
+firms but load the same offices.  Each stream runs on the process's graph restricted to its own
+items: an edge from an item the stream does not have is not there (a filed project's land-planning
+permit does not wait for a feasibility study), so each (process, stream) pair is compiled as its
+own graph.
+
 Service start times follow the Kiefer–Wolfowitz recursion for a multi-server FCFS queue: an
 office keeps the times at which each of its servers frees up; an item arriving at ``t`` starts
 at ``max(t, earliest free time)``.  Arrivals, items becoming ready and completions happen at their
@@ -47,6 +56,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
+from sim.data.region import ITEM_STREAMS
 from sim.model import approval_kernels as k
 
 if TYPE_CHECKING:
@@ -62,8 +72,14 @@ DRAWS = ("needs", "prep", "effort", "rework")  # a project's own draws per catal
 #: reformed), its items done at an office, of which over the statutory limit, and its failed
 #: post-approval checks
 DONE = ("row", "zone", "applied", "permit", "time", "stage_wd", "skipped", "gov_wd", "stage_gov_wd", "graph",
-        "items_served", "items_late", "checks_failed")
-N_GRAPHS = 2  # the compiled processes: pre-reform (0) and reformed (1)
+        "items_served", "items_late", "checks_failed")  # graph: process * len(STREAMS) + stream
+#: the project streams, coded 0, 1, 2: enterprise projects filed (备案), enterprise projects approved
+#: (核准), government-investment projects (审批)
+STREAMS = ITEM_STREAMS
+assert STREAMS[k.FILED] == "filed" and STREAMS[k.APPROVED] == "approved" and STREAMS[k.GOVERNMENT] == "government"
+assert len(STREAMS) == k.N_STREAMS
+N_PROCESSES = 2  # the compiled processes: pre-reform (0) and reformed (1)
+N_GRAPHS = N_PROCESSES * len(STREAMS)  # graph g = process * len(STREAMS) + stream
 
 
 def _done_arrays(capacity: int) -> tuple:
@@ -71,6 +87,17 @@ def _done_arrays(capacity: int) -> tuple:
     return (np.zeros(capacity, np.int64), np.zeros(capacity, np.int64), np.zeros(capacity), np.zeros(capacity),
             np.zeros(capacity), np.zeros((capacity, n)), np.zeros(capacity, np.int64), np.zeros(capacity),
             np.zeros((capacity, n)), *(np.zeros(capacity, np.int64) for _ in range(4)))
+
+
+def stream_items(items: pd.DataFrame) -> np.ndarray:
+    """Which catalogue items each stream needs (bool, streams × items) from the optional ``streams``
+    column (``;``-separated stream names; empty or missing: every stream)."""
+    col = items["streams"] if "streams" in items else [""] * len(items)
+    out = np.zeros((len(STREAMS), len(items)), dtype=bool)
+    for i, v in enumerate(col):
+        names = parse_predecessors(v)
+        out[:, i] = True if not names else [s in names for s in STREAMS]
+    return out
 
 
 def parse_predecessors(value) -> list[str]:
@@ -173,6 +200,14 @@ class ApprovalGraph:
         preds = tuple(frozenset() if i in pos else frozenset(p for p in ps if p not in pos)
                       for i, ps in enumerate(self.preds))
         return ApprovalGraph(self.ids, self.stage, preds, self.members, self.checks | pos)
+
+    def only(self, keep) -> "ApprovalGraph":
+        """The graph restricted to the nodes ``keep`` (positions): an edge from or to another node is
+        not there; the other nodes wait for nothing (a stream's own process, see :data:`STREAMS`)."""
+        keep = set(keep)
+        preds = tuple(frozenset(p for p in ps if p in keep) if i in keep else frozenset()
+                      for i, ps in enumerate(self.preds))
+        return ApprovalGraph(self.ids, self.stage, preds, self.members, self.checks)
 
     def as_predecessors(self) -> list[str]:
         """The graph as a catalogue ``predecessors`` column."""
@@ -406,6 +441,8 @@ class ApprovalSystem:
         self.prep = self.items["prep_days"].to_numpy() * np.array(
             [p.prep_scale if "prep" in s else 1.0 for s in scaled])
         self.share = self.items["share"].to_numpy()
+        self.in_stream = stream_items(self.items)  # streams × items: which items each stream needs
+        self.approved_share = model.region.sector_column("approved_share")  # by sector: share of 核准 projects
         self.stage_items = [np.flatnonzero(self.stage_of == s) for s in range(k.N_STAGES)]
         self.graph = (ApprovalGraph.from_items(self.items) if p.precedence == "catalogue"
                       else ApprovalGraph.stage_barrier(self.items))
@@ -426,11 +463,20 @@ class ApprovalSystem:
         self._cases = self._tasks = self._events = self._done = None
         self._grow(256)
 
+    def _process_arrays(self, graph: ApprovalGraph, rules: "ProcessRules") -> list[np.ndarray]:
+        """One process's per-node arrays, a row per stream (see :meth:`_node_arrays`); ``succ`` padded."""
+        per = [self._node_arrays(graph, rules, s) for s in range(len(STREAMS))]
+        width = max(a[12].size for a in per)
+        out = [np.stack([a[j] for a in per]) for j in range(12)]
+        out.append(np.stack([np.pad(a[12], (0, width - a[12].size)) for a in per]))
+        return out
+
     def _compile(self, graph: ApprovalGraph, rules: "ProcessRules") -> None:
-        """The static arrays the kernels read: the catalogue on the pre-reform ``graph`` (row 0 of each
-        per-node array) and on the reformed one (row 1: ``graph`` and ``rules`` until :meth:`adopt`)."""
+        """The static arrays the kernels read: the catalogue on the pre-reform ``graph`` (rows of process
+        0, one per stream, of each per-node array) and on the reformed one (process 1: ``graph`` and
+        ``rules`` until :meth:`adopt`); graph ``g`` = process × len(STREAMS) + stream."""
         m, p = self.model, self.model.params.approval
-        both = [np.stack([a, a]) for a in self._node_arrays(graph, rules)]  # process 0 and (for now) 1
+        both = [np.concatenate([a] * N_PROCESSES) for a in self._process_arrays(graph, rules)]
         stage_of, share, ra_order, authority, prep, effort, review, rework_p, first, again, n_pred, ptr, succ = both
         self._items = [
             stage_of, share, ra_order, authority, prep, effort, review,
@@ -442,8 +488,10 @@ class ApprovalSystem:
         ]
         self.per_case = stage_of.shape[1]  # task rows per application: one per node
 
-    def _node_arrays(self, graph: ApprovalGraph, rules: "ProcessRules") -> tuple:
-        """One graph's per-node arrays (see ``approval_kernels.route``), then its ``succ_ptr``, ``succ``.
+    def _node_arrays(self, graph: ApprovalGraph, rules: "ProcessRules", stream: int) -> tuple:
+        """One graph's per-node arrays for one stream (see ``approval_kernels.route``), then its
+        ``succ_ptr``, ``succ``.  The stream runs on the graph restricted to the nodes whose lead item
+        it needs (:meth:`ApprovalGraph.only`); an item it does not need is never needed.
 
         A merged node runs at its lead's position with the lead's office and draws: it is needed
         when its lead's need draw falls under the largest of its members' shares; the applicant
@@ -453,9 +501,11 @@ class ApprovalSystem:
         member's effort); the members' reviews run at once (one lag: the longest).  Its other members are never needed.  A
         post-approval check costs no preparation until it fails (then the item's whole preparation)."""
         p = self.model.params.approval
+        mine = self.in_stream[stream]
+        graph = graph.only([g for g, ms in enumerate(graph.members) if mine[ms[0]]])
         stage_of, ptr, succ, n_pred = graph.arrays()
         n = self.n_items
-        share, prep, effort, review = (self.share.astype(float), self.prep.astype(float),
+        share, prep, effort, review = (np.where(mine, self.share, 0.0), self.prep.astype(float),
                                        self.effort.astype(float), self.review.astype(float))
         ra_order = self.ra_order.astype(np.int64)
         for ms in graph.members:
@@ -483,18 +533,19 @@ class ApprovalSystem:
         """From now on, projects that apply (in ``rules.scope``) run on the reformed process: ``graph``
         and ``rules`` are compiled as process 1.  Applications under way finish on the process they
         opened on (their case keeps its process index; nothing of process 0 changes)."""
-        node = self._node_arrays(graph, rules)
+        node = self._process_arrays(graph, rules)
         items = self._items
+        new = slice(len(STREAMS), N_GRAPHS)  # the reformed process's graphs, one per stream
         for slot, a in zip((0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 10), node[:11]):
-            items[slot][1] = a
+            items[slot][new] = a
         ptr, succ = node[11], node[12]
-        width = max(items[9].shape[1], succ.size)
+        width = max(items[9].shape[1], succ.shape[1])
         grown = np.zeros((N_GRAPHS, width), np.int64)
-        grown[0, :items[9].shape[1]] = items[9][0]
-        grown[1, :succ.size] = succ
-        items[8][1], items[9] = ptr, grown
-        items[14][1] = rules.review_limit_days / self.model.calendar.working_days_per_month
-        items[15][1] = 1.0 - rules.transit_cut
+        grown[:len(STREAMS), :items[9].shape[1]] = items[9][:len(STREAMS)]
+        grown[new, :succ.shape[1]] = succ
+        items[8][new], items[9] = ptr, grown
+        items[14][new] = rules.review_limit_days / self.model.calendar.working_days_per_month
+        items[15][new] = 1.0 - rules.transit_cut
         self.reformed, self._reformed_graph = rules, graph
 
     # ------------------------------------------------------------------ storage
@@ -526,8 +577,10 @@ class ApprovalSystem:
         self._cases, self._tasks, self._events, self._done = cases, tasks, events, done
 
     def _firms(self) -> tuple:
-        f = self.model.firms
-        return f._zone, f._county, f._state, f._entry_month
+        """The applicants' columns the kernels read and write: the enterprises' (rows ≥ 0), then the
+        government projects' (row ``-1 - j`` is government project ``j``)."""
+        f, g = self.model.firms, self.model.government
+        return f._zone, f._county, f._state, f._entry_month, g.zone, g.county, g.state, g.entry_month
 
     @property
     def n_open(self) -> int:
@@ -565,7 +618,7 @@ class ApprovalSystem:
         merged = devolved.copy()  # on the reformed process a merged node is devolved when all its members are
         for ms in self._reformed_graph.members:
             merged[ms[0]] = devolved[list(ms)].all()
-        devolved = np.stack([devolved, merged])
+        devolved = np.stack([devolved] * len(STREAMS) + [merged] * len(STREAMS))  # by graph
         n_order = int(self.ra_order.max()) + 1 if self.n_items else 1
         ra_cover = np.array([dev.ra_covers(o) for o in range(n_order)], dtype=bool)
         ra_time = m.zone_ra_time[:, :n_order] if m.zone_ra_time.shape[1] >= n_order else np.full(
@@ -588,15 +641,16 @@ class ApprovalSystem:
         return (np.array([int(active), mode, *reform], dtype=np.int64), cuts, devolved, np.ascontiguousarray(ra_time),
                 ra_cover, zone_office, dispatched, auth)
 
-    def route_items(self, row: int, stage: int, draws: dict | None = None) -> list[RoutedItem]:
-        """The items of ``stage`` enterprise ``row`` would need if they were ready now, each routed
-        (for inspection and tests; ``draws`` default: every item needed, no rework, mean times)."""
+    def route_items(self, row: int, stage: int, draws: dict | None = None, stream: str = "filed") -> list[RoutedItem]:
+        """The items of ``stage`` enterprise ``row`` would need if they were ready now on the
+        pre-reform process of ``stream``, each routed (for inspection and tests; ``draws`` default:
+        every item needed, no rework, mean times)."""
         n = self.n_items
         draws = draws or {"needs": np.zeros(n), "prep": np.ones(n), "effort": np.ones(n), "rework": np.ones(n)}
         self._ensure(1)
         slot = int(self._cases[3][self.state[k.N_FREE] - 1])  # a free slot, used as scratch
         ints, _f, case_draws, _s, _w = self._cases
-        ints[slot, k.ROW], ints[slot, k.SKIPPED], ints[slot, k.GRAPH] = row, 0, 0
+        ints[slot, k.ROW], ints[slot, k.SKIPPED], ints[slot, k.GRAPH] = row, 0, STREAMS.index(stream)
         case_draws[slot] = np.stack([draws[d] for d in DRAWS])
         ctx = self._context()
         offices = self.pool.arrays()
@@ -617,14 +671,27 @@ class ApprovalSystem:
         if self.state[k.N_FREE] < new:
             self._grow(max(2 * self._cases[0].shape[0], self.n_open + new))
 
+    def streams_of(self, rows: np.ndarray, track: np.ndarray) -> np.ndarray:
+        """The stream of each applicant: a government project's (rows < 0) is ``government``; an
+        enterprise project is approved (核准) when its ``track`` draw falls under its sector's
+        ``approved_share``, else filed (备案)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.full(rows.size, k.GOVERNMENT, dtype=np.int64)
+        ent = rows >= 0
+        share = self.approved_share[self.model.firms.sector[rows[ent]]]
+        out[ent] = np.where(np.asarray(track)[ent] < share, k.APPROVED, k.FILED)
+        return out
+
     def open(self, rows: np.ndarray, draws: dict) -> None:
-        """Projects at ``rows`` apply now; ``draws`` holds their item draws (arrays rows × items)."""
+        """Projects at ``rows`` (``-1 - j``: government project ``j``) apply now; ``draws`` holds their
+        item draws (arrays rows × items) and their stream draw ``track`` (see :meth:`streams_of`)."""
         rows = np.asarray(rows, dtype=np.int64)
         if rows.size == 0:
             return
         self._ensure(rows.size)
         m = self.model
-        k.open_cases(rows, np.stack([np.asarray(draws[d], dtype=float) for d in DRAWS], axis=1), float(m.time), m.month,
+        k.open_cases(rows, self.streams_of(rows, draws["track"]),
+                     np.stack([np.asarray(draws[d], dtype=float) for d in DRAWS], axis=1), float(m.time), m.month,
                      tuple(self._items), self._context(), self._cases, self._tasks, self.pool.arrays(), self._events,
                      self.state, self._firms(), self._done)
 

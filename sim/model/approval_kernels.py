@@ -15,12 +15,14 @@ functions over flat arrays.  The state is grouped in tuples of arrays, built and
   scratch room for the nodes one call completes;
 * ``tasks`` — one row (``T_*`` columns, two cache lines) per node of the precedence graph and case
   slot: the catalogue's items, then the construction phase (node ``n_items``);
-* ``items`` — the catalogue compiled on two precedence graphs (static per graph; row ``g`` of each
+* ``items`` — the catalogue compiled on the precedence graphs (static per graph; row ``g`` of each
   per-node array): the pre-reform process (0) and the reformed one (1, a copy of 0 until the process
-  reform is adopted); a case runs on the graph it opened on (``cases[0][slot, GRAPH]``) to its end;
+  reform is adopted), each restricted to the items of each project stream (``g = process ·
+  N_STREAMS + stream``); a case runs on the graph it opened on (``cases[0][slot, GRAPH]``) to its end;
   ``ctx`` — the routing rules in force
-  (built in Python when policies may have changed), ``firms`` — the enterprise columns the pipeline
-  reads and writes;
+  (built in Python when policies may have changed), ``firms`` — the applicants' columns the pipeline
+  reads and writes: zone, county, life-cycle state and entry month of the enterprises (a case's row
+  ``≥ 0``), then the same of the government projects (row ``-1 - j``);
 * ``done`` — completed applications, appended for the recorder.
 
 The process is a precedence graph: a node starts when every node it waits for is done.  Nodes are
@@ -50,6 +52,9 @@ N_STATE = 4
 CONSTRUCTION, OPERATING, WITHDRAWN = 2, 3, 6
 # routing modes of devolved items
 ZONE_OFFICE, COUNTY_DISPATCHED = 0, 1
+# project streams (sim.model.approval.STREAMS): enterprise filed (备案), approved (核准), government (审批)
+FILED, APPROVED, GOVERNMENT = 0, 1, 2
+N_STREAMS = 3
 HEAP_OFFSET = 3  # event-heap node i is row i + 3 (see push)
 # columns of a case's integer and float rows, of its draws, and of a task's row
 ROW, OPEN, SKIPPED, PENDING = 0, 1, 2, 3  # OPEN: nodes not done; PENDING: events of the case in the heap
@@ -165,6 +170,36 @@ def _pop(events, state):
     return t, code & 3, code >> 2
 
 
+# --------------------------------------------------------------------------- applicants
+@njit(cache=True, inline="always")
+def _zone(firms, row):
+    """The zone of an applicant (-1: outside zones): an enterprise's row, or ``-1 - j`` for government project ``j``."""
+    return firms[0][row] if row >= 0 else firms[4][-1 - row]
+
+
+@njit(cache=True, inline="always")
+def _county(firms, row):
+    return firms[1][row] if row >= 0 else firms[5][-1 - row]
+
+
+@njit(cache=True, inline="always")
+def _state(firms, row):
+    return firms[2][row] if row >= 0 else firms[6][-1 - row]
+
+
+@njit(cache=True, inline="always")
+def _set_state(firms, row, code, month):
+    """Set an applicant's life-cycle code (and, with ``month`` ≥ 0, its entry month)."""
+    if row >= 0:
+        firms[2][row] = code
+        if month >= 0:
+            firms[3][row] = month
+    else:
+        firms[6][-1 - row] = code
+        if month >= 0:
+            firms[7][-1 - row] = month
+
+
 # --------------------------------------------------------------------------- routing
 @njit(cache=True, inline="always")
 def _services(ctx, in_zone):
@@ -193,7 +228,7 @@ def route(slot, i, time, items, ctx, cases, tasks, offices, firms):
     if not draws[slot, D_NEEDS, i] < share[g, i]:
         return False
     row = ci[slot, ROW]
-    z = firms[0][row]
+    z = _zone(firms, row)
     in_zone = z >= 0
     if in_zone and flags[0] == 1 and ra_order[g, i] > 0:
         order = ra_order[g, i]
@@ -201,9 +236,9 @@ def route(slot, i, time, items, ctx, cases, tasks, offices, firms):
             ci[slot, SKIPPED] += 1
             return False
     if in_zone and item_devolved[g, i]:
-        o = zone_office[z] if flags[1] == ZONE_OFFICE else dispatched[firms[1][row]]
+        o = zone_office[z] if flags[1] == ZONE_OFFICE else dispatched[_county(firms, row)]
     else:
-        o = auth_office[firms[1][row], authority[g, i]]
+        o = auth_office[_county(firms, row), authority[g, i]]
     offices[8][o] = True
     prep_cut, rework_cut, transit_cut, _h = _services(ctx, in_zone)
     prep = prep_base[g, i] * draws[slot, D_PREP, i] * (1 - prep_cut)
@@ -249,7 +284,7 @@ def _ready(slot, node, time, month, items, ctx, cases, tasks, offices, events, s
     s = stage_of[ci[slot, GRAPH], node]
     if s == BUILD:  # construction: the permit is issued, the plant is built
         cf[slot, C_PERMIT] = time
-        firms[2][ci[slot, ROW]] = CONSTRUCTION
+        _set_state(firms, ci[slot, ROW], CONSTRUCTION, -1)
         return time + scal[4]
     if s >= 0 and time < cf[slot, C_FIRST + s]:
         cf[slot, C_FIRST + s] = time
@@ -268,7 +303,7 @@ def _complete(slot, month, cases, state, firms, done, wd):
     row = ci[slot, ROW]
     k = state[N_DONE]
     d_row[k] = row
-    d_zone[k] = firms[0][row]
+    d_zone[k] = _zone(firms, row)
     d_applied[k] = cf[slot, C_APPLIED]
     d_permit[k] = cf[slot, C_PERMIT]
     d_time[k] = cf[slot, C_END]
@@ -282,8 +317,7 @@ def _complete(slot, month, cases, state, firms, done, wd):
     d_late[k] = ci[slot, LATE]
     d_failed[k] = ci[slot, FAILED]
     state[N_DONE] = k + 1
-    firms[2][row] = OPERATING
-    firms[3][row] = month
+    _set_state(firms, row, OPERATING, month)
     _free_slot(slot, cases, state)
 
 
@@ -307,7 +341,7 @@ def _node_done(slot, node, finish, until, month, items, ctx, cases, tasks, offic
     wd, handoff_days = scal[0], scal[3]
     per_case = tasks.shape[0] // ci.shape[0]
     base = slot * per_case
-    _p, _r, _t, handoff_cut = _services(ctx, firms[0][ci[slot, ROW]] >= 0)
+    _p, _r, _t, handoff_cut = _services(ctx, _zone(firms, ci[slot, ROW]) >= 0)
     handoff = handoff_days * (1 - handoff_cut) / wd
     tasks[base + node, T_FINISH] = finish
     work[0] = node
@@ -353,9 +387,9 @@ def _node_done(slot, node, finish, until, month, items, ctx, cases, tasks, offic
 
 
 @njit(cache=True)
-def open_cases(rows, draws, time, month, items, ctx, cases, tasks, offices, events, state, firms, done):
-    """Open an application for each enterprise row (``draws``: rows × DRAWS × items) and start the
-    nodes that wait for nothing."""
+def open_cases(rows, streams, draws, time, month, items, ctx, cases, tasks, offices, events, state, firms, done):
+    """Open an application for each applicant row, of its stream (``draws``: rows × DRAWS × items),
+    and start the nodes that wait for nothing."""
     ci, cf, case_draws, free_stack = cases[0], cases[1], cases[2], cases[3]
     flags = ctx[0]
     per_case = tasks.shape[0] // ci.shape[0]
@@ -367,7 +401,8 @@ def open_cases(rows, draws, time, month, items, ctx, cases, tasks, offices, even
         ci[slot, SKIPPED] = 0
         ci[slot, PENDING] = 0
         # the reformed process, once adopted, for every new project (scope region) or a zone's (zones)
-        g = 1 if flags[2] == 1 and (flags[3] == 0 or firms[0][rows[j]] >= 0) else 0
+        process = 1 if flags[2] == 1 and (flags[3] == 0 or _zone(firms, rows[j]) >= 0) else 0
+        g = process * N_STREAMS + streams[j]
         ci[slot, GRAPH] = g
         ci[slot, SERVED] = 0
         ci[slot, LATE] = 0
@@ -405,7 +440,7 @@ def advance(until, month, items, ctx, cases, tasks, offices, events, state, firm
         time, kind, ref = _pop(events, state)
         slot = ref // per_case
         ci[slot, PENDING] -= 1
-        if firms[2][ci[slot, ROW]] == WITHDRAWN:  # the project gave up (its land was taken back)
+        if _state(firms, ci[slot, ROW]) == WITHDRAWN:  # the project gave up (its land was taken back)
             if ci[slot, PENDING] == 0:  # its last pending event: the case is closed
                 _free_slot(slot, cases, state)
             continue

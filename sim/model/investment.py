@@ -228,7 +228,9 @@ def _sum_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 def approval_draws(rng: np.random.Generator, n: int, n_items: int, p) -> dict[str, np.ndarray]:
     """Projects' own draws for every catalogue item (rows: projects; ``p`` the ApprovalConfig):
-    whether an item is needed, preparation and office-effort multipliers (mean 1) and rework."""
+    whether an item is needed, preparation and office-effort multipliers (mean 1) and rework; and
+    one per project, ``track``, that sets an enterprise project's stream (filed or approved, see
+    :meth:`~sim.model.approval.ApprovalSystem.streams_of`)."""
 
     def lognormal(cv):
         s2 = np.log1p(cv**2)
@@ -240,6 +242,7 @@ def approval_draws(rng: np.random.Generator, n: int, n_items: int, p) -> dict[st
         "prep": lognormal(p.prep_cv),
         "effort": rng.gamma(shape, 1 / shape, (n, n_items)) if shape else np.ones((n, n_items)),
         "rework": rng.random((n, n_items)),
+        "track": rng.random(n),
     }
 
 

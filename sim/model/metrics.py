@@ -13,6 +13,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from sim.model.approval import STREAMS
 from sim.model.firms import DisposalPath, LifeCycle, site_cluster
 from sim.model.policies.mu_classes import D_CLASS, MU_CLASSES
 
@@ -47,10 +48,11 @@ class Recorder:
             log.clear()
 
     # ------------------------------------------------------------------ events
-    def log_approvals(self, done: dict, plant: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def log_approvals(self, done: dict, plant: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Record projects whose approval items are all done (a batch from
         :meth:`~sim.model.approval.ApprovalSystem.advance`; ``plant``: which are firms' expansion
-        plants); return their approval time in working days: total (application to acceptance, less
+        plants, ``new``: which are new enterprises, whose times the zones' expected latency follows);
+        return their approval time in working days: total (application to acceptance, less
         construction) and the government's processing time (transit, queue, office work, review)."""
         m = self.model
         cal = m.calendar
@@ -60,7 +62,7 @@ class Recorder:
         self.approvals.append({**done, "expansion": plant, "approval_wd": wd, "approval_days": days,
                                "approval_gov_days": done["gov_wd"] * cal.calendar_days_per_working_day,
                                "to_permit_wd": cal.working_days(done["permit"] - done["applied"])})
-        self._year_latency.append((done["zone"][~plant], days[~plant]))
+        self._year_latency.append((done["zone"][new], days[new]))
         return wd, done["gov_wd"]
 
     def log_exits(self, rows: np.ndarray) -> None:
@@ -357,21 +359,28 @@ class Recorder:
         f = m.firms
         a = {c: np.concatenate([chunk[c] for chunk in self.approvals]) for c in self.approvals[0]}
         rows = a["row"]
+        ent = rows >= 0  # enterprises' projects; the others are government projects (row -1 - j)
+        firm_rows, gov_rows = np.where(ent, rows, 0), np.where(ent, 0, -1 - rows)
+        key = np.where(ent, f.key[firm_rows], -1)
+        county = np.where(ent, f.county[firm_rows], m.government.county[gov_rows] if m.government.n else 0)
+        sector = np.where(ent, np.asarray(m.sector_names, dtype=object)[f.sector[firm_rows]], None)
         for t in ("applied", "permit", "time"):  # Mesa's clock started with the spin-up: times as month + 1
             a[t] = a[t] + m.first_month
         applied_month = np.maximum(np.rint(a["applied"]).astype(np.int64) - 1, m.first_month)
         stage, gov = a["stage_wd"], a["stage_gov_wd"]
         return pd.DataFrame({
-            "key": f.key[rows], "zone_id": self._names(a["zone"], [z.zone_id for z in m.zones]),
-            "in_zone": a["zone"] >= 0, "county_id": np.asarray(m.county_ids, dtype=object)[f.county[rows]],
-            "sector": np.asarray(m.sector_names, dtype=object)[f.sector[rows]],
+            "key": key, "stream": np.asarray(STREAMS, dtype=object)[a["graph"] % len(STREAMS)],
+            "zone_id": self._names(a["zone"], [z.zone_id for z in m.zones]),
+            "in_zone": a["zone"] >= 0, "county_id": np.asarray(m.county_ids, dtype=object)[county],
+            "sector": sector,
             "applied": self._labels(applied_month), "applied_time": a["applied"], "permit_time": a["permit"],
             "production_time": a["time"], "stage1_wd": stage[:, 0], "stage2_wd": stage[:, 1],
             "stage3_wd": stage[:, 2], "stage4_wd": stage[:, 3], "stage1_gov_wd": gov[:, 0], "stage2_gov_wd": gov[:, 1],
             "stage3_gov_wd": gov[:, 2], "stage4_gov_wd": gov[:, 3], "to_permit_wd": a["to_permit_wd"],
             "approval_wd": a["approval_wd"], "approval_gov_wd": a["gov_wd"], "approval_days": a["approval_days"],
             "approval_gov_days": a["approval_gov_days"], "items_skipped": a["skipped"],
-            "expansion": a["expansion"], "reformed_process": a["graph"] == 1, "items_served": a["items_served"],
+            "expansion": a["expansion"], "reformed_process": a["graph"] // len(STREAMS) == 1,
+            "items_served": a["items_served"],
             "items_late": a["items_late"], "checks_failed": a["checks_failed"],
         }, columns=_APPROVAL_COLUMNS)
 
@@ -411,7 +420,7 @@ class Recorder:
 
 
 _APPROVAL_COLUMNS = [
-    "key", "zone_id", "in_zone", "county_id", "sector", "applied", "applied_time", "permit_time",
+    "key", "stream", "zone_id", "in_zone", "county_id", "sector", "applied", "applied_time", "permit_time",
     "production_time", "stage1_wd", "stage2_wd", "stage3_wd", "stage4_wd", "stage1_gov_wd", "stage2_gov_wd",
     "stage3_gov_wd", "stage4_gov_wd", "to_permit_wd", "approval_wd", "approval_gov_wd", "approval_days",
     "approval_gov_days", "items_skipped", "expansion", "reformed_process", "items_served", "items_late",

@@ -38,6 +38,7 @@ from sim.model.approval import ApprovalSystem, Office, OfficePool
 from sim.model.calendar import Calendar
 from sim.model.capacity import CapacityReplacement
 from sim.model.credit import CreditPool
+from sim.model.government import GovernmentProjects
 from sim.model.firms import (
     DisposalPath,
     FirmTable,
@@ -148,6 +149,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.sector_shifter = self.spending_path[0] * params.market.rest_of_china_price ** (self.sigma - 1.0)
         self.policies = PolicySet.build(self)
         self.approval = ApprovalSystem(self, self.office_pool)
+        self.government = GovernmentProjects(self)  # government-investment projects: they load the offices
         for county in self.counties:
             self.approval.county_offices[county.county_id] = Office(
                 f"county:{county.county_id}", "county", self.staffing("county", county),
@@ -281,6 +283,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self._produce()
         self._exits()
         self.market.arrivals()
+        self.government.arrivals()
         if self.policies.consolidation.pending:  # the track record its rules will read
             self.zone_history.append((self.zone_annual_output(), self.zone_operating_land(),
                                       self.zone_firm_counts(), self.region_annual_output()))
@@ -612,18 +615,22 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             self._pipeline_rows, self._pipeline_starts = self._pipeline_rows[due:], self._pipeline_starts[due:]
         done = self.approval.advance(self.time)
         self.states_changed()  # permits and production starts in the pipeline
-        self._credit_plant_vat(done["row"])
+        rows = done["row"]
+        firm_rows = rows[rows >= 0]  # government projects (rows < 0) hold no plant, land or VAT credit
+        self._credit_plant_vat(firm_rows)
         self.land.start_construction()  # the permits issued: idle -> construction
-        self.land.start_production(done["row"])  # completions accepted: construction -> operating
-        if done["row"].size:
-            plant = self.firms.parent[done["row"]] >= 0
-            latency, gov = self.recorder.log_approvals(done, plant)
-            self.completed_month += latency[~plant].tolist()
-            self.completed_gov_month += gov[~plant].tolist()
-            self.items_served_month += int(done["items_served"][~plant].sum())
-            self.items_late_month += int(done["items_late"][~plant].sum())
-            self.checks_failed_month += int(done["checks_failed"][~plant].sum())
-            self.entries_month += int((~plant).sum()) + self.install_expansions(done["row"][plant])
+        self.land.start_production(firm_rows)  # completions accepted: construction -> operating
+        if rows.size:
+            plant = np.zeros(rows.size, dtype=bool)  # firms' expansion plants
+            plant[rows >= 0] = self.firms.parent[firm_rows] >= 0
+            new = (rows >= 0) & ~plant  # new enterprises: the monthly approval records are theirs
+            latency, gov = self.recorder.log_approvals(done, plant, new)
+            self.completed_month += latency[new].tolist()
+            self.completed_gov_month += gov[new].tolist()
+            self.items_served_month += int(done["items_served"][new].sum())
+            self.items_late_month += int(done["items_late"][new].sum())
+            self.checks_failed_month += int(done["checks_failed"][new].sum())
+            self.entries_month += int(new.sum()) + self.install_expansions(rows[plant])
 
     def create_expansions(self, parents: np.ndarray, capital: np.ndarray, land: np.ndarray, draws: dict) -> None:
         """New plants of the operating firms ``parents`` (capital and land of each): rows in
@@ -705,6 +712,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             f.block[rows] = -1
         else:
             f.zone[rows] = dst.index
+        self.government.move(src.index, -1 if dst is None else dst.index)
 
     def _retire_body(self, zone: Zone, successor: ManagementBody | None) -> None:
         body = zone.body

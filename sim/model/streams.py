@@ -29,6 +29,7 @@ class Stream(IntEnum):
     NATIONAL = 9  # national region generator
     EXPANSION = 10  # the month's expansion plants' approval draws
     DISPOSAL = 11  # the disposal campaign's path per listed firm key
+    GOVERNMENT = 12  # the month's government-investment projects and their approval draws
 
 
 def stream(seed: int, kind: Stream, *key: int) -> np.random.Generator:

@@ -8,13 +8,24 @@ TABLES = ("monthly", "zones_yearly", "approvals", "exits", "zone_events", "offic
           "firm_panel", "land_yearly")
 
 
-def project_approvals(approvals):
-    """The approvals of investment projects (a run's ``approvals`` table less the rows of firms'
-    expansion plants, ``expansion`` true; tables written before expansions existed have no such
-    column).  Approval latency is measured on projects."""
+def stream_approvals(approvals):
+    """The approvals of new projects of every stream (a run's ``approvals`` table less the rows of
+    firms' expansion plants, ``expansion`` true; tables written before expansions existed have no
+    such column): enterprise projects filed (备案) and approved (核准), and government projects
+    (column ``stream``)."""
     if approvals is None or "expansion" not in approvals.columns:
         return approvals
     return approvals[~approvals["expansion"].astype(bool)]
+
+
+def project_approvals(approvals):
+    """The approvals of enterprises' investment projects (:func:`stream_approvals` less government
+    projects; tables written before streams existed have no ``stream`` column).  Approval latency,
+    the headline outcome, is measured on them."""
+    app = stream_approvals(approvals)
+    if app is None or "stream" not in app.columns:
+        return app
+    return app[app["stream"] != "government"]
 
 
 def projects_applied(approvals, cohort: tuple[str, str]):

@@ -33,7 +33,7 @@ from sim.model.model import ZoneReformModel
 from sim.runner.files import DONE  # noqa: F401 - the marker's name, imported from here by callers
 from sim.runner.files import (check_done, private_name, publish_files, publish_folder, sha256_file, write_done,
                               write_json)
-from sim.runner.outputs import TABLES, project_approvals
+from sim.runner.outputs import TABLES, project_approvals, stream_approvals
 
 log = logging.getLogger("zonesim")
 
@@ -61,6 +61,7 @@ def summarise(tables: dict[str, pd.DataFrame], params: ModelConfig) -> pd.DataFr
     """Headline outcomes of one run: industrial output, zombie firms, approval latency, zones."""
     mon = tables["monthly"]
     app = project_approvals(tables["approvals"])
+    by_stream = stream_approvals(tables["approvals"])  # enterprise projects filed and approved, government projects
     yearly = mon.groupby("year")
     out_y = yearly["output"].sum() / 1e4  # 亿 yuan/year
     zs = yearly["zombie_share"].last()
@@ -84,6 +85,10 @@ def summarise(tables: dict[str, pd.DataFrame], params: ModelConfig) -> pd.DataFr
         "approval_items_late_share": (float(app["items_late"].sum() / app["items_served"].sum())
                                       if len(app) and app["items_served"].sum() else np.nan),
         "approval_checks_failed": int(app["checks_failed"].sum()) if len(app) else 0,
+        **{f"approval_{m}_mean_{stream}": float(v.mean()) if len(v) else np.nan
+           for stream in ("filed", "approved", "government")
+           for m, v in (("wd", by_stream.loc[by_stream["stream"] == stream, "approval_wd"]),
+                        ("gov_wd", by_stream.loc[by_stream["stream"] == stream, "approval_gov_wd"]))},
         "zones_first": int(mon["zones"].iloc[0]),
         "zones_last": int(mon["zones"].iloc[-1]),
         "bodies_last": int(mon["bodies"].iloc[-1]),
