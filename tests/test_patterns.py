@@ -36,4 +36,7 @@ def test_pattern_report_runs_from_one_command(tmp_path):
     calibration = table[table["kind"] == "calibration"]
     assert calibration["holds"].notna().sum() == len(CALIBRATION_TARGETS) and calibration["model_mean"].notna().all()
     assert (table["kind"] == "out-of-sample").sum() == 1  # 宁东 2018: observed after 2017, compared, never fitted
+    # scale invariance: each larger replicated region against the smallest, every measure, paired by seed
+    scale = table[table["kind"] == "scale"]
+    assert len(scale) == 8 and scale["model_mean"].notna().all() and scale["holds"].notna().all()
     assert "measured patterns missed" in res.stdout

@@ -334,8 +334,11 @@ class InvestmentConfig:
     beta_leading: float = param(0.8, "utility if the sector is a leading sector of the zone", "assumed")
     beta_national: float = param(0.3, "utility of a national-level zone", "assumed")
     outside_utility: float = param(
-        4.5, "utility of locating outside any zone",
-        "assumed: set so that about 3/4 of new projects locate in zones, as 78% of firms do ([V] seed)",
+        1.409, "utility of locating outside zones, per county",
+        "assumed: 4.5 - ln 22 (Ningxia's 22 counties), the value of the one outside option set so that about "
+        "3/4 of new projects locate in zones, as 78% of firms do ([V] seed)",
+        doc="the outside option stands for the sites outside zones in every county: its utility is this plus "
+            "ln(number of counties), McFadden's (1978) size term, so that a replicated region keeps its in-zone share",
     )
     pipeline_months: float = param(
         23.0, "months of arrivals before the start already under construction",

@@ -11,6 +11,10 @@ and compares the model with six kinds of pattern:
   ``full_reform``, never fitted;
 * **placebo** trends of ``baseline`` over 2015–2017 that nothing is fitted to (firm count,
   real output growth);
+* **scale invariance** — ``baseline`` on synthetic regions replicated 1×, 4× and 16× (600, 2,400 and
+  9,600 firms in 3, 12 and 48 cities: counties and zones grow with the firms): per-firm entry and
+  exit rates, the in-zone share and the zombie share of the larger regions against the smallest,
+  paired by seed, within the tolerances of :data:`SCALE_TARGETS`;
 * **literature** patterns of the simulated firm panel (:mod:`sim.analysis.firm_panel`): the
   emergent productivity gap of zombies (TFPR, as the sources measure it) and the
   Caballero–Hoshi–Kashyap congestion regressions — must have the published sign;
@@ -133,6 +137,50 @@ PLACEBO_TARGETS = {
 }
 
 
+#: the replicated synthetic regions of the scale patterns: (firms, cities); the first is the reference
+SCALES = ((600, 3), (2400, 12), (9600, 48))
+SCALE_END = "2022-12"  # their horizon: long enough for entry and exit to turn the population over
+
+
+def scale_measures(rec) -> dict[str, float]:
+    """Per-firm rates and shares of one baseline run on a synthetic region (``SCALES``)."""
+    mon = RunTables(rec.path)["monthly"]
+    y = mon[mon["year"] >= 2016].groupby("year")
+    firms = y["firms"].mean()
+    return {"entry rate (% of firms a year)": 100 * float((y["entries"].sum() / firms).mean()),
+            "exit rate (% of firms a year)": 100 * float((y["exits"].sum() / firms).mean()),
+            "in-zone share of firms, end (points)": 100 * float(mon["in_zone_firm_share"].iloc[-1]),
+            "zombie share, end (points)": 100 * float(mon["zombie_share"].iloc[-1])}
+
+
+#: scale patterns: measure → (tolerance of the difference from the 1× region, source)
+SCALE_TARGETS = {
+    "entry rate (% of firms a year)": (0.9, "assumed: twice the seed-to-seed sd of the 600-firm region (0.45)"),
+    "exit rate (% of firms a year)": (0.75, "assumed: twice the seed-to-seed sd of the 600-firm region (0.37)"),
+    "in-zone share of firms, end (points)": (2.0, "assumed: twice the seed-to-seed sd of the 600-firm region (1.05)"),
+    "zombie share, end (points)": (3.5, "assumed: twice the seed-to-seed sd of the 600-firm region (1.76)"),
+}
+
+
+def scale_rows(runs: dict[int, dict[int, object]]) -> list[tuple]:
+    """Rows of the scale patterns: ``runs[firms][seed]`` the baseline runs of each replicated region;
+    each larger region's measure minus the reference's, paired by seed, holds within its tolerance."""
+    ref_n = SCALES[0][0]
+    rows = []
+    for n, _cities in SCALES[1:]:
+        seeds = sorted(set(runs.get(ref_n, {})) & set(runs.get(n, {})))
+        if not seeds:
+            continue
+        ref = pd.DataFrame([scale_measures(runs[ref_n][s]) for s in seeds])
+        big = pd.DataFrame([scale_measures(runs[n][s]) for s in seeds])
+        for name, (tol, source) in SCALE_TARGETS.items():
+            mean, lo, hi = _interval(big[name] - ref[name])
+            rows.append(("scale", f"{name}: {n:,} firms minus {ref_n:,}", f"0 ± {tol:g}",
+                         f"{source}; the {ref_n:,}-firm region: {ref[name].mean():.3g}", mean, lo, hi,
+                         bool(abs(mean) <= tol)))
+    return rows
+
+
 def out_of_sample_measures(reform) -> dict[str, float]:
     """Facts observed after the reform began, which no parameter is fitted to: one full_reform run."""
     t = RunTables(reform.path)
@@ -236,6 +284,14 @@ def report(exp_dir: str | Path) -> pd.DataFrame:
     rows += _tolerance_rows("out-of-sample", [out_of_sample_measures(reform[s]) for s in seeds],
                             OUT_OF_SAMPLE_TARGETS)
     rows += _tolerance_rows("placebo", [placebo_measures(base[s]) for s in seeds], PLACEBO_TARGETS)
+    scale_dir = Path(exp_dir) / "scale"
+    if scale_dir.is_dir():
+        runs = {}
+        for n, _c in SCALES:
+            if (scale_dir / str(n)).is_dir():
+                recs, _ = discover_runs(scale_dir / str(n))
+                runs[n] = {r.seed: r for r in recs}
+        rows += scale_rows(runs)
     if all((base[s].path / "firm_panel.parquet").exists() for s in seeds):
         fp = json.loads((base[seeds[0]].path / "run.json").read_text())["config"]["firms"]
         lit = pd.DataFrame([literature_measures(base[s], fp) for s in seeds])
@@ -276,6 +332,13 @@ def main(argv: list[str] | None = None) -> None:
                f"seed=range(0,{args.seeds})", "hydra/launcher=zonesim_joblib", f"hydra.sweep.dir={exp}"]
         if subprocess.run(cmd).returncode != 0:
             raise SystemExit("the runs of the pattern report failed (see the log above)")
+        for n, cities in SCALES:  # the replicated synthetic regions of the scale patterns, one sweep each
+            cmd = [sys.executable, "-m", "sim.runner.cli", "-m", "scenario=baseline", "region=synthetic",
+                   f"region.synthetic.enterprises={n}", f"region.synthetic.cities={cities}", f"time.end={SCALE_END}",
+                   f"seed=range(0,{args.seeds})", "hydra/launcher=zonesim_joblib",
+                   f"hydra.sweep.dir={exp / 'scale' / str(n)}"]
+            if subprocess.run(cmd).returncode != 0:
+                raise SystemExit(f"the scale runs of the pattern report ({n} firms) failed (see the log above)")
     table = report(exp)
     md = to_markdown(table)
     (exp / "patterns.csv").write_text(table.to_csv(index=False))

@@ -56,6 +56,10 @@ class InvestmentMarket:
         self.size_mean = np.where(cnt > 0, cap / np.maximum(cnt, 1), overall)
         rev = model.region.counties["fiscal_revenue"].to_numpy(dtype=float)
         self.county_p = rev / rev.sum()
+        # the outside option is an aggregate of the sites outside zones in every county: McFadden's (1978)
+        # size term, the log of the elemental alternatives it stands for, keeps the in-zone share the same
+        # when a region is replicated (counties and zones alike)
+        self.outside_size = float(np.log(len(rev)))
         self.competition_index = 0.0
         self._view, self._view_key = {}, None
 
@@ -147,7 +151,7 @@ class InvestmentMarket:
 
         n_z = len(m.zones)
         v = self._zone_view()
-        u_out = p.outside_utility + p.beta_latency * m.outside_expected_latency / 100
+        u_out = self.outside_size + p.outside_utility + p.beta_latency * m.outside_expected_latency / 100
         block_free = m.block_free_land()
         zone, block = np.empty(n, np.int64), np.empty(n, np.int64)
         locate(sector, land, quality, crowded, u, v["base_u"], float(u_out), p.beta_agglomeration, p.beta_leading,
