@@ -82,6 +82,7 @@ import pandas as pd
 
 from sim.config.schema import ModelConfig
 from sim.experiments.aggregate import dotted_get
+from sim.runner.entry import CONFIG_DIR
 
 try:  # the callback base class; Hydra is a dependency of the package, the import is only cosmetic
     from hydra.experimental.callback import Callback as _Callback
@@ -90,8 +91,6 @@ except ImportError:  # pragma: no cover
 
 log = logging.getLogger("zonesim")
 
-REPO = Path(__file__).resolve().parents[2]
-CONFIG_DIR = REPO / "configs"
 EXPERIMENT = "sensitivity"
 METHODS = ("morris", "sobol")
 SAMPLES = "samples.parquet"

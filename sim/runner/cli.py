@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     argv = sys.argv[1:] if argv is None else argv
     if not CONFIG_DIR.is_dir():
-        print(f"zonesim: error: config folder {CONFIG_DIR} not found (install with `pip install -e .`)",
+        print(f"zonesim: error: config folder {CONFIG_DIR} not found (reinstall zonesim: `pip install .`)",
               file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
     if not any(a.split("=")[0] in _NO_PRECHECK for a in argv) and not _is_sweep(argv):

@@ -8,7 +8,17 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+
+
+def _config_dir() -> Path:
+    """The Hydra configuration: inside the package when zonesim is installed from a wheel
+    (``sim/configs``, see setup.py), else the source tree's top-level ``configs/``."""
+    here = Path(__file__).resolve()
+    packaged = here.parents[1] / "configs"
+    return packaged if packaged.is_dir() else here.parents[2] / "configs"
+
+
+CONFIG_DIR = _config_dir()
 #: config folders that are not groups of a run (read by other commands, or Hydra's own)
 NOT_RUN_GROUPS = ("calibration", "hydra")
 #: the keys an analyst changes first, shown with their unit, range and default
@@ -111,4 +121,19 @@ def main(argv: list[str] | None = None) -> None:
         return
     from sim.runner.cli import main as run
 
-    run(argv)
+    run(with_run_dir(argv))
+
+
+def with_run_dir(argv: list[str]) -> list[str]:
+    """A single run given ``output.dir=D`` keeps Hydra's own files (``.hydra/``, the log) in D too,
+    rather than in a stray ``outputs/`` folder (unless ``hydra.run.dir`` is given)."""
+    if any(a in ("-m", "--multirun") for a in argv) or any(a.startswith("hydra.run.dir=") for a in argv):
+        return argv
+    given = [a.split("=", 1)[1] for a in argv if a.startswith("output.dir=")]
+    if not given or given[-1] in ("", "null", "None"):
+        return argv
+    return [*argv, f"hydra.run.dir={given[-1]}"]
+
+
+if __name__ == "__main__":
+    main()
