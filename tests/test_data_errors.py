@@ -45,6 +45,15 @@ def _set(id_col: str, ident: str, col: str, value: str):
     return fn
 
 
+def _other_rank_for_first_zone_of(body: str):
+    """Give the first zone of ``body`` (a body with two zones) a rank its other zone does not have."""
+    def fn(df):
+        first = df.index[df["body_id"] == body][0]
+        df.loc[first, "rank"] = "bureau" if df.loc[first, "rank"] != "bureau" else "division"
+        return df
+    return fn
+
+
 def _line_of(folder: Path, file: str, prefix: str) -> int:
     """1-based line number of the first line of ``file`` starting with ``prefix`` (read raw)."""
     lines = (folder / file).read_text(encoding="utf-8").splitlines()
@@ -124,6 +133,13 @@ DATA_FAULTS = {
         lambda d: _edit(d, "spending.csv", lambda df: df.assign(
             sector=[("unicorns" if i == 0 else v) for i, v in enumerate(df["sector"])])),
         "spending.csv", None, ["spending.csv", "row 2", "'unicorns'"]),
+    # cross-row and cross-file consistency (issue 17, item 8)
+    "zones_body_with_two_ranks": (
+        lambda d: _edit(d, "zones.csv", _other_rank_for_first_zone_of("b_pingluo")),
+        "zones.csv", None, ["zones.csv", "body_id 'b_pingluo' has two ranks"]),
+    "zones_body_across_counties": (
+        lambda d: _edit(d, "zones.csv", _set("zone_id", "jinfeng", "body_id", "b_pingluo")),
+        "zones.csv", None, ["zones.csv", "body_id 'b_pingluo' has two counties"]),
     "zones_header_only": (
         lambda d: (d / "zones.csv").write_text((d / "zones.csv").read_text().splitlines()[0] + "\n"),
         "zones.csv", None, ["zones.csv", "no rows"]),
@@ -156,6 +172,21 @@ def test_load_region_message_names_file_row_column(tmp_path, fault):
     assert "\n" not in msg
     for piece in expected:
         assert piece in msg, f"{piece!r} not in {msg!r}"
+
+
+def test_zone_firms_above_the_region_total_are_refused_before_a_run(tmp_path):
+    """The zones' firms cannot exceed the region's above-scale firms (zones and outside): a
+    cross-file fault, found when the configuration's totals meet the data (issue 17, item 8)."""
+    folder = _copy_data(tmp_path / "data")
+    _edit(folder, "zones.csv", _set("zone_id", "ningdong", "firms", "5000"))
+    res = run_cli([f"region.data_dir={folder}", SHORT], cwd=tmp_path)
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.stderr
+    for piece in (str(folder), "zones.csv", "column firms sums to 5,", "more than the region's above-scale firms",
+                  "region.total_firms = 1,150"):
+        assert piece in lines[0], f"{piece!r} not in {lines[0]!r}"
+    assert not (tmp_path / "outputs").exists()
 
 
 def test_load_region_rejects_a_bad_founded_month(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sim.data.loader import load_catalogue, load_region
 from sim.data.national import make_national_region
-from sim.data.region import DataError, RegionData
+from sim.data.region import DataError, RegionData, check_totals
 from sim.data.synthetic import make_region
 
 
@@ -15,6 +15,7 @@ def build_region(params) -> RegionData:
         case "ningxia":
             region = load_region(r.data_dir)
             region.total_firms, region.total_output = r.total_firms, r.total_output
+            check_totals(region)
         case "synthetic":
             sectors, items, spending = load_catalogue()
             s = r.synthetic

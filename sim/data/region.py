@@ -196,6 +196,12 @@ def check_region(region: RegionData) -> RegionData:
             )
     if z["output_share"].sum() > 1 + 1e-9:
         raise DataError(f"{o}/{FILES['zones']}: column output_share sums to {z['output_share'].sum():.3f} > 1")
+    for body, g in z.groupby("body_id", sort=True):  # one management body, one rank and one county
+        for col, what in (("rank", "ranks"), ("county_id", "counties")):
+            if g[col].nunique() > 1:
+                raise DataError(f"{o}/{FILES['zones']}: body_id {body!r} has two {what} "
+                                f"({', '.join(f'{zid}: {v}' for zid, v in zip(g['zone_id'], g[col]))}); "
+                                "a management body has one rank and serves one county")
 
     _unique("items", it, o, "item_id")
     _member("items", it, o, "authority", AUTHORITIES, "item_id", "authority")
@@ -215,6 +221,17 @@ def check_region(region: RegionData) -> RegionData:
     _check_predecessors(it, o)
     _check_scaled(it, o)
     _check_streams(it, o)
+    return region
+
+
+def check_totals(region: RegionData) -> RegionData:
+    """Check the tables against the region's totals (set from the configuration after loading): the
+    zones' firms cannot exceed the region's above-scale firms, which count those outside zones too."""
+    z = region.zones
+    if region.total_firms is not None and z["firms"].sum() > region.total_firms:
+        raise DataError(f"{region.origin}/{FILES['zones']}: column firms sums to {int(z['firms'].sum()):,}, more "
+                        f"than the region's above-scale firms (region.total_firms = {int(region.total_firms):,}), "
+                        "which count the firms in zones and outside them")
     return region
 
 
