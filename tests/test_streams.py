@@ -59,6 +59,12 @@ def test_an_item_outside_a_stream_is_never_needed(model):
         "project_filing"]
 
 
+def test_the_outputs_name_the_streams_the_model_has():
+    from sim.runner.outputs import STREAM_NAMES
+
+    assert tuple(STREAM_NAMES) == STREAMS
+
+
 def test_streams_column_reads_empty_as_every_stream():
     items = pd.DataFrame({"streams": ["", "filed", "approved;government"]})
     got = stream_items(items)

@@ -14,6 +14,7 @@ from importlib import resources
 import pandas as pd
 
 from sim.analysis.load import Experiment
+from sim.runner.outputs import STREAM_NAMES
 
 STAGES = {
     "stage1_wd": "1 project approval & land (立项用地规划许可)",
@@ -45,10 +46,6 @@ def stage_times(exp: Experiment) -> pd.DataFrame:
         out["items skipped (区域评)"] = g["items_skipped"].mean()
     return out.rename(columns={**STAGES, "approval_wd": "total (working days)",
                                "approval_days": "total (calendar days)"}).reset_index()
-
-
-STREAM_NAMES = {"filed": "filed (备案)", "approved": "approved (核准)", "government": "government (审批)"}
-"""The project streams (column ``stream`` of the approvals) → readable names."""
 
 
 def stream_times(exp: Experiment) -> pd.DataFrame:

@@ -19,10 +19,9 @@ import shlex
 
 import pandas as pd
 
-from sim.analysis.latency import STREAM_NAMES
 from sim.analysis.levers import main_effects
 from sim.analysis.load import Experiment
-from sim.runner.outputs import projects_applied, stream_approvals
+from sim.runner.outputs import STREAM_NAMES, projects_applied, stream_approvals
 
 PROCESS_LEVERS_ARGS = [
     "-m", "scenario=approval_reform",

@@ -66,7 +66,7 @@ import pandas as pd
 
 from sim.experiments.stats import mean_ci, paired_diff_ci, relative_pct
 from sim.runner.files import DONE, check_done, write_frame, write_json, write_text
-from sim.runner.outputs import project_approvals, stream_approvals
+from sim.runner.outputs import STREAM_NAMES, project_approvals, stream_approvals
 
 log = logging.getLogger("zonesim.aggregate")
 
@@ -126,9 +126,7 @@ OUTCOMES: dict[str, Outcome] = {
     **{f"approval_{kind}days_mean_from2019_{stream}": Outcome(
         f"Approval {'government time' if kind else 'latency'}, mean (applied 2019+, {label})", "calendar days",
         f"as approval_{kind}days_mean_from2019, of {label} projects applied from {RECENT_FROM} on")
-       for stream, label in (("filed", "filed (备案)"), ("approved", "approved (核准)"),
-                             ("government", "government-investment (审批)"))
-       for kind in ("", "gov_")},
+       for stream, label in STREAM_NAMES.items() for kind in ("", "gov_")},
     "zones_end": Outcome("Zones (end)", "zones", "active development zones in the last month"),
     "bodies_end": Outcome("Bodies (end)", "bodies", "active zone management bodies in the last month"),
 }
@@ -346,7 +344,7 @@ def run_outcomes(monthly: pd.DataFrame, approvals: pd.DataFrame | None) -> dict[
     have = approvals is not None and "approval_days" in approvals
     if have and "stream" in approvals:
         recent = approvals["applied"].astype(str) >= RECENT_FROM
-        for stream in ("filed", "approved", "government"):
+        for stream in STREAM_NAMES:
             mine = approvals[recent & (approvals["stream"] == stream)]
             for kind in ("", "gov_"):
                 col = f"approval_{kind}days"

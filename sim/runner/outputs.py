@@ -8,6 +8,11 @@ TABLES = ("monthly", "zones_yearly", "approvals", "exits", "zone_events", "offic
           "firm_panel", "land_yearly")
 
 
+#: the project streams of the approvals table (column ``stream``) and their readable names: enterprise
+#: projects filed and approved, government-investment projects (sim.data.region.ITEM_STREAMS)
+STREAM_NAMES = {"filed": "filed (备案)", "approved": "approved (核准)", "government": "government (审批)"}
+
+
 def stream_approvals(approvals):
     """The approvals of new projects of every stream (a run's ``approvals`` table less the rows of
     firms' expansion plants, ``expansion`` true; tables written before expansions existed have no

@@ -33,7 +33,7 @@ from sim.model.model import ZoneReformModel
 from sim.runner.files import DONE  # noqa: F401 - the marker's name, imported from here by callers
 from sim.runner.files import (check_done, private_name, publish_files, publish_folder, sha256_file, write_done,
                               write_json)
-from sim.runner.outputs import TABLES, project_approvals, stream_approvals
+from sim.runner.outputs import STREAM_NAMES, TABLES, project_approvals, stream_approvals
 
 log = logging.getLogger("zonesim")
 
@@ -86,7 +86,7 @@ def summarise(tables: dict[str, pd.DataFrame], params: ModelConfig) -> pd.DataFr
                                       if len(app) and app["items_served"].sum() else np.nan),
         "approval_checks_failed": int(app["checks_failed"].sum()) if len(app) else 0,
         **{f"approval_{m}_mean_{stream}": float(v.mean()) if len(v) else np.nan
-           for stream in ("filed", "approved", "government")
+           for stream in STREAM_NAMES
            for m, v in (("wd", by_stream.loc[by_stream["stream"] == stream, "approval_wd"]),
                         ("gov_wd", by_stream.loc[by_stream["stream"] == stream, "approval_gov_wd"]))},
         "zones_first": int(mon["zones"].iloc[0]),
