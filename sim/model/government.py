@@ -66,12 +66,16 @@ class GovernmentProjects:
                             len(self.county_p) - 1)
         in_zone = rng.random(n) < m.params.approval.government_in_zone_share
         pick = rng.random(n)
+        # the county's active zones, in index order: zones sorted by county, a project takes the
+        # pick-th share of its county's run
+        active = np.array([z.index for z in m.active_zones()], dtype=np.int64)
+        by_county = active[np.argsort(m.zone_county[active], kind="stable")]
+        count = np.bincount(m.zone_county[active], minlength=len(self.county_p))
+        first = np.concatenate([[0], np.cumsum(count)[:-1]])
+        has = in_zone & (count[county] > 0)
         zone = np.full(n, -1, np.int64)
-        active = m.active_zones()
-        for j in np.flatnonzero(in_zone):
-            mine = [z.index for z in active if m.zone_county[z.index] == county[j]]
-            if mine:
-                zone[j] = mine[min(int(pick[j] * len(mine)), len(mine) - 1)]
+        at = np.minimum((pick[has] * count[county[has]]).astype(np.int64), count[county[has]] - 1)
+        zone[has] = by_county[first[county[has]] + at]
         draws = approval_draws(rng, n, m.approval.n_items, m.params.approval)
         self._grow(n)
         rows = np.arange(self.n, self.n + n)
