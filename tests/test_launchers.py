@@ -8,6 +8,7 @@ same tables as under Hydra's basic launcher: same seeds, same results, whatever 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -350,3 +351,24 @@ def test_slurm_sweep_through_submitit_equals_basic_launcher(tmp_path, basic_swee
     assert "#SBATCH --partition=test" in script and "#SBATCH --array=0-1%2" in script
     assert_no_process_left(tag, "the SLURM stand-in")
     assert_same_runs(tmp_path / "sweep", basic_sweep)
+
+
+def test_a_launcher_without_its_extra_is_refused_naming_the_extra(monkeypatch, capsys):
+    """``hydra/launcher=ray_local`` without the ``cluster`` extra: one line naming the extra and how to
+    install it, exit 2, before Hydra starts (issue 16, item 6)."""
+    from sim.runner import cli
+
+    assert set(cli.LAUNCHER_EXTRAS) | {"basic", "joblib", "zonesim_joblib"} >= {
+        p.stem for p in (cli.CONFIG_DIR / "hydra" / "launcher").glob("*.yaml")}
+    missing = {"hydra_plugins.hydra_ray_launcher"}
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in missing else real(name, *a))
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["-m", "seed=0,1", "hydra/launcher=ray_local"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "hydra/launcher=ray_local" in err[0] and "'cluster' extra" in err[0]
+    assert 'pip install -e ".[cluster]"' in err[0]
+    # installed plugins pass; other arguments are not read as launchers
+    assert cli.missing_extra(["hydra/launcher=slurm", "seed=1"]) is None
+    assert cli.missing_extra(["seed=1"], find_spec=lambda name: None) is None

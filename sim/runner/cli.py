@@ -109,12 +109,44 @@ def _is_sweep(argv: list[str]) -> bool:
     return any(o.is_sweep_override() for o in parsed)
 
 
+#: launchers of configs/hydra/launcher/ that need an optional extra: launcher -> (plugin module, extra)
+LAUNCHER_EXTRAS = {
+    "ray_local": ("hydra_plugins.hydra_ray_launcher", "cluster"),
+    "ray_cluster": ("hydra_plugins.hydra_ray_launcher", "cluster"),
+    "slurm": ("hydra_plugins.hydra_submitit_launcher", "cluster"),
+}
+
+
+def missing_extra(argv: list[str], find_spec=None) -> str | None:
+    """One line naming the extra to install when ``argv`` selects a launcher whose plugin is not
+    installed (``hydra/launcher=ray_local`` without the ``cluster`` extra), else None."""
+    import importlib.util
+
+    find_spec = find_spec or importlib.util.find_spec
+    for arg in argv:
+        key, _, value = arg.partition("=")
+        if key.lstrip("+~") == "hydra/launcher" and value in LAUNCHER_EXTRAS:
+            module, extra = LAUNCHER_EXTRAS[value]
+            try:
+                found = find_spec(module) is not None
+            except ModuleNotFoundError:  # its parent package is missing
+                found = False
+            if not found:
+                return (f"hydra/launcher={value} needs the {extra!r} extra, which is not installed: "
+                        f"pip install -e \".[{extra}]\" (or pip install \"zonesim[{extra}]\")")
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     argv = sys.argv[1:] if argv is None else argv
     if not CONFIG_DIR.is_dir():
         print(f"zonesim: error: config folder {CONFIG_DIR} not found (reinstall zonesim: `pip install .`)",
               file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+    need = missing_extra(argv)
+    if need:
+        print(f"zonesim: error: {need}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
     if not any(a.split("=")[0] in _NO_PRECHECK for a in argv) and not _is_sweep(argv):
         try:
