@@ -248,12 +248,18 @@ def _check_scaled(it: pd.DataFrame, o: str) -> None:
     """The ``scaled`` column (``;``-separated, of :data:`SCALED_TIMES`): which of an item's times are
     assumed and multiplied by ``approval.prep_scale`` / ``approval.review_scale``; a time with a
     documented range is left out, so no fitted scale can move it outside that range."""
-    it["scaled"] = _text_column(it["scaled"])
-    for i, raw in enumerate(it["scaled"]):
+    _check_names(it, o, "scaled", SCALED_TIMES)
+
+
+def _check_names(it: pd.DataFrame, o: str, col: str, allowed: tuple[str, ...], empty: str = "") -> None:
+    """A column of ``;``-separated names of ``allowed``, each at most once (normalised to text);
+    ``empty`` says what an empty cell means, for the message."""
+    it[col] = _text_column(it[col])
+    for i, raw in enumerate(it[col]):
         parts = [p.strip() for p in raw.split(";") if p.strip()]
-        if any(p not in SCALED_TIMES for p in parts) or len(set(parts)) != len(parts):
-            raise DataError(f"{_where('items', o, i, it, 'item_id')}: column scaled = {raw!r}; "
-                            f"expected ';'-separated names of {list(SCALED_TIMES)}, each once")
+        if any(p not in allowed for p in parts) or len(set(parts)) != len(parts):
+            raise DataError(f"{_where('items', o, i, it, 'item_id')}: column {col} = {raw!r}; "
+                            f"expected ';'-separated names of {list(allowed)}, each once{empty}")
 
 
 #: the project streams a catalogue item's ``streams`` column may name (sim.model.approval.STREAMS)
@@ -265,12 +271,7 @@ def _check_streams(it: pd.DataFrame, o: str) -> None:
     stream): which project streams need the item.  Every stream must keep items of every stage."""
     if "streams" not in it:
         return
-    it["streams"] = _text_column(it["streams"])
-    for i, raw in enumerate(it["streams"]):
-        parts = [p.strip() for p in raw.split(";") if p.strip()]
-        if any(p not in ITEM_STREAMS for p in parts) or len(set(parts)) != len(parts):
-            raise DataError(f"{_where('items', o, i, it, 'item_id')}: column streams = {raw!r}; "
-                            f"expected ';'-separated names of {list(ITEM_STREAMS)}, each once (empty: all)")
+    _check_names(it, o, "streams", ITEM_STREAMS, " (empty: all)")
     for name in ITEM_STREAMS:
         mine = [not raw or name in [p.strip() for p in raw.split(";")] for raw in it["streams"]]
         stages = set(it.loc[mine, "stage"])
