@@ -144,32 +144,28 @@ def test_the_process_reform_applies_to_every_stream():
     assert not app.loc[app["applied"] < "2019-03", "reformed_process"].any()
 
 
+def _small_region():
+    """One zone, with the embedded sectors and catalogue (fresh copies: a test may edit them)."""
+    return tiny_region([dict(zone_id="za", county_id="c1", firms=30, output_share=0.5, output_per_mu=40)],
+                       total_firms=40)
+
+
 def test_an_unknown_stream_name_is_refused_naming_the_item():
-    region = tiny_region([dict(zone_id="za", county_id="c1", firms=30, output_share=0.5, output_per_mu=40)],
-                         total_firms=40)
-    _s, items, _sp = load_catalogue()
-    items = items.copy()
-    items.loc[items["item_id"] == "project_approval", "streams"] = "approved;private"
-    region.items = items
+    region = _small_region()
+    region.items.loc[region.items["item_id"] == "project_approval", "streams"] = "approved;private"
     with pytest.raises(DataError, match=r"project_approval.*column streams = 'approved;private'"):
         check_region(region)
 
 
 def test_a_stream_without_items_of_a_stage_is_refused():
-    region = tiny_region([dict(zone_id="za", county_id="c1", firms=30, output_share=0.5, output_per_mu=40)],
-                         total_firms=40)
-    _s, items, _sp = load_catalogue()
-    items = items.copy()
-    items.loc[items["stage"] == 4, "streams"] = "filed;approved"
-    region.items = items
+    region = _small_region()
+    region.items.loc[region.items["stage"] == 4, "streams"] = "filed;approved"
     with pytest.raises(DataError, match=r"stream 'government' without items of stage 4"):
         check_region(region)
 
 
 def test_an_approved_share_out_of_range_is_refused_naming_the_sector():
-    region = tiny_region([dict(zone_id="za", county_id="c1", firms=30, output_share=0.5, output_per_mu=40)],
-                         total_firms=40)
-    region.sectors = region.sectors.copy()
+    region = _small_region()
     region.sectors.loc[0, "approved_share"] = 1.5
     with pytest.raises(DataError, match=r"approved_share"):
         check_region(region)
