@@ -347,6 +347,14 @@ class InvestmentConfig:
     prior_latency_days: float = param(346.0, "calendar days", "derived: 237 working days ([V]) x 1.46", gt=0)
     latency_memory: float = param(0.8, "weight of past expected latency per year", "assumed", ge=0, le=1)
     base_subsidy: float = param(0.1, "share of land price", "assumed", ge=0, le=1)
+    competition_scope: str = param(
+        "adjacent_cities", "which zones compete with a zone for projects",
+        "assumed, after the spatial-interaction studies of local competition for investment, which find it "
+        "between neighbouring jurisdictions (contiguity weights); 'region' counts every zone of the region",
+        choices=("region", "city", "adjacent_cities"),
+        doc="region: every active zone; city: the zones of its own prefecture-level city (地级市; a province in "
+            "the national region); adjacent_cities: those of its own city and of the cities adjacent to it",
+    )
     subsidy_per_competitor: float = param(
         0.05, "extra subsidy per competing zone with the same leading sector", "assumed", ge=0, le=1
     )

@@ -22,8 +22,10 @@
   + β_lead·[leading sector] + β_nat·[national] + ε``; drawn from its logit probabilities
   (:mod:`sim.model.choice_kernels`), projects in arrival order, each seeing the land and
   same-sector firms of those before it.
-* **Homogeneous competition** (同质化竞争) — each year a zone counts its competitors (other
-  active zones weighted by the overlap of leading sectors); more competitors → a higher land
+* **Homogeneous competition** (同质化竞争) — each year a zone counts its competitors (the other
+  active zones of its rival cities, ``competition_scope``: by default its own prefecture-level city
+  and the cities adjacent to it, as local competition for investment is found between neighbouring
+  jurisdictions; each weighted by the overlap of leading sectors); more competitors → a higher land
   subsidy (subsidy race, paid by the county) and a lower entry bar (weaker projects admitted,
   future zombies).  Consolidation removes competitors; a yellow card raises the bar.
 """
@@ -61,6 +63,9 @@ class InvestmentMarket:
         # when a region is replicated (counties and zones alike)
         self.outside_size = float(np.log(len(rev)))
         self.competition_index = 0.0
+        county_city = city_index(model.region.counties["city_id"])
+        self.zone_city = county_city[model.zone_county]
+        self.rival_cities = rival_cities(model.region, model.params.investment.competition_scope)
         self._view, self._view_key = {}, None
 
     # ------------------------------------------------------------------ competition
@@ -68,10 +73,8 @@ class InvestmentMarket:
         """Yearly: subsidies and entry bars from the number of same-sector competitors."""
         m, p = self.model, self.model.params.investment
         zones = m.active_zones()
-        lead = m.zone_leading_matrix()[[z.index for z in zones]]
-        n_lead = lead.sum(axis=1)
-        # leading sectors shared with every other active zone: Σ_y |L_z ∩ L_y| = L_z · Σ_y L_y − |L_z|
-        comps = (lead @ lead.sum(axis=0) - n_lead) / np.maximum(n_lead, 1.0)
+        comps = competitors(m.zone_leading_matrix()[[z.index for z in zones]],
+                            self.zone_city[[z.index for z in zones]], self.rival_cities)
         for z, c in zip(zones, comps):
             z.subsidy = min(p.max_subsidy, p.base_subsidy + p.subsidy_per_competitor * c)
             raise_ = m.params.policy.assessment.yellow_card_bar_raise if z.carded_this_year else 0.0
@@ -222,6 +225,41 @@ class InvestmentMarket:
         }
         self._view_key = key
         return self._view
+
+
+def rival_cities(region, scope: str) -> np.ndarray:
+    """Which cities' zones compete with a zone of each city (cities × cities, 0/1, cities in the
+    order of their first county): all of them (``region``), its own (``city``), or its own and
+    those with a county adjacent to one of its counties (``adjacent_cities``)."""
+    county_city = city_index(region.counties["city_id"])
+    n = int(county_city.max()) + 1
+    if scope == "region":
+        return np.ones((n, n))
+    rivals = np.eye(n)
+    if scope == "adjacent_cities":
+        row = dict(zip(region.counties["county_id"], range(len(county_city))))
+        a = county_city[[row[c] for c in region.adjacency["county_a"]]]
+        b = county_city[[row[c] for c in region.adjacency["county_b"]]]
+        rivals[a, b] = rivals[b, a] = 1.0
+    return rivals
+
+
+def city_index(city_ids) -> np.ndarray:
+    """Each county's city as an index (cities numbered in the order of their first county)."""
+    cities = {c: i for i, c in enumerate(dict.fromkeys(city_ids))}
+    return np.array([cities[c] for c in city_ids], dtype=np.int64)
+
+
+def competitors(lead: np.ndarray, city: np.ndarray, rival_cities: np.ndarray) -> np.ndarray:
+    """Each zone's competitors: the other zones of its rival cities, each weighted by the share of
+    the zone's leading sectors it shares, ``Σ_y |L_z ∩ L_y| / |L_z|`` (``lead``: zones × sectors 0/1;
+    ``city``: each zone's city)."""
+    n_lead = lead.sum(axis=1)
+    by_city = np.zeros((rival_cities.shape[0], lead.shape[1]))
+    np.add.at(by_city, city, lead)  # leading sectors summed over each city's zones
+    # Σ_y L_y over the zones of the rival cities, the zone itself included: L_z · that − |L_z|
+    shared = (lead * (rival_cities @ by_city)[city]).sum(axis=1) - n_lead
+    return shared / np.maximum(n_lead, 1.0)
 
 
 def _sum_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
