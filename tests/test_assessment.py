@@ -343,3 +343,69 @@ def test_firm_class_shares_above_one_are_refused():
 
     with pytest.raises(ConfigError, match="firm_a_share"):
         assessed("policy.assessment.firm_a_share=0.6", "policy.assessment.firm_b_share=0.5")
+
+
+# --------------------------------------------------------------------------- absolute thresholds
+def test_without_a_gate_or_floors_the_rule_is_relative_only():
+    p = assessed()
+    assert (p.policy.assessment.gate, p.policy.assessment.abolish_output_below,
+            p.policy.assessment.abolish_developed_below) == ({}, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("minimum, carded", [(10.0, ["2015-12", "2016-12", "2017-12"]), (1.0, [])])
+def test_a_bottom_zone_that_clears_the_gate_is_not_carded(minimum, carded):
+    """Guangdong's hybrid rule: the last zone (5 万 yuan/mu) is carded only if it is below the gate's
+    minimum output per mu; above it, no zone is carded and none is downgraded or abolished."""
+    m = run_model(assessed(f"+policy.assessment.gate.output_per_mu={minimum}"), region())
+    assert events_of(m, "weak", "yellow_card") == carded
+    ev = m.results()["zone_events"]
+    if not carded:
+        assert not ev.event.isin(["yellow_card", "downgraded", "abolished"]).any()
+
+
+def test_a_zone_at_or_below_the_output_floor_is_abolished_at_the_first_assessment():
+    """The weak zone makes about 8,000 万 yuan a year, the others over 200,000: a floor of 100,000
+    (Inner Mongolia's 10亿 yuan) abolishes it at once, and no other zone (the relative rule goes on
+    with the three left)."""
+    m = run_model(assessed("policy.assessment.abolish_output_below=100000"), region())
+    assert events_of(m, "weak", "abolished") == ["2015-12"]
+    ev = m.results()["zone_events"]
+    reason = ev.loc[(ev.zone_id == "weak") & (ev.event == "abolished"), "detail"].iloc[0]
+    assert "assessment floor" in reason and "output" in reason
+    floor = ev.event.eq("abolished") & ev.detail.str.contains("assessment floor")
+    assert set(ev.loc[floor, "zone_id"]) == {"weak"}
+
+
+def test_the_floors_spare_young_zones_and_only_recommend_delisting_a_national_zone():
+    r = region()
+    r.zones.loc[r.zones.zone_id == "weak", "founded"] = "2016-01"
+    m = run_model(assessed("policy.assessment.abolish_output_below=100000", "policy.assessment.absolute_min_years=5",
+                           "policy.assessment.grace_years=9"), r)
+    assert events_of(m, "weak", "abolished") == []  # 3 years old at the end of the run: below the 5 years
+    m = run_model(assessed("policy.assessment.abolish_output_below=100000", "policy.assessment.absolute_min_years=1",
+                           "policy.assessment.grace_years=9"), r)
+    assert events_of(m, "weak", "abolished") == ["2016-12"]
+    r = region()
+    r.zones.loc[r.zones.zone_id == "weak", "level"] = "national"
+    m = run_model(assessed("policy.assessment.abolish_output_below=100000", "policy.assessment.classify_by=none"), r)
+    assert events_of(m, "weak", "abolished") == []
+    assert "2015-12" in events_of(m, "weak", "delisting_recommended")
+
+
+def test_a_zone_with_little_of_its_planned_land_in_use_is_abolished_by_the_land_floor():
+    """The 2005 clean-up's floor: under 20% of the planned land in use.  mid2 is planned at
+    1,000,000 mu and uses about 5,600; the others use about 60% (the weak one all of it)."""
+    r = region()
+    r.zones.loc[r.zones.zone_id == "mid2", "land_mu"] = 1e6
+    m = run_model(assessed("policy.assessment.abolish_developed_below=0.2"), r)
+    ev = m.results()["zone_events"]
+    floor = ev.event.eq("abolished") & ev.detail.str.contains("assessment floor")
+    assert set(ev.loc[floor, "zone_id"]) == {"mid2"}
+    assert events_of(m, "mid2", "abolished") == ["2015-12"]
+
+
+def test_an_unknown_gate_indicator_is_refused():
+    from sim.config.validate import ConfigError
+
+    with pytest.raises(ConfigError, match="gate has unknown indicator 'jobs'"):
+        assessed("+policy.assessment.gate.jobs=1")

@@ -112,6 +112,8 @@ _ACTIVATE = {
     # small classes cap the bottom below k: let half of a class be its bottom, so that k decides
     "policy.assessment.mofcom_bottom_k": ["policy.assessment.rule=mofcom",
                                           "policy.assessment.mofcom_max_bottom_share=0.5", *_MOFCOM_REGION],
+    # the floors' age applies only when a floor is on: a new zone (苏银, 2019) is spared below it
+    "policy.assessment.absolute_min_years": ["policy.assessment.abolish_output_below=100000"],
     # customs zones matter only where consolidation meets them (exempt type): more zones per county
     "region.national.zones_customs": ["region.national.scale=0.02"],
 }
@@ -135,6 +137,10 @@ _STRONG = {
     "approval.region_staff_per_100_firms": "0.5",  # region-office queues are short: fewer staff bite
     "policy.assessment.yellow_card_protection_cut": "1.0",
     "policy.assessment.mofcom_bottom_k": "1",
+    # the absolute floors are off (0): set them where they bite (Inner Mongolia's 10亿; zones use 67-100% of their land)
+    "policy.assessment.abolish_output_below": "100000",
+    "policy.assessment.abolish_developed_below": "0.75",
+    "policy.assessment.absolute_min_years": "0",
     "policy.assessment.mofcom_window_years": "1",  # a window of one year holds one bottom year: no candidate
     "region.synthetic.national_share": "0.9",
     # with the default approval times no project stays in approval a year: shorter lags bite

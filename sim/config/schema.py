@@ -730,6 +730,32 @@ class AssessmentConfig:
         doc="a new zone's first firms need about a year of approval and a year of construction (the model's "
             "own times) before its output per mu says anything; ranking it earlier puts it last by construction",
     )
+    gate: dict[str, float] = param(
+        {}, "minimum of an indicator, in its own unit (万 yuan/mu; growth: output / last year's; share)",
+        "[R] Guangdong 粤办函〔2014〕23号: a park is carded only if it misses its 达标 targets and ranks last in "
+        "its class; the targets are set per park and were not retrieved, so none by default (Ningxia's seed "
+        "cards the bottom zone)",
+        doc="absolute gate before the relative rule: a bottom zone is carded, and its bottom year counted, only if "
+            "at least one indicator is below its minimum here; empty: every bottom zone",
+    )
+    abolish_output_below: float = param(
+        0.0, "万 yuan/year of a zone's output",
+        "[R] Inner Mongolia 2021 (开发区优化调整实施方案): parks with gross industrial output ≤ 10亿 yuan "
+        "(100000) abolished in principle; 0 = off (not Ningxia's rule)", ge=0,
+        doc="absolute floor: a zone past absolute_min_years whose year's output is at most this is abolished "
+            "(a national zone: recommended for delisting)",
+    )
+    abolish_developed_below: float = param(
+        0.0, "share of a zone's planned land in use",
+        "[R] 发改外资〔2005〕1521号 (national clean-up of zones): zones approved 5 or more years earlier with "
+        "developed land below 20% (0.2) of their planned area abolished; 0 = off (not Ningxia's rule)", ge=0, le=1,
+        doc="absolute floor: a zone past absolute_min_years with less of its planned land in use is abolished "
+            "(a national zone: recommended for delisting)",
+    )
+    absolute_min_years: int = param(
+        5, "full years since a zone's founding", "[R] 发改外资〔2005〕1521号: 5 years; zones older than the run "
+        "count as old enough", ge=0, doc="the absolute floors apply only to zones this old",
+    )
     firm_classes: bool = param(
         False, "-", "[V] Zhejiang 亩均论英雄 (firm classes A-D); not in Ningxia's reform (the seed ranks zones)",
         doc="grade the firms on zone land A-D each year and take land back from persistent D firms",

@@ -133,12 +133,11 @@ def validate(params: ModelConfig) -> ModelConfig:
             f"policy.assessment.years_to_abolish = {a.years_to_abolish} is smaller than "
             f"policy.assessment.years_to_downgrade = {a.years_to_downgrade}"
         )
-    unknown = [k for k in a.weights if k not in ASSESSMENT_INDICATORS]
-    if unknown:
-        raise ConfigError(
-            f"policy.assessment.weights has unknown indicator {unknown[0]!r} "
-            f"(known: {', '.join(ASSESSMENT_INDICATORS)})"
-        )
+    for name, by_indicator in (("weights", a.weights), ("gate", a.gate)):
+        unknown = [k for k in by_indicator if k not in ASSESSMENT_INDICATORS]
+        if unknown:
+            raise ConfigError(f"policy.assessment.{name} has unknown indicator {unknown[0]!r} "
+                              f"(known: {', '.join(ASSESSMENT_INDICATORS)})")
     for k, w in a.weights.items():
         if w < 0:
             raise ConfigError(f"policy.assessment.weights.{k} = {w} is out of range [0, inf]")

@@ -17,6 +17,12 @@ ranked within classes (national / region level: 分类考核).  The seed's rules
   **recommends delisting** it (``national_zones``) and it carries on, carded and downgraded;
 * a zone founded during the run is ranked only after ``grace_years`` (its first firms need
   approval and construction before its output per mu means anything);
+* optional **absolute thresholds**, each from a document (none in Ningxia's seed, so off by
+  default): a ``gate`` of minimum indicator values, without which a bottom zone is not carded
+  (Guangdong 2014: carded only if it misses its targets *and* ranks last); and floors that
+  abolish a zone at least ``absolute_min_years`` old whose output is at most
+  ``abolish_output_below`` (Inner Mongolia 2021: 10亿 yuan) or with less than
+  ``abolish_developed_below`` of its planned land in use (the national clean-up of 2005: 20%);
 * the best ``upgrade_top`` of a class are **upgraded** one rank (outstanding → rank raised), up
   to bureau rank for national zones and division rank for region-level ones (as in the
   consolidation's rank rule).
@@ -90,10 +96,48 @@ class Assessment(Policy):
         out: dict[str, list] = {}
         m = self.model
         for z in m.active_zones():
-            if z.founded_month is not None and m.month - z.founded_month + 1 < 12 * self.params.grace_years:
+            if not self.has_run(z, self.params.grace_years):
                 continue  # too new to have a record
             out.setdefault(self.class_of(z), []).append(z)
         return out
+
+    def has_run(self, zone, years: int) -> bool:
+        """Has ``zone`` run ``years`` full years by this month?  Zones older than the run have."""
+        m = self.model
+        return zone.founded_month is None or m.month - zone.founded_month + 1 >= 12 * years
+
+    def fails_gate(self, zones) -> np.ndarray:
+        """Which ``zones`` are below the minimum of at least one ``gate`` indicator (all of them
+        when there is no gate: the seed cards every bottom zone)."""
+        if not self.params.gate:
+            return np.ones(len(zones), dtype=bool)
+        ind = self.indicators(zones)
+        return np.any([ind[name] < low for name, low in self.params.gate.items()], axis=0)
+
+    def apply_floors(self) -> None:
+        """Absolute floors (``abolish_output_below``, ``abolish_developed_below``): a zone past
+        ``absolute_min_years`` whose year's output is at most the floor, or with less than the
+        floor's share of its planned land in use, is abolished; a national zone is recommended
+        for delisting (the province cannot abolish it)."""
+        m, p = self.model, self.params
+        if p.abolish_output_below <= 0 and p.abolish_developed_below <= 0:
+            return
+        zones = [z for z in m.active_zones() if self.has_run(z, p.absolute_min_years)]
+        idx = np.array([z.index for z in zones], dtype=int)
+        output = m.zone_year_output()[idx]
+        developed = m.zone_land_in_use()[idx] / np.maximum(m.zone_capacity()[idx], 1e-12)
+        for z, out, dev in zip(zones, output, developed):
+            if p.abolish_output_below > 0 and out <= p.abolish_output_below:
+                reason = f"output {out:,.0f} 万 yuan, at most the floor of {p.abolish_output_below:,.0f}"
+            elif p.abolish_developed_below > 0 and dev < p.abolish_developed_below:
+                reason = f"{dev:.0%} of its planned land in use, below the floor of {p.abolish_developed_below:.0%}"
+            else:
+                continue
+            if self.province_cannot_abolish(z):
+                m.log_zone_event(z, "delisting_recommended", f"{reason}: national zone, the province recommends "
+                                                             "delisting")
+            else:
+                m.abolish_zone(z, f"assessment floor: {reason}", to=p.abolished_firms_to)
 
     def class_of(self, zone) -> str:
         """The class a zone is ranked in: its level (seed), or under MOFCOM's rule its macro region
@@ -121,6 +165,7 @@ class Assessment(Policy):
             recovered = self.firm_classes.on_year_end()
             m.close_firms(recovered)
             m.mu_recoveries_month += recovered.size
+        self.apply_floors()  # absolute floors before the ranking: an abolished zone is not ranked
         for cls, zones in self.classes().items():
             score = self.scores(zones)
             order = np.lexsort((np.array([z.index for z in zones]), -score))  # best first, ties by index
@@ -131,7 +176,8 @@ class Assessment(Policy):
             n_bottom = self.bottom_size(len(zones))
             if n_bottom == 0:
                 continue  # a class too small to have a bottom
-            bottom = [zones[i] for i in order[len(zones) - n_bottom:]]
+            failing = self.fails_gate(zones)  # a bottom zone that clears the absolute gate is not carded
+            bottom = [zones[i] for i in order[len(zones) - n_bottom:] if failing[i]]
             for z in zones:
                 if z not in bottom:
                     z.consecutive_bottom = 0
