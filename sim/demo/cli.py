@@ -2,13 +2,16 @@
 
     zonesim-demo                         # http://127.0.0.1:8765, this computer only
     zonesim-demo --port 9000
-    zonesim-demo --host 0.0.0.0 --allow-remote   # a classroom network: every machine that can reach you
+    zonesim-demo --host 0.0.0.0 --allow-remote --allowed-host 192.168.1.20
+                                         # a classroom network: students open http://192.168.1.20:8765/
 
 Safe by default: the server listens on loopback (127.0.0.1) unless ``--allow-remote`` is given
-with another ``--host``; it runs in Solara's production mode (no hot reload, no developer
-tools); Mesa's in-browser Python console is not part of the page; telemetry is off; and the
-page's web assets come from the local cache that ``zonesim-demo-assets`` fills, so the
-dashboard works without internet.
+with another ``--host``; it answers only to this computer's loopback names, the ``--host``
+address and the ``--allowed-host`` names, and accepts websockets only from pages it served
+itself (see :mod:`sim.demo.server`), so no other web site can drive it from a browser; it runs
+in Solara's production mode (no hot reload, no developer tools); Mesa's in-browser Python
+console is not part of the page; telemetry is off; and the page's web assets come from the
+local cache that ``zonesim-demo-assets`` fills, so the dashboard works without internet.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import ipaddress
 import os
 import socket
 import sys
+from collections.abc import Sequence
 
-from sim.demo import assets
+from sim.demo import assets, server
 
 APP = "sim.demo.app:Page"
 DEFAULT_HOST = "127.0.0.1"
@@ -50,9 +54,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     ap.add_argument("--allow-remote", action="store_true",
                     help="needed to listen on a non-loopback address: other machines can then open the page")
+    ap.add_argument("--allowed-host", action="append", default=[], metavar="NAME", type=server.host_name_arg,
+                    help="with --allow-remote: a host name or address students' browsers use to reach this "
+                    "computer (repeatable); the page answers to no other name but loopback and --host")
     args = ap.parse_args(argv)
     if not is_loopback(args.host) and not args.allow_remote:
         ap.error(f"--host {args.host} is reachable from other machines; add --allow-remote if that is intended")
+    if args.allowed_host and not args.allow_remote:
+        ap.error("--allowed-host lets other machines' names in; add --allow-remote if that is intended")
     return args
 
 
@@ -65,10 +74,12 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def server_command(host: str, port: int) -> list[str]:
-    """The ``solara run`` command line of the dashboard."""
-    return [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port),
-            "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
+def server_command(host: str, port: int, allowed_hosts: Sequence[str] = ()) -> list[str]:
+    """The command line of the dashboard's server (:mod:`sim.demo.server`: ``solara run``'s
+    production server behind a Host and Origin guard)."""
+    extra = [arg for name in allowed_hosts for arg in ("--allowed-host", name)]
+    return [sys.executable, "-m", "sim.demo.server", APP, "--host", host, "--port", str(port),
+            "--production", "--log-level", "warning", *extra]
 
 
 def url(host: str, port: int) -> str:
@@ -89,8 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             print(f"zonesim-demo: error: cannot listen on {args.host}:{args.port} ({exc.strerror})", file=sys.stderr)
             return 1
+    if server.is_wildcard(args.host) and not args.allowed_host:
+        print(f"zonesim-demo: warning: --host {args.host} without --allowed-host: the page answers only to this "
+              "computer's loopback names; add --allowed-host with the address or name students type",
+              file=sys.stderr)
     print(f"zonesim-demo: open {url(args.host, args.port)} in a browser (Ctrl-C stops the server)", flush=True)
-    cmd = server_command(args.host, args.port)
+    cmd = server_command(args.host, args.port, args.allowed_host)
     os.execve(cmd[0], cmd, server_env())  # the server replaces this process: Ctrl-C and kill reach it
 
 
