@@ -606,8 +606,17 @@ class DevolutionConfig:
     no_meeting: bool = param(True, "-", "[V] seed: 不见面 approval")
     no_meeting_transit_cut: float = param(0.8, "share of transit time removed", "assumed", ge=0, le=1)
     one_stop_agent: bool = param(True, "-", "[V] seed: 一站式代办")
-    agent_prep_cut: float = param(0.35, "share of preparation time removed", "assumed", ge=0, le=1)
-    agent_rework_cut: float = param(0.5, "share of rework probability removed", "assumed", ge=0, le=1)
+    agent_prep_cut: float = param(
+        0.35, "share of preparation time removed",
+        "assumed, range 0.2-0.5: no source isolates it; agent-served projects finish 40% or more sooner than "
+        "self-filed ones in 合川 (Chongqing, 2022 [R]; self-selected, no method), and mixed packages with "
+        "agent service report 40-60% (巴中, 聊城 [R])", ge=0, le=1,
+    )
+    agent_rework_cut: float = param(
+        0.5, "share of rework probability removed",
+        "assumed, range 0.25-0.75: agents pre-check documents and give the full list of requirements at once "
+        "(一次性告知; Guangdong DRC case of 高明, 2024 [R]), but no source reports a send-back rate", ge=0, le=1,
+    )
     regional_assessment_items: int = param(9, "items (区域评)", "[V] seed: 9 items", ge=0, le=9)
     regional_assessment_cost: float = param(
         50.0, "万 yuan per item per zone, paid by the county", "assumed (per-project total ~45万 [D])", ge=0
