@@ -14,7 +14,7 @@ $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "zonesim needs Python >= 3.12 (pyenv: the .python-version file selects 3.12)")'
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	$(PYTHON) -m uv venv --quiet --allow-existing --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(VENV)
-	$(PYTHON) -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[test,cluster,notebooks,demo]"
+	$(PYTHON) -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[test,cluster,notebooks,demo,ema]"
 	$(BIN)/zonesim-demo-assets || echo "warning: no dashboard assets (needs npm); zonesim-demo will not work offline"
 	@touch $@
 
