@@ -146,8 +146,9 @@ DATA_FAULTS = {
 }
 
 
-def _expected(folder: Path, fault: str) -> list[str]:
-    _, file, prefix, pieces = DATA_FAULTS[fault]
+def _expected(folder: Path, fault: str, faults: dict | None = None) -> list[str]:
+    """The pieces the message of ``fault`` (of ``faults``, default :data:`DATA_FAULTS`) must hold."""
+    _, file, prefix, pieces = (faults or DATA_FAULTS)[fault]
     line = _line_of(folder, file, prefix) if prefix else None
     return [str(folder)] + [p.format(line=line) for p in pieces]
 
@@ -302,9 +303,9 @@ CLI_CASES = {
     "negative_staff": (["bodies.approval_staff.division=-1"], ["bodies.approval_staff.division", "-1"]),
     "office_staff_zero": (["approval.min_office_staff=0"], ["approval.min_office_staff", "0"]),
     "bad_date": (["policy.consolidation.date=2018-13"], ["policy.consolidation.date", "2018-13"]),
-    "wrong_type_seed": (["seed=abc"], ["seed", "abc"]),
-    "unknown_scenario": (["scenario=nope"], ["scenario", "nope"]),
-    "unknown_region": (["region=atlantis"], ["region", "atlantis"]),
+    "wrong_type_seed": (["seed=abc"], ["seed = 'abc' is not an integer"]),
+    "unknown_scenario": (["scenario=nope"], ["scenario=nope: no such scenario", "baseline", "full_reform"]),
+    "unknown_region": (["region=atlantis"], ["region=atlantis", "national, ningxia, synthetic"]),
     "end_before_start": (["time.end=2014-12"], ["time.end", "2014-12"]),
     "bad_choice": (["policy.devolution.service_mode=by_fax"], ["policy.devolution.service_mode", "by_fax"]),
     "data_dir_missing": (["region.data_dir={root}/no_such_folder"], ["no_such_folder", "file not found"]),
@@ -360,12 +361,12 @@ def _assert_clean_failure(cwd: Path, status, stdout: str, stderr: str, pieces: l
     assert list(cwd.iterdir()) == []
 
 
-def _main_in_process(argv: list[str], cwd: Path, monkeypatch, capsys):
-    """``sim.runner.cli.main(argv)`` in ``cwd``; returns (exit status, stdout, stderr)."""
+def _main_in_process(argv: list[str], cwd: Path, monkeypatch, capsys, main=None):
+    """``sim.runner.cli.main(argv)`` (or another ``main``) in ``cwd``; returns (exit status, stdout, stderr)."""
     monkeypatch.chdir(cwd)
     capsys.readouterr()
     with pytest.raises(SystemExit) as info:
-        cli_module.main(argv)
+        (main or cli_module.main)(argv)
     out, err = capsys.readouterr()
     return info.value.code, out, err
 
@@ -423,11 +424,13 @@ def test_cli_process_bad_input_fails_cleanly(bad_cli_processes, case):
 
 
 def test_multirun_bad_input_does_not_delete_existing_output_dir(bad_cli_processes):
-    """``zonesim -m output.dir=<existing folder> <bad value>`` fails (the job is recorded as a
-    failure, status 1) but does not delete a folder (and files) the user already had
-    (regression: the task rmtree'd output.dir)."""
+    """``zonesim -m output.dir=<existing folder> <bad value>`` is refused before the sweep starts
+    (issue 17, item 10: status 2, one line, no sweep folder) and leaves a folder (and files) the
+    user already had alone (regression: the task rmtree'd output.dir)."""
     root, results = bad_cli_processes
-    _, proc = results["multirun_output_dir"]
-    assert proc.returncode == 1, proc.stderr[-2000:]
-    assert "policy.devolution.powers = 38" in proc.stderr
+    cwd, proc = results["multirun_output_dir"]
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines() == [
+        "zonesim: error: policy.devolution.powers = 38 is out of range [0, 37] (powers devolved)"]
+    assert not (cwd / "sweep").exists()
     assert (root / "keep" / "notes.txt").read_text() == "precious"

@@ -81,22 +81,50 @@ def test_resume_after_kill_runs_only_the_missing_jobs(tmp_path):
     assert_same_runs(full, exp)
 
 
+# ``python -c`` that runs ``zonesim <args>`` with the model raising for seed 1: a fault that only shows
+# while a run runs (every input is checked before the sweep starts, so a bad input cannot stand in)
+FAILS_FOR_SEED_1 = """
+import sys
+import sim.runner.run as run
+simulate = run.simulate
+def failing(params, region=None):
+    if params.seed == 1:
+        raise RuntimeError("injected fault in the run of seed 1")
+    return simulate(params, region)
+run.simulate = failing
+from sim.runner.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def test_failing_run_is_recorded_and_the_others_complete(tmp_path):
-    """A run that raises (here: a broken data folder for one value of the sweep) is written to the
-    failures table; the other runs finish; the command exits non-zero."""
+    """A run that raises while it runs (here: an injected fault for seed 1, under the in-process
+    basic launcher) is written to the failures table; the other runs finish; the command exits
+    non-zero."""
+    exp = tmp_path / "exp"
+    res = subprocess.run([sys.executable, "-c", FAILS_FOR_SEED_1, "-m", "seed=0,1", "scenario=baseline,devolution",
+                          "hydra/launcher=basic", *SHORT, f"hydra.sweep.dir={exp}"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert res.returncode != 0
+    assert len(done_keys(exp)) == 2
+    failures = [json.loads(p.read_text()) for p in (exp / "failures").glob("*.json")]
+    assert len(failures) == 2
+    assert all("seed=1" in f["overrides"] and "injected fault" in f["error"] for f in failures)
+    manifest = json.loads((exp / "manifest.json").read_text())
+    assert len(manifest["failures"]) == 2 and len(manifest["runs"]) == 2
+
+
+def test_a_sweep_with_a_broken_data_folder_is_refused_before_it_starts(tmp_path):
+    """Every sweep point is checked first: a broken data folder for one value stops the command with
+    one line, before the sweep folder exists."""
     bad = tmp_path / "broken_data"
     bad.mkdir()
     (bad / "counties.csv").write_text("county_id\nx\n")
     exp = tmp_path / "exp"
     good = REPO / "sim" / "data" / "ningxia"
     res = zonesim("-m", f"region.data_dir={good},{bad}", "seed=0,1", *SHORT, f"hydra.sweep.dir={exp}", cwd=tmp_path)
-    assert res.returncode != 0
-    assert len(done_keys(exp)) == 2
-    failures = [json.loads(p.read_text()) for p in (exp / "failures").glob("*.json")]
-    assert len(failures) == 2
-    assert all("broken_data" in " ".join(f["overrides"]) and f["error"] for f in failures)
-    manifest = json.loads((exp / "manifest.json").read_text())
-    assert len(manifest["failures"]) == 2 and len(manifest["runs"]) == 2
+    assert res.returncode == 2 and "broken_data" in res.stderr and "Traceback" not in res.stderr
+    assert not exp.exists()
 
 
 def test_same_results_under_basic_and_joblib_with_two_workers(tmp_path):

@@ -24,6 +24,11 @@ class ConfigError(ValueError):
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+MAX_HORIZON_YEARS = 50
+"""Longest horizon a run may simulate: spending paths extrapolated by their national trends and
+today's rules say nothing further out (the reform questions span 2015-2035)."""
+
+
 def parse_month(value: str, key: str) -> tuple[int, int]:
     """Parse ``YYYY-MM`` into ``(year, month)``; raise :class:`ConfigError` naming ``key``."""
     m = _MONTH.match(str(value))
@@ -73,6 +78,20 @@ def _check_field(key: str, value: Any, meta: dict) -> None:
         raise ConfigError(f"{key} = {value} must be greater than {gt}{unit}")
 
 
+def check_value(key: str, value: Any) -> Any:
+    """``value`` checked and normalised as the schema's field ``key`` (dotted) declares it, alone
+    (no cross-field rule): what a sweep's replicate seeds need once one of them has passed
+    :func:`validate` with the rest of the configuration."""
+    obj: Any = ModelConfig()
+    *path, name = key.split(".")
+    for part in path:
+        obj = getattr(obj, part)
+    f = next(f for f in dataclasses.fields(obj) if f.name == name)
+    value = _as_declared(key, value, f.type if isinstance(f.type, str) else getattr(f.type, "__name__", ""))
+    _check_field(key, value, dict(f.metadata))
+    return value
+
+
 def _walk(obj: Any, prefix: str) -> None:
     for f in dataclasses.fields(obj):
         key = f"{prefix}{f.name}"
@@ -106,6 +125,9 @@ def validate(params: ModelConfig) -> ModelConfig:
     t1 = parse_month(params.time.end, "time.end")
     if t1 < t0:
         raise ConfigError(f"time.end = {params.time.end} is before time.start = {params.time.start}")
+    if t1[0] - t0[0] > MAX_HORIZON_YEARS:
+        raise ConfigError(f"time.end = {params.time.end} is more than {MAX_HORIZON_YEARS} years after time.start = "
+                          f"{params.time.start}: the spending paths and rules say nothing that far out")
     pol = params.policy
     parse_month(pol.consolidation.date, "policy.consolidation.date")
     parse_month(pol.devolution.start, "policy.devolution.start")
@@ -206,12 +228,7 @@ def apply_sample(cfg: Any) -> Any:
     sample = cfg.get("sample") if hasattr(cfg, "get") else None
     if not sample or not sample.get("file"):
         return cfg
-    import pandas as pd
-
-    try:
-        table = pd.read_parquet(sample.file)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"sample.file = {sample.file!r} cannot be read ({exc})") from exc
+    table = _sample_table(str(sample.file))
     if not 0 <= sample.index < len(table):
         raise ConfigError(f"sample.index = {sample.index} is out of range [0, {len(table) - 1}]")
     out = cfg.copy()
@@ -227,6 +244,25 @@ def apply_sample(cfg: Any) -> Any:
         except Exception as exc:  # noqa: BLE001 - OmegaConf validation errors
             raise ConfigError(f"{sample.file} row {sample.index}: {key} = {value!r} ({exc})") from exc
     return out
+
+
+_SAMPLES: dict[tuple, Any] = {}  # sample files read, by (path, size, mtime): a sweep reads one row per run
+
+
+def _sample_table(path: str):
+    import os
+
+    import pandas as pd
+
+    try:
+        st = os.stat(path)
+        key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+        if key not in _SAMPLES:
+            _SAMPLES.clear()
+            _SAMPLES[key] = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"sample.file = {path!r} cannot be read ({exc})") from exc
+    return _SAMPLES[key]
 
 
 def from_values(values: dict[str, Any], seed: int | None = None) -> ModelConfig:
@@ -257,6 +293,15 @@ def from_values(values: dict[str, Any], seed: int | None = None) -> ModelConfig:
 
 
 _MISSING = object()
+_SCHEMA: list = []  # the schema as an OmegaConf structured config, made once (OmegaConf.merge copies it)
+
+
+def _schema_config():
+    from omegaconf import OmegaConf
+
+    if not _SCHEMA:
+        _SCHEMA.append(OmegaConf.structured(ModelConfig))
+    return _SCHEMA[0]
 
 
 def from_dictconfig(cfg: Any) -> ModelConfig:
@@ -271,7 +316,7 @@ def from_dictconfig(cfg: Any) -> ModelConfig:
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown configuration key")
     try:
-        merged = OmegaConf.merge(OmegaConf.structured(ModelConfig), cfg)
+        merged = OmegaConf.merge(_schema_config(), cfg)
         obj = OmegaConf.to_object(merged)
     except OmegaConfBaseException as exc:  # an unknown key, a missing value or a wrong type
         raise ConfigError(_omegaconf_message(exc)) from exc

@@ -9,7 +9,12 @@ from sim.data.synthetic import make_region
 
 
 def build_region(params) -> RegionData:
-    """The region a run simulates, from the validated ``params.region`` (reads files: runner only)."""
+    """The region a run simulates, from the validated ``params.region`` (reads files: runner only).
+    A generator asked for more counties, zones or firms than any region has is refused first
+    (:func:`sim.config.limits.check_bounds`), before it loops over them."""
+    from sim.config.limits import check_bounds
+
+    check_bounds(params)
     r = params.region
     match r.kind:
         case "ningxia":

@@ -18,7 +18,7 @@ def embedded_dir() -> Path:
 def _read(folder: Path, table: str) -> pd.DataFrame:
     path = folder / FILES[table]
     if not path.is_file():
-        raise DataError(f"{path}: file not found")
+        raise DataError(f"{path}: {'not a file' if path.exists() else 'file not found'}")
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:

@@ -22,6 +22,8 @@ LEVELS = ("national", "region")
 AUTHORITIES = ("region", "city", "county")
 TOTAL_POWERS = 37  # 开发区市县级经济管理权限赋权指导目录 [V] seed
 TOTAL_RA_ITEMS = 9  # 区域评 items [V] seed
+MAX_BLOCKS = 1_000  # land blocks (区块) of one zone: Ningxia's have 1-3; a thousand is no zone's
+MAX_ARRIVALS = 1_000  # projects a year per 1,000 firms: one new project a year for every firm
 
 
 class DataError(ValueError):
@@ -91,7 +93,8 @@ def _numeric(table, df, origin, col, id_col, lo=None, hi=None, integer=False):
             raise DataError(f"{_where(table, origin, i, df, id_col)}: column {col} = {raw!r} is not a finite number")
         if lo is not None and v < lo or hi is not None and v > hi:
             raise DataError(
-                f"{_where(table, origin, i, df, id_col)}: column {col} = {v} is out of range [{lo}, {hi}]"
+                f"{_where(table, origin, i, df, id_col)}: column {col} = {int(v) if v == int(v) else v} is out of "
+                f"range [{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
             )
         if integer and v != int(v):
             raise DataError(f"{_where(table, origin, i, df, id_col)}: column {col} = {v} is not a whole number")
@@ -112,6 +115,14 @@ def _unique(table, df, origin, col):
         raise DataError(f"{_where(table, origin, i, df)}: duplicate {col} {df.iloc[i][col]!r}")
 
 
+def _filled(table, df, origin, col, id_col=None):
+    """An identifier column has a value in every row (an empty one would stand for a shared id)."""
+    blank = df[col].astype(str).str.strip() == ""
+    if blank.any():
+        i = int(blank.to_numpy().nonzero()[0][0])
+        raise DataError(f"{_where(table, origin, i, df, id_col)}: column {col} is empty; every row needs one")
+
+
 def _member(table, df, origin, col, allowed, id_col, what):
     for i, v in enumerate(df[col]):
         if v not in allowed:
@@ -130,6 +141,10 @@ def check_region(region: RegionData) -> RegionData:
             raise DataError(f"{o}/{FILES[table]}: no rows")
 
     c, a, z, s, it = region.counties, region.adjacency, region.zones, region.sectors, region.items
+    for table, col, id_col in (("counties", "county_id", None), ("counties", "city_id", "county_id"),
+                               ("zones", "zone_id", None), ("zones", "body_id", "zone_id"), ("sectors", "sector", None),
+                               ("items", "item_id", None)):
+        _filled(table, getattr(region, table), o, col, id_col)
     _unique("counties", c, o, "county_id")
     _numeric("counties", c, o, "fiscal_revenue", "county_id", lo=0)
     _some_positive("counties", c, o, "fiscal_revenue", "it places the firms outside zones in counties")
@@ -151,7 +166,7 @@ def check_region(region: RegionData) -> RegionData:
         if sig < sig_a:
             raise DataError(f"{_where('sectors', o, i, s, 'sector')}: substitution_elasticity = {sig} is below "
                             f"armington_elasticity = {sig_a} (varieties within the region must be closer substitutes)")
-    _numeric("sectors", s, o, "arrivals_per_1000_firms", "sector", 0)
+    _numeric("sectors", s, o, "arrivals_per_1000_firms", "sector", 0, MAX_ARRIVALS)
     _numeric("sectors", s, o, "output_per_mu", "sector", 1e-9)
     if "resource_tax_rate" in s:  # optional: no resource tax where the column is missing
         _numeric("sectors", s, o, "resource_tax_rate", "sector", 0, 1)
@@ -177,7 +192,7 @@ def check_region(region: RegionData) -> RegionData:
     _member("zones", z, o, "county_id", counties, "zone_id", "county")
     _member("zones", z, o, "level", LEVELS, "zone_id", "level")
     _member("zones", z, o, "rank", RANKS, "zone_id", "rank")
-    _numeric("zones", z, o, "blocks", "zone_id", 1, None, integer=True)
+    _numeric("zones", z, o, "blocks", "zone_id", 1, MAX_BLOCKS, integer=True)
     _numeric("zones", z, o, "firms", "zone_id", 0, None, integer=True)
     _numeric("zones", z, o, "output_share", "zone_id", 0, 1)
     _numeric("zones", z, o, "output_per_mu", "zone_id", 1e-9)
