@@ -173,6 +173,9 @@ class ExperimentCallback(Callback):
 
     def _finish(self, exp_dir: Path, command: list[str]) -> int:
         """Manifest, aggregate and report; the exit status (1 if a run or the aggregation failed)."""
+        # every worker has ended and the lock is held: a dead worker's staging folder goes now, not
+        # at the next sweep into this folder
+        clean_stale(exp_dir / RUNS, exp_dir / FAILURES)
         manifest = write_manifest(exp_dir, self._started, command)
         status = 0
         if self.aggregate and manifest["runs"]:
