@@ -184,8 +184,6 @@ class County(mesa.Agent):
         self.city_id: str = row.city_id
         self.fiscal_revenue: float = float(row.fiscal_revenue)
         self.neighbours = neighbours
-        self.ra_spending = 0.0  # 万 yuan, cumulative
-        self.subsidy_spending = 0.0  # 万 yuan, cumulative
 
     def __repr__(self) -> str:
         return f"County({self.county_id})"

@@ -165,8 +165,6 @@ class InvestmentMarket:
         inside = zone >= 0
         county = np.where(inside, m.zone_county[np.maximum(zone, 0)] if n_z else 0, home)
         paid = np.where(inside, subsidy[np.maximum(zone, 0)] if n_z else 0.0, 0.0) * p.land_price * land
-        for c, amount in zip(*_sum_by(county[inside], paid[inside])):
-            m.counties[c].subsidy_spending += amount
         m.subsidy_month += float(paid.sum())
         return keys, dict(sector=sector, zone=zone, block=block, county=county,
                           credit_pool=pool, size=size, quality=quality,
@@ -260,12 +258,6 @@ def competitors(lead: np.ndarray, city: np.ndarray, rival_cities: np.ndarray) ->
     # Σ_y L_y over the zones of the rival cities, the zone itself included: L_z · that − |L_z|
     shared = (lead * (rival_cities @ by_city)[city]).sum(axis=1) - n_lead
     return shared / np.maximum(n_lead, 1.0)
-
-
-def _sum_by(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct keys and the sum of ``values`` for each."""
-    uniq, inv = np.unique(keys, return_inverse=True)
-    return uniq, np.bincount(inv, weights=values, minlength=uniq.size)
 
 
 def approval_draws(rng: np.random.Generator, n: int, n_items: int, p) -> dict[str, np.ndarray]:

@@ -696,10 +696,6 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.firms.entry_month[rows] = self.month
         self.entries_month += np.size(rows)
 
-    def zone_of(self, ent) -> Zone | None:
-        z = int(self.firms.zone[ent.row])
-        return self.zones[z] if z >= 0 else None
-
     # ------------------------------------------------------------------ zone changes
     def active_zones(self) -> list[Zone]:
         return [z for z in self.zones if z.status == ZoneStatus.ACTIVE]

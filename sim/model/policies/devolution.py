@@ -63,5 +63,4 @@ class Devolution(Policy):
                 budget[zone.county_id] -= p.regional_assessment_cost
                 zone.ra_done[order] = done_at
                 m.zone_ra_time[zone.index, order] = done_at
-                m.counties_by_id[zone.county_id].ra_spending += p.regional_assessment_cost
                 m.ra_spending_month += p.regional_assessment_cost
