@@ -86,7 +86,6 @@ def test_regionally_assessed_item_counts_as_done_for_its_successors():
             "policy.devolution.county_zone_integration=false")
     m = make_model(compose_params(*EXACT, *over), _region(items))
     for zone in m.zones:  # assessed zone-wide before the start
-        zone.ra_done[1] = -np.inf
         m.zone_ra_time[zone.index, 1] = -np.inf
     app = m.run().results()["approvals"]
     zone = app[app["in_zone"]]

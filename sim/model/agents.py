@@ -141,7 +141,6 @@ class Zone(mesa.Agent):
         self.status = ZoneStatus.ACTIVE
         self.merged_into: str | None = None
         self.renamed = False
-        self.ra_done: dict[int, float] = {}  # regional-assessment order -> month it took effect
         self.expected_latency_days = model.params.investment.prior_latency_days
         self.subsidy = model.params.investment.base_subsidy
         self.entry_bar = model.params.investment.base_entry_bar
@@ -164,9 +163,14 @@ class Zone(mesa.Agent):
         return self.body.rank
 
     def has_regional_assessment(self, order: int) -> bool:
-        """Is regional-assessment item ``order`` done zone-wide (区域评), so projects skip it?"""
-        done = self.ra_done.get(order)
-        return done is not None and done <= self.model.time and self.model.policies.devolution.ra_covers(order)
+        """Is regional-assessment item ``order`` done zone-wide (区域评), so projects skip it?  The
+        month each item takes effect is the model's ``zone_ra_time`` (inf: not commissioned)."""
+        return (self.model.zone_ra_time[self.index, order] <= self.model.time
+                and self.model.policies.devolution.ra_covers(order))
+
+    def regional_assessments_done(self) -> int:
+        """How many regional-assessment items are done zone-wide and in force now."""
+        return sum(1 for order in range(1, self.model.zone_ra_time.shape[1]) if self.has_regional_assessment(order))
 
     def __repr__(self) -> str:
         return f"Zone({self.zone_id}, {self.level}, {self.rank}, {self.status})"

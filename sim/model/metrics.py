@@ -206,7 +206,7 @@ class Recorder:
                 "yellow_card": z.carded_this_year, "consecutive_bottom": z.consecutive_bottom,
                 "yellow_cards_total": z.yellow_cards, "subsidy": z.subsidy, "entry_bar": z.entry_bar,
                 "expected_latency_days": z.expected_latency_days,
-                "ra_items_done": sum(1 for o in z.ra_done if z.has_regional_assessment(o)),
+                "ra_items_done": z.regional_assessments_done(),
                 "office_staff": z.body.office.staff, "renamed": z.renamed,
             })
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.model.policies.base import Policy
 
 
@@ -56,11 +58,10 @@ class Devolution(Policy):
         done_at = m.time + p.regional_assessment_months
         for zone in m.active_zones():
             for order in range(1, p.regional_assessment_items + 1):
-                if order in zone.ra_done:
-                    continue
+                if m.zone_ra_time[zone.index, order] < np.inf:
+                    continue  # commissioned already
                 if budget[zone.county_id] < p.regional_assessment_cost:
                     break
                 budget[zone.county_id] -= p.regional_assessment_cost
-                zone.ra_done[order] = done_at
                 m.zone_ra_time[zone.index, order] = done_at
                 m.ra_spending_month += p.regional_assessment_cost
