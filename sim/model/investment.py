@@ -73,8 +73,8 @@ class InvestmentMarket:
         """Yearly: subsidies and entry bars from the number of same-sector competitors."""
         m, p = self.model, self.model.params.investment
         zones = m.active_zones()
-        comps = competitors(m.zone_leading_matrix()[[z.index for z in zones]],
-                            self.zone_city[[z.index for z in zones]], self.rival_cities)
+        idx = [z.index for z in zones]
+        comps = competitors(m.zone_leading_matrix()[idx], self.zone_city[idx], self.rival_cities)
         for z, c in zip(zones, comps):
             z.subsidy = min(p.max_subsidy, p.base_subsidy + p.subsidy_per_competitor * c)
             raise_ = m.params.policy.assessment.yellow_card_bar_raise if z.carded_this_year else 0.0
