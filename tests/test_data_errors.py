@@ -126,6 +126,10 @@ DATA_FAULTS = {
         lambda d: _edit(d, "spending.csv", lambda df: df.assign(
             growth=[("fast" if i == 3 else v) for i, v in enumerate(df["growth"])])),
         "spending.csv", None, ["spending.csv", "row 5", "column growth", "'fast'"]),
+    "spending_price_growth_out_of_range": (
+        lambda d: _edit(d, "spending.csv", lambda df: df.assign(
+            price_growth=[(0.9 if i == 7 else v) for i, v in enumerate(df["price_growth"])])),
+        "spending.csv", None, ["spending.csv", "row 9", "price_growth", "0.9"]),
     "spending_sector_without_path": (
         lambda d: _edit(d, "spending.csv", lambda df: df[df["sector"] != "pharma"]),
         "spending.csv", None, ["spending.csv", "no spending path for sector 'pharma'"]),

@@ -66,15 +66,20 @@ def test_the_spin_up_replaces_the_generated_debt_and_zombie_histories():
     assert not np.allclose(spun.firms.debt[:100], plain.firms.debt[:100])
 
 
-def test_spending_follows_its_trend_through_the_spin_up():
+def test_spending_follows_its_history_through_the_spin_up():
     """The spending paths run from the first month of the spin-up and reach the start's level at
-    month 0 along the trend of spending.csv (its first year's rate before it)."""
+    month 0 along spending.csv's rows for those years: each year's volume growth times its
+    rest-of-China price growth, compounded monthly; P* moves with the price rows alone."""
     m = make_model(compose_params(*SHORT))
-    path = m.spending_path
-    growth = path[1:] / path[:-1]
+    path, star = m.spending_path, m.p_star_path
     assert path.shape[0] == m.calendar.n_months + 36
-    assert np.all(growth[:36] > 1.0)  # the first year's rate (8% a year), not flat
-    np.testing.assert_allclose(growth[:35], np.broadcast_to(growth[0], growth[:35].shape))
+    sp = m.region.spending
+    for k, year in enumerate((2012, 2013, 2014)):
+        rows = sp[sp["from_year"] == year].set_index("sector").loc[m.sector_names]
+        volume, price = rows["growth"].to_numpy(float), rows["price_growth"].to_numpy(float)
+        np.testing.assert_allclose(path[12 * (k + 1)] / path[12 * k], (1 + volume) * (1 + price), rtol=1e-12)
+        np.testing.assert_allclose(star[12 * (k + 1)] / star[12 * k], 1 + price, rtol=1e-12)
+    assert (star[36] < star[0])[m.sector_names.index("coal")]  # the 2012-14 fall of coal prices
 
 
 def test_negative_keys_draw_their_own_streams():

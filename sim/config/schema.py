@@ -391,8 +391,10 @@ class MarketConfig:
             "demand curve is fixed (perfectly elastic demand for the region's sector; for tests)",
     )
     rest_of_china_price: float = param(
-        1.0, "price index of the rest of China's varieties / Ningxia's at the start",
+        1.0, "price index of the rest of China's varieties / Ningxia's at the first simulated month",
         "assumed: the same in every scenario", gt=0,
+        doc="the level of P*; it then moves with each sector's national producer prices (price_growth in "
+            "spending.csv), the same in every scenario",
     )
 
 

@@ -181,6 +181,9 @@ def check_region(region: RegionData) -> RegionData:
     _member("spending", sp, o, "sector", sectors, None, "sector")
     _numeric("spending", sp, o, "from_year", "sector", 1900, 2200, integer=True)
     _numeric("spending", sp, o, "growth", "sector", -0.5, 0.5)
+    for column in ("price_growth", "input_price_growth"):  # optional: flat prices where the column is missing
+        if column in sp:
+            _numeric("spending", sp, o, column, "sector", -0.5, 0.5)
     if sp[["sector", "from_year"]].duplicated().any():
         i = int(sp[["sector", "from_year"]].duplicated().to_numpy().nonzero()[0][0])
         raise DataError(f"{_where('spending', o, i, sp, 'sector')}: repeats from_year {sp.iloc[i]['from_year']}")

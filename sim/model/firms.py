@@ -236,12 +236,13 @@ def _productivity(idx, shocks, log_prod, rho_m, sd_m):
 def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarray, qty: np.ndarray,
                capacity: np.ndarray, sigma: np.ndarray, k_cap: np.ndarray, p, wage: np.ndarray | None = None,
                labour=None, month: int = 0, tax: np.ndarray | None = None,
-               resource_tax: np.ndarray | None = None) -> dict:
+               resource_tax: np.ndarray | None = None, input_price: np.ndarray | None = None) -> dict:
     """One month of accounts and investment plans of the operating firms ``idx`` (in place).
 
     From the month's market (``price``, ``qty`` in units/year, ``capacity``; aligned with ``idx``)
     and effective log productivity ``a_eff``: revenue ``p·q``; variable costs, materials
-    ``(1-λ)·mc₀·q`` with ``mc₀ = e^(-ã)(σ-1)/σ`` plus the wage bill ``w·wage₀·workers`` of its
+    ``(1-λ)·m·mc₀·q`` with ``mc₀ = e^(-ã)(σ-1)/σ`` and ``m`` its sector's input price index
+    (``input_price``: materials, fuel and power relative to the first month's; 1 if not given) plus the wage bill ``w·wage₀·workers`` of its
     sector's wage index ``w`` (``wage``, per sector; 1 if not given); the firm's overhead (fixed at
     entry), depreciation ``δK``; taxes (:mod:`sim.model.tax`; ``tax`` = the month's VAT rate,
     surcharge, income-tax rate and local shares of VAT and income tax, :func:`sim.model.tax.monthly_tax_array`;
@@ -251,7 +252,7 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
     the losses carried forward.  Workers: those its output
     needs, ``λ·mc₀·q/wage₀``; a firm kept alive by loans (``rescued_until`` after ``month``) keeps
     the ones it no longer needs, letting the surplus go at the rate ``hoarding_release`` a year
-    (``labour``: the LabourConfig; λ = 0 and no workers if not given).  Its marginal cost is ``mc = mc₀·(1-λ+λw)``.
+    (``labour``: the LabourConfig; λ = 0 and no workers if not given).  Its marginal cost is ``mc = mc₀·((1-λ)m+λw)``.
     Operating cash flow (profit + depreciation) pays first for investment, then repays
     a share of the debt; a deficit must be borrowed.
 
@@ -281,10 +282,11 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
     else:
         lab = np.array([labour.labour_share, labour.annual_wage, np.exp(-labour.hoarding_release / 12.0)])
     wage = np.ones(len(sigma)) if wage is None else np.asarray(wage, float)
+    input_price = np.ones(len(sigma)) if input_price is None else np.asarray(input_price, float)
     tax = np.zeros(5) if tax is None else np.asarray(tax, float)
     resource_tax = np.zeros(len(sigma)) if resource_tax is None else np.asarray(resource_tax, float)
     _book_month(idx, np.asarray(a_eff, float), np.asarray(price, float), np.asarray(qty, float),
-                np.asarray(capacity, float), np.asarray(sigma, float), np.asarray(k_cap, float), c, wage, lab,
+                np.asarray(capacity, float), np.asarray(sigma, float), np.asarray(k_cap, float), c, wage, input_price, lab,
                 int(month), tax, resource_tax, f.sector, f.capital, f.capital_wip, f.plant_limit, f.overhead,
                 f.debt, f.output, f.output_year, f.tax_year, f.ebit_year, f.interest_year, f.profit_year,
                 f.var_input_year, f.age, f.price, f.quantity, f.capacity, f.workers, f.workers_year,
@@ -295,7 +297,7 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
 
 
 @njit(cache=True)
-def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, wage, lab, month, tx, resource_tax, sector,
+def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, wage, input_price, lab, month, tx, resource_tax, sector,
                 capital, wip, plant_limit, overhead, debt, output, output_year, tax_year, ebit_year, interest_year,
                 profit_year, var_input_year, age, price_col, qty_col, cap_col, workers, workers_year, rescued_until,
                 vat_credit, pretax_year, income_tax_year, loss_carry, local_tax_year, deficit, loan, internal, repay,
@@ -309,8 +311,8 @@ def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, wage, lab, mo
         s = sector[r]
         sig = sigma[s]
         e_a = np.exp(a_eff[j])
-        mc0 = (sig - 1.0) / (sig * e_a)  # unit variable cost at the start's input prices
-        cost = 1.0 - lam + lam * wage[s]  # the sector's cost index
+        mc0 = (sig - 1.0) / (sig * e_a)  # unit variable cost at the first month's input prices
+        cost = (1.0 - lam) * input_price[s] + lam * wage[s]  # the sector's cost index
         mc = mc0 * cost
         q = qty[j]
         rev = price[j] * q / 12.0 if q > 0.0 else 0.0
@@ -320,7 +322,7 @@ def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, wage, lab, mo
             n_w = need + keep_m * max(workers[r] - need, 0.0)
         workers[r] = n_w
         workers_year[r] += n_w / 12.0
-        materials = (1.0 - lam) * mc0 * q / 12.0
+        materials = (1.0 - lam) * input_price[s] * mc0 * q / 12.0
         var = materials + wage[s] * wage0 * n_w / 12.0
         # VAT on value added (overhead is bought in: it carries input VAT), less the input VAT
         # carried forward (investment's, added when paid)

@@ -135,8 +135,9 @@ class InvestmentMarket:
                           len(self.county_p) - 1)
         u = rng.random(n)
         land = size / self.opm[sector]
-        price = np.nan_to_num(m.sector_price, nan=m.params.market.rest_of_china_price)[sector]
-        pull = np.minimum((price / m.params.market.rest_of_china_price) ** p.entry_price_elasticity,
+        p_star = m.p_star[sector]
+        price = np.where(np.isnan(m.sector_price[sector]), p_star, m.sector_price[sector])
+        pull = np.minimum((price / p_star) ** p.entry_price_elasticity,
                           p.entry_max_multiplier)
         arrived = u_entry * p.entry_max_multiplier < pull
         crowded = ~arrived

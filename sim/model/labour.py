@@ -16,8 +16,10 @@ market share (here: the product markets of :mod:`sim.model.market` and the credi
   growing with the sector's spending path (migration follows the trend; assumed).  The wage
   moves towards the one that would clear last month's demand, closing ``1/wage_adjust_months``
   of the log gap a month (wages are reset about once a year).
-* **Costs.**  A higher wage raises every firm's unit variable cost by the factor
-  ``1 - λ + λ·w/w₀`` (the sector's *cost index*), so firms charge more and sell less to buyers
+* **Costs.**  Materials, fuel and power, ``1 - λ`` of variable costs, are bought at the sector's
+  input price index ``m`` (national purchase prices, ``input_price_growth`` in ``spending.csv``;
+  1 at the first month).  A higher wage or input price raises every firm's unit variable cost by
+  the factor ``(1 - λ)·m + λ·w/w₀`` (the sector's *cost index*), so firms charge more and sell less to buyers
   who can turn to the rest of China (Armington).  Workers kept by zombies thus raise the costs of
   the healthy firms of their sector; closing a zombie lets its workers go to them.
 
@@ -32,20 +34,26 @@ import numpy as np
 class LabourMarkets:
     """The sectors' wages (index: 1 = the start's wage) and their monthly adjustment."""
 
-    def __init__(self, supply_path: np.ndarray, params):
+    def __init__(self, supply_path: np.ndarray, params, input_prices: np.ndarray | None = None):
         """``supply_path``: months × sectors index of the labour supply at the start's wage (1 at
-        the first month); ``params`` the :class:`~sim.config.schema.LabourConfig`."""
+        the first month); ``params`` the :class:`~sim.config.schema.LabourConfig`; ``input_prices``:
+        months × sectors index of the prices of materials, fuel and power (flat if not given)."""
         self.params = params
         self.supply_path = np.asarray(supply_path, dtype=float)
+        self.input_prices = (np.ones_like(self.supply_path) if input_prices is None
+                             else np.asarray(input_prices, dtype=float))
         n_sectors = self.supply_path.shape[1]
         self.wage = np.ones(n_sectors)
         self.workforce_start = np.full(n_sectors, np.nan)  # workers at the start's wage, set by the first month
 
-    @property
-    def cost_index(self) -> np.ndarray:
-        """Each sector's unit variable cost relative to the start's: ``1 - λ + λ·w``."""
+    def input_price(self, month: int) -> np.ndarray:
+        """Each sector's input price index in ``month`` (a row of the paths)."""
+        return self.input_prices[month]
+
+    def cost_index(self, month: int) -> np.ndarray:
+        """Each sector's unit variable cost in ``month`` relative to the first month's: ``(1 - λ)·m + λ·w``."""
         lam = self.params.labour_share
-        return 1.0 - lam + lam * self.wage
+        return (1.0 - lam) * self.input_prices[month] + lam * self.wage
 
     @property
     def monthly_keep(self) -> float:

@@ -15,7 +15,10 @@ The sector's price index is ``P = (Σ φ·p^(1-σ))^(1/(1-σ))`` and ``A = E(P)�
 their spending between Ningxia's varieties and the rest of China's at elasticity ``σ_A``, with a
 home share ``θ`` at the 2017 price; buyers outside (power sent by UHV lines, coal, chemicals,
 metals) see Ningxia as a small supplier, so their spending on it is ``S_out·(P/P*)^(1-σ_A)``.
-The rest of China's price ``P*`` is exogenous and the same in every scenario.  The price index
+The rest of China's price ``P*`` of each sector is exogenous and the same in every scenario: it
+follows the sector's national producer prices (``price_growth`` in ``spending.csv``), so that a
+national price fall (the overcapacity of 2012–15) squeezes Ningxia's producers through the
+Armington split while their input costs (:mod:`sim.model.labour`) fall less.  The price index
 solves ``P = P_new(P)``; ``log P - log P_new`` rises with slope at least ``1/σ``, so the root is
 unique; it is found by Newton steps safeguarded by bisection.  At the root a sector's summed
 revenue ``Σ p·q = A·P^(1-σ) = E(P)`` equals its spending on Ningxia's producers.
@@ -44,7 +47,7 @@ MAX_ITERATIONS = 200
 
 def clear_markets(rows: np.ndarray, sector: np.ndarray, a_eff: np.ndarray, capital: np.ndarray,
                   weight: np.ndarray, n_sectors: int, k_cap: np.ndarray, sigma: np.ndarray, sigma_a: np.ndarray,
-                  theta: np.ndarray, s_local: np.ndarray, s_out: np.ndarray, p_star: float, elastic: bool,
+                  theta: np.ndarray, s_local: np.ndarray, s_out: np.ndarray, p_star, elastic: bool,
                   cost: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Clear every sector's market for the operating firms ``rows``.
 
@@ -52,7 +55,8 @@ def clear_markets(rows: np.ndarray, sector: np.ndarray, a_eff: np.ndarray, capit
     price index ``P`` (NaN where no firm sells) and the spending on Ningxia's producers ``E``
     (万 yuan/year).  ``s_local``/``s_out`` are the month's spending of buyers inside / outside the
     region on Ningxia's producers at ``P = P*`` (the spending paths), ``theta`` the home share of
-    local buyers at ``P = P*``; ``cost`` each sector's cost index (unit variable costs relative to
+    local buyers at ``P = P*``; ``p_star`` the rest of China's price of each sector's varieties
+    (one number for all sectors, or one per sector); ``cost`` each sector's cost index (unit variable costs relative to
     the start's, :mod:`sim.model.labour`; 1 if not given), which scales its firms' unconstrained prices.
     """
     rows = np.asarray(rows, dtype=np.int64)
@@ -62,7 +66,8 @@ def clear_markets(rows: np.ndarray, sector: np.ndarray, a_eff: np.ndarray, capit
     index = np.full(n_sectors, np.nan)
     spend = np.zeros(n_sectors)
     cost = np.ones(n_sectors) if cost is None else np.asarray(cost, dtype=float)
-    _clear(rows, sector, a_eff, capital, weight, k_cap, sigma, sigma_a, theta, s_local, s_out, float(p_star),
+    p_star = np.broadcast_to(np.asarray(p_star, dtype=float), (n_sectors,)).copy()
+    _clear(rows, sector, a_eff, capital, weight, k_cap, sigma, sigma_a, theta, s_local, s_out, p_star,
            bool(elastic), cost, price, qty, cap, index, spend)
     return price, qty, cap, index, spend
 
@@ -132,8 +137,8 @@ def _clear(rows, sector, a_eff, capital, weight, k_cap, sigma_s, sigma_a_s, thet
         s = sector[rows[j]]
         order[fill[s]] = j
         fill[s] += 1
-    log_p_star = np.log(p_star)
     for s in range(n_sec):
+        log_p_star = np.log(p_star[s])
         members = order[counts[s]:counts[s + 1]]
         if members.size == 0:
             continue
@@ -142,7 +147,7 @@ def _clear(rows, sector, a_eff, capital, weight, k_cap, sigma_s, sigma_a_s, thet
             log_a = np.log(max(s_local[s] + s_out[s], 1e-300)) + (sigma - 1.0) * log_p_star
             tot, _ = _prices(log_a, members, p_u, cap, w, sigma, price, qty)
             if tot > 0.0:
-                index[s] = p_star  # the sector's price is the rest of China's: Ningxia's supply does not move it
+                index[s] = p_star[s]  # the sector's price is the rest of China's: Ningxia's supply does not move it
                 spend[s] = np.exp(log_a) * tot
             continue
         # unconstrained index: the lower end of the bracket (h <= 0 there)
@@ -178,27 +183,38 @@ def _clear(rows, sector, a_eff, capital, weight, k_cap, sigma_s, sigma_a_s, thet
         spend[s] = np.exp(log_a) * tot
 
 
-def spending_index(spending, sectors: list[str], calendar) -> np.ndarray:
-    """Index of each sector's spending path (1 at the first month), months × sectors.
+def spending_index(spending, sectors: list[str], calendar, column: str = "growth") -> np.ndarray:
+    """Index of each sector's path (1 at the first month), months × sectors.
 
-    Spending grows within a year at the rate of the ``spending.csv`` row with the latest
-    ``from_year`` not after that year (the earliest row before it), compounded monthly.
+    The path grows within a year at the rate in ``column`` of the ``spending.csv`` row with the
+    latest ``from_year`` not after that year (the earliest row before it), compounded monthly:
+    ``growth`` is the growth of the volume of spending on the sector's varieties, ``price_growth``
+    of the rest of China's price of them (P*), ``input_price_growth`` of the prices of materials,
+    fuel and power the sector buys.  A price column that the file does not have is a flat path.
     """
     growth = np.zeros((calendar.n_months, len(sectors)))
+    if column not in spending:
+        return np.ones_like(growth)
     years = np.array([calendar.year(m) for m in range(calendar.n_months)])
     for j, s in enumerate(sectors):
         rows = spending[spending["sector"] == s].sort_values("from_year")
-        starts, rates = rows["from_year"].to_numpy(), rows["growth"].to_numpy(dtype=float)
+        starts, rates = rows["from_year"].to_numpy(), rows[column].to_numpy(dtype=float)
         pick = np.clip(np.searchsorted(starts, years, side="right") - 1, 0, len(starts) - 1)
         growth[:, j] = rates[pick]
     monthly = np.log1p(growth) / 12.0
     return np.exp(np.vstack([np.zeros((1, len(sectors))), np.cumsum(monthly, axis=0)[:-1]]))
 
 
+def nominal_spending_index(spending, sectors: list[str], calendar) -> np.ndarray:
+    """Spending on each sector's varieties at the rest of China's price, relative to the first
+    month: the volume path times the price path (months × sectors)."""
+    return spending_index(spending, sectors, calendar) * spending_index(spending, sectors, calendar, "price_growth")
+
+
 def output_year_deflator(spending, sectors: list[str], weights: np.ndarray, calendar, year: int) -> float:
     """How much larger the spending paths are in ``year`` than at the start (the ``weights``-weighted
     mean of the sectors' indices over that year's months); 1 when the horizon does not hold ``year``."""
-    index = spending_index(spending, sectors, calendar)
+    index = nominal_spending_index(spending, sectors, calendar)
     months = [m for m in range(calendar.n_months) if calendar.year(m) == year]
     if not months:
         return 1.0

@@ -142,11 +142,15 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         # sector spending paths at P = P*: the first month's sales times the trends (spending.csv; before
         # its first year at its first year's rates), from the first month of the spin-up
         start_sales = np.bincount(self.firms.sector[rows], weights=12.0 * self.firms.output[rows], minlength=n_sec)
-        trend = spending_index(region.spending, self.sector_names, self.path_calendar)
-        self.spending_path = start_sales[None, :] * trend
+        trend = spending_index(region.spending, self.sector_names, self.path_calendar)  # volume
+        star = spending_index(region.spending, self.sector_names, self.path_calendar, "price_growth")
+        self.spending_path = start_sales[None, :] * trend * star
+        # the rest of China's price of each sector's varieties, and the sectors' input prices, by month
+        self.p_star_path = params.market.rest_of_china_price * star
+        input_prices = spending_index(region.spending, self.sector_names, self.path_calendar, "input_price_growth")
         self.sector_spending = self.spending_path[0].copy()
-        self.labour = LabourMarkets(trend, params.labour)  # labour supply follows the same trends
-        self.sector_shifter = self.spending_path[0] * params.market.rest_of_china_price ** (self.sigma - 1.0)
+        self.labour = LabourMarkets(trend, params.labour, input_prices)  # labour supply follows the volume trends
+        self.sector_shifter = self.spending_path[0] * self.p_star_path[0] ** (self.sigma - 1.0)
         self.policies = PolicySet.build(self)
         self.approval = ApprovalSystem(self, self.office_pool)
         self.government = GovernmentProjects(self)  # government-investment projects: they load the offices
@@ -191,6 +195,12 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.recorder.forget()
         self.office_pool.reset_statistics()
         self.steps = 0  # Mesa's step count: months since the start (as max_steps of mesa.batch_run reads it)
+
+    @property
+    def p_star(self) -> np.ndarray:
+        """The rest of China's price of each sector's varieties this month (``market.rest_of_china_price``
+        times the sector's national price path since the first simulated month)."""
+        return self.p_star_path[self.path_month]
 
     @property
     def path_month(self) -> int:
@@ -387,16 +397,16 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         price, qty, cap, index, spend = clear_markets(
             idx, f.sector, a_eff, f.capital, f.demand_weight, len(self.sector_names), self.k_cap, self.sigma,
             self.sigma_a, self.home_share, path * (1.0 - self.export_share), path * self.export_share,
-            p.market.rest_of_china_price, p.market.demand == "elastic", self.labour.cost_index)
+            self.p_star, p.market.demand == "elastic", self.labour.cost_index(self.path_month))
         sold = np.isfinite(index)
         self.sector_price = np.where(sold, index, np.nan)
         self.sector_spending = spend
         self.sector_shifter = np.where(sold, spend * np.where(sold, index, 1.0) ** (self.sigma - 1.0),
-                                       path * p.market.rest_of_china_price ** (self.sigma - 1.0))
+                                       path * self.p_star ** (self.sigma - 1.0))
         vat = self.vat_rate[self.dated_month]
         req = book_month(f, idx, a_eff, price, qty, cap, self.sigma, self.k_cap, p.firms, self.labour.wage, p.labour,
                          self.month, monthly_tax_array(p.tax, vat, self.local_vat_share[self.dated_month]),
-                         self.resource_tax)
+                         self.resource_tax, self.labour.input_price(self.path_month))
         # within capacity licences where capacity replacement binds (sim.model.capacity)
         req["internal"], req["loan"] = self.capacity.cap_investment(idx, req["internal"], req["loan"], a_eff)
         self.labour.adjust(self.path_month, np.bincount(f.sector[idx], weights=f.workers[idx],

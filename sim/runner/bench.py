@@ -98,7 +98,7 @@ def kernel_market(s: dict, spend_local: np.ndarray, spend_out: np.ndarray, m: di
 def kernel_book(s: dict, m: dict, p, labour=None, month: int = 0, tax: np.ndarray | None = None) -> dict:
     """One month of accounts, hiring, taxes and investment plans on contiguous arrays, as
     :func:`sim.model.firms.book_month` (``p`` the FirmConfig, ``labour`` the LabourConfig or None,
-    ``m["wage"]`` the sectors' wage index, 1 if absent; ``tax`` the month's VAT rate, surcharge and
+    ``m["wage"]`` the sectors' wage index and ``m["input_price"]`` their input price index, 1 if absent; ``tax`` the month's VAT rate, surcharge and
     income-tax rate, none if absent; ``m["resource_tax"]`` per sector); returns the credit requests."""
     sec = s["sector"].astype(np.int64)
     sig, k_cap = m["sigma"][sec], m["k_cap"][sec]
@@ -106,7 +106,8 @@ def kernel_book(s: dict, m: dict, p, labour=None, month: int = 0, tax: np.ndarra
     lam, wage0, keep_m = ((0.0, 1.0, 0.0) if labour is None else
                           (labour.labour_share, labour.annual_wage, np.exp(-labour.hoarding_release / 12.0)))
     wage = m.get("wage", np.ones(m["sigma"].size))[sec]
-    cost = 1.0 - lam + lam * wage
+    inputs = m.get("input_price", np.ones(m["sigma"].size))[sec]
+    cost = (1.0 - lam) * inputs + lam * wage
     mc0 = (sig - 1.0) / (sig * e_a)
     mc = mc0 * cost
     q = s["quantity"]
@@ -114,7 +115,7 @@ def kernel_book(s: dict, m: dict, p, labour=None, month: int = 0, tax: np.ndarra
     need = lam * mc0 * q / wage0
     s["workers"][:] = np.where(s["rescued_until"] > month, need + keep_m * np.maximum(s["workers"] - need, 0.0), need)
     s["workers_year"] += s["workers"] / 12.0
-    materials = (1.0 - lam) * mc0 * q / 12.0
+    materials = (1.0 - lam) * inputs * mc0 * q / 12.0
     var = materials + wage * wage0 * s["workers"] / 12.0
     vat_rate, surcharge, cit, local_vat, local_cit = (0.0,) * 5 if tax is None else tax
     vat = vat_rate * (rev - materials - s["overhead"] / 12.0) - s["vat_credit"]
@@ -250,7 +251,8 @@ def kernel_state(n: int, sizes: tuple, rng: np.random.Generator) -> dict:
 def market_arrays(model) -> dict:
     """The per-sector arrays of a model's markets (for the kernel)."""
     return {"sigma": model.sigma, "sigma_a": model.sigma_a, "theta": model.home_share, "k_cap": model.k_cap,
-            "wage": model.labour.wage.copy(), "cost": model.labour.cost_index, "resource_tax": model.resource_tax}
+            "wage": model.labour.wage.copy(),
+            "input_price": model.labour.input_price(model.path_month), "cost": model.labour.cost_index(model.path_month), "resource_tax": model.resource_tax}
 
 
 def time_kernel(n: int, sizes: tuple, spend: tuple, m: dict, params,
