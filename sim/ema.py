@@ -8,8 +8,8 @@
         experiments, outcomes = perform_experiments(zonesim, scenarios=20, policies=2, evaluator=evaluator)
 
 Needs the ``ema`` extra (``pip install -e ".[ema]"``).  Every experiment goes through the public API:
-:func:`sim.api.make_params` (the same validated configuration ``zonesim scenario=… seed=… key=value``
-runs) and :func:`sim.api.simulate`, and returns the run summary's outcomes (the columns of a run's
+:func:`sim.make_params` (the same validated configuration ``zonesim scenario=… seed=… key=value``
+runs) and :func:`sim.simulate`, and returns the run's headline outcomes (the columns of a run's
 ``summary.csv``).  Nothing is declared twice:
 
 - **uncertainties** are the parameters and ranges of the sensitivity design
@@ -147,12 +147,11 @@ def ema_parameters(chosen: Sequence[str] | Mapping[str, Any] | None, declared: M
 
 # --------------------------------------------------------------------------- the model function
 def summary_outcomes(params) -> dict[str, Any]:
-    """Run ``params`` (:func:`sim.api.simulate`) and return the run summary as a dict: the outcomes
-    a run's ``summary.csv`` holds, under the same names."""
-    from sim.api import simulate
-    from sim.runner.run import summarise
+    """Run ``params`` and return its headline outcomes (:func:`sim.simulate`'s ``outcomes``): the
+    outcomes a run's ``summary.csv`` holds, under the same names."""
+    from sim import simulate
 
-    return summarise(simulate(params), params).iloc[0].to_dict()
+    return simulate(params).outcomes
 
 
 @dataclass(frozen=True)
@@ -160,7 +159,7 @@ class ZonesimFunction:
     """The function EMA calls for one experiment: parameter values (dotted keys) in, outcomes out.
 
     Every call composes ``scenario`` with ``overrides`` and ``seed`` and sets the values on top
-    (:func:`sim.api.make_params`, which validates them), runs and keeps ``outcomes``.  A plain
+    (:func:`sim.make_params`, which validates them), runs and keeps ``outcomes``.  A plain
     dataclass, so that EMA's multiprocessing evaluator can send it to its workers.
     """
 
@@ -171,9 +170,9 @@ class ZonesimFunction:
 
     def params(self, values: Mapping[str, Any]):
         """The validated configuration of one experiment."""
-        from sim.api import make_params
+        from sim import make_params
 
-        return make_params(values, scenario=self.scenario, seed=self.seed, overrides=self.overrides)
+        return make_params(self.scenario, self.seed, overrides=values, hydra_overrides=self.overrides)
 
     def __call__(self, **values: Any) -> dict[str, Any]:
         summary = summary_outcomes(self.params(values))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.api import make_params
+import sim
 from sim.config.schema import ModelConfig, register_configs
 from sim.data import RegionData, build_region, load_catalogue
 from sim.model.model import ZoneReformModel
@@ -20,8 +20,9 @@ register_configs()
 
 
 def compose_params(*overrides: str) -> ModelConfig:
-    """The validated parameters the CLI would build for ``zonesim <overrides>`` (the public API)."""
-    return make_params(overrides=overrides)
+    """The validated parameters the CLI would build for ``zonesim <overrides>`` (the public API,
+    :func:`sim.make_params`, given Hydra override strings)."""
+    return sim.make_params(hydra_overrides=overrides)
 
 
 def make_model(params: ModelConfig, region: RegionData | None = None) -> ZoneReformModel:

@@ -83,8 +83,8 @@ def test_an_assessment_with_every_weight_zero_is_refused(params):
 @pytest.mark.parametrize("value", ["yes", 1, "true"])
 def test_make_params_refuses_a_non_boolean_for_a_boolean(value):
     """OmegaConf would read ``"yes"`` or ``1`` as true; the public API refuses them, naming the key."""
-    from sim.api import make_params
+    from sim import make_params
 
     with pytest.raises(ConfigError, match=f"policy.devolution.enabled = {value!r} is not a boolean"):
-        make_params({"policy.devolution.enabled": value})
-    assert make_params({"policy.devolution.enabled": np.bool_(False)}).policy.devolution.enabled is False
+        make_params(overrides={"policy.devolution.enabled": value})
+    assert make_params(overrides={"policy.devolution.enabled": np.bool_(False)}).policy.devolution.enabled is False

@@ -13,11 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import ema
-from sim.api import ConfigError, make_params, simulate
+from sim import ConfigError, ema, make_params, simulate
 from sim.experiments import discover
 from sim.experiments import sensitivity as sa
-from sim.runner.run import summarise
 from tests.conftest import run_cli
 
 workbench = ema.require_ema()  # the 'ema' extra, which make installs (quietly: no ipyparallel warning)
@@ -107,8 +105,8 @@ def test_a_salib_morris_sample_runs_through_the_public_api():
     outcome = []
     for row in rows.to_dict("records"):
         values = {k: (round(v) if k in integer else v) for k, v in row.items()}
-        params = make_params(values, scenario=design.scenario, seed=design.seed, overrides=MORRIS_RUNS)
-        outcome.append(summarise(simulate(params), params)[OUTCOME].iloc[0])
+        params = make_params(design.scenario, design.seed, overrides=values, hydra_overrides=MORRIS_RUNS)
+        outcome.append(simulate(params).outcomes[OUTCOME])
     table, _ = sa.compute_indices(design.problem(), "morris", rows.to_numpy(), np.array(outcome),
                                   num_levels=design.num_levels, num_resamples=design.num_resamples)
     assert len(rows) == MORRIS_TRAJECTORIES * (len(design.parameters) + 1)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.api import make_params
+from sim import make_params
 from sim.config.validate import ConfigError
 from sim.data import build_region
 from sim.model.agents import Zone, ZoneStatus
@@ -41,10 +41,10 @@ def test_batch_run_with_iterations_gives_distinct_seeds():
 
 
 def test_keyword_construction_equals_the_validated_config_path():
-    """``ZoneReformModel(rng=3, **values)`` runs what ``make_params(values, seed=3)`` runs."""
+    """``ZoneReformModel(rng=3, **values)`` runs what ``make_params(seed=3, overrides=values)`` runs."""
     values = {"policy.devolution.powers": 20, **SHORT}
     by_keywords = ZoneReformModel(rng=3, **values).run().results()["monthly"]
-    by_config = simulate(make_params(values, seed=3))["monthly"]
+    by_config = simulate(make_params(seed=3, overrides=values))["monthly"]
     pd.testing.assert_frame_equal(by_keywords, by_config)
     assert ZoneReformModel(rng=np.random.default_rng(0), **SHORT).params.seed >= 0
 
@@ -71,7 +71,7 @@ def test_the_datacollector_mirrors_the_monthly_series():
 
 
 def test_merged_and_abolished_zones_leave_model_agents():
-    params = make_params(scenario="full_reform", seed=0, overrides=["time.end=2019-12"])
+    params = make_params("full_reform", seed=0, overrides={"time.end": "2019-12"})
     m = ZoneReformModel(params, build_region(params)).run()
     retired = [z for z in m.zones if z.status in (ZoneStatus.MERGED, ZoneStatus.ABOLISHED)]
     assert retired  # consolidation merges zones in 2018

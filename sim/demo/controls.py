@@ -28,9 +28,9 @@ BASELINE_SCENARIO = "baseline"
 @functools.cache
 def scenario_params(scenario: str) -> ModelConfig:
     """The validated parameters ``zonesim scenario=<scenario>`` runs with (composed once, then copied)."""
-    from sim.api import make_params
+    from sim import make_params
 
-    return make_params(scenario=scenario)
+    return make_params(scenario)
 
 
 def get_key(params: ModelConfig, key: str) -> Any:

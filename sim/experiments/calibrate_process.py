@@ -58,9 +58,9 @@ def government_time(tables: dict[str, pd.DataFrame], cohort: tuple[str, str]) ->
 
 
 def _one(scenario: str, values: dict, seed: int, overrides: list[str], cohort) -> float:
-    from sim.api import make_params
+    from sim import make_params
 
-    return government_time(simulate(make_params(values, scenario=scenario, seed=seed, overrides=overrides)), cohort)
+    return government_time(simulate(make_params(scenario, seed, overrides=values, hydra_overrides=overrides)), cohort)
 
 
 class ProcessObjective:

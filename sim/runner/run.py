@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sim.config.schema import ModelConfig
@@ -33,7 +32,7 @@ from sim.model.model import ZoneReformModel
 from sim.runner.files import DONE  # noqa: F401 - the marker's name, imported from here by callers
 from sim.runner.files import (check_done, private_name, publish_files, publish_folder, sha256_file, write_done,
                               write_json)
-from sim.runner.outputs import STREAM_NAMES, TABLES, project_approvals, stream_approvals
+from sim.runner.outputs import TABLES, headline_outcomes
 
 log = logging.getLogger("zonesim")
 
@@ -58,42 +57,9 @@ def simulate(params: ModelConfig, region: RegionData | None = None) -> dict[str,
 
 
 def summarise(tables: dict[str, pd.DataFrame], params: ModelConfig) -> pd.DataFrame:
-    """Headline outcomes of one run: industrial output, zombie firms, approval latency, zones."""
-    mon = tables["monthly"]
-    app = project_approvals(tables["approvals"])
-    by_stream = stream_approvals(tables["approvals"])  # enterprise projects filed and approved, government projects
-    yearly = mon.groupby("year")
-    out_y = yearly["output"].sum() / 1e4  # 亿 yuan/year
-    zs = yearly["zombie_share"].last()
-    rows = {
-        "scenario": params.scenario_name,
-        "seed": params.seed,
-        "output_first_year_亿": out_y.iloc[0],
-        "output_last_year_亿": out_y.iloc[-1],
-        "output_cumulative_亿": float(out_y.sum()),
-        "output_per_mu_last": float(mon["output_per_mu"].iloc[-1]),
-        "zombie_share_first": float(zs.iloc[0]),
-        "zombie_share_last": float(zs.iloc[-1]),
-        "zombie_exits": int(mon["zombie_exits"].sum()),
-        "exits": int(mon["exits"].sum()),
-        "entries": int(mon["entries"].sum()),
-        "approvals": len(app),
-        "approval_wd_mean": float(app["approval_wd"].mean()) if len(app) else np.nan,
-        "approval_wd_median": float(app["approval_wd"].median()) if len(app) else np.nan,
-        "approval_wd_p90": float(app["approval_wd"].quantile(0.9)) if len(app) else np.nan,
-        "approval_gov_wd_mean": float(app["approval_gov_wd"].mean()) if len(app) else np.nan,
-        "approval_items_late_share": (float(app["items_late"].sum() / app["items_served"].sum())
-                                      if len(app) and app["items_served"].sum() else np.nan),
-        "approval_checks_failed": int(app["checks_failed"].sum()) if len(app) else 0,
-        **{f"approval_{m}_mean_{stream}": float(v.mean()) if len(v) else np.nan
-           for stream in STREAM_NAMES
-           for m, v in (("wd", by_stream.loc[by_stream["stream"] == stream, "approval_wd"]),
-                        ("gov_wd", by_stream.loc[by_stream["stream"] == stream, "approval_gov_wd"]))},
-        "zones_first": int(mon["zones"].iloc[0]),
-        "zones_last": int(mon["zones"].iloc[-1]),
-        "bodies_last": int(mon["bodies"].iloc[-1]),
-    }
-    return pd.DataFrame([rows])
+    """A run's ``summary.csv``: its scenario, seed and headline outcomes
+    (:func:`~sim.runner.outputs.headline_outcomes`), one row."""
+    return pd.DataFrame([{"scenario": params.scenario_name, "seed": params.seed, **headline_outcomes(tables)}])
 
 
 def package_versions() -> dict[str, str]:
