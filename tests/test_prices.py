@@ -80,3 +80,17 @@ def test_input_prices_raise_materials_and_marginal_cost():
     materials1 = (1 - lam) * (3.0 / 4.0) * 120.0 / 12.0  # (1-λ)·mc₀·q/12 with mc₀ = (σ-1)/σ at ã = 0
     np.testing.assert_allclose(var2 - var1, 0.25 * materials1, rtol=1e-9)
     np.testing.assert_array_equal(workers1, workers2)
+
+
+def test_productivity_age_drift_makes_old_firms_fall_behind():
+    """With the vintage drift g, log productivity reverts towards -g·age: without shocks a firm of
+    30 years settles near -30g and a new one stays at 0; with g = 0 both revert to 0."""
+    from sim.model.firms import update_productivity
+
+    for drift in (0.0, 0.02):
+        p = compose_params(*SHORT, f"firms.productivity_age_drift={drift}")
+        f = FirmTable(capacity=4)
+        rows = f.add(sector=np.zeros(2, dtype=np.int16), log_prod=np.array([0.0, 0.0]), age=np.array([0.0, 30.0]))
+        for _ in range(12 * 40):
+            a = update_productivity(f, rows, np.zeros(2), p.firms)
+        np.testing.assert_allclose(a, [0.0, -30.0 * drift], atol=2e-3)  # 0.85^40 of the gap is left

@@ -174,6 +174,15 @@ class FirmConfig:
         0.85, "annual AR(1) coefficient of log productivity", "assumed", ge=0, le=0.999
     )
     productivity_sd: float = param(0.12, "annual s.d. of log-productivity shocks", "assumed", ge=0)
+    productivity_age_drift: float = param(
+        0.0, "log points/year of age",
+        "off: no sourced strength retrieved (Brandt, Van Biesebroeck & Zhang 2012 [V]: incumbents' TFP grows "
+        "2.85% a year while net entry gives over two thirds of industry TFP growth, so entrants gain on "
+        "incumbents; ODD section 5 reports what 0.02 does)", ge=0, le=0.2,
+        doc="vintage: a firm's log productivity reverts towards -drift x its age instead of 0, so firms fall "
+            "behind the technology of entrants as they age (productivity relative to the rest of China's, "
+            "whose prices are data); 0 = every firm reverts to the same mean whatever its age",
+    )
     initial_productivity_sd: float = param(0.2, "s.d. of initial log productivity", "assumed", ge=0)
     fixed_cost_share: float = param(
         0.1262, "overhead per year, share of the firm's planned output at entry",

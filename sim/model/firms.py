@@ -214,21 +214,26 @@ def _agglomeration(zone, sector, rows, n_cells, n_sectors, elasticity):
 def update_productivity(f: FirmTable, idx: np.ndarray, shocks: np.ndarray, p) -> np.ndarray:
     """One month of the AR(1) in log productivity of firms ``idx`` (in place); returns the new values.
 
-    ``shocks`` are standard normal draws for these firms, ``p`` the FirmConfig.  Productivity has
-    its own dynamics: nothing else (the zombie flag included) reads or writes it.
+    ``shocks`` are standard normal draws for these firms, ``p`` the FirmConfig.  Log productivity
+    reverts towards ``-g·age`` (``g`` = ``productivity_age_drift``; 0 by default: towards 0 at any
+    age): ``a ← ρ_m·a - (1-ρ_m)·g·age + σ_m·ε``.  Productivity has its own dynamics: nothing else
+    (the zombie flag included) reads or writes it.
     """
     rho_m = p.productivity_persistence ** (1 / 12)
     sd_m = p.productivity_sd * np.sqrt((1 - rho_m**2) / max(1 - p.productivity_persistence**2, 1e-12))
-    return _productivity(np.asarray(idx, dtype=np.int64), np.asarray(shocks, dtype=float), f.log_prod, rho_m, sd_m)
+    return _productivity(np.asarray(idx, dtype=np.int64), np.asarray(shocks, dtype=float), f.log_prod, f.age,
+                         rho_m, sd_m, (1 - rho_m) * p.productivity_age_drift)
 
 
 @njit(cache=True)
-def _productivity(idx, shocks, log_prod, rho_m, sd_m):
-    """AR(1) log productivity ``a ← ρ_m·a + σ_m·ε`` of firms ``idx``; returns the new values."""
+def _productivity(idx, shocks, log_prod, age, rho_m, sd_m, pull):
+    """AR(1) log productivity ``a ← ρ_m·a - pull·age + σ_m·ε`` of firms ``idx``; returns the new values."""
     a = np.empty(idx.shape[0])
     for j in range(idx.shape[0]):
         r = idx[j]
         a[j] = log_prod[r] * rho_m + sd_m * shocks[j]
+        if pull != 0.0:
+            a[j] -= pull * age[r]
         log_prod[r] = a[j]
     return a
 

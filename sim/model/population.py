@@ -89,6 +89,8 @@ def generate(model) -> dict[str, np.ndarray]:
     fp = params.firms
     log_prod = rng.normal(0.0, fp.initial_productivity_sd, n)
     age = rng.exponential(fp.initial_age_mean, n)
+    if fp.productivity_age_drift:  # vintage: an incumbent starts where its age puts it (firms.update_productivity)
+        log_prod = log_prod - fp.productivity_age_drift * age
     leverage = np.maximum(rng.normal(fp.initial_leverage_mean, fp.initial_leverage_sd, n), 0.0)
     kappa = sec["capital_output_ratio"].to_numpy()[sector]
     sigma = sec["substitution_elasticity"].to_numpy()[sector]
