@@ -297,7 +297,6 @@ def test_withdrawn_projects_leave_the_approval_pipeline():
     done = m.approval.advance(m.time + 60.0)  # five years of the pipeline's events, no new project
     assert m.approval.n_open == 0  # every case closed: the withdrawn ones without a permit
     assert np.all(m.firms.state[rows] == LifeCycle.WITHDRAWN) and not np.isin(rows, done["row"]).any()
-    m.states_changed()
     m.land.start_construction()
     m.land.start_production(done["row"])
     assert not m.land.check()

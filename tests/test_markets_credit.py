@@ -308,9 +308,8 @@ def close_firm(model, row: int) -> None:
     f = model.firms
     r = np.array([row])
     model.credit.write_off(f.credit_pool[r], f.debt[r], f.capital[r] + f.capital_wip[r])
-    f.state[row] = LifeCycle.EXITED
+    f.set_state(row, LifeCycle.EXITED)
     f.exit_month[row] = -1
-    model.states_changed()
 
 
 def output_path(model, months: int) -> np.ndarray:

@@ -21,16 +21,22 @@ class ZoneAggregates:
         rows = np.arange(len(f)) if rows is None else rows
         return sum_by(f.zone, rows, len(self.zones), values)
 
-    def states_changed(self) -> None:
-        """Firms' life-cycle states or rows changed: drop the cached masks below."""
-        self._state_masks = {}
+    def _state_cache(self) -> dict:
+        """The masks and rows of the current states (a new dict for each version of the firm table:
+        :meth:`~sim.model.firms.FirmTable.set_state`, ``add`` and ``touch`` bump it)."""
+        key = self.firms.version
+        if self._state_masks_key != key:
+            self._state_masks, self._state_masks_key = {}, key
+        return self._state_masks
+
+    _state_masks_key: int | None = None  # the firm table's version of the cached ``_state_masks``
 
     def _state_mask(self, name: str, states: tuple[int, ...]) -> np.ndarray:
-        """Rows whose state is in ``states`` (contiguous codes), cached until :meth:`states_changed`.
-        Shared: callers must not write into it."""
-        cache = self.__dict__.setdefault("_state_masks", {})
+        """Rows whose state is in ``states`` (contiguous codes), cached for the current
+        the firm table's ``version``.  Shared: callers must not write into it."""
+        cache = self._state_cache()
         mask = cache.get(name)
-        if mask is None or mask.size != len(self.firms):
+        if mask is None:
             state = self.firms.state
             mask = cache[name] = (state >= min(states)) & (state <= max(states))
         return mask
@@ -39,11 +45,10 @@ class ZoneAggregates:
         return self._state_mask("operating", (LifeCycle.OPERATING,))
 
     def _rows(self, name: str, mask: np.ndarray) -> np.ndarray:
-        cache = self.__dict__.setdefault("_state_masks", {})
+        cache = self._state_cache()
         rows = cache.get(name + "_rows")
-        if rows is None or cache.get(name + "_rows_of") is not mask:
+        if rows is None:
             rows = cache[name + "_rows"] = np.flatnonzero(mask)
-            cache[name + "_rows_of"] = mask
         return rows
 
     def _operating_rows(self) -> np.ndarray:
@@ -122,12 +127,9 @@ class ZoneAggregates:
         return _count_cells(f.zone, f.sector, self._holding_rows(), len(self.zones), n_s)
 
     def zone_leading_matrix(self) -> np.ndarray:
-        """1 where a sector is among a zone's leading sectors (zones × sectors; fixed over a run)."""
-        if getattr(self, "_leading", None) is None:
-            self._leading = np.zeros((len(self.zones), len(self.sector_names)))
-            for z in self.zones:
-                self._leading[z.index, list(z.leading)] = 1.0
-        return self._leading
+        """1 where a sector is among a zone's leading sectors (zones × sectors; fixed over a run, built
+        with the zones)."""
+        return self.zone_leading
 
     def region_annual_output(self) -> float:
         return float(self.firms.output[self._operating()].sum() * 12.0)

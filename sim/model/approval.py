@@ -458,7 +458,7 @@ class ApprovalSystem:
         self.dispatched_offices: dict[str, Office] = {}
         self._compile(self.graph, PRE_REFORM)
         self._auth: np.ndarray | None = None
-        self._zone_office: tuple[int, np.ndarray] | None = None  # (zone events so far, office of each zone)
+        self._zone_office: tuple[int, np.ndarray] | None = None  # (model.zone_version, office of each zone)
         self.state = np.zeros(k.N_STATE, np.int64)
         self._cases = self._tasks = self._events = self._done = None
         self._grow(256)
@@ -623,9 +623,8 @@ class ApprovalSystem:
         ra_cover = np.array([dev.ra_covers(o) for o in range(n_order)], dtype=bool)
         ra_time = m.zone_ra_time[:, :n_order] if m.zone_ra_time.shape[1] >= n_order else np.full(
             (len(m.zones), n_order), np.inf)
-        version = len(m.recorder.zone_events) if hasattr(m, "recorder") else None  # zones change with an event
-        if version is None or self._zone_office is None or self._zone_office[0] != version:
-            self._zone_office = (version, np.array([z.body.office.index for z in m.zones], dtype=np.int64))
+        if self._zone_office is None or self._zone_office[0] != m.zone_version:  # bodies change with a zone
+            self._zone_office = (m.zone_version, np.array([z.body.office.index for z in m.zones], dtype=np.int64))
         zone_office = self._zone_office[1]
         if active and mode == k.COUNTY_DISPATCHED and not self.dispatched_offices:
             for c in m.counties:  # every county's dispatched office exists once devolution runs
@@ -694,6 +693,7 @@ class ApprovalSystem:
                      np.stack([np.asarray(draws[d], dtype=float) for d in DRAWS], axis=1), float(m.time), m.month,
                      tuple(self._items), self._context(), self._cases, self._tasks, self.pool.arrays(), self._events,
                      self.state, self._firms(), self._done)
+        m.firms.touch()  # the kernels write the applicants' life-cycle states
 
     def advance(self, until: float) -> dict:
         """Run the pipeline's events before ``until``; return the applications completed
@@ -705,10 +705,18 @@ class ApprovalSystem:
                 self._done = _done_arrays(self._cases[0].shape[0])
             k.advance(float(until), m.month, tuple(self._items), self._context(), self._cases, self._tasks,
                       self.pool.arrays(), self._events, self.state, self._firms(), self._done)
+            m.firms.touch()  # permits and completions: the kernels wrote life-cycle states
         n = int(self.state[k.N_DONE])
         self.state[k.N_DONE] = 0
         order = np.argsort(self._done[4][:n], kind="stable")  # by the time production starts
         return {name: a[:n][order] for name, a in zip(DONE, self._done)}
+
+    def latency(self, done: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Approval time of the projects in ``done`` (a batch from :meth:`advance`), application to
+        acceptance less construction: in working days and in calendar days."""
+        cal = self.model.calendar
+        wd = cal.working_days((done["time"] - done["applied"]) - self.model.params.firms.construction_months)
+        return wd, wd * cal.calendar_days_per_working_day
 
     def offices(self) -> list[Office]:
         out = [self.region_office, *self.city_offices.values(), *self.county_offices.values()]

@@ -1,8 +1,15 @@
-"""Model calendar: one Mesa time unit is one month; month 0 is ``time.start``."""
+"""Model calendar and clock: one Mesa time unit is one month; month 0 is ``time.start``.
+
+The model's clock is the month (:attr:`ZoneReformModel.month`).  Mesa's continuous ``time``,
+on which the approval pipeline's events run, is derived from it by :class:`Clock`, the one
+place that names the conversions; :class:`Calendar` turns months into dates and days.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 from sim.config.validate import parse_month
 
@@ -53,3 +60,27 @@ class Calendar:
 
     def working_days(self, months: float) -> float:
         return months * self.working_days_per_month
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Mesa's ``time`` as a reading of the month.  Mesa's clock starts at 0 with the first simulated
+    month, ``first_month`` (the spin-up's first); each step first advances it by one, so during the
+    step of ``month`` it reads that month's end, :meth:`step_time`.  The tables give pipeline times
+    as months since ``time.start`` (:meth:`since_start`): an application made during month ``m``
+    shows ``m + 1`` and belongs to month ``m`` (:meth:`month_of`)."""
+
+    first_month: int
+
+    def step_time(self, month: int) -> float:
+        """Mesa's ``time`` during the step of ``month``: the end of the month."""
+        return float(month - self.first_month + 1)
+
+    def since_start(self, time):
+        """A Mesa time (scalar or array) as months since ``time.start``."""
+        return time + self.first_month
+
+    def month_of(self, since_start) -> np.ndarray:
+        """The months whose steps ran at ``since_start`` (months since ``time.start``, as in the
+        tables; an event between steps belongs to the nearest step), none before the first month."""
+        return np.maximum(np.rint(since_start).astype(np.int64) - 1, self.first_month)

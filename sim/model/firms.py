@@ -131,6 +131,9 @@ class FirmTable:
 
     def __init__(self, capacity: int = 1024):
         self.n = 0
+        #: bumped whenever rows are added or life-cycle states change (:meth:`set_state`, :meth:`touch`):
+        #: caches of states and rows compare it, so no caller has to invalidate them
+        self.version = 0
         self._cap = max(16, capacity)
         for name, dtype in _FIELDS.items():
             setattr(self, "_" + name, np.zeros(self._cap, dtype=dtype))
@@ -142,6 +145,15 @@ class FirmTable:
         if name in _FIELDS:
             return self.__dict__["_" + name][: self.__dict__["n"]]
         raise AttributeError(name)
+
+    def set_state(self, rows, state: int) -> None:
+        """Firms at ``rows`` move to life-cycle ``state`` (a new :attr:`version`)."""
+        self.state[rows] = state
+        self.version += 1
+
+    def touch(self) -> None:
+        """A compiled kernel wrote life-cycle states in place: a new :attr:`version`."""
+        self.version += 1
 
     def _grow(self, need: int) -> None:
         new_cap = max(need, 2 * self._cap)
@@ -168,6 +180,7 @@ class FirmTable:
         for name in _FIELDS:
             col = getattr(self, "_" + name)
             col[rows] = values.get(name, _DEFAULTS.get(name, 0))
+        self.version += 1
         return rows
 
 

@@ -41,7 +41,8 @@ from sim.model.streams import Stream, stream
 
 
 class InvestmentMarket:
-    """Draws the month's projects and lets each choose where to locate."""
+    """Draws the month's projects and lets each choose where to locate; learns from the approval
+    times investors saw (the zones' and the outside option's expected latency)."""
 
     def __init__(self, model):
         self.model = model
@@ -67,6 +68,36 @@ class InvestmentMarket:
         self.zone_city = county_city[model.zone_county]
         self.rival_cities = rival_cities(model.region, model.params.investment.competition_scope)
         self._view, self._view_key = {}, None
+        self.outside_expected_latency = model.params.investment.prior_latency_days  # of sites outside zones
+        self._latency: list[tuple[np.ndarray, np.ndarray]] = []  # (zone, calendar days) of completions
+
+    # ------------------------------------------------------------------ expected latency
+    def observe_latency(self, zone: np.ndarray, days: np.ndarray) -> None:
+        """New enterprises completed their approval: ``days`` (calendar days) in ``zone`` (-1: outside)."""
+        self._latency.append((np.asarray(zone), np.asarray(days)))
+
+    def update_expected_latency(self) -> None:
+        """Yearly: the zones' and the outside option's expected approval latency, exponentially
+        weighted by the mean of the completions observed since the last update."""
+        w = self.model.params.investment.latency_memory
+        by_zone = self._latency_by_zone()
+        for z in self.model.zones:
+            if z.index in by_zone:
+                z.expected_latency_days = w * z.expected_latency_days + (1 - w) * by_zone[z.index]
+        if -1 in by_zone:
+            self.outside_expected_latency = w * self.outside_expected_latency + (1 - w) * by_zone[-1]
+
+    def _latency_by_zone(self) -> dict[int, float]:
+        """Mean latency (calendar days) of the completions observed since the last call, by zone
+        (-1: outside zones); forgets them."""
+        if not self._latency:
+            return {}
+        zone = np.concatenate([z for z, _ in self._latency])
+        days = np.concatenate([d for _, d in self._latency])
+        self._latency.clear()
+        order = np.argsort(zone, kind="stable")
+        keys, first = np.unique(zone[order], return_index=True)
+        return {int(z): float(np.mean(v)) for z, v in zip(keys, np.split(days[order], first[1:]))}
 
     # ------------------------------------------------------------------ competition
     def update_competition(self) -> None:
@@ -155,7 +186,7 @@ class InvestmentMarket:
 
         n_z = len(m.zones)
         v = self._zone_view()
-        u_out = self.outside_size + p.outside_utility + p.beta_latency * m.outside_expected_latency / 100
+        u_out = self.outside_size + p.outside_utility + p.beta_latency * self.outside_expected_latency / 100
         block_free = m.block_free_land()
         zone, block = np.empty(n, np.int64), np.empty(n, np.int64)
         locate(sector, land, quality, crowded, u, v["base_u"], float(u_out), p.beta_agglomeration, p.beta_leading,
@@ -203,11 +234,11 @@ class InvestmentMarket:
 
     def _zone_view(self) -> dict[str, np.ndarray]:
         """The zones as the location choice sees them: utility without the project's own terms,
-        active, entry bar, subsidy, blocks.  These change only with a zone event or at the year end,
-        so the arrays are rebuilt only then."""
+        active, entry bar, subsidy, blocks.  These change only with a zone change (the model's
+        ``zone_version``) or at the year end, so the arrays are rebuilt only then."""
         m, p = self.model, self.model.params.investment
-        key = (len(m.recorder.zone_events), m.calendar.year(m.month)) if hasattr(m, "recorder") else None
-        if key is not None and self._view_key == key:
+        key = (m.zone_version, m.calendar.year(m.month))
+        if self._view_key == key:
             return self._view
         zones = m.zones
         lat = np.array([z.expected_latency_days for z in zones])

@@ -37,33 +37,24 @@ class Recorder:
         self.land_years: list[dict] = []  # per year: firms on zone land (see land_yearly_table)
         n_sec = len(model.sector_names)
         self._sector_acc = {k: np.zeros(n_sec) for k in ("revenue", "output_real", "spending_path")}
-        self._year_latency: list[tuple[np.ndarray, np.ndarray]] = []  # (zone, days) of completions
-        self.zone_year_output_cache = np.full(len(model.zones), np.nan)
 
     def forget(self) -> None:
-        """Drop every record so far (the spin-up's); what feeds the dynamics is kept (this year's
-        completions for the expected latency, the zones' last yearly output)."""
+        """Drop every record so far (the spin-up's).  Nothing here feeds the dynamics: the recorder
+        only reads the model's state."""
         for log in (self.monthly, self.zone_years, self.approvals, self.exits, self.zone_events, self.firm_groups,
                     self.sector_years, self.panel, self.land_years):
             log.clear()
 
     # ------------------------------------------------------------------ events
-    def log_approvals(self, done: dict, plant: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def log_approvals(self, done: dict, plant: np.ndarray, wd: np.ndarray, days: np.ndarray) -> None:
         """Record projects whose approval items are all done (a batch from
         :meth:`~sim.model.approval.ApprovalSystem.advance`; ``plant``: which are firms' expansion
-        plants, ``new``: which are new enterprises, whose times the zones' expected latency follows);
-        return their approval time in working days: total (application to acceptance, less
-        construction) and the government's processing time (transit, queue, office work, review)."""
-        m = self.model
-        cal = m.calendar
-        months = (done["time"] - done["applied"]) - m.params.firms.construction_months
-        wd = cal.working_days(months)
-        days = wd * cal.calendar_days_per_working_day
+        plants; ``wd`` and ``days``: their approval time, :meth:`~sim.model.approval.ApprovalSystem.latency`),
+        with the government's processing time (transit, queue, office work, review) in calendar days."""
+        cal = self.model.calendar
         self.approvals.append({**done, "expansion": plant, "approval_wd": wd, "approval_days": days,
                                "approval_gov_days": done["gov_wd"] * cal.calendar_days_per_working_day,
                                "to_permit_wd": cal.working_days(done["permit"] - done["applied"])})
-        self._year_latency.append((done["zone"][new], days[new]))
-        return wd, done["gov_wd"]
 
     def log_exits(self, rows: np.ndarray) -> None:
         m = self.model
@@ -82,18 +73,6 @@ class Recorder:
             "date": m.calendar.label(m.month), "month": m.month, "zone_id": zone.zone_id,
             "name_zh": zone.name_zh, "event": event, "detail": detail,
         })
-
-    def year_latency_by_zone(self) -> dict[int, float]:
-        """Mean approval latency (calendar days) of the projects completed since the last call, by zone
-        (-1: outside zones)."""
-        if not self._year_latency:
-            return {}
-        zone = np.concatenate([z for z, _ in self._year_latency])
-        days = np.concatenate([d for _, d in self._year_latency])
-        self._year_latency.clear()
-        order = np.argsort(zone, kind="stable")
-        keys, first = np.unique(zone[order], return_index=True)
-        return {int(z): float(np.mean(v)) for z, v in zip(keys, np.split(days[order], first[1:]))}
 
     # ------------------------------------------------------------------ series
     def record_month(self) -> None:
@@ -119,7 +98,7 @@ class Recorder:
         self._sector_acc["revenue"] += revenue_s
         self._sector_acc["output_real"] += real_s
         self._sector_acc["spending_path"] += m.spending_path[m.path_month] / 12.0
-        credit = m.credit.take_month()
+        credit = m.credit_month
         ledger = m.land.totals()
         self.monthly.append({
             "date": m.calendar.label(m.month), "month": m.month, "year": m.calendar.year(m.month),
@@ -180,7 +159,6 @@ class Recorder:
         firms, zombies = m.zone_firm_counts(), m.zone_zombie_counts()
         land, cap = m.zone_land_in_use(), m.zone_capacity()
         ledger = m.land.by_zone()
-        self.zone_year_output_cache = out.copy()
         self.record_firm_groups(year)
         self.record_sectors(year)
         if m.params.output.land_yearly:
@@ -343,7 +321,7 @@ class Recorder:
             rows.append({
                 "office": o.key, "level": o.level, "staff": o.staff, "items_served": o.items_served,
                 "mean_wait_wd": m.calendar.working_days(o.wait_time / o.items_served) if o.items_served else 0.0,
-                "utilisation": o.busy_time / (o.staff * max(m.time + m.first_month, 1e-9)),  # since the start
+                "utilisation": o.busy_time / (o.staff * max(m.clock.since_start(m.time), 1e-9)),
             })
         return pd.DataFrame(rows)
 
@@ -364,9 +342,9 @@ class Recorder:
         key = np.where(ent, f.key[firm_rows], -1)
         county = np.where(ent, f.county[firm_rows], m.government.county[gov_rows] if m.government.n else 0)
         sector = np.where(ent, np.asarray(m.sector_names, dtype=object)[f.sector[firm_rows]], None)
-        for t in ("applied", "permit", "time"):  # Mesa's clock started with the spin-up: times as month + 1
-            a[t] = a[t] + m.first_month
-        applied_month = np.maximum(np.rint(a["applied"]).astype(np.int64) - 1, m.first_month)
+        for t in ("applied", "permit", "time"):  # months since the start (at a step: its month + 1)
+            a[t] = m.clock.since_start(a[t])
+        applied_month = m.clock.month_of(a["applied"])
         stage, gov = a["stage_wd"], a["stage_gov_wd"]
         return pd.DataFrame({
             "key": key, "stream": np.asarray(STREAMS, dtype=object)[a["graph"] % len(STREAMS)],

@@ -35,7 +35,7 @@ from sim.data.region import RegionData
 from sim.model.agents import County, Enterprises, ManagementBody, Zone, ZoneStatus
 from sim.model.aggregates import ZoneAggregates
 from sim.model.approval import ApprovalSystem, Office, OfficePool
-from sim.model.calendar import Calendar
+from sim.model.calendar import Calendar, Clock
 from sim.model.capacity import CapacityReplacement
 from sim.model.credit import CreditPool
 from sim.model.government import GovernmentProjects
@@ -82,7 +82,14 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
     :func:`sim.data.build_region`).  ``datacollector`` mirrors :data:`DATACOLLECTOR_SERIES` of the
     monthly series, one row per month from the start; ``running`` turns False after ``time.end``.
     Merged and abolished zones leave ``model.agents`` and stay in ``model.zones`` with their status.
+
+    The recorder only observes: what the dynamics learn from the past lives in the model (the
+    market's expected latencies, the zones' ``last_output``), so a model whose
+    :attr:`recorder_class` records nothing follows the same path.
     """
+
+    #: what records the run (made with the model, before the spin-up); it reads the model's state
+    recorder_class = Recorder
 
     def __init__(self, params: ModelConfig | None = None, region: RegionData | None = None, *, rng=None,
                  **values):
@@ -102,12 +109,14 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         super().__init__(rng=params.seed)
         self.params = params
         self.region = region
+        self.zone_version = 0  # a new version with every zone change (:meth:`log_zone_event`)
         self.calendar = Calendar.from_config(params.time)
         # the spin-up: months -12·spinup_years .. -1, simulated and not recorded (:meth:`_spin_up`);
-        # month 0 is time.start.  Mesa's clock starts at 0 with the spin-up: inside a step,
-        # time = month - first_month + 1 (the recorded tables give times as month + 1, :meth:`Recorder.approvals_table`)
+        # month 0 is time.start.  The month is the clock; Mesa's time, which the approval pipeline
+        # runs on, is read from it by self.clock (sim.model.calendar.Clock)
         self.first_month = -12 * params.time.spinup_years
         self.month = self.first_month
+        self.clock = Clock(self.first_month)
         self.path_calendar = self.calendar.from_month(self.first_month)  # the spending paths' months: all simulated
         sec = region.sectors.reset_index(drop=True)
         self.sector_names = list(sec["sector"])
@@ -137,7 +146,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.capacity.on_month()  # in force from the start: the initial firms (and the pipeline) licensed
         self.land.open_balance(rows)
         self.firms.credit_pool[rows] = self.credit_pool_of(self.firms.county[rows], self.firms.sector[rows])
-        self.states_changed()
+        self._firms_per_county = np.bincount(self.firms.county, minlength=len(self.counties))  # offices' sizes
         self._next_key = len(rows)
         # sector spending paths at P = P*: the first month's sales times the trends (spending.csv; before
         # its first year at its first year's rates), from the first month of the spin-up
@@ -164,7 +173,6 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                 self.office_pool)
         self._pipeline_rows = np.zeros(0, dtype=np.int64)  # projects under construction at the start
         self._pipeline_starts = np.zeros(0)  # ... and when each starts production (months)
-        self.outside_expected_latency = params.investment.prior_latency_days
         self.market = InvestmentMarket(self)
         self.market.update_competition()
         self._reset_month_counters()
@@ -176,7 +184,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                                  params.credit)
         self.credit.take_month()
         self._reset_month_counters()
-        self.recorder = Recorder(self)
+        self.recorder = self.recorder_class(self)
         self.zone_history: deque = deque(maxlen=params.policy.consolidation.lookback_months)
         self.datacollector = mesa.DataCollector(
             model_reporters={name: partial(ZoneReformModel.monthly_value, name=name) for name in DATACOLLECTOR_SERIES})
@@ -250,6 +258,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             else:
                 body.zones.add(z)
             self.zones.append(z)
+        self.zone_leading = np.zeros((len(self.zones), len(self.sector_names)))  # fixed over a run
+        for z in self.zones:
+            self.zone_leading[z.index, list(z.leading)] = 1.0
         self._planned = [z for z in self.zones if z.status == ZoneStatus.PLANNED]  # zones founded later
         self.zone_county = np.array([self.county_index[z.county_id] for z in self.zones], dtype=np.int64)
         self.block_land = np.array(land, dtype=float)
@@ -264,9 +275,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         """Approval staff of a government office, sized to the firms it serves at the start."""
         p = self.params.approval
         f = self.firms
-        if getattr(self, "_firms_per_county", None) is None:  # offices are sized once, at the start
-            self._firms_per_county = np.bincount(f.county, minlength=len(self.counties))
-        per_county = self._firms_per_county
+        per_county = self._firms_per_county  # offices are sized once, to the firms at the start
         match level:
             case "region":
                 n, per = len(f), p.region_staff_per_100_firms
@@ -300,6 +309,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         year_end = self.calendar.is_year_end(self.month)
         if year_end:
             self._close_year()
+        self.credit_month = self.credit.take_month()  # the month's credit flows (the recorder reads them)
         self.recorder.record_month()
         if self.month >= 0:
             self.datacollector.collect(self)
@@ -309,7 +319,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                 policy.on_year_end()
             self.market.update_competition()
             self.recorder.record_year()
-            self._update_expected_latency()
+            self._learn_from_year()
             f = self.firms
             for col in (f.output_year, f.tax_year, f.local_tax_year, f.var_input_year, f.investment_year,
                         f.workers_year):
@@ -450,8 +460,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         f = self.firms
         self.capacity.retire(rows, replaceable)
         self.credit.write_off(f.credit_pool[rows], f.debt[rows], f.capital[rows] + f.capital_wip[rows])
-        f.state[rows] = LifeCycle.EXITED
-        self.states_changed()
+        self.firms.set_state(rows, LifeCycle.EXITED)
         f.exit_month[rows] = self.month
         self.exits_month += rows.size
         self.zombie_exits_month += int(f.zombie[rows].sum())
@@ -483,12 +492,11 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.credit.repay(f.credit_pool[rows], f.debt[rows])
         self.capacity.give_back(rows)
         f.debt[rows] = 0.0
-        f.state[rows] = LifeCycle.WITHDRAWN
+        self.firms.set_state(rows, LifeCycle.WITHDRAWN)
         f.exit_month[rows] = self.month
         plant = rows[f.parent[rows] >= 0]
         f.expanding[f.parent[plant]] = False
         self.projects_withdrawn_month += rows.size
-        self.states_changed()
 
     def take_over(self, targets: np.ndarray, acquirers: np.ndarray) -> None:
         """Mergers (兼并重组): each firm ``targets[i]`` is taken over by ``acquirers[i]``, which runs its
@@ -517,9 +525,8 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.recorder.log_exits(targets)
         for col in (f.capital, f.capital_wip, f.debt, f.demand_weight, f.overhead, f.workers, f.vat_credit):
             col[targets] = 0.0
-        f.state[targets] = LifeCycle.MERGED
+        self.firms.set_state(targets, LifeCycle.MERGED)
         f.acquired_by[targets] = acquirers  # taken over this month: its disposal_due
-        self.states_changed()
 
     def restructure(self, rows: np.ndarray, haircut: float) -> None:
         """Debt restructuring or a debt-for-equity swap (债转股): ``haircut`` of each firm's debt is
@@ -551,17 +558,14 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         op = self._operating_rows()
         return op[self.firms.entry_month[op] <= max(self.month - 11, self.first_month)]
 
-    def _update_expected_latency(self) -> None:
-        """Zones' expected approval latency: exponentially weighted by this year's completions."""
-        w = self.params.investment.latency_memory
-        by_zone = self.recorder.year_latency_by_zone()
+    def _learn_from_year(self) -> None:
+        """What the year teaches for the next: investors' expected approval latency (from the year's
+        completions, :meth:`InvestmentMarket.update_expected_latency`) and each zone's output of
+        the year (``last_output``, the assessment's growth indicator)."""
+        self.market.update_expected_latency()
+        out = self.zone_year_output()
         for z in self.zones:
-            if z.index in by_zone:
-                z.expected_latency_days = w * z.expected_latency_days + (1 - w) * by_zone[z.index]
-        if -1 in by_zone:
-            self.outside_expected_latency = w * self.outside_expected_latency + (1 - w) * by_zone[-1]
-        for z in self.zones:
-            z.last_output = self.recorder.zone_year_output_cache[z.index]
+            z.last_output = out[z.index]
 
     # ------------------------------------------------------------------ projects
     def next_keys(self, n: int) -> np.ndarray:
@@ -594,7 +598,6 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             capacity=np.exp(quality) * capital / self.k_cap[sector], land=land, debt=fp.entrant_leverage * capital,
             age=0.0, entry_month=self.month)
         self.capacity.licence_new(rows)
-        self.states_changed()
         return rows
 
     def create_projects(self, keys, draws: dict, **projects) -> np.ndarray:
@@ -618,13 +621,14 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
 
     def _advance_pipeline(self) -> None:
         """Before the month's phases: what happened in the approval pipeline and on construction
-        sites since the last step (permits, production starts), in time order."""
-        due = int(np.searchsorted(self._pipeline_starts, self.time, side="left"))
+        sites since the last step (permits, production starts), in time order: until the end of this
+        month (:meth:`Clock.step_time`)."""
+        now = self.clock.step_time(self.month)
+        due = int(np.searchsorted(self._pipeline_starts, now, side="left"))
         if due:
             self.start_production(self._pipeline_rows[:due])
             self._pipeline_rows, self._pipeline_starts = self._pipeline_rows[due:], self._pipeline_starts[due:]
-        done = self.approval.advance(self.time)
-        self.states_changed()  # permits and production starts in the pipeline
+        done = self.approval.advance(now)
         rows = done["row"]
         firm_rows = rows[rows >= 0]  # government projects (rows < 0) hold no plant, land or VAT credit
         self._credit_plant_vat(firm_rows)
@@ -634,9 +638,11 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             plant = np.zeros(rows.size, dtype=bool)  # firms' expansion plants
             plant[rows >= 0] = self.firms.parent[firm_rows] >= 0
             new = (rows >= 0) & ~plant  # new enterprises: the monthly approval records are theirs
-            latency, gov = self.recorder.log_approvals(done, plant, new)
-            self.completed_month += latency[new].tolist()
-            self.completed_gov_month += gov[new].tolist()
+            wd, days = self.approval.latency(done)
+            self.market.observe_latency(done["zone"][new], days[new])
+            self.recorder.log_approvals(done, plant, wd, days)
+            self.completed_month += wd[new].tolist()
+            self.completed_gov_month += done["gov_wd"][new].tolist()
             self.items_served_month += int(done["items_served"][new].sum())
             self.items_late_month += int(done["items_late"][new].sum())
             self.checks_failed_month += int(done["checks_failed"][new].sum())
@@ -654,7 +660,6 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                      debt=fp.entrant_leverage * capital, parent=parents, age=0.0, entry_month=self.month)
         f.expanding[parents] = True
         self.capacity.licence_new(rows)
-        self.states_changed()
         self.land.supply(rows)
         self.expansions_month += rows.size
         self.approval.open(rows, draws)
@@ -679,7 +684,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         f.expanding[parent] = False
         for col in (f.capital, f.debt, f.land, f.vat_credit):
             col[plant] = 0.0
-        f.state[plant] = LifeCycle.MERGED
+        self.firms.set_state(plant, LifeCycle.MERGED)
         orphan = rows[~alive]
         if orphan.size:
             size = f.capital[orphan] / self.kappa[f.sector[orphan]]
@@ -687,7 +692,6 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             f.plant_limit[orphan] = fp.plant_headroom * f.capital[orphan]
             f.overhead[orphan] = fp.fixed_cost_share * size
             f.parent[orphan] = -1
-        self.states_changed()
         return int(orphan.size)
 
     def _credit_plant_vat(self, rows: np.ndarray) -> None:
@@ -700,8 +704,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
     def start_production(self, rows) -> None:
         """The enterprises at ``rows`` (under construction at the start) start operating (entries)."""
         self._credit_plant_vat(rows)
-        self.firms.state[rows] = LifeCycle.OPERATING
-        self.states_changed()
+        self.firms.set_state(rows, LifeCycle.OPERATING)
         self.land.start_production(rows)
         self.firms.entry_month[rows] = self.month
         self.entries_month += np.size(rows)
@@ -792,6 +795,10 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         body.office.set_staff(self.params.bodies.approval_staff[body.rank] + body.extra_staff, self.time)
 
     def log_zone_event(self, zone: Zone, event: str, detail: str) -> None:
+        """``zone`` changed (``event``, with ``detail``): every change to a zone's status, body, rank,
+        level or blocks comes here.  A new :attr:`zone_version` (caches of zone arrays compare it);
+        the recorder is told."""
+        self.zone_version += 1
         self.recorder.log_zone_event(zone, event, detail)
 
     # ------------------------------------------------------------------ outputs
