@@ -27,7 +27,7 @@ import numpy as np
 
 from sim.config.schema import ModelConfig, register_configs
 from sim.config.validate import ConfigError, check_value, from_dictconfig
-from sim.runner.entry import CONFIG_DIR
+from sim.layout import CONFIG_DIR
 
 if TYPE_CHECKING:
     import pandas as pd

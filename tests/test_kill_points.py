@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 
 from sim.experiments.aggregate import AGGREGATE_DIR
-from sim.experiments.jobs import FAILURES, RUNS
+from sim.runner.jobs import FAILURES, RUNS
 from sim.runner.files import check_done
 from tests.test_reliability import assert_same_tables, completed, finish, hidden_leftovers
 

@@ -24,7 +24,7 @@ from sim.analysis import report
 from sim.data.loader import embedded_dir
 from sim.experiments.aggregate import aggregate, discover_runs
 from sim.experiments.aggregate import main as aggregate_main
-from sim.experiments.jobs import FAILURES, RUNS, run_job
+from sim.runner.jobs import FAILURES, RUNS, run_job
 from sim.runner.files import DONE, check_done, private_name, write_done
 from sim.runner.run import run, run_key
 from tests.conftest import compose_params

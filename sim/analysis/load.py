@@ -24,14 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.layout import AGGREGATE_DIR, DESIGN, FIGURES_DIR, INDICES, MANIFEST, META, RUN_JSON, RUNS, SUMMARY_CSV
 from sim.runner.outputs import TABLES, project_approvals, stream_approvals
 
-AGGREGATE = "aggregate"
-META = "meta.json"
-MANIFEST = "manifest.json"
-DESIGN = "design.json"
-INDICES = "indices.csv"
-RUNS = "runs"
+AGGREGATE = AGGREGATE_DIR
 RUN_TABLES = TABLES
 """Per-run Parquet tables (see README, "Outputs of a single run"); the runner writes the same list."""
 OPTIONAL_RUN_TABLES = ("firms_yearly", "sectors_yearly", "firm_panel", "land_yearly")
@@ -142,7 +138,7 @@ class Experiment:
     @cached_property
     def summary(self) -> pd.DataFrame:
         """Mean and interval of each outcome per group across seeds (``summary.csv``)."""
-        return pd.read_csv(self.folder / AGGREGATE / "summary.csv")
+        return pd.read_csv(self.folder / AGGREGATE / SUMMARY_CSV)
 
     @cached_property
     def run_outcomes(self) -> pd.DataFrame:
@@ -173,7 +169,7 @@ class Experiment:
     @property
     def figures(self) -> list[Path]:
         """The aggregated figures (``aggregate/figures/*.png``), in name order."""
-        return sorted((self.folder / AGGREGATE / "figures").glob("*.png"))
+        return sorted((self.folder / AGGREGATE / FIGURES_DIR).glob("*.png"))
 
     def run_table(self, name: str) -> pd.DataFrame:
         """A per-run table (one of :data:`RUN_TABLES`) of every aggregated run, with the run's identity
@@ -224,7 +220,7 @@ class Experiment:
     def run_records(self) -> dict[str, dict]:
         """Each aggregated run's ``run.json`` (scenario, seed, overrides, resolved configuration, model
         code hash, versions), by run key."""
-        return {key: _read_json(self.folder / RUNS / key / "run.json") for key in self.run_outcomes["key"]}
+        return {key: _read_json(self.folder / RUNS / key / RUN_JSON) for key in self.run_outcomes["key"]}
 
 
 @dataclass
@@ -264,7 +260,7 @@ class Sensitivity:
 
     @property
     def figures(self) -> list[Path]:
-        return sorted((self.folder / "figures").glob("*.png"))
+        return sorted((self.folder / FIGURES_DIR).glob("*.png"))
 
     def outcome_unit(self, outcome: str) -> str:
         return str(self.design.get("outcomes", {}).get(outcome, ""))

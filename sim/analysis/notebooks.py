@@ -43,13 +43,13 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from sim.analysis.levers import LEVERS_ARGS
 from sim.analysis.process_levers import PROCESS_LEVERS_ARGS
 from sim.analysis.load import DEFAULT_FOLDERS, Experiment, NotAnExperimentError, Sensitivity, open_folder, repo_root
+from sim.exit_codes import EXIT_BAD_INPUT
+from sim.exit_codes import EXIT_FAILURES as EXIT_FAILED
 
 NOTEBOOKS_DIR = "notebooks"
 KERNEL = "python3"
 CELL_TIMEOUT_S = 600
 PAIRED_FORMATS = "ipynb,py:percent"
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
 FOLDER_KINDS = {"ZONESIM_EXPERIMENT": Experiment, "ZONESIM_LEVERS": Experiment, "ZONESIM_PROCESS_LEVERS": Experiment,
                 "ZONESIM_SENSITIVITY": Sensitivity}
 """What each folder variable must hold: a comparison/sweep or a sensitivity experiment."""

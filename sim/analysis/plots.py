@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from sim.experiments.stats import mean_ci_by
+from sim.plotting import ascii_unit, colors, mean_bands  # noqa: F401 - ascii_unit, colors: part of this module
 
 DPI = 110
 MAX_LINES = 12
@@ -45,30 +44,10 @@ def show_file(path: Path) -> None:
     display(Image(filename=str(path)))
 
 
-def ascii_unit(unit: str) -> str:
-    """A unit without CJK characters, for figure labels."""
-    return unit.replace("亿 yuan", "100M yuan").replace("万 yuan", "10k yuan")
-
-
-def colors(labels: list[str]) -> dict[str, tuple]:
-    """One colour per label (tab10/tab20, viridis beyond 20)."""
-    cmap = colormaps["tab10" if len(labels) <= 10 else "tab20"]
-    if len(labels) <= cmap.N:
-        return {g: cmap(i) for i, g in enumerate(labels)}
-    viridis = colormaps["viridis"]
-    return {g: viridis(i / max(len(labels) - 1, 1)) for i, g in enumerate(labels)}
-
-
 def band_panel(ax, frame: pd.DataFrame, x: str, y: str, by: str, level: float) -> None:
     """Mean of ``y`` over ``x`` per value of ``by`` (across seeds), with its t-interval as a band."""
     labels = list(dict.fromkeys(frame[by]))
-    palette = colors(labels)
-    for label in labels:
-        b = mean_ci_by(frame[frame[by] == label], x, y, level)
-        ax.plot(b[x], b["mean"], color=palette[label], lw=1.6, label=str(label))
-        ok = b["low"].notna()
-        if ok.any():
-            ax.fill_between(b.loc[ok, x], b.loc[ok, "low"], b.loc[ok, "high"], color=palette[label], alpha=0.2, lw=0)
+    mean_bands(ax, frame, x, y, by, labels, colors(labels), level)
     ax.legend(fontsize="small", frameon=False)
 
 

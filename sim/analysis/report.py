@@ -27,10 +27,10 @@ import jinja2
 
 from sim.analysis import sensitivity, tables
 from sim.analysis.load import Experiment, NotAnExperimentError, Sensitivity, open_folder, shown_path
+from sim.exit_codes import EXIT_BAD_INPUT
 from sim.runner.files import write_text
 
 REPORT_NAME = "report.html"
-EXIT_BAD_INPUT = 2
 EFFECTS_ID = "effects"
 
 TEMPLATE = """<!DOCTYPE html>

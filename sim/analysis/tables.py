@@ -19,7 +19,7 @@ from pandas.io.formats.style import Styler
 
 from sim.analysis.load import Experiment, Sensitivity, shown_path
 from sim.analysis.text import change_phrase, is_clear, num, quantity, share
-from sim.experiments.aggregate import dotted_get
+from sim.experiments.aggregate.reading import dotted_get
 
 FEW_SEEDS = 5
 """Below this many seed pairs an interval rests on too few replicates to be read with confidence."""

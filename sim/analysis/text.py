@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sim.experiments.aggregate import fmt_number
+from sim.formatting import fmt_number
 
 __all__ = ["change_phrase", "ci_text", "is_clear", "is_share", "num", "quantity", "share", "signed", "signed_pct"]
 

@@ -9,7 +9,7 @@ start/end, wall time per run), aggregates every complete run (``aggregate/``), p
 effects table, and ends the command with status 1 if any run failed or anything it did failed.
 
 Hydra turns an exception in a callback into a warning; so every failure here is logged, kept in
-:data:`STATUS` and raised as ``SystemExit``, which Hydra lets through, and the entry point
+:data:`~sim.runner.jobs.STATUS` and raised as ``SystemExit``, which Hydra lets through, and the entry point
 (:func:`sim.runner.cli.main`) exits with :data:`STATUS` as well.
 """
 
@@ -25,12 +25,13 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from sim.experiments.jobs import FAILURES, RUNS, STATE
+from sim.exit_codes import EXIT_BAD_INPUT, EXIT_FAILURES
+from sim.layout import AGGREGATE_DIR, FAILURES, FIGURES_DIR, MANIFEST, RUN_JSON, RUNS, STATE
 from sim.runner.files import DONE, SweepLock, check_done, clean_stale, write_json
+from sim.runner.jobs import STATUS
 from sim.runner.run import git_commit, package_versions
 
 log = logging.getLogger("zonesim")
-STATUS = {"exit": 0}  # the exit status the last multirun asks for (read by the entry point)
 
 
 def count_jobs(config: DictConfig) -> int:
@@ -58,7 +59,7 @@ def _import_run_modules() -> int:
     """Run in a worker: import what every job needs (pandas, Mesa, the model, the runner), and
     matplotlib for the figures drawn at the end."""
     import sim.experiments.figures  # noqa: F401 - the import is the point
-    import sim.experiments.jobs  # noqa: F401
+    import sim.runner.jobs  # noqa: F401
     import sim.runner.run  # noqa: F401
 
     return 0
@@ -111,7 +112,7 @@ def write_manifest(exp_dir: Path, started: float, command: list[str]) -> dict:
         if problem:
             log.warning("run %s left out of the manifest: %s", done.parent.name, problem)
             continue
-        meta = json.loads((done.parent / "run.json").read_text())
+        meta = json.loads((done.parent / RUN_JSON).read_text())
         runs.append({k: meta.get(k) for k in ("key", "scenario", "seed", "overrides", "started", "wall_seconds")}
                     | {"config": meta.get("config")})
     failures = [json.loads(p.read_text()) for p in sorted((exp_dir / FAILURES).glob("*.json"))]
@@ -122,7 +123,7 @@ def write_manifest(exp_dir: Path, started: float, command: list[str]) -> dict:
         "wall_seconds": round(ended - started, 3), "git_commit": git_commit(), "versions": package_versions(),
         "runs": runs, "failures": [{k: f[k] for k in ("key", "overrides", "error")} for f in failures],
     }
-    write_json(exp_dir / "manifest.json", manifest)
+    write_json(exp_dir / MANIFEST, manifest)
     return manifest
 
 
@@ -143,10 +144,10 @@ class ExperimentCallback(Callback):
             self._lock = SweepLock(exp_dir).acquire()  # waits while another sweep writes into the folder
         except OSError as exc:  # an exception here would only be a warning: stop before anything runs
             log.error("cannot lock the sweep folder %s: %s", exp_dir, exc)
-            raise SystemExit(2) from exc
+            raise SystemExit(EXIT_BAD_INPUT) from exc
         self._started = time.time()
-        clean_stale(exp_dir, exp_dir / RUNS, exp_dir / FAILURES, exp_dir / "aggregate",
-                    exp_dir / "aggregate" / "figures")
+        clean_stale(exp_dir, exp_dir / RUNS, exp_dir / FAILURES, exp_dir / AGGREGATE_DIR,
+                    exp_dir / AGGREGATE_DIR / FIGURES_DIR)
         done = sum(1 for _ in (exp_dir / RUNS).glob(f"*/{DONE}"))
         total = count_jobs(config)
         write_json(exp_dir / STATE, {"total": total, "started": self._started, "done_at_start": done})
@@ -162,7 +163,7 @@ class ExperimentCallback(Callback):
             status = self._finish(exp_dir, list(config.hydra.overrides.task))
         except Exception as exc:  # noqa: BLE001 - Hydra would make it a warning: fail the command instead
             log.error("ending the experiment %s failed: %s: %s", exp_dir, type(exc).__name__, exc)
-            status = 1
+            status = EXIT_FAILURES
         finally:
             if self._lock is not None:
                 self._lock.release()
@@ -187,16 +188,16 @@ class ExperimentCallback(Callback):
                 log.error("aggregation of %s failed: %s: %s (re-run it with zonesim-aggregate)", exp_dir,
                           type(exc).__name__, exc)
                 log.debug("aggregation failure", exc_info=True)
-                status = 1
+                status = EXIT_FAILURES
         from sim.experiments.aggregate import damaged_runs  # pandas is loaded only at the end
 
         damaged = damaged_runs(exp_dir)
         if damaged:
             log.error("%d run(s) in %s marked complete have missing or truncated files and were left out: %s",
                       len(damaged), exp_dir / RUNS, ", ".join(damaged))
-            status = 1
+            status = EXIT_FAILURES
         if manifest["failures"]:
             log.error("%d of %d runs failed (see %s/failures and aggregate/failures.csv)",
                       len(manifest["failures"]), len(manifest["failures"]) + len(manifest["runs"]), exp_dir)
-            status = 1
+            status = EXIT_FAILURES
         return status

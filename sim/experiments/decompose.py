@@ -56,31 +56,32 @@ import argparse
 import itertools
 import logging
 import math
-import os
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.exit_codes import EXIT_BAD_INPUT
 from sim.experiments.aggregate import (
     OUTCOMES,
     NoRunsError,
     RunRecord,
-    _markdown,
     aggregate,
     discover_runs,
-    fmt_number,
+    markdown_table,
     print_report,
     run_outcomes,
     swept_parameters,
 )
 from sim.experiments.callbacks import ExperimentCallback
 from sim.experiments.stats import mean_ci, relative_pct
+from sim.formatting import fmt_number, interval_text
+from sim.plotting import ascii_unit, save
+from sim.runner.files import write_frame, write_text
 from sim.runner.outputs import stream_approvals
 
 log = logging.getLogger("zonesim.decompose")
@@ -93,7 +94,6 @@ GROUP_PREFIX = "policy/"
 # computed by the aggregator (e.g. real output before it exists) is left out.
 HEADLINE = ("output_cumulative", "output_real_cumulative", "zombie_exits_total", "zombie_share_end",
             "approval_days_mean_from2019", "approval_days_mean_all")
-EXIT_BAD_INPUT = 2
 
 
 # --------------------------------------------------------------------------- Shapley values
@@ -253,23 +253,12 @@ def shapley_markdown(table: pd.DataFrame, strata: Sequence[str], level: float = 
         "family": table["family"],
         "seeds": table["n_seeds"],
         "contribution": table["mean"].map(fmt_number),
-        f"{pct}% CI": [f"[{fmt_number(lo)}, {fmt_number(hi)}]" for lo, hi in zip(table["ci_low"], table["ci_high"])],
+        f"{pct}% CI": [interval_text(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])],
         "share": table["share_pct"].map(lambda v: "–" if not np.isfinite(v) else f"{v:.1f}%"),
         "alone": table["alone_mean"].map(fmt_number),
         "added last": table["last_mean"].map(fmt_number),
     })
-    return _markdown(t, right={"seeds", "contribution", "share", "alone", "added last"})
-
-
-def _write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
-    """``write(tmp)`` to a temporary name in ``path``'s folder, then rename it to ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    return markdown_table(t, right={"seeds", "contribution", "share", "alone", "added last"})
 
 
 def decompose(exp_dir: str | Path, *, outcomes: Sequence[str] | None = None, level: float = 0.95,
@@ -300,13 +289,12 @@ def decompose(exp_dir: str | Path, *, outcomes: Sequence[str] | None = None, lev
               f"(all on minus all off). Mean over seeds and {pct}% t-interval; share = mean contribution / "
               f"mean full effect; alone = effect of the family on its own; added last = effect of adding it "
               f"to all the others.\n\n")
-    _write_atomic(out / "shapley.parquet", lambda p: table.to_parquet(p, index=False))
-    _write_atomic(out / "shapley.csv", lambda p: table.to_csv(p, index=False))
-    _write_atomic(out / "shapley_seeds.parquet", lambda p: seeds.to_parquet(p, index=False))
-    _write_atomic(out / "shapley.md", lambda p: p.write_text(header + shapley_markdown(table, strata, level)))
+    write_frame(table, out / "shapley.parquet")
+    write_frame(table, out / "shapley.csv")
+    write_frame(seeds, out / "shapley_seeds.parquet")
+    write_text(out / "shapley.md", header + shapley_markdown(table, strata, level))
     if figure:
-        fig = figure_shapley(table, strata, pct)
-        _write_atomic(out / "shapley.png", lambda p: fig.savefig(p, dpi=120, bbox_inches="tight", format="png"))
+        save(figure_shapley(table, strata, pct), out / "shapley.png", dpi=120, bbox_inches="tight")
     log.info("decomposition written to %s (max |residual| %.3g)", out, float(seeds["residual"].abs().max()))
     return {"shapley": table, "seeds": seeds, "families": families, "strata": strata}
 
@@ -315,7 +303,6 @@ def figure_shapley(table: pd.DataFrame, strata: Sequence[str], pct: int):
     """One panel per outcome (and stratum): each family's contribution with its interval, and the full effect."""
     from matplotlib.figure import Figure
 
-    from sim.experiments.figures import _ascii
 
     panels = list(table.groupby([*strata, "outcome"], dropna=False, sort=False))
     ncols = min(3, len(panels))
@@ -343,7 +330,7 @@ def figure_shapley(table: pd.DataFrame, strata: Sequence[str], pct: int):
         first = sub.iloc[0]
         stratum = ", ".join(f"{k}={v}" for k, v in zip(strata, key[:-1])) if strata else ""
         ax.set_title(first["label"] + (f"\n{stratum}" if stratum else ""), fontsize="medium")
-        ax.set_xlabel(f"contribution ({_ascii(first['unit'])})")
+        ax.set_xlabel(f"contribution ({ascii_unit(first['unit'])})")
     for ax in axes[len(panels):]:
         ax.set_visible(False)
     fig.suptitle(f"Shapley contribution of each policy family to the full effect (all on - all off): "

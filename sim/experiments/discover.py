@@ -44,11 +44,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.aggregate import _typed_column, discover_runs, fmt_number, swept_parameters
+from sim.exit_codes import EXIT_BAD_INPUT
+from sim.experiments.aggregate import discover_runs, swept_parameters, typed_column
+from sim.formatting import fmt_number
 from sim.runner.files import write_frame, write_text
 
-EXIT_BAD_INPUT = 2
 DISCOVERY_DIR = "discovery"
+FIGURE_DPI = 120
 SUMMARY = "summary.csv"  # each run's summary: the outcomes, one row
 METHODS = ("prim", "cart")
 MASS_MIN = 0.05     # smallest share of the runs a box may hold (EMA Workbench's default)
@@ -108,7 +110,7 @@ def _inputs(records) -> pd.DataFrame:
     from sim.ema import column_name
 
     swept, _ = swept_parameters(records)
-    columns = {column_name(k): _typed_column([r.params.get(k) for r in records]) for k in swept}
+    columns = {column_name(k): typed_column([r.params.get(k) for r in records]) for k in swept}
     if len({r.scenario for r in records}) > 1:
         columns[SCENARIO] = pd.Series([r.scenario for r in records], dtype="object")
     if not columns:
@@ -298,7 +300,7 @@ def write_discovery(exp_dir: Path, cases: Cases, found: Discovery) -> list[Path]
     or not at all); return the files written."""
     import matplotlib.pyplot as plt
 
-    from sim.experiments.figures import _save
+    from sim.plotting import save
 
     out = exp_dir / DISCOVERY_DIR
     out.mkdir(exist_ok=True)
@@ -308,10 +310,10 @@ def write_discovery(exp_dir: Path, cases: Cases, found: Discovery) -> list[Path]
     if found.peeling is not None:
         files.append(write_frame(found.peeling, out / f"{m}_peeling.csv"))
         fig = _tradeoff_figure(found, cases.rule)
-        files.append(_save(fig, out / f"{m}_tradeoff.png"))
+        files.append(save(fig, out / f"{m}_tradeoff.png", dpi=FIGURE_DPI, bbox_inches="tight"))
         plt.close(fig)
     else:
-        files.append(_save(_tree_figure(found), out / f"{m}_tree.png"))
+        files.append(save(_tree_figure(found), out / f"{m}_tree.png", dpi=FIGURE_DPI, bbox_inches="tight"))
     files.append(write_text(out / f"{m}_summary.txt", summary_text(cases, found, exp_dir)))
     return files
 

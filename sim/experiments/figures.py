@@ -30,32 +30,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from sim.experiments.stats import mean_ci_by
-from sim.runner.files import atomic_write
+from sim.layout import AGGREGATE_DIR, FIGURES_DIR, META
+from sim.plotting import ascii_unit, colors, mean_bands, save
 from sim.runner.outputs import project_approvals
 
-FIGURES_DIR = "figures"
 DPI = 120
 
 
-def _ascii(unit: str) -> str:
-    return unit.replace("亿 yuan", "100M yuan").replace("万 yuan", "10k yuan")
-
-
-def _colors(groups: list[str]) -> dict[str, tuple]:
-    cmap = colormaps["tab10" if len(groups) <= 10 else "tab20"]
-    n = cmap.N
-    if len(groups) <= n:
-        return {g: cmap(i) for i, g in enumerate(groups)}
-    viridis = colormaps["viridis"]
-    return {g: viridis(i / max(len(groups) - 1, 1)) for i, g in enumerate(groups)}
-
-
 def _load(exp_dir: Path) -> dict[str, pd.DataFrame]:
-    agg = exp_dir / "aggregate"
+    agg = exp_dir / AGGREGATE_DIR
     return {
         "runs": pd.read_parquet(agg / "runs.parquet"),
         "approvals": project_approvals(pd.read_parquet(agg / "approvals.parquet")),
@@ -64,15 +49,7 @@ def _load(exp_dir: Path) -> dict[str, pd.DataFrame]:
 
 
 def _band(ax, frame: pd.DataFrame, x: str, y: str, groups: list[str], colors: dict, level: float) -> None:
-    for g in groups:
-        sub = frame[frame["group"] == g]
-        if sub.empty:
-            continue
-        b = mean_ci_by(sub, x, y, level)
-        ax.plot(b[x], b["mean"], color=colors[g], lw=1.6, label=f"{g} (n={int(b['n'].max())})")
-        ok = b["low"].notna()
-        if ok.any():
-            ax.fill_between(b.loc[ok, x], b.loc[ok, "low"], b.loc[ok, "high"], color=colors[g], alpha=0.2, lw=0)
+    mean_bands(ax, frame, x, y, "group", groups, colors, level, name=lambda g, b: f"{g} (n={int(b['n'].max())})")
 
 
 def _legend(ax, n_groups: int) -> None:
@@ -80,9 +57,7 @@ def _legend(ax, n_groups: int) -> None:
 
 
 def _save(fig: Figure, path: Path) -> Path:
-    with atomic_write(path) as tmp:  # a figure is written whole or not at all
-        fig.savefig(tmp, dpi=DPI, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
-    return path
+    return save(fig, path, dpi=DPI, bbox_inches="tight")  # a figure is written whole or not at all
 
 
 def _complete_years(runs: pd.DataFrame, monthly: str, name: str) -> pd.DataFrame:
@@ -173,7 +148,7 @@ def fig_effects(effects: pd.DataFrame, colors, outcomes_meta: dict, reference: s
         ax.axvline(0.0, color="grey", lw=0.8, ls="--")
         meta = outcomes_meta[name]
         ax.set_title(meta["label"], fontsize="medium")
-        ax.set_xlabel(f"difference ({_ascii(meta['unit'])})")
+        ax.set_xlabel(f"difference ({ascii_unit(meta['unit'])})")
         ax.tick_params(axis="y", labelsize="small")
     for ax in axes[len(names):]:
         ax.set_visible(False)
@@ -199,16 +174,15 @@ def make_figures(exp_dir: str | Path, tables: dict[str, pd.DataFrame] | None = N
     time); the files are the same either way.
 
     ``tables`` are the tables returned by :func:`sim.experiments.aggregate.aggregate` (read from
-    ``<exp>/aggregate/`` when omitted; the folder is aggregated first if it has not been).
-    Previous PNGs in the figures folder are removed.
+    ``<exp>/aggregate/`` when omitted; ``FileNotFoundError`` if the folder has not been
+    aggregated: ``aggregate()`` draws the figures itself).  Previous PNGs in the figures folder
+    are removed.
     """
     exp_dir = Path(exp_dir)
-    agg = exp_dir / "aggregate"
-    if not (agg / "meta.json").exists():
-        from sim.experiments.aggregate import aggregate
-
-        tables = aggregate(exp_dir, figures=False)
-    meta = json.loads((agg / "meta.json").read_text())
+    agg = exp_dir / AGGREGATE_DIR
+    if not (agg / META).exists():
+        raise FileNotFoundError(f"{agg / META} not found: aggregate the folder first (zonesim-aggregate)")
+    meta = json.loads((agg / META).read_text())
     tables = tables if tables is not None else _load(exp_dir)
     out = agg / FIGURES_DIR
     out.mkdir(parents=True, exist_ok=True)
@@ -217,16 +191,16 @@ def make_figures(exp_dir: str | Path, tables: dict[str, pd.DataFrame] | None = N
     level = float(meta.get("level", 0.95))
     pct = round(level * 100)
     groups = meta["groups"]
-    colors = _colors(groups)
+    palette = colors(groups)
     runs = tables["runs"]
     jobs = [  # slowest first, so that two workers finish together
-        (fig_effects, (tables["effects"], colors, meta["outcomes"], meta["reference_label"], pct),
+        (fig_effects, (tables["effects"], palette, meta["outcomes"], meta["reference_label"], pct),
          out / "effects.png"),
-        (fig_latency, (tables["approvals"], groups, colors, meta.get("recent_from", "2019-01")),
+        (fig_latency, (tables["approvals"], groups, palette, meta.get("recent_from", "2019-01")),
          out / "approval_latency.png"),
-        (fig_output, (runs, groups, colors, level, pct), out / "output.png"),
-        (fig_zombies, (runs, groups, colors, level, pct), out / "zombies.png"),
-        (fig_output_per_mu, (runs, groups, colors, level, pct), out / "output_per_mu.png"),
+        (fig_output, (runs, groups, palette, level, pct), out / "output.png"),
+        (fig_zombies, (runs, groups, palette, level, pct), out / "zombies.png"),
+        (fig_output_per_mu, (runs, groups, palette, level, pct), out / "output_per_mu.png"),
     ]
     if not parallel:
         written = [_draw(*job) for job in jobs]

@@ -10,7 +10,7 @@ validated, its data loaded and its size held against this machine's memory; the 
 settings and the output folder are checked too.  A bad input ends the command with ONE line on
 stderr naming the key / file / row and what is admissible, exit status 2, and no output or
 sweep folder.  In a multirun each job writes ``<sweep dir>/runs/<key>/`` (see
-:mod:`sim.experiments.jobs`): complete runs are skipped, a job that fails is recorded and the
+:mod:`sim.runner.jobs`): complete runs are skipped, a job that fails is recorded and the
 others go on, and the command ends with status 1 if any failed or the manifest or aggregation
 failed.  A second multirun into a folder another one is writing waits for it to end.
 """
@@ -40,9 +40,9 @@ from sim.config import limits
 from sim.config.schema import register_configs
 from sim.config.validate import ConfigError, check_value, from_dictconfig
 from sim.data import DataError, build_region
-from sim.runner.entry import CONFIG_DIR
+from sim.exit_codes import EXIT_BAD_INPUT
+from sim.layout import CONFIG_DIR
 
-EXIT_BAD_INPUT = 2
 log = logging.getLogger("zonesim")
 
 register_configs()
@@ -54,7 +54,7 @@ BAD_INPUT = (ConfigError, DataError, HydraException, OmegaConfBaseException, Val
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def task(cfg: DictConfig) -> None:
     """One Hydra job: validate, run, write outputs (a run folder, or ``runs/<key>/`` in a multirun)."""
-    from sim.experiments.jobs import failure_key, record_failure, run_job
+    from sim.runner.jobs import failure_key, record_failure, run_job
     from sim.runner.run import run
 
     hc = HydraConfig.get()
@@ -134,10 +134,10 @@ def _one_line(exc: BaseException) -> str:
         return f"{m.group(1)}: Hydra's own settings (hydra.*) cannot be swept; give one value"
     m = re.match(r"Could not override '(.+)'\. No match in the defaults list\.", first)
     if m:
-        from sim.runner.entry import _groups
+        from sim.layout import config_groups
 
         return (f"{m.group(1)}: not a config group of this configuration "
-                f"(groups: {', '.join(_groups())}; a configuration key is set as key.name=value)")
+                f"(groups: {', '.join(config_groups())}; a configuration key is set as key.name=value)")
     m = re.match(r"Could not append to config\. An item is already at '(.+)'\.", first)
     if m:
         return f"+{m.group(1)}=...: {m.group(1)} is already in the configuration; set it without the '+'"
@@ -588,7 +588,7 @@ def main(argv: list[str] | None = None) -> None:
                 "HYDRA_FULL_ERROR=1 shows where")
     sys.argv = [sys.argv[0], *argv]
     task()
-    from sim.experiments.callbacks import STATUS
+    from sim.runner.jobs import STATUS
 
     if STATUS["exit"]:  # the multirun's failures, should a Hydra version swallow the callback's SystemExit
         sys.exit(STATUS["exit"])

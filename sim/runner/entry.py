@@ -6,21 +6,10 @@ from __future__ import annotations
 import subprocess
 import sys
 from importlib import metadata
-from pathlib import Path
 
+from sim.layout import CONFIG_DIR, NOT_RUN_GROUPS  # noqa: F401 - CONFIG_DIR is imported from here by callers
+from sim.layout import config_groups as _groups
 
-
-def _config_dir() -> Path:
-    """The Hydra configuration: inside the package when zonesim is installed from a wheel
-    (``sim/configs``, see setup.py), else the source tree's top-level ``configs/``."""
-    here = Path(__file__).resolve()
-    packaged = here.parents[1] / "configs"
-    return packaged if packaged.is_dir() else here.parents[2] / "configs"
-
-
-CONFIG_DIR = _config_dir()
-#: config folders that are not groups of a run (read by other commands, or Hydra's own)
-NOT_RUN_GROUPS = ("calibration", "hydra")
 #: the keys an analyst changes first, shown with their unit, range and default
 MAIN_KEYS = ("seed", "time.start", "time.end", "time.spinup_years", "region.kind", "region.data_dir", "output.dir",
              "policy.devolution.powers", "policy.devolution.regional_assessment_items",
@@ -41,19 +30,6 @@ def version_line() -> str:
     except (OSError, subprocess.SubprocessError):
         commit = ""
     return f"zonesim {version}" + (f" (commit {commit})" if commit else "")
-
-
-def _groups() -> dict[str, list[str]]:
-    """Config groups a run can select (``group=option``) and their options."""
-    out = {}
-    for folder in sorted(p for p in CONFIG_DIR.rglob("*") if p.is_dir()):
-        rel = folder.relative_to(CONFIG_DIR)
-        if rel.parts[0] in NOT_RUN_GROUPS:
-            continue
-        options = sorted(p.stem for p in folder.glob("*.yaml"))
-        if options:
-            out[rel.as_posix()] = options
-    return out
 
 
 def _field(key: str):

@@ -19,14 +19,13 @@ import time
 import traceback
 from pathlib import Path
 
+from sim.layout import FAILURES, RUNS, STATE  # noqa: F401 - imported from here by callers
 from sim.runner.files import DONE, check_done, write_json
 from sim.runner.run import run, run_key
 
 log = logging.getLogger("zonesim")
 
-RUNS = "runs"
-FAILURES = "failures"
-STATE = ".experiment.json"  # written at the start of a multirun: total jobs, start time
+STATUS = {"exit": 0}  # the exit status the last multirun asks for (set by its callback, read by the entry point)
 
 
 def failure_key(overrides: list[str]) -> str:

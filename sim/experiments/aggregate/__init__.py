@@ -1,0 +1,86 @@
+"""Aggregate an experiment folder: tidy tables of all runs, group summaries, paired effects.
+
+    zonesim-aggregate <exp>                              # reference: scenario=baseline if present
+    zonesim-aggregate <exp> --reference scenario=full_reform
+    zonesim-aggregate <exp> --reference scenario=full_reform,policy.devolution.powers=0 --no-figures
+
+An experiment folder (a Hydra multirun sweep dir written by the runner) holds ``runs/<key>/``
+(one folder per completed run, marked by an empty ``DONE`` file written last; folders without
+it are incomplete and ignored), ``failures/<key>.json`` for runs that raised, and Hydra's own
+job folders (ignored).  Everything is written to ``<exp>/aggregate/``:
+
+``runs.parquet``
+    tidy monthly table of all runs: ``key``, ``scenario``, one column per swept parameter,
+    ``seed``, ``group`` (label), ``date`` (first day of the month), ``year``, ``month``, then
+    every column of the runs' ``monthly.parquet`` (output in 万 yuan/month, shares 0-1, counts).
+``run_outcomes.parquet``
+    one row per run: the same keys, ``wall_seconds`` and the run-level outcomes of
+    :data:`OUTCOMES` (names, units and meanings there).
+``approvals.parquet``
+    every approval of every run (the runs' ``approvals.parquet``, enterprise ``key`` renamed
+    ``firm_key``) with the run keys; ``approval_days`` in calendar days.
+``summary.csv`` / ``summary.md``
+    per group (scenario × swept-parameter values) and outcome: runs, mean, standard deviation
+    and t-interval of the mean across seeds.
+``effects.csv`` / ``effects.md``
+    per non-reference group and outcome: mean paired difference versus the reference over
+    same-seed pairs, its t-interval, and the relative difference in % of the reference mean.
+``failures.csv``
+    ``key, overrides, error`` of failed runs (header only if none).
+``meta.json``
+    what was found and how it was grouped: swept parameters, grouping and pairing keys,
+    reference, incomplete runs, outcome units.
+``figures/*.png``
+    see :mod:`sim.experiments.figures`.
+
+Grouping, reference and pairing
+-------------------------------
+*Grouping keys* are ``scenario`` (from run.json) and the *swept parameters*: override keys
+whose value differs across runs, excluding ``seed``, ``scenario``/``scenario_name``,
+``hydra.*`` and ``output.*`` (output settings do not change a run's outcomes).  A run without
+an override that others have takes the value from its resolved configuration (or is missing,
+for config-group choices such as ``region=synthetic``).
+
+The *reference* is an assignment of some grouping keys (default ``scenario=baseline`` if a
+baseline was run, else every grouping key of the first group in sorted order).  Each group
+whose values differ from it on those keys is compared with the reference runs having the same
+*pairing keys*: ``seed`` plus every other grouping key that varies among the reference runs.
+So with ``--reference scenario=baseline`` a full factorial sweep over scenarios and
+``policy.devolution.powers`` compares (full_reform, powers=20, seed 3) with (baseline,
+powers=20, seed 3), while a baseline run at one setting only is paired on the seed alone.
+Layout
+------
+:mod:`.reading` (run folders, overrides, swept parameters), :mod:`.outcomes` (the run-level
+outcomes), :mod:`.statistics` (groups, reference, summaries, paired effects), :mod:`.tables`
+(Markdown), :mod:`.build` (:func:`aggregate` and the command); figures in
+:mod:`sim.experiments.figures`.
+"""
+
+from sim.exit_codes import EXIT_BAD_INPUT, EXIT_FAILURES
+from sim.experiments.aggregate.build import aggregate, main, print_report
+from sim.experiments.aggregate.outcomes import OUTCOMES, OUTPUT_YEARS, RECENT_FROM, Outcome, run_outcomes
+from sim.experiments.aggregate.reading import (
+    NoRunsError,
+    RunRecord,
+    coerce_value,
+    damaged_runs,
+    discover_runs,
+    dotted_get,
+    parse_override,
+    read_failures,
+    run_problem,
+    swept_parameters,
+    typed_column,
+)
+from sim.experiments.aggregate.statistics import paired_effects, parse_reference, summarise_groups
+from sim.experiments.aggregate.tables import effects_markdown, markdown_table, summary_markdown
+from sim.formatting import fmt_number
+from sim.layout import AGGREGATE_DIR
+
+__all__ = [
+    "AGGREGATE_DIR", "EXIT_BAD_INPUT", "EXIT_FAILURES", "OUTCOMES", "OUTPUT_YEARS", "RECENT_FROM", "NoRunsError",
+    "Outcome", "RunRecord", "aggregate", "coerce_value", "damaged_runs", "discover_runs", "dotted_get",
+    "effects_markdown", "fmt_number", "main", "markdown_table", "paired_effects", "parse_override",
+    "parse_reference", "print_report", "read_failures", "run_outcomes", "run_problem", "summarise_groups",
+    "summary_markdown", "swept_parameters", "typed_column",
+]
