@@ -8,13 +8,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?= experiment=compare
 
-.PHONY: run test bench notebooks demo install clean
+.PHONY: run test test-fast lint bench notebooks demo install clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "zonesim needs Python >= 3.12 (pyenv: the .python-version file selects 3.12)")'
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	$(PYTHON) -m uv venv --quiet --allow-existing --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(VENV)
-	$(PYTHON) -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[test,cluster,notebooks,demo,ema]"
+	$(PYTHON) -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e ".[test,cluster,notebooks,demo,ema]"
 	$(BIN)/zonesim-demo-assets || echo "warning: no dashboard assets (needs npm); zonesim-demo will not work offline"
 	@touch $@
 
@@ -25,6 +25,16 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# unit and mechanism tests only (no end-to-end commands, sweeps, browsers or long runs): the
+# developer loop; `make test` runs everything, as CI does
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow" -p no:playwright --ignore=tests/browser
+
+# lint and format checks (CI runs them; `.venv/bin/ruff format .` formats)
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(BIN)/.installed
 	$(BIN)/zonesim-bench

@@ -35,8 +35,18 @@ if TYPE_CHECKING:
     from sim.analysis.load import Experiment, Sensitivity
     from sim.data import RegionData
 
-__all__ = ["ConfigError", "ModelConfig", "NotARunError", "Result", "compose_config", "load_experiment", "load_run",
-           "make_params", "outcomes", "simulate"]
+__all__ = [
+    "ConfigError",
+    "ModelConfig",
+    "NotARunError",
+    "Result",
+    "compose_config",
+    "load_experiment",
+    "load_run",
+    "make_params",
+    "outcomes",
+    "simulate",
+]
 
 _lock = threading.Lock()  # Hydra keeps global state while it composes: one composition at a time
 
@@ -63,8 +73,11 @@ class Result:
 
     def __repr__(self) -> str:
         p = self.params
-        run = (f"scenario={p.scenario_name!r}, seed={p.seed}, {p.time.start} to {p.time.end}"
-               if isinstance(p, ModelConfig) else f"scenario={p.get('scenario_name')!r}, seed={p.get('seed')}")
+        run = (
+            f"scenario={p.scenario_name!r}, seed={p.seed}, {p.time.start} to {p.time.end}"
+            if isinstance(p, ModelConfig)
+            else f"scenario={p.get('scenario_name')!r}, seed={p.get('seed')}"
+        )
         where = f", folder={str(self.folder)!r}" if self.folder is not None else ""
         return f"Result({run}, tables=[{', '.join(self.tables)}], {len(self.outcomes)} outcomes{where})"
 
@@ -92,8 +105,14 @@ def _is_schema_field(key: str) -> bool:
     return True
 
 
-def make_params(scenario: str = "baseline", seed: int = 0, overrides: Mapping[str, Any] | None = None,
-                region: str | None = None, *, hydra_overrides: Sequence[str] = ()) -> ModelConfig:
+def make_params(
+    scenario: str = "baseline",
+    seed: int = 0,
+    overrides: Mapping[str, Any] | None = None,
+    region: str | None = None,
+    *,
+    hydra_overrides: Sequence[str] = (),
+) -> ModelConfig:
     """Validated parameters: ``scenario`` (a file of ``configs/scenario/``) with ``seed``, the
     region config group ``region`` (``ningxia``, ``synthetic``, ``national``; default: the
     configuration's, Ningxia) and flat ``overrides`` on top.
@@ -113,19 +132,26 @@ def make_params(scenario: str = "baseline", seed: int = 0, overrides: Mapping[st
     from omegaconf.errors import OmegaConfBaseException
 
     if not isinstance(scenario, str):
-        raise TypeError(f"make_params(scenario, seed, overrides, region): scenario is a name such as 'full_reform', "
-                        f"not {type(scenario).__name__}; parameter values go in overrides={{'key': value}}")
+        raise TypeError(
+            f"make_params(scenario, seed, overrides, region): scenario is a name such as 'full_reform', "
+            f"not {type(scenario).__name__}; parameter values go in overrides={{'key': value}}"
+        )
     if overrides is not None and not isinstance(overrides, Mapping):
-        raise TypeError("make_params: overrides maps dotted keys to values ({'policy.devolution.powers': 20}); "
-                        "Hydra override strings go in hydra_overrides=['key=value', ...]")
+        raise TypeError(
+            "make_params: overrides maps dotted keys to values ({'policy.devolution.powers': 20}); "
+            "Hydra override strings go in hydra_overrides=['key=value', ...]"
+        )
     if isinstance(hydra_overrides, str):
         hydra_overrides = [hydra_overrides]
     if region is not None and not isinstance(region, str):
-        raise TypeError(f"make_params: region is the name of a region config (ningxia, synthetic, national), "
-                        f"not {type(region).__name__}")
+        raise TypeError(
+            f"make_params: region is the name of a region config (ningxia, synthetic, national), "
+            f"not {type(region).__name__}"
+        )
     seed = check_value("seed", seed)
-    cfg = compose_config([f"scenario={scenario}", f"seed={seed}", *([f"region={region}"] if region else []),
-                          *hydra_overrides])
+    cfg = compose_config(
+        [f"scenario={scenario}", f"seed={seed}", *([f"region={region}"] if region else []), *hydra_overrides]
+    )
     missing = object()
     for key, value in dict(overrides or {}).items():
         if OmegaConf.select(cfg, key, default=missing) is missing:
@@ -148,8 +174,10 @@ def simulate(params: ModelConfig, *, region: RegionData | None = None) -> Result
     the :class:`Result`: the tables :func:`sim.runner.run.simulate` returns, their headline
     outcomes and the parameters."""
     if not isinstance(params, ModelConfig):
-        raise TypeError(f"simulate() takes the validated parameters make_params() returns (a ModelConfig), not "
-                        f"{type(params).__name__}: sim.simulate(sim.make_params(scenario, seed, overrides={{...}}))")
+        raise TypeError(
+            f"simulate() takes the validated parameters make_params() returns (a ModelConfig), not "
+            f"{type(params).__name__}: sim.simulate(sim.make_params(scenario, seed, overrides={{...}}))"
+        )
     from sim.runner.run import simulate as run_tables
 
     tables = run_tables(params, region)
@@ -185,14 +213,18 @@ def load_run(folder: str | Path) -> Result:
     if not folder.is_dir():
         raise NotARunError(f"{folder} is not a folder")
     if not (folder / "run.json").is_file():
-        hint = (": it is an experiment, read it with sim.load_experiment()" if (folder / "runs").is_dir()
-                or (folder / "design.json").is_file() else "")
+        hint = (
+            ": it is an experiment, read it with sim.load_experiment()"
+            if (folder / "runs").is_dir() or (folder / "design.json").is_file()
+            else ""
+        )
         raise NotARunError(f"{folder} is not a run folder written by zonesim (no run.json){hint}")
     problem = check_done(folder, legacy=True)
     if problem:
         raise NotARunError(f"{folder} is not a complete run: {problem}")
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES
-              if (folder / f"{name}.parquet").is_file()}
+    tables = {
+        name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES if (folder / f"{name}.parquet").is_file()
+    }
     row = pd.read_csv(folder / "summary.csv").iloc[0]
     found = {name: _plain(v) for name, v in row.items() if name not in ("scenario", "seed")}
     return Result(tables, found, _recorded_params(folder), folder)
@@ -207,8 +239,11 @@ def _recorded_params(folder: Path) -> ModelConfig | dict:
     try:
         return from_dictconfig(OmegaConf.create(config))
     except ConfigError as exc:
-        warnings.warn(f"{folder / 'run.json'}: its configuration does not fit the current schema ({exc}); "
-                      "Result.params is its plain dict", stacklevel=3)
+        warnings.warn(
+            f"{folder / 'run.json'}: its configuration does not fit the current schema ({exc}); "
+            "Result.params is its plain dict",
+            stacklevel=3,
+        )
         return config
 
 

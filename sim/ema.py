@@ -43,19 +43,19 @@ MODEL_NAME = "zonesim"
 DEFAULT_SCENARIO = "full_reform"
 DEFAULT_SEED = 0
 SEPARATOR = "__"  # stands for the dots of a key in an EMA name or a table column
-EXTRA_HINT = "pip install -e \".[ema]\" (or pip install \"zonesim[ema]\")"
+EXTRA_HINT = 'pip install -e ".[ema]" (or pip install "zonesim[ema]")'
 
 #: The policy levers and their ranges. ``None``: the schema's admissible range (or, for a boolean or
 #: a parameter with choices, every value). A pair: a range declared here because the schema's is
 #: open on one side; it is checked to lie inside the admissible one.
 LEVERS: dict[str, tuple[float, float] | None] = {
-    "policy.devolution.powers": None,                     # [0, 37] powers devolved
+    "policy.devolution.powers": None,  # [0, 37] powers devolved
     "policy.devolution.regional_assessment_items": None,  # [0, 9] items assessed zone-wide (区域评)
-    "policy.devolution.one_stop_agent": None,             # true, false: one-stop agent service (一站式代办)
-    "policy.devolution.service_mode": None,               # zone_office, county_dispatched
-    "policy.consolidation.max_blocks": (1, 5),            # schema: >= 1; Ningxia's rule is 3
-    "policy.assessment.years_to_abolish": (2, 5),         # schema: >= 1, and not below years_to_downgrade (2)
-    "policy.approval_process.transit_cut": (0.5, 1.0),    # schema [0, 1]; its documented range is 0.5-1
+    "policy.devolution.one_stop_agent": None,  # true, false: one-stop agent service (一站式代办)
+    "policy.devolution.service_mode": None,  # zone_office, county_dispatched
+    "policy.consolidation.max_blocks": (1, 5),  # schema: >= 1; Ningxia's rule is 3
+    "policy.assessment.years_to_abolish": (2, 5),  # schema: >= 1, and not below years_to_downgrade (2)
+    "policy.approval_process.transit_cut": (0.5, 1.0),  # schema [0, 1]; its documented range is 0.5-1
 }
 
 
@@ -182,9 +182,16 @@ class ZonesimFunction:
         return {o: float(summary[o]) for o in self.outcomes}
 
 
-def model(scenario: str = DEFAULT_SCENARIO, uncertainties: Sequence[str] | Mapping[str, Any] | None = None,
-          levers: Sequence[str] | Mapping[str, Any] | None = None, outcomes: Sequence[str] | None = None, *,
-          seed: int = DEFAULT_SEED, overrides: Sequence[str] = (), name: str = MODEL_NAME) -> Any:
+def model(
+    scenario: str = DEFAULT_SCENARIO,
+    uncertainties: Sequence[str] | Mapping[str, Any] | None = None,
+    levers: Sequence[str] | Mapping[str, Any] | None = None,
+    outcomes: Sequence[str] | None = None,
+    *,
+    seed: int = DEFAULT_SEED,
+    overrides: Sequence[str] = (),
+    name: str = MODEL_NAME,
+) -> Any:
     """An EMA Workbench ``Model`` of zonesim in ``scenario``.
 
     ``uncertainties`` and ``levers``: ``None`` for every declared one (module docstring), a list
@@ -195,8 +202,9 @@ def model(scenario: str = DEFAULT_SCENARIO, uncertainties: Sequence[str] | Mappi
     overrides are composed and validated once here, so a typo stops before any experiment.
     """
     ema = require_ema()
-    function = ZonesimFunction(scenario, int(seed), tuple(overrides),
-                               tuple(outcomes if outcomes is not None else declared_outcomes()))
+    function = ZonesimFunction(
+        scenario, int(seed), tuple(overrides), tuple(outcomes if outcomes is not None else declared_outcomes())
+    )
     function.params({})
     uncs = ema_parameters(uncertainties, declared_uncertainties())
     levs = ema_parameters(levers, LEVERS)
@@ -210,5 +218,17 @@ def model(scenario: str = DEFAULT_SCENARIO, uncertainties: Sequence[str] | Mappi
     return zonesim
 
 
-__all__ = ["LEVERS", "DesignError", "MissingExtraError", "ZonesimFunction", "column_name", "declared_outcomes",
-           "declared_uncertainties", "dotted_key", "ema_parameter", "model", "require_ema", "summary_outcomes"]
+__all__ = [
+    "LEVERS",
+    "DesignError",
+    "MissingExtraError",
+    "ZonesimFunction",
+    "column_name",
+    "declared_outcomes",
+    "declared_uncertainties",
+    "dotted_key",
+    "ema_parameter",
+    "model",
+    "require_ema",
+    "summary_outcomes",
+]

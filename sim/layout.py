@@ -47,6 +47,7 @@ def config_groups() -> dict[str, list[str]]:
             out[rel.as_posix()] = options
     return out
 
+
 # one run
 RUN_JSON = "run.json"
 SUMMARY_CSV = "summary.csv"

@@ -24,8 +24,13 @@ def ascii_unit(unit: str) -> str:
 
 def latin_text(text: str) -> str:
     """Plot text (an outcome name or unit) without CJK glyphs (the default fonts lack them)."""
-    for zh, en in (("_亿", " (100M yuan)"), ("亿 yuan", "100M yuan"), ("万 yuan", "10k yuan"), ("亿", "100M"),
-                   ("万", "10k")):
+    for zh, en in (
+        ("_亿", " (100M yuan)"),
+        ("亿 yuan", "100M yuan"),
+        ("万 yuan", "10k yuan"),
+        ("亿", "100M"),
+        ("万", "10k"),
+    ):
         text = text.replace(zh, en)
     return text
 
@@ -39,8 +44,17 @@ def colors(labels: list[str]) -> dict[str, tuple]:
     return {g: viridis(i / max(len(labels) - 1, 1)) for i, g in enumerate(labels)}
 
 
-def mean_bands(ax, frame: pd.DataFrame, x: str, y: str, by: str, labels: list, palette: dict, level: float,
-               name: Callable[[Any, pd.DataFrame], str] = lambda label, band: str(label)) -> None:
+def mean_bands(
+    ax,
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    by: str,
+    labels: list,
+    palette: dict,
+    level: float,
+    name: Callable[[Any, pd.DataFrame], str] = lambda label, band: str(label),
+) -> None:
     """Mean of ``y`` over ``x`` per value of the column ``by`` (one line per label of ``labels``,
     across seeds) with its t-interval at ``level`` as a band; ``name(label, band)`` is the line's
     legend text."""

@@ -17,8 +17,14 @@ from pathlib import Path
 import pytest
 
 BIN = Path(sys.executable).parent
-SWEEP = ["-m", "scenario=baseline,full_reform", "policy.devolution.one_stop_agent=false,true", "seed=0,1",
-         "time.end=2019-12", "hydra/launcher=basic"]
+SWEEP = [
+    "-m",
+    "scenario=baseline,full_reform",
+    "policy.devolution.one_stop_agent=false,true",
+    "seed=0,1",
+    "time.end=2019-12",
+    "hydra/launcher=basic",
+]
 SENSITIVITY = ["--n", "2", "time.end=2015-06", "hydra/launcher=basic"]
 READY = "READY"
 TIMEOUT_S = 600
@@ -39,11 +45,22 @@ def small_experiments(base: Path) -> dict[str, Path]:
     jobs = {
         "experiment": subprocess.Popen(
             _command("zonesim", "sim.runner.cli") + SWEEP + [f"hydra.sweep.dir={folders['experiment']}"],
-            cwd=base, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True),
+            cwd=base,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ),
         "sensitivity": subprocess.Popen(
-            _command("zonesim-sensitivity", "sim.experiments.sensitivity") + SENSITIVITY
+            _command("zonesim-sensitivity", "sim.experiments.sensitivity")
+            + SENSITIVITY
             + ["--dir", str(folders["sensitivity"])],
-            cwd=base, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True),
+            cwd=base,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ),
     }
     for name, job in jobs.items():
         out, _ = job.communicate(timeout=TIMEOUT_S)

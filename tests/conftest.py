@@ -33,8 +33,13 @@ def run_model(params: ModelConfig, region: RegionData | None = None) -> ZoneRefo
     return make_model(params, region).run()
 
 
-def tiny_region(zones: list[dict], counties: list[dict] | None = None, adjacency=None,
-                total_firms: int | None = None, total_output: float = 1e6) -> RegionData:
+def tiny_region(
+    zones: list[dict],
+    counties: list[dict] | None = None,
+    adjacency=None,
+    total_firms: int | None = None,
+    total_output: float = 1e6,
+) -> RegionData:
     """A hand-built region with the embedded sectors and approval catalogue.
 
     ``zones`` rows need ``zone_id``, ``county_id``, ``firms``, ``output_share`` and
@@ -44,23 +49,45 @@ def tiny_region(zones: list[dict], counties: list[dict] | None = None, adjacency
     sectors, items, spending = load_catalogue()
     if counties is None:
         ids = list(dict.fromkeys(z["county_id"] for z in zones))
-        counties = [{"county_id": c, "name_zh": c, "name_en": c, "city_id": "city0", "fiscal_revenue": 50000.0,
-                     "source": "test"} for c in ids]
+        counties = [
+            {
+                "county_id": c,
+                "name_zh": c,
+                "name_en": c,
+                "city_id": "city0",
+                "fiscal_revenue": 50000.0,
+                "source": "test",
+            }
+            for c in ids
+        ]
         if adjacency is None:
             adjacency = [{"county_a": a, "county_b": b, "source": "test"} for a, b in zip(ids, ids[1:])]
     rows = []
-    for i, z in enumerate(zones):
-        row = {"name_zh": z["zone_id"], "name_en": z["zone_id"], "level": "region", "type": "industrial",
-               "body_id": f"b_{z['zone_id']}", "rank": "division", "blocks": 1,
-               "leading_sectors": "machinery;light_textile;other", "name_mismatch": 0, "founded": "",
-               "source": "test"}
+    for z in zones:
+        row = {
+            "name_zh": z["zone_id"],
+            "name_en": z["zone_id"],
+            "level": "region",
+            "type": "industrial",
+            "body_id": f"b_{z['zone_id']}",
+            "rank": "division",
+            "blocks": 1,
+            "leading_sectors": "machinery;light_textile;other",
+            "name_mismatch": 0,
+            "founded": "",
+            "source": "test",
+        }
         row.update(z)
         row.setdefault("land_mu", row["output_share"] * total_output / row["output_per_mu"] / 0.6 + 100.0)
         rows.append(row)
     region = RegionData(
         counties=pd.DataFrame(counties),
         adjacency=pd.DataFrame(adjacency or [], columns=["county_a", "county_b", "source"]),
-        zones=pd.DataFrame(rows), sectors=sectors, items=items, spending=spending, origin="<test>",
+        zones=pd.DataFrame(rows),
+        sectors=sectors,
+        items=items,
+        spending=spending,
+        origin="<test>",
     )
     from sim.data.region import check_region
 

@@ -82,10 +82,16 @@ def scen_exp(tmp_path_factory) -> Path:
             elif seed == 0:
                 copy_run(d, "incomplete_one", overrides=["scenario=incomplete_one", "seed=0", END], done=False)
     (exp / "failures").mkdir()
-    (exp / "failures" / "0123456789ab.json").write_text(json.dumps({
-        "key": "0123456789ab", "overrides": ["scenario=devolution", "seed=1", END],
-        "error": "ValueError: something broke", "traceback": "Traceback (most recent call last):\n ...",
-    }))
+    (exp / "failures" / "0123456789ab.json").write_text(
+        json.dumps(
+            {
+                "key": "0123456789ab",
+                "overrides": ["scenario=devolution", "seed=1", END],
+                "error": "ValueError: something broke",
+                "traceback": "Traceback (most recent call last):\n ...",
+            }
+        )
+    )
     (exp / "7" / ".hydra").mkdir(parents=True)
     (exp / "7" / "zonesim.log").write_text("a Hydra job log\n")
     return exp
@@ -224,7 +230,9 @@ def test_identical_scenario_has_exactly_zero_effects(scen):
     defined = late[late["n_pairs"] > 0]
     assert set(late.index) - set(defined.index) == {"output_2025"}
     assert (defined["n_pairs"] == 3).all()
-    assert (defined["diff_mean"] == 0.0).all() and (defined["ci_low"] == 0.0).all() and (defined["ci_high"] == 0.0).all()
+    assert (
+        (defined["diff_mean"] == 0.0).all() and (defined["ci_low"] == 0.0).all() and (defined["ci_high"] == 0.0).all()
+    )
     assert (defined["rel_diff_pct"].fillna(0.0) == 0.0).all()
     assert late.loc["output_2025", ["diff_mean", "ci_low", "ci_high"]].isna().all()
     full = eff[eff["group"] == "full_reform"].set_index("outcome")
@@ -239,8 +247,17 @@ def test_identical_scenario_has_exactly_zero_effects(scen):
 
 def test_files_written(scen, scen_exp):
     agg = scen_exp / "aggregate"
-    for name in ("runs.parquet", "run_outcomes.parquet", "approvals.parquet", "summary.csv", "summary.md",
-                 "effects.csv", "effects.md", "failures.csv", "meta.json"):
+    for name in (
+        "runs.parquet",
+        "run_outcomes.parquet",
+        "approvals.parquet",
+        "summary.csv",
+        "summary.md",
+        "effects.csv",
+        "effects.md",
+        "failures.csv",
+        "meta.json",
+    ):
         assert (agg / name).stat().st_size > 0, name
     fails = pd.read_csv(agg / "failures.csv")
     assert list(fails.columns) == ["key", "overrides", "error"] and len(fails) == 1
@@ -287,10 +304,29 @@ def _record(key, seed, overrides, config=None):
 
 def test_swept_parameter_detection_rules():
     recs = [
-        _record("a", 0, {"seed": 0, "policy.devolution.powers": 37, "time.end": "2021-12", "hydra.sweep.dir": "x",
-                         "output.dir": "runs/a"}, {"policy": {"devolution": {"powers": 37}}}),
-        _record("b", 1, {"seed": 1, "policy.devolution.powers": 37.0, "time.end": "2021-12", "hydra.sweep.dir": "y",
-                         "output.dir": "runs/b"}),
+        _record(
+            "a",
+            0,
+            {
+                "seed": 0,
+                "policy.devolution.powers": 37,
+                "time.end": "2021-12",
+                "hydra.sweep.dir": "x",
+                "output.dir": "runs/a",
+            },
+            {"policy": {"devolution": {"powers": 37}}},
+        ),
+        _record(
+            "b",
+            1,
+            {
+                "seed": 1,
+                "policy.devolution.powers": 37.0,
+                "time.end": "2021-12",
+                "hydra.sweep.dir": "y",
+                "output.dir": "runs/b",
+            },
+        ),
         _record("c", 0, {"seed": 0, "time.end": "2021-12", "firms.x": 1}, {"policy": {"devolution": {"powers": 37}}}),
         _record("d", 1, {"seed": 1, "time.end": "2021-12", "firms.x": 2}, {"policy": {"devolution": {"powers": 37}}}),
     ]

@@ -31,7 +31,8 @@ def same_outcomes(a: dict, b: dict) -> bool:
     """Equal outcome dicts, NaN equal to NaN (no approvals in a short run gives NaN latencies)."""
     return a.keys() == b.keys() and all(
         (isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y)) or x == y
-        for x, y in ((a[k], b[k]) for k in a))
+        for x, y in ((a[k], b[k]) for k in a)
+    )
 
 
 # --------------------------------------------------------------------------- make_params
@@ -43,13 +44,16 @@ def test_acceptance_b_a_numpy_value_out_of_range_is_one_clear_error():
     assert "\n" not in message
 
 
-@pytest.mark.parametrize("values, message", [
-    ({"policy.devolution.power": 20}, "policy.devolution.power: unknown configuration key"),
-    ({"policy.devolution.powers": 20.7}, "policy.devolution.powers = 20.7 is not a whole number"),
-    ({"policy.devolution.one_stop_agent": "yes"}, "policy.devolution.one_stop_agent = 'yes' is not a boolean"),
-    ({"policy.devolution.service_mode": "online"}, "policy.devolution.service_mode = 'online' is not one of"),
-    ({"time.end": "2015-13"}, "time.end = '2015-13' is not a month"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"policy.devolution.power": 20}, "policy.devolution.power: unknown configuration key"),
+        ({"policy.devolution.powers": 20.7}, "policy.devolution.powers = 20.7 is not a whole number"),
+        ({"policy.devolution.one_stop_agent": "yes"}, "policy.devolution.one_stop_agent = 'yes' is not a boolean"),
+        ({"policy.devolution.service_mode": "online"}, "policy.devolution.service_mode = 'online' is not one of"),
+        ({"time.end": "2015-13"}, "time.end = '2015-13' is not a month"),
+    ],
+)
 def test_bad_values_are_refused_naming_the_key(values, message):
     with pytest.raises(ConfigError) as err:
         make_params("full_reform", overrides=values)
@@ -67,8 +71,9 @@ def test_a_whole_number_of_any_type_gives_the_same_parameters_and_run_key(powers
 def test_flat_values_give_the_command_lines_parameters_and_run_key():
     """``make_params(scenario, seed, overrides={...})`` equals ``zonesim scenario=... seed=... key=value``."""
     cli = compose_params("scenario=full_reform", "seed=3", "policy.devolution.powers=20", "firms.interest_rate=0.06")
-    api = make_params("full_reform", np.int64(3), {"policy.devolution.powers": np.int64(20),
-                                                  "firms.interest_rate": np.float64(0.06)})
+    api = make_params(
+        "full_reform", np.int64(3), {"policy.devolution.powers": np.int64(20), "firms.interest_rate": np.float64(0.06)}
+    )
     assert api == cli and run_key(api) == run_key(cli)
     assert type(api.firms.interest_rate) is float
 
@@ -77,8 +82,12 @@ def test_region_and_hydra_overrides():
     """``region`` picks the region config group; Hydra strings are applied after the keywords (as
     later words of a command line), the flat overrides last."""
     assert make_params(region="synthetic") == compose_params("region=synthetic")
-    both = make_params("baseline", seed=1, hydra_overrides=["scenario=devolution", "seed=4", "time.end=2016-12"],
-                       overrides={"time.end": "2017-12"})
+    both = make_params(
+        "baseline",
+        seed=1,
+        hydra_overrides=["scenario=devolution", "seed=4", "time.end=2016-12"],
+        overrides={"time.end": "2017-12"},
+    )
     assert both == compose_params("scenario=devolution", "seed=4", "time.end=2017-12")
     assert make_params(hydra_overrides="policy/assessment=ningxia").policy.assessment.enabled
 
@@ -106,8 +115,10 @@ def test_simulate_returns_tables_outcomes_and_params(result):
     assert same_outcomes(result.outcomes, outcomes(result.tables))
     # the outcomes of the run's summary.csv, under the same names
     summary = summarise(result.tables, result.params).iloc[0].to_dict()
-    assert same_outcomes(result.outcomes, {k: v.item() if hasattr(v, "item") else v for k, v in summary.items()
-                                           if k not in ("scenario", "seed")})
+    assert same_outcomes(
+        result.outcomes,
+        {k: v.item() if hasattr(v, "item") else v for k, v in summary.items() if k not in ("scenario", "seed")},
+    )
     assert all(type(v) in (int, float) for v in result.outcomes.values())
     assert "scenario='baseline', seed=2" in repr(result)
 
@@ -170,8 +181,10 @@ def test_load_experiment_is_the_analysis_layers_reader(tmp_path, run_folder):
 # --------------------------------------------------------------------------- import sim
 def test_import_sim_is_light():
     """``import sim`` loads none of the heavy libraries: the API's names are imported on first use."""
-    code = ("import sys, time; t = time.perf_counter(); import sim; t = time.perf_counter() - t; "
-            "print(t, *[m for m in ('pandas', 'hydra', 'mesa', 'omegaconf', 'numba') if m in sys.modules])")
+    code = (
+        "import sys, time; t = time.perf_counter(); import sim; t = time.perf_counter() - t; "
+        "print(t, *[m for m in ('pandas', 'hydra', 'mesa', 'omegaconf', 'numba') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[1:] == [] and float(out[0]) < 0.5, out
     assert sim.make_params is sim.api.make_params and set(sim.__all__) <= set(dir(sim))

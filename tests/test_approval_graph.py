@@ -16,21 +16,52 @@ from tests.conftest import compose_params, make_model, tiny_region
 ZONES = [dict(zone_id="za", county_id="c1", firms=30, output_share=0.5, output_per_mu=40)]
 # no queueing, no randomness, no transit or hand-off: an item takes prep·prep_scale + effort·effort_scale
 # + review·review_scale
-EXACT = ("approval.service_cv=0", "approval.prep_cv=0", "approval.rework_probability=0", "approval.background_load=0",
-         "approval.min_office_staff=1000", "approval.transit_days_region=0", "approval.transit_days_city=0",
-         "approval.transit_days_county=0", "approval.stage_handoff_days=0", "approval.prep_scale=1",
-         "approval.item_effort_scale=1", "approval.review_scale=1", "approval.precedence=catalogue",
-         "time.end=2016-06")
+EXACT = (
+    "approval.service_cv=0",
+    "approval.prep_cv=0",
+    "approval.rework_probability=0",
+    "approval.background_load=0",
+    "approval.min_office_staff=1000",
+    "approval.transit_days_region=0",
+    "approval.transit_days_city=0",
+    "approval.transit_days_county=0",
+    "approval.stage_handoff_days=0",
+    "approval.prep_scale=1",
+    "approval.item_effort_scale=1",
+    "approval.review_scale=1",
+    "approval.precedence=catalogue",
+    "time.end=2016-06",
+)
 
 
 def _catalogue(preds: dict[str, str], **columns) -> pd.DataFrame:
     """Five items, stages 1, 1, 2, 3, 4, every one needed; ``preds``: predecessors by item."""
     rows = []
-    for item, stage, prep, effort, review in (("a", 1, 10, 2, 5), ("b", 1, 4, 1, 3), ("c", 2, 3, 1, 2),
-                                              ("d", 3, 2, 1, 1), ("e", 4, 6, 2, 4)):
-        rows.append({"item_id": item, "name_en": item, "name_zh": item, "stage": stage, "authority": "city",
-                     "powers": 0, "ra_order": 0, "effort_days": effort, "review_days": review, "prep_days": prep,
-                     "share": 1.0, "predecessors": preds.get(item, ""), "scaled": "prep;review", "source": "test"})
+    for item, stage, prep, effort, review in (
+        ("a", 1, 10, 2, 5),
+        ("b", 1, 4, 1, 3),
+        ("c", 2, 3, 1, 2),
+        ("d", 3, 2, 1, 1),
+        ("e", 4, 6, 2, 4),
+    ):
+        rows.append(
+            {
+                "item_id": item,
+                "name_en": item,
+                "name_zh": item,
+                "stage": stage,
+                "authority": "city",
+                "powers": 0,
+                "ra_order": 0,
+                "effort_days": effort,
+                "review_days": review,
+                "prep_days": prep,
+                "share": 1.0,
+                "predecessors": preds.get(item, ""),
+                "scaled": "prep;review",
+                "source": "test",
+            }
+        )
     out = pd.DataFrame(rows)
     for col, values in columns.items():
         out[col] = values
@@ -74,16 +105,23 @@ def test_chain_takes_the_sum_and_branches_the_longest():
 
 def test_handoff_is_paid_on_edges_that_cross_stages():
     branch = _approvals(_catalogue({"c": "a;b", "d": "c"}), "approval.stage_handoff_days=8")
-    total = max(_days("a"), _days("b")) + sum(_days(i) for i in "cde") + 2 * 8  # 1→2 and 2→3; stage 4 follows construction
+    total = (
+        max(_days("a"), _days("b")) + sum(_days(i) for i in "cde") + 2 * 8
+    )  # 1→2 and 2→3; stage 4 follows construction
     assert branch["approval_wd"].to_numpy() == pytest.approx(total, abs=1e-6)
 
 
 def test_regionally_assessed_item_counts_as_done_for_its_successors():
     """b is a regional-assessment item done zone-wide: a zone's projects skip it and c goes on after a."""
     items = _catalogue({"b": "a", "c": "b", "d": "c"}, ra_order=[0, 1, 0, 0, 0])
-    over = ("policy/devolution=ningxia", "policy.devolution.start=2015-01", "policy.devolution.powers=0",
-            "policy.devolution.one_stop_agent=false", "policy.devolution.no_meeting=false",
-            "policy.devolution.county_zone_integration=false")
+    over = (
+        "policy/devolution=ningxia",
+        "policy.devolution.start=2015-01",
+        "policy.devolution.powers=0",
+        "policy.devolution.one_stop_agent=false",
+        "policy.devolution.no_meeting=false",
+        "policy.devolution.county_zone_integration=false",
+    )
     m = make_model(compose_params(*EXACT, *over), _region(items))
     for zone in m.zones:  # assessed zone-wide before the start
         m.zone_ra_time[zone.index, 1] = -np.inf
@@ -94,12 +132,15 @@ def test_regionally_assessed_item_counts_as_done_for_its_successors():
     assert zone["approval_wd"].to_numpy() == pytest.approx(sum(_days(i) for i in "acde"), abs=1e-6)
 
 
-@pytest.mark.parametrize("preds, message", [
-    ({"a": "b", "b": "a"}, "cycle: a -> b -> a"),
-    ({"c": "d", "d": "c"}, "predecessors = 'd': 'd' is of stage 3"),
-    ({"b": "b"}, "waits for itself"),
-    ({"b": "zz"}, "unknown item 'zz'"),
-])
+@pytest.mark.parametrize(
+    "preds, message",
+    [
+        ({"a": "b", "b": "a"}, "cycle: a -> b -> a"),
+        ({"c": "d", "d": "c"}, "predecessors = 'd': 'd' is of stage 3"),
+        ({"b": "b"}, "waits for itself"),
+        ({"b": "zz"}, "unknown item 'zz'"),
+    ],
+)
 def test_bad_predecessors_are_refused_naming_file_row_and_items(preds, message):
     with pytest.raises(DataError, match="approval_items.csv") as err:
         _region(_catalogue(preds))
@@ -132,11 +173,11 @@ def catalogue_run():
     while m.running:
         m.step()
         ints, tasks, per = appr._cases[0], appr._tasks, appr.per_case
-        free = set(appr._cases[3][:int(appr.state[k.N_FREE])].tolist())
+        free = set(appr._cases[3][: int(appr.state[k.N_FREE])].tolist())
         for slot in range(ints.shape[0]):
             if slot in free:
                 continue
-            rows = tasks[slot * per:(slot + 1) * per]
+            rows = tasks[slot * per : (slot + 1) * per]
             preds = per_graph[ints[slot, k.GRAPH]]  # the case's own graph: its process and stream
             for j in np.flatnonzero(rows[:, k.T_WAIT] == 0):  # started: every predecessor done before
                 for p in preds[j]:
@@ -164,9 +205,13 @@ def test_stage_barrier_edges_in_the_catalogue_equal_the_stage_sequential_process
     process of stages in sequence with items of a stage in parallel."""
     _s, items, _sp = load_catalogue()
     barrier = ApprovalGraph.stage_barrier(items)
-    region = tiny_region([dict(zone_id="za", county_id="c1", firms=40, output_share=0.4, output_per_mu=40),
-                          dict(zone_id="zb", county_id="c2", firms=40, output_share=0.4, output_per_mu=40)],
-                         total_firms=100)
+    region = tiny_region(
+        [
+            dict(zone_id="za", county_id="c1", firms=40, output_share=0.4, output_per_mu=40),
+            dict(zone_id="zb", county_id="c2", firms=40, output_share=0.4, output_per_mu=40),
+        ],
+        total_firms=100,
+    )
     region.items = region.items.assign(predecessors=barrier.as_predecessors())
     over = ("time.end=2018-12", "seed=3")
     a = make_model(compose_params(*over, "approval.precedence=stages"), region).run().results()["approvals"]
@@ -189,8 +234,9 @@ def test_calibration_scales_only_the_assumed_times():
     """``prep_scale`` and ``review_scale`` multiply the times the catalogue's ``scaled`` column marks as
     assumed; a documented one (the EIA's statutory review and its preparation, the assessments' and the
     utility connection's review) is kept, whatever the fit.  ``transit_scale`` multiplies every level."""
-    p = compose_params("approval.prep_scale=0.5", "approval.review_scale=0.25", "approval.transit_scale=0.5",
-                       "time.end=2015-02")
+    p = compose_params(
+        "approval.prep_scale=0.5", "approval.review_scale=0.25", "approval.transit_scale=0.5", "time.end=2015-02"
+    )
     appr = make_model(p).approval
     items = appr.items.set_index("item_id")
     scaled = {i: set(filter(None, str(v).split(";"))) for i, v in items["scaled"].items()}

@@ -26,22 +26,47 @@ from sim.model.approval import ApprovalGraph
 from sim.model.policies.process import ApprovalProcess
 from tests.conftest import compose_params, make_model, tiny_region
 
-OFF_LEVERS = ("policy.approval_process.parallel_edges=[]", "policy.approval_process.combined_review=[]",
-              "policy.approval_process.joint_acceptance=[]", "policy.approval_process.commitment_items=[]",
-              "policy.approval_process.rework_cut=0", "policy.approval_process.rework_prep_cut=0",
-              "policy.approval_process.review_limit_days=0", "policy.approval_process.transit_cut=0")
+OFF_LEVERS = (
+    "policy.approval_process.parallel_edges=[]",
+    "policy.approval_process.combined_review=[]",
+    "policy.approval_process.joint_acceptance=[]",
+    "policy.approval_process.commitment_items=[]",
+    "policy.approval_process.rework_cut=0",
+    "policy.approval_process.rework_prep_cut=0",
+    "policy.approval_process.review_limit_days=0",
+    "policy.approval_process.transit_cut=0",
+)
 # the reform in force from the first month, every lever off (each test turns one on)
 REFORM = ("policy/approval_process=national", "policy.approval_process.start=2015-01", *OFF_LEVERS)
 # no queueing, no randomness, no transit or hand-off: an item takes prep + effort + review
-EXACT = ("approval.service_cv=0", "approval.prep_cv=0", "approval.rework_probability=0", "approval.background_load=0",
-         "approval.min_office_staff=1000", "approval.transit_days_region=0", "approval.transit_days_city=0",
-         "approval.transit_days_county=0", "approval.stage_handoff_days=0", "approval.prep_scale=1",
-         "approval.item_effort_scale=1", "approval.review_scale=1", "approval.precedence=catalogue",
-         "time.end=2016-06")
+EXACT = (
+    "approval.service_cv=0",
+    "approval.prep_cv=0",
+    "approval.rework_probability=0",
+    "approval.background_load=0",
+    "approval.min_office_staff=1000",
+    "approval.transit_days_region=0",
+    "approval.transit_days_city=0",
+    "approval.transit_days_county=0",
+    "approval.stage_handoff_days=0",
+    "approval.prep_scale=1",
+    "approval.item_effort_scale=1",
+    "approval.review_scale=1",
+    "approval.precedence=catalogue",
+    "time.end=2016-06",
+)
 # item: stage, prep, effort, review, predecessors — d, f a drawing review and a fire review in a chain;
 # e, g acceptances that h (the completion filing) waits for
-ITEMS = {"a": (1, 10, 2, 5, ""), "b": (1, 4, 1, 3, ""), "c": (2, 3, 1, 2, "a;b"), "d": (3, 2, 1, 1, "c"),
-         "f": (3, 1, 1, 2, "d"), "e": (4, 6, 2, 4, ""), "g": (4, 2, 1, 3, ""), "h": (4, 3, 1, 2, "e;g")}
+ITEMS = {
+    "a": (1, 10, 2, 5, ""),
+    "b": (1, 4, 1, 3, ""),
+    "c": (2, 3, 1, 2, "a;b"),
+    "d": (3, 2, 1, 1, "c"),
+    "f": (3, 1, 1, 2, "d"),
+    "e": (4, 6, 2, 4, ""),
+    "g": (4, 2, 1, 3, ""),
+    "h": (4, 3, 1, 2, "e;g"),
+}
 
 
 def _days(item: str) -> float:
@@ -50,11 +75,28 @@ def _days(item: str) -> float:
 
 
 def _region(firms: int = 30):
-    rows = [{"item_id": i, "name_en": i, "name_zh": i, "stage": s, "authority": "city", "powers": 1, "ra_order": 0,
-             "effort_days": effort, "review_days": review, "prep_days": prep, "share": 1.0, "predecessors": preds,
-             "scaled": "prep;review", "source": "test"} for i, (s, prep, effort, review, preds) in ITEMS.items()]
-    region = tiny_region([dict(zone_id="za", county_id="c1", firms=firms, output_share=0.5, output_per_mu=40)],
-                         total_firms=firms + 10)
+    rows = [
+        {
+            "item_id": i,
+            "name_en": i,
+            "name_zh": i,
+            "stage": s,
+            "authority": "city",
+            "powers": 1,
+            "ra_order": 0,
+            "effort_days": effort,
+            "review_days": review,
+            "prep_days": prep,
+            "share": 1.0,
+            "predecessors": preds,
+            "scaled": "prep;review",
+            "source": "test",
+        }
+        for i, (s, prep, effort, review, preds) in ITEMS.items()
+    ]
+    region = tiny_region(
+        [dict(zone_id="za", county_id="c1", firms=firms, output_share=0.5, output_per_mu=40)], total_firms=firms + 10
+    )
     region.items = pd.DataFrame(rows)
     return check_region(region)
 
@@ -120,8 +162,11 @@ def test_combined_review_shortens_the_drawing_review_stage(pre_reform):
 def test_joint_acceptance_shortens_the_acceptance_stage(pre_reform, effort, work):
     """h, e, g accepted at once: one submission, one review lag; the departments' work at once
     (concurrent: the longest) or by the lead's office (pooled: all of it)."""
-    app = _approvals(*REFORM, "policy.approval_process.joint_acceptance=[h,e,g]",
-                     f"policy.approval_process.joint_acceptance_effort={effort}")
+    app = _approvals(
+        *REFORM,
+        "policy.approval_process.joint_acceptance=[h,e,g]",
+        f"policy.approval_process.joint_acceptance_effort={effort}",
+    )
     assert _only(app, "stage4_wd") == pytest.approx(max(3, 6, 2) + work + max(2, 4, 3))
     assert _only(app, "stage4_wd") < _only(pre_reform, "stage4_wd")
     assert _only(app, "stage4_gov_wd") < _only(pre_reform, "stage4_gov_wd")
@@ -165,8 +210,12 @@ def test_statutory_limit_with_minimal_staff_queues_and_makes_items_late():
     """A limit of 10 working days per item, other work taking half of every office: with ample staff
     no item exceeds it (the slowest takes 2 / 0.5 + 5 = 9); with the offices cut to one server,
     items queue and run late."""
-    limit = (*REFORM, "policy.approval_process.review_limit_days=10", "approval.background_load=0.5",
-             "time.end=2018-06")
+    limit = (
+        *REFORM,
+        "policy.approval_process.review_limit_days=10",
+        "approval.background_load=0.5",
+        "time.end=2018-06",
+    )
     ample = _approvals(*limit, firms=60)
     assert (ample["items_served"] == len(ITEMS)).all()
     assert ample["items_late"].sum() == 0
@@ -203,8 +252,18 @@ def test_one_system_removes_the_transit_between_offices():
 def test_with_the_reform_off_its_levers_change_nothing():
     over = ("time.end=2019-12", "seed=2", "policy.approval_process.start=2016-01")
     a = make_model(compose_params(*over)).run().results()
-    b = make_model(compose_params(*over, *OFF_LEVERS, "policy.approval_process.scope=zones",
-                                  "policy.approval_process.check_failure_probability=0.9")).run().results()
+    b = (
+        make_model(
+            compose_params(
+                *over,
+                *OFF_LEVERS,
+                "policy.approval_process.scope=zones",
+                "policy.approval_process.check_failure_probability=0.9",
+            )
+        )
+        .run()
+        .results()
+    )
     for name in ("monthly", "approvals", "exits", "zones_yearly", "offices"):
         pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
     assert not a["approvals"]["reformed_process"].any()
@@ -259,14 +318,24 @@ def test_merging_across_stages_is_refused():
 
 def test_an_unknown_lever_item_is_refused_naming_the_key():
     with pytest.raises(ValueError, match=r"policy.approval_process.combined_review: 'civil_defence'"):
-        make_model(compose_params("scenario=approval_reform", "time.end=2015-02",
-                                  "policy.approval_process.combined_review=[drawing_review,civil_defence]"))
+        make_model(
+            compose_params(
+                "scenario=approval_reform",
+                "time.end=2015-02",
+                "policy.approval_process.combined_review=[drawing_review,civil_defence]",
+            )
+        )
 
 
 def test_merged_nodes_keep_devolved_powers_in_zones():
     """Devolution of every power (37): a merged node's members are all devolved, so it goes to the zone's office."""
-    over = ("scenario=approval_reform", "policy/devolution=ningxia", "policy.devolution.start=2015-01",
-            "policy.approval_process.start=2015-01", "time.end=2015-03")
+    over = (
+        "scenario=approval_reform",
+        "policy/devolution=ningxia",
+        "policy.devolution.start=2015-01",
+        "policy.approval_process.start=2015-01",
+        "time.end=2015-03",
+    )
     m = make_model(compose_params(*over))
     m.step()
     ctx = m.approval._context()
@@ -283,8 +352,11 @@ def test_merged_nodes_keep_devolved_powers_in_zones():
 def test_applications_under_way_finish_on_the_process_they_opened_on():
     """The reform starts in 2019-03: projects that applied before finish on the pre-reform process,
     those that applied from then on run on the reformed one (scope region: every project)."""
-    app = make_model(compose_params("scenario=approval_reform", "time.end=2022-06", "seed=1")).run().results()[
-        "approvals"]
+    app = (
+        make_model(compose_params("scenario=approval_reform", "time.end=2022-06", "seed=1"))
+        .run()
+        .results()["approvals"]
+    )
     before = app["applied"] < "2019-03"
     assert before.any() and (~before).any()
     assert not app.loc[before, "reformed_process"].any()
@@ -295,8 +367,17 @@ def test_applications_under_way_finish_on_the_process_they_opened_on():
 
 
 def test_scope_zones_reforms_only_projects_in_zones():
-    app = make_model(compose_params("scenario=approval_reform", "policy.approval_process.scope=zones",
-                                    "policy.approval_process.start=2015-01", "time.end=2016-12")).run().results()[
-        "approvals"]
+    app = (
+        make_model(
+            compose_params(
+                "scenario=approval_reform",
+                "policy.approval_process.scope=zones",
+                "policy.approval_process.start=2015-01",
+                "time.end=2016-12",
+            )
+        )
+        .run()
+        .results()["approvals"]
+    )
     assert app["in_zone"].any() and (~app["in_zone"]).any()
     assert (app["reformed_process"] == app["in_zone"]).all()

@@ -21,19 +21,28 @@ ABOLISH_MONTH = 35  # 2017-12 with time.start 2015-01: the third year-end
 
 def region(weak_rank: str = "division", top_rank: str = "deputy_division"):
     """Three healthy zones and one zone that is last on every indicator of output per mu."""
-    return tiny_region([
-        dict(zone_id="top", county_id="c1", firms=30, output_share=0.25, output_per_mu=70, rank=top_rank),
-        dict(zone_id="mid1", county_id="c1", firms=30, output_share=0.25, output_per_mu=50),
-        dict(zone_id="mid2", county_id="c2", firms=30, output_share=0.25, output_per_mu=45),
-        # 0.01 × 1e6 万 yuan at 5 万 yuan/mu = 2,000 mu: exactly full, so no project can locate here
-        dict(zone_id="weak", county_id="c2", firms=4, output_share=0.01, output_per_mu=5, land_mu=2000.0,
-             rank=weak_rank),
-    ], total_firms=120)
+    return tiny_region(
+        [
+            dict(zone_id="top", county_id="c1", firms=30, output_share=0.25, output_per_mu=70, rank=top_rank),
+            dict(zone_id="mid1", county_id="c1", firms=30, output_share=0.25, output_per_mu=50),
+            dict(zone_id="mid2", county_id="c2", firms=30, output_share=0.25, output_per_mu=45),
+            # 0.01 × 1e6 万 yuan at 5 万 yuan/mu = 2,000 mu: exactly full, so no project can locate here
+            dict(
+                zone_id="weak",
+                county_id="c2",
+                firms=4,
+                output_share=0.01,
+                output_per_mu=5,
+                land_mu=2000.0,
+                rank=weak_rank,
+            ),
+        ],
+        total_firms=120,
+    )
 
 
 def assessed(*overrides: str, end: str = "2018-12"):
-    return compose_params("policy/assessment=ningxia", "policy.assessment.start=2015-01", f"time.end={end}",
-                          *overrides)
+    return compose_params("policy/assessment=ningxia", "policy.assessment.start=2015-01", f"time.end={end}", *overrides)
 
 
 def events_of(model, zone_id: str, event: str) -> list[str]:
@@ -65,8 +74,12 @@ def test_last_zone_carded_downgraded_then_abolished_with_default_k(seed):
     zy = m.results()["zones_yearly"].set_index(["zone_id", "year"])
     assert [zy.loc[("weak", y), "class_rank"] for y in (2015, 2016)] == [4, 4]  # last of 4
     assert [zy.loc[("weak", y), "consecutive_bottom"] for y in (2015, 2016, 2017)] == [1, 2, 3]
-    assert [zy.loc[("weak", y), "status"] for y in (2015, 2016, 2017, 2018)] == \
-        ["active", "active", "abolished", "abolished"]
+    assert [zy.loc[("weak", y), "status"] for y in (2015, 2016, 2017, 2018)] == [
+        "active",
+        "active",
+        "abolished",
+        "abolished",
+    ]
     w = zone(m, "weak")
     assert w.status == ZoneStatus.ABOLISHED and not w.body.active
     # no other zone is carded while the weak one is there to be last
@@ -74,16 +87,20 @@ def test_last_zone_carded_downgraded_then_abolished_with_default_k(seed):
     assert set(ev.loc[(ev.event == "yellow_card") & (ev.date < "2018"), "zone_id"]) == {"weak"}
 
 
-@pytest.mark.parametrize("k1, k2, downgrade, abolish", [
-    (1, 2, ["2015-12"], "2016-12"),
-    (3, 4, ["2017-12"], "2018-12"),
-    (2, 2, [], "2016-12"),  # abolition takes precedence: no downgrade in the same year
-    (1, 3, ["2015-12"], "2017-12"),  # downgraded once at K1, not again in the next bottom year
-])
+@pytest.mark.parametrize(
+    "k1, k2, downgrade, abolish",
+    [
+        (1, 2, ["2015-12"], "2016-12"),
+        (3, 4, ["2017-12"], "2018-12"),
+        (2, 2, [], "2016-12"),  # abolition takes precedence: no downgrade in the same year
+        (1, 3, ["2015-12"], "2017-12"),  # downgraded once at K1, not again in the next bottom year
+    ],
+)
 def test_timing_follows_k1_and_k2(k1, k2, downgrade, abolish):
     """Downgrade after exactly K1 and abolition after exactly K2 consecutive bottom years."""
-    m = run_model(assessed(f"policy.assessment.years_to_downgrade={k1}",
-                           f"policy.assessment.years_to_abolish={k2}"), region())
+    m = run_model(
+        assessed(f"policy.assessment.years_to_downgrade={k1}", f"policy.assessment.years_to_abolish={k2}"), region()
+    )
     years = int(abolish[:4]) - 2014
     assert events_of(m, "weak", "yellow_card") == [f"{2014 + y}-12" for y in range(1, years + 1)]
     assert events_of(m, "weak", "downgraded") == downgrade
@@ -175,8 +192,9 @@ def test_abolished_zone_firms_stay_under_the_county():
 
 def test_abolished_zone_firms_go_to_neighbour_when_configured():
     """With abolished_firms_to=neighbour the firms and the land move to the zone of the same county."""
-    m = step_to(make_model(assessed("policy.assessment.abolished_firms_to=neighbour", end="2017-12"), region()),
-                ABOLISH_MONTH)
+    m = step_to(
+        make_model(assessed("policy.assessment.abolished_firms_to=neighbour", end="2017-12"), region()), ABOLISH_MONTH
+    )
     w, host = zone(m, "weak"), zone(m, "mid2")  # mid2 is the other zone of county c2
     f = m.firms
     rows = np.flatnonzero(f.zone == w.index)
@@ -212,8 +230,9 @@ def test_assessment_disabled_gives_no_cards_and_no_rank_changes():
 
 def test_assessment_inactive_before_start():
     """Nothing is assessed before policy.assessment.start: with start 2017-01 the first card is 2017-12."""
-    m = run_model(compose_params("policy/assessment=ningxia", "policy.assessment.start=2017-01",
-                                 "time.end=2018-12"), region())
+    m = run_model(
+        compose_params("policy/assessment=ningxia", "policy.assessment.start=2017-01", "time.end=2018-12"), region()
+    )
     ev = m.results()["zone_events"]
     assert not (ev.event.isin(ASSESSMENT_EVENTS) & (ev.date < "2017-12")).any()
     assert events_of(m, "weak", "yellow_card") == ["2017-12", "2018-12"]
@@ -294,8 +313,14 @@ def test_agglomeration_follows_the_ground_not_the_managing_zone():
     rows = np.flatnonzero(f.state == 3)
 
     def factors():
-        return agglomeration_of_rows(site_cluster(f.site_block, m.block_zone_start), f.sector, rows,
-                                     len(m.zones), len(m.sector_names), m.params.firms.agglomeration_elasticity)
+        return agglomeration_of_rows(
+            site_cluster(f.site_block, m.block_zone_start),
+            f.sector,
+            rows,
+            len(m.zones),
+            len(m.sector_names),
+            m.params.firms.agglomeration_elasticity,
+        )
 
     before = factors()
     weak, mid2 = zone(m, "weak"), zone(m, "mid2")
@@ -322,8 +347,12 @@ def test_firm_classes_off_changes_nothing_and_on_grades_zone_firms_and_recovers_
     base = run_model(assessed(end="2018-12"), region())
     assert base.results()["monthly"]["mu_land_recoveries"].sum() == 0
     assert (base.firms.mu_class == 0).all()
-    p = assessed("policy.assessment.firm_classes=true", "policy.assessment.firm_d_years_to_recover=2",
-                 "policy.assessment.firm_d_share=0.2", end="2018-12")
+    p = assessed(
+        "policy.assessment.firm_classes=true",
+        "policy.assessment.firm_d_years_to_recover=2",
+        "policy.assessment.firm_d_share=0.2",
+        end="2018-12",
+    )
     m = run_model(p, region())
     f = m.firms
     graded = f.mu_class > 0
@@ -348,8 +377,11 @@ def test_firm_class_shares_above_one_are_refused():
 # --------------------------------------------------------------------------- absolute thresholds
 def test_without_a_gate_or_floors_the_rule_is_relative_only():
     p = assessed()
-    assert (p.policy.assessment.gate, p.policy.assessment.abolish_output_below,
-            p.policy.assessment.abolish_developed_below) == ({}, 0.0, 0.0)
+    assert (
+        p.policy.assessment.gate,
+        p.policy.assessment.abolish_output_below,
+        p.policy.assessment.abolish_developed_below,
+    ) == ({}, 0.0, 0.0)
 
 
 @pytest.mark.parametrize("minimum, carded", [(10.0, ["2015-12", "2016-12", "2017-12"]), (1.0, [])])
@@ -379,11 +411,23 @@ def test_a_zone_at_or_below_the_output_floor_is_abolished_at_the_first_assessmen
 def test_the_floors_spare_young_zones_and_only_recommend_delisting_a_national_zone():
     r = region()
     r.zones.loc[r.zones.zone_id == "weak", "founded"] = "2016-01"
-    m = run_model(assessed("policy.assessment.abolish_output_below=100000", "policy.assessment.absolute_min_years=5",
-                           "policy.assessment.grace_years=9"), r)
+    m = run_model(
+        assessed(
+            "policy.assessment.abolish_output_below=100000",
+            "policy.assessment.absolute_min_years=5",
+            "policy.assessment.grace_years=9",
+        ),
+        r,
+    )
     assert events_of(m, "weak", "abolished") == []  # 3 years old at the end of the run: below the 5 years
-    m = run_model(assessed("policy.assessment.abolish_output_below=100000", "policy.assessment.absolute_min_years=1",
-                           "policy.assessment.grace_years=9"), r)
+    m = run_model(
+        assessed(
+            "policy.assessment.abolish_output_below=100000",
+            "policy.assessment.absolute_min_years=1",
+            "policy.assessment.grace_years=9",
+        ),
+        r,
+    )
     assert events_of(m, "weak", "abolished") == ["2016-12"]
     r = region()
     r.zones.loc[r.zones.zone_id == "weak", "level"] = "national"

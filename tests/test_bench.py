@@ -12,11 +12,28 @@ from sim.model.firms import FirmTable, LifeCycle, agglomeration, book_month, exi
 from sim.model.market import clear_markets
 from sim.runner import bench
 
-COLUMNS = ("output", "output_year", "tax_year", "ebit_year", "interest_year", "profit_year", "age", "var_input_year",
-           "workers", "workers_year", "vat_credit", "pretax_year", "income_tax_year",
-           "local_tax_year")
-MARKET = {"sigma": np.array([3.0, 4, 5, 6, 4, 3, 5, 8]), "sigma_a": np.array([2.0, 3, 3, 4, 2.5, 3, 4, 3]),
-          "theta": np.linspace(0.2, 0.9, 8), "k_cap": np.linspace(0.4, 1.5, 8)}
+COLUMNS = (
+    "output",
+    "output_year",
+    "tax_year",
+    "ebit_year",
+    "interest_year",
+    "profit_year",
+    "age",
+    "var_input_year",
+    "workers",
+    "workers_year",
+    "vat_credit",
+    "pretax_year",
+    "income_tax_year",
+    "local_tax_year",
+)
+MARKET = {
+    "sigma": np.array([3.0, 4, 5, 6, 4, 3, 5, 8]),
+    "sigma_a": np.array([2.0, 3, 3, 4, 2.5, 3, 4, 3]),
+    "theta": np.linspace(0.2, 0.9, 8),
+    "k_cap": np.linspace(0.4, 1.5, 8),
+}
 
 
 @pytest.fixture
@@ -26,23 +43,52 @@ def table():
     n = 300
     capital = rng.lognormal(10.0, 1.0, n)
     f = FirmTable(capacity=64)
-    f.add(sector=rng.integers(0, 8, n), zone=rng.integers(0, 12, n), county=rng.integers(0, 5, n),
-          state=rng.choice([LifeCycle.CONSTRUCTION, LifeCycle.OPERATING, LifeCycle.EXITED], n, p=[0.1, 0.8, 0.1]),
-          demand_weight=rng.lognormal(0.0, 1.0, n), log_prod=rng.normal(0, 0.2, n), capital=capital,
-          plant_limit=1.5 * capital, capital_wip=0.1 * capital, overhead=0.1 * capital,
-          debt=capital * rng.uniform(0.2, 2.0, n), age=rng.uniform(0, 30, n), zombie=rng.random(n) < 0.2,
-          ebit_year=rng.normal(0, 100, n), interest_year=rng.uniform(0, 50, n),
-          workers=rng.uniform(0, 500, n), rescued_until=np.where(rng.random(n) < 0.4, 20, 0),
-          vat_credit=np.where(rng.random(n) < 0.3, rng.uniform(0, 300, n), 0.0), pretax_year=rng.normal(0, 200, n),
-          income_tax_year=rng.uniform(0, 30, n), loss_carry=np.where(rng.random(n) < 0.3, rng.uniform(0, 500, n), 0.0))
+    f.add(
+        sector=rng.integers(0, 8, n),
+        zone=rng.integers(0, 12, n),
+        county=rng.integers(0, 5, n),
+        state=rng.choice([LifeCycle.CONSTRUCTION, LifeCycle.OPERATING, LifeCycle.EXITED], n, p=[0.1, 0.8, 0.1]),
+        demand_weight=rng.lognormal(0.0, 1.0, n),
+        log_prod=rng.normal(0, 0.2, n),
+        capital=capital,
+        plant_limit=1.5 * capital,
+        capital_wip=0.1 * capital,
+        overhead=0.1 * capital,
+        debt=capital * rng.uniform(0.2, 2.0, n),
+        age=rng.uniform(0, 30, n),
+        zombie=rng.random(n) < 0.2,
+        ebit_year=rng.normal(0, 100, n),
+        interest_year=rng.uniform(0, 50, n),
+        workers=rng.uniform(0, 500, n),
+        rescued_until=np.where(rng.random(n) < 0.4, 20, 0),
+        vat_credit=np.where(rng.random(n) < 0.3, rng.uniform(0, 300, n), 0.0),
+        pretax_year=rng.normal(0, 200, n),
+        income_tax_year=rng.uniform(0, 30, n),
+        loss_carry=np.where(rng.random(n) < 0.3, rng.uniform(0, 500, n), 0.0),
+    )
     return f
 
 
 def _operating(f):
     idx = np.flatnonzero(f.state == LifeCycle.OPERATING)
-    cols = ("zone", "sector", "county", "capital", "capital_wip", "plant_limit", "overhead", "demand_weight", "debt",
-            "zombie", "rescued_until", "loss_carry",
-            "price", "quantity", "capacity", "log_prod") + COLUMNS
+    cols = (
+        "zone",
+        "sector",
+        "county",
+        "capital",
+        "capital_wip",
+        "plant_limit",
+        "overhead",
+        "demand_weight",
+        "debt",
+        "zombie",
+        "rescued_until",
+        "loss_carry",
+        "price",
+        "quantity",
+        "capacity",
+        "log_prod",
+    ) + COLUMNS
     return idx, {c: getattr(f, c)[idx].copy() for c in cols}
 
 
@@ -54,9 +100,23 @@ def test_kernel_market_is_clear_markets(table):
     s["a_eff"] = a_eff.copy()
     local, out = rng.uniform(1e5, 1e6, 8), rng.uniform(0, 1e6, 8)
     cost = rng.uniform(0.95, 1.05, 8)  # the sectors' cost index (wages)
-    price, qty, cap, index, _ = clear_markets(idx, table.sector, a_eff, table.capital, table.demand_weight, 8,
-                                              MARKET["k_cap"], MARKET["sigma"], MARKET["sigma_a"], MARKET["theta"],
-                                              local, out, 1.0, False, cost)
+    price, qty, cap, index, _ = clear_markets(
+        idx,
+        table.sector,
+        a_eff,
+        table.capital,
+        table.demand_weight,
+        8,
+        MARKET["k_cap"],
+        MARKET["sigma"],
+        MARKET["sigma_a"],
+        MARKET["theta"],
+        local,
+        out,
+        1.0,
+        False,
+        cost,
+    )
     index_k = bench.kernel_market(s, local, out, {**MARKET, "cost": cost})
     np.testing.assert_allclose(index_k, index, rtol=1e-9)
     np.testing.assert_allclose(s["price"], price, rtol=1e-9)
@@ -78,10 +138,25 @@ def test_kernel_book_is_book_month(table):
     wage = rng.uniform(0.8, 1.3, 8)
     tax = np.array([0.16, 0.12, 0.15, 0.5, 0.4])
     resource = np.array([0.06, 0, 0, 0, 0.02, 0, 0, 0])
-    req = book_month(table, idx, a_eff, price, qty, cap, MARKET["sigma"], MARKET["k_cap"], p.firms, wage, p.labour,
-                     month=10, tax=tax, resource_tax=resource)
-    req_k = bench.kernel_book(s, {**MARKET, "wage": wage, "resource_tax": resource}, p.firms, p.labour, month=10,
-                              tax=tax)
+    req = book_month(
+        table,
+        idx,
+        a_eff,
+        price,
+        qty,
+        cap,
+        MARKET["sigma"],
+        MARKET["k_cap"],
+        p.firms,
+        wage,
+        p.labour,
+        month=10,
+        tax=tax,
+        resource_tax=resource,
+    )
+    req_k = bench.kernel_book(
+        s, {**MARKET, "wage": wage, "resource_tax": resource}, p.firms, p.labour, month=10, tax=tax
+    )
     for col in COLUMNS:
         np.testing.assert_allclose(s[col], getattr(table, col)[idx], rtol=1e-12, atol=1e-9, err_msg=col)
     for k in req:
@@ -93,8 +168,11 @@ def test_kernel_exit_probability_is_the_models(table):
     rng = np.random.default_rng(2)
     idx, s = _operating(table)
     protection = rng.uniform(0, 1, idx.size)
-    np.testing.assert_allclose(bench.kernel_exit_probability(s, protection, p.firms),
-                               exit_probability(table, idx, protection, p.firms), rtol=1e-12)
+    np.testing.assert_allclose(
+        bench.kernel_exit_probability(s, protection, p.firms),
+        exit_probability(table, idx, protection, p.firms),
+        rtol=1e-12,
+    )
 
 
 def test_kernel_agglomeration_and_protection_are_the_models(table):
@@ -103,13 +181,18 @@ def test_kernel_agglomeration_and_protection_are_the_models(table):
     idx, s = _operating(table)
     op = np.ones(idx.size, dtype=bool)
     e = p.firms.agglomeration_elasticity
-    np.testing.assert_allclose(bench.kernel_agglomeration(s["zone"], s["sector"], 12, 8, e),
-                               agglomeration(s["zone"], s["sector"], op, 12, 8, e), rtol=1e-12)
+    np.testing.assert_allclose(
+        bench.kernel_agglomeration(s["zone"], s["sector"], 12, 8, e),
+        agglomeration(s["zone"], s["sector"], op, 12, 8, e),
+        rtol=1e-12,
+    )
     s["output"] = np.random.default_rng(3).lognormal(5, 1, idx.size)
     county_out = np.bincount(s["county"], weights=s["output"], minlength=5)
-    np.testing.assert_allclose(bench.kernel_protection(s["county"], s["output"], 5, p.protection),
-                               soft_budget_protection(s["output"] / county_out[s["county"]], p.protection),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        bench.kernel_protection(s["county"], s["output"], 5, p.protection),
+        soft_budget_protection(s["output"] / county_out[s["county"]], p.protection),
+        rtol=1e-12,
+    )
 
 
 def test_kernel_month_runs_on_its_own_state():
@@ -127,7 +210,11 @@ def test_kernel_month_runs_on_its_own_state():
 def test_case_params_choose_the_region_and_horizon():
     nat = bench.case_params({"kind": "national", "scale": 0.1, "end": "2035-12"})
     assert (nat.region.kind, nat.region.national.scale, nat.time.start, nat.time.end) == (
-        "national", 0.1, "2015-01", "2035-12")
+        "national",
+        0.1,
+        "2015-01",
+        "2035-12",
+    )
     syn = bench.case_params({"kind": "synthetic", "enterprises": 50_000})
     assert syn.region.kind == "synthetic" and syn.region.synthetic.enterprises == 50_000
     assert bench.case_params({"kind": "ningxia"}) == ModelConfig()
@@ -135,8 +222,14 @@ def test_case_params_choose_the_region_and_horizon():
 
 def _curve(sizes, seconds_per_firm=1e-4, fixed=0.0):
     n = np.asarray(sizes)
-    return pd.DataFrame({"case": [f"x{i}" for i in range(len(n))], "enterprises": n,
-                         "wall_s": fixed + seconds_per_firm * n, "enterprise_months_per_s": n / (fixed + 1e-4 * n)})
+    return pd.DataFrame(
+        {
+            "case": [f"x{i}" for i in range(len(n))],
+            "enterprises": n,
+            "wall_s": fixed + seconds_per_firm * n,
+            "enterprise_months_per_s": n / (fixed + 1e-4 * n),
+        }
+    )
 
 
 def test_scaling_ratio_measured_and_extrapolated():

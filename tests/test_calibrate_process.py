@@ -22,7 +22,9 @@ def test_a_bad_design_is_refused_naming_the_file(tmp_path):
     spec["targte_cut"] = spec.pop("target_cut")
     path = tmp_path / "process.yaml"
     OmegaConf.save(OmegaConf.create(spec), path)
-    with pytest.raises(DesignError, match=r"process\.yaml: unknown keys \['targte_cut'\], missing keys \['target_cut'\]"):
+    with pytest.raises(
+        DesignError, match=r"process\.yaml: unknown keys \['targte_cut'\], missing keys \['target_cut'\]"
+    ):
         load_spec(path)
 
 

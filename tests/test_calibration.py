@@ -6,20 +6,22 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
+from conftest import CONFIG_DIR, compose_params
 
 from sim.experiments import calibrate
 from sim.experiments.sensitivity import DesignError
 from sim.experiments.targets import CALIBRATION_TARGETS, distance, within_tolerance
-
-from conftest import CONFIG_DIR, compose_params
 
 
 def test_committed_defaults_reproduce_every_target():
     spec = calibrate.load_spec()
     spec.seeds = 3
     means = calibrate.check(spec)
-    missed = {k: (round(means[k], 4), t.value, t.tolerance) for k, t in CALIBRATION_TARGETS.items()
-              if not within_tolerance(means)[k]}
+    missed = {
+        k: (round(means[k], 4), t.value, t.tolerance)
+        for k, t in CALIBRATION_TARGETS.items()
+        if not within_tolerance(means)[k]
+    }
     assert not missed, f"targets outside tolerance (model, target, tolerance): {missed}"
 
 
@@ -85,16 +87,20 @@ def test_no_target_is_a_figure_observed_after_the_reform_began():
     """Validation discipline: targets are facts of 2017 or before (宁东's end-2018 share is an
     out-of-sample pattern, not a target)."""
     import re
+
     for name, t in CALIBRATION_TARGETS.items():
         years = [int(y) for y in re.findall(r"(?<!\d)(20[0-9]{2})(?!\d)", t.source + " " + name)]
         assert all(y <= 2017 for y in years), (name, t.source)
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda d: d["parameters"].update({"firms.no_such_key": [0, 1]}), "firms.no_such_key"),
-    (lambda d: d["parameters"].update({"protection.base": [0.5, 1.5]}), "protection.base"),
-    (lambda d: d.update({"budget": 3}), "budget"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d["parameters"].update({"firms.no_such_key": [0, 1]}), "firms.no_such_key"),
+        (lambda d: d["parameters"].update({"protection.base": [0.5, 1.5]}), "protection.base"),
+        (lambda d: d.update({"budget": 3}), "budget"),
+    ],
+)
 def test_bad_design_names_the_key(tmp_path, edit, message):
     design = yaml.safe_load((CONFIG_DIR / "calibration" / "ningxia.yaml").read_text())
     edit(design)

@@ -21,11 +21,18 @@ from conftest import compose_params, make_model
 from sim.model.firms import LAND_HOLDING, DisposalPath, LifeCycle
 
 #: capacity replacement from 2015-07, and a campaign listing then with cases closing within a year
-CAMPAIGN = ("scenario=baseline", "capacity.start=2015-07", "policy/zombie_disposal=ningxia",
-            "policy.zombie_disposal.start=2015-07", "policy.zombie_disposal.end=2016-06",
-            "policy.zombie_disposal.liquidation_months=9", "policy.zombie_disposal.merger_months=6",
-            "policy.zombie_disposal.restructuring_months=3", "policy.zombie_disposal.capacity_cut_months=5",
-            "policy.zombie_disposal.relet_months=4")
+CAMPAIGN = (
+    "scenario=baseline",
+    "capacity.start=2015-07",
+    "policy/zombie_disposal=ningxia",
+    "policy.zombie_disposal.start=2015-07",
+    "policy.zombie_disposal.end=2016-06",
+    "policy.zombie_disposal.liquidation_months=9",
+    "policy.zombie_disposal.merger_months=6",
+    "policy.zombie_disposal.restructuring_months=3",
+    "policy.zombie_disposal.capacity_cut_months=5",
+    "policy.zombie_disposal.relet_months=4",
+)
 TOL = 1e-6  # 万 yuan
 
 
@@ -66,10 +73,14 @@ def stepped():
             exited = gone[f.state[gone] == LifeCycle.EXITED]
             # closed by the campaign on the cut path (a cut, or a merger with no acquirer in a cut sector)
             by_case = exited[f.exit_month[exited] == f.disposal_due[exited]]
-            cut = by_case[(f.disposal_path[by_case] == DisposalPath.CAPACITY_CUT)
-                          | ((f.disposal_path[by_case] == DisposalPath.MERGER)
-                             & m.policies.zombie_disposal.cut_sectors[f.sector[by_case]])]
-            expected = (-(1 - 1 / ratio) * lic[exited].sum() - (1 - share) / ratio * lic[cut].sum())
+            cut = by_case[
+                (f.disposal_path[by_case] == DisposalPath.CAPACITY_CUT)
+                | (
+                    (f.disposal_path[by_case] == DisposalPath.MERGER)
+                    & m.policies.zombie_disposal.cut_sectors[f.sector[by_case]]
+                )
+            ]
+            expected = -(1 - 1 / ratio) * lic[exited].sum() - (1 - share) / ratio * lic[cut].sum()
             now = cap.quota.sum() + f.licence[reg].sum()
             h["balance"].append((now - (before + licences), expected))
     return m, h
@@ -93,11 +104,17 @@ def test_the_rule_binds_from_its_date_and_never_when_off():
     reg = m.capacity.covered[f.sector]
     held = np.isin(f.state, LAND_HOLDING)
     assert (held & reg).any() and np.all(np.isfinite(f.licence[held & reg])) and np.all(np.isinf(f.licence[~reg]))
-    off = make_model(compose_params("scenario=full_reform", "seed=1", "time.end=2019-12",
-                                    "capacity.replacement=false")).run()
+    off = make_model(
+        compose_params("scenario=full_reform", "seed=1", "time.end=2019-12", "capacity.replacement=false")
+    ).run()
     mo = pd.DataFrame(off.recorder.monthly)
-    for col in ("capacity_quota", "capacity_quota_added", "capacity_quota_granted", "projects_refused_quota",
-                "expansions_refused_quota"):
+    for col in (
+        "capacity_quota",
+        "capacity_quota_added",
+        "capacity_quota_granted",
+        "projects_refused_quota",
+        "expansions_refused_quota",
+    ):
         assert (mo[col] == 0).all(), col
     assert np.all(np.isinf(off.firms.licence))
 
@@ -122,7 +139,7 @@ def test_licences_bind_every_month(stepped):
     capital, installed and under construction, never exceeds it."""
     m, h = stepped
     assert max(h["over"]) <= TOL
-    assert max(h["unlicensed"][m.capacity.start:]) == 0
+    assert max(h["unlicensed"][m.capacity.start :]) == 0
 
 
 def test_quota_is_conserved_by_its_flows(stepped):
@@ -277,10 +294,15 @@ def test_replacement_holds_capacity_down_and_prices_up():
     below what its licences allow, as coal's nearly does in 2024 in seed 0)."""
     runs = {}
     for on in (True, False):
-        m = make_model(compose_params("scenario=full_reform", "seed=0", "time.end=2024-12",
-                                      f"capacity.replacement={str(on).lower()}")).run()
+        m = make_model(
+            compose_params(
+                "scenario=full_reform", "seed=0", "time.end=2024-12", f"capacity.replacement={str(on).lower()}"
+            )
+        ).run()
         sy = pd.concat([pd.DataFrame(d) for d in m.recorder.sector_years])
-        runs[on] = sy[sy.year.between(2018, 2024)].groupby("sector")[["capital", "price_index", "replacement_quota"]].mean()
+        runs[on] = (
+            sy[sy.year.between(2018, 2024)].groupby("sector")[["capital", "price_index", "replacement_quota"]].mean()
+        )
     for s in ("coal", "metallurgy"):
         assert runs[True].loc[s, "capital"] < 0.95 * runs[False].loc[s, "capital"], s
         assert runs[True].loc[s, "price_index"] > runs[False].loc[s, "price_index"], s

@@ -25,8 +25,13 @@ def cli(tmp_path_factory):
     for d in cwds.values():
         d.mkdir()
     commands = {
-        "reform": ["scenario=full_reform", "seed=3", "policy.devolution.powers=20", "time.end=2019-12",
-                   f"hydra.run.dir={cwds['reform'] / 'run'}"],
+        "reform": [
+            "scenario=full_reform",
+            "seed=3",
+            "policy.devolution.powers=20",
+            "time.end=2019-12",
+            f"hydra.run.dir={cwds['reform'] / 'run'}",
+        ],
         "default": [f"hydra.run.dir={cwds['default'] / 'run'}"],
         "multi": ["-m", "seed=0,1", "time.end=2016-12", f"hydra.sweep.dir={cwds['multi'] / 'sweep'}"],
     }
@@ -122,8 +127,10 @@ def test_multirun_writes_one_folder_per_job(cli):
     cwds, procs = cli
     proc, sweep = procs["multi"], cwds["multi"] / "sweep"
     assert proc.returncode == 0, proc.stderr[-3000:]
-    jobs = sorted((p.parent for p in (sweep / "runs").glob("*/DONE")),
-                  key=lambda p: json.loads((p / "run.json").read_text())["seed"])
+    jobs = sorted(
+        (p.parent for p in (sweep / "runs").glob("*/DONE")),
+        key=lambda p: json.loads((p / "run.json").read_text())["seed"],
+    )
     assert len(jobs) == 2
     seeds = []
     for job in jobs:
@@ -139,4 +146,3 @@ def test_multirun_writes_one_folder_per_job(cli):
     assert (sweep / "manifest.json").is_file()
     assert (sweep / "aggregate" / "summary.csv").is_file()
     _no_stray_outputs(cwds["multi"])
-

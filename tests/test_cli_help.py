@@ -41,6 +41,14 @@ def test_help_is_fast_and_loads_no_hydra():
         times.append(time.perf_counter() - t)
         assert done.returncode == 0 and done.stdout.startswith("zonesim ")
     assert sorted(times)[1] < 1.0, times
-    probe = subprocess.run([sys.executable, "-c", "import sys; from sim.runner import entry; entry.help_text(); "
-                            "print('hydra' in sys.modules)"], capture_output=True, text=True, timeout=60)
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from sim.runner import entry; entry.help_text(); print('hydra' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert probe.stdout.strip() == "False", probe.stderr

@@ -12,14 +12,19 @@ from sim.runner.run import simulate
 from tests.conftest import CONFIG_DIR, compose_params
 
 SCENARIOS = sorted(p.stem for p in (CONFIG_DIR / "scenario").glob("*.yaml"))
-POLICY_OPTIONS = sorted(
-    (p.parent.name, p.stem) for p in (CONFIG_DIR / "policy").glob("*/*.yaml")
-)
+POLICY_OPTIONS = sorted((p.parent.name, p.stem) for p in (CONFIG_DIR / "policy").glob("*/*.yaml"))
 
 
 def test_expected_scenarios_exist():
-    assert set(SCENARIOS) >= {"baseline", "consolidation", "devolution", "approval_reform", "assessment",
-                              "zombie_disposal", "full_reform"}
+    assert set(SCENARIOS) >= {
+        "baseline",
+        "consolidation",
+        "devolution",
+        "approval_reform",
+        "assessment",
+        "zombie_disposal",
+        "full_reform",
+    }
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -42,12 +47,19 @@ def test_every_policy_option_composes(group, option):
 
 
 def test_single_policy_scenarios_enable_only_their_policy():
-    for scenario, name in (("consolidation", "consolidation"), ("devolution", "devolution"),
-                           ("approval_reform", "approval_process"), ("assessment", "assessment"),
-                           ("zombie_disposal", "zombie_disposal")):
+    for scenario, name in (
+        ("consolidation", "consolidation"),
+        ("devolution", "devolution"),
+        ("approval_reform", "approval_process"),
+        ("assessment", "assessment"),
+        ("zombie_disposal", "zombie_disposal"),
+    ):
         p = compose_params(f"scenario={scenario}")
-        on = [k for k in ("consolidation", "devolution", "approval_process", "assessment", "zombie_disposal")
-              if getattr(p.policy, k).enabled]
+        on = [
+            k
+            for k in ("consolidation", "devolution", "approval_process", "assessment", "zombie_disposal")
+            if getattr(p.policy, k).enabled
+        ]
         assert on == [name]
 
 
@@ -70,8 +82,16 @@ def test_every_parameter_has_unit_and_source():
 
 # Parameters that are not model inputs (run bookkeeping) or that act only through a switch
 # set in _ACTIVATE below.
-_NOT_MODEL = {"output.dir", "output.event_logs", "output.print_summary", "scenario_name", "region.kind",
-              "region.data_dir", "sample.file", "sample.index"}
+_NOT_MODEL = {
+    "output.dir",
+    "output.event_logs",
+    "output.print_summary",
+    "scenario_name",
+    "region.kind",
+    "region.data_dir",
+    "sample.file",
+    "sample.index",
+}
 # ~7,500 firms, 11 national zones in 4 macro regions; ranking from 2016 gives six assessed years
 _MOFCOM_REGION = ["region=national", "region.national.scale=0.02", "policy.assessment.start=2016-01"]
 _ACTIVATE = {
@@ -80,9 +100,14 @@ _ACTIVATE = {
     "policy.assessment.yellow_card_protection_cut": ["time.end=2026-12", "policy.zombie_disposal.enabled=false"],
     "policy.assessment.grace_years": ["time.end=2022-12"],
     # firm classes are a lever, off by default: grade firms, and let D firms be recovered within the run
-    **{f"policy.assessment.{k}": ["policy.assessment.firm_classes=true", "policy.assessment.firm_d_years_to_recover=1",
-                                  "time.end=2022-12"]
-       for k in ("firm_tax_weight", "firm_a_share", "firm_b_share", "firm_d_share")},
+    **{
+        f"policy.assessment.{k}": [
+            "policy.assessment.firm_classes=true",
+            "policy.assessment.firm_d_years_to_recover=1",
+            "time.end=2022-12",
+        ]
+        for k in ("firm_tax_weight", "firm_a_share", "firm_b_share", "firm_d_share")
+    },
     "policy.assessment.firm_d_years_to_recover": ["policy.assessment.firm_classes=true", "time.end=2024-12"],
     # the calibrated base protection is next to the cap: lower it so that firm size can add to it
     "protection.size_weight": ["protection.base=0.3"],
@@ -90,28 +115,41 @@ _ACTIVATE = {
     "policy.assessment.upgrade_min_years": ["policy.assessment.upgrade_top=3"],
     # downgrade and abolition need K1/K2 bottom years in a row: start ranking early enough to reach them
     # (the province abolishes no national zone: let it, so that seed 0 has zones at the threshold)
-    "policy.assessment.years_to_abolish": ["policy.assessment.start=2016-01", "time.end=2026-12",
-                                           "policy.assessment.national_zones=abolish"],
+    "policy.assessment.years_to_abolish": [
+        "policy.assessment.start=2016-01",
+        "time.end=2026-12",
+        "policy.assessment.national_zones=abolish",
+    ],
     # the province recommends delisting a national zone at the bottom rather than abolish it: rank long
     # enough for a national zone to reach the abolition threshold
     "policy.assessment.national_zones": ["policy.assessment.start=2016-01", "time.end=2026-12"],
-    "policy.assessment.abolished_firms_to": ["policy.assessment.start=2016-01", "time.end=2026-12",
-                                             "policy.assessment.national_zones=abolish"],
+    "policy.assessment.abolished_firms_to": [
+        "policy.assessment.start=2016-01",
+        "time.end=2026-12",
+        "policy.assessment.national_zones=abolish",
+    ],
     # seed 0 has no zone at the abolition thresholds: put one there, so that the thresholds and
     # the window of the track record decide
-    "policy.consolidation.lookback_months": ["policy.consolidation.inversion_ratio=0.5",
-                                             "policy.consolidation.abolish_max_firms=6"],
+    "policy.consolidation.lookback_months": [
+        "policy.consolidation.inversion_ratio=0.5",
+        "policy.consolidation.abolish_max_firms=6",
+    ],
     "policy.consolidation.abolish_max_firms": ["policy.consolidation.inversion_ratio=0.5"],
     # seed 0's inverted zones all have more firms than the 'few firms' threshold: raise it
     "policy.consolidation.inversion_ratio": ["policy.consolidation.abolish_max_firms=10"],
     # MOFCOM-style ranking: classes by macro region and province need the national region's
     # columns, and the window of bottom years needs a few assessed years
     "policy.assessment.rule": _MOFCOM_REGION,
-    **{f"policy.assessment.mofcom_{k}": ["policy.assessment.rule=mofcom", *_MOFCOM_REGION]
-       for k in ("window_years", "times_in_window", "max_bottom_share")},
+    **{
+        f"policy.assessment.mofcom_{k}": ["policy.assessment.rule=mofcom", *_MOFCOM_REGION]
+        for k in ("window_years", "times_in_window", "max_bottom_share")
+    },
     # small classes cap the bottom below k: let half of a class be its bottom, so that k decides
-    "policy.assessment.mofcom_bottom_k": ["policy.assessment.rule=mofcom",
-                                          "policy.assessment.mofcom_max_bottom_share=0.5", *_MOFCOM_REGION],
+    "policy.assessment.mofcom_bottom_k": [
+        "policy.assessment.rule=mofcom",
+        "policy.assessment.mofcom_max_bottom_share=0.5",
+        *_MOFCOM_REGION,
+    ],
     # the floors' age applies only when a floor is on: a new zone (苏银, 2019) is spared below it
     "policy.assessment.absolute_min_years": ["policy.assessment.abolish_output_below=100000"],
     # customs zones matter only where consolidation meets them (exempt type): more zones per county
@@ -193,12 +231,18 @@ def _outcomes(overrides):
     t = simulate(compose_params(*_RUN, *overrides))
     zone_types = t["zones_yearly"]["type"].value_counts().rename(lambda k: f"zone-years of type {k}")
     mu_classes = t["firm_panel"]["mu_class"].value_counts().rename(lambda k: f"firm-years of 亩均 class {k!r}")
-    return pd.concat([t["monthly"].drop(columns=["date"]).sum(numeric_only=True),
-                      t["approvals"].sum(numeric_only=True), t["zones_yearly"].sum(numeric_only=True),
-                      t["sectors_yearly"].sum(numeric_only=True).add_prefix("sectors: "),
-                      t["firm_panel"].sum(numeric_only=True).add_prefix("panel: "),
-                      t["land_yearly"].sum(numeric_only=True).add_prefix("land: "),
-                      zone_types.astype(float), mu_classes.astype(float)])
+    return pd.concat(
+        [
+            t["monthly"].drop(columns=["date"]).sum(numeric_only=True),
+            t["approvals"].sum(numeric_only=True),
+            t["zones_yearly"].sum(numeric_only=True),
+            t["sectors_yearly"].sum(numeric_only=True).add_prefix("sectors: "),
+            t["firm_panel"].sum(numeric_only=True).add_prefix("panel: "),
+            t["land_yearly"].sum(numeric_only=True).add_prefix("land: "),
+            zone_types.astype(float),
+            mu_classes.astype(float),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")

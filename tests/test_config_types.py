@@ -32,22 +32,31 @@ def _with(params, dotted: str, value):
     return params
 
 
-@pytest.mark.parametrize("dotted, value, message", [
-    ("policy.devolution.powers", np.int64(99), "policy.devolution.powers = 99 is out of range"),
-    ("policy.devolution.powers", 20.7, "policy.devolution.powers = 20.7 is not a whole number"),
-    ("policy.devolution.one_stop_agent", "yes", "policy.devolution.one_stop_agent = 'yes' is not a boolean"),
-    ("firms.interest_rate", "0.05", "firms.interest_rate = '0.05' is not a number"),
-    ("firms.interest_rate", np.float64(-1.0), "firms.interest_rate = -1.0 is out of range"),
-    ("seed", True, "seed = True is not a number"),
-    # tables of numbers: every entry finite (a NaN admin cost or weight would spread silently)
-    ("bodies.admin_cost", {"bureau": float("nan"), "division": 1500.0, "deputy_division": 800.0},
-     "bodies.admin_cost.bureau = nan is not a finite number"),
-    ("policy.assessment.weights", {"output_per_mu": float("inf")},
-     "policy.assessment.weights.output_per_mu = inf is not a finite number"),
-    # it names output folders: no path out of the output root, no hidden folder
-    ("scenario_name", "../../x", "scenario_name = '../../x' is not a name"),
-    ("scenario_name", ".hidden", "scenario_name = '.hidden' is not a name"),
-])
+@pytest.mark.parametrize(
+    "dotted, value, message",
+    [
+        ("policy.devolution.powers", np.int64(99), "policy.devolution.powers = 99 is out of range"),
+        ("policy.devolution.powers", 20.7, "policy.devolution.powers = 20.7 is not a whole number"),
+        ("policy.devolution.one_stop_agent", "yes", "policy.devolution.one_stop_agent = 'yes' is not a boolean"),
+        ("firms.interest_rate", "0.05", "firms.interest_rate = '0.05' is not a number"),
+        ("firms.interest_rate", np.float64(-1.0), "firms.interest_rate = -1.0 is out of range"),
+        ("seed", True, "seed = True is not a number"),
+        # tables of numbers: every entry finite (a NaN admin cost or weight would spread silently)
+        (
+            "bodies.admin_cost",
+            {"bureau": float("nan"), "division": 1500.0, "deputy_division": 800.0},
+            "bodies.admin_cost.bureau = nan is not a finite number",
+        ),
+        (
+            "policy.assessment.weights",
+            {"output_per_mu": float("inf")},
+            "policy.assessment.weights.output_per_mu = inf is not a finite number",
+        ),
+        # it names output folders: no path out of the output root, no hidden folder
+        ("scenario_name", "../../x", "scenario_name = '../../x' is not a name"),
+        ("scenario_name", ".hidden", "scenario_name = '.hidden' is not a name"),
+    ],
+)
 def test_bad_values_of_any_type_are_refused_naming_the_key(params, dotted, value, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(".", r"\.")):
         validate(_with(params, dotted, value))

@@ -82,8 +82,16 @@ def test_which_zones_go_is_decided_by_rules_on_data():
     """Change the data, not a list: a zone made large and productive is no longer abolished,
     and a county's second zone becomes the host when it is the larger one (by planned land)."""
     zones = [
-        dict(zone_id="big", county_id="c1", firms=40, output_share=0.5, output_per_mu=40, level="national",
-             rank="bureau", type="etdz"),
+        dict(
+            zone_id="big",
+            county_id="c1",
+            firms=40,
+            output_share=0.5,
+            output_per_mu=40,
+            level="national",
+            rank="bureau",
+            type="etdz",
+        ),
         dict(zone_id="small_inverted", county_id="c2", firms=3, output_share=0.01, output_per_mu=4),
         dict(zone_id="c2_main", county_id="c2", firms=20, output_share=0.2, output_per_mu=40),
         dict(zone_id="c3_zone", county_id="c3", firms=20, output_share=0.2, output_per_mu=40),
@@ -94,8 +102,9 @@ def test_which_zones_go_is_decided_by_rules_on_data():
     assert status["small_inverted"] == "abolished"
     assert status["c2_main"] == "active" and status["c3_zone"] == "active"
 
-    zones[1] = dict(zone_id="small_inverted", county_id="c2", firms=30, output_share=0.25, output_per_mu=60,
-                    land_mu=1e6)  # the larger zone by plan (and by output)
+    zones[1] = dict(
+        zone_id="small_inverted", county_id="c2", firms=30, output_share=0.25, output_per_mu=60, land_mu=1e6
+    )  # the larger zone by plan (and by output)
     zones[0]["output_share"] = 0.3
     m = run_model(p, tiny_region(zones, total_firms=120))
     by_id = {z.zone_id: z for z in m.zones}
@@ -105,10 +114,15 @@ def test_which_zones_go_is_decided_by_rules_on_data():
 
 def test_block_limit_follows_config():
     """With max_blocks = 1 every surviving zone keeps a single block; firms on delisted blocks stay."""
-    zones = [dict(zone_id=f"z{i}", county_id="c1", firms=10, output_share=0.2, output_per_mu=40, blocks=2)
-             for i in range(3)]
-    p = compose_params("policy/consolidation=ningxia", "policy.consolidation.date=2016-01",
-                       "policy.consolidation.max_blocks=1", "time.end=2016-03")
+    zones = [
+        dict(zone_id=f"z{i}", county_id="c1", firms=10, output_share=0.2, output_per_mu=40, blocks=2) for i in range(3)
+    ]
+    p = compose_params(
+        "policy/consolidation=ningxia",
+        "policy.consolidation.date=2016-01",
+        "policy.consolidation.max_blocks=1",
+        "time.end=2016-03",
+    )
     m = run_model(p, tiny_region(zones, total_firms=40))
     active = m.active_zones()
     assert len(active) == 1
@@ -118,8 +132,9 @@ def test_block_limit_follows_config():
 
 def test_staff_pooled_into_host_office():
     """Merged bodies' approval staff join the host's office (consolidation pools staff)."""
-    zones = [dict(zone_id=f"z{i}", county_id="c1", firms=10, output_share=0.3 - 0.05 * i, output_per_mu=40)
-             for i in range(3)]
+    zones = [
+        dict(zone_id=f"z{i}", county_id="c1", firms=10, output_share=0.3 - 0.05 * i, output_per_mu=40) for i in range(3)
+    ]
     p = compose_params("policy/consolidation=ningxia", "policy.consolidation.date=2016-01", "time.end=2016-02")
     m = run_model(p, tiny_region(zones, total_firms=40))
     host = m.active_zones()[0]

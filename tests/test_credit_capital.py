@@ -65,6 +65,7 @@ def test_zombie_rollover_crowds_out_investment_in_the_model():
     """With no room to spare, the month's rolled-over deficits leave less for investment: the same
     model with the deficits' priority taken away (their requests set to zero) lends more for
     investment -- congestion through the pool, nothing else."""
+
     def month(drop_deficits: bool) -> float:
         m = make_model(compose_params("credit.headroom=0", "credit.growth=0", "seed=3"))
         if drop_deficits:
@@ -86,14 +87,14 @@ def test_the_start_carries_the_pipeline_its_investment_rule_keeps():
     from sim.model.firms import install_capital
 
     for target, steady in ((0.5, True), (0.85, False)):
-        m = make_model(compose_params("scenario=baseline", "seed=2", "time.end=2015-12",
-                                      f"firms.target_utilisation={target}"))
+        m = make_model(
+            compose_params("scenario=baseline", "seed=2", "time.end=2015-12", f"firms.target_utilisation={target}")
+        )
         f, fp = m.firms, m.params.firms
         op = m._operating_rows()
         u0 = m.region.sectors.reset_index(drop=True)["initial_utilisation"].to_numpy()[f.sector[op]]
         wanted = f.capital[op] * np.minimum(1.0, u0 / target)
-        np.testing.assert_allclose(f.capital_wip[op], fp.depreciation_rate / 12 * fp.build_months * wanted,
-                                   rtol=1e-12)
+        np.testing.assert_allclose(f.capital_wip[op], fp.depreciation_rate / 12 * fp.build_months * wanted, rtol=1e-12)
         k0 = f.capital[op].copy()
         dep, done = install_capital(f, op, fp)
         assert done == pytest.approx(fp.depreciation_rate / 12 * wanted.sum(), rel=1e-12)
@@ -129,7 +130,7 @@ def test_expansion_plants_go_through_approval_and_are_installed_into_their_firm(
     assert approvals["expansion"].sum() > 0  # they passed the approval pipeline
     done = [x for x in installed if x[0].size]
     assert done, "no plant was finished within the horizon"
-    for rows, parent, alive, (k_par, land_par, k_plant, land_plant), (k_after, land_after) in done:
+    for rows, _parent, alive, (k_par, land_par, k_plant, land_plant), (k_after, land_after) in done:
         assert np.all(f.state[rows[alive]] == LifeCycle.MERGED)
         # each live parent got its plant's capital and land (parents are distinct: one plant at a time)
         np.testing.assert_allclose(k_after[alive] - k_par[alive], k_plant[alive], rtol=1e-9)
@@ -161,11 +162,26 @@ def _panel(rng, n_firms=300, years=range(2010, 2020), sectors=4):
                 key = s * 1000 + i
                 zombie = rng.random() < z_share
                 k = rng.lognormal(5, 0.5)
-                rows.append({"run": 0, "year": y, "key": key, "sector": f"s{s}", "zombie": zombie,
-                             "capital": k, "capital_start": k, "revenue": k * rng.uniform(0.8, 1.2),
-                             "variable_inputs": k * 0.7, "employment": rng.lognormal(3, 0.1),
-                             "log_productivity": rng.normal(-0.2 if zombie else 0.0, 0.05),
-                             "investment": 0.0, "age": 15.0, "debt": k, "price": 1.0, "utilisation": 0.8})
+                rows.append(
+                    {
+                        "run": 0,
+                        "year": y,
+                        "key": key,
+                        "sector": f"s{s}",
+                        "zombie": zombie,
+                        "capital": k,
+                        "capital_start": k,
+                        "revenue": k * rng.uniform(0.8, 1.2),
+                        "variable_inputs": k * 0.7,
+                        "employment": rng.lognormal(3, 0.1),
+                        "log_productivity": rng.normal(-0.2 if zombie else 0.0, 0.05),
+                        "investment": 0.0,
+                        "age": 15.0,
+                        "debt": k,
+                        "price": 1.0,
+                        "utilisation": 0.8,
+                    }
+                )
     return pd.DataFrame(rows)
 
 

@@ -42,15 +42,18 @@ def _set(id_col: str, ident: str, col: str, value: str):
         assert (df[id_col] == ident).sum() == 1
         df.loc[df[id_col] == ident, col] = value
         return df
+
     return fn
 
 
 def _other_rank_for_first_zone_of(body: str):
     """Give the first zone of ``body`` (a body with two zones) a rank its other zone does not have."""
+
     def fn(df):
         first = df.index[df["body_id"] == body][0]
         df.loc[first, "rank"] = "bureau" if df.loc[first, "rank"] != "bureau" else "division"
         return df
+
     return fn
 
 
@@ -67,86 +70,177 @@ DATA_FAULTS = {
     # degenerate weights: nothing to draw sectors or counties from (was "Probabilities contain NaN")
     "sectors_all_output_share_zero": (
         lambda d: _edit(d, "sectors.csv", lambda df: df.assign(output_share="0")),
-        "sectors.csv", None, ["sectors.csv", "column output_share is 0 in every row"]),
+        "sectors.csv",
+        None,
+        ["sectors.csv", "column output_share is 0 in every row"],
+    ),
     "counties_all_fiscal_revenue_zero": (
         lambda d: _edit(d, "counties.csv", lambda df: df.assign(fiscal_revenue="0")),
-        "counties.csv", None, ["counties.csv", "column fiscal_revenue is 0 in every row"]),
+        "counties.csv",
+        None,
+        ["counties.csv", "column fiscal_revenue is 0 in every row"],
+    ),
     "zones_missing_column": (
         lambda d: _edit(d, "zones.csv", lambda df: df.drop(columns=["output_per_mu"])),
-        "zones.csv", None, ["zones.csv", "missing column output_per_mu"]),
+        "zones.csv",
+        None,
+        ["zones.csv", "missing column output_per_mu"],
+    ),
     "zones_unknown_county": (
         lambda d: _edit(d, "zones.csv", _set("zone_id", "yinchuan_hitech", "county_id", "atlantis")),
-        "zones.csv", "yinchuan_hitech,", ["zones.csv", "row {line}", "yinchuan_hitech", "county_id", "'atlantis'"]),
+        "zones.csv",
+        "yinchuan_hitech,",
+        ["zones.csv", "row {line}", "yinchuan_hitech", "county_id", "'atlantis'"],
+    ),
     "zones_firms_not_numeric": (
         lambda d: _edit(d, "zones.csv", _set("zone_id", "yinchuan_etdz", "firms", "many")),
-        "zones.csv", "yinchuan_etdz,", ["zones.csv", "row {line}", "yinchuan_etdz", "column firms", "'many'"]),
+        "zones.csv",
+        "yinchuan_etdz,",
+        ["zones.csv", "row {line}", "yinchuan_etdz", "column firms", "'many'"],
+    ),
     "zones_firms_negative": (
         lambda d: _edit(d, "zones.csv", _set("zone_id", "jinfeng", "firms", "-5")),
-        "zones.csv", "jinfeng,", ["zones.csv", "row {line}", "column firms", "-5", "out of range"]),
+        "zones.csv",
+        "jinfeng,",
+        ["zones.csv", "row {line}", "column firms", "-5", "out of range"],
+    ),
     "zones_firms_fractional": (
         lambda d: _edit(d, "zones.csv", _set("zone_id", "jinfeng", "firms", "3.5")),
-        "zones.csv", "jinfeng,", ["zones.csv", "row {line}", "column firms", "3.5", "whole number"]),
+        "zones.csv",
+        "jinfeng,",
+        ["zones.csv", "row {line}", "column firms", "3.5", "whole number"],
+    ),
     "zones_unknown_rank": (
         lambda d: _edit(d, "zones.csv", _set("zone_id", "jinfeng", "rank", "ministry")),
-        "zones.csv", "jinfeng,", ["zones.csv", "row {line}", "column rank", "'ministry'"]),
+        "zones.csv",
+        "jinfeng,",
+        ["zones.csv", "row {line}", "column rank", "'ministry'"],
+    ),
     "zones_unknown_sector": (
         lambda d: _edit(d, "zones.csv", _set("zone_id", "jinfeng", "leading_sectors", "machinery;unicorns")),
-        "zones.csv", "jinfeng,", ["zones.csv", "row {line}", "leading_sectors", "'unicorns'"]),
+        "zones.csv",
+        "jinfeng,",
+        ["zones.csv", "row {line}", "leading_sectors", "'unicorns'"],
+    ),
     "zones_duplicate_id": (
         lambda d: _edit(d, "zones.csv", _set("zone_id", "jinfeng", "zone_id", "ningdong")),
-        "zones.csv", "ningdong,", ["zones.csv", "duplicate zone_id", "'ningdong'"]),
+        "zones.csv",
+        "ningdong,",
+        ["zones.csv", "duplicate zone_id", "'ningdong'"],
+    ),
     "adjacency_unknown_county": (
-        lambda d: _edit(d, "adjacency.csv", lambda df: df.assign(
-            county_b=[("atlantis" if i == 6 else v) for i, v in enumerate(df["county_b"])])),
-        "adjacency.csv", f"{ADJ_A},atlantis", ["adjacency.csv", "row {line}", "county_b", "'atlantis'"]),
+        lambda d: _edit(
+            d,
+            "adjacency.csv",
+            lambda df: df.assign(county_b=[("atlantis" if i == 6 else v) for i, v in enumerate(df["county_b"])]),
+        ),
+        "adjacency.csv",
+        f"{ADJ_A},atlantis",
+        ["adjacency.csv", "row {line}", "county_b", "'atlantis'"],
+    ),
     "counties_revenue_blank": (
         lambda d: _edit(d, "counties.csv", _set("county_id", "xixia", "fiscal_revenue", "")),
-        "counties.csv", "xixia,", ["counties.csv", "row {line}", "xixia", "fiscal_revenue", "''", "not a finite number"]),
+        "counties.csv",
+        "xixia,",
+        ["counties.csv", "row {line}", "xixia", "fiscal_revenue", "''", "not a finite number"],
+    ),
     "items_stage_out_of_range": (
         lambda d: _edit(d, "approval_items.csv", _set("item_id", "energy_review", "stage", "7")),
-        "approval_items.csv", "energy_review,", ["approval_items.csv", "row {line}", "energy_review", "stage", "7"]),
+        "approval_items.csv",
+        "energy_review,",
+        ["approval_items.csv", "row {line}", "energy_review", "stage", "7"],
+    ),
     "items_scaled_unknown_time": (
         lambda d: _edit(d, "approval_items.csv", _set("item_id", "energy_review", "scaled", "prep;transit")),
-        "approval_items.csv", "energy_review,", ["approval_items.csv", "row {line}", "energy_review", "scaled",
-                                                 "'prep;transit'"]),
+        "approval_items.csv",
+        "energy_review,",
+        ["approval_items.csv", "row {line}", "energy_review", "scaled", "'prep;transit'"],
+    ),
     "sectors_file_missing": (
-        lambda d: (d / "sectors.csv").unlink(), "sectors.csv", None, ["sectors.csv", "file not found"]),
+        lambda d: (d / "sectors.csv").unlink(),
+        "sectors.csv",
+        None,
+        ["sectors.csv", "file not found"],
+    ),
     "sectors_file_empty": (
-        lambda d: (d / "sectors.csv").write_text(""), "sectors.csv", None, ["sectors.csv", "cannot be read"]),
+        lambda d: (d / "sectors.csv").write_text(""),
+        "sectors.csv",
+        None,
+        ["sectors.csv", "cannot be read"],
+    ),
     "sectors_sigma_below_armington": (
         lambda d: _edit(d, "sectors.csv", _set("sector", "machinery", "substitution_elasticity", "2")),
-        "sectors.csv", "machinery,", ["sectors.csv", "row {line}", "machinery", "substitution_elasticity = 2",
-                                      "armington_elasticity"]),
+        "sectors.csv",
+        "machinery,",
+        ["sectors.csv", "row {line}", "machinery", "substitution_elasticity = 2", "armington_elasticity"],
+    ),
     "sectors_utilisation_out_of_range": (
         lambda d: _edit(d, "sectors.csv", _set("sector", "coal", "initial_utilisation", "1.4")),
-        "sectors.csv", "coal,", ["sectors.csv", "row {line}", "initial_utilisation", "1.4", "out of range"]),
+        "sectors.csv",
+        "coal,",
+        ["sectors.csv", "row {line}", "initial_utilisation", "1.4", "out of range"],
+    ),
     "spending_file_missing": (
-        lambda d: (d / "spending.csv").unlink(), "spending.csv", None, ["spending.csv", "file not found"]),
+        lambda d: (d / "spending.csv").unlink(),
+        "spending.csv",
+        None,
+        ["spending.csv", "file not found"],
+    ),
     "spending_growth_not_numeric": (
-        lambda d: _edit(d, "spending.csv", lambda df: df.assign(
-            growth=[("fast" if i == 3 else v) for i, v in enumerate(df["growth"])])),
-        "spending.csv", None, ["spending.csv", "row 5", "column growth", "'fast'"]),
+        lambda d: _edit(
+            d,
+            "spending.csv",
+            lambda df: df.assign(growth=[("fast" if i == 3 else v) for i, v in enumerate(df["growth"])]),
+        ),
+        "spending.csv",
+        None,
+        ["spending.csv", "row 5", "column growth", "'fast'"],
+    ),
     "spending_price_growth_out_of_range": (
-        lambda d: _edit(d, "spending.csv", lambda df: df.assign(
-            price_growth=[(0.9 if i == 7 else v) for i, v in enumerate(df["price_growth"])])),
-        "spending.csv", None, ["spending.csv", "row 9", "price_growth", "0.9"]),
+        lambda d: _edit(
+            d,
+            "spending.csv",
+            lambda df: df.assign(price_growth=[(0.9 if i == 7 else v) for i, v in enumerate(df["price_growth"])]),
+        ),
+        "spending.csv",
+        None,
+        ["spending.csv", "row 9", "price_growth", "0.9"],
+    ),
     "spending_sector_without_path": (
         lambda d: _edit(d, "spending.csv", lambda df: df[df["sector"] != "pharma"]),
-        "spending.csv", None, ["spending.csv", "no spending path for sector 'pharma'"]),
+        "spending.csv",
+        None,
+        ["spending.csv", "no spending path for sector 'pharma'"],
+    ),
     "spending_unknown_sector": (
-        lambda d: _edit(d, "spending.csv", lambda df: df.assign(
-            sector=[("unicorns" if i == 0 else v) for i, v in enumerate(df["sector"])])),
-        "spending.csv", None, ["spending.csv", "row 2", "'unicorns'"]),
+        lambda d: _edit(
+            d,
+            "spending.csv",
+            lambda df: df.assign(sector=[("unicorns" if i == 0 else v) for i, v in enumerate(df["sector"])]),
+        ),
+        "spending.csv",
+        None,
+        ["spending.csv", "row 2", "'unicorns'"],
+    ),
     # cross-row and cross-file consistency (issue 17, item 8)
     "zones_body_with_two_ranks": (
         lambda d: _edit(d, "zones.csv", _other_rank_for_first_zone_of("b_pingluo")),
-        "zones.csv", None, ["zones.csv", "body_id 'b_pingluo' has two ranks"]),
+        "zones.csv",
+        None,
+        ["zones.csv", "body_id 'b_pingluo' has two ranks"],
+    ),
     "zones_body_across_counties": (
         lambda d: _edit(d, "zones.csv", _set("zone_id", "jinfeng", "body_id", "b_pingluo")),
-        "zones.csv", None, ["zones.csv", "body_id 'b_pingluo' has two counties"]),
+        "zones.csv",
+        None,
+        ["zones.csv", "body_id 'b_pingluo' has two counties"],
+    ),
     "zones_header_only": (
         lambda d: (d / "zones.csv").write_text((d / "zones.csv").read_text().splitlines()[0] + "\n"),
-        "zones.csv", None, ["zones.csv", "no rows"]),
+        "zones.csv",
+        None,
+        ["zones.csv", "no rows"],
+    ),
 }
 
 
@@ -188,8 +282,13 @@ def test_zone_firms_above_the_region_total_are_refused_before_a_run(tmp_path):
     assert res.returncode == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in res.stderr
-    for piece in (str(folder), "zones.csv", "column firms sums to 5,", "more than the region's above-scale firms",
-                  "region.total_firms = 1,150"):
+    for piece in (
+        str(folder),
+        "zones.csv",
+        "column firms sums to 5,",
+        "more than the region's above-scale firms",
+        "region.total_firms = 1,150",
+    ):
         assert piece in lines[0], f"{piece!r} not in {lines[0]!r}"
     assert not (tmp_path / "outputs").exists()
 
@@ -215,6 +314,7 @@ def _setting(path: str, value):
         else:
             setattr(obj, last, value)
         return p
+
     return apply
 
 
@@ -267,10 +367,13 @@ def test_validate_rank_table_missing_rank():
         validate(p)
 
 
-@pytest.mark.parametrize("mapping,key", [
-    ({"seed": "abc"}, "seed"),
-    ({"policy": {"devolution": {"powers": "many"}}}, "policy.devolution.powers"),
-])
+@pytest.mark.parametrize(
+    "mapping,key",
+    [
+        ({"seed": "abc"}, "seed"),
+        ({"policy": {"devolution": {"powers": "many"}}}, "policy.devolution.powers"),
+    ],
+)
 def test_from_dictconfig_wrong_type_names_the_key(mapping, key):
     """A wrong-typed value in a plain mapping gives a ConfigError naming its dotted key
     (regression: only OmegaConf's first line was kept, which does not name the key)."""
@@ -314,11 +417,19 @@ CLI_CASES = {
     "bad_choice": (["policy.devolution.service_mode=by_fax"], ["policy.devolution.service_mode", "by_fax"]),
     "data_dir_missing": (["region.data_dir={root}/no_such_folder"], ["no_such_folder", "file not found"]),
     # refused before the run, not after it (no folder can be made under /proc, even by root)
-    "output_dir_not_writable": (["output.dir=/proc/zonesim-no-such"],
-                                ["output.dir = /proc/zonesim-no-such", "cannot write there"]),
+    "output_dir_not_writable": (
+        ["output.dir=/proc/zonesim-no-such"],
+        ["output.dir = /proc/zonesim-no-such", "cannot write there"],
+    ),
 }
-CLI_DATA_CASES = ["zones_missing_column", "zones_unknown_county", "zones_firms_not_numeric",
-                  "adjacency_unknown_county", "sectors_all_output_share_zero", "counties_all_fiscal_revenue_zero"]
+CLI_DATA_CASES = [
+    "zones_missing_column",
+    "zones_unknown_county",
+    "zones_firms_not_numeric",
+    "adjacency_unknown_county",
+    "sectors_all_output_share_zero",
+    "counties_all_fiscal_revenue_zero",
+]
 # run as real processes too (exit status, nothing else on stderr, the console script itself)
 SUBPROCESS_CASES = ["unknown_key", "powers_out_of_range", "zones_unknown_county"]
 
@@ -404,8 +515,10 @@ def bad_cli_processes(tmp_path_factory):
         cwd.mkdir(parents=True)
         if name == "multirun_output_dir":  # a folder the user already has, given as output.dir
             keep = root / "keep"
-            return cwd, run_cli(["-m", f"output.dir={keep}", "policy.devolution.powers=38", SHORT,
-                                  f"hydra.sweep.dir={cwd / 'sweep'}"], cwd)
+            return cwd, run_cli(
+                ["-m", f"output.dir={keep}", "policy.devolution.powers=38", SHORT, f"hydra.sweep.dir={cwd / 'sweep'}"],
+                cwd,
+            )
         return cwd, run_cli(_args(name, root, cwd), cwd)
 
     names = SUBPROCESS_CASES + ["bad_founded_month"]
@@ -435,6 +548,7 @@ def test_multirun_bad_input_does_not_delete_existing_output_dir(bad_cli_processe
     cwd, proc = results["multirun_output_dir"]
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert proc.stderr.strip().splitlines() == [
-        "zonesim: error: policy.devolution.powers = 38 is out of range [0, 37] (powers devolved)"]
+        "zonesim: error: policy.devolution.powers = 38 is out of range [0, 37] (powers devolved)"
+    ]
     assert not (cwd / "sweep").exists()
     assert (root / "keep" / "notes.txt").read_text() == "precious"

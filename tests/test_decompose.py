@@ -38,7 +38,7 @@ def subsets(players):
 @given(parts=st.lists(finite, min_size=1, max_size=5), const=finite)
 def test_additive_game_gives_each_player_its_part(parts, const):
     """v(S) = c + sum of a_i over S: each player's contribution is its own a_i."""
-    players = list(NAMES[:len(parts)])
+    players = list(NAMES[: len(parts)])
     a = dict(zip(players, parts))
     game = {s: const + sum(a[p] for p in s) for s in subsets(players)}
     phi = shapley(game, players)
@@ -133,9 +133,15 @@ def test_experiment_decompose_end_to_end_and_resume(tmp_path):
     which both act: the table exists, every outcome's contributions sum to the full effect (all on
     minus all off, read from the runs), and re-running skips every complete run."""
     exp = tmp_path / "dec"
-    args = ["experiment=decompose", "policy/devolution=off", "policy/assessment=off", "policy/approval_process=off",
-            "seed=0", "time.end=2019-06",
-            f"hydra.sweep.dir={exp}"]
+    args = [
+        "experiment=decompose",
+        "policy/devolution=off",
+        "policy/assessment=off",
+        "policy/approval_process=off",
+        "seed=0",
+        "time.end=2019-06",
+        f"hydra.sweep.dir={exp}",
+    ]
     res = run_cli(args, tmp_path, timeout=240)
     assert res.returncode == 0, res.stderr[-3000:]
     assert len(list((exp / "runs").glob("*/DONE"))) == 4
@@ -147,8 +153,12 @@ def test_experiment_decompose_end_to_end_and_resume(tmp_path):
 
     table = pd.read_parquet(out / "shapley.parquet")
     assert set(table["family"]) == {"consolidation", "zombie_disposal", FULL}
-    assert set(table["outcome"]) >= {"output_cumulative", "zombie_exits_total", "zombie_share_end",
-                                     "approval_days_mean_all"}
+    assert set(table["outcome"]) >= {
+        "output_cumulative",
+        "zombie_exits_total",
+        "zombie_share_end",
+        "approval_days_mean_all",
+    }
     seeds = pd.read_parquet(out / "shapley_seeds.parquet")
     runs = pd.read_parquet(exp / "aggregate" / "run_outcomes.parquet")
     on = (runs["policy/consolidation"] != OFF) & (runs["policy/zombie_disposal"] != OFF)
@@ -163,15 +173,19 @@ def test_experiment_decompose_end_to_end_and_resume(tmp_path):
         assert math.fsum(parts) == pytest.approx(full, rel=1e-9, abs=1e-9), name
         assert float(sub.loc[sub["family"] == FULL, "value"].iloc[0]) == pytest.approx(full, rel=1e-12, abs=1e-12)
         summed = table[(table["outcome"] == name) & (table["family"] != FULL)]["mean"].sum()
-        assert summed == pytest.approx(table[(table["outcome"] == name) & (table["family"] == FULL)]["mean"].iloc[0],
-                                       rel=1e-9, abs=1e-9)
+        assert summed == pytest.approx(
+            table[(table["outcome"] == name) & (table["family"] == FULL)]["mean"].iloc[0], rel=1e-9, abs=1e-9
+        )
         checked += 1
     assert checked >= 4
     meta = json.loads((exp / "aggregate" / "meta.json").read_text())  # the aggregator's effects: versus all off
     assert meta["reference"] == {"policy/consolidation": OFF, "policy/zombie_disposal": OFF}
     effects = pd.read_csv(exp / "aggregate" / "effects.csv")
-    all_on = effects[(effects["policy/consolidation"] != OFF) & (effects["policy/zombie_disposal"] != OFF)
-                     & (effects["outcome"] == "output_cumulative")]
+    all_on = effects[
+        (effects["policy/consolidation"] != OFF)
+        & (effects["policy/zombie_disposal"] != OFF)
+        & (effects["outcome"] == "output_cumulative")
+    ]
     full_output = table[(table["outcome"] == "output_cumulative") & (table["family"] == FULL)]["mean"].iloc[0]
     assert all_on["diff_mean"].iloc[0] == pytest.approx(full_output, rel=1e-9)
     exits = table[(table["outcome"] == "zombie_exits_total")].set_index("family")["mean"]
@@ -199,8 +213,12 @@ def test_other_swept_parameters_are_decomposed_separately():
     from sim.experiments.decompose import summarise
 
     fam = ["x", "y"]
-    rows = [{"powers": p, "seed": seed, "on": s, "zombie_exits_total": seed + p * (("x" in s) + 3.0 * ("y" in s))}
-            for p in (1, 2) for seed in (0, 1, 2) for s in subsets(fam)]
+    rows = [
+        {"powers": p, "seed": seed, "on": s, "zombie_exits_total": seed + p * (("x" in s) + 3.0 * ("y" in s))}
+        for p in (1, 2)
+        for seed in (0, 1, 2)
+        for s in subsets(fam)
+    ]
     seeds = seed_contributions(pd.DataFrame(rows), fam, ["powers"], ["zombie_exits_total"])
     table = summarise(seeds, ["powers"]).set_index(["powers", "family"])
     assert table.loc[(2, "x"), "mean"] == 2.0 and table.loc[(2, "y"), "mean"] == 6.0

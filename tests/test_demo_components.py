@@ -47,7 +47,8 @@ def test_controls_take_defaults_from_the_reform_scenario_and_ranges_from_the_sch
     assert (spec["regional_assessment_items"]["min"], spec["regional_assessment_items"]["max"]) == (0, 9)
     assert spec["consolidation_date"]["value"] in spec["consolidation_date"]["values"]
     assert {"consolidation", "one_stop_agent", "assessment", "zombie_disposal"} <= {
-        c.name for c in CONTROLS if c.kind == "Checkbox"}
+        c.name for c in CONTROLS if c.kind == "Checkbox"
+    }
 
 
 def test_controls_reach_the_reform_only_and_the_seed_both_runs():
@@ -84,8 +85,9 @@ def test_pair_steps_both_runs_together_on_common_random_numbers(pair):
         alone = make_model(params)
         for _ in range(MONTHS):
             alone.step()
-        pd.testing.assert_frame_equal(pd.DataFrame(pair.runs()[key].recorder.monthly),
-                                      pd.DataFrame(alone.recorder.monthly))
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(pair.runs()[key].recorder.monthly), pd.DataFrame(alone.recorder.monthly)
+        )
     head = pair.headline()
     assert list(head.columns) == ["reform", "baseline"]
     assert head.loc["Zones 开发区", "reform"] < head.loc["Zones 开发区", "baseline"]  # consolidation merged zones
@@ -101,10 +103,17 @@ def test_event_feed_tells_zone_events_in_plain_bilingual_language(pair):
     logged = {i.event for i in items}
     assert logged <= set(EVENT_TERMS), logged - set(EVENT_TERMS)
     zones = {z.zone_id: z for z in pair.reform.zones}
-    record = {"date": "2020-12", "zone_id": "yinchuan_etdz", "name_zh": "银川经济技术开发区", "event": "downgraded",
-              "detail": "body b_yinchuan_etdz: bureau -> division"}
-    assert describe(record, zones, 3) == ("2020-12 Yinchuan Economic and Technological Development Zone 银川经济技术开发区: "
-                                          "management body downgraded (降级), from bureau rank (厅级) to division rank (正处级)")
+    record = {
+        "date": "2020-12",
+        "zone_id": "yinchuan_etdz",
+        "name_zh": "银川经济技术开发区",
+        "event": "downgraded",
+        "detail": "body b_yinchuan_etdz: bureau -> division",
+    }
+    assert describe(record, zones, 3) == (
+        "2020-12 Yinchuan Economic and Technological Development Zone 银川经济技术开发区: "
+        "management body downgraded (降级), from bureau rank (厅级) to division rank (正处级)"
+    )
 
 
 # --------------------------------------------------------------------------- pictures and export
@@ -136,8 +145,13 @@ def test_dashboard_renders_its_panels(pair):
     _, rc = solara.render(Dashboard(pair), handle_error=False)
     rc.find(v.CardTitle, children=["Month 2019-12 — scoreboard 对比"]).assert_single()
     labels = [w.children[-1] for w in rc.find(v.Btn).widgets]
-    assert labels == ["Monthly series (CSV)", "Monthly series (Parquet)", "Zones by year (CSV)",
-                      "Zone events (CSV)", "Charts (PNG)"]
+    assert labels == [
+        "Monthly series (CSV)",
+        "Monthly series (Parquet)",
+        "Zones by year (CSV)",
+        "Zone events (CSV)",
+        "Charts (PNG)",
+    ]
     assert any("yellow card (黄牌警告)" in str(w.children) for w in rc.find(v.Html).widgets)
     rc.close()
 

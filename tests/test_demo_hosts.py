@@ -62,8 +62,12 @@ def _websocket_status(port: int, origin: str) -> int:
 def _start(*flags: str):
     """``zonesim-demo --port <free> *flags`` in a subprocess, once it answers; (process, port)."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sim.demo.cli", "--port", str(port), *flags],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.demo.cli", "--port", str(port), *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -126,7 +130,12 @@ def test_allowed_host_lets_a_classroom_name_in_and_nothing_else(servers):
 def test_allowed_names_are_loopback_the_listen_address_and_the_given_names():
     assert server.allowed_names("127.0.0.1") == {"127.0.0.1", "localhost", "::1"}
     assert server.allowed_names("0.0.0.0", ["Classroom.Local", "[fe80::1]"]) == {
-        "127.0.0.1", "localhost", "::1", "classroom.local", "fe80::1"}
+        "127.0.0.1",
+        "localhost",
+        "::1",
+        "classroom.local",
+        "fe80::1",
+    }
     assert "192.168.1.20" in server.allowed_names("192.168.1.20")
     assert server.parse_host("[::1]:8765") == ("::1", 8765)
     assert server.parse_origin("https://classroom.local") == ("classroom.local", 443)

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -85,10 +85,13 @@ def test_set_staff_cut_keeps_committed_work_and_at_least_one_server():
 
 
 def _two_zone_model(*overrides):
-    reg = tiny_region([
-        dict(zone_id="za", county_id="c1", firms=20, output_share=0.4, output_per_mu=40),
-        dict(zone_id="zb", county_id="c2", firms=20, output_share=0.4, output_per_mu=40),
-    ], total_firms=60)
+    reg = tiny_region(
+        [
+            dict(zone_id="za", county_id="c1", firms=20, output_share=0.4, output_per_mu=40),
+            dict(zone_id="zb", county_id="c2", firms=20, output_share=0.4, output_per_mu=40),
+        ],
+        total_firms=60,
+    )
     return make_model(compose_params(*overrides), reg)
 
 
@@ -100,8 +103,12 @@ def _route_all_items(m, ent):
 def test_routing_uses_government_offices_before_start_and_zone_office_after():
     """Before policy.devolution.start every item goes to its region/city/county office; from the start
     month the devolved powers go to the zone's own office, the rest still to government offices."""
-    m = _two_zone_model("policy/devolution=ningxia", "policy.devolution.start=2015-04",
-                        "policy.devolution.regional_assessment_items=0", "time.end=2015-12")
+    m = _two_zone_model(
+        "policy/devolution=ningxia",
+        "policy.devolution.start=2015-04",
+        "policy.devolution.regional_assessment_items=0",
+        "time.end=2015-12",
+    )
     dev, appr = m.policies.devolution, m.approval
     ent = next(e for e in m.enterprises if e.zone is not None)
     zone, county = ent.zone, m.counties_by_id[ent.county_id]
@@ -123,8 +130,11 @@ def test_routing_uses_government_offices_before_start_and_zone_office_after():
             assert t.office is zone.body.office and t.office.level == "zone"
         else:  # powers that are not devolvable stay with the government
             assert appr.powers[i] == 0 and t.office.level in gov
-    z_transit = m.calendar.months(m.params.approval.transit_days_zone * m.params.approval.transit_scale
-                                  * (1 - m.params.policy.devolution.no_meeting_transit_cut))
+    z_transit = m.calendar.months(
+        m.params.approval.transit_days_zone
+        * m.params.approval.transit_scale
+        * (1 - m.params.policy.devolution.no_meeting_transit_cut)
+    )
     assert tasks[devolved[0]].transit == pytest.approx(z_transit)
 
 
@@ -148,19 +158,21 @@ def test_no_devolved_work_reaches_zone_offices_before_start():
 
 BASE = ("policy/devolution=ningxia", "policy.devolution.start=2015-01", "time.end=2020-12")
 SEEDS = (0, 1)
-MIN_STAFF = ("bodies.approval_staff.bureau=1", "bodies.approval_staff.division=1",
-             "bodies.approval_staff.deputy_division=1")
+MIN_STAFF = (
+    "bodies.approval_staff.bureau=1",
+    "bodies.approval_staff.division=1",
+    "bodies.approval_staff.deputy_division=1",
+)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _results(*overrides: str) -> tuple:
     """Results of the Ningxia devolution scenario for each seed (cached: several tests share runs)."""
     return tuple(run_model(compose_params(*BASE, *overrides, f"seed={s}")).results() for s in SEEDS)
 
 
 def _runs(powers: int, ra: int, *extra: str) -> tuple:
-    return _results(f"policy.devolution.powers={powers}", f"policy.devolution.regional_assessment_items={ra}",
-                    *extra)
+    return _results(f"policy.devolution.powers={powers}", f"policy.devolution.regional_assessment_items={ra}", *extra)
 
 
 def _latency(runs) -> float:

@@ -12,10 +12,16 @@ from sim.config.validate import ConfigError
 from sim.model.firms import DisposalPath, LifeCycle
 
 #: a short campaign inside a short run: list in 2015-07, cases close 3, 6 and 9 months later
-CAMPAIGN = ("policy/zombie_disposal=ningxia", "policy.zombie_disposal.start=2015-07",
-            "policy.zombie_disposal.end=2016-06", "policy.zombie_disposal.liquidation_months=9",
-            "policy.zombie_disposal.merger_months=6", "policy.zombie_disposal.restructuring_months=3",
-            "policy.zombie_disposal.relet_months=4", "time.end=2017-06")
+CAMPAIGN = (
+    "policy/zombie_disposal=ningxia",
+    "policy.zombie_disposal.start=2015-07",
+    "policy.zombie_disposal.end=2016-06",
+    "policy.zombie_disposal.liquidation_months=9",
+    "policy.zombie_disposal.merger_months=6",
+    "policy.zombie_disposal.restructuring_months=3",
+    "policy.zombie_disposal.relet_months=4",
+    "time.end=2017-06",
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +52,15 @@ def test_the_list_is_drawn_up_once_by_the_official_definition(campaign):
     assert set(listed.tolist()) == h["official"][d.start]
     for month in range(d.start, m.month):
         np.testing.assert_array_equal(h["listed"][month], listed)
-    later = set().union(*h["official"][d.start + 13:]) - set(listed.tolist())
+    later = set().union(*h["official"][d.start + 13 :]) - set(listed.tolist())
     assert later  # new official zombies after the start are not listed
     paths = m.firms.disposal_path[listed]
-    assert set(paths.tolist()) == {DisposalPath.LIQUIDATION, DisposalPath.MERGER, DisposalPath.RESTRUCTURING,
-                                   DisposalPath.CAPACITY_CUT}  # cuts in coal and metallurgy (test_capacity.py)
+    assert set(paths.tolist()) == {
+        DisposalPath.LIQUIDATION,
+        DisposalPath.MERGER,
+        DisposalPath.RESTRUCTURING,
+        DisposalPath.CAPACITY_CUT,
+    }  # cuts in coal and metallurgy (test_capacity.py)
 
 
 def test_each_path_closes_in_its_documented_time(campaign):
@@ -60,8 +70,11 @@ def test_each_path_closes_in_its_documented_time(campaign):
     m, h = campaign
     d, p, f = m.policies.zombie_disposal, m.params.policy.zombie_disposal, m.firms
     listed = h["listed"][d.start]
-    for path, months in ((DisposalPath.LIQUIDATION, p.liquidation_months), (DisposalPath.MERGER, p.merger_months),
-                         (DisposalPath.RESTRUCTURING, p.restructuring_months)):
+    for path, months in (
+        (DisposalPath.LIQUIDATION, p.liquidation_months),
+        (DisposalPath.MERGER, p.merger_months),
+        (DisposalPath.RESTRUCTURING, p.restructuring_months),
+    ):
         rows = listed[f.disposal_path[listed] == path]
         due = d.start + months
         np.testing.assert_array_equal(f.disposal_due[rows], due)
@@ -95,9 +108,11 @@ def test_a_liquidated_firms_land_is_let_again_only_after_the_lag(campaign):
     released whole; insolvency exits return their land at once."""
     m, h = campaign
     p, f = m.params.policy.zombie_disposal, m.firms
-    closed = np.flatnonzero(np.isin(f.disposal_path, [DisposalPath.LIQUIDATION, DisposalPath.MERGER,
-                                                      DisposalPath.CAPACITY_CUT])
-                            & (f.state == LifeCycle.EXITED) & (f.zone >= 0))
+    closed = np.flatnonzero(
+        np.isin(f.disposal_path, [DisposalPath.LIQUIDATION, DisposalPath.MERGER, DisposalPath.CAPACITY_CUT])
+        & (f.state == LifeCycle.EXITED)
+        & (f.zone >= 0)
+    )
     closed = closed[f.exit_month[closed] == f.disposal_due[closed]]  # by the campaign, not by insolvency
     assert closed.size > 0
     for month in range(len(h["held"])):
@@ -113,10 +128,17 @@ def test_after_the_campaign_no_case_closes_and_none_is_open(campaign):
     m, _ = campaign
     mon = m.results()["monthly"]
     after = mon[mon["date"] > m.params.policy.zombie_disposal.end]
-    cols = ["disposal_liquidations", "disposal_mergers", "disposal_restructurings", "disposal_capacity_cuts",
-            "disposal_cases_open"]
+    cols = [
+        "disposal_liquidations",
+        "disposal_mergers",
+        "disposal_restructurings",
+        "disposal_capacity_cuts",
+        "disposal_cases_open",
+    ]
     assert len(after) > 0 and (after[cols] == 0).all().all()
-    during = mon[(mon["date"] >= m.params.policy.zombie_disposal.start) & (mon["date"] <= m.params.policy.zombie_disposal.end)]
+    during = mon[
+        (mon["date"] >= m.params.policy.zombie_disposal.start) & (mon["date"] <= m.params.policy.zombie_disposal.end)
+    ]
     assert during[cols[:4]].to_numpy().sum() > 0
 
 
@@ -125,16 +147,28 @@ def test_without_the_campaign_exits_are_the_baseline_s():
     the horizon is identical to the baseline run (same seed)."""
     tail = ("seed=5", "time.end=2016-12")
     base = make_model(compose_params("scenario=baseline", *tail)).run().results()["monthly"]
-    late = make_model(compose_params("scenario=baseline", "policy/zombie_disposal=ningxia",
-                                     "policy.zombie_disposal.start=2018-01", *tail)).run().results()["monthly"]
+    late = (
+        make_model(
+            compose_params(
+                "scenario=baseline", "policy/zombie_disposal=ningxia", "policy.zombie_disposal.start=2018-01", *tail
+            )
+        )
+        .run()
+        .results()["monthly"]
+    )
     assert base.equals(late)
 
 
-@pytest.mark.parametrize("override, message", [
-    (("policy.zombie_disposal.end=2017-12",), "policy.zombie_disposal.end = 2017-12 is before"),
-    (("policy.zombie_disposal.merger_share=0.8", "policy.zombie_disposal.restructuring_share=0.3"),
-     "merger_share + restructuring_share = 1.1"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        (("policy.zombie_disposal.end=2017-12",), "policy.zombie_disposal.end = 2017-12 is before"),
+        (
+            ("policy.zombie_disposal.merger_share=0.8", "policy.zombie_disposal.restructuring_share=0.3"),
+            "merger_share + restructuring_share = 1.1",
+        ),
+    ],
+)
 def test_a_campaign_that_cannot_run_is_refused_before_the_run(override, message):
     with pytest.raises(ConfigError, match=message.replace("+", r"\+")):
         compose_params("scenario=full_reform", *override)

@@ -27,7 +27,7 @@ SCENARIOS, POLICIES = 20, 2
 SAMPLING_SEED = 20180901
 MORRIS_TRAJECTORIES = 2
 OUTCOME = "approval_wd_mean"  # working days: the levers' first target
-INTEREST_QUANTILE = 0.75      # cases of interest: the slowest quarter of the experiments
+INTEREST_QUANTILE = 0.75  # cases of interest: the slowest quarter of the experiments
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +35,14 @@ def ema_results():
     """20 scenarios x 2 policies of the declared uncertainties and levers, run one after another."""
     model = ema.model("full_reform", overrides=SMALL)
     with workbench.SequentialEvaluator(model) as evaluator:
-        return workbench.perform_experiments(model, scenarios=SCENARIOS, policies=POLICIES, evaluator=evaluator,
-                                             uncertainty_sampling_kwargs={"rng": SAMPLING_SEED},
-                                             lever_sampling_kwargs={"rng": SAMPLING_SEED + 1})
+        return workbench.perform_experiments(
+            model,
+            scenarios=SCENARIOS,
+            policies=POLICIES,
+            evaluator=evaluator,
+            uncertainty_sampling_kwargs={"rng": SAMPLING_SEED},
+            lever_sampling_kwargs={"rng": SAMPLING_SEED + 1},
+        )
 
 
 # --------------------------------------------------------------------------- the EMA model
@@ -107,8 +112,14 @@ def test_a_salib_morris_sample_runs_through_the_public_api():
         values = {k: (round(v) if k in integer else v) for k, v in row.items()}
         params = make_params(design.scenario, design.seed, overrides=values, hydra_overrides=MORRIS_RUNS)
         outcome.append(simulate(params).outcomes[OUTCOME])
-    table, _ = sa.compute_indices(design.problem(), "morris", rows.to_numpy(), np.array(outcome),
-                                  num_levels=design.num_levels, num_resamples=design.num_resamples)
+    table, _ = sa.compute_indices(
+        design.problem(),
+        "morris",
+        rows.to_numpy(),
+        np.array(outcome),
+        num_levels=design.num_levels,
+        num_resamples=design.num_resamples,
+    )
     assert len(rows) == MORRIS_TRAJECTORIES * (len(design.parameters) + 1)
     assert np.unique(outcome).size > 1
     assert list(table["parameter"]) == design.names and np.isfinite(table["mu_star"]).all()
@@ -121,8 +132,17 @@ def sweep(tmp_path_factory) -> Path:
     """A sweep folder made by zonesim -m: devolution with 0 or 37 powers, two seeds each."""
     root = tmp_path_factory.mktemp("discover")
     exp = root / "sweep"
-    res = run_cli(["-m", "scenario=devolution", "policy.devolution.powers=0,37", "seed=range(2)", *SMALL,
-                   f"hydra.sweep.dir={exp}"], root)
+    res = run_cli(
+        [
+            "-m",
+            "scenario=devolution",
+            "policy.devolution.powers=0,37",
+            "seed=range(2)",
+            *SMALL,
+            f"hydra.sweep.dir={exp}",
+        ],
+        root,
+    )
     assert res.returncode == 0, res.stderr
     return exp
 
@@ -162,16 +182,22 @@ def _one_powers_value(sweep: Path, folder: Path) -> Path:
 IMPOSSIBLE = 1e6  # working days: no run takes that long
 
 
-@pytest.mark.parametrize("folder,outcome,threshold,expected", [
-    ("sweep", "no_such_outcome", 0, "unknown outcome 'no_such_outcome'"),
-    ("sweep", OUTCOME, IMPOSSIBLE, f"no run has {OUTCOME} > {IMPOSSIBLE:g}"),
-    ("one value", OUTCOME, 0, "nothing varies across the runs but the seed"),
-    ("empty", OUTCOME, 0, "no complete run"),
-])
+@pytest.mark.parametrize(
+    "folder,outcome,threshold,expected",
+    [
+        ("sweep", "no_such_outcome", 0, "unknown outcome 'no_such_outcome'"),
+        ("sweep", OUTCOME, IMPOSSIBLE, f"no run has {OUTCOME} > {IMPOSSIBLE:g}"),
+        ("one value", OUTCOME, 0, "nothing varies across the runs but the seed"),
+        ("empty", OUTCOME, 0, "no complete run"),
+    ],
+)
 def test_zonesim_discover_refuses_bad_input_in_one_line(sweep, tmp_path, capsys, folder, outcome, threshold, expected):
     """Exit status 2 and one line naming what is wrong, before anything is written."""
-    path = {"sweep": sweep, "one value": _one_powers_value(sweep, tmp_path) if folder == "one value" else None,
-            "empty": tmp_path}[folder]
+    path = {
+        "sweep": sweep,
+        "one value": _one_powers_value(sweep, tmp_path) if folder == "one value" else None,
+        "empty": tmp_path,
+    }[folder]
     with pytest.raises(SystemExit) as exit_:
         discover.main([str(path), "--outcome", outcome, "--threshold", str(threshold)])
     assert exit_.value.code == discover.EXIT_BAD_INPUT

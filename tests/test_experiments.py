@@ -37,8 +37,9 @@ def assert_same_runs(a: Path, b: Path) -> None:
     for k in ta:
         pd.testing.assert_frame_equal(ta[k], tb[k])
         for t in ("approvals", "exits", "zones_yearly"):
-            pd.testing.assert_frame_equal(pd.read_parquet(a / "runs" / k / f"{t}.parquet"),
-                                          pd.read_parquet(b / "runs" / k / f"{t}.parquet"))
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(a / "runs" / k / f"{t}.parquet"), pd.read_parquet(b / "runs" / k / f"{t}.parquet")
+            )
 
 
 def test_multirun_writes_content_addressed_runs_and_manifest(tmp_path):
@@ -64,8 +65,13 @@ def test_resume_after_kill_runs_only_the_missing_jobs(tmp_path):
     assert zonesim(*sweep, f"hydra.sweep.dir={full}", cwd=tmp_path).returncode == 0
 
     exp = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "sim.runner.cli", *sweep, f"hydra.sweep.dir={exp}"], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.runner.cli", *sweep, f"hydra.sweep.dir={exp}"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     while len(done_keys(exp)) < 2 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -102,9 +108,23 @@ def test_failing_run_is_recorded_and_the_others_complete(tmp_path):
     basic launcher) is written to the failures table; the other runs finish; the command exits
     non-zero."""
     exp = tmp_path / "exp"
-    res = subprocess.run([sys.executable, "-c", FAILS_FOR_SEED_1, "-m", "seed=0,1", "scenario=baseline,devolution",
-                          "hydra/launcher=basic", *SHORT, f"hydra.sweep.dir={exp}"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FAILS_FOR_SEED_1,
+            "-m",
+            "seed=0,1",
+            "scenario=baseline,devolution",
+            "hydra/launcher=basic",
+            *SHORT,
+            f"hydra.sweep.dir={exp}",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode != 0
     assert len(done_keys(exp)) == 2
     failures = [json.loads(p.read_text()) for p in (exp / "failures").glob("*.json")]
@@ -132,8 +152,7 @@ def test_same_results_under_basic_and_joblib_with_two_workers(tmp_path):
     sweep = ["-m", "seed=0,1", "scenario=baseline,full_reform", "time.end=2019-12"]
     basic, joblib = tmp_path / "basic", tmp_path / "joblib"
     assert zonesim(*sweep, f"hydra.sweep.dir={basic}", cwd=tmp_path).returncode == 0
-    res = zonesim(*sweep, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={joblib}",
-                  cwd=tmp_path)
+    res = zonesim(*sweep, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={joblib}", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert_same_runs(basic, joblib)
 
@@ -155,8 +174,15 @@ def test_policy_after_the_horizon_gives_exactly_zero_paired_differences(tmp_path
     """Pairing, not just means: a scenario whose only policy starts after the horizon equals
     baseline seed by seed, so every paired difference is exactly 0 with a zero-width interval."""
     exp = tmp_path / "exp"
-    res = zonesim("-m", "scenario=baseline,devolution", "policy.devolution.start=2031-01", "seed=0,1,2",
-                  "time.end=2017-12", f"hydra.sweep.dir={exp}", cwd=tmp_path)
+    res = zonesim(
+        "-m",
+        "scenario=baseline,devolution",
+        "policy.devolution.start=2031-01",
+        "seed=0,1,2",
+        "time.end=2017-12",
+        f"hydra.sweep.dir={exp}",
+        cwd=tmp_path,
+    )
     assert res.returncode == 0, res.stderr
     effects = pd.read_csv(exp / "aggregate" / "effects.csv")
     dev = effects[effects["group"].astype(str).str.contains("devolution")]
@@ -171,8 +197,16 @@ def test_cli_sweep_gives_one_row_set_per_value_and_seed(tmp_path):
     """A sweep over one parameter x seeds is aggregated with the parameter as a column: one run
     (and one monthly row set) per (value, seed)."""
     exp = tmp_path / "exp"
-    res = zonesim("-m", "scenario=devolution", "policy.devolution.start=2015-01", "policy.devolution.powers=0,20,37",
-                  "seed=0,1", "time.end=2016-12", f"hydra.sweep.dir={exp}", cwd=tmp_path)
+    res = zonesim(
+        "-m",
+        "scenario=devolution",
+        "policy.devolution.start=2015-01",
+        "policy.devolution.powers=0,20,37",
+        "seed=0,1",
+        "time.end=2016-12",
+        f"hydra.sweep.dir={exp}",
+        cwd=tmp_path,
+    )
     assert res.returncode == 0, res.stderr
     agg = exp / "aggregate"
     outcomes = pd.read_parquet(agg / "run_outcomes.parquet")

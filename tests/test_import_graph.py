@@ -30,7 +30,8 @@ def module_names(root: Path = ROOT, package: str = PACKAGE) -> dict[str, Path]:
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(tree: ast.AST):
@@ -63,7 +64,7 @@ def import_graph(root: Path = ROOT, package: str = PACKAGE) -> dict[str, set[str
             base = node.module or ""
             if node.level:
                 anchor = here.split(".")
-                anchor = anchor[:len(anchor) - (node.level - 1)]
+                anchor = anchor[: len(anchor) - (node.level - 1)]
                 base = ".".join([*anchor, base] if base else anchor)
             for alias in node.names:
                 sub = f"{base}.{alias.name}"
@@ -120,13 +121,13 @@ def test_the_graph_sees_plain_deferred_and_relative_imports(tmp_path):
     (pkg / "sub" / "__init__.py").write_text("from .b import x\n")
     (pkg / "a.py").write_text("import pkg.sub.b\n")
     (pkg / "sub" / "b.py").write_text(
-        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import c\n"
-        "def f():\n    from pkg import a\n")
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import c\ndef f():\n    from pkg import a\n"
+    )
     (pkg / "c.py").write_text("from pkg.sub import b\nfrom pkg.sub import x\n")
     graph = import_graph(tmp_path, "pkg")
     assert graph["pkg.a"] == {"pkg.sub.b"}
     assert graph["pkg.sub"] == {"pkg.sub.b"}
-    assert graph["pkg.sub.b"] == {"pkg.a"}          # the TYPE_CHECKING import is no edge
+    assert graph["pkg.sub.b"] == {"pkg.a"}  # the TYPE_CHECKING import is no edge
     assert graph["pkg.c"] == {"pkg.sub.b", "pkg.sub"}
     assert find_cycles(graph) == [["pkg.a", "pkg.sub.b"]]
 
@@ -137,6 +138,11 @@ def test_no_import_cycle_in_sim():
 
 
 def test_the_runner_imports_nothing_from_the_experiments_layer():
-    edges = [(a, b) for a, targets in import_graph().items() if a.startswith("sim.runner")
-             for b in sorted(targets) if b == "sim.experiments" or b.startswith("sim.experiments.")]
+    edges = [
+        (a, b)
+        for a, targets in import_graph().items()
+        if a.startswith("sim.runner")
+        for b in sorted(targets)
+        if b == "sim.experiments" or b.startswith("sim.experiments.")
+    ]
     assert not edges, "sim.runner imports sim.experiments: " + ", ".join(f"{a} -> {b}" for a, b in edges)

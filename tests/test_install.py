@@ -16,8 +16,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 #: the interpreter the virtual environment was made from: the Makefile installs uv into it
 BASE = getattr(sys, "_base_executable", sys.executable)
-SKIP = {".git", ".venv", "multirun", "outputs", "build", "dist", "__pycache__", ".pytest_cache", ".hypothesis",
-        "node_modules"}
+SKIP = {
+    ".git",
+    ".venv",
+    "multirun",
+    "outputs",
+    "build",
+    "dist",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    "node_modules",
+}
 
 
 def _uv(*args, **kw):
@@ -45,8 +55,10 @@ def installed(tmp_path_factory):
 def _zonesim(target: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     """``zonesim ARGS`` with the installed copy first on the path (before the editable checkout)."""
     env = {**os.environ, "PYTHONPATH": str(target)}
-    code = ("import runpy, sys, sim; print('package:', sim.__file__); "
-            f"sys.argv = ['zonesim', *{list(args)!r}]; runpy.run_module('sim.runner.entry', run_name='__main__')")
+    code = (
+        "import runpy, sys, sim; print('package:', sim.__file__); "
+        f"sys.argv = ['zonesim', *{list(args)!r}]; runpy.run_module('sim.runner.entry', run_name='__main__')"
+    )
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 

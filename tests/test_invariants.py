@@ -19,8 +19,9 @@ from sim.model.firms import LAND_HOLDING, LifeCycle
 SCENARIOS = ["baseline", "consolidation", "devolution", "assessment", "full_reform"]
 TOL = 1e-6  # mu
 
-PROPERTY_SETTINGS = settings(max_examples=15, deadline=None, database=None,
-                             suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(
+    max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @st.composite
@@ -71,8 +72,8 @@ def check_month(m, prev: Snapshot, ctx: str) -> None:
     assert sum(per_state) == n, ctx
     assert n >= prev.n, ctx
     assert len(m.enterprises) == n, ctx
-    assert all(e.row == i for i, e in enumerate(m.enterprises[prev.n:], start=prev.n)), ctx
-    assert np.array_equal(f.key[:prev.n], prev.key), ctx
+    assert all(e.row == i for i, e in enumerate(m.enterprises[prev.n :], start=prev.n)), ctx
+    assert np.array_equal(f.key[: prev.n], prev.key), ctx
     # a firm's new plant carries its firm's key (it never operates beside it); a plant whose firm
     # has left carries on as a firm with that key: among firms still alive, keys are unique
     plant = f.parent >= 0
@@ -81,12 +82,12 @@ def check_month(m, prev: Snapshot, ctx: str) -> None:
     assert len(np.unique(f.key[alive])) == int(alive.sum()), ctx
     # states only move forward; EXITED (and WITHDRAWN, a project that left the pipeline when its
     # idle land was taken back) is absorbing and keeps the month it left
-    assert np.all(st_[:prev.n] >= prev.state), ctx
+    assert np.all(st_[: prev.n] >= prev.state), ctx
     for gone in (LifeCycle.EXITED, LifeCycle.WITHDRAWN):
         was = prev.state == gone
-        assert np.all(st_[:prev.n][was] == gone), ctx
-        assert np.array_equal(f.exit_month[:prev.n][was], prev.exit_month[was]), ctx
-    withdrawn_now = (st_[:prev.n] == LifeCycle.WITHDRAWN) & (prev.state != LifeCycle.WITHDRAWN)
+        assert np.all(st_[: prev.n][was] == gone), ctx
+        assert np.array_equal(f.exit_month[: prev.n][was], prev.exit_month[was]), ctx
+    withdrawn_now = (st_[: prev.n] == LifeCycle.WITHDRAWN) & (prev.state != LifeCycle.WITHDRAWN)
     assert np.all(prev.state[withdrawn_now] == LifeCycle.IN_APPROVAL), ctx  # only projects in approval
     exited = (st_ == LifeCycle.EXITED) | (st_ == LifeCycle.WITHDRAWN)
     assert np.all(f.exit_month[exited] >= 0) and np.all(f.exit_month[~exited] == -1), ctx
@@ -205,12 +206,18 @@ def test_pipeline_entirely_crowded_out_adds_no_firms():
     from sim.model.streams import Stream, stream
 
     for seed in range(300):
-        p = compose_params("region=synthetic", "region.synthetic.enterprises=60", f"seed={seed}",
-                           "investment.pipeline_months=0.3")
+        p = compose_params(
+            "region=synthetic", "region.synthetic.enterprises=60", f"seed={seed}", "investment.pipeline_months=0.3"
+        )
         m = make_model(p)
         inv = p.investment  # the pipeline's arrivals: the first draw of its stream (InvestmentMarket.seed_pipeline)
-        arrived = stream(p.seed, Stream.PIPELINE).poisson(  # candidates, thinned by the sector prices
-            m.market.rates * inv.arrival_scale * inv.entry_max_multiplier / 12.0 * inv.pipeline_months).sum()
+        arrived = (
+            stream(p.seed, Stream.PIPELINE)
+            .poisson(  # candidates, thinned by the sector prices
+                m.market.rates * inv.arrival_scale * inv.entry_max_multiplier / 12.0 * inv.pipeline_months
+            )
+            .sum()
+        )
         if arrived and not (m.firms.state == LifeCycle.CONSTRUCTION).any():
             break
     else:

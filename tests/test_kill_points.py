@@ -31,8 +31,8 @@ import pandas as pd
 import pytest
 
 from sim.experiments.aggregate import AGGREGATE_DIR
-from sim.runner.jobs import FAILURES, RUNS
 from sim.runner.files import check_done
+from sim.runner.jobs import FAILURES, RUNS
 from tests.test_reliability import assert_same_tables, completed, finish, hidden_leftovers
 
 N_RUNS = 4
@@ -50,8 +50,15 @@ MANIFEST_TIMING = {"started", "ended", "wall_seconds"}  # manifest.json: of the 
 def start(args: list[str], cwd: Path) -> subprocess.Popen:
     """``zonesim <args>`` in ``cwd``, in a process group of its own (its workers too)."""
     env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    return subprocess.Popen([sys.executable, "-m", "sim.runner.cli", *args], cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim.runner.cli", *args],
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -82,8 +89,9 @@ def wait_until(proc: subprocess.Popen, condition, what: str) -> None:
         ended = proc.poll() is not None
         if ended or time.time() > deadline:
             _, out = kill(proc)
-            pytest.fail(f"the sweep {'ended' if ended else f'did not reach it in {WAIT_S} s'} before {what}:\n"
-                        f"{out[-4000:]}")
+            pytest.fail(
+                f"the sweep {'ended' if ended else f'did not reach it in {WAIT_S} s'} before {what}:\n{out[-4000:]}"
+            )
         time.sleep(POLL_S)
 
 
@@ -110,6 +118,7 @@ def files_under(folder: Path) -> list[str]:
 
 def untimed(manifest: dict) -> dict:
     """``manifest`` without :data:`MANIFEST_TIMING`, its own and its runs'."""
+
     def drop(d: dict) -> dict:
         return {k: v for k, v in d.items() if k not in MANIFEST_TIMING}
 
@@ -168,8 +177,12 @@ def reference(tmp_path_factory):
 # --------------------------------------------------------------------------- kill -9 of the sweep
 def test_sweep_killed_at_three_random_points_ends_equal_to_an_uninterrupted_one(reference, tmp_path):
     rng = random.Random(f"{SEED}-sweep")
-    plan = {"after_staging_s": rng.uniform(0, 0.03), "k": rng.randint(1, N_RUNS - 1),
-            "after_k_s": rng.uniform(0, 0.1), "into_aggregation_s": rng.uniform(0, 2.0)}
+    plan = {
+        "after_staging_s": rng.uniform(0, 0.03),
+        "k": rng.randint(1, N_RUNS - 1),
+        "after_k_s": rng.uniform(0, 0.1),
+        "into_aggregation_s": rng.uniform(0, 2.0),
+    }
     sweep = tmp_path / "sweep"
 
     # 1. while the first run is being written: its staging folder is there, no run is complete
@@ -242,8 +255,11 @@ def test_truncated_aggregate_table_and_manifest_are_rewritten_by_a_re_run(refere
     sweep = tmp_path / "sweep"
     shutil.copytree(reference(), sweep)
     rng = random.Random(f"{SEED}-aggregate")
-    table = sweep / AGGREGATE_DIR / rng.choice(
-        sorted(p.name for p in (sweep / AGGREGATE_DIR).iterdir() if p.suffix in (".parquet", ".csv")))
+    table = (
+        sweep
+        / AGGREGATE_DIR
+        / rng.choice(sorted(p.name for p in (sweep / AGGREGATE_DIR).iterdir() if p.suffix in (".parquet", ".csv")))
+    )
     for path in (table, sweep / "manifest.json"):
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     status, out = end(start(BASIC, tmp_path))

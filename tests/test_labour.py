@@ -20,17 +20,24 @@ K_CAP = np.array([1.0, 0.8])
 
 def one_firm_table(rescued_until: int) -> FirmTable:
     f = FirmTable(capacity=16)
-    f.add(sector=np.array([0, 1]), state=LifeCycle.OPERATING, capital=np.array([1000.0, 1000.0]),
-          plant_limit=np.array([1500.0, 1500.0]), overhead=np.array([10.0, 10.0]), debt=np.array([500.0, 500.0]),
-          rescued_until=np.array([rescued_until, rescued_until]))
+    f.add(
+        sector=np.array([0, 1]),
+        state=LifeCycle.OPERATING,
+        capital=np.array([1000.0, 1000.0]),
+        plant_limit=np.array([1500.0, 1500.0]),
+        overhead=np.array([10.0, 10.0]),
+        debt=np.array([500.0, 500.0]),
+        rescued_until=np.array([rescued_until, rescued_until]),
+    )
     return f
 
 
 def book(f: FirmTable, qty: float, wage: np.ndarray, p: ModelConfig, month: int) -> dict:
     idx = np.array([0, 1])
     a_eff = np.zeros(2)
-    return book_month(f, idx, a_eff, np.ones(2), np.full(2, qty), np.full(2, 2 * qty), SIGMA, K_CAP, p.firms,
-                      wage, p.labour, month)
+    return book_month(
+        f, idx, a_eff, np.ones(2), np.full(2, qty), np.full(2, 2 * qty), SIGMA, K_CAP, p.firms, wage, p.labour, month
+    )
 
 
 @pytest.mark.parametrize("rescued", [False, True])
@@ -70,15 +77,17 @@ def test_a_higher_wage_raises_marginal_cost_and_lowers_the_return_on_capacity():
 def test_the_wage_moves_towards_clearing_by_its_adjustment_step():
     """Demand 21% above supply at η = 0.5: the clearing wage is 1.21^(1/0.5) = 1.4641; with 12
     months to adjust, log w moves 1/12 of the way; sectors with no workers keep their wage."""
-    w = next_wage(np.array([1.0, 1.0, 0.9]), np.array([121.0, 100.0, 0.0]), np.array([100.0, 100.0, 50.0]),
-                  0.5, 12.0)
+    w = next_wage(np.array([1.0, 1.0, 0.9]), np.array([121.0, 100.0, 0.0]), np.array([100.0, 100.0, 50.0]), 0.5, 12.0)
     assert w[0] == pytest.approx(np.exp(np.log(1.4641) / 12), rel=1e-12)
     assert w[1] == pytest.approx(1.0, rel=1e-12) and w[2] == 0.9
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.floats(0.2, 5.0), st.floats(1.0, 1e6), st.floats(1.0, 1e6)), min_size=1, max_size=8),
-       st.floats(0.1, 5.0), st.floats(1.0, 60.0))
+@given(
+    st.lists(st.tuples(st.floats(0.2, 5.0), st.floats(1.0, 1e6), st.floats(1.0, 1e6)), min_size=1, max_size=8),
+    st.floats(0.1, 5.0),
+    st.floats(1.0, 60.0),
+)
 def test_the_wage_never_overshoots_the_clearing_wage(cells, eta, months):
     """Property: the next wage lies between the current one and the clearing one, on the side of excess demand."""
     wage, workers, supply = (np.array(c) for c in zip(*cells))

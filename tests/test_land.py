@@ -18,18 +18,37 @@ from sim.model.firms import LifeCycle
 from sim.model.land import CATEGORIES
 
 TOL = 1e-6  # mu
-RULES = ("open_balance", "supply", "start_construction", "start_production", "exit", "release_held",
-         "recover_idle", "cut_unbuilt", "close_blocks", "open_blocks")
+RULES = (
+    "open_balance",
+    "supply",
+    "start_construction",
+    "start_production",
+    "exit",
+    "release_held",
+    "recover_idle",
+    "cut_unbuilt",
+    "close_blocks",
+    "open_blocks",
+)
 ACCOUNTS = (*CATEGORIES, "held")
 
 #: a disposal campaign early, consolidation early, and idle land taken back (and its fee base counted)
 #: after a few months, so that every rule acts within two years of the Ningxia data
-EARLY = ("scenario=full_reform", "seed=3", "policy.consolidation.date=2016-01",
-         "policy.devolution.start=2016-01", "policy.zombie_disposal.start=2015-07",
-         "policy.zombie_disposal.end=2016-06", "policy.zombie_disposal.liquidation_months=9",
-         "policy.zombie_disposal.merger_months=6", "policy.zombie_disposal.restructuring_months=3",
-         "policy.zombie_disposal.relet_months=4", "land.idle_fee_months=3", "land.idle_recovery_months=6",
-         "time.end=2016-12")
+EARLY = (
+    "scenario=full_reform",
+    "seed=3",
+    "policy.consolidation.date=2016-01",
+    "policy.devolution.start=2016-01",
+    "policy.zombie_disposal.start=2015-07",
+    "policy.zombie_disposal.end=2016-06",
+    "policy.zombie_disposal.liquidation_months=9",
+    "policy.zombie_disposal.merger_months=6",
+    "policy.zombie_disposal.restructuring_months=3",
+    "policy.zombie_disposal.relet_months=4",
+    "land.idle_fee_months=3",
+    "land.idle_recovery_months=6",
+    "time.end=2016-12",
+)
 
 
 def _accounts(ledger) -> dict[str, np.ndarray]:
@@ -56,12 +75,22 @@ class Audit:
             before, land = _accounts(self.m.land), self.m.block_land.copy()
             out = rule(*args, **kwargs)
             after = _accounts(self.m.land)
-            self.calls.append({"month": self.m.month, "rule": name, "args": args, "out": out, "before": before,
-                               "state": self.m.firms.state.copy(), "block": self.m.firms.block.copy(),
-                               "land": self.m.firms.land.copy(),
-                               "delta": {a: after[a] - before[a] for a in ACCOUNTS},
-                               "land_delta": self.m.block_land - land})
+            self.calls.append(
+                {
+                    "month": self.m.month,
+                    "rule": name,
+                    "args": args,
+                    "out": out,
+                    "before": before,
+                    "state": self.m.firms.state.copy(),
+                    "block": self.m.firms.block.copy(),
+                    "land": self.m.firms.land.copy(),
+                    "delta": {a: after[a] - before[a] for a in ACCOUNTS},
+                    "land_delta": self.m.block_land - land,
+                }
+            )
             return out
+
         return call
 
     def run(self):
@@ -113,18 +142,25 @@ def small_runs(draw):
     scenario = draw(st.sampled_from(["baseline", "consolidation", "full_reform"]))
     date = draw(st.sampled_from(["2015-06", "2016-01"]))
     return [
-        f"scenario={scenario}", f"seed={draw(st.integers(0, 10_000))}", "region=synthetic",
+        f"scenario={scenario}",
+        f"seed={draw(st.integers(0, 10_000))}",
+        "region=synthetic",
         f"region.synthetic.seed={draw(st.integers(0, 1_000))}",
         f"region.synthetic.enterprises={draw(st.integers(50, 400))}",
         f"region.synthetic.zones_per_county={draw(st.floats(0.5, 3.0)):.2f}",
         f"investment.arrival_scale={draw(st.sampled_from([1, 4]))}",
         f"land.idle_recovery_months={draw(st.sampled_from([3, 6, 24]))}",
         f"policy.assessment.abolished_firms_to={draw(st.sampled_from(['county', 'neighbour']))}",
-        "policy/zombie_disposal=ningxia", "policy.zombie_disposal.start=2015-03",
-        "policy.zombie_disposal.end=2016-06", "policy.zombie_disposal.liquidation_months=4",
-        "policy.zombie_disposal.merger_months=3", "policy.zombie_disposal.restructuring_months=2",
+        "policy/zombie_disposal=ningxia",
+        "policy.zombie_disposal.start=2015-03",
+        "policy.zombie_disposal.end=2016-06",
+        "policy.zombie_disposal.liquidation_months=4",
+        "policy.zombie_disposal.merger_months=3",
+        "policy.zombie_disposal.restructuring_months=2",
         f"policy.zombie_disposal.relet_months={draw(st.sampled_from([0, 3]))}",
-        f"policy.consolidation.date={date}", f"policy.devolution.start={date}", f"policy.assessment.start={date}",
+        f"policy.consolidation.date={date}",
+        f"policy.devolution.start={date}",
+        f"policy.assessment.start={date}",
         "time.end=2016-12",
     ]
 
@@ -231,7 +267,7 @@ def test_production_start_moves_construction_to_operating(audit):
 def test_exits_return_land_at_once_or_after_the_relet_lag(audit):
     """Insolvency exits: operating → unsupplied at once; liquidations: operating → idle (held),
     then → unsupplied exactly ``relet_months`` later."""
-    m, f = audit.m, audit.m.firms
+    m = audit.m
     lag = m.params.policy.zombie_disposal.relet_months
     held_calls = [c for c in audit.of("exit") if c["args"][1:] and c["args"][1] > 0]
     plain = [c for c in audit.of("exit") if not (c["args"][1:] and c["args"][1] > 0)]
@@ -339,8 +375,9 @@ def test_consolidation_cuts_unbuilt_land_at_its_date_and_spares_supplied_land(au
     assert mon["land_cut"].iloc[date] > 0 and mon["land_cut"].drop(index=date).eq(0).all()
 
 
-@pytest.mark.parametrize("overrides", [("scenario=baseline",), ("scenario=consolidation",
-                                                                   "policy.consolidation.unbuilt_reserve_share=1.0")])
+@pytest.mark.parametrize(
+    "overrides", [("scenario=baseline",), ("scenario=consolidation", "policy.consolidation.unbuilt_reserve_share=1.0")]
+)
 def test_no_cut_without_consolidation_or_with_a_full_reserve(overrides):
     m = make_model(compose_params(*overrides, "policy.consolidation.date=2015-03", "time.end=2015-04")).run()
     assert m.results()["monthly"]["land_cut"].eq(0).all()
@@ -359,9 +396,17 @@ def test_blocks_leave_the_ledger_when_delisted_or_abolished(audit):
 
 
 def test_a_founded_zone_joins_the_ledger_with_all_its_land_unsupplied():
-    zones = [{"zone_id": "z1", "county_id": "c1", "firms": 20, "output_share": 0.5, "output_per_mu": 50.0},
-             {"zone_id": "z2", "county_id": "c2", "firms": 0, "output_share": 0.0, "output_per_mu": 50.0,
-              "founded": "2015-03"}]
+    zones = [
+        {"zone_id": "z1", "county_id": "c1", "firms": 20, "output_share": 0.5, "output_per_mu": 50.0},
+        {
+            "zone_id": "z2",
+            "county_id": "c2",
+            "firms": 0,
+            "output_share": 0.0,
+            "output_per_mu": 50.0,
+            "founded": "2015-03",
+        },
+    ]
     p = compose_params("time.end=2015-05")
     m = make_model(p, tiny_region(zones, total_firms=40))
     new = m.zones[1].blocks

@@ -128,21 +128,39 @@ def test_slurm_settings_become_sbatch_lines(tmp_path, monkeypatch, hydra_config)
     (bin_dir / "srun").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
 
-    cfg = compose_launcher("hydra/launcher=slurm", f"hydra.sweep.dir={tmp_path / 'sweep'}",
-                           "hydra.launcher.partition=short", "hydra.launcher.timeout_min=30",
-                           "hydra.launcher.account=proj42", "hydra.launcher.setup=[module load python]")
+    cfg = compose_launcher(
+        "hydra/launcher=slurm",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        "hydra.launcher.partition=short",
+        "hydra.launcher.timeout_min=30",
+        "hydra.launcher.account=proj42",
+        "hydra.launcher.setup=[module load python]",
+    )
     hydra_config(cfg)
     params = instantiate(cfg.hydra.launcher).params
     # as SlurmLauncher.launch builds its executor
-    executor = submitit.AutoExecutor(cluster="slurm", folder=params["submitit_folder"],
-                                     slurm_max_num_timeout=params["max_num_timeout"])
+    executor = submitit.AutoExecutor(
+        cluster="slurm", folder=params["submitit_folder"], slurm_max_num_timeout=params["max_num_timeout"]
+    )
     base = set(OmegaConf.structured(BaseQueueConf).keys())
-    executor.update_parameters(**{k if k in base else f"slurm_{k}": v for k, v in params.items()
-                                  if k not in {"submitit_folder", "max_num_timeout"}})
+    executor.update_parameters(
+        **{
+            k if k in base else f"slurm_{k}": v
+            for k, v in params.items()
+            if k not in {"submitit_folder", "max_num_timeout"}
+        }
+    )
     script = executor._executor._make_submission_file_text("python -u -m submitit.core._submit X", "uid")
-    for line in ("#SBATCH --partition=short", "#SBATCH --time=30", "#SBATCH --account=proj42",
-                 "#SBATCH --cpus-per-task=1", "#SBATCH --mem=2GB", "#SBATCH --job-name=zonesim",
-                 f"#SBATCH --output={tmp_path / 'sweep'}/.submitit/%j/%j_0_log.out", "module load python"):
+    for line in (
+        "#SBATCH --partition=short",
+        "#SBATCH --time=30",
+        "#SBATCH --account=proj42",
+        "#SBATCH --cpus-per-task=1",
+        "#SBATCH --mem=2GB",
+        "#SBATCH --job-name=zonesim",
+        f"#SBATCH --output={tmp_path / 'sweep'}/.submitit/%j/%j_0_log.out",
+        "module load python",
+    ):
         assert line in script.splitlines(), f"{line!r} not in\n{script}"
 
 
@@ -180,8 +198,15 @@ def tagged_pids(tag: str) -> list[int]:
 
 def run_zonesim(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     """``zonesim <args>`` in its own process group, killed (group and tagged children) on time-out."""
-    proc = subprocess.Popen([sys.executable, "-m", "sim.runner.cli", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.runner.cli", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         out, _ = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -219,8 +244,9 @@ def assert_same_runs(sweep: Path, reference: Path) -> None:
         assert "monthly.parquet" in tables
         assert tables == sorted(p.name for p in runs[key].glob("*.parquet"))
         for name in tables:
-            pd.testing.assert_frame_equal(pd.read_parquet(runs[key] / name), pd.read_parquet(folder / name),
-                                          check_exact=True, obj=f"{key}/{name}")
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(runs[key] / name), pd.read_parquet(folder / name), check_exact=True, obj=f"{key}/{name}"
+            )
     # the end-of-sweep callback (in the launching process) saw the runs the workers wrote
     manifest = json.loads((sweep / "manifest.json").read_text())
     assert sorted(r["key"] for r in manifest["runs"]) == sorted(runs)
@@ -248,13 +274,26 @@ def test_ray_local_sweep_equals_basic_launcher(tmp_path, basic_sweep):
     tag = uuid.uuid4().hex
     # Ray's session folder holds Unix sockets (paths < 108 bytes): a short folder of our own.
     ray_tmp = Path(tempfile.mkdtemp(prefix="zr-", dir="/tmp"))
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled",  # else Ray turns token auth on, writes ~/.ray/auth_token
-           "RAY_USAGE_STATS_ENABLED": "0", "ZONESIM_TEST_TAG": tag}
+    env = {
+        **os.environ,
+        "RAY_AUTH_MODE": "disabled",  # else Ray turns token auth on, writes ~/.ray/auth_token
+        "RAY_USAGE_STATS_ENABLED": "0",
+        "ZONESIM_TEST_TAG": tag,
+    }
     env.pop("RAY_ADDRESS", None)
     try:
         t = time.time()
-        done = run_zonesim([*SWEEP, "hydra/launcher=ray_local", "hydra.launcher.ray.init.num_cpus=2",
-                            f"+hydra.launcher.ray.init._temp_dir={ray_tmp}", "hydra.sweep.dir=sweep"], tmp_path, env)
+        done = run_zonesim(
+            [
+                *SWEEP,
+                "hydra/launcher=ray_local",
+                "hydra.launcher.ray.init.num_cpus=2",
+                f"+hydra.launcher.ray.init._temp_dir={ray_tmp}",
+                "hydra.sweep.dir=sweep",
+            ],
+            tmp_path,
+            env,
+        )
         print(f"ray_local sweep of 2 runs: {time.time() - t:.1f} s")
         assert done.returncode == 0, done.stdout[-5000:]
         assert "Started a local Ray instance" in done.stdout, done.stdout[-5000:]
@@ -338,11 +377,16 @@ def test_slurm_sweep_through_submitit_equals_basic_launcher(tmp_path, basic_swee
         (bin_dir / name).write_text(f"#!{sys.executable}\n{body}")
         (bin_dir / name).chmod(0o755)
     tag = uuid.uuid4().hex
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-           "FAKE_SLURM_STATE": str(tmp_path / "slurm_state"), "ZONESIM_TEST_TAG": tag}
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "FAKE_SLURM_STATE": str(tmp_path / "slurm_state"),
+        "ZONESIM_TEST_TAG": tag,
+    }
     t = time.time()
-    done = run_zonesim([*SWEEP, "hydra/launcher=slurm", "hydra.launcher.partition=test", "hydra.sweep.dir=sweep"],
-                       tmp_path, env)
+    done = run_zonesim(
+        [*SWEEP, "hydra/launcher=slurm", "hydra.launcher.partition=test", "hydra.sweep.dir=sweep"], tmp_path, env
+    )
     print(f"slurm (stand-in) sweep of 2 runs: {time.time() - t:.1f} s")
     assert done.returncode == 0, done.stdout[-5000:]
     states = {p.name: p.read_text() for p in (tmp_path / "slurm_state").iterdir() if p.name != "counter"}
@@ -359,7 +403,8 @@ def test_a_launcher_without_its_extra_is_refused_naming_the_extra(monkeypatch, c
     from sim.runner import cli
 
     assert set(cli.LAUNCHER_EXTRAS) | {"basic", "joblib", "zonesim_joblib"} >= {
-        p.stem for p in (cli.CONFIG_DIR / "hydra" / "launcher").glob("*.yaml")}
+        p.stem for p in (cli.CONFIG_DIR / "hydra" / "launcher").glob("*.yaml")
+    }
     missing = {"hydra_plugins.hydra_ray_launcher"}
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in missing else real(name, *a))

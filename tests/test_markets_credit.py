@@ -29,10 +29,10 @@ from hypothesis import strategies as st
 from sim.model.firms import LifeCycle
 from sim.model.market import clear_markets
 
-PROPERTY_SETTINGS = settings(max_examples=150, deadline=None, database=None,
-                             suppress_health_check=[HealthCheck.too_slow])
-MODEL_SETTINGS = settings(max_examples=6, deadline=None, database=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+MODEL_SETTINGS = settings(max_examples=6, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # --------------------------------------------------------------------------- clear_markets
@@ -53,16 +53,22 @@ def sector_markets(draw, max_sectors=3, max_firms=8):
     fl = functools.partial(st.floats, allow_nan=False, allow_infinity=False)
     sector = np.array(draw(st.lists(st.integers(0, n_sec - 1), min_size=n, max_size=n)), dtype=np.int16)
     tiny = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
-    capital = np.where(tiny, draw(st.lists(fl(1e-9, 1e-2), min_size=n, max_size=n)),
-                       draw(st.lists(fl(0.1, 1e3), min_size=n, max_size=n)))
+    capital = np.where(
+        tiny,
+        draw(st.lists(fl(1e-9, 1e-2), min_size=n, max_size=n)),
+        draw(st.lists(fl(0.1, 1e3), min_size=n, max_size=n)),
+    )
     weight = np.array(draw(st.lists(fl(0.01, 10.0), min_size=n, max_size=n)))
     order = draw(st.permutations(range(n)))
     rows = np.array(order[: draw(st.integers(1, n))], dtype=np.int64)
     spend = st.one_of(st.just(0.0), fl(1e-6, 1e4))  # none, or a (possibly small) positive amount
     return dict(
-        rows=rows, sector=sector,
+        rows=rows,
+        sector=sector,
         a_eff=np.array(draw(st.lists(fl(-1.0, 1.0), min_size=rows.size, max_size=rows.size))),
-        capital=capital, weight=weight, n_sectors=n_sec,
+        capital=capital,
+        weight=weight,
+        n_sectors=n_sec,
         k_cap=np.array(draw(st.lists(fl(0.2, 5.0), min_size=n_sec, max_size=n_sec))),
         sigma=np.array(draw(st.lists(fl(1.5, 10.0), min_size=n_sec, max_size=n_sec))),
         sigma_a=np.array(draw(st.lists(fl(0.5, 8.0), min_size=n_sec, max_size=n_sec))),
@@ -75,17 +81,31 @@ def sector_markets(draw, max_sectors=3, max_firms=8):
 
 def clear(case, elastic=False, **changes):
     c = {**case, **changes}
-    return clear_markets(c["rows"], c["sector"], c["a_eff"], c["capital"], c["weight"], c["n_sectors"],
-                         c["k_cap"], c["sigma"], c["sigma_a"], c["theta"], c["s_local"], c["s_out"],
-                         c["p_star"], elastic)
+    return clear_markets(
+        c["rows"],
+        c["sector"],
+        c["a_eff"],
+        c["capital"],
+        c["weight"],
+        c["n_sectors"],
+        c["k_cap"],
+        c["sigma"],
+        c["sigma_a"],
+        c["theta"],
+        c["s_local"],
+        c["s_out"],
+        c["p_star"],
+        elastic,
+    )
 
 
 def check_firms(case, price, qty, cap):
     """Capacity ``e^ã·K/k``; no sales beyond it; spare capacity ⇒ the price ``e^(-ã)``;
     capacity-bound ⇒ a price at least that."""
     sec = case["sector"][case["rows"]]
-    np.testing.assert_allclose(cap, np.exp(case["a_eff"]) * case["capital"][case["rows"]] / case["k_cap"][sec],
-                               rtol=1e-13)
+    np.testing.assert_allclose(
+        cap, np.exp(case["a_eff"]) * case["capital"][case["rows"]] / case["k_cap"][sec], rtol=1e-13
+    )
     assert np.all(qty >= 0.0)
     assert np.all(qty <= cap)
     p_u = np.exp(-case["a_eff"])
@@ -112,12 +132,12 @@ def test_ces_market_revenue_is_the_armington_spending_at_the_price_index(case):
             assert case["s_local"][s] + case["s_out"][s] == 0.0
             continue
         sig = case["sigma"][s]
-        e_at_p = armington_spending(index[s], case["s_local"][s], case["s_out"][s], case["theta"][s],
-                                    case["sigma_a"][s], case["p_star"])
+        e_at_p = armington_spending(
+            index[s], case["s_local"][s], case["s_out"][s], case["theta"][s], case["sigma_a"][s], case["p_star"]
+        )
         np.testing.assert_allclose(spend[s], e_at_p, rtol=1e-8)
         w = case["weight"][case["rows"]][j]
-        np.testing.assert_allclose(index[s], np.sum(w * price[j] ** (1.0 - sig)) ** (1.0 / (1.0 - sig)),
-                                   rtol=1e-10)
+        np.testing.assert_allclose(index[s], np.sum(w * price[j] ** (1.0 - sig)) ** (1.0 / (1.0 - sig)), rtol=1e-10)
         spare = qty[j] < cap[j]
         demand = spend[s] * index[s] ** (sig - 1.0) * w * price[j] ** (-sig)
         np.testing.assert_allclose(qty[j][spare], demand[spare], rtol=1e-8)
@@ -166,10 +186,19 @@ def test_ces_removal_raises_spare_survivors_quantity_and_bound_survivors_price()
     firms 0 and 2, with spare capacity, sell more at once at an unchanged price; firm 1, bound
     by its capacity, sells the same quantity (its capacity) at a higher price."""
     case = dict(
-        rows=np.arange(4), sector=np.zeros(4, dtype=np.int16), a_eff=np.array([0.0, 0.1, -0.1, 0.05]),
-        capital=np.array([5000.0, 60.0, 5000.0, 5000.0]), weight=np.array([1.0, 1.0, 0.5, 1.0]), n_sectors=1,
-        k_cap=np.array([0.6]), sigma=np.array([5.0]), sigma_a=np.array([3.0]), theta=np.array([0.8]),
-        s_local=np.array([700.0]), s_out=np.array([300.0]), p_star=1.0,
+        rows=np.arange(4),
+        sector=np.zeros(4, dtype=np.int16),
+        a_eff=np.array([0.0, 0.1, -0.1, 0.05]),
+        capital=np.array([5000.0, 60.0, 5000.0, 5000.0]),
+        weight=np.array([1.0, 1.0, 0.5, 1.0]),
+        n_sectors=1,
+        k_cap=np.array([0.6]),
+        sigma=np.array([5.0]),
+        sigma_a=np.array([3.0]),
+        theta=np.array([0.8]),
+        s_local=np.array([700.0]),
+        s_out=np.array([300.0]),
+        p_star=1.0,
     )
     price, qty, cap, index, spend = clear(case)
     price2, qty2, cap2, index2, spend2 = clear(case, rows=np.arange(3), a_eff=case["a_eff"][:3])
@@ -194,9 +223,16 @@ ACCOUNT_CONFIGS = [
     ("seed=5", "market.demand=elastic"),
     # a disposal campaign inside the 24 months, one pool per county: restructuring haircuts, takeovers
     # (debts assumed across pools) and liquidations
-    ("seed=6", "credit.scope=county", "policy/zombie_disposal=ningxia", "policy.zombie_disposal.start=2015-04",
-     "policy.zombie_disposal.end=2016-06", "policy.zombie_disposal.liquidation_months=9",
-     "policy.zombie_disposal.merger_months=6", "policy.zombie_disposal.restructuring_months=3"),
+    (
+        "seed=6",
+        "credit.scope=county",
+        "policy/zombie_disposal=ningxia",
+        "policy.zombie_disposal.start=2015-04",
+        "policy.zombie_disposal.end=2016-06",
+        "policy.zombie_disposal.liquidation_months=9",
+        "policy.zombie_disposal.merger_months=6",
+        "policy.zombie_disposal.restructuring_months=3",
+    ),
 ]
 
 
@@ -254,14 +290,19 @@ def test_monthly_market_credit_and_capital_accounts(overrides):
         row = m.recorder.monthly[-1]
         op = m._operating_rows()
         # -- market
-        sold = np.flatnonzero((f.state == LifeCycle.OPERATING)
-                              | ((f.state == LifeCycle.EXITED) & (f.exit_month == month)))
+        sold = np.flatnonzero(
+            (f.state == LifeCycle.OPERATING) | ((f.state == LifeCycle.EXITED) & (f.exit_month == month))
+        )
         revenue = np.bincount(f.sector[sold], weights=12.0 * f.output[sold], minlength=m.sigma.size)
         np.testing.assert_allclose(revenue, m.sector_spending, rtol=1e-8, atol=0.0, err_msg=ctx)
         assert np.all(f.quantity[op] <= f.capacity[op]), ctx
         # -- credit ledger
-        flows = (row["credit_lent_deficits"] + row["credit_lent_projects"] + row["credit_lent_investment"]
-                 + row["credit_lent_expansions"])
+        flows = (
+            row["credit_lent_deficits"]
+            + row["credit_lent_projects"]
+            + row["credit_lent_investment"]
+            + row["credit_lent_expansions"]
+        )
         expected = out_before.sum() + flows - row["credit_repaid"] - row["credit_written_off"]
         scale = out_before.sum()
         assert abs(m.credit.outstanding.sum() - expected) <= 1e-9 * scale, ctx
@@ -269,8 +310,9 @@ def test_monthly_market_credit_and_capital_accounts(overrides):
         held = f.state != LifeCycle.EXITED
         debts = np.bincount(f.credit_pool[held], weights=f.debt[held], minlength=m.credit.outstanding.size)
         np.testing.assert_allclose(m.credit.outstanding, debts, rtol=1e-9, atol=1e-9 * scale, err_msg=ctx)
-        if single_pool and (out_before.sum() - row["credit_repaid"] + row["credit_lent_deficits"]
-                            >= limit_before.sum() * (1.0 + 1e-9)):
+        if single_pool and (
+            out_before.sum() - row["credit_repaid"] + row["credit_lent_deficits"] >= limit_before.sum() * (1.0 + 1e-9)
+        ):
             # over capacity once repayments are in and deficits rolled over: no room for new loans
             seen["over"] += 1
             assert row["credit_lent_investment"] + row["credit_lent_expansions"] <= 1e-9 * scale, ctx
@@ -286,8 +328,9 @@ def test_monthly_market_credit_and_capital_accounts(overrides):
         assert np.all(invest >= 0.0), ctx
         completions = w_before[whole] + invest - f.capital_wip[rows]
         assert np.all(completions >= -1e-9 * (1.0 + w_before[whole])), ctx
-        np.testing.assert_allclose(f.capital[rows].sum(), k_before[whole].sum() * (1.0 - delta_m) + completions.sum(),
-                                   rtol=1e-12, err_msg=ctx)
+        np.testing.assert_allclose(
+            f.capital[rows].sum(), k_before[whole].sum() * (1.0 - delta_m) + completions.sum(), rtol=1e-12, err_msg=ctx
+        )
         # the monthly table's capital stocks are the operating firms'
         assert row["capital"] == pytest.approx(f.capital[op].sum(), rel=1e-12)
         assert row["capital_building"] == pytest.approx(f.capital_wip[op].sum(), rel=1e-12)
@@ -296,8 +339,14 @@ def test_monthly_market_credit_and_capital_accounts(overrides):
 
 
 # --------------------------------------------------------------------------- conservation (acceptance b)
-CONSERVATION = ("market.demand=elastic", "labour.market=fixed", "credit.headroom=1000", "firms.productivity_sd=0",
-                "firms.initial_productivity_sd=0", "investment.project_quality_sd=0")
+CONSERVATION = (
+    "market.demand=elastic",
+    "labour.market=fixed",
+    "credit.headroom=1000",
+    "firms.productivity_sd=0",
+    "firms.initial_productivity_sd=0",
+    "investment.project_quality_sd=0",
+)
 #: no entry (no arrivals, no projects under construction at the start): incumbents only
 NO_ENTRY = ("investment.arrival_scale=0", "investment.pipeline_months=0")
 N_MONTHS = 24
@@ -321,7 +370,7 @@ def output_path(model, months: int) -> np.ndarray:
     return np.array(out)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def untouched_output(overrides: tuple[str, ...]) -> np.ndarray:
     return output_path(make_model(compose_params(*overrides)), N_MONTHS)
 
@@ -355,9 +404,17 @@ def test_ces_capacity_bound_survivor_grows_only_with_its_capital():
     capacity) at a higher price in the twin with the closure.  In every month each sells at most its
     capacity ``K/k`` (K installed when the month's market clears), and its quantity rises only in
     months its capital has grown, through its investment being installed (or a new plant)."""
-    p = compose_params("scenario=baseline", "seed=3", "time.end=2016-12", "market.demand=ces",
-                       "credit.headroom=1000", "firms.productivity_sd=0", "firms.initial_productivity_sd=0",
-                       "investment.project_quality_sd=0", "firms.agglomeration_elasticity=0")
+    p = compose_params(
+        "scenario=baseline",
+        "seed=3",
+        "time.end=2016-12",
+        "market.demand=ces",
+        "credit.headroom=1000",
+        "firms.productivity_sd=0",
+        "firms.initial_productivity_sd=0",
+        "investment.project_quality_sd=0",
+        "firms.agglomeration_elasticity=0",
+    )
     base, twin = make_model(p), make_model(p)
     coal = base.sector_names.index("coal")
     assert base.sigma_a[coal] < base.sigma[coal]
@@ -420,8 +477,9 @@ def test_zombie_definition_never_changes_productivity():
     has the same log productivity: the AR(1) reads only the firm's own random key stream."""
     models = []
     for definition in ("oecd", "china2016"):
-        m = make_model(compose_params("scenario=baseline", "seed=4", "time.end=2017-12",
-                                      f"zombie.definition={definition}"))
+        m = make_model(
+            compose_params("scenario=baseline", "seed=4", "time.end=2017-12", f"zombie.definition={definition}")
+        )
         m.run()
         models.append(m)
     a, b = models

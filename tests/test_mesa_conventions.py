@@ -19,24 +19,39 @@ SHORT = {"time.end": "2016-12"}
 
 
 def test_batch_run_returns_the_datacollectors_columns():
-    rows = mesa.batch_run(ZoneReformModel, parameters={"policy.devolution.powers": [0, 37], **SHORT},
-                          rng=[1, 2], max_steps=12, number_processes=1, display_progress=False)
+    rows = mesa.batch_run(
+        ZoneReformModel,
+        parameters={"policy.devolution.powers": [0, 37], **SHORT},
+        rng=[1, 2],
+        max_steps=12,
+        number_processes=1,
+        display_progress=False,
+    )
     out = pd.DataFrame(rows)
     assert len(out) == 4  # 2 parameter values x 2 seeds, the last collected step of each
     assert set(DATACOLLECTOR_SERIES) <= set(out.columns)
     assert {"RunId", "iteration", "Step", "policy.devolution.powers", "rng"} <= set(out.columns)
     assert (out["Step"] == 12).all() and (out["date"] == "2015-12").all()
     # the same seed and setting give the same run
-    again = pd.DataFrame(mesa.batch_run(ZoneReformModel, parameters={"policy.devolution.powers": [0], **SHORT},
-                                        rng=[1], max_steps=12, number_processes=1, display_progress=False))
+    again = pd.DataFrame(
+        mesa.batch_run(
+            ZoneReformModel,
+            parameters={"policy.devolution.powers": [0], **SHORT},
+            rng=[1],
+            max_steps=12,
+            number_processes=1,
+            display_progress=False,
+        )
+    )
     first = out[(out["rng"] == 1) & (out["policy.devolution.powers"] == 0)]
     assert again["output"].iloc[0] == first["output"].iloc[0]
 
 
 def test_batch_run_with_iterations_gives_distinct_seeds():
     with pytest.warns(DeprecationWarning):
-        rows = mesa.batch_run(ZoneReformModel, parameters=SHORT, iterations=2, max_steps=6, number_processes=1,
-                              display_progress=False)
+        rows = mesa.batch_run(
+            ZoneReformModel, parameters=SHORT, iterations=2, max_steps=6, number_processes=1, display_progress=False
+        )
     assert len(rows) == 2 and rows[0]["output"] != rows[1]["output"]
 
 

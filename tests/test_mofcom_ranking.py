@@ -21,14 +21,25 @@ DECEMBER = 11  # month index of December in a year that starts in January
 
 def mofcom(*overrides: str):
     """Assessment in force from the first month, under MOFCOM's rule."""
-    return compose_params("policy/assessment=ningxia", "policy.assessment.start=2015-01",
-                          "policy.assessment.rule=mofcom", "time.end=2020-12", *overrides)
+    return compose_params(
+        "policy/assessment=ningxia",
+        "policy.assessment.start=2015-01",
+        "policy.assessment.rule=mofcom",
+        "time.end=2020-12",
+        *overrides,
+    )
 
 
 def one_class_region(level: str = "national"):
     """Six zones of one level in one province and macro region: one class under MOFCOM's rule."""
-    common = {"level": level, "rank": "division", "province_id": "p1", "macro_region": "west", "firms": 20,
-              "output_per_mu": 40}
+    common = {
+        "level": level,
+        "rank": "division",
+        "province_id": "p1",
+        "macro_region": "west",
+        "firms": 20,
+        "output_per_mu": 40,
+    }
     rows = [{"zone_id": f"z{i}", "county_id": f"c{i % 2}", "output_share": 0.15, **common} for i in range(N_ZONES - 1)]
     rows.append({"zone_id": WEAK, "county_id": "c1", "output_share": 0.05, **common})
     return tiny_region(rows)
@@ -46,7 +57,8 @@ class Ranker:
         """Assess the year ``offset`` years after the start, with the weak zone last or first."""
         self.model.month = 12 * offset + DECEMBER
         self.policy.scores = lambda zones: np.array(
-            [(-1.0 if weak_last else 2.0) if z is self.weak else 1.0 for z in zones])
+            [(-1.0 if weak_last else 2.0) if z is self.weak else 1.0 for z in zones]
+        )
         self.policy.on_year_end()
 
     def events(self, event: str) -> list[str]:
@@ -87,15 +99,20 @@ def test_twice_in_the_bottom_lowers_a_provincial_zone_body_one_rank():
 @pytest.mark.parametrize("window,times,candidate", [(3, 3, False), (4, 2, True), (2, 2, False)])
 def test_window_and_times_follow_config(window, times, candidate):
     """Bottom in 2015 and 2017 (two bottom years, 3 years apart inclusive)."""
-    r = Ranker(mofcom("policy.assessment.years_to_abolish=9", f"policy.assessment.mofcom_window_years={window}",
-                      f"policy.assessment.mofcom_times_in_window={times}"), one_class_region())
+    r = Ranker(
+        mofcom(
+            "policy.assessment.years_to_abolish=9",
+            f"policy.assessment.mofcom_window_years={window}",
+            f"policy.assessment.mofcom_times_in_window={times}",
+        ),
+        one_class_region(),
+    )
     for offset, last in enumerate([True, False, True]):
         r.year(offset, last)
     assert bool(r.events("downgrade_candidate")) == candidate
 
 
-@pytest.mark.parametrize("class_size,share,bottom", [(6, 0.2, 1), (4, 0.2, 0), (30, 0.2, 5), (12, 0.5, 5),
-                                                     (3, 1.0, 2)])
+@pytest.mark.parametrize("class_size,share,bottom", [(6, 0.2, 1), (4, 0.2, 0), (30, 0.2, 5), (12, 0.5, 5), (3, 1.0, 2)])
 def test_bottom_is_k_capped_by_a_share_of_the_class(class_size, share, bottom):
     r = Ranker(mofcom(f"policy.assessment.mofcom_max_bottom_share={share}"), one_class_region())
     assert r.policy.bottom_size(class_size) == bottom
@@ -105,9 +122,16 @@ def test_bottom_is_k_capped_by_a_share_of_the_class(class_size, share, bottom):
 @pytest.fixture(scope="module")
 def national():
     """A shrunken national region at its first assessment (2016-12) under MOFCOM's rule."""
-    m = make_model(compose_params("region=national", "region.national.scale=0.02", "policy/assessment=ningxia",
-                                  "policy.assessment.start=2016-01", "policy.assessment.rule=mofcom",
-                                  "time.end=2016-12"))
+    m = make_model(
+        compose_params(
+            "region=national",
+            "region.national.scale=0.02",
+            "policy/assessment=ningxia",
+            "policy.assessment.start=2016-01",
+            "policy.assessment.rule=mofcom",
+            "time.end=2016-12",
+        )
+    )
     return m.run()
 
 
@@ -129,13 +153,26 @@ def test_ranks_run_within_each_class(national):
 
 
 def test_without_province_columns_the_city_is_the_class():
-    rows = [{"zone_id": f"z{i}", "county_id": f"c{i}", "firms": 10, "output_share": 0.2, "output_per_mu": 40}
-            for i in range(4)]
-    counties = [{"county_id": f"c{i}", "name_zh": f"c{i}", "name_en": f"c{i}", "city_id": f"city{i // 2}",
-                 "fiscal_revenue": 50000.0, "source": "test"} for i in range(4)]
+    rows = [
+        {"zone_id": f"z{i}", "county_id": f"c{i}", "firms": 10, "output_share": 0.2, "output_per_mu": 40}
+        for i in range(4)
+    ]
+    counties = [
+        {
+            "county_id": f"c{i}",
+            "name_zh": f"c{i}",
+            "name_en": f"c{i}",
+            "city_id": f"city{i // 2}",
+            "fiscal_revenue": 50000.0,
+            "source": "test",
+        }
+        for i in range(4)
+    ]
     m = make_model(mofcom(), tiny_region(rows, counties=counties, adjacency=[]))
     assert {k: sorted(z.zone_id for z in v) for k, v in m.policies.assessment.classes().items()} == {
-        "region:city0": ["z0", "z1"], "region:city1": ["z2", "z3"]}
+        "region:city0": ["z0", "z1"],
+        "region:city1": ["z2", "z3"],
+    }
 
 
 # --------------------------------------------------------------------------- default unchanged

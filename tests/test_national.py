@@ -51,7 +51,12 @@ def test_full_scale_counts_are_the_catalogue():
     z = region.zones
     assert len(z) == 2543
     assert z["type"].value_counts().to_dict() == {
-        "industrial": 1991, "etdz": 219, "hightech": 156, "bonded": 135, "national_other": 23, "border": 19,
+        "industrial": 1991,
+        "etdz": 219,
+        "hightech": 156,
+        "bonded": 135,
+        "national_other": 23,
+        "border": 19,
     }
     assert len(region.counties) == load_provinces()["counties"].sum() == 2851
     assert region.total_firms == 375000
@@ -92,7 +97,9 @@ def test_firms_by_province_follow_the_table(region):
 
 
 def test_region_passes_the_checks_again(region):
-    copy = type(region)(**{k: getattr(region, k).copy() for k in ("counties", "adjacency", "zones", "sectors", "items", "spending")})
+    copy = type(region)(
+        **{k: getattr(region, k).copy() for k in ("counties", "adjacency", "zones", "sectors", "items", "spending")}
+    )
     check_region(copy)
 
 

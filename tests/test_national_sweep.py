@@ -70,8 +70,9 @@ def test_national_experiment_composes():
 def test_shrunken_national_run_validates(scenario, assessed):
     """The command-line shrink (scale, horizon) reaches the model's parameters, and the experiment's
     MOFCOM rule survives the scenario's assessment option (the experiment is merged after it)."""
-    params = compose_params("experiment=national", f"scenario={scenario}", "region.national.scale=0.02",
-                            "time.end=2016-12")
+    params = compose_params(
+        "experiment=national", f"scenario={scenario}", "region.national.scale=0.02", "time.end=2016-12"
+    )
     assert params.region.kind == "national" and params.region.national.scale == 0.02
     assert params.time.end == "2016-12"
     assert params.policy.assessment.enabled is assessed
@@ -93,8 +94,12 @@ def test_ray_memory_per_run_composes(name):
     """docs/cluster.md's ``+hydra.launcher.ray.remote.memory=...`` (a key the launcher files do not
     declare, hence the ``+``) and ``hydra.launcher.ray.remote.num_cpus`` reach ``ray.remote``'s options."""
     need_plugin(name)
-    cfg = compose_launcher("experiment=national", f"hydra/launcher={name}",
-                           f"+hydra.launcher.ray.remote.memory={4 * 2**30}", "hydra.launcher.ray.remote.num_cpus=1")
+    cfg = compose_launcher(
+        "experiment=national",
+        f"hydra/launcher={name}",
+        f"+hydra.launcher.ray.remote.memory={4 * 2**30}",
+        "hydra.launcher.ray.remote.num_cpus=1",
+    )
     assert cfg.hydra.launcher._target_ == LAUNCHERS[name][1] == RAY_TARGET
     remote = OmegaConf.to_container(cfg.hydra.launcher.ray.remote)
     assert remote == {"num_cpus": 1, "max_retries": 0, "memory": 4 * 2**30}  # Ray accepts them: the slow test
@@ -145,8 +150,9 @@ def test_national_sweep_on_ray_local_equals_basic_launcher(tmp_path):
     need_plugin("ray_local")
     started = time.time()
     tag = uuid.uuid4().hex
-    basic = run_zonesim([*SMALL, "hydra/launcher=basic", "hydra.sweep.dir=basic"], tmp_path,
-                        {**os.environ, "ZONESIM_TEST_TAG": tag})
+    basic = run_zonesim(
+        [*SMALL, "hydra/launcher=basic", "hydra.sweep.dir=basic"], tmp_path, {**os.environ, "ZONESIM_TEST_TAG": tag}
+    )
     assert basic.returncode == 0, basic.stdout[-5000:]
     assert len(completed_runs(tmp_path / "basic")) == 2
 
@@ -154,9 +160,18 @@ def test_national_sweep_on_ray_local_equals_basic_launcher(tmp_path):
     env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0", "ZONESIM_TEST_TAG": tag}
     env.pop("RAY_ADDRESS", None)
     try:
-        done = run_zonesim([*SMALL, "hydra/launcher=ray_local", "hydra.launcher.ray.init.num_cpus=2",
-                            f"+hydra.launcher.ray.remote.memory={MEMORY}",
-                            f"+hydra.launcher.ray.init._temp_dir={ray_tmp}", "hydra.sweep.dir=ray"], tmp_path, env)
+        done = run_zonesim(
+            [
+                *SMALL,
+                "hydra/launcher=ray_local",
+                "hydra.launcher.ray.init.num_cpus=2",
+                f"+hydra.launcher.ray.remote.memory={MEMORY}",
+                f"+hydra.launcher.ray.init._temp_dir={ray_tmp}",
+                "hydra.sweep.dir=ray",
+            ],
+            tmp_path,
+            env,
+        )
         assert done.returncode == 0, done.stdout[-5000:]
         assert "Started a local Ray instance" in done.stdout, done.stdout[-5000:]
         assert_no_process_left(tag, "Ray")

@@ -12,8 +12,7 @@ from sim.analysis import notebooks
 from tests.analysis_experiments import small_experiments
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-EXPECTED = ["01_reform_scenarios", "02_zone_league_table", "03_approval_latency", "04_zombie_firms",
-            "05_sensitivity"]
+EXPECTED = ["01_reform_scenarios", "02_zone_league_table", "03_approval_latency", "04_zombie_firms", "05_sensitivity"]
 
 
 def _outputs(nb) -> list[dict]:
@@ -48,9 +47,20 @@ def test_every_notebook_executes_against_a_small_experiment(tmp_path_factory, tm
     for name in EXPECTED:
         for suffix in (".ipynb", ".py"):
             shutil.copy(NOTEBOOKS / f"{name}{suffix}", copy)
-    notebooks.main(["--dir", str(copy), "--experiment", str(folders["experiment"]),
-                    "--levers", str(folders["experiment"]), "--process-levers", str(folders["experiment"]),
-                    "--sensitivity", str(folders["sensitivity"])])
+    notebooks.main(
+        [
+            "--dir",
+            str(copy),
+            "--experiment",
+            str(folders["experiment"]),
+            "--levers",
+            str(folders["experiment"]),
+            "--process-levers",
+            str(folders["experiment"]),
+            "--sensitivity",
+            str(folders["sensitivity"]),
+        ]
+    )
     progress = capsys.readouterr().out
     for name in EXPECTED:
         assert f"{name}: done" in progress
@@ -63,9 +73,12 @@ def test_a_failing_notebook_is_named_and_left_unchanged(tmp_path, capsys):
     folder = tmp_path / "nbs"
     folder.mkdir()
     broken = folder / "99_broken.py"
-    broken.write_text("# ---\n# jupyter:\n#   jupytext:\n#     formats: ipynb,py:percent\n#   kernelspec:\n"
-                      "#     display_name: Python 3\n#     language: python\n#     name: python3\n# ---\n\n"
-                      "# %%\nraise ValueError('no such zone')\n", encoding="utf-8")
+    broken.write_text(
+        "# ---\n# jupyter:\n#   jupytext:\n#     formats: ipynb,py:percent\n#   kernelspec:\n"
+        "#     display_name: Python 3\n#     language: python\n#     name: python3\n# ---\n\n"
+        "# %%\nraise ValueError('no such zone')\n",
+        encoding="utf-8",
+    )
     with pytest.raises(notebooks.NotebookFailed, match=r"99_broken\.ipynb failed(.|\n)*no such zone"):
         notebooks.execute(notebooks.Notebook(folder, "99_broken"), {})
     assert not (folder / "99_broken.ipynb").exists()
@@ -91,8 +104,20 @@ def test_zombie_notebook_tolerates_runs_without_the_firm_stock(tmp_path_factory,
     copy.mkdir()
     for suffix in (".ipynb", ".py"):
         shutil.copy(NOTEBOOKS / f"04_zombie_firms{suffix}", copy)
-    notebooks.main(["--dir", str(copy), "--only", "04", "--experiment", str(old), "--levers", str(old),
-                    "--sensitivity", str(folders["sensitivity"])])
+    notebooks.main(
+        [
+            "--dir",
+            str(copy),
+            "--only",
+            "04",
+            "--experiment",
+            str(old),
+            "--levers",
+            str(old),
+            "--sensitivity",
+            str(folders["sensitivity"]),
+        ]
+    )
     assert "04_zombie_firms: done" in capsys.readouterr().out
     _check_rendered(copy / "04_zombie_firms.ipynb")
     shown = str(_outputs(nbformat.read(copy / "04_zombie_firms.ipynb", as_version=4)))

@@ -53,8 +53,17 @@ ODD_ELEMENTS = (
     "Submodels",
 )
 DESIGN_CONCEPTS = (
-    "Basic principles", "Emergence", "Adaptation", "Objectives", "Learning", "Prediction",
-    "Sensing", "Interaction", "Stochasticity", "Collectives", "Observation",
+    "Basic principles",
+    "Emergence",
+    "Adaptation",
+    "Objectives",
+    "Learning",
+    "Prediction",
+    "Sensing",
+    "Interaction",
+    "Stochasticity",
+    "Collectives",
+    "Observation",
 )
 
 
@@ -157,8 +166,11 @@ def same_value(doc: Any, schema: Any) -> bool:
     if isinstance(schema, int):
         return type(doc) is int and doc == schema
     if isinstance(schema, float):
-        return (isinstance(doc, (int, float)) and not isinstance(doc, bool)
-                and math.isclose(doc, schema, rel_tol=1e-9, abs_tol=1e-12))
+        return (
+            isinstance(doc, (int, float))
+            and not isinstance(doc, bool)
+            and math.isclose(doc, schema, rel_tol=1e-9, abs_tol=1e-12)
+        )
     if isinstance(schema, list):
         return isinstance(doc, list) and len(doc) == len(schema) and all(map(same_value, doc, schema))
     return doc == schema
@@ -213,15 +225,20 @@ def test_defaults_match_schema(odd_rows, schema):
 
 
 def test_units_match_schema(odd_rows, schema):
-    bad = [f"{r['parameter']}: ODD {r['unit']!r} != schema {clean(schema[r['parameter']][1]['unit'])!r}"
-           for r in odd_rows if r["parameter"] in schema and r["unit"] != clean(schema[r["parameter"]][1]["unit"])]
+    bad = [
+        f"{r['parameter']}: ODD {r['unit']!r} != schema {clean(schema[r['parameter']][1]['unit'])!r}"
+        for r in odd_rows
+        if r["parameter"] in schema and r["unit"] != clean(schema[r["parameter"]][1]["unit"])
+    ]
     assert not bad, "units differ:\n" + "\n".join(bad)
 
 
 def test_sources_match_schema(odd_rows, schema):
-    bad = [f"{r['parameter']}: ODD {r['source']!r} != schema {clean(schema[r['parameter']][1]['source'])!r}"
-           for r in odd_rows
-           if r["parameter"] in schema and r["source"] != clean(schema[r["parameter"]][1]["source"])]
+    bad = [
+        f"{r['parameter']}: ODD {r['source']!r} != schema {clean(schema[r['parameter']][1]['source'])!r}"
+        for r in odd_rows
+        if r["parameter"] in schema and r["source"] != clean(schema[r["parameter"]][1]["source"])
+    ]
     assert not bad, "sources differ:\n" + "\n".join(bad)
 
 
@@ -253,7 +270,8 @@ def test_odd_has_the_seven_elements_in_order(odd_text):
     heads = _headings(odd_text, 2)
     found = [h for h in heads if h in {e.lower() for e in ODD_ELEMENTS}]
     assert found == [e.lower() for e in ODD_ELEMENTS], (
-        f"docs/ODD.md must have the level-2 headings {list(ODD_ELEMENTS)} in this order; found {heads}")
+        f"docs/ODD.md must have the level-2 headings {list(ODD_ELEMENTS)} in this order; found {heads}"
+    )
 
 
 def test_design_concepts_all_present(odd_text):

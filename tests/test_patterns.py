@@ -16,8 +16,13 @@ def test_pattern_report_runs_from_one_command(tmp_path):
     holds in the mean; calibration targets are reported with the model's value (their fit is
     the calibration's job)."""
     exp = tmp_path / "patterns"
-    res = subprocess.run([sys.executable, "-m", "sim.experiments.patterns", "--seeds", "3", "--dir", str(exp)],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [sys.executable, "-m", "sim.experiments.patterns", "--seeds", "3", "--dir", str(exp)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     table = pd.read_csv(exp / "patterns.csv")
     assert (exp / "patterns.md").read_text().count("| structural") == 10

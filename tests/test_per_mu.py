@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -29,9 +27,16 @@ def abolishing() -> dict[str, pd.DataFrame]:
     too late for a short run), its firms going to the county."""
     from sim.runner.run import simulate
 
-    return simulate(compose_params("scenario=full_reform", "seed=0", END, "policy.assessment.years_to_downgrade=1",
-                                   "policy.assessment.years_to_abolish=1",
-                                   "policy.assessment.abolished_firms_to=county"))
+    return simulate(
+        compose_params(
+            "scenario=full_reform",
+            "seed=0",
+            END,
+            "policy.assessment.years_to_downgrade=1",
+            "policy.assessment.years_to_abolish=1",
+            "policy.assessment.abolished_firms_to=county",
+        )
+    )
 
 
 @pytest.fixture(scope="module")

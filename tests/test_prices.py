@@ -36,10 +36,12 @@ def test_rest_of_china_price_and_input_prices_follow_their_rows():
     m = make_model(compose_params(*SHORT, "time.end=2016-06"))
     rows = m.region.spending.set_index(["from_year", "sector"]).loc[2015].loc[m.sector_names]
     np.testing.assert_allclose(m.p_star_path[12] / m.p_star_path[0], 1 + rows["price_growth"], rtol=1e-12)
-    np.testing.assert_allclose(m.labour.input_prices[12] / m.labour.input_prices[0], 1 + rows["input_price_growth"],
-                               rtol=1e-12)
-    np.testing.assert_allclose(m.spending_path[12] / m.spending_path[0],
-                               (1 + rows["growth"]) * (1 + rows["price_growth"]), rtol=1e-12)
+    np.testing.assert_allclose(
+        m.labour.input_prices[12] / m.labour.input_prices[0], 1 + rows["input_price_growth"], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        m.spending_path[12] / m.spending_path[0], (1 + rows["growth"]) * (1 + rows["price_growth"]), rtol=1e-12
+    )
 
 
 def test_a_national_price_fall_cuts_the_sectors_sales_only():
@@ -47,9 +49,20 @@ def test_a_national_price_fall_cuts_the_sectors_sales_only():
     spending on them at unchanged unit costs); the other sector's market is untouched."""
     n = 6
     sector = np.array([0, 0, 0, 1, 1, 1], dtype=np.int16)
-    args = dict(rows=np.arange(n), sector=sector, a_eff=np.zeros(n), capital=np.full(n, 10.0),
-                weight=np.ones(n), n_sectors=2, k_cap=np.ones(2), sigma=np.full(2, 5.0), sigma_a=np.full(2, 3.0),
-                theta=np.full(2, 0.5), s_local=np.full(2, 3.0), s_out=np.full(2, 3.0))
+    args = dict(
+        rows=np.arange(n),
+        sector=sector,
+        a_eff=np.zeros(n),
+        capital=np.full(n, 10.0),
+        weight=np.ones(n),
+        n_sectors=2,
+        k_cap=np.ones(2),
+        sigma=np.full(2, 5.0),
+        sigma_a=np.full(2, 3.0),
+        theta=np.full(2, 0.5),
+        s_local=np.full(2, 3.0),
+        s_out=np.full(2, 3.0),
+    )
     base = clear_markets(**args, p_star=np.array([1.0, 1.0]), elastic=False)
     fall = clear_markets(**args, p_star=np.array([0.8, 1.0]), elastic=False)
     price_b, qty_b, _, index_b, spend_b = base
@@ -67,11 +80,30 @@ def test_input_prices_raise_materials_and_marginal_cost():
 
     def booked(index):
         f = FirmTable(capacity=4)
-        rows = f.add(sector=np.zeros(2, dtype=np.int16), zone=np.zeros(2, dtype=np.int32),
-                     county=np.zeros(2, dtype=np.int32), capital=np.full(2, 100.0), debt=np.zeros(2),
-                     demand_weight=np.ones(2), log_productivity=np.zeros(2), land=np.ones(2))
-        book_month(f, rows, np.zeros(2), np.full(2, 1.5), np.full(2, 120.0), np.full(2, 240.0), np.array([4.0]),
-                   np.array([1.0]), p.firms, np.ones(1), p.labour, input_price=np.array([index]))
+        rows = f.add(
+            sector=np.zeros(2, dtype=np.int16),
+            zone=np.zeros(2, dtype=np.int32),
+            county=np.zeros(2, dtype=np.int32),
+            capital=np.full(2, 100.0),
+            debt=np.zeros(2),
+            demand_weight=np.ones(2),
+            log_productivity=np.zeros(2),
+            land=np.ones(2),
+        )
+        book_month(
+            f,
+            rows,
+            np.zeros(2),
+            np.full(2, 1.5),
+            np.full(2, 120.0),
+            np.full(2, 240.0),
+            np.array([4.0]),
+            np.array([1.0]),
+            p.firms,
+            np.ones(1),
+            p.labour,
+            input_price=np.array([index]),
+        )
         return f.var_input_year[rows], f.workers[rows]
 
     var1, workers1 = booked(1.0)

@@ -16,9 +16,19 @@ COHORT = ("2020-01", "2020-06")
 def factorial(tmp_path_factory):
     """approval_reform with the one-system lever and the combined drawing review each off or on (4 runs)."""
     folder = tmp_path_factory.mktemp("process_levers") / "sweep"
-    done = run_cli(["-m", "scenario=approval_reform", "policy.approval_process.transit_cut=0,1",
-                    "policy.approval_process.combined_review=[],[drawing_review,fire_design]", "seed=0",
-                    "time.end=2021-12", "hydra/launcher=basic", f"hydra.sweep.dir={folder}"], cwd=folder.parent)
+    done = run_cli(
+        [
+            "-m",
+            "scenario=approval_reform",
+            "policy.approval_process.transit_cut=0,1",
+            "policy.approval_process.combined_review=[],[drawing_review,fire_design]",
+            "seed=0",
+            "time.end=2021-12",
+            "hydra/launcher=basic",
+            f"hydra.sweep.dir={folder}",
+        ],
+        cwd=folder.parent,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return open_experiment(folder)
 

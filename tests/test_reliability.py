@@ -24,8 +24,8 @@ from sim.analysis import report
 from sim.data.loader import embedded_dir
 from sim.experiments.aggregate import aggregate, discover_runs
 from sim.experiments.aggregate import main as aggregate_main
-from sim.runner.jobs import FAILURES, RUNS, run_job
 from sim.runner.files import DONE, check_done, private_name, write_done
+from sim.runner.jobs import FAILURES, RUNS, run_job
 from sim.runner.run import run, run_key
 from tests.conftest import compose_params
 
@@ -92,8 +92,9 @@ def assert_same_tables(sweep: Path, reference: Path) -> None:
         names = sorted(p.name for p in folder.glob("*.parquet"))
         assert "monthly.parquet" in names and names == sorted(p.name for p in runs[key].glob("*.parquet"))
         for name in names:
-            pd.testing.assert_frame_equal(pd.read_parquet(runs[key] / name), pd.read_parquet(folder / name),
-                                          check_exact=True, obj=f"{key}/{name}")
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(runs[key] / name), pd.read_parquet(folder / name), check_exact=True, obj=f"{key}/{name}"
+            )
 
 
 def dead_pid() -> int:
@@ -107,9 +108,11 @@ def dead_pid() -> int:
 def sweeps(tmp_path_factory) -> dict:
     """The serial reference sweep and two identical sweeps into one folder, all started at once."""
     base = tmp_path_factory.mktemp("sweeps")
-    procs = {"serial": zonesim([*SWEEP, "hydra.sweep.dir=serial"], base),
-             "first": zonesim([*SWEEP, "hydra.sweep.dir=shared"], base),
-             "second": zonesim([*SWEEP, "hydra.sweep.dir=shared"], base)}
+    procs = {
+        "serial": zonesim([*SWEEP, "hydra.sweep.dir=serial"], base),
+        "first": zonesim([*SWEEP, "hydra.sweep.dir=shared"], base),
+        "second": zonesim([*SWEEP, "hydra.sweep.dir=shared"], base),
+    }
     done = {name: finish(p) for name, p in procs.items()}
     return {"serial": base / "serial", "shared": base / "shared", "results": done}
 
@@ -276,8 +279,11 @@ def test_report_escapes_a_hostile_scenario_name_and_swept_value(sweeps, tmp_path
             new = exp / RUNS / f"{key}{'h' if value == HOSTILE_VALUE else 'n'}"
             shutil.copytree(folder, new)
             meta = json.loads((new / "run.json").read_text())
-            meta.update(key=new.name, scenario=HOSTILE_SCENARIO,
-                        overrides=[f"seed={meta['seed']}", f"policy.devolution.powers={value}"])
+            meta.update(
+                key=new.name,
+                scenario=HOSTILE_SCENARIO,
+                overrides=[f"seed={meta['seed']}", f"policy.devolution.powers={value}"],
+            )
             (new / "run.json").write_text(json.dumps(meta))
             (new / DONE).unlink()
             write_done(new)

@@ -54,8 +54,7 @@ def test_report_of_a_sensitivity_folder(experiments, tmp_path):
     assert "Morris trajectories" in html  # caveat: a quick look with 2 trajectories
 
 
-@pytest.mark.parametrize("layout, hint", [("empty", "is not an experiment folder"),
-                                          ("runs_only", "zonesim-aggregate")])
+@pytest.mark.parametrize("layout, hint", [("empty", "is not an experiment folder"), ("runs_only", "zonesim-aggregate")])
 def test_report_names_a_folder_that_is_not_an_experiment(tmp_path, capsys, layout, hint):
     folder = tmp_path / layout
     (folder / "runs" if layout == "runs_only" else folder).mkdir(parents=True)

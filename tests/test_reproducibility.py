@@ -103,13 +103,16 @@ def _month_index(label: str) -> int:
     return (y - 2015) * 12 + (m - 1)
 
 
-@pytest.mark.parametrize("scenario,first_policy_month", [
-    ("full_reform", "2018-01"),  # zombie disposal 2018-01, consolidation 2018-09, the rest 2019-01
-    ("consolidation", "2018-09"),
-    ("devolution", "2019-01"),
-    ("approval_reform", "2019-03"),
-    ("assessment", "2019-01"),
-])
+@pytest.mark.parametrize(
+    "scenario,first_policy_month",
+    [
+        ("full_reform", "2018-01"),  # zombie disposal 2018-01, consolidation 2018-09, the rest 2019-01
+        ("consolidation", "2018-09"),
+        ("devolution", "2019-01"),
+        ("approval_reform", "2019-03"),
+        ("assessment", "2019-01"),
+    ],
+)
 def test_common_random_numbers_identical_before_policies_start(baseline_crn, scenario, first_policy_month):
     """With the same seed a reform scenario reproduces the baseline exactly until its first policy
     starts (monthly rows, approvals completed, exits, yearly zone rows), and differs afterwards."""
@@ -132,8 +135,9 @@ def test_common_random_numbers_identical_before_policies_start(baseline_crn, sce
     n_projects = len(done_before(project_approvals(base["approvals"])))
     assert len(ab) > 0
     pd.testing.assert_frame_equal(ab, ar, check_exact=True, obj="approvals completed before policies")
-    assert n_projects == int(base["monthly"].loc[base["monthly"]["date"] < first_policy_month,
-                                                  "approvals_completed"].sum())
+    assert n_projects == int(
+        base["monthly"].loc[base["monthly"]["date"] < first_policy_month, "approvals_completed"].sum()
+    )
 
     eb, er = before(base["exits"]), before(ref["exits"])
     assert len(eb) > 0
@@ -147,8 +151,9 @@ def test_common_random_numbers_identical_before_policies_start(baseline_crn, sce
     # cards may leave the month's aggregates alone for a while: the zones' yearly rows record them)
     after_b = base["monthly"][base["monthly"]["date"] >= first_policy_month].reset_index(drop=True)
     after_r = ref["monthly"][ref["monthly"]["date"] >= first_policy_month].reset_index(drop=True)
-    zones_b, zones_r = (t["zones_yearly"][t["zones_yearly"]["year"] >= year].reset_index(drop=True)
-                        for t in (base, ref))
+    zones_b, zones_r = (
+        t["zones_yearly"][t["zones_yearly"]["year"] >= year].reset_index(drop=True) for t in (base, ref)
+    )
     assert not (after_b.equals(after_r) and zones_b.equals(zones_r))
 
 
@@ -166,8 +171,10 @@ def cli_runs(tmp_path_factory):
         (root / name).mkdir()
         dirs[name] = root / name / "run"
     with ThreadPoolExecutor(max_workers=3) as pool:
-        futs = {name: pool.submit(_run_cli, CLI_ARGS + [f"hydra.run.dir={dirs[name]}"], root / name, seed)
-                for name, seed in jobs.items()}
+        futs = {
+            name: pool.submit(_run_cli, CLI_ARGS + [f"hydra.run.dir={dirs[name]}"], root / name, seed)
+            for name, seed in jobs.items()
+        }
         procs = {name: f.result() for name, f in futs.items()}
     for name, proc in procs.items():
         assert proc.returncode == 0, f"run {name} failed:\n{proc.stderr[-3000:]}"
@@ -205,5 +212,6 @@ def test_cli_tables_equal_in_process_simulation(cli_runs):
     tables = simulate(compose_params(*CLI_ARGS))
     written = _parquet_tables(cli_runs["a"])
     for name in TABLES:
-        pd.testing.assert_frame_equal(_normalise(written[name]), _normalise(tables[name]),
-                                      check_exact=True, check_dtype=False, obj=name)
+        pd.testing.assert_frame_equal(
+            _normalise(written[name]), _normalise(tables[name]), check_exact=True, check_dtype=False, obj=name
+        )

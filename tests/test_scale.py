@@ -19,10 +19,27 @@ def _in_zone_share(copies: int, n: int = 20_000, size_term: bool = True) -> floa
     sector = np.zeros(n, np.int64)
     u = (np.arange(n) + 0.5) / n  # evenly spread uniforms: the share is the probability to 1/n
     zone, block = np.empty(n, np.int64), np.empty(n, np.int64)
-    locate(sector, np.zeros(n), np.zeros(n), np.zeros(n, bool), u, base, float(0.1 + (np.log(2 * copies) if size_term else np.log(2))), 0.0, 0.0,
-           np.ones(n_z, bool), np.full(n_z, -np.inf), np.zeros((n_z, n_s)), np.zeros((n_z, n_s)),
-           np.arange(n_z + 1, dtype=np.int64), np.arange(n_z, dtype=np.int64), np.full(n_z, np.inf), np.ones(n_z, bool),
-           zone, block)
+    locate(
+        sector,
+        np.zeros(n),
+        np.zeros(n),
+        np.zeros(n, bool),
+        u,
+        base,
+        float(0.1 + (np.log(2 * copies) if size_term else np.log(2))),
+        0.0,
+        0.0,
+        np.ones(n_z, bool),
+        np.full(n_z, -np.inf),
+        np.zeros((n_z, n_s)),
+        np.zeros((n_z, n_s)),
+        np.arange(n_z + 1, dtype=np.int64),
+        np.arange(n_z, dtype=np.int64),
+        np.full(n_z, np.inf),
+        np.ones(n_z, bool),
+        zone,
+        block,
+    )
     return float((zone != OUTSIDE).mean())
 
 
@@ -43,9 +60,15 @@ def test_the_outside_option_counts_every_county():
 def _competitor_counts(scope: str, cities: int) -> np.ndarray:
     """Each active zone's competitor count at the start of a synthetic region of ``cities``
     chained cities (200 firms each) under ``investment.competition_scope=scope``."""
-    m = make_model(compose_params("region=synthetic", f"region.synthetic.enterprises={200 * cities}",
-                                  f"region.synthetic.cities={cities}", f"investment.competition_scope={scope}",
-                                  "time.end=2015-02"))
+    m = make_model(
+        compose_params(
+            "region=synthetic",
+            f"region.synthetic.enterprises={200 * cities}",
+            f"region.synthetic.cities={cities}",
+            f"investment.competition_scope={scope}",
+            "time.end=2015-02",
+        )
+    )
     zones = m.active_zones()
     idx = [z.index for z in zones]
     return competitors(m.zone_leading_matrix()[idx], m.market.zone_city[idx], m.market.rival_cities)
@@ -84,5 +107,6 @@ def test_region_scope_is_the_former_rule():
     lead = m.zone_leading_matrix()[[z.index for z in m.active_zones()]]
     n_lead = lead.sum(axis=1)
     expected = (lead @ lead.sum(axis=0) - n_lead) / np.maximum(n_lead, 1.0)
-    np.testing.assert_array_equal(competitors(lead, m.market.zone_city[[z.index for z in m.active_zones()]],
-                                              m.market.rival_cities), expected)
+    np.testing.assert_array_equal(
+        competitors(lead, m.market.zone_city[[z.index for z in m.active_zones()]], m.market.rival_cities), expected
+    )

@@ -21,8 +21,7 @@ def declared_design(**kw) -> sa.Design:
 def toy_design(method: str, n: int, bounds=((0.0, 1.0), (0.0, 1.0))) -> sa.Design:
     """A design over parameters x1, x2 (no schema keys: for the analysis alone)."""
     params = [sa.Parameter(f"x{i + 1}", lo, hi, unit="u") for i, (lo, hi) in enumerate(bounds)]
-    return sa.Design(method=method, n=n, parameters=params, outcomes={"y": "y-unit"}, sample_seed=1,
-                     num_resamples=200)
+    return sa.Design(method=method, n=n, parameters=params, outcomes={"y": "y-unit"}, sample_seed=1, num_resamples=200)
 
 
 # --------------------------------------------------------------------------- the declared design
@@ -33,8 +32,9 @@ def test_declared_parameters_are_assumed_with_schema_units_and_admissible_ranges
     for p in design.parameters:
         meta, default, _ = sa.schema_field(p.name)
         assert p.unit == meta["unit"] and p.unit, p.name
-        assert "assumed" in meta["source"] or meta["source"].startswith("calibrated"), \
+        assert "assumed" in meta["source"] or meta["source"].startswith("calibrated"), (
             f"{p.name} is neither assumed nor calibrated (a sourced value is not uncertain here)"
+        )
         assert p.low <= default <= p.high, f"{p.name}: default {default} outside [{p.low}, {p.high}]"
         assert not p.name.startswith(("policy.", "sample.", "output.")), "policy levers are not uncertain"
         assert p.low < p.high
@@ -75,8 +75,7 @@ def test_morris_known_answer():
     for hi, expected in ((1.0, 3.0), (2.0, 6.0)):
         design = toy_design("morris", 10, bounds=((0.0, hi), (0.0, 1.0)))
         X = sa.sample(design).to_numpy()
-        table, _ = sa.compute_indices(design.problem(), "morris", X, 3 * X[:, 0] + 0 * X[:, 1],
-                                      num_resamples=100)
+        table, _ = sa.compute_indices(design.problem(), "morris", X, 3 * X[:, 0] + 0 * X[:, 1], num_resamples=100)
         t = table.set_index("parameter")
         assert t.loc["x1", "mu_star"] == pytest.approx(expected)
         assert t.loc["x1", "mu"] == pytest.approx(expected)
@@ -95,8 +94,9 @@ def test_sobol_known_answer():
     assert abs(t.loc["x2", "S1"]) < 0.02 and abs(t.loc["x2", "ST"]) < 0.02
 
 
-def fake_experiment(exp: Path, design: sa.Design, model, skip: int | None = None, code: str | None = None,
-                    prefix: str = "k") -> pd.DataFrame:
+def fake_experiment(
+    exp: Path, design: sa.Design, model, skip: int | None = None, code: str | None = None, prefix: str = "k"
+) -> pd.DataFrame:
     """An experiment folder as the runner leaves it, with y = model(row) in every summary.csv
     (row ``skip`` failed instead), made by the current model code unless ``code`` is given."""
     samples = sa.prepare(exp, design)
@@ -105,17 +105,22 @@ def fake_experiment(exp: Path, design: sa.Design, model, skip: int | None = None
         overrides = [f"sample.file={exp / sa.SAMPLES}", f"sample.index={i}", f"scenario={design.scenario}"]
         if i == skip:
             (exp / "failures").mkdir(exist_ok=True)
-            (exp / "failures" / f"{key}.json").write_text(json.dumps(
-                {"key": key, "overrides": overrides, "error": "RuntimeError: boom"}))
+            (exp / "failures" / f"{key}.json").write_text(
+                json.dumps({"key": key, "overrides": overrides, "error": "RuntimeError: boom"})
+            )
             continue
         run = exp / "runs" / key
         run.mkdir(parents=True)
-        config = {"scenario_name": design.scenario, "seed": design.seed,
-                  "sample": {"file": str(exp / sa.SAMPLES), "index": int(i)}}
+        config = {
+            "scenario_name": design.scenario,
+            "seed": design.seed,
+            "sample": {"file": str(exp / sa.SAMPLES), "index": int(i)},
+        }
         for p in design.parameters:
             config[p.name] = float(row[p.name])
-        (run / "run.json").write_text(json.dumps({"key": key, "overrides": overrides, "config": config,
-                                                  "code": code or code_fingerprint()}))
+        (run / "run.json").write_text(
+            json.dumps({"key": key, "overrides": overrides, "config": config, "code": code or code_fingerprint()})
+        )
         pd.DataFrame([{"scenario": design.scenario, "y": model(row)}]).to_csv(run / "summary.csv", index=False)
         (run / "DONE").touch()
     return samples
@@ -160,8 +165,11 @@ def test_a_folder_with_another_design_is_refused(tmp_path):
 
 
 def test_a_bad_override_stops_the_command_before_anything_is_written(tmp_path, capsys):
-    for bad, message in (("time.edn=2019-12", "time.edn"), ("approval.prep_scale=0.5", "is sampled"),
-                         ("seed=0,1", "sweep")):
+    for bad, message in (
+        ("time.edn=2019-12", "time.edn"),
+        ("approval.prep_scale=0.5", "is sampled"),
+        ("seed=0,1", "sweep"),
+    ):
         with pytest.raises(SystemExit) as ended:
             sa.main(["--dir", str(tmp_path / "exp"), bad])
         assert ended.value.code == sa.EXIT_BAD_INPUT

@@ -50,13 +50,14 @@ def test_each_stream_runs_on_the_catalogue_restricted_to_its_items(model):
 def test_an_item_outside_a_stream_is_never_needed(model):
     appr = model.approval
     share = appr._items[1]
-    for s, name in enumerate(STREAMS):
+    for s, _name in enumerate(STREAMS):
         outside = ~appr.in_stream[s]
         assert outside.any()
         assert (share[s][outside] == 0).all() and (share[len(STREAMS) + s][outside] == 0).all()
     ids = list(appr.items["item_id"])
     assert [ids[i] for i in np.flatnonzero(appr.in_stream[STREAMS.index("filed")] & ~appr.in_stream[2])] == [
-        "project_filing"]
+        "project_filing"
+    ]
 
 
 def test_the_outputs_name_the_streams_the_model_has():
@@ -81,8 +82,12 @@ def test_a_project_is_approved_by_its_sector_share_and_a_government_one_is_gover
     share = appr.approved_share
     assert share[coal] > 0 and share[textile] == 0
     low, high = share[coal] / 2, (1 + share[coal]) / 2
-    assert appr.streams_of(rows, np.array([low, low, 0.0, 0.0])).tolist() == [k.APPROVED, k.FILED, k.GOVERNMENT,
-                                                                              k.GOVERNMENT]
+    assert appr.streams_of(rows, np.array([low, low, 0.0, 0.0])).tolist() == [
+        k.APPROVED,
+        k.FILED,
+        k.GOVERNMENT,
+        k.GOVERNMENT,
+    ]
     assert appr.streams_of(rows, np.array([high, 0.0, 0.0, 0.0])).tolist()[0] == k.FILED
 
 
@@ -136,8 +141,11 @@ def test_government_projects_load_the_offices_enterprises_use():
 
 
 def test_the_process_reform_applies_to_every_stream():
-    app = stream_approvals(make_model(compose_params("scenario=approval_reform", "time.end=2021-06",
-                                                     "seed=4")).run().results()["approvals"])
+    app = stream_approvals(
+        make_model(compose_params("scenario=approval_reform", "time.end=2021-06", "seed=4"))
+        .run()
+        .results()["approvals"]
+    )
     late = app[app["applied"] >= "2019-06"]
     assert set(late["stream"]) == set(STREAMS)
     assert late["reformed_process"].all()
@@ -146,8 +154,9 @@ def test_the_process_reform_applies_to_every_stream():
 
 def _small_region():
     """One zone, with the embedded sectors and catalogue (fresh copies: a test may edit them)."""
-    return tiny_region([dict(zone_id="za", county_id="c1", firms=30, output_share=0.5, output_per_mu=40)],
-                       total_firms=40)
+    return tiny_region(
+        [dict(zone_id="za", county_id="c1", firms=30, output_share=0.5, output_per_mu=40)], total_firms=40
+    )
 
 
 def test_an_unknown_stream_name_is_refused_naming_the_item():

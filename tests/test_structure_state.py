@@ -94,10 +94,28 @@ def _state_of(obj) -> str:
 
 def _zone_state(z) -> tuple:
     b = z.body
-    return (z.status, b.body_id, b.rank, b.active, b.extra_staff, b.office.staff, z.level, tuple(z.blocks),
-            z.subsidy, z.entry_bar, z.expected_latency_days, z.last_output, z.score, z.class_rank,
-            z.consecutive_bottom, z.yellow_cards, z.carded_this_year, z.merged_into, z.renamed,
-            z.regional_assessments_done())
+    return (
+        z.status,
+        b.body_id,
+        b.rank,
+        b.active,
+        b.extra_staff,
+        b.office.staff,
+        z.level,
+        tuple(z.blocks),
+        z.subsidy,
+        z.entry_bar,
+        z.expected_latency_days,
+        z.last_output,
+        z.score,
+        z.class_rank,
+        z.consecutive_bottom,
+        z.yellow_cards,
+        z.carded_this_year,
+        z.merged_into,
+        z.renamed,
+        z.regional_assessments_done(),
+    )
 
 
 def _digest(m: ZoneReformModel) -> dict[str, str]:
@@ -196,12 +214,13 @@ def test_clock_reads_mesa_time_from_the_month(model):
         m.step()
     finally:
         del m.approval.advance
-    (month, time, until), = seen
+    ((month, time, until),) = seen
     assert until == time == m.clock.step_time(month)
     clock = Clock(first_month=-24)
     assert clock.step_time(-24) == 1.0 and clock.since_start(1.0) == -23
-    np.testing.assert_array_equal(clock.month_of(np.array([clock.since_start(clock.step_time(m_)) for m_ in
-                                                           (-24, 0, 5)])), [-24, 0, 5])
+    np.testing.assert_array_equal(
+        clock.month_of(np.array([clock.since_start(clock.step_time(m_)) for m_ in (-24, 0, 5)])), [-24, 0, 5]
+    )
 
 
 def test_no_cache_is_invalidated_by_hand_or_keyed_on_the_recorder():

@@ -21,8 +21,14 @@ TAX = TaxConfig()
 
 def firm(n: int = 1, **cols) -> FirmTable:
     f = FirmTable(capacity=16)
-    base = dict(sector=np.zeros(n, int), state=LifeCycle.OPERATING, capital=np.full(n, 1000.0),
-                plant_limit=np.full(n, 1000.0), overhead=np.full(n, 120.0), debt=np.zeros(n))
+    base = dict(
+        sector=np.zeros(n, int),
+        state=LifeCycle.OPERATING,
+        capital=np.full(n, 1000.0),
+        plant_limit=np.full(n, 1000.0),
+        overhead=np.full(n, 120.0),
+        debt=np.zeros(n),
+    )
     base.update(cols)
     f.add(**base)
     return f
@@ -31,9 +37,22 @@ def firm(n: int = 1, **cols) -> FirmTable:
 def month(f: FirmTable, qty, a_eff=0.0, vat=0.17, resource=0.0, p=None):
     p = p or ModelConfig()
     n = f.n
-    book_month(f, np.arange(n), np.full(n, a_eff), np.exp(-np.full(n, a_eff)), np.full(n, float(qty)),
-               np.full(n, 2.0 * qty), SIGMA, K_CAP, p.firms, None, p.labour, 0, monthly_tax_array(TAX, vat),
-               np.array([resource]))
+    book_month(
+        f,
+        np.arange(n),
+        np.full(n, a_eff),
+        np.exp(-np.full(n, a_eff)),
+        np.full(n, float(qty)),
+        np.full(n, 2.0 * qty),
+        SIGMA,
+        K_CAP,
+        p.firms,
+        None,
+        p.labour,
+        0,
+        monthly_tax_array(TAX, vat),
+        np.array([resource]),
+    )
 
 
 def test_vat_rate_follows_the_national_cuts():
@@ -77,8 +96,22 @@ def test_higher_margins_at_the_same_output_raise_tax():
     lo, hi = firm(), firm()
     p = ModelConfig()
     for f, a in ((lo, 0.0), (hi, 0.1)):
-        book_month(f, np.array([0]), np.array([a]), np.array([1.0]), np.array([1200.0]), np.array([2400.0]), SIGMA,
-                   K_CAP, p.firms, None, None, 0, monthly_tax_array(TAX, 0.17), np.zeros(1))
+        book_month(
+            f,
+            np.array([0]),
+            np.array([a]),
+            np.array([1.0]),
+            np.array([1200.0]),
+            np.array([2400.0]),
+            SIGMA,
+            K_CAP,
+            p.firms,
+            None,
+            None,
+            0,
+            monthly_tax_array(TAX, 0.17),
+            np.zeros(1),
+        )
     assert hi.output_year[0] == lo.output_year[0]
     assert hi.tax_year[0] > lo.tax_year[0] and hi.local_tax_year[0] > lo.local_tax_year[0]
 
@@ -131,14 +164,17 @@ def test_local_governments_keep_half_the_vat_all_levies_and_40pct_of_income_tax(
     assert f.local_tax_year[0] == pytest.approx(0.5 * vat + levies + 0.4 * cit, rel=1e-12)
 
 
-@pytest.mark.parametrize("override, words", [
-    ("tax.vat_cut_months=[2018-13,2019-04]", ["tax.vat_cut_months[0]", "2018-13"]),
-    ("tax.vat_cut_rates=[1.6,0.13]", ["tax.vat_cut_rates[0]", "1.6"]),
-    ("tax.vat_cut_rates=[0.16]", ["tax.vat_cut_months", "tax.vat_cut_rates", "one rate per month"]),
-    ("tax.vat_cut_months=[2018-05,2018-05]", ["tax.vat_cut_months", "2018-05", "twice"]),
-    ("tax.local_share_vat_from=2016-5", ["tax.local_share_vat_from", "2016-5"]),
-    ("tax.income_tax_rate=2", ["tax.income_tax_rate"]),
-])
+@pytest.mark.parametrize(
+    "override, words",
+    [
+        ("tax.vat_cut_months=[2018-13,2019-04]", ["tax.vat_cut_months[0]", "2018-13"]),
+        ("tax.vat_cut_rates=[1.6,0.13]", ["tax.vat_cut_rates[0]", "1.6"]),
+        ("tax.vat_cut_rates=[0.16]", ["tax.vat_cut_months", "tax.vat_cut_rates", "one rate per month"]),
+        ("tax.vat_cut_months=[2018-05,2018-05]", ["tax.vat_cut_months", "2018-05", "twice"]),
+        ("tax.local_share_vat_from=2016-5", ["tax.local_share_vat_from", "2016-5"]),
+        ("tax.income_tax_rate=2", ["tax.income_tax_rate"]),
+    ],
+)
 def test_bad_tax_settings_are_refused_naming_the_key(override, words):
     with pytest.raises((ConfigError, ValueError)) as e:
         compose_params(override)
@@ -149,8 +185,15 @@ def test_the_model_keeps_the_tax_accounts_consistent():
     """A run with a disposal campaign: every month, every operating firm's VAT credit, carried
     losses and income tax prepaid are never negative and the carried losses add up; the zones'
     local taxes are less than all their taxes."""
-    m = make_model(compose_params("seed=3", "time.end=2017-12", "policy/zombie_disposal=ningxia",
-                                  "policy.zombie_disposal.start=2015-06", "policy.zombie_disposal.end=2016-12"))
+    m = make_model(
+        compose_params(
+            "seed=3",
+            "time.end=2017-12",
+            "policy/zombie_disposal=ningxia",
+            "policy.zombie_disposal.start=2015-06",
+            "policy.zombie_disposal.end=2016-12",
+        )
+    )
     f = m.firms
     while m.running:
         m.step()

@@ -47,8 +47,16 @@ def _loky_worker(root: int) -> int | None:
 
 def test_a_killed_worker_is_replaced_and_the_sweep_completes(tmp_path):
     sweep = tmp_path / "sweep"
-    cmd = [str(BIN / "zonesim"), "-m", "scenario=baseline", "seed=range(8)", "time.end=2030-12",
-           "hydra/launcher=zonesim_joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep}"]
+    cmd = [
+        str(BIN / "zonesim"),
+        "-m",
+        "scenario=baseline",
+        "seed=range(8)",
+        "time.end=2030-12",
+        "hydra/launcher=zonesim_joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={sweep}",
+    ]
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     # once the first run is written the launcher's workers are running jobs: kill one of them
     victim, deadline = None, time.time() + 120

@@ -18,9 +18,9 @@ from sim.config.schema import FirmConfig, ProtectionConfig, TaxConfig, ZombieCon
 from sim.model.firms import (
     FirmTable,
     LifeCycle,
+    book_month,
     classify_zombie,
     close_year,
-    book_month,
     exit_probability,
     soft_budget_protection,
 )
@@ -52,15 +52,18 @@ def binomial_band(p: float, n: int, k: float = 4.0) -> tuple[float, float]:
 
 
 # ------------------------------------------------------------------ classify_zombie
-@pytest.mark.parametrize("age, low_icr, expected", [
-    (12.0, 3, True),    # old, 3 low-coverage years
-    (10.0, 3, True),    # the age bound is inclusive
-    (9.99, 3, False),   # one month too young
-    (4.0, 7, False),    # young firm with a long run of ICR < 1
-    (30.0, 2, False),   # old, but only 2 consecutive years
-    (30.0, 0, False),   # healthy
-    (30.0, 8, True),    # long-running zombie
-])
+@pytest.mark.parametrize(
+    "age, low_icr, expected",
+    [
+        (12.0, 3, True),  # old, 3 low-coverage years
+        (10.0, 3, True),  # the age bound is inclusive
+        (9.99, 3, False),  # one month too young
+        (4.0, 7, False),  # young firm with a long run of ICR < 1
+        (30.0, 2, False),  # old, but only 2 consecutive years
+        (30.0, 0, False),  # healthy
+        (30.0, 8, True),  # long-running zombie
+    ],
+)
 def test_oecd_classification_needs_age_and_consecutive_low_icr(age, low_icr, expected):
     """classify_zombie / OECD: zombie iff age >= min_age_years (10) and ICR < 1 in
     >= consecutive_years (3) consecutive years; loss years do not matter."""
@@ -120,8 +123,7 @@ def test_close_year_oecd_zombie_after_third_low_coverage_year():
         assert f.ebit_year.tolist() == [0.0] * 3
         assert f.interest_year.tolist() == [0.0] * 3
         assert f.profit_year.tolist() == [0.0] * 3
-    assert seen == [[False, False, False], [False, False, False],
-                    [True, False, False], [True, False, False]]
+    assert seen == [[False, False, False], [False, False, False], [True, False, False], [True, False, False]]
     assert f.output_year.tolist() == [123.0] * 3
 
 
@@ -193,8 +195,9 @@ def test_produce_then_close_builds_designed_zombies():
         idx = np.arange(4)
         flags = []
         for month in range(36):
-            book_month(f, idx, np.zeros(4), np.ones(4), np.full(4, 1200.0), np.full(4, 1200.0), sigma, k_cap, p,
-                       tax=tax)
+            book_month(
+                f, idx, np.zeros(4), np.ones(4), np.full(4, 1200.0), np.full(4, 1200.0), sigma, k_cap, p, tax=tax
+            )
             if (month + 1) % 12 == 0:
                 assert f.income_tax_year[3] == pytest.approx(0.15 * 12 * (7.0 - 50.0 / 12), rel=1e-9)
                 close_year(f, idx, z)
@@ -218,8 +221,9 @@ def test_initial_population_classified_by_configured_definition():
     # the initial population (the operating firms; projects in the pipeline come after them, and
     # credit congestion by zombies decides which of those are financed)
     n = int((m10.firms.state == LifeCycle.OPERATING).sum())
-    f10, f0, fc = ({k: getattr(m.firms, k)[:n] for k in ("age", "low_icr_years", "loss_years", "zombie")}
-                   for m in (m10, m0, mc))
+    f10, f0, fc = (
+        {k: getattr(m.firms, k)[:n] for k in ("age", "low_icr_years", "loss_years", "zombie")} for m in (m10, m0, mc)
+    )
     assert np.array_equal(f10["age"], f0["age"]) and np.array_equal(f10["low_icr_years"], f0["low_icr_years"])
     assert np.array_equal(f10["zombie"], (f10["age"] >= 10) & (f10["low_icr_years"] >= 3))
     assert np.array_equal(f0["zombie"], f0["low_icr_years"] >= 3)
@@ -253,8 +257,9 @@ def test_partial_year_entrants_keep_their_counters():
     interest coverage; the counters of the others are left as they are.'  Entrants that
     started production after January must leave their first December close with their
     counters (0) untouched.  High entrant leverage makes their ICR < 1, exposing the update."""
-    m = make_model(compose_params(*SMALL, "seed=1", "time.end=2017-12", "firms.entrant_leverage=3",
-                                  "investment.arrival_scale=3"))
+    m = make_model(
+        compose_params(*SMALL, "seed=1", "time.end=2017-12", "firms.entrant_leverage=3", "investment.arrival_scale=3")
+    )
     checked = 0
     while m.running:
         if not m.calendar.is_year_end(m.month):
@@ -349,9 +354,14 @@ def test_the_disposal_campaign_leaves_the_insolvency_hazard_alone():
     not, in traditional sectors or not, exit at the base hazard only, as without disposal -- the
     campaign acts through its list (tests/test_disposal.py), never through the hazard."""
     rows, gone, zombie_exits, m = _exit_share_over_year(
-        ["protection.base=1", "protection.max=1", "policy/zombie_disposal=ningxia",
-         "policy.zombie_disposal.start=2015-01"],
-        zombie_rows=lambda rows: rows % 2 == 0)
+        [
+            "protection.base=1",
+            "protection.max=1",
+            "policy/zombie_disposal=ningxia",
+            "policy.zombie_disposal.start=2015-01",
+        ],
+        zombie_rows=lambda rows: rows % 2 == 0,
+    )
     fp = m.params.firms
     zombie = rows % 2 == 0
     for name, mask in {"zombie": zombie, "not zombie": ~zombie}.items():
@@ -364,11 +374,14 @@ def test_protection_off_lowers_zombie_share_in_a_run():
     """Whole runs (same seed): without protection, more insolvent firms and more zombies exit and
     the zombie share ends lower than under full protection; default protection lies between."""
     shares, zexits, insolvent = {}, {}, {}
-    for name, ov in {"off": ["protection.base=0", "protection.size_weight=0"],
-                     "default": [],
-                     "full": ["protection.base=1", "protection.max=1"]}.items():
-        res = run_model(compose_params("region=synthetic", "region.synthetic.enterprises=400", "seed=0",
-                                       "time.end=2022-12", *ov)).results()
+    for name, ov in {
+        "off": ["protection.base=0", "protection.size_weight=0"],
+        "default": [],
+        "full": ["protection.base=1", "protection.max=1"],
+    }.items():
+        res = run_model(
+            compose_params("region=synthetic", "region.synthetic.enterprises=400", "seed=0", "time.end=2022-12", *ov)
+        ).results()
         shares[name] = res["monthly"]["zombie_share"].iloc[-24:].mean()
         zexits[name] = res["monthly"]["zombie_exits"].sum()
         insolvent[name] = res["exits"]["insolvent"].sum()

@@ -15,7 +15,6 @@ Its options are joblib's (``n_jobs``, ...) plus ``restarts``.  The experiments o
 them in ``sys.modules``, where dataclasses look string annotations up.)
 """
 
-
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,8 +34,9 @@ class ResilientJoblibLauncherConf(JobLibLauncherConf):
     restarts: int = 2
 
 
-ConfigStore.instance().store(group="hydra/launcher", name="zonesim_joblib", node=ResilientJoblibLauncherConf,
-                             provider="zonesim")
+ConfigStore.instance().store(
+    group="hydra/launcher", name="zonesim_joblib", node=ResilientJoblibLauncherConf, provider="zonesim"
+)
 
 
 class ResilientJoblibLauncher(JoblibLauncher):
@@ -61,6 +61,12 @@ class ResilientJoblibLauncher(JoblibLauncher):
                 if attempt > self.restarts:
                     raise
                 cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                log.warning("a worker process died (%s): launching the sweep's %d jobs again (restart %d of %d); "
-                            "complete runs are skipped", cause, len(job_overrides), attempt, self.restarts)
+                log.warning(
+                    "a worker process died (%s): launching the sweep's %d jobs again (restart %d of %d); "
+                    "complete runs are skipped",
+                    cause,
+                    len(job_overrides),
+                    attempt,
+                    self.restarts,
+                )
         raise AssertionError("unreachable")

@@ -44,13 +44,18 @@ def with_tfpr(panel: pd.DataFrame, interest_rate: float, depreciation_rate: floa
     g = pd.DataFrame({"cap": cap_cost, "var": p["variable_inputs"], "year": p["year"], "sector": p["sector"]})
     sums = g.groupby(["year", "sector"])[["cap", "var"]].transform("sum")
     p["alpha"] = sums["cap"] / (sums["cap"] + sums["var"])
-    p["log_tfpr"] = (np.log(p["revenue"]) - p["alpha"] * np.log(p["capital"])
-                     - (1.0 - p["alpha"]) * np.log(p["variable_inputs"]))
+    p["log_tfpr"] = (
+        np.log(p["revenue"]) - p["alpha"] * np.log(p["capital"]) - (1.0 - p["alpha"]) * np.log(p["variable_inputs"])
+    )
     return p
 
 
-def zombie_productivity_gap(panel: pd.DataFrame, year: int, interest_rate: float, depreciation_rate: float,
-                            ) -> dict[str, float]:
+def zombie_productivity_gap(
+    panel: pd.DataFrame,
+    year: int,
+    interest_rate: float,
+    depreciation_rate: float,
+) -> dict[str, float]:
     """Zombies' mean log TFPR, log TFPQ (``log_productivity``) and log revenue per worker minus the
     other firms' in ``year``, within sectors (sector-demeaned), with the number of zombies."""
     p = with_tfpr(panel[panel["year"] == year], interest_rate, depreciation_rate)
@@ -64,19 +69,27 @@ def zombie_productivity_gap(panel: pd.DataFrame, year: int, interest_rate: float
 
 
 def congestion_panel(panel: pd.DataFrame, healthy_only: bool = True) -> pd.DataFrame:
-    """Firm-years (healthy ones only, by default) with the regression's variables: ``nonzombie`` (1/0), ``investment_rate`` (I/K at the start
+    """Firm-years (healthy ones only, by default) with the regression's variables: ``nonzombie`` (1/0),
+    ``investment_rate`` (I/K at the start
     of the year), ``employment_growth`` (log change on last year), ``zombie_share`` (zombies'
-    share of their sector's capital at the end of last year: the zombies it competed with), ``log_capital``, ``lag_return`` (last year's
+    share of their sector's capital at the end of last year: the zombies it competed with), ``log_capital``,
+    ``lag_return`` (last year's
     revenue less variable inputs, per unit of capital)."""
     p = panel.sort_values(["key", "year"]).copy()
-    share = (p.assign(zk=p["capital"] * p["zombie"]).groupby(["run", "year", "sector"] if "run" in p else
-                                                           ["year", "sector"])[["zk", "capital"]].transform("sum"))
+    share = (
+        p.assign(zk=p["capital"] * p["zombie"])
+        .groupby(["run", "year", "sector"] if "run" in p else ["year", "sector"])[["zk", "capital"]]
+        .transform("sum")
+    )
     p["zombie_share_end"] = share["zk"] / share["capital"]
     # the zombies a firm competes with during year t are those flagged at the end of year t - 1
     cells = p.groupby((["run"] if "run" in p else []) + ["year", "sector"])["zombie_share_end"].first().reset_index()
     cells["year"] += 1
-    p = p.merge(cells.rename(columns={"zombie_share_end": "zombie_share"}), how="left",
-                on=(["run"] if "run" in p else []) + ["year", "sector"])
+    p = p.merge(
+        cells.rename(columns={"zombie_share_end": "zombie_share"}),
+        how="left",
+        on=(["run"] if "run" in p else []) + ["year", "sector"],
+    )
     keys = ["run", "key"] if "run" in p else ["key"]
     prev = p.groupby(keys).shift(1)
     consecutive = prev["year"] == p["year"] - 1
@@ -88,8 +101,11 @@ def congestion_panel(panel: pd.DataFrame, healthy_only: bool = True) -> pd.DataF
     keep = (p["capital_start"] > 0) & np.isfinite(p["employment_growth"]) & np.isfinite(p["lag_return"])
     if healthy_only:
         keep &= p["nonzombie"] == 1.0
-    return p[keep].replace([np.inf, -np.inf], np.nan).dropna(
-        subset=["investment_rate", "employment_growth", "zombie_share", "log_capital", "lag_return"])
+    return (
+        p[keep]
+        .replace([np.inf, -np.inf], np.nan)
+        .dropna(subset=["investment_rate", "employment_growth", "zombie_share", "log_capital", "lag_return"])
+    )
 
 
 def chk_regression(panel: pd.DataFrame) -> pd.DataFrame:
@@ -112,15 +128,27 @@ def chk_regression(panel: pd.DataFrame) -> pd.DataFrame:
     fe = "C(year) + C(sector)" + (" + C(run)" if runs else "")
     rows = []
     for spec, data, term, rhs in (
-            ("interacted", everyone, "nonzombie:zombie_share", "nonzombie + zombie_share + nonzombie:zombie_share"),
-            ("healthy", everyone[everyone["nonzombie"] == 1.0], "zombie_share", "zombie_share")):
+        ("interacted", everyone, "nonzombie:zombie_share", "nonzombie + zombie_share + nonzombie:zombie_share"),
+        ("healthy", everyone[everyone["nonzombie"] == 1.0], "zombie_share", "zombie_share"),
+    ):
         cells = data[["run", "year", "sector"] if "run" in data else ["year", "sector"]].astype(str)
         groups = pd.factorize(cells.agg("/".join, axis=1))[0]
         for outcome in ("investment_rate", "employment_growth"):
             fit = smf.ols(f"{outcome} ~ {rhs} + log_capital + lag_return + {fe}", data=data).fit(
-                cov_type="cluster", cov_kwds={"groups": groups})
+                cov_type="cluster", cov_kwds={"groups": groups}
+            )
             lo, hi = fit.conf_int().loc[term]
-            rows.append({"specification": spec, "outcome": outcome, "term": term,
-                         "coefficient": fit.params[term], "std_error": fit.bse[term], "ci_low": lo,
-                         "ci_high": hi, "p_value": fit.pvalues[term], "firm_years": int(fit.nobs)})
+            rows.append(
+                {
+                    "specification": spec,
+                    "outcome": outcome,
+                    "term": term,
+                    "coefficient": fit.params[term],
+                    "std_error": fit.bse[term],
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "p_value": fit.pvalues[term],
+                    "firm_years": int(fit.nobs),
+                }
+            )
     return pd.DataFrame(rows)

@@ -44,8 +44,9 @@ def stage_times(exp: Experiment) -> pd.DataFrame:
     out["projects per run"] = g.size() / g["key"].nunique()
     if "items_skipped" in a:
         out["items skipped (区域评)"] = g["items_skipped"].mean()
-    return out.rename(columns={**STAGES, "approval_wd": "total (working days)",
-                               "approval_days": "total (calendar days)"}).reset_index()
+    return out.rename(
+        columns={**STAGES, "approval_wd": "total (working days)", "approval_days": "total (calendar days)"}
+    ).reset_index()
 
 
 def stream_times(exp: Experiment) -> pd.DataFrame:
@@ -53,9 +54,11 @@ def stream_times(exp: Experiment) -> pd.DataFrame:
     per group, period, project stream (:data:`STREAM_NAMES`) and place (in or outside zones), over
     the new projects of every seed; with projects per run."""
     start = exp.meta.get("recent_from", "2019-01")
-    a = exp.stream_approvals.assign(period=lambda d: period_of(d["applied"], start),
-                                    stream=lambda d: d["stream"].map(STREAM_NAMES),
-                                    place=lambda d: d["in_zone"].map({True: "in zones", False: "outside"}))
+    a = exp.stream_approvals.assign(
+        period=lambda d: period_of(d["applied"], start),
+        stream=lambda d: d["stream"].map(STREAM_NAMES),
+        place=lambda d: d["in_zone"].map({True: "in zones", False: "outside"}),
+    )
     g = a.groupby(["group", "period", "stream", "place"], sort=True)
     out = g[["approval_wd", "approval_gov_wd"]].mean()
     runs = a.groupby("group")["key"].nunique()  # runs of each group (key: the run's)
@@ -80,12 +83,15 @@ def office_queues(exp: Experiment) -> pd.DataFrame:
     o = o.assign(wait_x_items=o["mean_wait_wd"] * o["items_served"])
     g = o.groupby(["group", "level"], sort=True)
     runs = g["key"].nunique()
-    out = pd.DataFrame({
-        "offices per run": g.size() / runs, "staff per run": g["staff"].sum() / runs,
-        "items served per run": g["items_served"].sum() / runs,
-        "mean wait (wd)": g["wait_x_items"].sum() / g["items_served"].sum(),
-        "mean utilisation": g["utilisation"].mean(),
-    })
+    out = pd.DataFrame(
+        {
+            "offices per run": g.size() / runs,
+            "staff per run": g["staff"].sum() / runs,
+            "items served per run": g["items_served"].sum() / runs,
+            "mean wait (wd)": g["wait_x_items"].sum() / g["items_served"].sum(),
+            "mean utilisation": g["utilisation"].mean(),
+        }
+    )
     return out.reset_index()
 
 
@@ -94,9 +100,15 @@ def busiest_offices(exp: Experiment, group: str, top: int) -> pd.DataFrame:
     o = exp.run_table("offices")
     o = o[o["group"] == group]
     g = o.groupby(["office", "level"])
-    out = pd.DataFrame({"runs": g["key"].nunique(), "staff": g["staff"].mean(),
-                        "items served": g["items_served"].mean(), "mean wait (wd)": g["mean_wait_wd"].mean(),
-                        "utilisation": g["utilisation"].mean()})
+    out = pd.DataFrame(
+        {
+            "runs": g["key"].nunique(),
+            "staff": g["staff"].mean(),
+            "items served": g["items_served"].mean(),
+            "mean wait (wd)": g["mean_wait_wd"].mean(),
+            "utilisation": g["utilisation"].mean(),
+        }
+    )
     return out.sort_values("mean wait (wd)", ascending=False).head(top).reset_index()
 
 
@@ -125,5 +137,17 @@ def catalogue() -> pd.DataFrame:
     with resources.as_file(path) as p:
         items = pd.read_csv(p)
     items["regional assessment"] = items["ra_order"] > 0
-    return items[["stage", "item_id", "name_en", "name_zh", "authority", "powers", "regional assessment",
-                  "prep_days", "effort_days", "review_days"]]
+    return items[
+        [
+            "stage",
+            "item_id",
+            "name_en",
+            "name_zh",
+            "authority",
+            "powers",
+            "regional assessment",
+            "prep_days",
+            "effort_days",
+            "review_days",
+        ]
+    ]

@@ -38,9 +38,15 @@ LEVER_LABELS = {
 """Plain-English names (with the Chinese policy terms) of the levers an analyst is likely to sweep."""
 
 LEVERS_ARGS = [
-    "-m", "scenario=full_reform", "policy.devolution.powers=0,37", "policy.devolution.regional_assessment_items=0,9",
-    "policy.devolution.one_stop_agent=false,true", "policy.consolidation.staff_retention=0,1",
-    "policy/assessment=off,ningxia", "policy/zombie_disposal=off,ningxia", "seed=range(2)",
+    "-m",
+    "scenario=full_reform",
+    "policy.devolution.powers=0,37",
+    "policy.devolution.regional_assessment_items=0,9",
+    "policy.devolution.one_stop_agent=false,true",
+    "policy.consolidation.staff_retention=0,1",
+    "policy/assessment=off,ningxia",
+    "policy/zombie_disposal=off,ningxia",
+    "seed=range(2)",
     "hydra.sweep.dir=multirun/levers",
 ]
 """Arguments of ``zonesim`` for the factorial levers experiment read by the latency and zombie notebooks."""
@@ -78,8 +84,12 @@ def two_level_levers(exp: Experiment) -> dict[str, tuple[Any, Any]]:
     return out
 
 
-def main_effects(exp: Experiment, outcomes: list[str] | tuple[str, ...], runs: pd.DataFrame | None = None,
-                 units: dict[str, str] | None = None) -> pd.DataFrame:
+def main_effects(
+    exp: Experiment,
+    outcomes: list[str] | tuple[str, ...],
+    runs: pd.DataFrame | None = None,
+    units: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """Main effect (on − off) of every two-level lever on each outcome, over matched pairs of runs.
 
     ``runs``: one row per run with the experiment's identity columns and the outcome columns
@@ -102,21 +112,58 @@ def main_effects(exp: Experiment, outcomes: list[str] | tuple[str, ...], runs: p
             ci = paired_diff_ci(a, b, exp.level)
             ok = ~(np.isnan(a) | np.isnan(b))
             off_mean = float(b[ok].mean()) if ok.any() else np.nan
-            rows.append({"lever": name, "label": lever_label(name), "off": off, "on": on, "outcome": outcome,
-                         "unit": units.get(outcome) or exp.outcome_unit(outcome), "pairs": ci.n, "off_mean": off_mean,
-                         "on_mean": float(a[ok].mean()) if ok.any() else np.nan, "diff": ci.mean,
-                         "ci_low": ci.low, "ci_high": ci.high, "rel_pct": relative_pct(ci.mean, off_mean)})
-    return pd.DataFrame(rows, columns=["lever", "label", "off", "on", "outcome", "unit", "pairs", "off_mean",
-                                       "on_mean", "diff", "ci_low", "ci_high", "rel_pct"])
+            rows.append(
+                {
+                    "lever": name,
+                    "label": lever_label(name),
+                    "off": off,
+                    "on": on,
+                    "outcome": outcome,
+                    "unit": units.get(outcome) or exp.outcome_unit(outcome),
+                    "pairs": ci.n,
+                    "off_mean": off_mean,
+                    "on_mean": float(a[ok].mean()) if ok.any() else np.nan,
+                    "diff": ci.mean,
+                    "ci_low": ci.low,
+                    "ci_high": ci.high,
+                    "rel_pct": relative_pct(ci.mean, off_mean),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "lever",
+            "label",
+            "off",
+            "on",
+            "outcome",
+            "unit",
+            "pairs",
+            "off_mean",
+            "on_mean",
+            "diff",
+            "ci_low",
+            "ci_high",
+            "rel_pct",
+        ],
+    )
 
 
 def effects_display(effects: pd.DataFrame, exp: Experiment) -> pd.DataFrame:
     """:func:`main_effects` with readable column names, for a styled table."""
     pct = round(exp.level * 100)
-    return pd.DataFrame({
-        "lever": effects["label"], "off → on": [f"{a} → {b}" for a, b in zip(effects["off"], effects["on"])],
-        "outcome": effects["outcome"].map(exp.outcome_label), "unit": effects["unit"], "pairs": effects["pairs"],
-        "mean, off": effects["off_mean"], "mean, on": effects["on_mean"], "effect (on − off)": effects["diff"],
-        f"{pct}% CI low": effects["ci_low"], f"{pct}% CI high": effects["ci_high"],
-        "relative (%)": effects["rel_pct"],
-    })
+    return pd.DataFrame(
+        {
+            "lever": effects["label"],
+            "off → on": [f"{a} → {b}" for a, b in zip(effects["off"], effects["on"])],
+            "outcome": effects["outcome"].map(exp.outcome_label),
+            "unit": effects["unit"],
+            "pairs": effects["pairs"],
+            "mean, off": effects["off_mean"],
+            "mean, on": effects["on_mean"],
+            "effect (on − off)": effects["diff"],
+            f"{pct}% CI low": effects["ci_low"],
+            f"{pct}% CI high": effects["ci_high"],
+            "relative (%)": effects["rel_pct"],
+        }
+    )

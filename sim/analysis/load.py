@@ -201,7 +201,8 @@ class Experiment:
                 raise MissingRunTableError(
                     f"{len(missing)} of {self.run_outcomes['key'].nunique()} runs of {self.folder} have no "
                     f"{name}.parquet (e.g. {path}): they were written by model code that did not record it; "
-                    "re-run the experiment to get it")
+                    "re-run the experiment to get it"
+                )
             raise NotAnExperimentError(f"{path} is missing: the run folder {path.parent} is incomplete")
         ident = self.run_outcomes[self.id_columns]
         parts = []
@@ -273,15 +274,19 @@ def open_folder(folder: str | Path) -> Experiment | Sensitivity:
         raise NotAnExperimentError(f"{folder} is not a folder")
     if (folder / DESIGN).exists():
         if not (folder / INDICES).exists():
-            raise NotAnExperimentError(f"{folder} is a sensitivity experiment without {INDICES}: "
-                                       f"run `zonesim-sensitivity --analyse-only --dir {folder}`")
+            raise NotAnExperimentError(
+                f"{folder} is a sensitivity experiment without {INDICES}: "
+                f"run `zonesim-sensitivity --analyse-only --dir {folder}`"
+            )
         return Sensitivity(folder)
     if (folder / AGGREGATE / META).exists():
         return Experiment(folder)
     if (folder / RUNS).is_dir():
         raise NotAnExperimentError(f"{folder} has runs but no {AGGREGATE}/{META}: run `zonesim-aggregate {folder}`")
-    raise NotAnExperimentError(f"{folder} is not an experiment folder: no {AGGREGATE}/{META} (comparison or "
-                               f"sweep) and no {DESIGN} (sensitivity) in it")
+    raise NotAnExperimentError(
+        f"{folder} is not an experiment folder: no {AGGREGATE}/{META} (comparison or "
+        f"sweep) and no {DESIGN} (sensitivity) in it"
+    )
 
 
 def open_experiment(folder: str | Path) -> Experiment:

@@ -3,7 +3,7 @@
     zonesim-notebooks                                  # every notebook in notebooks/, default folders
     zonesim-notebooks --only 03                        # the notebooks whose name contains "03"
     zonesim-notebooks --experiment multirun/quick --levers multirun/levers --sensitivity multirun/sensitivity/morris
-    zonesim-notebooks --process-levers multirun/process_levers   # notebook 03's factorial of the process reform's levers
+    zonesim-notebooks --process-levers multirun/process_levers   # notebook 03's factorial of the process levers
 
 Each notebook is a Jupyter notebook (``NN_name.ipynb``) paired with a jupytext percent script
 (``NN_name.py``) for review.  The command takes each notebook's cells from whichever of the two
@@ -41,8 +41,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 from sim.analysis.levers import LEVERS_ARGS
-from sim.analysis.process_levers import PROCESS_LEVERS_ARGS
 from sim.analysis.load import DEFAULT_FOLDERS, Experiment, NotAnExperimentError, Sensitivity, open_folder, repo_root
+from sim.analysis.process_levers import PROCESS_LEVERS_ARGS
 from sim.exit_codes import EXIT_BAD_INPUT
 from sim.exit_codes import EXIT_FAILURES as EXIT_FAILED
 
@@ -50,8 +50,12 @@ NOTEBOOKS_DIR = "notebooks"
 KERNEL = "python3"
 CELL_TIMEOUT_S = 600
 PAIRED_FORMATS = "ipynb,py:percent"
-FOLDER_KINDS = {"ZONESIM_EXPERIMENT": Experiment, "ZONESIM_LEVERS": Experiment, "ZONESIM_PROCESS_LEVERS": Experiment,
-                "ZONESIM_SENSITIVITY": Sensitivity}
+FOLDER_KINDS = {
+    "ZONESIM_EXPERIMENT": Experiment,
+    "ZONESIM_LEVERS": Experiment,
+    "ZONESIM_PROCESS_LEVERS": Experiment,
+    "ZONESIM_SENSITIVITY": Sensitivity,
+}
 """What each folder variable must hold: a comparison/sweep or a sensitivity experiment."""
 EXPERIMENT_COMMANDS = {
     "ZONESIM_EXPERIMENT": ["zonesim", "experiment=compare"],
@@ -113,8 +117,9 @@ def produce_missing(folders: dict[str, Path], root: Path) -> None:
         print(f"zonesim-notebooks: {default} does not exist: running `{shlex.join([script, *args])}`", flush=True)
         status = subprocess.run([str(exe), *args], cwd=root, check=False).returncode
         if status != 0 and not default.exists():
-            raise NotAnExperimentError(f"`{shlex.join([script, *args])}` failed (status {status}); {default} "
-                                       "was not written")
+            raise NotAnExperimentError(
+                f"`{shlex.join([script, *args])}` failed (status {status}); {default} was not written"
+            )
 
 
 def check_folders(folders: dict[str, Path]) -> None:
@@ -123,8 +128,9 @@ def check_folders(folders: dict[str, Path]) -> None:
         exp = open_folder(folder)
         expected = FOLDER_KINDS[variable]
         if not isinstance(exp, expected):
-            raise NotAnExperimentError(f"{folder} ({variable}) holds a {exp.kind} experiment, "
-                                       f"expected a {expected.kind} one")
+            raise NotAnExperimentError(
+                f"{folder} ({variable}) holds a {exp.kind} experiment, expected a {expected.kind} one"
+            )
 
 
 def execute(notebook: Notebook, folders: dict[str, Path], timeout: int = CELL_TIMEOUT_S) -> nbformat.NotebookNode:
@@ -135,8 +141,13 @@ def execute(notebook: Notebook, folders: dict[str, Path], timeout: int = CELL_TI
     nb = jupytext.read(notebook.source())
     nb.metadata.setdefault("jupytext", {})["formats"] = PAIRED_FORMATS
     env = os.environ | {k: str(Path(v).resolve()) for k, v in folders.items()}
-    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, record_timing=False,
-                            resources={"metadata": {"path": str(notebook.folder)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=KERNEL,
+        record_timing=False,
+        resources={"metadata": {"path": str(notebook.folder)}},
+    )
     try:
         client.execute(env=env)
     except (CellExecutionError, CellTimeoutError) as exc:
@@ -152,8 +163,13 @@ def needed_folders(notebooks: list[Notebook], folders: dict[str, Path]) -> dict[
     return {variable: folder for variable, folder in folders.items() if variable in sources}
 
 
-def run_all(notebooks_dir: Path, folders: dict[str, Path], only: str | None = None,
-            timeout: int = CELL_TIMEOUT_S, produce: bool = False) -> list[Path]:
+def run_all(
+    notebooks_dir: Path,
+    folders: dict[str, Path],
+    only: str | None = None,
+    timeout: int = CELL_TIMEOUT_S,
+    produce: bool = False,
+) -> list[Path]:
     """Execute the notebooks of ``notebooks_dir`` (those matching ``only``) in name order; print progress;
     return the executed ``.ipynb`` files.  The folders these notebooks read are checked first (and, with
     ``produce``, missing default folders are produced by their experiment commands).  Stops at the first
@@ -170,37 +186,64 @@ def run_all(notebooks_dir: Path, folders: dict[str, Path], only: str | None = No
         print(f"[{i}/{len(notebooks)}] {notebook.name}: executing ...", flush=True)
         started = time.monotonic()
         execute(notebook, folders, timeout)
-        print(f"[{i}/{len(notebooks)}] {notebook.name}: done in {time.monotonic() - started:.1f} s "
-              f"({notebook.ipynb.name}, {notebook.script.name})", flush=True)
+        print(
+            f"[{i}/{len(notebooks)}] {notebook.name}: done in {time.monotonic() - started:.1f} s "
+            f"({notebook.ipynb.name}, {notebook.script.name})",
+            flush=True,
+        )
         done.append(notebook.ipynb)
     return done
 
 
 def build_parser() -> argparse.ArgumentParser:
     root = repo_root()
-    p = argparse.ArgumentParser(prog="zonesim-notebooks",
-                                description="Re-execute the analyst notebooks in place against saved experiments.")
-    p.add_argument("--experiment", type=Path, default=root / DEFAULT_FOLDERS["ZONESIM_EXPERIMENT"],
-                   help="scenario comparison or sweep folder (default: %(default)s)")
-    p.add_argument("--levers", type=Path, default=root / DEFAULT_FOLDERS["ZONESIM_LEVERS"],
-                   help="factorial levers sweep folder (default: %(default)s)")
-    p.add_argument("--process-levers", type=Path, default=root / DEFAULT_FOLDERS["ZONESIM_PROCESS_LEVERS"],
-                   help="factorial sweep of the approval-process reform's levers (default: %(default)s)")
-    p.add_argument("--sensitivity", type=Path, default=root / DEFAULT_FOLDERS["ZONESIM_SENSITIVITY"],
-                   help="sensitivity experiment folder (default: %(default)s)")
+    p = argparse.ArgumentParser(
+        prog="zonesim-notebooks", description="Re-execute the analyst notebooks in place against saved experiments."
+    )
+    p.add_argument(
+        "--experiment",
+        type=Path,
+        default=root / DEFAULT_FOLDERS["ZONESIM_EXPERIMENT"],
+        help="scenario comparison or sweep folder (default: %(default)s)",
+    )
+    p.add_argument(
+        "--levers",
+        type=Path,
+        default=root / DEFAULT_FOLDERS["ZONESIM_LEVERS"],
+        help="factorial levers sweep folder (default: %(default)s)",
+    )
+    p.add_argument(
+        "--process-levers",
+        type=Path,
+        default=root / DEFAULT_FOLDERS["ZONESIM_PROCESS_LEVERS"],
+        help="factorial sweep of the approval-process reform's levers (default: %(default)s)",
+    )
+    p.add_argument(
+        "--sensitivity",
+        type=Path,
+        default=root / DEFAULT_FOLDERS["ZONESIM_SENSITIVITY"],
+        help="sensitivity experiment folder (default: %(default)s)",
+    )
     p.add_argument("--only", metavar="NAME", help="only the notebooks whose name contains NAME")
     p.add_argument("--dir", type=Path, default=root / NOTEBOOKS_DIR, help="notebooks folder (default: %(default)s)")
     p.add_argument("--timeout", type=int, default=CELL_TIMEOUT_S, help="seconds per cell (default: %(default)s)")
-    p.add_argument("--no-run", action="store_true",
-                   help="do not run the experiment command of a missing default folder: report it as an error")
+    p.add_argument(
+        "--no-run",
+        action="store_true",
+        help="do not run the experiment command of a missing default folder: report it as an error",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point ``zonesim-notebooks``; exit 1 when a notebook fails, 2 on a bad folder."""
     args = build_parser().parse_args(argv)
-    folders = {"ZONESIM_EXPERIMENT": args.experiment, "ZONESIM_LEVERS": args.levers,
-               "ZONESIM_PROCESS_LEVERS": args.process_levers, "ZONESIM_SENSITIVITY": args.sensitivity}
+    folders = {
+        "ZONESIM_EXPERIMENT": args.experiment,
+        "ZONESIM_LEVERS": args.levers,
+        "ZONESIM_PROCESS_LEVERS": args.process_levers,
+        "ZONESIM_SENSITIVITY": args.sensitivity,
+    }
     try:
         run_all(args.dir, folders, args.only, args.timeout, produce=not args.no_run)
     except NotAnExperimentError as exc:

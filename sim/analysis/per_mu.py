@@ -74,8 +74,9 @@ def fhk(base: pd.DataFrame, cur: pd.DataFrame) -> dict[str, float]:
         lv[name] = {
             "L": total,
             "s": pd.Series(np.where(has, land / total, 0.0) if total > 0 else np.zeros(land.size), index=d.index),
-            "p": pd.Series(np.where(has, d["value"].to_numpy(dtype=float) / np.where(has, land, 1.0), 0.0),
-                           index=d.index),
+            "p": pd.Series(
+                np.where(has, d["value"].to_numpy(dtype=float) / np.where(has, land, 1.0), 0.0), index=d.index
+            ),
             "has": pd.Series(has, index=d.index),
             "X": float(d["value"].to_numpy(dtype=float)[~has].sum()),
         }
@@ -139,21 +140,46 @@ def per_mu(land_yearly: pd.DataFrame, zones_yearly: pd.DataFrame, base_year: int
             num_f, land_f = float(cur_f["value"].sum()), float(cur_f["land"].sum())
             a_t = num_a / land_a if land_a > 0 else np.nan
             f_t = num_f / land_f if land_f > 0 else np.nan
-            parts = fhk(base_f, cur_f) if len(base_f) else {k: np.nan for k in (*FHK_PARTS, "composition",
-                                                                                 "change", "level_base")}
+            parts = (
+                fhk(base_f, cur_f)
+                if len(base_f)
+                else {k: np.nan for k in (*FHK_PARTS, "composition", "change", "level_base")}
+            )
             f_b = parts["level_base"]
-            rows.append({"year": y, "measure": m, "assessment": num_a, "land_assessment": land_a,
-                         "fixed": num_f, "land_fixed": land_f, "per_mu_assessment": a_t, "per_mu_fixed": f_t,
-                         "change": a_t - a_b, "definition": (a_t - f_t) - (a_b - f_b),
-                         **{k: parts[k] for k in (*FHK_PARTS, "composition")}})
+            rows.append(
+                {
+                    "year": y,
+                    "measure": m,
+                    "assessment": num_a,
+                    "land_assessment": land_a,
+                    "fixed": num_f,
+                    "land_fixed": land_f,
+                    "per_mu_assessment": a_t,
+                    "per_mu_fixed": f_t,
+                    "change": a_t - a_b,
+                    "definition": (a_t - f_t) - (a_b - f_b),
+                    **{k: parts[k] for k in (*FHK_PARTS, "composition")},
+                }
+            )
     long = pd.DataFrame(rows)
     wide = long.pivot(index="year", columns="measure")
     wide.columns = [f"{m}_{c}" for c, m in wide.columns]
     return wide.reset_index()[["year", *[f"{m}_{c}" for m in MEASURES for c in _COLUMNS]]]
 
 
-_COLUMNS = ("per_mu_assessment", "per_mu_fixed", "assessment", "land_assessment", "fixed", "land_fixed",
-            "change", "definition", "within", "composition", *COMPOSITION_PARTS)
+_COLUMNS = (
+    "per_mu_assessment",
+    "per_mu_fixed",
+    "assessment",
+    "land_assessment",
+    "fixed",
+    "land_fixed",
+    "change",
+    "definition",
+    "within",
+    "composition",
+    *COMPOSITION_PARTS,
+)
 """Columns of :func:`per_mu` per measure (prefixed ``output_`` / ``tax_``)."""
 
 PER_MU_COLUMNS = [f"{m}_{c}" for m in MEASURES for c in _COLUMNS]

@@ -51,8 +51,7 @@ def band_panel(ax, frame: pd.DataFrame, x: str, y: str, by: str, level: float) -
     ax.legend(fontsize="small", frameon=False)
 
 
-def effect_bars(table: pd.DataFrame, *, label: str, value: str, low: str, high: str, title: str,
-                xlabel: str) -> Figure:
+def effect_bars(table: pd.DataFrame, *, label: str, value: str, low: str, high: str, title: str, xlabel: str) -> Figure:
     """Horizontal points with interval error bars (one row per ``label``), zero marked."""
     fig = Figure(figsize=(8, 0.45 * len(table) + 1.4), layout="constrained")
     ax = fig.subplots()
@@ -76,8 +75,9 @@ def ascii_label(text: str) -> str:
     return re.sub(r"\s+([,;:)])", r"\1", text).strip()
 
 
-def lines_by(frame: pd.DataFrame, x: str, y: str, by: str, *, title: str, ylabel: str,
-             highlight: list[str] | None = None) -> Figure:
+def lines_by(
+    frame: pd.DataFrame, x: str, y: str, by: str, *, title: str, ylabel: str, highlight: list[str] | None = None
+) -> Figure:
     """One line per value of ``by`` (e.g. a zone's trajectory over years); at most :data:`MAX_LINES`
     labelled (``highlight`` first, then the largest final values), the rest grey."""
     fig = Figure(figsize=(11, 5.5), layout="constrained")
@@ -111,9 +111,20 @@ def stacked_bars(table: pd.DataFrame, label: str, parts: list[str], *, title: st
     return fig
 
 
-def grouped_bars(frame: pd.DataFrame, category: str, series: str, value: str, *, panel: str, title: str,
-                 ylabel: str, percent: bool = False, markers: dict[str, float] | None = None,
-                 marker_label: str = "", order: list[str] | None = None) -> Figure:
+def grouped_bars(
+    frame: pd.DataFrame,
+    category: str,
+    series: str,
+    value: str,
+    *,
+    panel: str,
+    title: str,
+    ylabel: str,
+    percent: bool = False,
+    markers: dict[str, float] | None = None,
+    marker_label: str = "",
+    order: list[str] | None = None,
+) -> Figure:
     """Vertical grouped bars: one panel per value of ``panel`` (e.g. a year), ``category`` on the x axis
     (in the order of its first appearance, or its categorical order), one bar per ``series`` value;
     ``percent`` shows shares 0–1 as percent; ``markers`` (category → value) are drawn as black diamonds
@@ -141,12 +152,16 @@ def grouped_bars(frame: pd.DataFrame, category: str, series: str, value: str, *,
         if markers:
             pos = [cats.index(c) for c in markers if c in cats]
             ax.plot(pos, [markers[cats[i]] * scale for i in pos], "kD", ms=7, label=marker_label or None)
-        ax.set_xticks(x, [ascii_label(c) for c in cats], rotation=30 if len(cats) > 6 else 0, ha="right"
-                      if len(cats) > 6 else "center", fontsize="small")
+        ax.set_xticks(
+            x,
+            [ascii_label(c) for c in cats],
+            rotation=30 if len(cats) > 6 else 0,
+            ha="right" if len(cats) > 6 else "center",
+            fontsize="small",
+        )
         ax.set(title=f"{p}", xlabel=ascii_label(category.replace("_", " ")))
     axes[0].set_ylabel(ylabel)
     handles, labels = axes[-1].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), fontsize="small",
-               frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), fontsize="small", frameon=False)
     fig.suptitle(title)
     return fig

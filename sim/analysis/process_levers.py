@@ -24,15 +24,20 @@ from sim.analysis.load import Experiment
 from sim.runner.outputs import STREAM_NAMES, projects_applied, stream_approvals
 
 PROCESS_LEVERS_ARGS = [
-    "-m", "scenario=approval_reform",
+    "-m",
+    "scenario=approval_reform",
     "policy.approval_process.parallel_edges=[],['seismic>design_review','climate>design_review',"
     "'geohazard>land_supply','quality_safety>construction_permit','planning_verification>utility_connection']",
     "policy.approval_process.combined_review=[],[drawing_review,fire_design]",
     "policy.approval_process.joint_acceptance=[],[completion_filing,fire_acceptance,planning_verification]",
     "policy.approval_process.commitment_items=[],[energy_review,water_resources,soil_water,flood_impact,climate]",
-    "policy.approval_process.rework_cut=0,0.5", "policy.approval_process.rework_prep_cut=0,0.5",
-    "policy.approval_process.review_limit_days=0,20", "policy.approval_process.transit_cut=0,1",
-    "seed=range(2)", "time.end=2023-12", "hydra.sweep.dir=multirun/process_levers",
+    "policy.approval_process.rework_cut=0,0.5",
+    "policy.approval_process.rework_prep_cut=0,0.5",
+    "policy.approval_process.review_limit_days=0,20",
+    "policy.approval_process.transit_cut=0,1",
+    "seed=range(2)",
+    "time.end=2023-12",
+    "hydra.sweep.dir=multirun/process_levers",
 ]
 """Arguments of ``zonesim`` for the factorial of the process reform's levers (each off or at its
 default of ``configs/policy/approval_process/national.yaml``) read by notebook 03."""
@@ -80,8 +85,9 @@ def stage_effects(exp: Experiment, cohort: tuple[str, str] = COHORT) -> pd.DataF
     :data:`STAGE_NAMES`, or ``all stages``) and ``measure`` (a name of :data:`MEASURES`); ``label``
     is the lever's name in :data:`PROCESS_LEVER_LABELS`."""
     runs = stage_days_by_run(exp, cohort)
-    where = {_column(s, m): (STAGE_NAMES.get(s, "all stages"), MEASURES[m])
-             for s in (*STAGE_NAMES, None) for m in MEASURES}
+    where = {
+        _column(s, m): (STAGE_NAMES.get(s, "all stages"), MEASURES[m]) for s in (*STAGE_NAMES, None) for m in MEASURES
+    }
     return _lever_effects(exp, runs, where, "stage")
 
 
@@ -120,8 +126,12 @@ def stream_effects(exp: Experiment, cohort: tuple[str, str] = COHORT) -> pd.Data
     measures: the columns of :func:`sim.analysis.levers.main_effects` plus ``stream`` (a name of
     :data:`STREAM_NAMES`), ``measure`` (a name of :data:`MEASURES`) and ``label``."""
     runs = stream_days_by_run(exp, cohort)
-    where = {col: (STREAM_NAMES[s], MEASURES[m]) for s in STREAM_NAMES for m in MEASURES
-             if (col := f"{s}_{'gov_wd' if m == 'gov' else 'wd'}") in runs}
+    where = {
+        col: (STREAM_NAMES[s], MEASURES[m])
+        for s in STREAM_NAMES
+        for m in MEASURES
+        if (col := f"{s}_{'gov_wd' if m == 'gov' else 'wd'}") in runs
+    }
     if not where:
         return pd.DataFrame(columns=["lever", "outcome", "diff", "stream", "measure", "label"])
     return _lever_effects(exp, runs, where, "stream")

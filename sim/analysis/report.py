@@ -101,34 +101,59 @@ def _experiment_sections(exp: Experiment) -> tuple[str, list[Section]]:
     pct = round(exp.level * 100)
     present = set(exp.effects["outcome"])
     headline = [o for o in tables.HEADLINE_OUTCOMES if o in present] or sorted(present)
-    lead = (f"{exp.meta.get('n_runs')} runs in {len(exp.groups)} groups ({', '.join(exp.groups)}); swept parameters: "
-            f"{', '.join(exp.swept) or 'none'}; seeds {', '.join(map(str, exp.meta.get('seeds', [])))}. "
-            f"Effects are paired differences versus {exp.reference} over runs matched on "
-            f"{', '.join(exp.meta.get('pair_keys', []))}, with {pct}% t-intervals.")
+    lead = (
+        f"{exp.meta.get('n_runs')} runs in {len(exp.groups)} groups ({', '.join(exp.groups)}); swept parameters: "
+        f"{', '.join(exp.swept) or 'none'}; seeds {', '.join(map(str, exp.meta.get('seeds', [])))}. "
+        f"Effects are paired differences versus {exp.reference} over runs matched on "
+        f"{', '.join(exp.meta.get('pair_keys', []))}, with {pct}% t-intervals."
+    )
     sentences = tables.effect_sentences(exp, headline)
     effects_png = [f for f in exp.figures if f.stem == "effects"]
     other_png = [f for f in exp.figures if f.stem != "effects"]
     sections = [
-        Section(EFFECTS_ID, "Effects versus the reference",
-                text="Each group minus the reference for the headline outcomes: industrial output, zombie-firm "
-                     "exit and approval latency.",
-                tables=[tables.styled(tables.effects_table(exp, headline), table_id=EFFECTS_ID,
-                                      caption=f"Paired differences versus {exp.reference}").to_html()],
-                figures=[EmbeddedFigure.from_file(f) for f in effects_png]),
-        Section("reading", "What the numbers say",
-                text="A direction is stated only when the interval excludes zero.",
-                bullets=[f"{group}: {s}" for group, items in sentences.items() for s in items]),
-        Section("figures", "Figures", text="Means across seeds with their intervals as bands; latency distributions.",
-                figures=[EmbeddedFigure.from_file(f) for f in other_png]),
-        Section("effects-all", "All outcomes",
-                tables=[tables.styled(tables.effects_table(exp), table_id="effects_all",
-                                      caption="Paired differences, every outcome").to_html(),
-                        tables.styled(tables.summary_table(exp), table_id="summary",
-                                      caption="Mean and interval per group").to_html()]),
+        Section(
+            EFFECTS_ID,
+            "Effects versus the reference",
+            text="Each group minus the reference for the headline outcomes: industrial output, zombie-firm "
+            "exit and approval latency.",
+            tables=[
+                tables.styled(
+                    tables.effects_table(exp, headline),
+                    table_id=EFFECTS_ID,
+                    caption=f"Paired differences versus {exp.reference}",
+                ).to_html()
+            ],
+            figures=[EmbeddedFigure.from_file(f) for f in effects_png],
+        ),
+        Section(
+            "reading",
+            "What the numbers say",
+            text="A direction is stated only when the interval excludes zero.",
+            bullets=[f"{group}: {s}" for group, items in sentences.items() for s in items],
+        ),
+        Section(
+            "figures",
+            "Figures",
+            text="Means across seeds with their intervals as bands; latency distributions.",
+            figures=[EmbeddedFigure.from_file(f) for f in other_png],
+        ),
+        Section(
+            "effects-all",
+            "All outcomes",
+            tables=[
+                tables.styled(
+                    tables.effects_table(exp), table_id="effects_all", caption="Paired differences, every outcome"
+                ).to_html(),
+                tables.styled(
+                    tables.summary_table(exp), table_id="summary", caption="Mean and interval per group"
+                ).to_html(),
+            ],
+        ),
     ]
     if len(exp.failures):
-        sections.append(Section("failures", "Failed runs",
-                                tables=[tables.styled(exp.failures, caption="Failed runs").to_html()]))
+        sections.append(
+            Section("failures", "Failed runs", tables=[tables.styled(exp.failures, caption="Failed runs").to_html()])
+        )
     glossary = [f"{o['label']} ({o['unit']}): {o['description']}" for o in exp.meta.get("outcomes", {}).values()]
     sections.append(Section("glossary", "Outcomes", bullets=glossary))
     return lead, sections
@@ -137,18 +162,33 @@ def _experiment_sections(exp: Experiment) -> tuple[str, list[Section]]:
 def _sensitivity_sections(sens: Sensitivity) -> tuple[str, list[Section]]:
     d = sens.design
     what = d.get("scenario", "") + (f" minus {d['paired_with']}" if d.get("paired_with") else "")
-    lead = (f"Global sensitivity ({sens.method}, size {d.get('n')}) of the outcomes of {what} to "
-            f"{len(d.get('parameters', []))} assumed parameters; {len(sens.outcomes)} sample rows, model seed "
-            f"{d.get('seed')}.")
-    sections = [Section("parameters", "Parameters", tables=[tables.styled(
-        sensitivity.parameter_table(sens), table_id="parameters", caption="Sampled ranges (uniform)").to_html()])]
+    lead = (
+        f"Global sensitivity ({sens.method}, size {d.get('n')}) of the outcomes of {what} to "
+        f"{len(d.get('parameters', []))} assumed parameters; {len(sens.outcomes)} sample rows, model seed "
+        f"{d.get('seed')}."
+    )
+    sections = [
+        Section(
+            "parameters",
+            "Parameters",
+            tables=[
+                tables.styled(
+                    sensitivity.parameter_table(sens), table_id="parameters", caption="Sampled ranges (uniform)"
+                ).to_html()
+            ],
+        )
+    ]
     for i, outcome in enumerate(dict.fromkeys(sens.indices["outcome"])):
         ranked = sensitivity.ranked(sens, outcome)
-        sections.append(Section(
-            f"outcome-{i}", f"{outcome} — {sens.outcome_unit(outcome)}",
-            bullets=[sensitivity.describe(sens, row) for _, row in ranked.head(3).iterrows()],
-            tables=[tables.styled(ranked, table_id=f"indices_{i}", caption=f"{sens.method} indices").to_html()],
-            figures=[EmbeddedFigure.from_file(f) for f in sens.figures if f.stem == f"sensitivity_{outcome}"]))
+        sections.append(
+            Section(
+                f"outcome-{i}",
+                f"{outcome} — {sens.outcome_unit(outcome)}",
+                bullets=[sensitivity.describe(sens, row) for _, row in ranked.head(3).iterrows()],
+                tables=[tables.styled(ranked, table_id=f"indices_{i}", caption=f"{sens.method} indices").to_html()],
+                figures=[EmbeddedFigure.from_file(f) for f in sens.figures if f.stem == f"sensitivity_{outcome}"],
+            )
+        )
     return lead, sections
 
 
@@ -164,12 +204,26 @@ def build_report(folder: str | Path) -> str:
         title = f"zonesim sensitivity report: {Path(exp.folder).resolve().name}"
         lead, sections = _sensitivity_sections(exp)
         caveats = tables.sensitivity_caveats(exp)
-    sections.append(Section("provenance", "Provenance", tables=[tables.styled(
-        tables.provenance_table(exp), table_id="provenance", caption="What produced this folder").to_html()]))
+    sections.append(
+        Section(
+            "provenance",
+            "Provenance",
+            tables=[
+                tables.styled(
+                    tables.provenance_table(exp), table_id="provenance", caption="What produced this folder"
+                ).to_html()
+            ],
+        )
+    )
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(TEMPLATE).render(
-        title=title, folder=shown_path(exp.folder), lead=lead, caveats=caveats, sections=sections,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        title=title,
+        folder=shown_path(exp.folder),
+        lead=lead,
+        caveats=caveats,
+        sections=sections,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
 
 
 def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
@@ -182,8 +236,9 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point ``zonesim-report``."""
-    parser = argparse.ArgumentParser(prog="zonesim-report",
-                                     description="Write one self-contained HTML report of an experiment folder.")
+    parser = argparse.ArgumentParser(
+        prog="zonesim-report", description="Write one self-contained HTML report of an experiment folder."
+    )
     parser.add_argument("folder", help="experiment folder: comparison, sweep or sensitivity")
     parser.add_argument("-o", "--output", help=f"HTML file to write (default: <folder>/{REPORT_NAME})")
     args = parser.parse_args(argv)

@@ -25,8 +25,17 @@ SOBOL_COLUMNS = ["parameter", "unit", "low", "high", "S1", "S1_conf", "ST", "ST_
 
 def parameter_table(sens: Sensitivity) -> pd.DataFrame:
     """The sampled parameters: name, range, default, unit and declared source."""
-    rows = [{"parameter": p["name"], "low": p["low"], "high": p["high"], "default": p.get("default"),
-             "unit": p.get("unit", ""), "source": p.get("source", "")} for p in sens.design.get("parameters", [])]
+    rows = [
+        {
+            "parameter": p["name"],
+            "low": p["low"],
+            "high": p["high"],
+            "default": p.get("default"),
+            "unit": p.get("unit", ""),
+            "source": p.get("source", ""),
+        }
+        for p in sens.design.get("parameters", [])
+    ]
     return pd.DataFrame(rows, columns=["parameter", "low", "high", "default", "unit", "source"])
 
 
@@ -40,14 +49,21 @@ def ranked(sens: Sensitivity, outcome: str) -> pd.DataFrame:
 def describe(sens: Sensitivity, row: pd.Series) -> str:
     """One parameter's reading in words, e.g. "firms.interest_rate (mu* 6,399: lowers it; near-linear)"."""
     if sens.method != "morris":
-        return (f"{row['parameter']} (ST {row['ST']:.2f}, S1 {row['S1']:.2f}; "
-                f"interactions {row['ST'] - row['S1']:.2f} of the variance)")
+        return (
+            f"{row['parameter']} (ST {row['ST']:.2f}, S1 {row['S1']:.2f}; "
+            f"interactions {row['ST'] - row['S1']:.2f} of the variance)"
+        )
     mu_star, mu, sigma = float(row["mu_star"]), float(row["mu"]), float(row["sigma"])
     if mu_star == 0:
         return f"{row['parameter']} (no effect)"
     ratio = abs(mu) / mu_star
     direction = ("raises it" if mu > 0 else "lowers it") if ratio >= CONSISTENT_SIGN else "effects of both signs"
     spread = sigma / mu_star
-    shape = ("near-linear" if spread < NEAR_LINEAR else
-             "strongly non-linear or interacting" if spread >= STRONGLY_NON_LINEAR else "moderately non-linear")
+    shape = (
+        "near-linear"
+        if spread < NEAR_LINEAR
+        else "strongly non-linear or interacting"
+        if spread >= STRONGLY_NON_LINEAR
+        else "moderately non-linear"
+    )
     return f"{row['parameter']} (mu* {num(mu_star)}: {direction}; {shape}, sigma/mu* {spread:.2f})"

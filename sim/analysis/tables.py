@@ -31,8 +31,9 @@ ASSUMED = "assumed"
 TABLE_CLASS = "zonesim-table"
 
 
-def _readable(exp: Experiment, frame: pd.DataFrame, outcomes: tuple[str, ...] | list[str] | None,
-              columns: dict[str, str]) -> pd.DataFrame:
+def _readable(
+    exp: Experiment, frame: pd.DataFrame, outcomes: tuple[str, ...] | list[str] | None, columns: dict[str, str]
+) -> pd.DataFrame:
     """Rows of ``frame`` (one per group and outcome) for ``outcomes`` (all if None): the scenario and swept
     parameters, the outcome's label and unit, then ``columns`` (readable name → column of ``frame``);
     ``{ci}`` in a readable name becomes the confidence level in percent."""
@@ -53,19 +54,39 @@ def effects_table(exp: Experiment, outcomes: tuple[str, ...] | list[str] | None 
     Columns: the scenario and swept parameters, outcome, unit, pairs, reference and group means,
     difference, its interval, relative difference (% of the reference mean).
     """
-    return _readable(exp, exp.effects, outcomes, {
-        "pairs": "n_pairs", "reference mean": "ref_mean", "group mean": "group_mean", "difference": "diff_mean",
-        "{ci} low": "ci_low", "{ci} high": "ci_high", "relative (%)": "rel_diff_pct"})
+    return _readable(
+        exp,
+        exp.effects,
+        outcomes,
+        {
+            "pairs": "n_pairs",
+            "reference mean": "ref_mean",
+            "group mean": "group_mean",
+            "difference": "diff_mean",
+            "{ci} low": "ci_low",
+            "{ci} high": "ci_high",
+            "relative (%)": "rel_diff_pct",
+        },
+    )
 
 
 def summary_table(exp: Experiment, outcomes: tuple[str, ...] | list[str] | None = None) -> pd.DataFrame:
     """Mean and interval of each outcome per group across seeds."""
-    return _readable(exp, exp.summary, outcomes, {
-        "runs": "n_runs", "mean": "mean", "{ci} low": "ci_low", "{ci} high": "ci_high", "sd": "sd"})
+    return _readable(
+        exp,
+        exp.summary,
+        outcomes,
+        {"runs": "n_runs", "mean": "mean", "{ci} low": "ci_low", "{ci} high": "ci_high", "sd": "sd"},
+    )
 
 
-def styled(table: pd.DataFrame, *, caption: str | None = None, table_id: str | None = None,
-           percent_columns: tuple[str, ...] = ()) -> Styler:
+def styled(
+    table: pd.DataFrame,
+    *,
+    caption: str | None = None,
+    table_id: str | None = None,
+    percent_columns: tuple[str, ...] = (),
+) -> Styler:
     """``table`` as an HTML-ready Styler: numbers to 4 significant digits with thousands separators,
     ``percent_columns`` (shares 0–1) as percentages, cell text, column names and the optional caption
     HTML-escaped, no index; ``table_id`` makes the table's HTML id ``T_<table_id>``."""
@@ -75,8 +96,11 @@ def styled(table: pd.DataFrame, *, caption: str | None = None, table_id: str | N
             formats[col] = share
         elif pd.api.types.is_float_dtype(table[col]):
             formats[col] = num
-    sty = (table.style.format(formats, na_rep="–", escape="html").format_index(escape="html", axis="columns")
-           .hide(axis="index"))
+    sty = (
+        table.style.format(formats, na_rep="–", escape="html")
+        .format_index(escape="html", axis="columns")
+        .hide(axis="index")
+    )
     text_columns = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
     if text_columns:
         sty = sty.set_properties(subset=text_columns, **{"text-align": "left"})
@@ -92,10 +116,12 @@ def effect_sentences(exp: Experiment, outcomes: tuple[str, ...] | list[str]) -> 
     eff = exp.effects
     out: dict[str, list[str]] = {}
     for row in eff[eff["outcome"].isin(outcomes)].itertuples(index=False):
-        phrase = change_phrase(row.diff_mean, row.ci_low, row.ci_high, row.unit, exp.level,
-                               rel_pct=row.rel_diff_pct, pairs=row.n_pairs)
+        phrase = change_phrase(
+            row.diff_mean, row.ci_low, row.ci_high, row.unit, exp.level, rel_pct=row.rel_diff_pct, pairs=row.n_pairs
+        )
         out.setdefault(row.group, []).append(
-            f"{exp.outcome_label(row.outcome)} (reference {quantity(row.ref_mean, row.unit)}): {phrase}.")
+            f"{exp.outcome_label(row.outcome)} (reference {quantity(row.ref_mean, row.unit)}): {phrase}."
+        )
     return out
 
 
@@ -105,26 +131,39 @@ def provenance_table(exp: Experiment | Sensitivity) -> pd.DataFrame:
     man = exp.manifest
     rows: list[tuple[str, Any]] = [("folder", shown_path(exp.folder))]
     if man:
-        rows += [("command", "zonesim " + " ".join(man.get("command", []))),
-                 ("git commit", man.get("git_commit") or "unknown"),
-                 ("started", man.get("started")), ("ended", man.get("ended")),
-                 ("wall time (s)", man.get("wall_seconds")),
-                 ("runs in manifest", len(man.get("runs", []))), ("failed runs", len(man.get("failures", [])))]
+        rows += [
+            ("command", "zonesim " + " ".join(man.get("command", []))),
+            ("git commit", man.get("git_commit") or "unknown"),
+            ("started", man.get("started")),
+            ("ended", man.get("ended")),
+            ("wall time (s)", man.get("wall_seconds")),
+            ("runs in manifest", len(man.get("runs", []))),
+            ("failed runs", len(man.get("failures", []))),
+        ]
         rows += [(f"version: {k}", v) for k, v in (man.get("versions") or {}).items()]
     else:
         rows.append(("manifest.json", "absent: provenance unknown"))
     if isinstance(exp, Experiment):
         meta = exp.meta
-        rows += [("complete runs aggregated", meta.get("n_runs")), ("groups", ", ".join(exp.groups)),
-                 ("swept parameters", ", ".join(exp.swept) or "none"),
-                 ("seeds", ", ".join(map(str, meta.get("seeds", [])))), ("reference", exp.reference),
-                 ("pairs matched on", ", ".join(meta.get("pair_keys", []))),
-                 ("statistics", meta.get("method", ""))]
+        rows += [
+            ("complete runs aggregated", meta.get("n_runs")),
+            ("groups", ", ".join(exp.groups)),
+            ("swept parameters", ", ".join(exp.swept) or "none"),
+            ("seeds", ", ".join(map(str, meta.get("seeds", [])))),
+            ("reference", exp.reference),
+            ("pairs matched on", ", ".join(meta.get("pair_keys", []))),
+            ("statistics", meta.get("method", "")),
+        ]
     else:
         d = exp.design
-        rows += [("method", d.get("method")), ("size", d.get("n")), ("scenario", d.get("scenario")),
-                 ("paired with", d.get("paired_with") or "none"), ("model seed", d.get("seed")),
-                 ("model overrides", " ".join(d.get("overrides", [])) or "none")]
+        rows += [
+            ("method", d.get("method")),
+            ("size", d.get("n")),
+            ("scenario", d.get("scenario")),
+            ("paired with", d.get("paired_with") or "none"),
+            ("model seed", d.get("seed")),
+            ("model overrides", " ".join(d.get("overrides", [])) or "none"),
+        ]
     return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": str})
 
 
@@ -158,13 +197,21 @@ def _same(a: Any, b: Any) -> bool:
 def calibration_caveat(configs: list[dict]) -> str:
     """How many of the parameters these runs used are "assumed" at their default (not fitted) values."""
     assumed = assumed_parameters()
-    changed = sorted({k for cfg in configs for k, default in assumed.items()
-                      if dotted_get(cfg, k) is not None and not _same(dotted_get(cfg, k), default)})
+    changed = sorted(
+        {
+            k
+            for cfg in configs
+            for k, default in assumed.items()
+            if dotted_get(cfg, k) is not None and not _same(dotted_get(cfg, k), default)
+        }
+    )
     at_default = len(assumed) - len(changed)
     calibrated = assumed_parameters("calibrated")
-    text = (f"{len(calibrated)} parameters are calibrated to the 2017 state only (docs/ODD.md §8.1); "
-            f"{at_default} of the {len(assumed)} parameters declared \"assumed\" in the schema (no source gives "
-            f"the number) are at their default values in these runs")
+    text = (
+        f"{len(calibrated)} parameters are calibrated to the 2017 state only (docs/ODD.md §8.1); "
+        f'{at_default} of the {len(assumed)} parameters declared "assumed" in the schema (no source gives '
+        f"the number) are at their default values in these runs"
+    )
     return text + (f"; changed here: {', '.join(changed)}." if changed else ".")
 
 
@@ -179,21 +226,30 @@ def experiment_caveats(exp: Experiment) -> list[str]:
     eff = exp.effects
     pairs = eff["n_pairs"].dropna()
     if len(pairs) and int(pairs.min()) < FEW_SEEDS:
-        out.append(f"Effects rest on as few as {int(pairs.min())} seed pair(s) (fewer than {FEW_SEEDS}): "
-                   "intervals are wide or missing.")
+        out.append(
+            f"Effects rest on as few as {int(pairs.min())} seed pair(s) (fewer than {FEW_SEEDS}): "
+            "intervals are wide or missing."
+        )
     if len(eff):
         unclear = sum(not is_clear(lo, hi) for lo, hi in zip(eff["ci_low"], eff["ci_high"]))
-        out.append(f"{unclear} of the {len(eff)} group × outcome differences have an interval that contains zero "
-                   "(their sign is not established).")
-    missing = [exp.outcome_label(o) for o in meta.get("outcomes", {}) if o in exp.run_outcomes
-               and exp.run_outcomes[o].isna().all()]
+        out.append(
+            f"{unclear} of the {len(eff)} group × outcome differences have an interval that contains zero "
+            "(their sign is not established)."
+        )
+    missing = [
+        exp.outcome_label(o)
+        for o in meta.get("outcomes", {})
+        if o in exp.run_outcomes and exp.run_outcomes[o].isna().all()
+    ]
     if missing:
         out.append(f"Not covered by the simulated horizon: {', '.join(missing)}.")
     records = exp.run_records.values()
     codes = {r.get("code") for r in records if r.get("code")}
     if len(codes) > 1:
-        out.append(f"The runs were made by {len(codes)} different versions of the model code; re-run the "
-                   "experiment to make them comparable.")
+        out.append(
+            f"The runs were made by {len(codes)} different versions of the model code; re-run the "
+            "experiment to make them comparable."
+        )
     configs = [r["config"] for r in records if r.get("config")]
     if configs:
         out.append(calibration_caveat(configs))
@@ -205,15 +261,20 @@ def sensitivity_caveats(sens: Sensitivity) -> list[str]:
     d = sens.design
     out = []
     if sens.method == "morris" and int(d.get("n", 0)) < QUICK_LOOK_TRAJECTORIES:
-        out.append(f"Only {d.get('n')} Morris trajectories (fewer than {QUICK_LOOK_TRAJECTORIES}): a quick look; "
-                   "the ranking of close parameters can change with more.")
+        out.append(
+            f"Only {d.get('n')} Morris trajectories (fewer than {QUICK_LOOK_TRAJECTORIES}): a quick look; "
+            "the ranking of close parameters can change with more."
+        )
     analysed = set(sens.indices["outcome"]) if len(sens.indices) else set()
     skipped = [o for o in d.get("outcomes", {}) if o not in analysed]
     if skipped:
         out.append(f"Not analysed (missing or failed sample rows): {', '.join(skipped)}.")
     if sens.method == "morris":
-        out.append("Morris screening ranks parameters by importance; it does not split the outcome's variance "
-                   "(Sobol indices do: zonesim-sensitivity --method sobol).")
-    out.append(f"Every run uses model seed {d.get('seed')}: the indices mix parameter effects with that seed's "
-               "randomness.")
+        out.append(
+            "Morris screening ranks parameters by importance; it does not split the outcome's variance "
+            "(Sobol indices do: zonesim-sensitivity --method sobol)."
+        )
+    out.append(
+        f"Every run uses model seed {d.get('seed')}: the indices mix parameter effects with that seed's randomness."
+    )
     return out

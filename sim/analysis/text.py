@@ -65,9 +65,10 @@ def quantity(value: Any, unit: str) -> str:
     return f"{num(value)} {unit}"
 
 
-def change_phrase(diff: Any, low: Any, high: Any, unit: str, level: float, *, rel_pct: Any = None,
-                  pairs: Any = None) -> str:
-    """"raises it (+X unit, CI; relative)" / "lowers it (…)" / "changes it … not distinguishable from zero".
+def change_phrase(
+    diff: Any, low: Any, high: Any, unit: str, level: float, *, rel_pct: Any = None, pairs: Any = None
+) -> str:
+    """ "raises it (+X unit, CI; relative)" / "lowers it (…)" / "changes it … not distinguishable from zero".
 
     The verb carries the direction only when the interval excludes zero; otherwise the sentence
     says the difference is not distinguishable from zero with ``pairs`` seed pairs.  Differences

@@ -48,8 +48,9 @@ def exits_per_year(exp: Experiment) -> pd.DataFrame:
         return pd.DataFrame(columns=["group", "year", "exits", "zombie exits", "land returned (mu)"])
     ex = ex.assign(year=ex["date"].astype(str).str[:4].astype(int), zombie_exit=ex["zombie"].astype(float))
     g = ex.groupby(["group", "year"])
-    out = pd.DataFrame({"exits": g.size(), "zombie exits": g["zombie_exit"].sum(),
-                        "land returned (mu)": g["land_mu"].sum()})
+    out = pd.DataFrame(
+        {"exits": g.size(), "zombie exits": g["zombie_exit"].sum(), "land returned (mu)": g["land_mu"].sum()}
+    )
     out = out.div(runs, axis=0, level="group")
     return out.reset_index()
 
@@ -63,8 +64,14 @@ def exit_profile(exp: Experiment, group: str, by: str) -> pd.DataFrame:
     if by == "age band":
         ex = ex.assign(**{by: pd.cut(ex["age"], bins=list(AGE_BANDS), right=False, labels=age_band_labels())})
     g = ex.groupby(by, observed=True)
-    out = pd.DataFrame({"exits per run": g.size() / n, "zombie share of exits": g["zombie"].mean(),
-                        "insolvent share of exits": g["insolvent"].mean(), "land per exit (mu)": g["land_mu"].mean()})
+    out = pd.DataFrame(
+        {
+            "exits per run": g.size() / n,
+            "zombie share of exits": g["zombie"].mean(),
+            "insolvent share of exits": g["insolvent"].mean(),
+            "land per exit (mu)": g["land_mu"].mean(),
+        }
+    )
     return out.reset_index()
 
 
@@ -94,8 +101,13 @@ def carded_zone_exit_rates(exp: Experiment, group: str) -> pd.DataFrame:
     zy = zy.join(counted, on=["key", "zone_id", "year"]).fillna({"zombie exits next year": 0})
     zy = zy[zy["zombies"] > 0]
     g = zy.groupby(zy["yellow_card"].map({True: "yellow card that year", False: "no card"}))
-    out = pd.DataFrame({"zone-years": g.size(), "zombies at year end": g["zombies"].sum(),
-                        "zombie exits next year": g["zombie exits next year"].sum()})
+    out = pd.DataFrame(
+        {
+            "zone-years": g.size(),
+            "zombies at year end": g["zombies"].sum(),
+            "zombie exits next year": g["zombie exits next year"].sum(),
+        }
+    )
     out["exits per zombie"] = out["zombie exits next year"] / out["zombies at year end"]
     return out.rename_axis("zone-year").reset_index()
 
@@ -105,8 +117,11 @@ def zombie_definition(exp: Experiment) -> dict:
     schema defaults when absent), with ``consistent``: whether every run used the same one."""
     configs = [rec.get("config", {}).get("zombie") for rec in exp.run_records.values()]
     configs = [c for c in configs if c]
-    default = {"definition": ZombieConfig.definition, "min_age_years": ZombieConfig.min_age_years,
-               "consecutive_years": ZombieConfig.consecutive_years}
+    default = {
+        "definition": ZombieConfig.definition,
+        "min_age_years": ZombieConfig.min_age_years,
+        "consecutive_years": ZombieConfig.consecutive_years,
+    }
     first = configs[0] if configs else default
     return {**default, **first, "consistent": all(c == first for c in configs)}
 
@@ -159,8 +174,9 @@ def zombie_share_table(stock: pd.DataFrame, by: str, groups: list[str], referenc
     age bands in age order."""
     reference = reference if reference in groups else groups[0]
     years = sorted(stock["year"].unique())
-    table = stock.pivot_table(index=by, columns=["year", "group"], values="zombie share", aggfunc="mean",
-                              observed=False)
+    table = stock.pivot_table(
+        index=by, columns=["year", "group"], values="zombie share", aggfunc="mean", observed=False
+    )
     columns = [(y, g) for y in years for g in groups if (y, g) in table.columns]
     table = table[columns]
     table.columns = [f"{g} {y}" for y, g in columns]
@@ -176,6 +192,7 @@ def zombie_share_table(stock: pd.DataFrame, by: str, groups: list[str], referenc
 def age_pattern_lines(stock: pd.DataFrame, definition: dict, groups: list[str], year: int) -> list[str]:
     """Sentences comparing the zombie share by age band of each group in ``year`` with the literature
     (:data:`LITERATURE_AGE_SHARES`), computed from ``stock`` (``zombie_stock(..., "age_band", ...)``)."""
+
     def pct(v: float) -> str:
         return f"{100 * v:.1f}%" if np.isfinite(v) else "–"
 
@@ -187,10 +204,13 @@ def age_pattern_lines(stock: pd.DataFrame, definition: dict, groups: list[str], 
             f"coverage < 1 for {int(definition['consecutive_years'])} years), so the "
             f"{' and '.join(zero)} bands are **zero by definition**: the model cannot show the "
             f"literature's ≈{LITERATURE_AGE_SHARES['0-5'][0]:.0%} zombies among {LITERATURE_AGE_SHARES['0-5'][1]}; "
-            "only the pattern among older firms can be compared.")
+            "only the pattern among older firms can be compared."
+        )
     else:
-        lines.append(f"- The runs use the `{definition.get('definition')}` definition, with no age rule: every "
-                     "age band can hold zombies.")
+        lines.append(
+            f"- The runs use the `{definition.get('definition')}` definition, with no age rule: every "
+            "age band can hold zombies."
+        )
     if not definition.get("consistent", True):
         lines.append("- _The runs do not all use the same zombie definition: read the age pattern with care._")
     classifiable = [b for b in STOCK_AGE_BANDS if b not in zero]
@@ -203,12 +223,21 @@ def age_pattern_lines(stock: pd.DataFrame, definition: dict, groups: list[str], 
             lines.append(f"- **{g}**, {year}: no operating firm old enough to be a zombie.")
             continue
         rises = bool(np.all(np.diff(s[shown].to_numpy()) > 0))
-        trend = (f" — it {'rises' if rises else 'does not rise steadily'} with age among firms the definition "
-                 "can classify" if len(shown) > 1 else "")
+        trend = (
+            f" — it {'rises' if rises else 'does not rise steadily'} with age among firms the definition can classify"
+            if len(shown) > 1
+            else ""
+        )
         old = s["30+"]
-        versus = (f"the 30+ share is {old / lit_old:.2g} times the literature's ≈{lit_old:.0%}"
-                  if np.isfinite(old) and old > 0 else f"the 30+ share is {pct(old)} against ≈{lit_old:.0%} in the literature")
+        versus = (
+            f"the 30+ share is {old / lit_old:.2g} times the literature's ≈{lit_old:.0%}"
+            if np.isfinite(old) and old > 0
+            else f"the 30+ share is {pct(old)} against ≈{lit_old:.0%} in the literature"
+        )
         young = "" if zero else f"; 0-5 years {pct(s['0-5'])} (literature ≈{lit_young:.0%})"
-        lines.append(f"- **{g}**, {year}: zombie share " + ", ".join(f"{b} years {pct(s[b])}" for b in shown)
-                     + f"{trend}; {versus}{young}.")
+        lines.append(
+            f"- **{g}**, {year}: zombie share "
+            + ", ".join(f"{b} years {pct(s[b])}" for b in shown)
+            + f"{trend}; {versus}{young}."
+        )
     return lines

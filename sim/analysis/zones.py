@@ -81,11 +81,13 @@ def zone_fates(exp: Experiment, group: str) -> pd.DataFrame:
     out = pd.DataFrame(index=names.index)
     out["name_zh"] = names
     out["yellow cards per run"] = ev[ev["event"] == "yellow_card"].groupby("zone_id").size() / n
-    for label, sel in (("downgraded", ev["event"] == "downgraded"),
-                       ("abolished by assessment", (ev["event"] == "abolished") & (ev["reason"] == ASSESSMENT)),
-                       ("merged by consolidation", ev["event"] == "merged"),
-                       ("abolished by consolidation", (ev["event"] == "abolished") & (ev["reason"] == CONSOLIDATION)),
-                       ("upgraded", ev["event"] == "upgraded")):
+    for label, sel in (
+        ("downgraded", ev["event"] == "downgraded"),
+        ("abolished by assessment", (ev["event"] == "abolished") & (ev["reason"] == ASSESSMENT)),
+        ("merged by consolidation", ev["event"] == "merged"),
+        ("abolished by consolidation", (ev["event"] == "abolished") & (ev["reason"] == CONSOLIDATION)),
+        ("upgraded", ev["event"] == "upgraded"),
+    ):
         out[f"share of runs {label}"] = ev[sel].groupby("zone_id")["key"].nunique() / n
     out = out.fillna(0.0)
     return out.sort_values([c for c in out.columns if c != "name_zh"], ascending=False).reset_index()
@@ -95,8 +97,11 @@ def consolidation_removals(exp: Experiment, group: str) -> pd.DataFrame:
     """Zones that consolidation merged or abolished in ``group``: with the rule's reason (and the host
     of a merger), the month, and in how many of the group's runs it happened."""
     ev = exp.run_table("zone_events")
-    ev = ev[(ev["group"] == group) & ev["event"].isin(["merged", "abolished"])
-            & ev["detail"].astype(str).str.contains(CONSOLIDATION)]
+    ev = ev[
+        (ev["group"] == group)
+        & ev["event"].isin(["merged", "abolished"])
+        & ev["detail"].astype(str).str.contains(CONSOLIDATION)
+    ]
     n = exp.run_outcomes.loc[exp.run_outcomes["group"] == group, "key"].nunique()
     if ev.empty:
         return pd.DataFrame(columns=["zone_id", "name_zh", "event", "detail", "month", "runs", "of runs"])

@@ -147,13 +147,23 @@ def planned_sizes(params) -> tuple[float, float, float, str, str]:
     if r.kind == "synthetic":
         s = r.synthetic
         counties = s.cities * s.counties_per_city
-        return (s.enterprises, counties, counties * s.zones_per_county, "region.synthetic.enterprises",
-                "region.synthetic.cities x counties_per_city (x zones_per_county)")
+        return (
+            s.enterprises,
+            counties,
+            counties * s.zones_per_county,
+            "region.synthetic.enterprises",
+            "region.synthetic.cities x counties_per_city (x zones_per_county)",
+        )
     if r.kind == "national":
         n = r.national
         zones = _scaled(n.zones_national, n.scale) + _scaled(n.zones_provincial, n.scale)
-        return (_scaled(n.enterprises, n.scale), _scaled(n.counties, n.scale), zones, "region.national.enterprises",
-                "region.national.counties, zones_national + zones_provincial (x scale)")
+        return (
+            _scaled(n.enterprises, n.scale),
+            _scaled(n.counties, n.scale),
+            zones,
+            "region.national.enterprises",
+            "region.national.counties, zones_national + zones_provincial (x scale)",
+        )
     return r.total_firms, 0, 0, "region.total_firms", f"the data of {r.data_dir or 'the embedded Ningxia folder'}"
 
 
@@ -168,25 +178,40 @@ def sizes(params, region) -> Sizes:
     # projects created (a month draws entry_max_multiplier times as many candidates, most not arriving)
     per_year = (arrivals * inv.arrival_scale + ap.government_projects_per_1000_firms) * firms / 1000.0
     projects = per_year * (n_months + inv.pipeline_months) / 12.0
-    projects_why = (f"investment.arrival_scale = {_num(inv.arrival_scale)} x the sectors' "
-                    f"{_num(arrivals)} arrivals per 1,000 firms a year x {_num(firms)} firms x "
-                    f"{_num(n_months)} months")
+    projects_why = (
+        f"investment.arrival_scale = {_num(inv.arrival_scale)} x the sectors' "
+        f"{_num(arrivals)} arrivals per 1,000 firms a year x {_num(firms)} firms x "
+        f"{_num(n_months)} months"
+    )
     # approval staff: zone bodies by rank, carded and dispatched extras, government offices by level
     ranks = z.groupby("body_id", sort=False)["rank"].first().value_counts()
     cities = float(c["city_id"].nunique())
-    terms = {f"bodies.approval_staff.{rank}": params.bodies.approval_staff.get(rank, 0) * float(n)
-             for rank, n in ranks.items()}
-    terms["policy.assessment.yellow_card_extra_staff"] = (params.policy.assessment.yellow_card_extra_staff
-                                                          * float(ranks.sum()))  # every body carded at once
+    terms = {
+        f"bodies.approval_staff.{rank}": params.bodies.approval_staff.get(rank, 0) * float(n)
+        for rank, n in ranks.items()
+    }
+    terms["policy.assessment.yellow_card_extra_staff"] = params.policy.assessment.yellow_card_extra_staff * float(
+        ranks.sum()
+    )  # every body carded at once
     terms["policy.devolution.dispatched_staff"] = params.policy.devolution.dispatched_staff * float(len(c))
     for level in ("region", "city", "county"):
         terms[f"approval.{level}_staff_per_100_firms"] = getattr(ap, f"{level}_staff_per_100_firms") * firms / 100
     terms["approval.min_office_staff"] = ap.min_office_staff * (1 + cities + len(c))
     staff_key = max(terms, key=terms.get)
-    return Sizes(firms=firms, counties=float(len(c)), cities=cities, zones=float(len(z)),
-                 blocks=float(z["blocks"].astype(float).sum()), months=float(n_months), projects=projects,
-                 staff=float(sum(terms.values())), staff_key=staff_key, firms_key=firms_key,
-                 places_key=places_key, projects_why=projects_why)
+    return Sizes(
+        firms=firms,
+        counties=float(len(c)),
+        cities=cities,
+        zones=float(len(z)),
+        blocks=float(z["blocks"].astype(float).sum()),
+        months=float(n_months),
+        projects=projects,
+        staff=float(sum(terms.values())),
+        staff_key=staff_key,
+        firms_key=firms_key,
+        places_key=places_key,
+        projects_why=projects_why,
+    )
 
 
 def estimate(params, s: Sizes) -> dict[str, float]:
@@ -217,8 +242,10 @@ def _meminfo(field: str) -> float | None:
 
 def _cgroup_room() -> float | None:
     """Memory this process's cgroup may still use (v2 or v1), None without a limit."""
-    for limit, used in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-                        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+    for limit, used in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ):
         try:
             raw = Path(limit).read_text().strip()
         except OSError:
@@ -258,8 +285,9 @@ def _low(params, key: str) -> float:
 
 
 def _bound_error(params, key: str, value: float, bound: Bound) -> ConfigError:
-    return ConfigError(f"{key} = {_num(value)} is out of range [{_num(_low(params, key))}, {_num(bound.high)}]: "
-                       f"{bound.why}")
+    return ConfigError(
+        f"{key} = {_num(value)} is out of range [{_num(_low(params, key))}, {_num(bound.high)}]: {bound.why}"
+    )
 
 
 def check_bounds(params) -> None:
@@ -292,14 +320,15 @@ def check_memory(params, region, runs_at_once: int = 1, workers_key: str = "", a
     cause = {
         "firms": f"{s.firms_key} = {_num(s.firms)} firms over {_num(s.months)} months",
         "projects": s.projects_why + f" (~{s.projects:,.3g} projects)",
-        "staff": f"{s.staff_key} = {_num(_staff_value(params, s.staff_key))} "
-                 f"({_num(s.staff)} approval staff in all)",
+        "staff": f"{s.staff_key} = {_num(_staff_value(params, s.staff_key))} ({_num(s.staff)} approval staff in all)",
         "blocks": f"{region.origin}/zones.csv column blocks sums to {_num(s.blocks)}",
         "places": f"{s.places_key}: {_num(s.counties)} counties and {_num(s.zones)} zones over {_num(s.months)} months",
     }[what]
     many = f" x {runs_at_once} runs at once ({workers_key}), {_bytes(total)} in all" if runs_at_once > 1 else ""
-    raise ConfigError(f"{cause}: a run needs {_bytes(need)} of memory{many} ({what} {_bytes(parts[what])}); "
-                      f"this machine has {_bytes(have)} available")
+    raise ConfigError(
+        f"{cause}: a run needs {_bytes(need)} of memory{many} ({what} {_bytes(parts[what])}); "
+        f"this machine has {_bytes(have)} available"
+    )
 
 
 def _staff_value(params, key: str) -> float:

@@ -126,8 +126,10 @@ def validate(params: ModelConfig) -> ModelConfig:
     if t1 < t0:
         raise ConfigError(f"time.end = {params.time.end} is before time.start = {params.time.start}")
     if t1[0] - t0[0] > MAX_HORIZON_YEARS:
-        raise ConfigError(f"time.end = {params.time.end} is more than {MAX_HORIZON_YEARS} years after time.start = "
-                          f"{params.time.start}: the spending paths and rules say nothing that far out")
+        raise ConfigError(
+            f"time.end = {params.time.end} is more than {MAX_HORIZON_YEARS} years after time.start = "
+            f"{params.time.start}: the spending paths and rules say nothing that far out"
+        )
     pol = params.policy
     parse_month(pol.consolidation.date, "policy.consolidation.date")
     parse_month(pol.devolution.start, "policy.devolution.start")
@@ -143,12 +145,15 @@ def validate(params: ModelConfig) -> ModelConfig:
     if d1 < d0:
         raise ConfigError(f"policy.zombie_disposal.end = {zd.end} is before policy.zombie_disposal.start = {zd.start}")
     if zd.enabled and d0 < t0:
-        raise ConfigError(f"policy.zombie_disposal.start = {zd.start} is before time.start = {params.time.start}: the "
-                          "campaign draws up its list in its first month, which the run must simulate")
+        raise ConfigError(
+            f"policy.zombie_disposal.start = {zd.start} is before time.start = {params.time.start}: the "
+            "campaign draws up its list in its first month, which the run must simulate"
+        )
     if zd.merger_share + zd.restructuring_share > 1.0:
         raise ConfigError(
             f"policy.zombie_disposal.merger_share + restructuring_share = "
-            f"{zd.merger_share + zd.restructuring_share:g} is more than 1 (the rest are liquidated)")
+            f"{zd.merger_share + zd.restructuring_share:g} is more than 1 (the rest are liquidated)"
+        )
     a = pol.assessment
     if a.years_to_abolish < a.years_to_downgrade:
         raise ConfigError(
@@ -158,23 +163,31 @@ def validate(params: ModelConfig) -> ModelConfig:
     for name, by_indicator in (("weights", a.weights), ("gate", a.gate)):
         unknown = [k for k in by_indicator if k not in ASSESSMENT_INDICATORS]
         if unknown:
-            raise ConfigError(f"policy.assessment.{name} has unknown indicator {unknown[0]!r} "
-                              f"(known: {', '.join(ASSESSMENT_INDICATORS)})")
+            raise ConfigError(
+                f"policy.assessment.{name} has unknown indicator {unknown[0]!r} "
+                f"(known: {', '.join(ASSESSMENT_INDICATORS)})"
+            )
     for k, w in a.weights.items():
         if w < 0:
             raise ConfigError(f"policy.assessment.weights.{k} = {w} is out of range [0, inf]")
     if a.enabled and not any(w > 0 for w in a.weights.values()):
         raise ConfigError("policy.assessment.weights are all 0: the assessment would have no score to rank zones by")
     if not SCENARIO_NAME.fullmatch(str(params.scenario_name)):
-        raise ConfigError(f"scenario_name = {params.scenario_name!r} is not a name of letters, digits, '_', '-' or "
-                          "'.' (not starting with '.'): it becomes part of output folder names")
+        raise ConfigError(
+            f"scenario_name = {params.scenario_name!r} is not a name of letters, digits, '_', '-' or "
+            "'.' (not starting with '.'): it becomes part of output folder names"
+        )
     if a.firm_a_share + a.firm_b_share + a.firm_d_share > 1.0:
-        raise ConfigError(f"policy.assessment.firm_a_share + firm_b_share + firm_d_share = "
-                          f"{a.firm_a_share + a.firm_b_share + a.firm_d_share:g} is more than 1 (C: the rest)")
+        raise ConfigError(
+            f"policy.assessment.firm_a_share + firm_b_share + firm_d_share = "
+            f"{a.firm_a_share + a.firm_b_share + a.firm_d_share:g} is more than 1 (C: the rest)"
+        )
     tx = params.tax
     if len(tx.vat_cut_months) != len(tx.vat_cut_rates):
-        raise ConfigError(f"tax.vat_cut_months has {len(tx.vat_cut_months)} months but tax.vat_cut_rates has "
-                          f"{len(tx.vat_cut_rates)} rates: one rate per month")
+        raise ConfigError(
+            f"tax.vat_cut_months has {len(tx.vat_cut_months)} months but tax.vat_cut_rates has "
+            f"{len(tx.vat_cut_rates)} rates: one rate per month"
+        )
     parse_month(tx.local_share_vat_from, "tax.local_share_vat_from")
     if len(set(map(str, tx.vat_cut_months))) < len(tx.vat_cut_months):
         raise ConfigError(f"tax.vat_cut_months = {list(tx.vat_cut_months)} names a month twice: one rate per month")

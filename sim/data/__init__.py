@@ -34,4 +34,12 @@ def build_region(params) -> RegionData:
     return region
 
 
-__all__ = ["build_region", "load_region", "load_catalogue", "make_region", "make_national_region", "RegionData", "DataError"]
+__all__ = [
+    "build_region",
+    "load_region",
+    "load_catalogue",
+    "make_region",
+    "make_national_region",
+    "RegionData",
+    "DataError",
+]

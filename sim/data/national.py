@@ -98,8 +98,10 @@ def load_provinces(path: str | Path | None = None) -> pd.DataFrame:
     bad = ~df["macro_region"].isin(MACRO_REGIONS)
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
-        raise DataError(f"{path} row {i + 2} (province_id={df['province_id'].iloc[i]}): unknown macro region "
-                        f"{df['macro_region'].iloc[i]!r} in column macro_region (one of {', '.join(MACRO_REGIONS)})")
+        raise DataError(
+            f"{path} row {i + 2} (province_id={df['province_id'].iloc[i]}): unknown macro region "
+            f"{df['macro_region'].iloc[i]!r} in column macro_region (one of {', '.join(MACRO_REGIONS)})"
+        )
     _province_number(df, path, "counties", integer=True)
     _province_number(df, path, "firm_share", integer=False)
     if df["firm_share"].sum() <= 0:
@@ -136,14 +138,21 @@ def _counties(cfg, provinces: pd.DataFrame, rng) -> tuple[list[dict], list[dict]
         ids = [f"{prov.province_id}_{k}" for k in range(int(n))]
         by_prov[prov.province_id] = ids
         for k, cid in enumerate(ids):
-            counties.append({
-                "county_id": cid, "name_zh": f"{prov.name_zh}县{k}", "name_en": f"{prov.name_en} county {k}",
-                "city_id": prov.province_id, "city_zh": prov.name_zh, "city_en": prov.name_en,
-                "fiscal_revenue": float(FISCAL_REVENUE_MEDIAN * rel * rng.lognormal(0.0, FISCAL_REVENUE_SIGMA)),
-                "source": "national generator: fiscal revenue assumed",
-            })
-        adjacency += [{"county_a": a, "county_b": b, "source": "national generator: chain, assumed"}
-                      for a, b in pairwise(ids)]
+            counties.append(
+                {
+                    "county_id": cid,
+                    "name_zh": f"{prov.name_zh}县{k}",
+                    "name_en": f"{prov.name_en} county {k}",
+                    "city_id": prov.province_id,
+                    "city_zh": prov.name_zh,
+                    "city_en": prov.name_en,
+                    "fiscal_revenue": float(FISCAL_REVENUE_MEDIAN * rel * rng.lognormal(0.0, FISCAL_REVENUE_SIGMA)),
+                    "source": "national generator: fiscal revenue assumed",
+                }
+            )
+        adjacency += [
+            {"county_a": a, "county_b": b, "source": "national generator: chain, assumed"} for a, b in pairwise(ids)
+        ]
     return counties, adjacency, by_prov
 
 
@@ -171,17 +180,27 @@ def _zones(cfg, provinces: pd.DataFrame, by_prov: dict, sectors: pd.DataFrame, r
         county = by_prov[prov][int(rng.integers(len(by_prov[prov])))]
         lead = rng.choice(len(sec_names), size=n_lead, replace=False, p=p_sector)
         i = len(rows)
-        rows.append({
-            "zone_id": f"z{i}", "name_zh": f"开发区{i}", "name_en": f"Zone {i}", "county_id": county,
-            "province_id": prov, "macro_region": macro[prov], "level": level, "type": ztype, "body_id": f"b{i}",
-            "rank": RANKS[2] if national else RANKS[int(rng.integers(0, 2))],
-            "blocks": int(rng.integers(1, MAX_BLOCKS + 1)),
-            "output_per_mu": round(float(ZONE_OUTPUT_PER_MU * rng.lognormal(0.0, OUTPUT_PER_MU_SIGMA)), 2),
-            "leading_sectors": ";".join(sec_names[j] for j in lead),
-            "name_mismatch": int(rng.random() < NAME_MISMATCH_SHARE), "founded": "",
-            "size_weight": float(rng.lognormal(0.0, cfg.size_skew) * (NATIONAL_SIZE_FACTOR if national else 1.0)),
-            "source": "national generator",
-        })
+        rows.append(
+            {
+                "zone_id": f"z{i}",
+                "name_zh": f"开发区{i}",
+                "name_en": f"Zone {i}",
+                "county_id": county,
+                "province_id": prov,
+                "macro_region": macro[prov],
+                "level": level,
+                "type": ztype,
+                "body_id": f"b{i}",
+                "rank": RANKS[2] if national else RANKS[int(rng.integers(0, 2))],
+                "blocks": int(rng.integers(1, MAX_BLOCKS + 1)),
+                "output_per_mu": round(float(ZONE_OUTPUT_PER_MU * rng.lognormal(0.0, OUTPUT_PER_MU_SIGMA)), 2),
+                "leading_sectors": ";".join(sec_names[j] for j in lead),
+                "name_mismatch": int(rng.random() < NAME_MISMATCH_SHARE),
+                "founded": "",
+                "size_weight": float(rng.lognormal(0.0, cfg.size_skew) * (NATIONAL_SIZE_FACTOR if national else 1.0)),
+                "source": "national generator",
+            }
+        )
     return rows
 
 
@@ -210,8 +229,14 @@ def _size_land(rows: list[dict], n_total: int, total_output: float) -> None:
         del r["size_weight"]
 
 
-def make_national_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFrame, spending: pd.DataFrame,
-                         provinces: pd.DataFrame | None = None) -> RegionData:
+def make_national_region(
+    cfg,
+    seed: int,
+    sectors: pd.DataFrame,
+    items: pd.DataFrame,
+    spending: pd.DataFrame,
+    provinces: pd.DataFrame | None = None,
+) -> RegionData:
     """Generate the national region from ``cfg`` (:class:`~sim.config.schema.NationalRegionConfig`).
 
     The result has ``total_firms`` and ``total_output`` set (firms and output of the whole
@@ -224,9 +249,13 @@ def make_national_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFr
     n_total = _place_firms(cfg, provinces, rows, rng)
     _size_land(rows, n_total, n_total * cfg.output_per_firm)
     region = RegionData(
-        counties=pd.DataFrame(counties), adjacency=pd.DataFrame(adjacency, columns=["county_a", "county_b", "source"]),
-        zones=pd.DataFrame(rows), sectors=sectors.copy(), items=items.copy(),
-        spending=spending.copy(), origin="<national>",
+        counties=pd.DataFrame(counties),
+        adjacency=pd.DataFrame(adjacency, columns=["county_a", "county_b", "source"]),
+        zones=pd.DataFrame(rows),
+        sectors=sectors.copy(),
+        items=items.copy(),
+        spending=spending.copy(),
+        origin="<national>",
     )
     region = check_region(region)
     region.total_firms, region.total_output = n_total, n_total * cfg.output_per_firm

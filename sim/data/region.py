@@ -55,19 +55,52 @@ REQUIRED = {
     "counties": ["county_id", "name_zh", "name_en", "city_id", "fiscal_revenue", "source"],
     "adjacency": ["county_a", "county_b", "source"],
     "zones": [
-        "zone_id", "name_zh", "name_en", "county_id", "level", "type", "body_id", "rank", "blocks",
-        "firms", "output_share", "output_per_mu", "land_mu", "leading_sectors", "name_mismatch",
-        "founded", "source",
+        "zone_id",
+        "name_zh",
+        "name_en",
+        "county_id",
+        "level",
+        "type",
+        "body_id",
+        "rank",
+        "blocks",
+        "firms",
+        "output_share",
+        "output_per_mu",
+        "land_mu",
+        "leading_sectors",
+        "name_mismatch",
+        "founded",
+        "source",
     ],
     "sectors": [
-        "sector", "traditional", "output_share", "substitution_elasticity", "armington_elasticity",
-        "export_share", "local_home_share", "initial_utilisation", "capital_output_ratio",
-        "arrivals_per_1000_firms", "output_per_mu", "source",
+        "sector",
+        "traditional",
+        "output_share",
+        "substitution_elasticity",
+        "armington_elasticity",
+        "export_share",
+        "local_home_share",
+        "initial_utilisation",
+        "capital_output_ratio",
+        "arrivals_per_1000_firms",
+        "output_per_mu",
+        "source",
     ],
     "spending": ["sector", "from_year", "growth", "source"],
     "items": [
-        "item_id", "stage", "authority", "powers", "ra_order", "effort_days", "review_days",
-        "prep_days", "share", "predecessors", "scaled", "source",
+        "item_id",
+        "stage",
+        "authority",
+        "powers",
+        "ra_order",
+        "effort_days",
+        "review_days",
+        "prep_days",
+        "share",
+        "predecessors",
+        "scaled",
+        "source",
     ],
 }
 
@@ -104,8 +137,9 @@ def _numeric(table, df, origin, col, id_col, lo=None, hi=None, integer=False):
 def _some_positive(table, df, origin, col, why):
     """A column used as weights must not be all zero (there would be nothing to draw from)."""
     if not (df[col].astype(float) > 0).any():
-        raise DataError(f"{origin}/{FILES[table]}: column {col} is 0 in every row; at least one must be positive "
-                        f"({why})")
+        raise DataError(
+            f"{origin}/{FILES[table]}: column {col} is 0 in every row; at least one must be positive ({why})"
+        )
 
 
 def _unique(table, df, origin, col):
@@ -141,9 +175,14 @@ def check_region(region: RegionData) -> RegionData:
             raise DataError(f"{o}/{FILES[table]}: no rows")
 
     c, a, z, s, it = region.counties, region.adjacency, region.zones, region.sectors, region.items
-    for table, col, id_col in (("counties", "county_id", None), ("counties", "city_id", "county_id"),
-                               ("zones", "zone_id", None), ("zones", "body_id", "zone_id"), ("sectors", "sector", None),
-                               ("items", "item_id", None)):
+    for table, col, id_col in (
+        ("counties", "county_id", None),
+        ("counties", "city_id", "county_id"),
+        ("zones", "zone_id", None),
+        ("zones", "body_id", "zone_id"),
+        ("sectors", "sector", None),
+        ("items", "item_id", None),
+    ):
         _filled(table, getattr(region, table), o, col, id_col)
     _unique("counties", c, o, "county_id")
     _numeric("counties", c, o, "fiscal_revenue", "county_id", lo=0)
@@ -164,8 +203,10 @@ def check_region(region: RegionData) -> RegionData:
     _numeric("sectors", s, o, "capital_output_ratio", "sector", 1e-9)
     for i, (sig, sig_a) in enumerate(zip(s["substitution_elasticity"], s["armington_elasticity"])):
         if sig < sig_a:
-            raise DataError(f"{_where('sectors', o, i, s, 'sector')}: substitution_elasticity = {sig} is below "
-                            f"armington_elasticity = {sig_a} (varieties within the region must be closer substitutes)")
+            raise DataError(
+                f"{_where('sectors', o, i, s, 'sector')}: substitution_elasticity = {sig} is below "
+                f"armington_elasticity = {sig_a} (varieties within the region must be closer substitutes)"
+            )
     _numeric("sectors", s, o, "arrivals_per_1000_firms", "sector", 0, MAX_ARRIVALS)
     _numeric("sectors", s, o, "output_per_mu", "sector", 1e-9)
     if "resource_tax_rate" in s:  # optional: no resource tax where the column is missing
@@ -209,17 +250,18 @@ def check_region(region: RegionData) -> RegionData:
         parts = [p for p in str(lead).split(";") if p]
         bad = [p for p in parts if p not in sectors]
         if not parts or bad:
-            raise DataError(
-                f"{_where('zones', o, i, z, 'zone_id')}: unknown sector {bad[0] if bad else lead!r} in column leading_sectors"
-            )
+            what = bad[0] if bad else lead
+            raise DataError(f"{_where('zones', o, i, z, 'zone_id')}: unknown sector {what!r} in column leading_sectors")
     if z["output_share"].sum() > 1 + 1e-9:
         raise DataError(f"{o}/{FILES['zones']}: column output_share sums to {z['output_share'].sum():.3f} > 1")
     for body, g in z.groupby("body_id", sort=True):  # one management body, one rank and one county
         for col, what in (("rank", "ranks"), ("county_id", "counties")):
             if g[col].nunique() > 1:
-                raise DataError(f"{o}/{FILES['zones']}: body_id {body!r} has two {what} "
-                                f"({', '.join(f'{zid}: {v}' for zid, v in zip(g['zone_id'], g[col]))}); "
-                                "a management body has one rank and serves one county")
+                raise DataError(
+                    f"{o}/{FILES['zones']}: body_id {body!r} has two {what} "
+                    f"({', '.join(f'{zid}: {v}' for zid, v in zip(g['zone_id'], g[col]))}); "
+                    "a management body has one rank and serves one county"
+                )
 
     _unique("items", it, o, "item_id")
     _member("items", it, o, "authority", AUTHORITIES, "item_id", "authority")
@@ -247,9 +289,11 @@ def check_totals(region: RegionData) -> RegionData:
     zones' firms cannot exceed the region's above-scale firms, which count those outside zones too."""
     z = region.zones
     if region.total_firms is not None and z["firms"].sum() > region.total_firms:
-        raise DataError(f"{region.origin}/{FILES['zones']}: column firms sums to {int(z['firms'].sum()):,}, more "
-                        f"than the region's above-scale firms (region.total_firms = {int(region.total_firms):,}), "
-                        "which count the firms in zones and outside them")
+        raise DataError(
+            f"{region.origin}/{FILES['zones']}: column firms sums to {int(z['firms'].sum()):,}, more "
+            f"than the region's above-scale firms (region.total_firms = {int(region.total_firms):,}), "
+            "which count the firms in zones and outside them"
+        )
     return region
 
 
@@ -276,8 +320,10 @@ def _check_names(it: pd.DataFrame, o: str, col: str, allowed: tuple[str, ...], e
     for i, raw in enumerate(it[col]):
         parts = [p.strip() for p in raw.split(";") if p.strip()]
         if any(p not in allowed for p in parts) or len(set(parts)) != len(parts):
-            raise DataError(f"{_where('items', o, i, it, 'item_id')}: column {col} = {raw!r}; "
-                            f"expected ';'-separated names of {list(allowed)}, each once{empty}")
+            raise DataError(
+                f"{_where('items', o, i, it, 'item_id')}: column {col} = {raw!r}; "
+                f"expected ';'-separated names of {list(allowed)}, each once{empty}"
+            )
 
 
 #: the project streams a catalogue item's ``streams`` column may name (sim.model.approval.STREAMS)
@@ -294,8 +340,10 @@ def _check_streams(it: pd.DataFrame, o: str) -> None:
         mine = [not raw or name in [p.strip() for p in raw.split(";")] for raw in it["streams"]]
         stages = set(it.loc[mine, "stage"])
         if stages != {1, 2, 3, 4}:
-            raise DataError(f"{o}/{FILES['items']}: column streams leaves stream {name!r} without items of "
-                            f"stage {sorted({1, 2, 3, 4} - stages)[0]}")
+            raise DataError(
+                f"{o}/{FILES['items']}: column streams leaves stream {name!r} without items of "
+                f"stage {sorted({1, 2, 3, 4} - stages)[0]}"
+            )
 
 
 def _check_predecessors(it: pd.DataFrame, o: str) -> None:
@@ -316,8 +364,10 @@ def _check_predecessors(it: pd.DataFrame, o: str) -> None:
             if p not in stage:
                 raise DataError(f"{where}: unknown item {p!r} in column predecessors = {raw!r}")
             if stage[p] > stage[item]:
-                raise DataError(f"{where}: column predecessors = {raw!r}: {p!r} is of stage {stage[p]}, "
-                                f"after this item's stage {stage[item]}")
+                raise DataError(
+                    f"{where}: column predecessors = {raw!r}: {p!r} is of stage {stage[p]}, "
+                    f"after this item's stage {stage[item]}"
+                )
         if len(set(parts)) < len(parts):
             raise DataError(f"{where}: column predecessors = {raw!r} repeats an item")
         preds[item] = parts
@@ -325,5 +375,7 @@ def _check_predecessors(it: pd.DataFrame, o: str) -> None:
         graphlib.TopologicalSorter(preds).prepare()
     except graphlib.CycleError as exc:  # args[1]: the cycle, first item repeated at the end
         cycle = list(reversed(exc.args[1]))
-        raise DataError(f"{o}/{FILES['items']}: column predecessors has a cycle: {' -> '.join(cycle)} "
-                        f"(each item waits for the next)") from None
+        raise DataError(
+            f"{o}/{FILES['items']}: column predecessors has a cycle: {' -> '.join(cycle)} "
+            f"(each item waits for the next)"
+        ) from None

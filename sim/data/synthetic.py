@@ -26,9 +26,16 @@ def make_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFrame, spen
     for c in range(cfg.cities):
         for k in range(cfg.counties_per_city):
             cid = f"c{c}_{k}"
-            counties.append({"county_id": cid, "name_zh": f"县{c}-{k}", "name_en": f"County {c}-{k}",
-                             "city_id": f"city{c}", "fiscal_revenue": float(rng.lognormal(np.log(50000), 0.6)),
-                             "source": "synthetic"})
+            counties.append(
+                {
+                    "county_id": cid,
+                    "name_zh": f"县{c}-{k}",
+                    "name_en": f"County {c}-{k}",
+                    "city_id": f"city{c}",
+                    "fiscal_revenue": float(rng.lognormal(np.log(50000), 0.6)),
+                    "source": "synthetic",
+                }
+            )
             if k > 0:
                 adjacency.append({"county_a": f"c{c}_{k - 1}", "county_b": cid, "source": "synthetic"})
         if c > 0:
@@ -41,20 +48,29 @@ def make_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFrame, spen
     rows = []
     weights = []
     for ci, county in enumerate(counties):
-        for j in range(int(n_zone[ci])):
+        for _ in range(int(n_zone[ci])):
             national = rng.random() < cfg.national_share
             weights.append(rng.lognormal(0.0, cfg.size_skew) * (3.0 if national else 1.0))
             opm = ZONE_OUTPUT_PER_MU * rng.lognormal(0.0, 0.3)
             lead = rng.choice(len(sec_names), size=min(3, len(sec_names)), replace=False)
-            rows.append({
-                "zone_id": f"z{len(rows)}", "name_zh": f"开发区{len(rows)}", "name_en": f"Zone {len(rows)}",
-                "county_id": county["county_id"], "level": "national" if national else "region",
-                "type": "etdz" if national else "industrial", "body_id": f"b{len(rows)}",
-                "rank": RANKS[2] if national else RANKS[int(rng.integers(0, 2))],
-                "blocks": int(rng.integers(1, 4)), "output_per_mu": round(float(opm), 2),
-                "leading_sectors": ";".join(sec_names[i] for i in lead),
-                "name_mismatch": int(rng.random() < 0.2), "founded": "", "source": "synthetic",
-            })
+            rows.append(
+                {
+                    "zone_id": f"z{len(rows)}",
+                    "name_zh": f"开发区{len(rows)}",
+                    "name_en": f"Zone {len(rows)}",
+                    "county_id": county["county_id"],
+                    "level": "national" if national else "region",
+                    "type": "etdz" if national else "industrial",
+                    "body_id": f"b{len(rows)}",
+                    "rank": RANKS[2] if national else RANKS[int(rng.integers(0, 2))],
+                    "blocks": int(rng.integers(1, 4)),
+                    "output_per_mu": round(float(opm), 2),
+                    "leading_sectors": ";".join(sec_names[i] for i in lead),
+                    "name_mismatch": int(rng.random() < 0.2),
+                    "founded": "",
+                    "source": "synthetic",
+                }
+            )
     w = np.array(weights) / np.sum(weights)
     n_in = int(round(cfg.enterprises * cfg.in_zone_share))
     firms = rng.multinomial(n_in, w) if rows else np.zeros(0, int)
@@ -66,8 +82,12 @@ def make_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFrame, spen
         used = r["output_share"] * total / r["output_per_mu"]
         r["land_mu"] = float(max(used / 0.6, 1000.0))  # 60% of planned land in use (assumed)
     region = RegionData(
-        counties=pd.DataFrame(counties), adjacency=pd.DataFrame(adjacency, columns=["county_a", "county_b", "source"]),
-        zones=pd.DataFrame(rows), sectors=sectors.copy(), items=items.copy(),
-        spending=spending.copy(), origin="<synthetic>",
+        counties=pd.DataFrame(counties),
+        adjacency=pd.DataFrame(adjacency, columns=["county_a", "county_b", "source"]),
+        zones=pd.DataFrame(rows),
+        sectors=sectors.copy(),
+        items=items.copy(),
+        spending=spending.copy(),
+        origin="<synthetic>",
     )
     return check_region(region)

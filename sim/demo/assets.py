@@ -59,8 +59,10 @@ def missing(dest: Path) -> list[str]:
 def _npm() -> str:
     npm = shutil.which("npm")
     if npm is None:
-        raise AssetError("npm is not installed: install Node.js (it brings npm), e.g. `apt-get install npm`, "
-                         "then run zonesim-demo-assets again")
+        raise AssetError(
+            "npm is not installed: install Node.js (it brings npm), e.g. `apt-get install npm`, "
+            "then run zonesim-demo-assets again"
+        )
     return npm
 
 
@@ -91,8 +93,9 @@ def fetch(dest: Path, specs: list[str] | None = None, log=print) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="zonesim-assets-") as work:
         for spec in todo:
             log(f"npm pack {spec}")
-            res = subprocess.run([npm, "pack", spec, "--silent", "--pack-destination", work],
-                                 capture_output=True, text=True, check=False)
+            res = subprocess.run(
+                [npm, "pack", spec, "--silent", "--pack-destination", work], capture_output=True, text=True, check=False
+            )
             name = res.stdout.strip().splitlines()[-1] if res.stdout.strip() else ""
             if res.returncode != 0 or not name:
                 raise AssetError(f"npm pack {spec} failed: {res.stderr.strip() or res.stdout.strip()}")
@@ -104,8 +107,9 @@ def fetch(dest: Path, specs: list[str] | None = None, log=print) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="zonesim-demo-assets", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--dest", type=Path, default=None,
-                    help=f"asset folder (default: ${CACHE_ENV} or <venv>/share/solara/cdn)")
+    ap.add_argument(
+        "--dest", type=Path, default=None, help=f"asset folder (default: ${CACHE_ENV} or <venv>/share/solara/cdn)"
+    )
     args = ap.parse_args(argv)
     dest = args.dest or cache_dir()
     try:

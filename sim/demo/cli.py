@@ -47,16 +47,28 @@ def is_loopback(host: str) -> bool:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="zonesim-demo", description="Start the zonesim teaching dashboard "
-                                 "(reform vs baseline, same seed) in a local web server.")
-    ap.add_argument("--host", default=DEFAULT_HOST,
-                    help=f"address to listen on (default {DEFAULT_HOST}: this computer only)")
+    ap = argparse.ArgumentParser(
+        prog="zonesim-demo",
+        description="Start the zonesim teaching dashboard (reform vs baseline, same seed) in a local web server.",
+    )
+    ap.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this computer only)"
+    )
     ap.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    ap.add_argument("--allow-remote", action="store_true",
-                    help="needed to listen on a non-loopback address: other machines can then open the page")
-    ap.add_argument("--allowed-host", action="append", default=[], metavar="NAME", type=server.host_name_arg,
-                    help="with --allow-remote: a host name or address students' browsers use to reach this "
-                    "computer (repeatable); the page answers to no other name but loopback and --host")
+    ap.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="needed to listen on a non-loopback address: other machines can then open the page",
+    )
+    ap.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        type=server.host_name_arg,
+        help="with --allow-remote: a host name or address students' browsers use to reach this "
+        "computer (repeatable); the page answers to no other name but loopback and --host",
+    )
     args = ap.parse_args(argv)
     if not is_loopback(args.host) and not args.allow_remote:
         ap.error(f"--host {args.host} is reachable from other machines; add --allow-remote if that is intended")
@@ -78,8 +90,20 @@ def server_command(host: str, port: int, allowed_hosts: Sequence[str] = ()) -> l
     """The command line of the dashboard's server (:mod:`sim.demo.server`: ``solara run``'s
     production server behind a Host and Origin guard)."""
     extra = [arg for name in allowed_hosts for arg in ("--allowed-host", name)]
-    return [sys.executable, "-m", "sim.demo.server", APP, "--host", host, "--port", str(port),
-            "--production", "--log-level", "warning", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "sim.demo.server",
+        APP,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--log-level",
+        "warning",
+        *extra,
+    ]
 
 
 def url(host: str, port: int) -> str:
@@ -91,8 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     missing = assets.missing(assets.cache_dir())
     if missing:
-        print(f"zonesim-demo: warning: web assets missing from {assets.cache_dir()} ({', '.join(missing)}); "
-              "without internet the page stays blank: run zonesim-demo-assets first", file=sys.stderr)
+        print(
+            f"zonesim-demo: warning: web assets missing from {assets.cache_dir()} ({', '.join(missing)}); "
+            "without internet the page stays blank: run zonesim-demo-assets first",
+            file=sys.stderr,
+        )
     with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
         try:
@@ -101,9 +128,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"zonesim-demo: error: cannot listen on {args.host}:{args.port} ({exc.strerror})", file=sys.stderr)
             return 1
     if server.is_wildcard(args.host) and not args.allowed_host:
-        print(f"zonesim-demo: warning: --host {args.host} without --allowed-host: the page answers only to this "
-              "computer's loopback names; add --allowed-host with the address or name students type",
-              file=sys.stderr)
+        print(
+            f"zonesim-demo: warning: --host {args.host} without --allowed-host: the page answers only to this "
+            "computer's loopback names; add --allowed-host with the address or name students type",
+            file=sys.stderr,
+        )
     print(f"zonesim-demo: open {url(args.host, args.port)} in a browser (Ctrl-C stops the server)", flush=True)
     cmd = server_command(args.host, args.port, args.allowed_host)
     os.execve(cmd[0], cmd, server_env())  # the server replaces this process: Ctrl-C and kill reach it

@@ -124,15 +124,27 @@ def zone_table(run, layout: dict[str, tuple[float, float]]) -> pd.DataFrame:
     rows = []
     for z in zones:
         x, y = pos[z.zone_id]
-        rows.append({
-            "zone_id": z.zone_id, "zone": zone_title(z), "county": f"{counties[z.county_id].name_zh}",
-            "x": x, "y": y, "level": z.level, "rank": z.rank, "status": str(z.status),
-            "standing": standing(z, down), "output": float(output[z.index]) / WAN_PER_YI,
-            "firms": int(firms[z.index]), "zombies": int(zombies[z.index]),
-            "score": f"{z.score:.3f}" if np.isfinite(z.score) else NOT_YET,
-            "class_rank": str(z.class_rank) if z.class_rank else NOT_YET, "yellow_cards": z.yellow_cards,
-            "merged_into": z.merged_into, "host": zone_title(by_id[z.merged_into]) if z.merged_into else NOT_YET,
-        })
+        rows.append(
+            {
+                "zone_id": z.zone_id,
+                "zone": zone_title(z),
+                "county": f"{counties[z.county_id].name_zh}",
+                "x": x,
+                "y": y,
+                "level": z.level,
+                "rank": z.rank,
+                "status": str(z.status),
+                "standing": standing(z, down),
+                "output": float(output[z.index]) / WAN_PER_YI,
+                "firms": int(firms[z.index]),
+                "zombies": int(zombies[z.index]),
+                "score": f"{z.score:.3f}" if np.isfinite(z.score) else NOT_YET,
+                "class_rank": str(z.class_rank) if z.class_rank else NOT_YET,
+                "yellow_cards": z.yellow_cards,
+                "merged_into": z.merged_into,
+                "host": zone_title(by_id[z.merged_into]) if z.merged_into else NOT_YET,
+            }
+        )
     return pd.DataFrame(rows).sort_values("output", ascending=False, kind="stable")  # small circles drawn last
 
 
@@ -140,11 +152,14 @@ def _links(table: pd.DataFrame) -> pd.DataFrame:
     """Lines from each merged zone to the zone it joined."""
     where = table.set_index("zone_id")[["x", "y"]]
     merged = table[table["merged_into"].notna() & table["merged_into"].isin(where.index)]
-    return pd.DataFrame({
-        "x": merged["x"], "y": merged["y"],
-        "x2": where.loc[merged["merged_into"], "x"].to_numpy(),
-        "y2": where.loc[merged["merged_into"], "y"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "x": merged["x"],
+            "y": merged["y"],
+            "x2": where.loc[merged["merged_into"], "x"].to_numpy(),
+            "y2": where.loc[merged["merged_into"], "y"].to_numpy(),
+        }
+    )
 
 
 def region_chart(run, layout: dict[str, tuple[float, float]], title: str, max_output: float) -> alt.Chart:
@@ -157,41 +172,71 @@ def region_chart(run, layout: dict[str, tuple[float, float]], title: str, max_ou
     pad = MAP_PADDING
     x_enc = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[min(xs) - pad, max(xs) + pad]))
     y_enc = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[min(ys) - pad, max(ys) + pad]))
-    borders = pd.DataFrame([{"x": layout[a][0], "y": layout[a][1], "x2": layout[b][0], "y2": layout[b][1]}
-                            for a, b in zip(region.adjacency["county_a"], region.adjacency["county_b"])])
-    counties = pd.DataFrame([{"x": xy[0], "y": xy[1] - COUNTY_LABEL_DROP, "name": run.counties_by_id[c].name_zh}
-                             for c, xy in layout.items()])
-    edge_layer = alt.Chart(borders).mark_rule(color="#e0e0e0", strokeWidth=1).encode(
-        x=x_enc, y=y_enc, x2="x2:Q", y2="y2:Q")
+    borders = pd.DataFrame(
+        [
+            {"x": layout[a][0], "y": layout[a][1], "x2": layout[b][0], "y2": layout[b][1]}
+            for a, b in zip(region.adjacency["county_a"], region.adjacency["county_b"])
+        ]
+    )
+    counties = pd.DataFrame(
+        [
+            {"x": xy[0], "y": xy[1] - COUNTY_LABEL_DROP, "name": run.counties_by_id[c].name_zh}
+            for c, xy in layout.items()
+        ]
+    )
+    edge_layer = (
+        alt.Chart(borders).mark_rule(color="#e0e0e0", strokeWidth=1).encode(x=x_enc, y=y_enc, x2="x2:Q", y2="y2:Q")
+    )
     label_layer = alt.Chart(counties).mark_text(color="#9e9e9e", fontSize=9).encode(x=x_enc, y=y_enc, text="name:N")
-    link_layer = alt.Chart(_links(table)).mark_rule(color="#757575", strokeDash=[3, 3]).encode(
-        x=x_enc, y=y_enc, x2="x2:Q", y2="y2:Q")
-    zone_layer = alt.Chart(table).mark_circle(stroke="#424242", strokeWidth=0.6, opacity=0.9).encode(
-        x=x_enc, y=y_enc,
-        size=alt.Size("output:Q", title="output 亿 yuan/yr",
-                      scale=alt.Scale(domain=[0, max(max_output, 1e-9)], range=list(MARK_AREA)), legend=None),
-        color=alt.Color("standing:N", title="standing 考核",
-                        scale=alt.Scale(domain=list(STANDINGS), range=list(STANDINGS.values()))),
-        tooltip=[
-            alt.Tooltip("zone:N", title="zone 开发区"), alt.Tooltip("county:N", title="county 县区"),
-            alt.Tooltip("level:N"), alt.Tooltip("rank:N", title="body rank 规格"),
-            alt.Tooltip("standing:N", title="standing 考核"),
-            alt.Tooltip("output:Q", title="output 亿 yuan/yr", format=".1f"),
-            alt.Tooltip("firms:Q", title="firms 企业"), alt.Tooltip("zombies:Q", title="zombies 僵尸企业"),
-            alt.Tooltip("score:N", title="score 得分"), alt.Tooltip("class_rank:N", title="rank in class 排名"),
-            alt.Tooltip("yellow_cards:Q", title="yellow cards 黄牌"),
-            alt.Tooltip("host:N", title="merged into 并入"),
-        ],
+    link_layer = (
+        alt.Chart(_links(table))
+        .mark_rule(color="#757575", strokeDash=[3, 3])
+        .encode(x=x_enc, y=y_enc, x2="x2:Q", y2="y2:Q")
+    )
+    zone_layer = (
+        alt.Chart(table)
+        .mark_circle(stroke="#424242", strokeWidth=0.6, opacity=0.9)
+        .encode(
+            x=x_enc,
+            y=y_enc,
+            size=alt.Size(
+                "output:Q",
+                title="output 亿 yuan/yr",
+                scale=alt.Scale(domain=[0, max(max_output, 1e-9)], range=list(MARK_AREA)),
+                legend=None,
+            ),
+            color=alt.Color(
+                "standing:N",
+                title="standing 考核",
+                scale=alt.Scale(domain=list(STANDINGS), range=list(STANDINGS.values())),
+            ),
+            tooltip=[
+                alt.Tooltip("zone:N", title="zone 开发区"),
+                alt.Tooltip("county:N", title="county 县区"),
+                alt.Tooltip("level:N"),
+                alt.Tooltip("rank:N", title="body rank 规格"),
+                alt.Tooltip("standing:N", title="standing 考核"),
+                alt.Tooltip("output:Q", title="output 亿 yuan/yr", format=".1f"),
+                alt.Tooltip("firms:Q", title="firms 企业"),
+                alt.Tooltip("zombies:Q", title="zombies 僵尸企业"),
+                alt.Tooltip("score:N", title="score 得分"),
+                alt.Tooltip("class_rank:N", title="rank in class 排名"),
+                alt.Tooltip("yellow_cards:Q", title="yellow cards 黄牌"),
+                alt.Tooltip("host:N", title="merged into 并入"),
+            ],
+        )
     )
     return alt.layer(edge_layer, label_layer, link_layer, zone_layer).properties(
-        title=title, width=round(MAP_ASPECT * MAP_HEIGHT), height=MAP_HEIGHT)
+        title=title, width=round(MAP_ASPECT * MAP_HEIGHT), height=MAP_HEIGHT
+    )
 
 
 def region_charts(pair: DemoPair, layout: dict[str, tuple[float, float]]) -> alt.HConcatChart:
     """Reform and baseline maps side by side, circles on one scale."""
     max_output = max(float(run.zone_annual_output().max(initial=0)) / WAN_PER_YI for run in pair.runs().values())
-    charts = [region_chart(run, layout, f"{RUN_LABELS[key]} — {pair.date}", max_output)
-              for key, run in pair.runs().items()]
+    charts = [
+        region_chart(run, layout, f"{RUN_LABELS[key]} — {pair.date}", max_output) for key, run in pair.runs().items()
+    ]
     return alt.hconcat(*charts).configure_view(stroke=None).configure_legend(orient="right")
 
 
@@ -199,13 +244,16 @@ def region_charts(pair: DemoPair, layout: dict[str, tuple[float, float]]) -> alt
 RUN_STYLE = {"reform": {"color": "#c62828", "linestyle": "-"}, "baseline": {"color": "#546e7a", "linestyle": "--"}}
 """Line style of each run in the outcome charts."""
 
+
 def policy_starts(pair: DemoPair) -> dict[str, str]:
     """Start month (``YYYY-MM``) of each enabled reform policy, marked on the charts."""
     p = pair.settings.reform.policy
-    starts = {"consolidation": p.consolidation.date if p.consolidation.enabled else None,
-              "devolution": p.devolution.start if p.devolution.enabled else None,
-              "assessment": p.assessment.start if p.assessment.enabled else None,
-              "zombie disposal": p.zombie_disposal.start if p.zombie_disposal.enabled else None}
+    starts = {
+        "consolidation": p.consolidation.date if p.consolidation.enabled else None,
+        "devolution": p.devolution.start if p.devolution.enabled else None,
+        "assessment": p.assessment.start if p.assessment.enabled else None,
+        "zombie disposal": p.zombie_disposal.start if p.zombie_disposal.enabled else None,
+    }
     return {name: label for name, label in starts.items() if label}
 
 
@@ -239,11 +287,14 @@ def outcome_figure(pair: DemoPair, outcomes=OUTCOMES, ncols: int = 2) -> Figure:
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8, loc="best", frameon=False)
-    for ax in axes[len(outcomes):]:
+    for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
     marks = ", ".join(f"{name} {label}" for name, label in policy_starts(pair).items())
-    fig.suptitle(f"Seed {pair.settings.seed}, {pair.date}. Dotted lines: reform starts ({marks or 'none'})",
-                 fontsize=9, color="#616161")
+    fig.suptitle(
+        f"Seed {pair.settings.seed}, {pair.date}. Dotted lines: reform starts ({marks or 'none'})",
+        fontsize=9,
+        color="#616161",
+    )
     return fig
 
 
@@ -266,12 +317,16 @@ def RegionPanel(pair: DemoPair):
     """The two region maps (reform, baseline), redrawn every step."""
     update_counter.get()
     layout = solara.use_memo(lambda: county_layout(pair.reform.region), [pair])
-    with solara.Card("The region 宁夏开发区 — zones grouped by county, sized by output, coloured by standing",
-                     classes=["zonesim-region"]):
+    with solara.Card(
+        "The region 宁夏开发区 — zones grouped by county, sized by output, coloured by standing",
+        classes=["zonesim-region"],
+    ):
         solara.FigureAltair(region_charts(pair, layout))
-        solara.Text("Hover a circle for the zone's figures. Dashed line: merged into. "
-                    "Grey labels: counties 县区; light lines: shared county borders.",
-                    style={"font-size": "0.8em", "color": "#616161"})
+        solara.Text(
+            "Hover a circle for the zone's figures. Dashed line: merged into. "
+            "Grey labels: counties 县区; light lines: shared county borders.",
+            style={"font-size": "0.8em", "color": "#616161"},
+        )
 
 
 @solara.component
@@ -279,8 +334,9 @@ def OutcomePanel(pair: DemoPair):
     """The four outcome charts, reform against baseline."""
     counter = update_counter.get()
     fig = solara.use_memo(lambda: outcome_figure(pair), [pair, counter])
-    with solara.Card("Outcomes 结果 — reform (solid) against baseline (dashed), same seed",
-                     classes=["zonesim-outcomes"]):
+    with solara.Card(
+        "Outcomes 结果 — reform (solid) against baseline (dashed), same seed", classes=["zonesim-outcomes"]
+    ):
         solara.FigureMatplotlib(fig, dependencies=[pair, counter], format="png")
 
 
@@ -319,13 +375,20 @@ def EventFeedPanel(pair: DemoPair):
     scroll = {"max-height": FEED_HEIGHT, "overflow-y": "auto", "gap": "2px"}
     with solara.Card(f"Event feed 事件 — {len(items)} so far", classes=["zonesim-feed"]), solara.Column(style=scroll):
         if not items:
-            solara.Text("No zone event yet: press Step or ▶. Consolidation, rankings and "
-                        "closures appear here as they happen.")
+            solara.Text(
+                "No zone event yet: press Step or ▶. Consolidation, rankings and closures appear here as they happen."
+            )
         for item in items:
             label = "" if item.run == "reform" else "[baseline] "
-            solara.Text(label + item.text, classes=[f"zonesim-event-{item.kind}"],
-                        style={"font-size": "0.85em", "border-left": f"4px solid {FEED_COLOURS[item.kind]}",
-                               "padding-left": "6px"})
+            solara.Text(
+                label + item.text,
+                classes=[f"zonesim-event-{item.kind}"],
+                style={
+                    "font-size": "0.85em",
+                    "border-left": f"4px solid {FEED_COLOURS[item.kind]}",
+                    "padding-left": "6px",
+                },
+            )
 
 
 @solara.component
@@ -334,16 +397,33 @@ def ExportPanel(pair: DemoPair):
     update_counter.get()
     stem = f"zonesim_seed{pair.settings.seed}_{pair.date.replace(' ', '_')}"
     with solara.Card("Export 导出", classes=["zonesim-export"]), solara.Row(style={"flex-wrap": "wrap"}):
-        solara.FileDownload(lambda: pair.csv_bytes("monthly"), filename=f"{stem}_monthly.csv",
-                            label="Monthly series (CSV)", mime_type="text/csv")
-        solara.FileDownload(lambda: pair.parquet_bytes("monthly"), filename=f"{stem}_monthly.parquet",
-                            label="Monthly series (Parquet)")
-        solara.FileDownload(lambda: pair.csv_bytes("zones_yearly"), filename=f"{stem}_zones_yearly.csv",
-                            label="Zones by year (CSV)", mime_type="text/csv")
-        solara.FileDownload(lambda: pair.csv_bytes("zone_events"), filename=f"{stem}_zone_events.csv",
-                            label="Zone events (CSV)", mime_type="text/csv")
-        solara.FileDownload(lambda: figure_png(outcome_figure(pair)), filename=f"{stem}_charts.png",
-                            label="Charts (PNG)", mime_type="image/png")
+        solara.FileDownload(
+            lambda: pair.csv_bytes("monthly"),
+            filename=f"{stem}_monthly.csv",
+            label="Monthly series (CSV)",
+            mime_type="text/csv",
+        )
+        solara.FileDownload(
+            lambda: pair.parquet_bytes("monthly"), filename=f"{stem}_monthly.parquet", label="Monthly series (Parquet)"
+        )
+        solara.FileDownload(
+            lambda: pair.csv_bytes("zones_yearly"),
+            filename=f"{stem}_zones_yearly.csv",
+            label="Zones by year (CSV)",
+            mime_type="text/csv",
+        )
+        solara.FileDownload(
+            lambda: pair.csv_bytes("zone_events"),
+            filename=f"{stem}_zone_events.csv",
+            label="Zone events (CSV)",
+            mime_type="text/csv",
+        )
+        solara.FileDownload(
+            lambda: figure_png(outcome_figure(pair)),
+            filename=f"{stem}_charts.png",
+            label="Charts (PNG)",
+            mime_type="image/png",
+        )
 
 
 HOW_TO = (

@@ -25,6 +25,7 @@ REFORM_SCENARIO = "full_reform"
 BASELINE_SCENARIO = "baseline"
 """What the reform is compared with: pre-2018 rules, same seed (configs/scenario/baseline.yaml)."""
 
+
 @functools.cache
 def scenario_params(scenario: str) -> ModelConfig:
     """The validated parameters ``zonesim scenario=<scenario>`` runs with (composed once, then copied)."""
@@ -62,8 +63,9 @@ def schema_meta(key: str) -> dict:
 def horizon_months(params: ModelConfig) -> list[str]:
     """Every simulated month, ``YYYY-MM``, from ``time.start`` to ``time.end``."""
     (y0, m0), (y1, m1) = parse_month(params.time.start, "time.start"), parse_month(params.time.end, "time.end")
-    return [f"{y:04d}-{m:02d}" for y in range(y0, y1 + 1) for m in range(1, 13)
-            if (y, m) >= (y0, m0) and (y, m) <= (y1, m1)]
+    return [
+        f"{y:04d}-{m:02d}" for y in range(y0, y1 + 1) for m in range(1, 13) if (y, m) >= (y0, m0) and (y, m) <= (y1, m1)
+    ]
 
 
 @dataclass(frozen=True)
@@ -111,13 +113,18 @@ CONTROLS: tuple[Control, ...] = (
     Control("consolidation", "policy.consolidation.enabled", "Consolidation 整合优化", "Checkbox"),
     Control("consolidation_date", "policy.consolidation.date", "Consolidation date 整合时间", "Select"),
     Control("powers", "policy.devolution.powers", "Powers devolved to zones 赋权事项", "SliderInt"),
-    Control("regional_assessment_items", "policy.devolution.regional_assessment_items",
-            "Regional-assessment items 区域评", "SliderInt"),
+    Control(
+        "regional_assessment_items",
+        "policy.devolution.regional_assessment_items",
+        "Regional-assessment items 区域评",
+        "SliderInt",
+    ),
     Control("one_stop_agent", "policy.devolution.one_stop_agent", "One-stop agent service 一站式代办", "Checkbox"),
     Control("assessment", "policy.assessment.enabled", "Assessment-ranking 亩产论英雄", "Checkbox"),
     Control("bottom_k", "policy.assessment.bottom_k", "Zones carded per class (bottom k)", "SliderInt"),
-    Control("years_to_downgrade", "policy.assessment.years_to_downgrade",
-            "Bottom years to downgrade 降级", "SliderInt"),
+    Control(
+        "years_to_downgrade", "policy.assessment.years_to_downgrade", "Bottom years to downgrade 降级", "SliderInt"
+    ),
     Control("years_to_abolish", "policy.assessment.years_to_abolish", "Bottom years to abolish 撤销", "SliderInt"),
     Control("zombie_disposal", "policy.zombie_disposal.enabled", "Zombie-firm disposal 处置僵尸企业", "Checkbox"),
     Control("seed", "seed", "Random seed (both runs) 随机种子", "InputText"),
@@ -179,8 +186,9 @@ class Settings:
             set_key(reform, control.key, value)
         a = reform.policy.assessment
         if a.years_to_abolish < a.years_to_downgrade:
-            notes.append(f"years to abolish raised to {a.years_to_downgrade}: "
-                         "a zone is downgraded before it is abolished")
+            notes.append(
+                f"years to abolish raised to {a.years_to_downgrade}: a zone is downgraded before it is abolished"
+            )
             a.years_to_abolish = a.years_to_downgrade
         baseline.seed = reform.seed
         return cls(validate(reform), validate(baseline), notes)

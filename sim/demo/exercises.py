@@ -22,16 +22,22 @@ from sim.runner.outputs import project_approvals
 EXERCISES: dict[str, dict[str, dict]] = {
     "1. approval time (放管服)": {
         "reform defaults": {},
-        "no powers, no regional assessment, no agent": {"powers": 0, "regional_assessment_items": 0,
-                                                        "one_stop_agent": False},
+        "no powers, no regional assessment, no agent": {
+            "powers": 0,
+            "regional_assessment_items": 0,
+            "one_stop_agent": False,
+        },
         "no powers": {"powers": 0},
         "no regional assessment": {"regional_assessment_items": 0},
         "no agent service": {"one_stop_agent": False},
     },
     "2. strictness of the ranking (亩产论英雄)": {
         "reform defaults": {},
-        "strict: bottom 3, downgrade after 1, abolish after 2": {"bottom_k": 3, "years_to_downgrade": 1,
-                                                                 "years_to_abolish": 2},
+        "strict: bottom 3, downgrade after 1, abolish after 2": {
+            "bottom_k": 3,
+            "years_to_downgrade": 1,
+            "years_to_abolish": 2,
+        },
         "no ranking": {"assessment": False},
     },
     "3. zombie disposal (处置僵尸企业)": {
@@ -41,6 +47,7 @@ EXERCISES: dict[str, dict[str, dict]] = {
 }
 """Exercise -> variant -> the controls it changes from the reform's defaults."""
 
+
 def outcomes(pair: DemoPair, run_key: str) -> dict[str, float]:
     """What a class reads off the dashboard at the end of a run."""
     run = pair.runs()[run_key]
@@ -49,8 +56,7 @@ def outcomes(pair: DemoPair, run_key: str) -> dict[str, float]:
     events = pd.DataFrame(run.recorder.zone_events, columns=["event"])
     since = run.calendar.index(pair.settings.reform.policy.devolution.start)  # projects under the new rules
     return {
-        "approval latency, wd (projects since devolution)": app.loc[app["applied_time"] >= since,
-                                                                    "approval_wd"].mean(),
+        "approval latency, wd (projects since devolution)": app.loc[app["applied_time"] >= since, "approval_wd"].mean(),
         "output in last year, 亿 yuan": mon["output"].tail(MONTHS_PER_YEAR).sum() / WAN_PER_YI,
         "zombie share at end, %": 100 * mon["zombie_share"].iloc[-1],
         "zombie exits": mon["zombie_exits"].sum(),

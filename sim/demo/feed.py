@@ -35,9 +35,18 @@ EVENT_TERMS = {
 """One phrase per event type the model logs (``sim.model``: ``log_zone_event`` calls)."""
 
 EVENT_KINDS = {
-    "yellow_card": "warning", "downgraded": "warning", "abolished": "error", "body_abolished": "info",
-    "merged": "info", "block_delisted": "info", "rank_corrected": "info", "renamed": "info",
-    "founded": "success", "upgraded": "success", "rank_unchanged": "info", "rank_at_limit": "info",
+    "yellow_card": "warning",
+    "downgraded": "warning",
+    "abolished": "error",
+    "body_abolished": "info",
+    "merged": "info",
+    "block_delisted": "info",
+    "rank_corrected": "info",
+    "renamed": "info",
+    "founded": "success",
+    "upgraded": "success",
+    "rank_unchanged": "info",
+    "rank_at_limit": "info",
     "land_cut": "info",
 }
 """How the feed colours an event: a sanction, a closure, a reorganisation or good news."""
@@ -95,7 +104,12 @@ def feed(pair, newest_first: bool = True) -> list[FeedItem]:
         zones = {z.zone_id: z for z in run.zones}
         max_blocks = run.params.policy.consolidation.max_blocks
         for order, rec in enumerate(run.recorder.zone_events):
-            items.append((rec["month"], order, FeedItem(rec["date"], run_key, rec["zone_id"], rec["event"],
-                                                        describe(rec, zones, max_blocks))))
+            items.append(
+                (
+                    rec["month"],
+                    order,
+                    FeedItem(rec["date"], run_key, rec["zone_id"], rec["event"], describe(rec, zones, max_blocks)),
+                )
+            )
     items.sort(key=lambda t: (t[0], t[1]), reverse=newest_first)
     return [item for _, _, item in items]

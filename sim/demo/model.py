@@ -63,11 +63,17 @@ class Outcome:
 
 OUTCOMES = (
     Outcome("output", "Industrial output", "工业产值", "亿 yuan/year", "100 million yuan / year (annualised month)"),
-    Outcome("zombie_share", "Zombie firms: share of operating firms", "僵尸企业占比", "%",
-            "% of firms (OECD definition)"),
+    Outcome(
+        "zombie_share", "Zombie firms: share of operating firms", "僵尸企业占比", "%", "% of firms (OECD definition)"
+    ),
     Outcome("zombie_exits", "Zombie firms: exits so far", "僵尸企业退出", "firms", "firms (cumulative)"),
-    Outcome("latency", "Approval latency", "审批时长", f"working days, last {LATENCY_WINDOW_MONTHS} months",
-            f"working days, mean of last {LATENCY_WINDOW_MONTHS} months"),
+    Outcome(
+        "latency",
+        "Approval latency",
+        "审批时长",
+        f"working days, last {LATENCY_WINDOW_MONTHS} months",
+        f"working days, mean of last {LATENCY_WINDOW_MONTHS} months",
+    ),
 )
 """The four live charts, reform against baseline (same seed)."""
 
@@ -79,17 +85,33 @@ class DemoPair(mesa.Model):
     the ``full_reform`` scenario's value.  Mesa's Reset builds a new pair from the controls.
     """
 
-    def __init__(self, consolidation: bool | None = None, consolidation_date: str | None = None,
-                 powers: int | None = None, regional_assessment_items: int | None = None,
-                 one_stop_agent: bool | None = None, assessment: bool | None = None,
-                 bottom_k: int | None = None, years_to_downgrade: int | None = None,
-                 years_to_abolish: int | None = None, zombie_disposal: bool | None = None,
-                 seed: int | str | None = None):
+    def __init__(
+        self,
+        consolidation: bool | None = None,
+        consolidation_date: str | None = None,
+        powers: int | None = None,
+        regional_assessment_items: int | None = None,
+        one_stop_agent: bool | None = None,
+        assessment: bool | None = None,
+        bottom_k: int | None = None,
+        years_to_downgrade: int | None = None,
+        years_to_abolish: int | None = None,
+        zombie_disposal: bool | None = None,
+        seed: int | str | None = None,
+    ):
         self.settings = Settings.from_controls(
-            consolidation=consolidation, consolidation_date=consolidation_date, powers=powers,
-            regional_assessment_items=regional_assessment_items, one_stop_agent=one_stop_agent,
-            assessment=assessment, bottom_k=bottom_k, years_to_downgrade=years_to_downgrade,
-            years_to_abolish=years_to_abolish, zombie_disposal=zombie_disposal, seed=seed)
+            consolidation=consolidation,
+            consolidation_date=consolidation_date,
+            powers=powers,
+            regional_assessment_items=regional_assessment_items,
+            one_stop_agent=one_stop_agent,
+            assessment=assessment,
+            bottom_k=bottom_k,
+            years_to_downgrade=years_to_downgrade,
+            years_to_abolish=years_to_abolish,
+            zombie_disposal=zombie_disposal,
+            seed=seed,
+        )
         super().__init__(rng=self.settings.seed)
         self.reform = ZoneReformModel(self.settings.reform, build_region(self.settings.reform))
         self.baseline = ZoneReformModel(self.settings.baseline, build_region(self.settings.baseline))
@@ -138,8 +160,9 @@ class DemoPair(mesa.Model):
         rows: dict[str, dict[str, Any]] = {}
         for key, run in self.runs().items():
             mon = pd.DataFrame(run.recorder.monthly)
-            rows[key] = {f"{o.title}, {o.unit} {o.name_zh}": o.series(mon).iloc[-1] if len(mon) else np.nan
-                         for o in OUTCOMES}
+            rows[key] = {
+                f"{o.title}, {o.unit} {o.name_zh}": o.series(mon).iloc[-1] if len(mon) else np.nan for o in OUTCOMES
+            }
             rows[key]["Zones 开发区"] = len(run.active_zones())
             rows[key]["Management bodies 管委会"] = sum(b.active for b in run.bodies.values())
         return pd.DataFrame(rows)

@@ -182,15 +182,23 @@ class HostOriginGuard:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m sim.demo.server",
-                                 description="Serve a Solara app as `solara run` does, answering only to allowed "
-                                 "host names (HTTP Host) and pages (websocket Origin).")
+    ap = argparse.ArgumentParser(
+        prog="python -m sim.demo.server",
+        description="Serve a Solara app as `solara run` does, answering only to allowed "
+        "host names (HTTP Host) and pages (websocket Origin).",
+    )
     ap.add_argument("app", help="the Solara app, e.g. sim.demo.app:Page")
     ap.add_argument("--host", required=True, help="address to listen on")
     ap.add_argument("--port", type=int, required=True, help="port to listen on")
-    ap.add_argument("--allowed-host", action="append", default=[], metavar="NAME", type=host_name_arg,
-                    help="a further host name or address browsers may use (repeatable); loopback names and "
-                    "--host are always allowed")
+    ap.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        type=host_name_arg,
+        help="a further host name or address browsers may use (repeatable); loopback names and "
+        "--host are always allowed",
+    )
     ap.add_argument("--production", action="store_true", help="Solara's production mode (as `solara run --production`)")
     ap.add_argument("--log-level", default="warning", help="log level of Solara's own messages (default warning)")
     return ap.parse_args(argv)
@@ -223,8 +231,13 @@ def main(argv: list[str] | None = None) -> None:
     from solara.server.starlette import app as solara_app
 
     guarded = HostOriginGuard(solara_app, allowed_names(args.host, args.allowed_host), args.port)
-    uvicorn.run(guarded, host=args.host, port=args.port, log_config=log_config(args.log_level),
-                log_level=SOLARA_UVICORN_LOG_LEVEL)
+    uvicorn.run(
+        guarded,
+        host=args.host,
+        port=args.port,
+        log_config=log_config(args.log_level),
+        log_level=SOLARA_UVICORN_LOG_LEVEL,
+    )
 
 
 if __name__ == "__main__":

@@ -89,10 +89,15 @@ def load_spec(path: Path = SPEC_FILE) -> CalibrationSpec:
         parameters = [make_parameter(k, v) for k, v in raw["parameters"].items()]
     except DesignError as exc:
         raise DesignError(f"{path}: {exc}") from exc
-    spec = CalibrationSpec(overrides=list(raw.get("overrides", [])), seeds=int(raw.get("seeds", 1)),
-                           parameters=parameters, popsize=int(opt.get("popsize", 6)),
-                           maxiter=int(opt.get("maxiter", 10)), tol=float(opt.get("tol", 0.01)),
-                           seed=int(opt.get("seed", 0)))
+    spec = CalibrationSpec(
+        overrides=list(raw.get("overrides", [])),
+        seeds=int(raw.get("seeds", 1)),
+        parameters=parameters,
+        popsize=int(opt.get("popsize", 6)),
+        maxiter=int(opt.get("maxiter", 10)),
+        tol=float(opt.get("tol", 0.01)),
+        seed=int(opt.get("seed", 0)),
+    )
     if spec.seeds < 1 or spec.popsize < 1 or spec.maxiter < 0:
         raise DesignError(f"{path}: seeds and popsize must be >= 1 and maxiter >= 0")
     return spec
@@ -149,12 +154,16 @@ class GenerationMap:
         out = []
         for x, m in zip(population, results):
             d = distance(m)
-            self.rows.append({"generation": self.generation, **dict(zip(self.objective.names, x)), **m,
-                              "distance": d})
+            self.rows.append({"generation": self.generation, **dict(zip(self.objective.names, x)), **m, "distance": d})
             out.append(d)
         best = min(r["distance"] for r in self.rows)
-        log.info("generation %d: %d evaluations, best distance %.3f (%.0f s)", self.generation, len(out), best,
-                 time.perf_counter() - self.started)
+        log.info(
+            "generation %d: %d evaluations, best distance %.3f (%.0f s)",
+            self.generation,
+            len(out),
+            best,
+            time.perf_counter() - self.started,
+        )
         self.generation += 1
         return out
 
@@ -169,8 +178,18 @@ def calibrate(spec: CalibrationSpec, n_jobs: int = -1) -> tuple[dict[str, float]
     gmap = GenerationMap(objective, n_jobs)
     x0 = np.clip([float(p.default) for p in spec.parameters], *np.transpose(spec.bounds))
     result = differential_evolution(
-        objective.distance, spec.bounds, popsize=spec.popsize, maxiter=spec.maxiter, tol=spec.tol,
-        seed=spec.seed, workers=gmap, updating="deferred", polish=False, init="latinhypercube", x0=x0)
+        objective.distance,
+        spec.bounds,
+        popsize=spec.popsize,
+        maxiter=spec.maxiter,
+        tol=spec.tol,
+        seed=spec.seed,
+        workers=gmap,
+        updating="deferred",
+        polish=False,
+        init="latinhypercube",
+        x0=x0,
+    )
     table = gmap.table()
     best = table.loc[table["distance"].idxmin()]
     log.info("differential evolution: %s (%d evaluations)", result.message, len(table))
@@ -188,18 +207,42 @@ def check(spec: CalibrationSpec, values: dict[str, float] | None = None) -> dict
 def target_table(means: dict[str, float]) -> pd.DataFrame:
     """Targets, tolerance, source, the model's mean and whether it is within tolerance."""
     ok = within_tolerance(means)
-    rows = [{"target": k, "value": t.value, "low": t.low, "high": t.high, "tolerance": t.tolerance, "unit": t.unit,
-             "source": t.source, "model": means[k], "within": ok[k]} for k, t in CALIBRATION_TARGETS.items()]
-    rows += [{"target": k, "value": np.nan, "tolerance": np.nan, "unit": unit,
-              "source": "reported, not fitted", "model": means[k], "within": None} for k, unit in REPORTED.items()]
+    rows = [
+        {
+            "target": k,
+            "value": t.value,
+            "low": t.low,
+            "high": t.high,
+            "tolerance": t.tolerance,
+            "unit": t.unit,
+            "source": t.source,
+            "model": means[k],
+            "within": ok[k],
+        }
+        for k, t in CALIBRATION_TARGETS.items()
+    ]
+    rows += [
+        {
+            "target": k,
+            "value": np.nan,
+            "tolerance": np.nan,
+            "unit": unit,
+            "source": "reported, not fitted",
+            "model": means[k],
+            "within": None,
+        }
+        for k, unit in REPORTED.items()
+    ]
     return pd.DataFrame(rows)
 
 
 def best_yaml(spec: CalibrationSpec, values: dict[str, float], today: str) -> str:
     lines = [f"# zonesim-calibrate, {today}: fitted values of {SPEC_FILE.relative_to(CONFIG_DIR.parent)}"]
     for p in spec.parameters:
-        lines.append(f"{p.name}: {values[p.name]:.4g}  # {p.unit}; bounds [{p.low:g}, {p.high:g}]; "
-                     f'source "calibrated: zonesim-calibrate, {today}"')
+        lines.append(
+            f"{p.name}: {values[p.name]:.4g}  # {p.unit}; bounds [{p.low:g}, {p.high:g}]; "
+            f'source "calibrated: zonesim-calibrate, {today}"'
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -255,13 +298,17 @@ def main(argv: list[str] | None = None) -> None:
     table = target_table(means)
     (args.out / "calibration.csv").write_text(table.to_csv(index=False))
     md = table.assign(within=table["within"].map({True: "yes", False: "**no**", None: "—"})).to_markdown(
-        index=False, floatfmt=".4g")
+        index=False, floatfmt=".4g"
+    )
     (args.out / "calibration.md").write_text(
-        f"# Calibration: the 2017 state of baseline ({spec.seeds} seeds) against the targets\n\n{md}\n")
+        f"# Calibration: the 2017 state of baseline ({spec.seeds} seeds) against the targets\n\n{md}\n"
+    )
     print(md)
     missed = table[table["within"] == False]  # noqa: E712 - None: reported, not a target
-    print(f"\n{len(missed)} of {len(CALIBRATION_TARGETS)} targets outside tolerance"
-          + (": " + ", ".join(missed["target"]) if len(missed) else ""))
+    print(
+        f"\n{len(missed)} of {len(CALIBRATION_TARGETS)} targets outside tolerance"
+        + (": " + ", ".join(missed["target"]) if len(missed) else "")
+    )
 
 
 if __name__ == "__main__":

@@ -76,16 +76,24 @@ class ProcessObjective:
 
     def _mean(self, scenario: str, values: dict) -> float:
         runs = Parallel(n_jobs=self.n_jobs)(
-            delayed(_one)(scenario, values, s, list(self.spec["overrides"]), self.cohort) for s in self.seeds)
+            delayed(_one)(scenario, values, s, list(self.spec["overrides"]), self.cohort) for s in self.seeds
+        )
         return float(np.mean(runs))
 
     def cut(self, value: float) -> float:
         reform = self._mean("approval_reform", {self.spec["parameter"]: float(value)})
         cut = 1.0 - reform / self.baseline
-        self.evaluations.append({"value": float(value), "government_wd": reform,
-                                 "baseline_government_wd": self.baseline, "cut": cut})
-        log.info("%s = %.4f: government time %.1f wd against %.1f, cut %.1f%%", self.spec["parameter"], value,
-                 reform, self.baseline, 100 * cut)
+        self.evaluations.append(
+            {"value": float(value), "government_wd": reform, "baseline_government_wd": self.baseline, "cut": cut}
+        )
+        log.info(
+            "%s = %.4f: government time %.1f wd against %.1f, cut %.1f%%",
+            self.spec["parameter"],
+            value,
+            reform,
+            self.baseline,
+            100 * cut,
+        )
         return cut
 
 
@@ -96,8 +104,12 @@ def calibrate(spec: dict, n_jobs: int = -1) -> tuple[float, ProcessObjective]:
     lo, hi = spec["bounds"]
     for bound in (lo, hi):  # what the lever can do at all
         obj.cut(bound)
-    res = minimize_scalar(lambda v: (obj.cut(v) - spec["target_cut"]) ** 2, bounds=(lo, hi), method="bounded",
-                          options={"xatol": float(spec["xatol"])})
+    res = minimize_scalar(
+        lambda v: (obj.cut(v) - spec["target_cut"]) ** 2,
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": float(spec["xatol"])},
+    )
     ev = pd.DataFrame(obj.evaluations)
     best = ev.loc[(ev["cut"] - spec["target_cut"]).abs().idxmin()]
     log.info("search ended: %s", res.message)
@@ -122,9 +134,11 @@ def main(argv: list[str] | None = None) -> None:
     fit = ev.loc[ev["value"] == value, "cut"].iloc[0]
     lo, hi = spec["target_range"]
     print(ev.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    print(f"\n{spec['parameter']} = {value:.4f} (rounded {round(value, 2):g}): government time cut {100 * fit:.1f}% "
-          f"(target {100 * spec['target_cut']:.0f}%, pilots {100 * lo:.0f}-{100 * hi:.0f}%); "
-          f"source: \"calibrated on the national pilots: zonesim-calibrate-process, {dt.date.today().isoformat()}\"")
+    print(
+        f"\n{spec['parameter']} = {value:.4f} (rounded {round(value, 2):g}): government time cut {100 * fit:.1f}% "
+        f"(target {100 * spec['target_cut']:.0f}%, pilots {100 * lo:.0f}-{100 * hi:.0f}%); "
+        f'source: "calibrated on the national pilots: zonesim-calibrate-process, {dt.date.today().isoformat()}"'
+    )
 
 
 if __name__ == "__main__":

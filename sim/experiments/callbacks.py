@@ -113,15 +113,21 @@ def write_manifest(exp_dir: Path, started: float, command: list[str]) -> dict:
             log.warning("run %s left out of the manifest: %s", done.parent.name, problem)
             continue
         meta = json.loads((done.parent / RUN_JSON).read_text())
-        runs.append({k: meta.get(k) for k in ("key", "scenario", "seed", "overrides", "started", "wall_seconds")}
-                    | {"config": meta.get("config")})
+        runs.append(
+            {k: meta.get(k) for k in ("key", "scenario", "seed", "overrides", "started", "wall_seconds")}
+            | {"config": meta.get("config")}
+        )
     failures = [json.loads(p.read_text()) for p in sorted((exp_dir / FAILURES).glob("*.json"))]
     ended = time.time()
     manifest = {
-        "command": command, "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
+        "command": command,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
         "ended": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(ended)),
-        "wall_seconds": round(ended - started, 3), "git_commit": git_commit(), "versions": package_versions(),
-        "runs": runs, "failures": [{k: f[k] for k in ("key", "overrides", "error")} for f in failures],
+        "wall_seconds": round(ended - started, 3),
+        "git_commit": git_commit(),
+        "versions": package_versions(),
+        "runs": runs,
+        "failures": [{k: f[k] for k in ("key", "overrides", "error")} for f in failures],
     }
     write_json(exp_dir / MANIFEST, manifest)
     return manifest
@@ -146,8 +152,9 @@ class ExperimentCallback(Callback):
             log.error("cannot lock the sweep folder %s: %s", exp_dir, exc)
             raise SystemExit(EXIT_BAD_INPUT) from exc
         self._started = time.time()
-        clean_stale(exp_dir, exp_dir / RUNS, exp_dir / FAILURES, exp_dir / AGGREGATE_DIR,
-                    exp_dir / AGGREGATE_DIR / FIGURES_DIR)
+        clean_stale(
+            exp_dir, exp_dir / RUNS, exp_dir / FAILURES, exp_dir / AGGREGATE_DIR, exp_dir / AGGREGATE_DIR / FIGURES_DIR
+        )
         done = sum(1 for _ in (exp_dir / RUNS).glob(f"*/{DONE}"))
         total = count_jobs(config)
         write_json(exp_dir / STATE, {"total": total, "started": self._started, "done_at_start": done})
@@ -185,19 +192,31 @@ class ExperimentCallback(Callback):
 
                 print_report(aggregate(exp_dir, figures=self.figures, parallel=self._settings), exp_dir)
             except Exception as exc:  # noqa: BLE001 - runs are saved; report and fail the command
-                log.error("aggregation of %s failed: %s: %s (re-run it with zonesim-aggregate)", exp_dir,
-                          type(exc).__name__, exc)
+                log.error(
+                    "aggregation of %s failed: %s: %s (re-run it with zonesim-aggregate)",
+                    exp_dir,
+                    type(exc).__name__,
+                    exc,
+                )
                 log.debug("aggregation failure", exc_info=True)
                 status = EXIT_FAILURES
         from sim.experiments.aggregate import damaged_runs  # pandas is loaded only at the end
 
         damaged = damaged_runs(exp_dir)
         if damaged:
-            log.error("%d run(s) in %s marked complete have missing or truncated files and were left out: %s",
-                      len(damaged), exp_dir / RUNS, ", ".join(damaged))
+            log.error(
+                "%d run(s) in %s marked complete have missing or truncated files and were left out: %s",
+                len(damaged),
+                exp_dir / RUNS,
+                ", ".join(damaged),
+            )
             status = EXIT_FAILURES
         if manifest["failures"]:
-            log.error("%d of %d runs failed (see %s/failures and aggregate/failures.csv)",
-                      len(manifest["failures"]), len(manifest["failures"]) + len(manifest["runs"]), exp_dir)
+            log.error(
+                "%d of %d runs failed (see %s/failures and aggregate/failures.csv)",
+                len(manifest["failures"]),
+                len(manifest["failures"]) + len(manifest["runs"]),
+                exp_dir,
+            )
             status = EXIT_FAILURES
         return status

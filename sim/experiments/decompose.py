@@ -92,8 +92,14 @@ FULL = "full effect"  # the family label of the all-on minus all-off row
 GROUP_PREFIX = "policy/"
 # Headline outcomes (names of the effects table, sim.experiments.aggregate.OUTCOMES); one not
 # computed by the aggregator (e.g. real output before it exists) is left out.
-HEADLINE = ("output_cumulative", "output_real_cumulative", "zombie_exits_total", "zombie_share_end",
-            "approval_days_mean_from2019", "approval_days_mean_all")
+HEADLINE = (
+    "output_cumulative",
+    "output_real_cumulative",
+    "zombie_exits_total",
+    "zombie_share_end",
+    "approval_days_mean_from2019",
+    "approval_days_mean_all",
+)
 
 
 # --------------------------------------------------------------------------- Shapley values
@@ -138,8 +144,9 @@ class DecomposeCallback(ExperimentCallback):
             return
         try:  # the aggregator's paired effects, versus the all-off combination
             reference = {f"{GROUP_PREFIX}{f}": OFF for f in read_families(discover_runs(exp_dir)[0])[0]} or None
-            print_report(aggregate(exp_dir, reference=reference, figures=self.figures, parallel=self._settings),
-                         exp_dir)
+            print_report(
+                aggregate(exp_dir, reference=reference, figures=self.figures, parallel=self._settings), exp_dir
+            )
         except Exception:  # noqa: BLE001 - runs are saved; report and fail the command
             log.exception("aggregation of %s failed (re-run it with zonesim-aggregate)", exp_dir)
             status = 1
@@ -183,18 +190,27 @@ def read_outcomes(exp_dir: Path) -> tuple[pd.DataFrame, dict[str, str], list[str
         raise NoRunsError(f"{exp_dir}: no policy family switched on and off across runs (not a decompose folder?)")
     rows = []
     for r in records:
-        approvals = stream_approvals(pd.read_parquet(r.path / "approvals.parquet")
-                                     if (r.path / "approvals.parquet").exists() else None)
+        approvals = stream_approvals(
+            pd.read_parquet(r.path / "approvals.parquet") if (r.path / "approvals.parquet").exists() else None
+        )
         on = frozenset(f for f in families if str(r.params.get(GROUP_PREFIX + f)) != OFF)
-        rows.append({"key": r.key, "scenario": r.scenario, "seed": r.seed, "on": on,
-                     **{k: r.params.get(k) for k in strata},
-                     **run_outcomes(pd.read_parquet(r.path / "monthly.parquet"), approvals)})
+        rows.append(
+            {
+                "key": r.key,
+                "scenario": r.scenario,
+                "seed": r.seed,
+                "on": on,
+                **{k: r.params.get(k) for k in strata},
+                **run_outcomes(pd.read_parquet(r.path / "monthly.parquet"), approvals),
+            }
+        )
     return pd.DataFrame(rows), families, strata
 
 
 # --------------------------------------------------------------------------- decomposition
-def seed_contributions(outcomes: pd.DataFrame, families: Sequence[str], strata: Sequence[str],
-                       names: Sequence[str]) -> pd.DataFrame:
+def seed_contributions(
+    outcomes: pd.DataFrame, families: Sequence[str], strata: Sequence[str], names: Sequence[str]
+) -> pd.DataFrame:
     """Per stratum, seed, outcome and family: the Shapley contribution (and the full effect).
 
     A (stratum, seed) without every combination is left out with a warning.
@@ -216,11 +232,28 @@ def seed_contributions(outcomes: pd.DataFrame, families: Sequence[str], strata: 
             full = game[frozenset(families)]
             residual = full - sum(phi.values())
             for f in families:
-                rows.append({**key, "outcome": name, "family": f, "value": phi[f],
-                             "alone": game[frozenset([f])],
-                             "last": full - game[frozenset(families) - {f}], "residual": residual})
-            rows.append({**key, "outcome": name, "family": FULL, "value": full, "alone": np.nan, "last": np.nan,
-                         "residual": residual})
+                rows.append(
+                    {
+                        **key,
+                        "outcome": name,
+                        "family": f,
+                        "value": phi[f],
+                        "alone": game[frozenset([f])],
+                        "last": full - game[frozenset(families) - {f}],
+                        "residual": residual,
+                    }
+                )
+            rows.append(
+                {
+                    **key,
+                    "outcome": name,
+                    "family": FULL,
+                    "value": full,
+                    "alone": np.nan,
+                    "last": np.nan,
+                    "residual": residual,
+                }
+            )
     return pd.DataFrame(rows, columns=[*keys, "outcome", "family", "value", "alone", "last", "residual"])
 
 
@@ -234,35 +267,63 @@ def summarise(seeds: pd.DataFrame, strata: Sequence[str], level: float = 0.95) -
         full = mean_ci(sub.loc[sub["family"] == FULL, "value"], level)
         for family, fam in sub.groupby("family", sort=False):
             ci = mean_ci(fam["value"], level)
-            rows.append({**key, "label": OUTCOMES[key["outcome"]].label, "unit": OUTCOMES[key["outcome"]].unit,
-                         "family": family, "n_seeds": ci.n, "mean": ci.mean, "ci_low": ci.low, "ci_high": ci.high,
-                         "share_pct": relative_pct(ci.mean, full.mean), "alone_mean": float(fam["alone"].mean()),
-                         "last_mean": float(fam["last"].mean())})
-    out = pd.DataFrame(rows, columns=[*keys, "label", "unit", "family", "n_seeds", "mean", "ci_low", "ci_high",
-                                      "share_pct", "alone_mean", "last_mean"])
+            rows.append(
+                {
+                    **key,
+                    "label": OUTCOMES[key["outcome"]].label,
+                    "unit": OUTCOMES[key["outcome"]].unit,
+                    "family": family,
+                    "n_seeds": ci.n,
+                    "mean": ci.mean,
+                    "ci_low": ci.low,
+                    "ci_high": ci.high,
+                    "share_pct": relative_pct(ci.mean, full.mean),
+                    "alone_mean": float(fam["alone"].mean()),
+                    "last_mean": float(fam["last"].mean()),
+                }
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            *keys,
+            "label",
+            "unit",
+            "family",
+            "n_seeds",
+            "mean",
+            "ci_low",
+            "ci_high",
+            "share_pct",
+            "alone_mean",
+            "last_mean",
+        ],
+    )
     out["_o"] = out["outcome"].map(order)
     return out.sort_values([*strata, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
 def shapley_markdown(table: pd.DataFrame, strata: Sequence[str], level: float = 0.95) -> str:
     pct = round(level * 100)
-    t = pd.DataFrame({
-        **{k: table[k].astype(str) for k in strata},
-        "outcome": table["label"],
-        "unit": table["unit"],
-        "family": table["family"],
-        "seeds": table["n_seeds"],
-        "contribution": table["mean"].map(fmt_number),
-        f"{pct}% CI": [interval_text(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])],
-        "share": table["share_pct"].map(lambda v: "–" if not np.isfinite(v) else f"{v:.1f}%"),
-        "alone": table["alone_mean"].map(fmt_number),
-        "added last": table["last_mean"].map(fmt_number),
-    })
+    t = pd.DataFrame(
+        {
+            **{k: table[k].astype(str) for k in strata},
+            "outcome": table["label"],
+            "unit": table["unit"],
+            "family": table["family"],
+            "seeds": table["n_seeds"],
+            "contribution": table["mean"].map(fmt_number),
+            f"{pct}% CI": [interval_text(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])],
+            "share": table["share_pct"].map(lambda v: "–" if not np.isfinite(v) else f"{v:.1f}%"),
+            "alone": table["alone_mean"].map(fmt_number),
+            "added last": table["last_mean"].map(fmt_number),
+        }
+    )
     return markdown_table(t, right={"seeds", "contribution", "share", "alone", "added last"})
 
 
-def decompose(exp_dir: str | Path, *, outcomes: Sequence[str] | None = None, level: float = 0.95,
-              figure: bool = True) -> dict[str, Any]:
+def decompose(
+    exp_dir: str | Path, *, outcomes: Sequence[str] | None = None, level: float = 0.95, figure: bool = True
+) -> dict[str, Any]:
     """Decompose the full effect in the folder ``exp_dir``; write ``<exp>/decompose/``; return the tables.
 
     Returns ``shapley`` (summary), ``seeds`` (per seed), ``families`` and ``strata``.  Raises
@@ -275,20 +336,23 @@ def decompose(exp_dir: str | Path, *, outcomes: Sequence[str] | None = None, lev
     names = [o for o in (outcomes or HEADLINE) if o in OUTCOMES]
     seeds = seed_contributions(runs, list(families), strata, names)
     if seeds.empty:
-        raise NoRunsError(f"{exp_dir}: no seed has all {2 ** len(families)} combinations of "
-                          f"{'+'.join(families)} complete yet")
+        raise NoRunsError(
+            f"{exp_dir}: no seed has all {2 ** len(families)} combinations of {'+'.join(families)} complete yet"
+        )
     table = summarise(seeds, strata, level)
     out = exp_dir / OUT_DIR
     out.mkdir(exist_ok=True)
     pct = round(level * 100)
-    header = (f"# Shapley decomposition of the full effect by policy family\n\nExperiment `{exp_dir}`: families "
-              f"{', '.join(f'`{f}` ({on})' for f, on in families.items())}; seeds "
-              f"{', '.join(map(str, sorted(seeds['seed'].unique())))}.\n\nPer seed, each family's contribution is "
-              f"its marginal effect averaged over all orders of switching the families on (Shorrocks 2013), "
-              f"paired against the all-off run of the same seed; the contributions sum to the full effect "
-              f"(all on minus all off). Mean over seeds and {pct}% t-interval; share = mean contribution / "
-              f"mean full effect; alone = effect of the family on its own; added last = effect of adding it "
-              f"to all the others.\n\n")
+    header = (
+        f"# Shapley decomposition of the full effect by policy family\n\nExperiment `{exp_dir}`: families "
+        f"{', '.join(f'`{f}` ({on})' for f, on in families.items())}; seeds "
+        f"{', '.join(map(str, sorted(seeds['seed'].unique())))}.\n\nPer seed, each family's contribution is "
+        f"its marginal effect averaged over all orders of switching the families on (Shorrocks 2013), "
+        f"paired against the all-off run of the same seed; the contributions sum to the full effect "
+        f"(all on minus all off). Mean over seeds and {pct}% t-interval; share = mean contribution / "
+        f"mean full effect; alone = effect of the family on its own; added last = effect of adding it "
+        f"to all the others.\n\n"
+    )
     write_frame(table, out / "shapley.parquet")
     write_frame(table, out / "shapley.csv")
     write_frame(seeds, out / "shapley_seeds.parquet")
@@ -302,7 +366,6 @@ def decompose(exp_dir: str | Path, *, outcomes: Sequence[str] | None = None, lev
 def figure_shapley(table: pd.DataFrame, strata: Sequence[str], pct: int):
     """One panel per outcome (and stratum): each family's contribution with its interval, and the full effect."""
     from matplotlib.figure import Figure
-
 
     panels = list(table.groupby([*strata, "outcome"], dropna=False, sort=False))
     ncols = min(3, len(panels))
@@ -318,12 +381,26 @@ def figure_shapley(table: pd.DataFrame, strata: Sequence[str], pct: int):
         ci = sub["ci_low"].notna() & sub["ci_high"].notna()  # no interval from a single seed
         if ci.any():
             m = sub.loc[ci, "mean"]
-            ax.errorbar(m, y[ci.to_numpy()], xerr=[(m - sub.loc[ci, "ci_low"]).clip(lower=0),
-                                                  (sub.loc[ci, "ci_high"] - m).clip(lower=0)],
-                        fmt="none", ecolor="black", capsize=3, lw=1)
+            ax.errorbar(
+                m,
+                y[ci.to_numpy()],
+                xerr=[(m - sub.loc[ci, "ci_low"]).clip(lower=0), (sub.loc[ci, "ci_high"] - m).clip(lower=0)],
+                fmt="none",
+                ecolor="black",
+                capsize=3,
+                lw=1,
+            )
         if sub["mean"].isna().all():
-            ax.text(0.5, 0.5, "not computed\n(e.g. horizon too short)", transform=ax.transAxes, ha="center",
-                    va="center", fontsize="small", color="grey")
+            ax.text(
+                0.5,
+                0.5,
+                "not computed\n(e.g. horizon too short)",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize="small",
+                color="grey",
+            )
         ax.axvline(0.0, color="grey", lw=0.8, ls="--")
         ax.set_yticks(y, families, fontsize="small")
         ax.invert_yaxis()
@@ -331,29 +408,54 @@ def figure_shapley(table: pd.DataFrame, strata: Sequence[str], pct: int):
         stratum = ", ".join(f"{k}={v}" for k, v in zip(strata, key[:-1])) if strata else ""
         ax.set_title(first["label"] + (f"\n{stratum}" if stratum else ""), fontsize="medium")
         ax.set_xlabel(f"contribution ({ascii_unit(first['unit'])})")
-    for ax in axes[len(panels):]:
+    for ax in axes[len(panels) :]:
         ax.set_visible(False)
-    fig.suptitle(f"Shapley contribution of each policy family to the full effect (all on - all off): "
-                 f"mean over seeds and {pct}% CI")
+    fig.suptitle(
+        f"Shapley contribution of each policy family to the full effect (all on - all off): "
+        f"mean over seeds and {pct}% CI"
+    )
     return fig
 
 
 def report_text(table: pd.DataFrame, exp_dir: str | Path) -> str:
-    strata = [c for c in table.columns if c not in {"outcome", "label", "unit", "family", "n_seeds", "mean", "ci_low",
-                                                    "ci_high", "share_pct", "alone_mean", "last_mean"}]
-    return (f"\nShapley decomposition by policy family (written to {Path(exp_dir) / OUT_DIR}):\n\n"
-            + shapley_markdown(table, strata))
+    strata = [
+        c
+        for c in table.columns
+        if c
+        not in {
+            "outcome",
+            "label",
+            "unit",
+            "family",
+            "n_seeds",
+            "mean",
+            "ci_low",
+            "ci_high",
+            "share_pct",
+            "alone_mean",
+            "last_mean",
+        }
+    ]
+    return f"\nShapley decomposition by policy family (written to {Path(exp_dir) / OUT_DIR}):\n\n" + shapley_markdown(
+        table, strata
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     """``zonesim-decompose <folder> [--level 0.95] [--outcome NAME ...] [--no-figure]``."""
-    parser = argparse.ArgumentParser(prog="zonesim-decompose",
-                                     description="Shapley decomposition of an experiment=decompose folder "
-                                                 "into <folder>/decompose/.")
+    parser = argparse.ArgumentParser(
+        prog="zonesim-decompose",
+        description="Shapley decomposition of an experiment=decompose folder into <folder>/decompose/.",
+    )
     parser.add_argument("folder", help="experiment folder written by `zonesim experiment=decompose`")
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
-    parser.add_argument("--outcome", action="append", choices=list(OUTCOMES), default=None,
-                        help=f"outcome to decompose (repeatable; default: {', '.join(HEADLINE)} where computed)")
+    parser.add_argument(
+        "--outcome",
+        action="append",
+        choices=list(OUTCOMES),
+        default=None,
+        help=f"outcome to decompose (repeatable; default: {', '.join(HEADLINE)} where computed)",
+    )
     parser.add_argument("--no-figure", action="store_true", help="skip the figure")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")

@@ -53,8 +53,8 @@ DISCOVERY_DIR = "discovery"
 FIGURE_DPI = 120
 SUMMARY = "summary.csv"  # each run's summary: the outcomes, one row
 METHODS = ("prim", "cart")
-MASS_MIN = 0.05     # smallest share of the runs a box may hold (EMA Workbench's default)
-PEEL_ALPHA = 0.05   # share of the runs PRIM peels off per step (EMA Workbench's default)
+MASS_MIN = 0.05  # smallest share of the runs a box may hold (EMA Workbench's default)
+PEEL_ALPHA = 0.05  # share of the runs PRIM peels off per step (EMA Workbench's default)
 PASTE_ALPHA = 0.05  # share of the runs PRIM pastes back per step (EMA Workbench's default)
 NO_UNIT = "-"  # the schema's unit of a switch or a name
 SCENARIO = "scenario_name"  # the scenario as an input (EMA drops a column named 'scenario': its own)
@@ -72,11 +72,11 @@ class DiscoveryError(ValueError):
 class Cases:
     """The runs as scenario discovery sees them: inputs, outcome and cases of interest."""
 
-    x: pd.DataFrame             # one row per run, one column per varying input (named by sim.ema.column_name)
-    outcome: pd.Series          # the outcome of each run
-    y: np.ndarray               # True: a case of interest
-    inputs: dict[str, str]      # column -> dotted key (scenario_name: the scenario)
-    rule: str                   # e.g. "approval_wd_mean > 250"
+    x: pd.DataFrame  # one row per run, one column per varying input (named by sim.ema.column_name)
+    outcome: pd.Series  # the outcome of each run
+    y: np.ndarray  # True: a case of interest
+    inputs: dict[str, str]  # column -> dotted key (scenario_name: the scenario)
+    rule: str  # e.g. "approval_wd_mean > 250"
     left_out: list[str] = field(default_factory=list)  # runs without the outcome or an input value
 
 
@@ -100,8 +100,10 @@ def _outcomes(records, outcome: str) -> pd.Series:
         known.update(summary.columns)
         values.append(pd.to_numeric(summary[outcome], errors="coerce").iloc[0] if outcome in summary else np.nan)
     if outcome not in known:
-        raise DiscoveryError(f"unknown outcome {outcome!r}: the runs' {SUMMARY} has "
-                             f"{', '.join(c for c in sorted(known) if c not in ('scenario', 'seed'))}")
+        raise DiscoveryError(
+            f"unknown outcome {outcome!r}: the runs' {SUMMARY} has "
+            f"{', '.join(c for c in sorted(known) if c not in ('scenario', 'seed'))}"
+        )
     return pd.Series(values, index=[r.key for r in records], dtype=float, name=outcome)
 
 
@@ -135,11 +137,18 @@ def read_cases(exp_dir: str | Path, outcome: str, threshold: float, above: bool 
     y = (values > threshold if above else values < threshold).to_numpy()
     rule = f"{outcome} {'>' if above else '<'} {threshold:g}"
     if not y.any() or y.all():
-        raise DiscoveryError(f"{'no' if not y.any() else 'every'} run has {rule} (the runs' {outcome} spans "
-                             f"{values.min():.4g} to {values.max():.4g}): choose a threshold inside that range")
-    return Cases(x.reset_index(drop=True), values.reset_index(drop=True), y,
-                 {c: dotted_key(c) for c in x.columns}, rule,
-                 sorted(keep.index[~keep]))
+        raise DiscoveryError(
+            f"{'no' if not y.any() else 'every'} run has {rule} (the runs' {outcome} spans "
+            f"{values.min():.4g} to {values.max():.4g}): choose a threshold inside that range"
+        )
+    return Cases(
+        x.reset_index(drop=True),
+        values.reset_index(drop=True),
+        y,
+        {c: dotted_key(c) for c in x.columns},
+        rule,
+        sorted(keep.index[~keep]),
+    )
 
 
 # --------------------------------------------------------------------------- the boxes
@@ -162,8 +171,9 @@ def _text(limits: tuple[Any, Any] | set) -> tuple[Any, Any]:
     return limits
 
 
-def tidy_boxes(box_lims: list[pd.DataFrame], stats: list[dict], x: pd.DataFrame,
-               inputs: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def tidy_boxes(
+    box_lims: list[pd.DataFrame], stats: list[dict], x: pd.DataFrame, inputs: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(one row per box and input, one row per box) from EMA's box limits and box statistics."""
     whole = whole_box(x)
     stats_table = pd.DataFrame(stats).rename(columns={"res dim": "res_dim"})
@@ -174,8 +184,15 @@ def tidy_boxes(box_lims: list[pd.DataFrame], stats: list[dict], x: pd.DataFrame,
         for column in x.columns:
             limits = _limits(box_lim, column) if box_lim is not None else whole[column]
             low, high = _text(limits)
-            rows.append({"box": name, "parameter": inputs.get(column, column), "low": low, "high": high,
-                         "restricted": limits != whole[column]})
+            rows.append(
+                {
+                    "box": name,
+                    "parameter": inputs.get(column, column),
+                    "low": low,
+                    "high": high,
+                    "restricted": limits != whole[column],
+                }
+            )
     boxes = pd.DataFrame(rows, columns=["box", "parameter", "low", "high", "restricted"])
     return boxes.merge(stats_table, on="box", how="left"), stats_table
 
@@ -191,8 +208,13 @@ def _cart_boxes(cart, y: np.ndarray) -> tuple[list, list[dict]]:
     return [None], [{"coverage": 1.0, "density": float(y.mean()), "mass": 1.0, "res_dim": 0}]
 
 
-def find_boxes(x: pd.DataFrame, y: np.ndarray, method: str = "prim", inputs: dict[str, str] | None = None,
-               mass_min: float = MASS_MIN) -> Discovery:
+def find_boxes(
+    x: pd.DataFrame,
+    y: np.ndarray,
+    method: str = "prim",
+    inputs: dict[str, str] | None = None,
+    mass_min: float = MASS_MIN,
+) -> Discovery:
     """Scenario discovery on inputs ``x`` (one row per run) and cases of interest ``y`` (booleans).
 
     ``prim``: one PRIM box (EMA Workbench's lenient objective, peeling and pasting by
@@ -246,14 +268,18 @@ def _shown(value: Any) -> str:
 def summary_text(cases: Cases, found: Discovery, exp_dir: Path) -> str:
     """The discovery in words: what was asked, the runs, and each box's limits and statistics."""
     n, k = len(cases.y), int(cases.y.sum())
-    lines = [f"Scenario discovery ({found.method.upper()}) in {exp_dir}",
-             f"cases of interest: runs with {cases.rule}: {k} of {n} runs ({k / n:.0%})",
-             f"inputs: {', '.join(cases.inputs.values())}"]
+    lines = [
+        f"Scenario discovery ({found.method.upper()}) in {exp_dir}",
+        f"cases of interest: runs with {cases.rule}: {k} of {n} runs ({k / n:.0%})",
+        f"inputs: {', '.join(cases.inputs.values())}",
+    ]
     if cases.left_out:
         lines.append(f"left out (no outcome or input value): {', '.join(cases.left_out)}")
     for row in found.stats.itertuples(index=False):
-        lines.append(f"\n{row.box}: coverage {row.coverage:.2f} (share of the cases of interest inside), density "
-                     f"{row.density:.2f} (share of the runs inside that are cases of interest), mass {row.mass:.2f}")
+        lines.append(
+            f"\n{row.box}: coverage {row.coverage:.2f} (share of the cases of interest inside), density "
+            f"{row.density:.2f} (share of the runs inside that are cases of interest), mass {row.mass:.2f}"
+        )
         mine = found.boxes[(found.boxes["box"] == row.box) & found.boxes["restricted"]]
         for b in mine.itertuples(index=False):
             unit = _unit(b.parameter)
@@ -290,8 +316,13 @@ def _tree_figure(found: Discovery):
     fig = Figure(figsize=TREE_FIGSIZE)
     FigureCanvasAgg(fig)  # scikit-learn measures the text on the canvas
     clf = found.algorithm.clf
-    plot_tree(clf, feature_names=found.algorithm.feature_names[:clf.n_features_in_], filled=True,
-              ax=fig.add_subplot(111), fontsize=TREE_FONTSIZE)
+    plot_tree(
+        clf,
+        feature_names=found.algorithm.feature_names[: clf.n_features_in_],
+        filled=True,
+        ax=fig.add_subplot(111),
+        fontsize=TREE_FONTSIZE,
+    )
     return fig
 
 
@@ -305,8 +336,10 @@ def write_discovery(exp_dir: Path, cases: Cases, found: Discovery) -> list[Path]
     out = exp_dir / DISCOVERY_DIR
     out.mkdir(exist_ok=True)
     m = found.method
-    files = [write_frame(found.boxes, out / f"{m}_boxes.csv"),
-             write_text(out / f"{m}_boxes.md", boxes_markdown(found, cases.rule))]
+    files = [
+        write_frame(found.boxes, out / f"{m}_boxes.csv"),
+        write_text(out / f"{m}_boxes.md", boxes_markdown(found, cases.rule)),
+    ]
     if found.peeling is not None:
         files.append(write_frame(found.peeling, out / f"{m}_peeling.csv"))
         fig = _tradeoff_figure(found, cases.rule)
@@ -323,13 +356,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="zonesim-discover",
         description="Scenario discovery (EMA Workbench's PRIM or CART) over an experiment folder: which ranges of "
-                    "the swept parameters hold the runs whose outcome passes a threshold. Writes <folder>/discovery/.")
+        "the swept parameters hold the runs whose outcome passes a threshold. Writes <folder>/discovery/.",
+    )
     p.add_argument("folder", help="experiment folder (what zonesim -m writes: runs/<key>/)")
     p.add_argument("--outcome", required=True, help="a column of the runs' summary.csv, e.g. approval_wd_mean")
     p.add_argument("--threshold", required=True, type=float, help="cases of interest: outcome above (or below) this")
     side = p.add_mutually_exclusive_group()
-    side.add_argument("--above", dest="above", action="store_true", default=True,
-                      help="cases of interest: outcome > threshold (default)")
+    side.add_argument(
+        "--above",
+        dest="above",
+        action="store_true",
+        default=True,
+        help="cases of interest: outcome > threshold (default)",
+    )
     side.add_argument("--below", dest="above", action="store_false", help="cases of interest: outcome < threshold")
     p.add_argument("--method", choices=METHODS, default="prim", help="prim (default) or cart")
     p.add_argument("--mass-min", type=float, default=MASS_MIN, help=f"smallest share of runs in a box ({MASS_MIN})")

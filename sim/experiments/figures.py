@@ -95,13 +95,27 @@ def fig_latency(approvals: pd.DataFrame, groups, colors, recent_from: str) -> Fi
                 parts["cmedians"].set_color("black")
             elif d.size:
                 ax.plot([i], [np.median(d)], "_", color="black", ms=20)
-            ax.annotate(f"n={d.size}", (i, 0), xycoords=("data", "axes fraction"), xytext=(0, 3),
-                        textcoords="offset points", ha="center", fontsize="x-small")
-        ax.set_xticks(range(len(groups)), groups, rotation=30 if len(groups) > 3 else 0, ha="right"
-                      if len(groups) > 3 else "center", fontsize="small")
+            ax.annotate(
+                f"n={d.size}",
+                (i, 0),
+                xycoords=("data", "axes fraction"),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                fontsize="x-small",
+            )
+        ax.set_xticks(
+            range(len(groups)),
+            groups,
+            rotation=30 if len(groups) > 3 else 0,
+            ha="right" if len(groups) > 3 else "center",
+            fontsize="small",
+        )
         ax.set(title=title, ylabel="approval latency (calendar days)")
-    fig.suptitle("Approval latency per project (application to production, construction excluded), "
-                 "pooled over seeds; line = median")
+    fig.suptitle(
+        "Approval latency per project (application to production, construction excluded), "
+        "pooled over seeds; line = median"
+    )
     return fig
 
 
@@ -111,7 +125,9 @@ def fig_zombies(runs: pd.DataFrame, groups, colors, level, pct) -> Figure:
     _band(ax1, runs, "date", "zombie_share", groups, colors, level)
     ax1.set(title="Zombie share (by count) of operating firms", xlabel="month", ylabel="share of firms (0-1)")
     _band(ax2, _complete_years(runs, "zombie_exits", "zombie_exits"), "year", "zombie_exits", groups, colors, level)
-    ax2.set(title="Zombie exits per calendar year (complete years)", xlabel="year", ylabel="zombie exits (firms / year)")
+    ax2.set(
+        title="Zombie exits per calendar year (complete years)", xlabel="year", ylabel="zombie exits (firms / year)"
+    )
     _legend(ax1, len(groups))
     fig.suptitle(f"Zombie firms: mean across seeds and {pct}% CI band")
     return fig
@@ -121,8 +137,11 @@ def fig_output_per_mu(runs: pd.DataFrame, groups, colors, level, pct) -> Figure:
     fig = Figure(figsize=(8, 4.8), layout="constrained")
     ax = fig.subplots()
     _band(ax, runs, "date", "output_per_mu", groups, colors, level)
-    ax.set(title=f"In-zone output per mu of land in use: mean across seeds and {pct}% CI band", xlabel="month",
-           ylabel="output per mu (10k yuan / mu / year)")
+    ax.set(
+        title=f"In-zone output per mu of land in use: mean across seeds and {pct}% CI band",
+        xlabel="month",
+        ylabel="output per mu (10k yuan / mu / year)",
+    )
     _legend(ax, len(groups))
     return fig
 
@@ -150,7 +169,7 @@ def fig_effects(effects: pd.DataFrame, colors, outcomes_meta: dict, reference: s
         ax.set_title(meta["label"], fontsize="medium")
         ax.set_xlabel(f"difference ({ascii_unit(meta['unit'])})")
         ax.tick_params(axis="y", labelsize="small")
-    for ax in axes[len(names):]:
+    for ax in axes[len(names) :]:
         ax.set_visible(False)
     axes[0].set_yticks(range(len(comp)), comp)
     axes[0].set_ylim(-0.7, len(comp) - 0.3)
@@ -165,8 +184,9 @@ def _draw(builder, args: tuple, path: Path) -> Path | None:
     return _save(fig, path) if fig is not None else None
 
 
-def make_figures(exp_dir: str | Path, tables: dict[str, pd.DataFrame] | None = None,
-                 parallel: dict | None = None) -> list[Path]:
+def make_figures(
+    exp_dir: str | Path, tables: dict[str, pd.DataFrame] | None = None, parallel: dict | None = None
+) -> list[Path]:
     """Draw the experiment's figures into ``<exp>/aggregate/figures/``; return the files written.
 
     With ``parallel`` (``joblib.Parallel`` arguments, e.g. the joblib launcher's, so that its
@@ -194,10 +214,16 @@ def make_figures(exp_dir: str | Path, tables: dict[str, pd.DataFrame] | None = N
     palette = colors(groups)
     runs = tables["runs"]
     jobs = [  # slowest first, so that two workers finish together
-        (fig_effects, (tables["effects"], palette, meta["outcomes"], meta["reference_label"], pct),
-         out / "effects.png"),
-        (fig_latency, (tables["approvals"], groups, palette, meta.get("recent_from", "2019-01")),
-         out / "approval_latency.png"),
+        (
+            fig_effects,
+            (tables["effects"], palette, meta["outcomes"], meta["reference_label"], pct),
+            out / "effects.png",
+        ),
+        (
+            fig_latency,
+            (tables["approvals"], groups, palette, meta.get("recent_from", "2019-01")),
+            out / "approval_latency.png",
+        ),
         (fig_output, (runs, groups, palette, level, pct), out / "output.png"),
         (fig_zombies, (runs, groups, palette, level, pct), out / "zombies.png"),
         (fig_output_per_mu, (runs, groups, palette, level, pct), out / "output_per_mu.png"),

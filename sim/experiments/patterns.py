@@ -40,9 +40,9 @@ from sim.analysis.firm_panel import PUBLISHED_CHK, PUBLISHED_GAP, chk_regression
 from sim.experiments.aggregate import discover_runs
 from sim.experiments.stats import mean_ci
 from sim.experiments.targets import CALIBRATION_TARGETS, REPORTED, RunTables, calibration_measures
+from sim.runner.outputs import project_approvals
 
 CALIBRATION_YEAR = 2017
-from sim.runner.outputs import project_approvals
 
 
 def _year_row(monthly: pd.DataFrame, date: str) -> pd.Series:
@@ -86,6 +86,7 @@ STRUCTURAL_TARGETS = {
     "regional-assessment items": (9, "seed: 9 items"),
 }
 
+
 def directional_measures(base, reform) -> dict[str, float]:
     """Paired full_reform − baseline differences of one seed (positive = the claim holds)."""
     tb, tr = RunTables(base.path), RunTables(reform.path)
@@ -97,21 +98,23 @@ def directional_measures(base, reform) -> dict[str, float]:
         sel = m.loc[(m["year"] >= y0) & (m["year"] <= y1), col]
         return sel.sum() if how == "sum" else sel.mean()
 
-    growth = (lambda m: m["output_per_mu"].iloc[-1] / _year_row(m, "2017-12")["output_per_mu"])
+    def growth(m):
+        return m["output_per_mu"].iloc[-1] / _year_row(m, "2017-12")["output_per_mu"]
+
     by_age = tb["firms_yearly"].groupby("age_band")[["firms", "zombies"]].sum()
     share = by_age["zombies"] / by_age["firms"]
     return {
-        "zombie share rises with firm age (30+ minus 0-5 years, points)":
-            100 * (share.get("30+", np.nan) - share.get("0-5", np.nan)),
-        "zombie share rises with firm age among firms of 10+ years (30+ minus 10-20, points)":
-            100 * (share.get("30+", np.nan) - share.get("10-20", np.nan)),
-        "full reform lowers approval latency (days saved, applied 2019+)":
-            late_b["approval_days"].mean() - late_r["approval_days"].mean(),
+        "zombie share rises with firm age (30+ minus 0-5 years, points)": 100
+        * (share.get("30+", np.nan) - share.get("0-5", np.nan)),
+        "zombie share rises with firm age among firms of 10+ years (30+ minus 10-20, points)": 100
+        * (share.get("30+", np.nan) - share.get("10-20", np.nan)),
+        "full reform lowers approval latency (days saved, applied 2019+)": late_b["approval_days"].mean()
+        - late_r["approval_days"].mean(),
         "full reform raises output per mu (end)": mr["output_per_mu"].iloc[-1] - mb["output_per_mu"].iloc[-1],
-        "zombie exits rise in the first years (2018-2021)":
-            years(mr, "zombie_exits", 2018, 2021) - years(mb, "zombie_exits", 2018, 2021),
-        "zombie share falls later (2025-2030 mean, points)":
-            100 * (years(mb, "zombie_share", 2025, 2030, "mean") - years(mr, "zombie_share", 2025, 2030, "mean")),
+        "zombie exits rise in the first years (2018-2021)": years(mr, "zombie_exits", 2018, 2021)
+        - years(mb, "zombie_exits", 2018, 2021),
+        "zombie share falls later (2025-2030 mean, points)": 100
+        * (years(mb, "zombie_share", 2025, 2030, "mean") - years(mr, "zombie_share", 2025, 2030, "mean")),
         "removing zombies raises productivity growth (output per mu, 2017→end)": growth(mr) - growth(mb),
     }
 
@@ -132,8 +135,11 @@ def placebo_measures(base) -> dict[str, float]:
 PLACEBO_TARGETS = {
     "firm count, change 2015-12 to 2017-12 (%)": (0.0, 8.0, "≈1,150 above-scale firms 2015-17 [D]"),
     "real industrial output growth, 2017 (%)": (
-        8.4, 4.0, "industrial value added +8.4% at comparable prices, 2017 [V] (statistical communiqué); "
-                  "the spending paths to 2017 grow at the region's pace: this checks that supply keeps up"),
+        8.4,
+        4.0,
+        "industrial value added +8.4% at comparable prices, 2017 [V] (statistical communiqué); "
+        "the spending paths to 2017 grow at the region's pace: this checks that supply keeps up",
+    ),
 }
 
 
@@ -147,10 +153,12 @@ def scale_measures(rec) -> dict[str, float]:
     mon = RunTables(rec.path)["monthly"]
     y = mon[mon["year"] >= 2016].groupby("year")
     firms = y["firms"].mean()
-    return {"entry rate (% of firms a year)": 100 * float((y["entries"].sum() / firms).mean()),
-            "exit rate (% of firms a year)": 100 * float((y["exits"].sum() / firms).mean()),
-            "in-zone share of firms, end (points)": 100 * float(mon["in_zone_firm_share"].iloc[-1]),
-            "zombie share, end (points)": 100 * float(mon["zombie_share"].iloc[-1])}
+    return {
+        "entry rate (% of firms a year)": 100 * float((y["entries"].sum() / firms).mean()),
+        "exit rate (% of firms a year)": 100 * float((y["exits"].sum() / firms).mean()),
+        "in-zone share of firms, end (points)": 100 * float(mon["in_zone_firm_share"].iloc[-1]),
+        "zombie share, end (points)": 100 * float(mon["zombie_share"].iloc[-1]),
+    }
 
 
 #: scale patterns: measure → (tolerance of the difference from the 1× region, source)
@@ -175,9 +183,18 @@ def scale_rows(runs: dict[int, dict[int, object]]) -> list[tuple]:
         big = pd.DataFrame([scale_measures(runs[n][s]) for s in seeds])
         for name, (tol, source) in SCALE_TARGETS.items():
             mean, lo, hi = _interval(big[name] - ref[name])
-            rows.append(("scale", f"{name}: {n:,} firms minus {ref_n:,}", f"0 ± {tol:g}",
-                         f"{source}; the {ref_n:,}-firm region: {ref[name].mean():.3g}", mean, lo, hi,
-                         bool(abs(mean) <= tol)))
+            rows.append(
+                (
+                    "scale",
+                    f"{name}: {n:,} firms minus {ref_n:,}",
+                    f"0 ± {tol:g}",
+                    f"{source}; the {ref_n:,}-firm region: {ref[name].mean():.3g}",
+                    mean,
+                    lo,
+                    hi,
+                    bool(abs(mean) <= tol),
+                )
+            )
     return rows
 
 
@@ -186,30 +203,42 @@ def out_of_sample_measures(reform) -> dict[str, float]:
     t = RunTables(reform.path)
     mon, zy = t["monthly"], t["zones_yearly"]
     y18 = zy[zy["year"] == 2018]
-    return {"宁东 share of regional output, 2018 (full_reform)":
-            y18.loc[y18["zone_id"] == "ningdong", "output"].sum() / mon.loc[mon["year"] == 2018, "output"].sum()}
+    return {
+        "宁东 share of regional output, 2018 (full_reform)": y18.loc[y18["zone_id"] == "ningdong", "output"].sum()
+        / mon.loc[mon["year"] == 2018, "output"].sum()
+    }
 
 
 #: out-of-sample patterns: (target, tolerance, source)
 OUT_OF_SAMPLE_TARGETS = {
     "宁东 share of regional output, 2018 (full_reform)": (
-        0.35, 0.05, "≈35% of industrial output, end-2018 [V]; not independent of the start state, which "
-                    "places 35% there for want of an earlier figure: it checks that 2015-18 keep it"),
+        0.35,
+        0.05,
+        "≈35% of industrial output, end-2018 [V]; not independent of the start state, which "
+        "places 35% there for want of an earlier figure: it checks that 2015-18 keep it",
+    ),
 }
 
 
 def literature_measures(base, firms_params) -> dict[str, float]:
     """The 2017 zombie productivity gap of one baseline run (log points, within sectors)."""
-    gap = zombie_productivity_gap(RunTables(base.path)["firm_panel"], CALIBRATION_YEAR,
-                                  firms_params["interest_rate"], firms_params["depreciation_rate"])
-    return {"zombies' revenue productivity (TFPR) gap, 2017 (log points)": gap["gap_log_tfpr"],
-            "zombies' own productivity (TFPQ) gap, 2017 (log points)": gap["gap_log_productivity"]}
+    gap = zombie_productivity_gap(
+        RunTables(base.path)["firm_panel"],
+        CALIBRATION_YEAR,
+        firms_params["interest_rate"],
+        firms_params["depreciation_rate"],
+    )
+    return {
+        "zombies' revenue productivity (TFPR) gap, 2017 (log points)": gap["gap_log_tfpr"],
+        "zombies' own productivity (TFPQ) gap, 2017 (log points)": gap["gap_log_productivity"],
+    }
 
 
 LITERATURE_SOURCES = {
     "zombies' revenue productivity (TFPR) gap, 2017 (log points)": PUBLISHED_GAP,
-    "zombies' own productivity (TFPQ) gap, 2017 (log points)":
-        "not observed: the model's own productivity, which the zombie flag never reads (selection only)",
+    "zombies' own productivity (TFPQ) gap, 2017 (log points)": (
+        "not observed: the model's own productivity, which the zombie flag never reads (selection only)"
+    ),
 }
 
 
@@ -222,24 +251,34 @@ def chk_rows(bases) -> list[tuple]:
     for f in fits.itertuples(index=False):
         who = "healthy firms relative to zombies" if f.specification == "interacted" else "healthy firms"
         what = "investment rate" if f.outcome == "investment_rate" else "employment growth"
-        rows.append(("literature", f"CHK: {what} of {who} on the sector's zombie share (coefficient)",
-                     "< 0", PUBLISHED_CHK + f"; {f.firm_years} firm-years, clustered by sector-year",
-                     f.coefficient, f.ci_low, f.ci_high, bool(f.coefficient < 0)))
+        rows.append(
+            (
+                "literature",
+                f"CHK: {what} of {who} on the sector's zombie share (coefficient)",
+                "< 0",
+                PUBLISHED_CHK + f"; {f.firm_years} firm-years, clustered by sector-year",
+                f.coefficient,
+                f.ci_low,
+                f.ci_high,
+                bool(f.coefficient < 0),
+            )
+        )
     return rows
 
 
 DIRECTIONAL_SOURCES = {
-    "zombie share rises with firm age (30+ minus 0-5 years, points)":
-        "≈3% at age 1-5, ≈23% over 30 [V]; baseline, all years (the OECD definition needs age ≥ 10)",
-    "zombie share rises with firm age among firms of 10+ years (30+ minus 10-20, points)":
-        "the same facts, among firms the OECD definition can classify; baseline, all years",
+    "zombie share rises with firm age (30+ minus 0-5 years, points)": (
+        "≈3% at age 1-5, ≈23% over 30 [V]; baseline, all years (the OECD definition needs age ≥ 10)"
+    ),
+    "zombie share rises with firm age among firms of 10+ years (30+ minus 10-20, points)": (
+        "the same facts, among firms the OECD definition can classify; baseline, all years"
+    ),
     "full reform lowers approval latency (days saved, applied 2019+)": "seed: 压缩了项目落地时间",
     "full reform raises output per mu (end)": "seed: 亩产论英雄",
     "zombie exits rise in the first years (2018-2021)": "seed: 淘汰了一批僵尸企业",
     "zombie share falls later (2025-2030 mean, points)": "seed; national disposal drive 2016-20 [V]",
     "removing zombies raises productivity growth (output per mu, 2017→end)": "Tan-Huang-Woo 2016 [V]",
 }
-
 
 
 # --------------------------------------------------------------------------- report
@@ -274,15 +313,25 @@ def report(exp_dir: str | Path) -> pd.DataFrame:
         rows.append(("calibration", name, t.label, t.source, mean, lo, hi, bool(abs(t.deviation(mean)) <= t.tolerance)))
     for name in REPORTED:
         mean, lo, hi = _interval(cal[name])
-        rows.append(("calibration", name, "reported, not fitted", "same projects as the working days", mean,
-                     lo, hi, None))
+        rows.append(
+            ("calibration", name, "reported, not fitted", "same projects as the working days", mean, lo, hi, None)
+        )
     struct = pd.DataFrame([structural_measures(reform[s]) for s in seeds])
     for name, (target, source) in STRUCTURAL_TARGETS.items():
         mean, lo, hi = _interval(struct[name])
-        rows.append(("structural", name, f"= {target:g} in every run", source, mean, lo, hi,
-                     bool((struct[name] == target).all())))
-    rows += _tolerance_rows("out-of-sample", [out_of_sample_measures(reform[s]) for s in seeds],
-                            OUT_OF_SAMPLE_TARGETS)
+        rows.append(
+            (
+                "structural",
+                name,
+                f"= {target:g} in every run",
+                source,
+                mean,
+                lo,
+                hi,
+                bool((struct[name] == target).all()),
+            )
+        )
+    rows += _tolerance_rows("out-of-sample", [out_of_sample_measures(reform[s]) for s in seeds], OUT_OF_SAMPLE_TARGETS)
     rows += _tolerance_rows("placebo", [placebo_measures(base[s]) for s in seeds], PLACEBO_TARGETS)
     scale_dir = Path(exp_dir) / "scale"
     if scale_dir.is_dir():
@@ -297,15 +346,15 @@ def report(exp_dir: str | Path) -> pd.DataFrame:
         lit = pd.DataFrame([literature_measures(base[s], fp) for s in seeds])
         for name, source in LITERATURE_SOURCES.items():
             mean, lo, hi = _interval(lit[name])
-            rows.append(("literature", name, "< 0", source, mean, lo, hi,
-                         bool(mean < 0) if "TFPR" in name else None))
+            rows.append(("literature", name, "< 0", source, mean, lo, hi, bool(mean < 0) if "TFPR" in name else None))
         rows += chk_rows([base[s] for s in seeds])
     direc = pd.DataFrame([directional_measures(base[s], reform[s]) for s in seeds])
     for name, source in DIRECTIONAL_SOURCES.items():
         mean, lo, hi = _interval(direc[name])
         rows.append(("directional", name, "> 0 in the mean", source, mean, lo, hi, bool(mean > 0)))
-    table = pd.DataFrame(rows, columns=["kind", "pattern", "target", "source", "model_mean", "ci_low",
-                                        "ci_high", "holds"])
+    table = pd.DataFrame(
+        rows, columns=["kind", "pattern", "target", "source", "model_mean", "ci_low", "ci_high", "holds"]
+    )
     table.attrs["seeds"] = len(seeds)
     return table
 
@@ -314,7 +363,8 @@ def to_markdown(table: pd.DataFrame) -> str:
     t = table.copy()
     t["model (mean [95% CI])"] = [
         "not measured" if np.isnan(m) else f"{m:.4g} [{lo:.4g}, {hi:.4g}]"
-        for m, lo, hi in zip(t["model_mean"], t["ci_low"], t["ci_high"])]
+        for m, lo, hi in zip(t["model_mean"], t["ci_low"], t["ci_high"])
+    ]
     t["holds"] = t["holds"].map({True: "yes", False: "**no**", None: "—"})
     cols = ["kind", "pattern", "target", "source", "model (mean [95% CI])", "holds"]
     return t[cols].to_markdown(index=False)
@@ -328,26 +378,47 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     exp = Path(args.dir).resolve()
     if not args.report_only:
-        cmd = [sys.executable, "-m", "sim.runner.cli", "-m", "scenario=baseline,full_reform",
-               f"seed=range(0,{args.seeds})", "hydra/launcher=zonesim_joblib", f"hydra.sweep.dir={exp}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "sim.runner.cli",
+            "-m",
+            "scenario=baseline,full_reform",
+            f"seed=range(0,{args.seeds})",
+            "hydra/launcher=zonesim_joblib",
+            f"hydra.sweep.dir={exp}",
+        ]
         if subprocess.run(cmd).returncode != 0:
             raise SystemExit("the runs of the pattern report failed (see the log above)")
         for n, cities in SCALES:  # the replicated synthetic regions of the scale patterns, one sweep each
-            cmd = [sys.executable, "-m", "sim.runner.cli", "-m", "scenario=baseline", "region=synthetic",
-                   f"region.synthetic.enterprises={n}", f"region.synthetic.cities={cities}", f"time.end={SCALE_END}",
-                   f"seed=range(0,{args.seeds})", "hydra/launcher=zonesim_joblib",
-                   f"hydra.sweep.dir={exp / 'scale' / str(n)}"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "sim.runner.cli",
+                "-m",
+                "scenario=baseline",
+                "region=synthetic",
+                f"region.synthetic.enterprises={n}",
+                f"region.synthetic.cities={cities}",
+                f"time.end={SCALE_END}",
+                f"seed=range(0,{args.seeds})",
+                "hydra/launcher=zonesim_joblib",
+                f"hydra.sweep.dir={exp / 'scale' / str(n)}",
+            ]
             if subprocess.run(cmd).returncode != 0:
                 raise SystemExit(f"the scale runs of the pattern report ({n} firms) failed (see the log above)")
     table = report(exp)
     md = to_markdown(table)
     (exp / "patterns.csv").write_text(table.to_csv(index=False))
-    (exp / "patterns.md").write_text(f"# Patterns: model versus observations ({table.attrs['seeds']} seeds)\n\n"
-                                     + md + "\n")
+    (exp / "patterns.md").write_text(
+        f"# Patterns: model versus observations ({table.attrs['seeds']} seeds)\n\n" + md + "\n"
+    )
     print(md)
     missed = table[table["holds"] == False]  # noqa: E712 - None means not measured
-    print(f"\n{len(missed)} of {int(table['holds'].notna().sum())} measured patterns missed: "
-          + (", ".join(missed["pattern"]) if len(missed) else "none"))
+    print(
+        f"\n{len(missed)} of {int(table['holds'].notna().sum())} measured patterns missed: "
+        + (", ".join(missed["pattern"]) if len(missed) else "none")
+    )
 
 
 if __name__ == "__main__":

@@ -34,15 +34,19 @@ FIRST_YEAR, LAST_YEAR = 2015, 2030
 FIGURE_SCENARIOS = ("baseline", "full_reform")
 """Scenarios drawn in the figure, where the folder has them (else the folder's first two)."""
 
-SUMMARY_COLUMNS = [f"{m}_{c}" for m in MEASURES for c in ("per_mu_fixed", "per_mu_assessment", "change",
-                                                          "definition", "within", "composition")]
+SUMMARY_COLUMNS = [
+    f"{m}_{c}"
+    for m in MEASURES
+    for c in ("per_mu_fixed", "per_mu_assessment", "change", "definition", "within", "composition")
+]
 """Columns of the Markdown summary (the CSV has all of :data:`PER_MU_COLUMNS`)."""
 
 
 def run_table(path: Path) -> pd.DataFrame:
     """:func:`per_mu` of one run folder."""
-    return per_mu(pd.read_parquet(path / "land_yearly.parquet"), pd.read_parquet(path / "zones_yearly.parquet"),
-                  BASE_YEAR)
+    return per_mu(
+        pd.read_parquet(path / "land_yearly.parquet"), pd.read_parquet(path / "zones_yearly.parquet"), BASE_YEAR
+    )
 
 
 def collect(exp: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -88,15 +92,21 @@ def to_markdown(summary: pd.DataFrame) -> str:
         cells = cells[[c for c in SUMMARY_COLUMNS if c in cells.columns]]
         n = int(g["n"].max()) if len(g) else 0
         header = "| year | " + " | ".join(cells.columns) + " |"
-        lines = [f"## {scenario} ({n} seed{'s' if n != 1 else ''})", "", header,
-                 "|" + "---|" * (len(cells.columns) + 1)]
+        lines = [
+            f"## {scenario} ({n} seed{'s' if n != 1 else ''})",
+            "",
+            header,
+            "|" + "---|" * (len(cells.columns) + 1),
+        ]
         lines += [f"| {y} | " + " | ".join(str(v) for v in r) + " |" for y, r in cells.iterrows()]
         parts.append("\n".join(lines))
-    intro = (f"# Output and tax per mu, two ways (万 yuan per mu of operating land)\n\n"
-             f"`fixed`: the firms on the ground of the zones active in {BASE_YEAR}; `assessment`: the firms "
-             f"the zones manage each year. The assessment measure's change since {BASE_YEAR} = definition + "
-             f"within + composition (composition = {' + '.join(COMPOSITION_PARTS)}; ODD §4 Observation). "
-             f"Tax: local taxes.\n")
+    intro = (
+        f"# Output and tax per mu, two ways (万 yuan per mu of operating land)\n\n"
+        f"`fixed`: the firms on the ground of the zones active in {BASE_YEAR}; `assessment`: the firms "
+        f"the zones manage each year. The assessment measure's change since {BASE_YEAR} = definition + "
+        f"within + composition (composition = {' + '.join(COMPOSITION_PARTS)}; ODD §4 Observation). "
+        f"Tax: local taxes.\n"
+    )
     return intro + "\n\n" + "\n\n".join(parts) + "\n"
 
 

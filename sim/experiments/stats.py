@@ -69,8 +69,9 @@ def mean_ci(values: Sequence[float] | np.ndarray | pd.Series, level: float = 0.9
     return CI(m, float(low), float(high), n)
 
 
-def paired_diff_ci(a: Sequence[float] | np.ndarray | pd.Series, b: Sequence[float] | np.ndarray | pd.Series,
-                   level: float = 0.95) -> CI:
+def paired_diff_ci(
+    a: Sequence[float] | np.ndarray | pd.Series, b: Sequence[float] | np.ndarray | pd.Series, level: float = 0.95
+) -> CI:
     """Mean of the paired differences ``a[i] - b[i]`` and its t-interval at ``level``.
 
     ``a`` and ``b`` are aligned (same length, element ``i`` of both from the same seed); a pair
@@ -113,8 +114,12 @@ def mean_ci_by(frame: pd.DataFrame, by: str | list[str], value: str, level: floa
     out.loc[const, ["low", "high"]] = np.repeat(out.loc[const, ["min"]].to_numpy(), 2, axis=1)
     var = (out["n"] >= 2) & ~const
     if var.any():
-        low, high = stats.t.interval(level, out.loc[var, "n"].to_numpy() - 1, loc=out.loc[var, "mean"].to_numpy(),
-                                     scale=out.loc[var, "sem"].to_numpy())
+        low, high = stats.t.interval(
+            level,
+            out.loc[var, "n"].to_numpy() - 1,
+            loc=out.loc[var, "mean"].to_numpy(),
+            scale=out.loc[var, "sem"].to_numpy(),
+        )
         out.loc[var, "low"] = low
         out.loc[var, "high"] = high
     return out[["mean", "low", "high", "n"]].reset_index()

@@ -38,7 +38,7 @@ class Target:
     high: float | None = None
 
     @classmethod
-    def range(cls, low: float, high: float, tolerance: float, unit: str, source: str) -> "Target":
+    def range(cls, low: float, high: float, tolerance: float, unit: str, source: str) -> Target:
         return cls((low + high) / 2, tolerance, unit, source, low, high)
 
     def deviation(self, x: float) -> float:
@@ -65,9 +65,11 @@ CALIBRATION_TARGETS: dict[str, Target] = {
     # the documented pre-reform ranges of two stages (working days; tolerance beyond the range: the
     # ranges' bounds are rounded observations, assumed)
     "construction-permit stage (drawing review), working days": Target.range(
-        44.0, 132.0, 5.0, "working days", "construction-drawing review 44-132, Ningxia pre-reform [V]"),
+        44.0, 132.0, 5.0, "working days", "construction-drawing review 44-132, Ningxia pre-reform [V]"
+    ),
     "completion-acceptance stage, working days": Target.range(
-        50.0, 148.0, 5.0, "working days", "completion acceptance 50-148, Ningxia pre-reform [V]"),
+        50.0, 148.0, 5.0, "working days", "completion acceptance 50-148, Ningxia pre-reform [V]"
+    ),
 }
 
 #: the cohort whose approval time is compared with the pre-reform total: projects that applied in the
@@ -83,9 +85,11 @@ APPROVAL_COHORT = ("2017-01", "2017-06")  # first and last month of application
 
 #: reported beside the targets (the same projects' calendar days, government processing time, the
 #: cohort's longest approval), not fitted
-REPORTED = {"approval time, calendar days": "calendar days",
-            "approval time, government working days": "working days",
-            "approval time, longest in cohort": "working days"}  # name: unit
+REPORTED = {
+    "approval time, calendar days": "calendar days",
+    "approval time, government working days": "working days",
+    "approval time, longest in cohort": "working days",
+}  # name: unit
 
 
 class RunTables(Mapping):
@@ -119,11 +123,16 @@ def calibration_measures(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]
         "in-zone share of above-scale firms": dec["in_zone_firm_share"],
         "in-zone share of industrial output": dec["in_zone_output_share"],
         "zombie share (count)": mon.loc[mon["year"] == 2017, "zombie_share"].mean(),
-        **{name: cohort[col].mean() if len(cohort) else np.nan for name, col in (
-            ("approval time, working days", "approval_wd"), ("approval time, calendar days", "approval_days"),
-            ("approval time, government working days", "approval_gov_wd"),
-            ("construction-permit stage (drawing review), working days", "stage3_wd"),
-            ("completion-acceptance stage, working days", "stage4_wd"))},
+        **{
+            name: cohort[col].mean() if len(cohort) else np.nan
+            for name, col in (
+                ("approval time, working days", "approval_wd"),
+                ("approval time, calendar days", "approval_days"),
+                ("approval time, government working days", "approval_gov_wd"),
+                ("construction-permit stage (drawing review), working days", "stage3_wd"),
+                ("completion-acceptance stage, working days", "stage4_wd"),
+            )
+        },
         "approval time, longest in cohort": cohort["approval_wd"].max() if len(cohort) else np.nan,
         "output per mu in zones, 万 yuan": dec["output_per_mu"],
         "tax per mu in zones, 万 yuan": y17["tax_local"].sum() / land if land > 0 else np.nan,

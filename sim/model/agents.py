@@ -27,7 +27,7 @@ class Enterprise(mesa.Agent):
     at ``row``; the properties below read them.  ``key`` is its fixed random key (CRN).
     """
 
-    def __init__(self, model: "ZoneReformModel", row: int):
+    def __init__(self, model: ZoneReformModel, row: int):
         super().__init__(model)
         self.row = row
 
@@ -45,7 +45,7 @@ class Enterprise(mesa.Agent):
     is_zombie = property(lambda self: bool(self._col("zombie")))
 
     @property
-    def zone(self) -> "Zone | None":
+    def zone(self) -> Zone | None:
         z = int(self._col("zone"))
         return self.model.zones[z] if z >= 0 else None
 
@@ -67,7 +67,7 @@ class Enterprises(Sequence):
     has about 800,000 rows: building every agent up front would cost seconds and ~0.3 GB.
     """
 
-    def __init__(self, model: "ZoneReformModel"):
+    def __init__(self, model: ZoneReformModel):
         self.model = model
         self._agents: dict[int, Enterprise] = {}
 
@@ -120,8 +120,9 @@ class Zone(mesa.Agent):
     """A development zone: county, level, management body, blocks of land, leading sectors,
     devolved services, regional assessment done, and its assessment record."""
 
-    def __init__(self, model: "ZoneReformModel", index: int, row, body: ManagementBody,
-                 blocks: list[int], leading: set[int]):
+    def __init__(
+        self, model: ZoneReformModel, index: int, row, body: ManagementBody, blocks: list[int], leading: set[int]
+    ):
         super().__init__(model)
         self.index = index
         self.zone_id: str = row.zone_id
@@ -165,8 +166,9 @@ class Zone(mesa.Agent):
     def has_regional_assessment(self, order: int) -> bool:
         """Is regional-assessment item ``order`` done zone-wide (区域评), so projects skip it?  The
         month each item takes effect is the model's ``zone_ra_time`` (inf: not commissioned)."""
-        return (self.model.zone_ra_time[self.index, order] <= self.model.time
-                and self.model.policies.devolution.ra_covers(order))
+        return self.model.zone_ra_time[
+            self.index, order
+        ] <= self.model.time and self.model.policies.devolution.ra_covers(order)
 
     def regional_assessments_done(self) -> int:
         """How many regional-assessment items are done zone-wide and in force now."""
@@ -180,7 +182,7 @@ class County(mesa.Agent):
     """A county-level division: hosts zones and an approval office, pays regional assessments
     and land subsidies from its budget, and protects failing firms (soft budget constraint)."""
 
-    def __init__(self, model: "ZoneReformModel", index: int, row, neighbours: set[str]):
+    def __init__(self, model: ZoneReformModel, index: int, row, neighbours: set[str]):
         super().__init__(model)
         self.index = index
         self.county_id: str = row.county_id

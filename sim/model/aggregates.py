@@ -98,8 +98,14 @@ class ZoneAggregates:
     def zone_track_record(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """Means over the look-back window: each zone's annualised output, operating land and firm
         count, and the region's annualised output (the current state if no month has run yet)."""
-        history = self.zone_history or [(self.zone_annual_output(), self.zone_operating_land(),
-                                         self.zone_firm_counts(), self.region_annual_output())]
+        history = self.zone_history or [
+            (
+                self.zone_annual_output(),
+                self.zone_operating_land(),
+                self.zone_firm_counts(),
+                self.region_annual_output(),
+            )
+        ]
         out, land, firms, total = (np.mean([h[i] for h in history], axis=0) for i in range(4))
         return out, land, firms, float(total)
 
@@ -118,8 +124,9 @@ class ZoneAggregates:
         return np.bincount(f.block[sel], weights=f.output[sel] * 12.0, minlength=len(self.block_land))
 
     def zone_capacity(self) -> np.ndarray:
-        return np.bincount(self.block_zone[self.block_active], weights=self.block_land[self.block_active],
-                           minlength=len(self.zones))
+        return np.bincount(
+            self.block_zone[self.block_active], weights=self.block_land[self.block_active], minlength=len(self.zones)
+        )
 
     def zone_sector_counts(self) -> np.ndarray:
         f = self.firms
@@ -139,7 +146,6 @@ class ZoneAggregates:
         op = self._operating_rows()
         cap = f.capital[op]
         return float(cap[f.zombie[op]].sum() / cap.sum()) if cap.sum() > 0 else 0.0
-
 
 
 def sum_by(index: np.ndarray, rows: np.ndarray, n: int, values: np.ndarray | None = None) -> np.ndarray:

@@ -71,8 +71,21 @@ DRAWS = ("needs", "prep", "effort", "rework")  # a project's own draws per catal
 #: chain that set the end, and along each stage's own chain; the process it ran on (0 pre-reform, 1
 #: reformed), its items done at an office, of which over the statutory limit, and its failed
 #: post-approval checks
-DONE = ("row", "zone", "applied", "permit", "time", "stage_wd", "skipped", "gov_wd", "stage_gov_wd", "graph",
-        "items_served", "items_late", "checks_failed")  # graph: process * len(STREAMS) + stream
+DONE = (
+    "row",
+    "zone",
+    "applied",
+    "permit",
+    "time",
+    "stage_wd",
+    "skipped",
+    "gov_wd",
+    "stage_gov_wd",
+    "graph",
+    "items_served",
+    "items_late",
+    "checks_failed",
+)  # graph: process * len(STREAMS) + stream
 #: the project streams, coded 0, 1, 2: enterprise projects filed (备案), enterprise projects approved
 #: (核准), government-investment projects (审批)
 STREAMS = ITEM_STREAMS
@@ -84,9 +97,18 @@ N_GRAPHS = N_PROCESSES * len(STREAMS)  # graph g = process * len(STREAMS) + stre
 
 def _done_arrays(capacity: int) -> tuple:
     n = k.N_STAGES
-    return (np.zeros(capacity, np.int64), np.zeros(capacity, np.int64), np.zeros(capacity), np.zeros(capacity),
-            np.zeros(capacity), np.zeros((capacity, n)), np.zeros(capacity, np.int64), np.zeros(capacity),
-            np.zeros((capacity, n)), *(np.zeros(capacity, np.int64) for _ in range(4)))
+    return (
+        np.zeros(capacity, np.int64),
+        np.zeros(capacity, np.int64),
+        np.zeros(capacity),
+        np.zeros(capacity),
+        np.zeros(capacity),
+        np.zeros((capacity, n)),
+        np.zeros(capacity, np.int64),
+        np.zeros(capacity),
+        np.zeros((capacity, n)),
+        *(np.zeros(capacity, np.int64) for _ in range(4)),
+    )
 
 
 def stream_items(items: pd.DataFrame) -> np.ndarray:
@@ -130,7 +152,7 @@ class ApprovalGraph:
             object.__setattr__(self, "members", tuple((i,) for i in range(len(self.ids))))
 
     @classmethod
-    def from_items(cls, items: pd.DataFrame) -> "ApprovalGraph":
+    def from_items(cls, items: pd.DataFrame) -> ApprovalGraph:
         """The graph of a checked catalogue's ``predecessors`` column."""
         ids = tuple(items["item_id"])
         pos = {v: i for i, v in enumerate(ids)}
@@ -138,12 +160,13 @@ class ApprovalGraph:
         return cls(ids, tuple(int(s) for s in items["stage"]), preds)
 
     @classmethod
-    def stage_barrier(cls, items: pd.DataFrame) -> "ApprovalGraph":
+    def stage_barrier(cls, items: pd.DataFrame) -> ApprovalGraph:
         """Stages in sequence, items of a stage in parallel: each item waits for every item of the
         stage before (of stages 1-3; stage 4 waits for construction anyway)."""
         ids, stage = tuple(items["item_id"]), tuple(int(s) for s in items["stage"])
-        preds = tuple(frozenset(j for j, sj in enumerate(stage) if sj == s - 1 and s - 1 != k.PERMIT_STAGE + 1)
-                      for s in stage)
+        preds = tuple(
+            frozenset(j for j, sj in enumerate(stage) if sj == s - 1 and s - 1 != k.PERMIT_STAGE + 1) for s in stage
+        )
         return cls(ids, stage, preds)
 
     def _pos(self, node: str) -> int:
@@ -156,13 +179,13 @@ class ApprovalGraph:
         """``(predecessor, item)`` pairs by node id."""
         return [(self.ids[p], self.ids[i]) for i, ps in enumerate(self.preds) for p in sorted(ps)]
 
-    def without(self, edges) -> "ApprovalGraph":
+    def without(self, edges) -> ApprovalGraph:
         """The graph less the ``(predecessor, item)`` edges given by node id."""
         drop = {(self._pos(a), self._pos(b)) for a, b in edges}
         preds = tuple(frozenset(p for p in ps if (p, i) not in drop) for i, ps in enumerate(self.preds))
         return ApprovalGraph(self.ids, self.stage, preds, self.members, self.checks)
 
-    def merge(self, nodes) -> "ApprovalGraph":
+    def merge(self, nodes) -> ApprovalGraph:
         """The graph with ``nodes`` (ids, of one stage; the first leads) merged into one node, named
         by their ids joined with ``+``, at the lead's place: it waits for every node any of them
         waited for and every node that waited for any of them waits for it (edges among them
@@ -187,26 +210,28 @@ class ApprovalGraph:
             ps = set().union(*(self.preds[p] for p in pos)) - group if i == lead else self.preds[i]
             preds.append(frozenset(new[p] for p in ps))
         ids = tuple("+".join(nodes) if i == lead else self.ids[i] for i in keep)
-        members = tuple(tuple(m for p in pos for m in self.members[p]) if i == lead else self.members[i]
-                        for i in keep)
-        return ApprovalGraph(ids, tuple(self.stage[i] for i in keep), tuple(preds), members,
-                             frozenset(new[c] for c in self.checks))
+        members = tuple(tuple(m for p in pos for m in self.members[p]) if i == lead else self.members[i] for i in keep)
+        return ApprovalGraph(
+            ids, tuple(self.stage[i] for i in keep), tuple(preds), members, frozenset(new[c] for c in self.checks)
+        )
 
-    def commit(self, nodes) -> "ApprovalGraph":
+    def commit(self, nodes) -> ApprovalGraph:
         """The graph with ``nodes`` approved on the applicant's written commitment (告知承诺制): each
         leaves the critical path — nothing waits for it and it waits for nothing before the permit —
         and becomes a post-approval check, run when construction ends (see :meth:`arrays`)."""
         pos = {self._pos(v) for v in nodes}
-        preds = tuple(frozenset() if i in pos else frozenset(p for p in ps if p not in pos)
-                      for i, ps in enumerate(self.preds))
+        preds = tuple(
+            frozenset() if i in pos else frozenset(p for p in ps if p not in pos) for i, ps in enumerate(self.preds)
+        )
         return ApprovalGraph(self.ids, self.stage, preds, self.members, self.checks | pos)
 
-    def only(self, keep) -> "ApprovalGraph":
+    def only(self, keep) -> ApprovalGraph:
         """The graph restricted to the nodes ``keep`` (positions): an edge from or to another node is
         not there; the other nodes wait for nothing (a stream's own process, see :data:`STREAMS`)."""
         keep = set(keep)
-        preds = tuple(frozenset(p for p in ps if p in keep) if i in keep else frozenset()
-                      for i, ps in enumerate(self.preds))
+        preds = tuple(
+            frozenset(p for p in ps if p in keep) if i in keep else frozenset() for i, ps in enumerate(self.preds)
+        )
         return ApprovalGraph(self.ids, self.stage, preds, self.members, self.checks)
 
     def as_predecessors(self) -> list[str]:
@@ -231,10 +256,10 @@ class ApprovalGraph:
         node_of = self.node_of()
         n = node_of.size
         build = n
-        lead = np.array([self.members[g][0] for g in node_of], dtype=np.int64)
         check = np.array([g in self.checks for g in node_of], dtype=bool)
-        stage_of = np.array([k.CHECK if check[i] else self.stage[node_of[i]] - 1 for i in range(n)] + [-1],
-                            dtype=np.int64)
+        stage_of = np.array(
+            [k.CHECK if check[i] else self.stage[node_of[i]] - 1 for i in range(n)] + [-1], dtype=np.int64
+        )
         succ: list[list[int]] = [[] for _ in range(n + 1)]
         n_pred = np.zeros(n + 1, dtype=np.int64)
         for i in range(n):
@@ -263,7 +288,8 @@ class ProcessRules:
     item whose government time exceeds it is late; ``check_failure_probability``: of a
     post-approval check; ``rework_cut``, ``rework_prep_cut``: shares of the rework probability and of
     the preparation redone after rework removed (容缺受理); ``transit_cut``: share of the transit
-    between offices removed (one online system and one window, 一个系统、一个窗口); ``concurrent``: lead items of merged nodes
+    between offices removed (one online system and one window, 一个系统、一个窗口); ``concurrent``: lead items of merged
+    nodes
     whose members' work runs at once, each department with its own staff (the node's effort is the
     longest member's), where by default one office does every member's work (efforts add up)."""
 
@@ -298,7 +324,7 @@ class OfficePool:
         self.wait = np.zeros(0)
         self.touched = np.zeros(0, bool)
 
-    def add(self, office: "Office", staff: int, background_load: float) -> int:
+    def add(self, office: Office, staff: int, background_load: float) -> int:
         self._unpack()
         self.offices.append(office)
         self._blocks.append(np.zeros(max(int(staff), 1)))
@@ -309,7 +335,7 @@ class OfficePool:
         """Split the flat server array back into per-office heaps (before a structural change)."""
         if self._arrays is not None:
             free, start, staff = self._arrays[:3]
-            self._blocks = [free[s:s + n].copy() for s, n in zip(start, staff)]
+            self._blocks = [free[s : s + n].copy() for s, n in zip(start, staff)]
             self._arrays = None
 
     def arrays(self) -> tuple:
@@ -324,8 +350,17 @@ class OfficePool:
                 if old.size < n:
                     setattr(self, name, np.concatenate([old, np.zeros(n - old.size, old.dtype)]))
             transit = np.array([self.transit_days.get(o.level, 0.0) for o in self.offices])
-            self._arrays = (free, start, staff, np.array(self._bl), self.served, self.busy, self.wait, transit,
-                            self.touched)
+            self._arrays = (
+                free,
+                start,
+                staff,
+                np.array(self._bl),
+                self.served,
+                self.busy,
+                self.wait,
+                transit,
+                self.touched,
+            )
             self._blocks = []
         return self._arrays
 
@@ -338,7 +373,7 @@ class OfficePool:
         if self._arrays is None:
             return self._blocks[o]
         free, start, staff = self._arrays[:3]
-        return free[start[o]:start[o] + staff[o]]
+        return free[start[o] : start[o] + staff[o]]
 
     def set_staff(self, o: int, staff: int, now: float) -> None:
         """Change office ``o``'s servers: added ones are free at ``now``; removed ones are the idlest."""
@@ -347,7 +382,7 @@ class OfficePool:
         if staff > heap.size:
             heap = np.sort(np.concatenate([heap, np.full(staff - heap.size, float(now))]))
         else:
-            heap = heap[heap.size - staff:]  # keep the servers that are busy longest
+            heap = heap[heap.size - staff :]  # keep the servers that are busy longest
         if heap.size == self.heap(o).size:
             self.heap(o)[:] = heap  # a sorted array is a min-heap
             return
@@ -361,8 +396,7 @@ class Office:
     A handle on one office of an :class:`OfficePool` (a private one if none is given).
     """
 
-    def __init__(self, key: str, level: str, staff: int, background_load: float = 0.0,
-                 pool: OfficePool | None = None):
+    def __init__(self, key: str, level: str, staff: int, background_load: float = 0.0, pool: OfficePool | None = None):
         self.key = key
         self.level = level  # region / city / county / zone / dispatched
         self.pool = pool if pool is not None else OfficePool()
@@ -423,7 +457,7 @@ class ApprovalSystem:
     pipeline's events up to the step's time and returns the applications completed.
     """
 
-    def __init__(self, model: "ZoneReformModel", pool: OfficePool):
+    def __init__(self, model: ZoneReformModel, pool: OfficePool):
         self.model = model
         p = model.params.approval
         self.items = model.region.items.reset_index(drop=True)
@@ -437,21 +471,33 @@ class ApprovalSystem:
         # the calibration's scales multiply the times the catalogue marks as assumed (column ``scaled``)
         scaled = [{t.strip() for t in str(v).split(";")} for v in self.items["scaled"]]
         self.review = self.items["review_days"].to_numpy() * np.array(
-            [p.review_scale if "review" in s else 1.0 for s in scaled])
+            [p.review_scale if "review" in s else 1.0 for s in scaled]
+        )
         self.prep = self.items["prep_days"].to_numpy() * np.array(
-            [p.prep_scale if "prep" in s else 1.0 for s in scaled])
+            [p.prep_scale if "prep" in s else 1.0 for s in scaled]
+        )
         self.share = self.items["share"].to_numpy()
         self.in_stream = stream_items(self.items)  # streams × items: which items each stream needs
         self.approved_share = model.region.sector_column("approved_share")  # by sector: share of 核准 projects
         self.stage_items = [np.flatnonzero(self.stage_of == s) for s in range(k.N_STAGES)]
-        self.graph = (ApprovalGraph.from_items(self.items) if p.precedence == "catalogue"
-                      else ApprovalGraph.stage_barrier(self.items))
+        self.graph = (
+            ApprovalGraph.from_items(self.items)
+            if p.precedence == "catalogue"
+            else ApprovalGraph.stage_barrier(self.items)
+        )
         self.reformed: ProcessRules | None = None  # the reformed process's rules, once adopted
         self._reformed_graph = self.graph
         self.pool = pool
-        pool.transit_days = {level: days * p.transit_scale for level, days in (
-            ("region", p.transit_days_region), ("city", p.transit_days_city), ("county", p.transit_days_county),
-            ("zone", p.transit_days_zone), ("dispatched", p.transit_days_zone))}
+        pool.transit_days = {
+            level: days * p.transit_scale
+            for level, days in (
+                ("region", p.transit_days_region),
+                ("city", p.transit_days_city),
+                ("county", p.transit_days_county),
+                ("zone", p.transit_days_zone),
+                ("dispatched", p.transit_days_zone),
+            )
+        }
         self.region_office = Office("region", "region", model.staffing("region", None), p.background_load, pool)
         self.city_offices: dict[str, Office] = {}
         self.county_offices: dict[str, Office] = {}
@@ -463,7 +509,7 @@ class ApprovalSystem:
         self._cases = self._tasks = self._events = self._done = None
         self._grow(256)
 
-    def _process_arrays(self, graph: ApprovalGraph, rules: "ProcessRules") -> list[np.ndarray]:
+    def _process_arrays(self, graph: ApprovalGraph, rules: ProcessRules) -> list[np.ndarray]:
         """One process's per-node arrays, a row per stream (see :meth:`_node_arrays`); ``succ`` padded."""
         per = [self._node_arrays(graph, rules, s) for s in range(len(STREAMS))]
         width = max(a[12].size for a in per)
@@ -471,7 +517,7 @@ class ApprovalSystem:
         out.append(np.stack([np.pad(a[12], (0, width - a[12].size)) for a in per]))
         return out
 
-    def _compile(self, graph: ApprovalGraph, rules: "ProcessRules") -> None:
+    def _compile(self, graph: ApprovalGraph, rules: ProcessRules) -> None:
         """The static arrays the kernels read: the catalogue on the pre-reform ``graph`` (rows of process
         0, one per stream, of each per-node array) and on the reformed one (process 1: ``graph`` and
         ``rules`` until :meth:`adopt`); graph ``g`` = process × len(STREAMS) + stream."""
@@ -479,16 +525,35 @@ class ApprovalSystem:
         both = [np.concatenate([a] * N_PROCESSES) for a in self._process_arrays(graph, rules)]
         stage_of, share, ra_order, authority, prep, effort, review, rework_p, first, again, n_pred, ptr, succ = both
         self._items = [
-            stage_of, share, ra_order, authority, prep, effort, review,
-            np.array([m.calendar.working_days_per_month, p.rework_probability, p.rework_prep_share,
-                      p.stage_handoff_days, m.params.firms.construction_months], dtype=float),
-            ptr, succ, n_pred, rework_p, first, again,
+            stage_of,
+            share,
+            ra_order,
+            authority,
+            prep,
+            effort,
+            review,
+            np.array(
+                [
+                    m.calendar.working_days_per_month,
+                    p.rework_probability,
+                    p.rework_prep_share,
+                    p.stage_handoff_days,
+                    m.params.firms.construction_months,
+                ],
+                dtype=float,
+            ),
+            ptr,
+            succ,
+            n_pred,
+            rework_p,
+            first,
+            again,
             np.full(N_GRAPHS, rules.review_limit_days / m.calendar.working_days_per_month),
             np.full(N_GRAPHS, 1.0 - rules.transit_cut),
         ]
         self.per_case = stage_of.shape[1]  # task rows per application: one per node
 
-    def _node_arrays(self, graph: ApprovalGraph, rules: "ProcessRules", stream: int) -> tuple:
+    def _node_arrays(self, graph: ApprovalGraph, rules: ProcessRules, stream: int) -> tuple:
         """One graph's per-node arrays for one stream (see ``approval_kernels.route``), then its
         ``succ_ptr``, ``succ``.  The stream runs on the graph restricted to the nodes whose lead item
         it needs (:meth:`ApprovalGraph.only`); an item it does not need is never needed.
@@ -498,15 +563,20 @@ class ApprovalSystem:
         prepares one submission (the longest member's preparation); its office does every member's
         work (efforts add up: the same reviews, in one queue at the lead's office) unless the lead is
         in ``rules.concurrent`` (the departments work at once, each with its own staff: the longest
-        member's effort); the members' reviews run at once (one lag: the longest).  Its other members are never needed.  A
+        member's effort); the members' reviews run at once (one lag: the longest).  Its other members are never
+        needed.  A
         post-approval check costs no preparation until it fails (then the item's whole preparation)."""
         p = self.model.params.approval
         mine = self.in_stream[stream]
         graph = graph.only([g for g, ms in enumerate(graph.members) if mine[ms[0]]])
         stage_of, ptr, succ, n_pred = graph.arrays()
         n = self.n_items
-        share, prep, effort, review = (np.where(mine, self.share, 0.0), self.prep.astype(float),
-                                       self.effort.astype(float), self.review.astype(float))
+        share, prep, effort, review = (
+            np.where(mine, self.share, 0.0),
+            self.prep.astype(float),
+            self.effort.astype(float),
+            self.review.astype(float),
+        )
         ra_order = self.ra_order.astype(np.int64)
         for ms in graph.members:
             lead, rest = ms[0], list(ms[1:])
@@ -521,15 +591,13 @@ class ApprovalSystem:
             share[rest] = 0.0
         review = np.minimum(review, rules.review_limit_days)
         check = stage_of[:n] == k.CHECK
-        rework_p = np.where(check, rules.check_failure_probability,
-                            p.rework_probability * (1.0 - rules.rework_cut))
+        rework_p = np.where(check, rules.check_failure_probability, p.rework_probability * (1.0 - rules.rework_cut))
         first = np.where(check, 0.0, 1.0)
         again = np.where(check, 1.0, p.rework_prep_share * (1.0 - rules.rework_prep_cut))
         authority = np.array([AUTHORITIES.index(a) for a in self.authority], dtype=np.int64)
-        return (stage_of, share, ra_order, authority, prep, effort, review, rework_p, first, again, n_pred,
-                ptr, succ)
+        return (stage_of, share, ra_order, authority, prep, effort, review, rework_p, first, again, n_pred, ptr, succ)
 
-    def adopt(self, graph: ApprovalGraph, rules: "ProcessRules") -> None:
+    def adopt(self, graph: ApprovalGraph, rules: ProcessRules) -> None:
         """From now on, projects that apply (in ``rules.scope``) run on the reformed process: ``graph``
         and ``rules`` are compiled as process 1.  Applications under way finish on the process they
         opened on (their case keeps its process index; nothing of process 0 changes)."""
@@ -541,8 +609,8 @@ class ApprovalSystem:
         ptr, succ = node[11], node[12]
         width = max(items[9].shape[1], succ.shape[1])
         grown = np.zeros((N_GRAPHS, width), np.int64)
-        grown[:len(STREAMS), :items[9].shape[1]] = items[9][:len(STREAMS)]
-        grown[new, :succ.shape[1]] = succ
+        grown[: len(STREAMS), : items[9].shape[1]] = items[9][: len(STREAMS)]
+        grown[new, : succ.shape[1]] = succ
         items[8][new], items[9] = ptr, grown
         items[14][new] = rules.review_limit_days / self.model.calendar.working_days_per_month
         items[15][new] = 1.0 - rules.transit_cut
@@ -553,8 +621,13 @@ class ApprovalSystem:
         """(Re)allocate room for ``capacity`` open applications, keeping the open ones in place."""
         n_i, per = self.n_items, self.per_case
         old_c = 0 if self._cases is None else self._cases[0].shape[0]
-        cases = (np.zeros((capacity, k.N_CASE_INTS), np.int64), np.zeros((capacity, k.N_CASE_FLOATS)),
-                 np.zeros((capacity, len(DRAWS), n_i)), np.zeros(capacity, np.int64), np.zeros(per, np.int64))
+        cases = (
+            np.zeros((capacity, k.N_CASE_INTS), np.int64),
+            np.zeros((capacity, k.N_CASE_FLOATS)),
+            np.zeros((capacity, len(DRAWS), n_i)),
+            np.zeros(capacity, np.int64),
+            np.zeros(per, np.int64),
+        )
         tasks = np.zeros((capacity * per, k.N_TASK_COLS))
         ev_cap = capacity * (per + 1) + 16  # at most one pending event per task and per application
         events = np.zeros((ev_cap + k.HEAP_OFFSET, 4))
@@ -562,17 +635,17 @@ class ApprovalSystem:
         if self._cases is not None:
             for new, old in zip(cases[:3], self._cases[:3]):
                 new[:old_c] = old
-            tasks[:self._tasks.shape[0]] = self._tasks
+            tasks[: self._tasks.shape[0]] = self._tasks
             n_ev = int(self.state[k.N_EVENTS])
-            events[:n_ev + k.HEAP_OFFSET] = self._events[:n_ev + k.HEAP_OFFSET]
+            events[: n_ev + k.HEAP_OFFSET] = self._events[: n_ev + k.HEAP_OFFSET]
             n_free = int(self.state[k.N_FREE])
             cases[3][:n_free] = self._cases[3][:n_free]
         # new slots go on the free stack below the old free ones (lowest slot on top)
         n_free = int(self.state[k.N_FREE])
         new_slots = np.arange(capacity - 1, old_c - 1, -1, dtype=np.int64)
         stack = cases[3]
-        stack[new_slots.size:new_slots.size + n_free] = stack[:n_free].copy()
-        stack[:new_slots.size] = new_slots
+        stack[new_slots.size : new_slots.size + n_free] = stack[:n_free].copy()
+        stack[: new_slots.size] = new_slots
         self.state[k.N_FREE] = n_free + new_slots.size
         self._cases, self._tasks, self._events, self._done = cases, tasks, events, done
 
@@ -621,24 +694,48 @@ class ApprovalSystem:
         devolved = np.stack([devolved] * len(STREAMS) + [merged] * len(STREAMS))  # by graph
         n_order = int(self.ra_order.max()) + 1 if self.n_items else 1
         ra_cover = np.array([dev.ra_covers(o) for o in range(n_order)], dtype=bool)
-        ra_time = m.zone_ra_time[:, :n_order] if m.zone_ra_time.shape[1] >= n_order else np.full(
-            (len(m.zones), n_order), np.inf)
+        ra_time = (
+            m.zone_ra_time[:, :n_order]
+            if m.zone_ra_time.shape[1] >= n_order
+            else np.full((len(m.zones), n_order), np.inf)
+        )
         if self._zone_office is None or self._zone_office[0] != m.zone_version:  # bodies change with a zone
             self._zone_office = (m.zone_version, np.array([z.body.office.index for z in m.zones], dtype=np.int64))
         zone_office = self._zone_office[1]
         if active and mode == k.COUNTY_DISPATCHED and not self.dispatched_offices:
             for c in m.counties:  # every county's dispatched office exists once devolution runs
                 self.dispatched_offices[c.county_id] = Office(
-                    f"dispatched:{c.county_id}", "dispatched", dev.params.dispatched_staff, 0.0, self.pool)
-        dispatched = (np.array([self.dispatched_offices[c.county_id].index for c in m.counties], dtype=np.int64)
-                      if self.dispatched_offices else np.full(len(m.counties), -1, dtype=np.int64))
+                    f"dispatched:{c.county_id}", "dispatched", dev.params.dispatched_staff, 0.0, self.pool
+                )
+        dispatched = (
+            np.array([self.dispatched_offices[c.county_id].index for c in m.counties], dtype=np.int64)
+            if self.dispatched_offices
+            else np.full(len(m.counties), -1, dtype=np.int64)
+        )
         if self._auth is None:  # government offices by county and authority: fixed once built
-            self._auth = np.array([[self.region_office.index, self.city_offices[c.city_id].index,
-                                    self.county_offices[c.county_id].index] for c in m.counties], dtype=np.int64)
+            self._auth = np.array(
+                [
+                    [
+                        self.region_office.index,
+                        self.city_offices[c.city_id].index,
+                        self.county_offices[c.county_id].index,
+                    ]
+                    for c in m.counties
+                ],
+                dtype=np.int64,
+            )
         auth = self._auth
         reform = (0, 0) if self.reformed is None else (1, {"region": 0, "zones": 1}[self.reformed.scope])
-        return (np.array([int(active), mode, *reform], dtype=np.int64), cuts, devolved, np.ascontiguousarray(ra_time),
-                ra_cover, zone_office, dispatched, auth)
+        return (
+            np.array([int(active), mode, *reform], dtype=np.int64),
+            cuts,
+            devolved,
+            np.ascontiguousarray(ra_time),
+            ra_cover,
+            zone_office,
+            dispatched,
+            auth,
+        )
 
     def route_items(self, row: int, stage: int, draws: dict | None = None, stream: str = "filed") -> list[RoutedItem]:
         """The items of ``stage`` enterprise ``row`` would need if they were ready now on the
@@ -656,12 +753,29 @@ class ApprovalSystem:
         touched = offices[8].copy()  # inspecting marks no office as used
         out = []
         for i in self.stage_items[stage]:
-            if k.route(slot, int(i), float(self.model.time), tuple(self._items), ctx, self._cases, self._tasks, offices,
-                       self._firms()):
+            if k.route(
+                slot,
+                int(i),
+                float(self.model.time),
+                tuple(self._items),
+                ctx,
+                self._cases,
+                self._tasks,
+                offices,
+                self._firms(),
+            ):
                 t = self._tasks[slot * self.per_case + i]
-                out.append(RoutedItem(int(t[k.T_ITEM]), self.pool.offices[int(t[k.T_OFFICE])], float(t[k.T_PREP]),
-                                      float(t[k.T_TRANSIT]), float(t[k.T_EFFORT]), float(t[k.T_REVIEW]),
-                                      bool(t[k.T_REWORK])))
+                out.append(
+                    RoutedItem(
+                        int(t[k.T_ITEM]),
+                        self.pool.offices[int(t[k.T_OFFICE])],
+                        float(t[k.T_PREP]),
+                        float(t[k.T_TRANSIT]),
+                        float(t[k.T_EFFORT]),
+                        float(t[k.T_REVIEW]),
+                        bool(t[k.T_REWORK]),
+                    )
+                )
         offices[8][:] = touched
         return out
 
@@ -689,10 +803,22 @@ class ApprovalSystem:
             return
         self._ensure(rows.size)
         m = self.model
-        k.open_cases(rows, self.streams_of(rows, draws["track"]),
-                     np.stack([np.asarray(draws[d], dtype=float) for d in DRAWS], axis=1), float(m.time), m.month,
-                     tuple(self._items), self._context(), self._cases, self._tasks, self.pool.arrays(), self._events,
-                     self.state, self._firms(), self._done)
+        k.open_cases(
+            rows,
+            self.streams_of(rows, draws["track"]),
+            np.stack([np.asarray(draws[d], dtype=float) for d in DRAWS], axis=1),
+            float(m.time),
+            m.month,
+            tuple(self._items),
+            self._context(),
+            self._cases,
+            self._tasks,
+            self.pool.arrays(),
+            self._events,
+            self.state,
+            self._firms(),
+            self._done,
+        )
         m.firms.touch()  # the kernels write the applicants' life-cycle states
 
     def advance(self, until: float) -> dict:
@@ -703,8 +829,19 @@ class ApprovalSystem:
             self.state[k.N_DONE] = 0
             if self._done[0].size < self._cases[0].shape[0]:
                 self._done = _done_arrays(self._cases[0].shape[0])
-            k.advance(float(until), m.month, tuple(self._items), self._context(), self._cases, self._tasks,
-                      self.pool.arrays(), self._events, self.state, self._firms(), self._done)
+            k.advance(
+                float(until),
+                m.month,
+                tuple(self._items),
+                self._context(),
+                self._cases,
+                self._tasks,
+                self.pool.arrays(),
+                self._events,
+                self.state,
+                self._firms(),
+                self._done,
+            )
             m.firms.touch()  # permits and completions: the kernels wrote life-cycle states
         n = int(self.state[k.N_DONE])
         self.state[k.N_DONE] = 0

@@ -66,8 +66,22 @@ C_APPLIED, C_PERMIT, C_END, C_GOV = 0, 1, 2, 3  # C_END, C_GOV: the last node's 
 C_FIRST, C_LAST, C_SGOV = 4, 8, 12  # + stage: first item ready, last item done, government time of its chain
 N_CASE_FLOATS = 16
 D_NEEDS, D_PREP, D_EFFORT, D_REWORK = 0, 1, 2, 3
-(T_ITEM, T_OFFICE, T_PREP, T_TRANSIT, T_EFFORT, T_REVIEW, T_REWORK, T_REWORK_PREP,
- T_READY, T_WAIT, T_GOV, T_SGOV, T_PREP_SPENT, T_FINISH) = range(14)
+(
+    T_ITEM,
+    T_OFFICE,
+    T_PREP,
+    T_TRANSIT,
+    T_EFFORT,
+    T_REVIEW,
+    T_REWORK,
+    T_REWORK_PREP,
+    T_READY,
+    T_WAIT,
+    T_GOV,
+    T_SGOV,
+    T_PREP_SPENT,
+    T_FINISH,
+) = range(14)
 N_TASK_COLS = 16  # padded to two cache lines
 
 
@@ -95,8 +109,15 @@ def _sift_down(a, lo, n, i):
 def serve(offices, o, arrival, effort):
     """Queue an item arriving at office ``o`` at ``arrival`` (months) with ``effort`` (months of staff
     work); it starts when the earliest server frees up.  Returns its finish time."""
-    free, start, staff, bl, served, busy, wait = offices[0], offices[1], offices[2], offices[3], \
-        offices[4], offices[5], offices[6]
+    free, start, staff, bl, served, busy, wait = (
+        offices[0],
+        offices[1],
+        offices[2],
+        offices[3],
+        offices[4],
+        offices[5],
+        offices[6],
+    )
     effort = effort / (1.0 - bl[o])
     lo = start[o]
     begin = arrival if arrival >= free[lo] else free[lo]
@@ -426,8 +447,7 @@ def open_cases(rows, streams, draws, time, month, items, ctx, cases, tasks, offi
             if n_pred[v] == 0:
                 f = _ready(slot, v, time, month, items, ctx, cases, tasks, offices, events, state, firms)
                 if f >= 0.0:  # not needed: done now; what waits for it is ready from now on
-                    _node_done(slot, v, f, time, month, items, ctx, cases, tasks, offices, events, state, firms,
-                               done)
+                    _node_done(slot, v, f, time, month, items, ctx, cases, tasks, offices, events, state, firms, done)
 
 
 @njit(cache=True)
@@ -453,8 +473,9 @@ def advance(until, month, items, ctx, cases, tasks, offices, events, state, firm
                     ci[slot, FAILED] += 1
                 tasks[ref, T_REWORK] = 0.0
                 tasks[ref, T_PREP_SPENT] += tasks[ref, T_REWORK_PREP]
-                _push_case(events, state, cases, slot, finish + tasks[ref, T_REWORK_PREP] + tasks[ref, T_TRANSIT],
-                           ARRIVE, ref)
+                _push_case(
+                    events, state, cases, slot, finish + tasks[ref, T_REWORK_PREP] + tasks[ref, T_TRANSIT], ARRIVE, ref
+                )
             else:  # government time: from ready to done, less the applicant's preparation
                 gov = finish - tasks[ref, T_READY] - tasks[ref, T_PREP_SPENT]
                 if s >= 0:  # an item of a stage: over the statutory limit of its graph (months)?
@@ -465,8 +486,22 @@ def advance(until, month, items, ctx, cases, tasks, offices, events, state, firm
                 tasks[ref, T_SGOV] += gov
                 tasks[ref, T_FINISH] = finish
                 if finish < until:
-                    _node_done(slot, ref - slot * per_case, finish, until, month, items, ctx, cases, tasks, offices,
-                               events, state, firms, done)
+                    _node_done(
+                        slot,
+                        ref - slot * per_case,
+                        finish,
+                        until,
+                        month,
+                        items,
+                        ctx,
+                        cases,
+                        tasks,
+                        offices,
+                        events,
+                        state,
+                        firms,
+                        done,
+                    )
                 else:
                     _push_case(events, state, cases, slot, finish, DONE, ref)
         elif kind == READY:
@@ -476,10 +511,23 @@ def advance(until, month, items, ctx, cases, tasks, offices, events, state, firm
                 continue
             tasks[ref, T_FINISH] = f
             if f < until:
-                _node_done(slot, node, f, until, month, items, ctx, cases, tasks, offices, events, state, firms,
-                           done)
+                _node_done(slot, node, f, until, month, items, ctx, cases, tasks, offices, events, state, firms, done)
             else:
                 _push_case(events, state, cases, slot, f, DONE, ref)
         else:
-            _node_done(slot, ref - slot * per_case, time, until, month, items, ctx, cases, tasks, offices, events,
-                       state, firms, done)
+            _node_done(
+                slot,
+                ref - slot * per_case,
+                time,
+                until,
+                month,
+                items,
+                ctx,
+                cases,
+                tasks,
+                offices,
+                events,
+                state,
+                firms,
+                done,
+            )

@@ -25,17 +25,23 @@ class Calendar:
     calendar_days_per_working_day: float
 
     @classmethod
-    def from_config(cls, time) -> "Calendar":
+    def from_config(cls, time) -> Calendar:
         y0, m0 = parse_month(time.start, "time.start")
         y1, m1 = parse_month(time.end, "time.end")
-        return cls(y0, m0, (y1 - y0) * 12 + (m1 - m0) + 1, time.working_days_per_month,
-                   time.calendar_days_per_working_day)
+        return cls(
+            y0, m0, (y1 - y0) * 12 + (m1 - m0) + 1, time.working_days_per_month, time.calendar_days_per_working_day
+        )
 
-    def from_month(self, month: int) -> "Calendar":
+    def from_month(self, month: int) -> Calendar:
         """The calendar whose month 0 is this one's ``month`` (earlier if negative), to the same end."""
         total = self.start_month - 1 + month
-        return Calendar(self.start_year + total // 12, total % 12 + 1, self.n_months - month,
-                        self.working_days_per_month, self.calendar_days_per_working_day)
+        return Calendar(
+            self.start_year + total // 12,
+            total % 12 + 1,
+            self.n_months - month,
+            self.working_days_per_month,
+            self.calendar_days_per_working_day,
+        )
 
     def index(self, label: str, key: str = "date") -> int:
         """Month index of ``YYYY-MM`` (may lie before 0 or after the horizon)."""

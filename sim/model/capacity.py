@@ -80,8 +80,9 @@ class CapacityReplacement:
         f = self.model.firms
         return np.maximum(f.licence[rows] - f.capital[rows] - f.capital_wip[rows], 0.0)
 
-    def cap_investment(self, idx: np.ndarray, internal: np.ndarray, loan: np.ndarray,
-                       a_eff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def cap_investment(
+        self, idx: np.ndarray, internal: np.ndarray, loan: np.ndarray, a_eff: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The month's investment plans of the operating firms ``idx`` (paid from cash flow
         ``internal``, and ``loan``) within their licences, after the sector's quota has gone to the
         firms short of it, most productive (``a_eff``) first.  Returns the plans cut to fit."""
@@ -109,8 +110,9 @@ class CapacityReplacement:
             return None
         return sector, np.where(self.covered[sector], capital, 0.0), self.quota
 
-    def count_granted(self, sector: np.ndarray, capital: np.ndarray, ok: np.ndarray, short: np.ndarray,
-                      kind: str) -> None:
+    def count_granted(
+        self, sector: np.ndarray, capital: np.ndarray, ok: np.ndarray, short: np.ndarray, kind: str
+    ) -> None:
         """Book what :meth:`budget`'s proposals took (``ok``) and how many lacked quota (``short``)."""
         if not self.in_force:
             return

@@ -35,8 +35,27 @@ def _feasible_weights(weight_s, ok, room, bar, land, quality, cum):
 
 
 @njit(cache=True)
-def locate(sector, land, quality, crowded, u, base_u, u_out, beta_agg, beta_lead, active, bar, lead, same,
-           block_ptr, blocks, block_free, block_active, zone_out, block_out):
+def locate(
+    sector,
+    land,
+    quality,
+    crowded,
+    u,
+    base_u,
+    u_out,
+    beta_agg,
+    beta_lead,
+    active,
+    bar,
+    lead,
+    same,
+    block_ptr,
+    blocks,
+    block_free,
+    block_active,
+    zone_out,
+    block_out,
+):
     """Choose a location for each project; write its zone (or ``OUTSIDE`` / ``CROWDED_OUT``) and
     block into ``zone_out`` and ``block_out``.  ``same`` (zones × sectors) and ``block_free`` are
     updated as projects locate."""

@@ -7,7 +7,8 @@ first roll over the cash deficits of their borrowers in full, whatever the room 
 lending under a soft budget constraint: refusing would make them recognise the loss; Kornai
 1986, Caballero, Hoshi & Kashyap 2008) -- the hard budget constraint comes from exits, not from
 the pool.  New loans are granted only while there is room: incumbents' investment (pro rata)
-and their new plants, then new projects later in the month (first come, first served).  An exit writes the firm's debt off: the
+and their new plants, then new projects later in the month (first come, first served).  An exit writes the firm's
+debt off: the
 loan leaves the pool (room is freed), the recovered part (``recovery_rate`` × its capital) is
 repaid, and ``loss_absorption`` of the rest is lending capacity destroyed; a haircut agreed in
 a disposal case (restructuring, a takeover) is written down the same way, with nothing recovered.
@@ -23,8 +24,19 @@ from __future__ import annotations
 import numpy as np
 
 #: ledger entries, summed since the last :meth:`CreditPool.take_month`
-FLOWS = ("lent_deficits", "lent_investment", "lent_projects", "lent_expansions", "repaid", "written_off",
-         "recovered", "capacity_destroyed", "investment_refused", "projects_refused", "expansions_refused")
+FLOWS = (
+    "lent_deficits",
+    "lent_investment",
+    "lent_projects",
+    "lent_expansions",
+    "repaid",
+    "written_off",
+    "recovered",
+    "capacity_destroyed",
+    "investment_refused",
+    "projects_refused",
+    "expansions_refused",
+)
 
 
 class CreditPool:
@@ -65,8 +77,14 @@ class CreditPool:
         self._month[kind + "_refused"] += float(amount.sum() - granted.sum())
         return granted
 
-    def grant_in_order(self, pool: np.ndarray, amount: np.ndarray, kind: str = "projects",
-                       budget: tuple | None = None, short: np.ndarray | None = None) -> np.ndarray:
+    def grant_in_order(
+        self,
+        pool: np.ndarray,
+        amount: np.ndarray,
+        kind: str = "projects",
+        budget: tuple | None = None,
+        short: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Loans for new plants (``kind``: projects or expansions), first come first served: a mask
         of the financed requests.  ``budget`` = ``(key, need, pools)``: a second resource each
         request needs whole, ``need[j]`` of ``pools[key[j]]`` (capacity-replacement quota, used up
@@ -112,8 +130,9 @@ class CreditPool:
         """Loans that change borrower (an acquirer assumes them): they move from pool ``source`` to
         pool ``target``; nothing is lent, repaid or written off."""
         n = self.limit.size
-        self.outstanding += (np.bincount(target, weights=amount, minlength=n)
-                             - np.bincount(source, weights=amount, minlength=n))
+        self.outstanding += np.bincount(target, weights=amount, minlength=n) - np.bincount(
+            source, weights=amount, minlength=n
+        )
 
     def take_month(self) -> dict[str, float]:
         """The month's ledger (and start a new one)."""

@@ -1,7 +1,8 @@
 """Columnar state of all enterprises, and their monthly numerics as array operations.
 
 Enterprises are Mesa agents (:class:`sim.model.agents.Enterprise`, made on first use) for
-inspection and the dashboard, but their numeric state lives here, one numpy array per variable, so that production, finance,
+inspection and the dashboard, but their numeric state lives here, one numpy array per variable, so that production,
+finance,
 zombie status and exit cost O(n) vectorised work per month rather than a Python loop.
 
 Mechanisms (units: output and money in 万 yuan, land in mu, time in months/years):
@@ -117,13 +118,20 @@ _FIELDS: dict[str, type] = {
     "disposal_path": np.int8,  # DisposalPath of a firm on the disposal campaign's list (0: not listed)
     "disposal_due": np.int32,  # the month its disposal case closes
     "acquired_by": np.int64,  # for a firm taken over (MERGED by the disposal campaign): the acquirer's row; else -1
-    "mu_class": np.int8,  # 亩均 class of its last grading, 1 (A) .. 4 (D); 0: not graded (sim.model.policies.mu_classes)
+    "mu_class": np.int8,  # 亩均 class of its last grading, 1 (A) .. 4 (D); 0: not graded (policies.mu_classes)
     "mu_d_years": np.int16,  # years in a row graded D
 }
 
 #: columns whose value for a new row is not 0
-_DEFAULTS = {"zone": -1, "block": -1, "site_block": -1, "exit_month": -1, "parent": -1, "acquired_by": -1,
-             "licence": np.inf}
+_DEFAULTS = {
+    "zone": -1,
+    "block": -1,
+    "site_block": -1,
+    "exit_month": -1,
+    "parent": -1,
+    "acquired_by": -1,
+    "licence": np.inf,
+}
 
 
 class FirmTable:
@@ -191,8 +199,9 @@ def site_cluster(site_block: np.ndarray, block_zone_start: np.ndarray) -> np.nda
     return np.where(site_block >= 0, block_zone_start[np.maximum(site_block, 0)], -1)
 
 
-def agglomeration(zone: np.ndarray, sector: np.ndarray, operating: np.ndarray, n_zones: int,
-                  n_sectors: int, elasticity: float) -> np.ndarray:
+def agglomeration(
+    zone: np.ndarray, sector: np.ndarray, operating: np.ndarray, n_zones: int, n_sectors: int, elasticity: float
+) -> np.ndarray:
     """Agglomeration factor ``1 + e·log(1 + n)``, n = other operating same-sector firms in the same
     cluster ``zone`` (a :func:`site_cluster`; 1 for firms that do not operate or lie outside every
     zone)."""
@@ -202,11 +211,13 @@ def agglomeration(zone: np.ndarray, sector: np.ndarray, operating: np.ndarray, n
     return out
 
 
-def agglomeration_of_rows(zone: np.ndarray, sector: np.ndarray, rows: np.ndarray, n_zones: int, n_sectors: int,
-                          elasticity: float) -> np.ndarray:
+def agglomeration_of_rows(
+    zone: np.ndarray, sector: np.ndarray, rows: np.ndarray, n_zones: int, n_sectors: int, elasticity: float
+) -> np.ndarray:
     """:func:`agglomeration` of the operating firms ``rows`` (all of them), in their order."""
-    return _agglomeration(zone, sector, np.asarray(rows, dtype=np.int64), n_zones * n_sectors, n_sectors,
-                          float(elasticity))
+    return _agglomeration(
+        zone, sector, np.asarray(rows, dtype=np.int64), n_zones * n_sectors, n_sectors, float(elasticity)
+    )
 
 
 @njit(cache=True)
@@ -234,8 +245,15 @@ def update_productivity(f: FirmTable, idx: np.ndarray, shocks: np.ndarray, p) ->
     """
     rho_m = p.productivity_persistence ** (1 / 12)
     sd_m = p.productivity_sd * np.sqrt((1 - rho_m**2) / max(1 - p.productivity_persistence**2, 1e-12))
-    return _productivity(np.asarray(idx, dtype=np.int64), np.asarray(shocks, dtype=float), f.log_prod, f.age,
-                         rho_m, sd_m, (1 - rho_m) * p.productivity_age_drift)
+    return _productivity(
+        np.asarray(idx, dtype=np.int64),
+        np.asarray(shocks, dtype=float),
+        f.log_prod,
+        f.age,
+        rho_m,
+        sd_m,
+        (1 - rho_m) * p.productivity_age_drift,
+    )
 
 
 @njit(cache=True)
@@ -251,16 +269,30 @@ def _productivity(idx, shocks, log_prod, age, rho_m, sd_m, pull):
     return a
 
 
-def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarray, qty: np.ndarray,
-               capacity: np.ndarray, sigma: np.ndarray, k_cap: np.ndarray, p, wage: np.ndarray | None = None,
-               labour=None, month: int = 0, tax: np.ndarray | None = None,
-               resource_tax: np.ndarray | None = None, input_price: np.ndarray | None = None) -> dict:
+def book_month(
+    f: FirmTable,
+    idx: np.ndarray,
+    a_eff: np.ndarray,
+    price: np.ndarray,
+    qty: np.ndarray,
+    capacity: np.ndarray,
+    sigma: np.ndarray,
+    k_cap: np.ndarray,
+    p,
+    wage: np.ndarray | None = None,
+    labour=None,
+    month: int = 0,
+    tax: np.ndarray | None = None,
+    resource_tax: np.ndarray | None = None,
+    input_price: np.ndarray | None = None,
+) -> dict:
     """One month of accounts and investment plans of the operating firms ``idx`` (in place).
 
     From the month's market (``price``, ``qty`` in units/year, ``capacity``; aligned with ``idx``)
     and effective log productivity ``a_eff``: revenue ``p·q``; variable costs, materials
     ``(1-λ)·m·mc₀·q`` with ``mc₀ = e^(-ã)(σ-1)/σ`` and ``m`` its sector's input price index
-    (``input_price``: materials, fuel and power relative to the first month's; 1 if not given) plus the wage bill ``w·wage₀·workers`` of its
+    (``input_price``: materials, fuel and power relative to the first month's; 1 if not given) plus the wage bill
+    ``w·wage₀·workers`` of its
     sector's wage index ``w`` (``wage``, per sector; 1 if not given); the firm's overhead (fixed at
     entry), depreciation ``δK``; taxes (:mod:`sim.model.tax`; ``tax`` = the month's VAT rate,
     surcharge, income-tax rate and local shares of VAT and income tax, :func:`sim.model.tax.monthly_tax_array`;
@@ -292,9 +324,18 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
     idx = np.asarray(idx, dtype=np.int64)
     n = idx.size
     out = {k: np.zeros(n) for k in ("deficit", "loan", "internal", "repay", "beyond_plant")}
-    c = np.array([p.interest_rate, p.repayment_share, p.depreciation_rate,
-                  p.target_utilisation, p.investment_adjust_months, p.max_leverage, p.build_months,
-                  p.target_leverage])
+    c = np.array(
+        [
+            p.interest_rate,
+            p.repayment_share,
+            p.depreciation_rate,
+            p.target_utilisation,
+            p.investment_adjust_months,
+            p.max_leverage,
+            p.build_months,
+            p.target_leverage,
+        ]
+    )
     if labour is None:
         lab = np.array([0.0, 1.0, 0.0])
     else:
@@ -303,25 +344,103 @@ def book_month(f: FirmTable, idx: np.ndarray, a_eff: np.ndarray, price: np.ndarr
     input_price = np.ones(len(sigma)) if input_price is None else np.asarray(input_price, float)
     tax = np.zeros(5) if tax is None else np.asarray(tax, float)
     resource_tax = np.zeros(len(sigma)) if resource_tax is None else np.asarray(resource_tax, float)
-    _book_month(idx, np.asarray(a_eff, float), np.asarray(price, float), np.asarray(qty, float),
-                np.asarray(capacity, float), np.asarray(sigma, float), np.asarray(k_cap, float), c, wage, input_price, lab,
-                int(month), tax, resource_tax, f.sector, f.capital, f.capital_wip, f.plant_limit, f.overhead,
-                f.debt, f.output, f.output_year, f.tax_year, f.ebit_year, f.interest_year, f.profit_year,
-                f.var_input_year, f.age, f.price, f.quantity, f.capacity, f.workers, f.workers_year,
-                f.rescued_until, f.vat_credit, f.pretax_year, f.income_tax_year, f.loss_carry, f.local_tax_year,
-                out["deficit"],
-                out["loan"], out["internal"], out["repay"], out["beyond_plant"])
+    _book_month(
+        idx,
+        np.asarray(a_eff, float),
+        np.asarray(price, float),
+        np.asarray(qty, float),
+        np.asarray(capacity, float),
+        np.asarray(sigma, float),
+        np.asarray(k_cap, float),
+        c,
+        wage,
+        input_price,
+        lab,
+        int(month),
+        tax,
+        resource_tax,
+        f.sector,
+        f.capital,
+        f.capital_wip,
+        f.plant_limit,
+        f.overhead,
+        f.debt,
+        f.output,
+        f.output_year,
+        f.tax_year,
+        f.ebit_year,
+        f.interest_year,
+        f.profit_year,
+        f.var_input_year,
+        f.age,
+        f.price,
+        f.quantity,
+        f.capacity,
+        f.workers,
+        f.workers_year,
+        f.rescued_until,
+        f.vat_credit,
+        f.pretax_year,
+        f.income_tax_year,
+        f.loss_carry,
+        f.local_tax_year,
+        out["deficit"],
+        out["loan"],
+        out["internal"],
+        out["repay"],
+        out["beyond_plant"],
+    )
     return out
 
 
 @njit(cache=True)
-def _book_month(idx, a_eff, price, qty, capacity, sigma, k_cap, c, wage, input_price, lab, month, tx, resource_tax, sector,
-                capital, wip, plant_limit, overhead, debt, output, output_year, tax_year, ebit_year, interest_year,
-                profit_year, var_input_year, age, price_col, qty_col, cap_col, workers, workers_year, rescued_until,
-                vat_credit, pretax_year, income_tax_year, loss_carry, local_tax_year, deficit, loan, internal, repay,
-                beyond_plant):
-    rate, repay_share, delta, u_target, adjust, max_lev, build, lev = (c[0], c[1], c[2], c[3], c[4], c[5], c[6],
-                                                                      c[7])
+def _book_month(
+    idx,
+    a_eff,
+    price,
+    qty,
+    capacity,
+    sigma,
+    k_cap,
+    c,
+    wage,
+    input_price,
+    lab,
+    month,
+    tx,
+    resource_tax,
+    sector,
+    capital,
+    wip,
+    plant_limit,
+    overhead,
+    debt,
+    output,
+    output_year,
+    tax_year,
+    ebit_year,
+    interest_year,
+    profit_year,
+    var_input_year,
+    age,
+    price_col,
+    qty_col,
+    cap_col,
+    workers,
+    workers_year,
+    rescued_until,
+    vat_credit,
+    pretax_year,
+    income_tax_year,
+    loss_carry,
+    local_tax_year,
+    deficit,
+    loan,
+    internal,
+    repay,
+    beyond_plant,
+):
+    rate, repay_share, delta, u_target, adjust, max_lev, build, lev = (c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
     lam, wage0, keep_m = lab[0], lab[1], lab[2]
     vat_rate, surcharge_rate, cit_rate, local_vat, local_cit = tx[0], tx[1], tx[2], tx[3], tx[4]
     for j in range(idx.shape[0]):
@@ -489,8 +608,9 @@ def _map_protection(share, base, size_weight, cap):
     return out
 
 
-def exit_draws(f: FirmTable, idx: np.ndarray, u: np.ndarray, n_counties: int, carded: np.ndarray,
-               card_protection: float, pp, p) -> np.ndarray:
+def exit_draws(
+    f: FirmTable, idx: np.ndarray, u: np.ndarray, n_counties: int, carded: np.ndarray, card_protection: float, pp, p
+) -> np.ndarray:
     """Which of the operating firms ``idx`` exit this month (a mask over ``idx``): insolvency under
     the soft budget constraint.
 
@@ -499,9 +619,28 @@ def exit_draws(f: FirmTable, idx: np.ndarray, u: np.ndarray, n_counties: int, ca
     :func:`_exit_rate`; exit when its draw ``u[key]`` falls under the month's probability
     (:func:`monthly_probability`).  The hazards in one compiled pass.
     """
-    rate = _exit_rates(idx, f.county, f.output, f.zone, f.zombie, f.debt, f.capital, n_counties, carded,
-                       np.array([pp.base, pp.size_weight, pp.max, card_protection, p.base_exit_rate,
-                                 p.insolvent_exit_rate, p.insolvency_leverage]))
+    rate = _exit_rates(
+        idx,
+        f.county,
+        f.output,
+        f.zone,
+        f.zombie,
+        f.debt,
+        f.capital,
+        n_counties,
+        carded,
+        np.array(
+            [
+                pp.base,
+                pp.size_weight,
+                pp.max,
+                card_protection,
+                p.base_exit_rate,
+                p.insolvent_exit_rate,
+                p.insolvency_leverage,
+            ]
+        ),
+    )
     return u[f.key[idx]] < monthly_probability(rate)
 
 

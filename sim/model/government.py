@@ -50,7 +50,7 @@ class GovernmentProjects:
         for name, fill in (("zone", -1), ("county", 0), ("state", 0), ("entry_month", -1)):
             old = getattr(self, name)
             new = np.full(size, fill, np.int64)
-            new[:old.size] = old
+            new[: old.size] = old
             setattr(self, name, new)
 
     def arrivals(self) -> None:
@@ -62,8 +62,9 @@ class GovernmentProjects:
         n = int(rng.poisson(self.rate / 12.0))
         if n == 0:
             return
-        county = np.minimum(np.searchsorted(np.cumsum(self.county_p), rng.random(n), side="right"),
-                            len(self.county_p) - 1)
+        county = np.minimum(
+            np.searchsorted(np.cumsum(self.county_p), rng.random(n), side="right"), len(self.county_p) - 1
+        )
         in_zone = rng.random(n) < m.params.approval.government_in_zone_share
         pick = rng.random(n)
         # the county's active zones, in index order: zones sorted by county, a project takes the
@@ -86,5 +87,5 @@ class GovernmentProjects:
 
     def move(self, src: int, dst: int) -> None:
         """Zone ``src`` merged into ``dst`` (-1: abolished): its projects follow its land."""
-        rows = np.flatnonzero(self.zone[:self.n] == src)
+        rows = np.flatnonzero(self.zone[: self.n] == src)
         self.zone[rows] = dst

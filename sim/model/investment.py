@@ -122,12 +122,16 @@ class InvestmentMarket:
         if counts.sum() == 0:
             return
         keys, projects = self._locate(counts, stream(m.params.seed, Stream.PROJECT, m.month), borrow=True)
-        draws = approval_draws(stream(m.params.seed, Stream.APPROVAL, m.month), keys.size, m.approval.n_items,
-                               m.params.approval)
+        draws = approval_draws(
+            stream(m.params.seed, Stream.APPROVAL, m.month), keys.size, m.approval.n_items, m.params.approval
+        )
         financed = projects.pop("arrived") & (projects["zone"] != CROWDED_OUT)
         if financed.any():
-            m.create_projects(keys[financed], {d: v[financed] for d, v in draws.items()},
-                              **{c: v[financed] for c, v in projects.items()})
+            m.create_projects(
+                keys[financed],
+                {d: v[financed] for d, v in draws.items()},
+                **{c: v[financed] for c, v in projects.items()},
+            )
 
     def seed_pipeline(self) -> None:
         """Projects already approved and under construction at the start (see the module docstring)."""
@@ -143,8 +147,9 @@ class InvestmentMarket:
         starts_at = m.time + rng.uniform(0.0, p.pipeline_months, keys.size)  # from now
         financed = projects.pop("arrived") & (projects["zone"] != CROWDED_OUT)
         if financed.any():
-            m.create_pipeline_projects(keys[financed], starts_at[financed],
-                                       **{c: v[financed] for c, v in projects.items()})
+            m.create_pipeline_projects(
+                keys[financed], starts_at[financed], **{c: v[financed] for c, v in projects.items()}
+            )
 
     def _locate(self, counts: np.ndarray, rng: np.random.Generator, borrow: bool) -> tuple[np.ndarray, dict]:
         """Draw the candidate projects' attributes (sector by sector, in key order); keep those that
@@ -159,17 +164,17 @@ class InvestmentMarket:
         n = int(counts.sum())
         keys = m.next_keys(n)
         sector = np.repeat(np.arange(len(counts)), counts)
-        size = self.size_mean[sector] * rng.lognormal(-p.project_size_sigma**2 / 2, p.project_size_sigma, n)
+        size = self.size_mean[sector] * rng.lognormal(-(p.project_size_sigma**2) / 2, p.project_size_sigma, n)
         quality = rng.normal(0.0, p.project_quality_sd, n)
         u_entry = rng.random(n)
-        home = np.minimum(np.searchsorted(np.cumsum(self.county_p), rng.random(n), side="right"),
-                          len(self.county_p) - 1)
+        home = np.minimum(
+            np.searchsorted(np.cumsum(self.county_p), rng.random(n), side="right"), len(self.county_p) - 1
+        )
         u = rng.random(n)
         land = size / self.opm[sector]
         p_star = m.p_star[sector]
         price = np.where(np.isnan(m.sector_price[sector]), p_star, m.sector_price[sector])
-        pull = np.minimum((price / p_star) ** p.entry_price_elasticity,
-                          p.entry_max_multiplier)
+        pull = np.minimum((price / p_star) ** p.entry_price_elasticity, p.entry_max_multiplier)
         arrived = u_entry * p.entry_max_multiplier < pull
         crowded = ~arrived
         pool = m.credit_pool_of(home, sector)  # a project borrows from its home county's (or sector's) banks
@@ -179,7 +184,9 @@ class InvestmentMarket:
             at = np.flatnonzero(arrived)
             capital = size[at] * self.kappa[sector[at]]
             short = np.zeros(at.size, dtype=bool)
-            ok = m.credit.grant_in_order(pool[at], amount[at], "projects", m.capacity.budget(sector[at], capital), short)
+            ok = m.credit.grant_in_order(
+                pool[at], amount[at], "projects", m.capacity.budget(sector[at], capital), short
+            )
             m.capacity.count_granted(sector[at], capital, ok, short, "projects")
             crowded[at[~ok]] = True
             m.projects_crowded_out += int((~ok & ~short).sum())
@@ -189,19 +196,45 @@ class InvestmentMarket:
         u_out = self.outside_size + p.outside_utility + p.beta_latency * self.outside_expected_latency / 100
         block_free = m.block_free_land()
         zone, block = np.empty(n, np.int64), np.empty(n, np.int64)
-        locate(sector, land, quality, crowded, u, v["base_u"], float(u_out), p.beta_agglomeration, p.beta_leading,
-               v["active"], v["entry_bar"], m.zone_leading_matrix(), m.zone_sector_counts(), v["block_ptr"],
-               v["blocks"], block_free, m.block_active, zone, block)
+        locate(
+            sector,
+            land,
+            quality,
+            crowded,
+            u,
+            v["base_u"],
+            float(u_out),
+            p.beta_agglomeration,
+            p.beta_leading,
+            v["active"],
+            v["entry_bar"],
+            m.zone_leading_matrix(),
+            m.zone_sector_counts(),
+            v["block_ptr"],
+            v["blocks"],
+            block_free,
+            m.block_active,
+            zone,
+            block,
+        )
         subsidy = v["subsidy"]
 
         inside = zone >= 0
         county = np.where(inside, m.zone_county[np.maximum(zone, 0)] if n_z else 0, home)
         paid = np.where(inside, subsidy[np.maximum(zone, 0)] if n_z else 0.0, 0.0) * p.land_price * land
         m.subsidy_month += float(paid.sum())
-        return keys, dict(sector=sector, zone=zone, block=block, county=county,
-                          credit_pool=pool, size=size, quality=quality,
-                          capital=size * self.kappa[sector], land=land, arrived=arrived)
-
+        return keys, dict(
+            sector=sector,
+            zone=zone,
+            block=block,
+            county=county,
+            credit_pool=pool,
+            size=size,
+            quality=quality,
+            capital=size * self.kappa[sector],
+            land=land,
+            arrived=arrived,
+        )
 
     def expansions(self, rows: np.ndarray, beyond: np.ndarray) -> None:
         """Operating firms ``rows`` whose desired capital exceeds what their land holds by ``beyond``
@@ -221,15 +254,21 @@ class InvestmentMarket:
         m.expansions_blocked_month += int((~fits).sum())
         rows, extra, land = rows[fits], extra[fits], land[fits]
         short = np.zeros(rows.size, dtype=bool)  # capacity replacement: a plant needs quota as well as a loan
-        ok = m.credit.grant_in_order(f.credit_pool[rows], fp.entrant_leverage * extra, "expansions",
-                                     m.capacity.budget(f.sector[rows], extra), short)
+        ok = m.credit.grant_in_order(
+            f.credit_pool[rows],
+            fp.entrant_leverage * extra,
+            "expansions",
+            m.capacity.budget(f.sector[rows], extra),
+            short,
+        )
         m.capacity.count_granted(f.sector[rows], extra, ok, short, "expansions")
         m.expansions_refused_month += int((~ok & ~short).sum())
         rows, extra, land = rows[ok], extra[ok], land[ok]
         if rows.size == 0:
             return
-        draws = approval_draws(stream(m.params.seed, Stream.EXPANSION, m.month), rows.size, m.approval.n_items,
-                               m.params.approval)
+        draws = approval_draws(
+            stream(m.params.seed, Stream.EXPANSION, m.month), rows.size, m.approval.n_items, m.params.approval
+        )
         m.create_expansions(rows, extra, land, draws)
 
     def _zone_view(self) -> dict[str, np.ndarray]:
@@ -246,9 +285,12 @@ class InvestmentMarket:
         national = np.array([z.level == "national" for z in zones], dtype=float)  # MOFCOM downgrades change it
         subsidy = np.array([z.subsidy for z in zones])
         self._view = {
-            "base_u": p.beta_latency * lat / 100 + p.beta_subsidy * subsidy + p.beta_rank * rank
+            "base_u": p.beta_latency * lat / 100
+            + p.beta_subsidy * subsidy
+            + p.beta_rank * rank
             + p.beta_national * national,
-            "subsidy": subsidy, "active": np.array([z.active for z in zones], dtype=bool),
+            "subsidy": subsidy,
+            "active": np.array([z.active for z in zones], dtype=bool),
             "entry_bar": np.array([z.entry_bar for z in zones]),
             "block_ptr": np.concatenate([[0], np.cumsum([len(z.blocks) for z in zones])]).astype(np.int64),
             "blocks": np.array([b for z in zones for b in z.blocks], dtype=np.int64),

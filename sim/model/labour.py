@@ -40,8 +40,9 @@ class LabourMarkets:
         months × sectors index of the prices of materials, fuel and power (flat if not given)."""
         self.params = params
         self.supply_path = np.asarray(supply_path, dtype=float)
-        self.input_prices = (np.ones_like(self.supply_path) if input_prices is None
-                             else np.asarray(input_prices, dtype=float))
+        self.input_prices = (
+            np.ones_like(self.supply_path) if input_prices is None else np.asarray(input_prices, dtype=float)
+        )
         n_sectors = self.supply_path.shape[1]
         self.wage = np.ones(n_sectors)
         self.workforce_start = np.full(n_sectors, np.nan)  # workers at the start's wage, set by the first month
@@ -69,12 +70,18 @@ class LabourMarkets:
         if self.params.market == "fixed":
             return
         nxt = min(month + 1, self.supply_path.shape[0] - 1)
-        self.wage = next_wage(self.wage, workers, self.workforce_start * self.supply_path[nxt],
-                              self.params.supply_elasticity, self.params.wage_adjust_months)
+        self.wage = next_wage(
+            self.wage,
+            workers,
+            self.workforce_start * self.supply_path[nxt],
+            self.params.supply_elasticity,
+            self.params.wage_adjust_months,
+        )
 
 
-def next_wage(wage: np.ndarray, workers: np.ndarray, supply: np.ndarray, elasticity: float,
-              adjust_months: float) -> np.ndarray:
+def next_wage(
+    wage: np.ndarray, workers: np.ndarray, supply: np.ndarray, elasticity: float, adjust_months: float
+) -> np.ndarray:
     """The wage index a month on: ``log w`` closes ``1/adjust_months`` of its gap to the wage at which
     ``supply·w^elasticity`` equals ``workers`` (sectors with no workers or no supply keep theirs)."""
     ok = np.isfinite(supply) & (supply > 0.0) & (workers > 0.0)

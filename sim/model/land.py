@@ -80,8 +80,9 @@ class LandLedger:
         """The four categories summed over each zone's active blocks, mu."""
         m = self.model
         act = m.block_active
-        return {c: np.bincount(m.block_zone[act], weights=getattr(self, c)[act], minlength=len(m.zones))
-                for c in CATEGORIES}
+        return {
+            c: np.bincount(m.block_zone[act], weights=getattr(self, c)[act], minlength=len(m.zones)) for c in CATEGORIES
+        }
 
     def idle_over(self, months: int) -> float:
         """Land in zones of projects supplied ``months`` or more ago and still not building (mu):
@@ -147,7 +148,8 @@ class LandLedger:
             inside = rows[f.block[rows] >= 0]
             if inside.size:
                 self._release.setdefault(self.model.month + relet_months, []).append(
-                    (f.block[inside].copy(), f.land[inside].copy()))
+                    (f.block[inside].copy(), f.land[inside].copy())
+                )
         else:
             self.unsupplied += mu
 
@@ -230,8 +232,11 @@ class LandLedger:
                 errors.append(f"{name} on inactive blocks {np.flatnonzero(~act & (np.abs(cat) > scale)).tolist()}")
         if np.any(self.held > self.idle + scale):
             errors.append("held exceeds idle")
-        for name, state in (("idle", LifeCycle.IN_APPROVAL), ("construction", LifeCycle.CONSTRUCTION),
-                            ("operating", LifeCycle.OPERATING)):
+        for name, state in (
+            ("idle", LifeCycle.IN_APPROVAL),
+            ("construction", LifeCycle.CONSTRUCTION),
+            ("operating", LifeCycle.OPERATING),
+        ):
             firm_held = self._by_block(np.flatnonzero(f.state == state))
             ledger = getattr(self, name) - (self.held if name == "idle" else 0.0)
             bad = np.abs(firm_held - ledger) > scale

@@ -45,10 +45,23 @@ LOG_TOLERANCE = 1e-13
 MAX_ITERATIONS = 200
 
 
-def clear_markets(rows: np.ndarray, sector: np.ndarray, a_eff: np.ndarray, capital: np.ndarray,
-                  weight: np.ndarray, n_sectors: int, k_cap: np.ndarray, sigma: np.ndarray, sigma_a: np.ndarray,
-                  theta: np.ndarray, s_local: np.ndarray, s_out: np.ndarray, p_star, elastic: bool,
-                  cost: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def clear_markets(
+    rows: np.ndarray,
+    sector: np.ndarray,
+    a_eff: np.ndarray,
+    capital: np.ndarray,
+    weight: np.ndarray,
+    n_sectors: int,
+    k_cap: np.ndarray,
+    sigma: np.ndarray,
+    sigma_a: np.ndarray,
+    theta: np.ndarray,
+    s_local: np.ndarray,
+    s_out: np.ndarray,
+    p_star,
+    elastic: bool,
+    cost: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Clear every sector's market for the operating firms ``rows``.
 
     Per firm (aligned with ``rows``): price, quantity (units/year) and capacity; per sector: the
@@ -67,8 +80,27 @@ def clear_markets(rows: np.ndarray, sector: np.ndarray, a_eff: np.ndarray, capit
     spend = np.zeros(n_sectors)
     cost = np.ones(n_sectors) if cost is None else np.asarray(cost, dtype=float)
     p_star = np.broadcast_to(np.asarray(p_star, dtype=float), (n_sectors,)).copy()
-    _clear(rows, sector, a_eff, capital, weight, k_cap, sigma, sigma_a, theta, s_local, s_out, p_star,
-           bool(elastic), cost, price, qty, cap, index, spend)
+    _clear(
+        rows,
+        sector,
+        a_eff,
+        capital,
+        weight,
+        k_cap,
+        sigma,
+        sigma_a,
+        theta,
+        s_local,
+        s_out,
+        p_star,
+        bool(elastic),
+        cost,
+        price,
+        qty,
+        cap,
+        index,
+        spend,
+    )
     return price, qty, cap, index, spend
 
 
@@ -115,8 +147,27 @@ def _prices(log_a, members, p_u, cap, weight, sigma, price, qty):
 
 
 @njit(cache=True)
-def _clear(rows, sector, a_eff, capital, weight, k_cap, sigma_s, sigma_a_s, theta_s, s_local, s_out, p_star,
-           elastic, cost, price, qty, cap, index, spend):
+def _clear(
+    rows,
+    sector,
+    a_eff,
+    capital,
+    weight,
+    k_cap,
+    sigma_s,
+    sigma_a_s,
+    theta_s,
+    s_local,
+    s_out,
+    p_star,
+    elastic,
+    cost,
+    price,
+    qty,
+    cap,
+    index,
+    spend,
+):
     n = rows.size
     n_sec = index.size
     p_u = np.empty(n)
@@ -139,7 +190,7 @@ def _clear(rows, sector, a_eff, capital, weight, k_cap, sigma_s, sigma_a_s, thet
         fill[s] += 1
     for s in range(n_sec):
         log_p_star = np.log(p_star[s])
-        members = order[counts[s]:counts[s + 1]]
+        members = order[counts[s] : counts[s + 1]]
         if members.size == 0:
             continue
         sigma = sigma_s[s]

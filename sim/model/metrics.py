@@ -41,8 +41,17 @@ class Recorder:
     def forget(self) -> None:
         """Drop every record so far (the spin-up's).  Nothing here feeds the dynamics: the recorder
         only reads the model's state."""
-        for log in (self.monthly, self.zone_years, self.approvals, self.exits, self.zone_events, self.firm_groups,
-                    self.sector_years, self.panel, self.land_years):
+        for log in (
+            self.monthly,
+            self.zone_years,
+            self.approvals,
+            self.exits,
+            self.zone_events,
+            self.firm_groups,
+            self.sector_years,
+            self.panel,
+            self.land_years,
+        ):
             log.clear()
 
     # ------------------------------------------------------------------ events
@@ -52,27 +61,49 @@ class Recorder:
         plants; ``wd`` and ``days``: their approval time, :meth:`~sim.model.approval.ApprovalSystem.latency`),
         with the government's processing time (transit, queue, office work, review) in calendar days."""
         cal = self.model.calendar
-        self.approvals.append({**done, "expansion": plant, "approval_wd": wd, "approval_days": days,
-                               "approval_gov_days": done["gov_wd"] * cal.calendar_days_per_working_day,
-                               "to_permit_wd": cal.working_days(done["permit"] - done["applied"])})
+        self.approvals.append(
+            {
+                **done,
+                "expansion": plant,
+                "approval_wd": wd,
+                "approval_days": days,
+                "approval_gov_days": done["gov_wd"] * cal.calendar_days_per_working_day,
+                "to_permit_wd": cal.working_days(done["permit"] - done["applied"]),
+            }
+        )
 
     def log_exits(self, rows: np.ndarray) -> None:
         m = self.model
         f = m.firms
-        self.exits.append({
-            "month": np.full(rows.size, m.month), "key": f.key[rows].copy(), "zone": f.zone[rows].copy(),
-            "county": f.county[rows].copy(), "sector": f.sector[rows].copy(), "zombie": f.zombie[rows].copy(),
-            "age": f.age[rows].copy(), "land_mu": f.land[rows].copy(), "capital": f.capital[rows].copy(),
-            "insolvent": f.debt[rows] > m.params.firms.insolvency_leverage * f.capital[rows],
-            "disposal_path": f.disposal_path[rows].copy(), "mu_class": f.mu_class[rows].copy(),
-        })
+        self.exits.append(
+            {
+                "month": np.full(rows.size, m.month),
+                "key": f.key[rows].copy(),
+                "zone": f.zone[rows].copy(),
+                "county": f.county[rows].copy(),
+                "sector": f.sector[rows].copy(),
+                "zombie": f.zombie[rows].copy(),
+                "age": f.age[rows].copy(),
+                "land_mu": f.land[rows].copy(),
+                "capital": f.capital[rows].copy(),
+                "insolvent": f.debt[rows] > m.params.firms.insolvency_leverage * f.capital[rows],
+                "disposal_path": f.disposal_path[rows].copy(),
+                "mu_class": f.mu_class[rows].copy(),
+            }
+        )
 
     def log_zone_event(self, zone, event: str, detail: str) -> None:
         m = self.model
-        self.zone_events.append({
-            "date": m.calendar.label(m.month), "month": m.month, "zone_id": zone.zone_id,
-            "name_zh": zone.name_zh, "event": event, "detail": detail,
-        })
+        self.zone_events.append(
+            {
+                "date": m.calendar.label(m.month),
+                "month": m.month,
+                "zone_id": zone.zone_id,
+                "name_zh": zone.name_zh,
+                "event": event,
+                "detail": detail,
+            }
+        )
 
     # ------------------------------------------------------------------ series
     def record_month(self) -> None:
@@ -100,57 +131,82 @@ class Recorder:
         self._sector_acc["spending_path"] += m.spending_path[m.path_month] / 12.0
         credit = m.credit_month
         ledger = m.land.totals()
-        self.monthly.append({
-            "date": m.calendar.label(m.month), "month": m.month, "year": m.calendar.year(m.month),
-            "output": float(out.sum()), "output_real": float(real_s.sum()), "output_in_zones": out_zone,
-            "in_zone_output_share": out_zone / out.sum() if out.sum() > 0 else 0.0,
-            "firms": n_op, "firms_in_zones": int(op_in_zone.size),
-            "in_zone_firm_share": float(op_in_zone.size / n_op) if n_op else 0.0,
-            "zombies": int(zombie.sum()), "zombie_share": float(zombie.mean()) if n_op else 0.0,
-            "zombie_asset_share": m.zombie_asset_share(),
-            "debt": float(f.debt[op].sum()), "capital": float(f.capital[op].sum()),
-            "employment": float(f.workers[op].sum()),
-            "capital_building": float(f.capital_wip[op].sum()), "investment": m.investment_month,
-            "credit_limit": float(m.credit.limit.sum()), "credit_outstanding": float(m.credit.outstanding.sum()),
-            **{f"credit_{k}": v for k, v in credit.items()},
-            "exits": m.exits_month, "zombie_exits": m.zombie_exits_month, "entries": m.entries_month,
-            "disposal_cases_open": m.policies.zombie_disposal.open_cases(),
-            **{f"disposal_{path.name.lower()}s": int(m.disposals_month[path]) for path in DisposalPath
-               if path != DisposalPath.NOT_LISTED},
-            "projects": m.projects_month, "projects_crowded_out": m.projects_crowded_out,
-            "expansions": m.expansions_month, "expansions_without_land": m.expansions_blocked_month,
-            "expansions_crowded_out": m.expansions_refused_month,
-            "in_approval": int(in_states[LifeCycle.IN_APPROVAL]),
-            "under_construction": int(in_states[LifeCycle.CONSTRUCTION]),
-            "approvals_completed": len(m.completed_month),
-            "approval_wd_mean": float(np.mean(m.completed_month)) if m.completed_month else np.nan,
-            "approval_gov_wd_mean": float(np.mean(m.completed_gov_month)) if m.completed_gov_month else np.nan,
-            "approval_items_late_share": (m.items_late_month / m.items_served_month if m.items_served_month
-                                          else np.nan),
-            "approval_checks_failed": m.checks_failed_month,
-            "zones": len(m.active_zones()), "bodies": len(bodies),
-            "leadership_posts": sum(bp.leadership_posts[r] * n for r, n in ranks.items()),
-            "departments": sum(bp.departments[r] * n for r, n in ranks.items()),
-            "admin_cost": sum(bp.admin_cost[r] * n for r, n in ranks.items()) / 12.0,
-            "ra_spending": m.ra_spending_month, "subsidy_spending": m.subsidy_month,
-            "land_capacity": float(cap.sum()), "land_in_use": land_zone, "land_freed": m.land_freed_month,
-            "land_held_for_relet": float(m.block_land_held.sum()),
-            **{f"land_{c}": v for c, v in ledger.items()},
-            "land_recovered_idle": m.land.recovered_month,
-            "land_idle_over_1y": m.land.idle_over(m.params.land.idle_fee_months),
-            "land_cut": m.land.cut_month,
-            "projects_withdrawn": m.projects_withdrawn_month,
-            "mu_land_recoveries": m.mu_recoveries_month,
-            "mu_class_d_firms": int((f.mu_class[op] == D_CLASS).sum()),
-            "capacity_quota": float(m.capacity.quota.sum()), "capacity_retired": m.capacity.retired,
-            "capacity_quota_added": m.capacity.added, "capacity_quota_granted": m.capacity.granted,
-            "projects_refused_quota": m.capacity.projects_refused,
-            "expansions_refused_quota": m.capacity.expansions_refused,
-            "output_per_mu": 12.0 * out_zone / land_zone if land_zone > 0 else 0.0,
-            "competition_index": m.market.competition_index,
-            "powers_devolved": dev.params.powers if dev.active else 0,
-            "ra_items": dev.params.regional_assessment_items if dev.active else 0,
-        })
+        self.monthly.append(
+            {
+                "date": m.calendar.label(m.month),
+                "month": m.month,
+                "year": m.calendar.year(m.month),
+                "output": float(out.sum()),
+                "output_real": float(real_s.sum()),
+                "output_in_zones": out_zone,
+                "in_zone_output_share": out_zone / out.sum() if out.sum() > 0 else 0.0,
+                "firms": n_op,
+                "firms_in_zones": int(op_in_zone.size),
+                "in_zone_firm_share": float(op_in_zone.size / n_op) if n_op else 0.0,
+                "zombies": int(zombie.sum()),
+                "zombie_share": float(zombie.mean()) if n_op else 0.0,
+                "zombie_asset_share": m.zombie_asset_share(),
+                "debt": float(f.debt[op].sum()),
+                "capital": float(f.capital[op].sum()),
+                "employment": float(f.workers[op].sum()),
+                "capital_building": float(f.capital_wip[op].sum()),
+                "investment": m.investment_month,
+                "credit_limit": float(m.credit.limit.sum()),
+                "credit_outstanding": float(m.credit.outstanding.sum()),
+                **{f"credit_{k}": v for k, v in credit.items()},
+                "exits": m.exits_month,
+                "zombie_exits": m.zombie_exits_month,
+                "entries": m.entries_month,
+                "disposal_cases_open": m.policies.zombie_disposal.open_cases(),
+                **{
+                    f"disposal_{path.name.lower()}s": int(m.disposals_month[path])
+                    for path in DisposalPath
+                    if path != DisposalPath.NOT_LISTED
+                },
+                "projects": m.projects_month,
+                "projects_crowded_out": m.projects_crowded_out,
+                "expansions": m.expansions_month,
+                "expansions_without_land": m.expansions_blocked_month,
+                "expansions_crowded_out": m.expansions_refused_month,
+                "in_approval": int(in_states[LifeCycle.IN_APPROVAL]),
+                "under_construction": int(in_states[LifeCycle.CONSTRUCTION]),
+                "approvals_completed": len(m.completed_month),
+                "approval_wd_mean": float(np.mean(m.completed_month)) if m.completed_month else np.nan,
+                "approval_gov_wd_mean": float(np.mean(m.completed_gov_month)) if m.completed_gov_month else np.nan,
+                "approval_items_late_share": (
+                    m.items_late_month / m.items_served_month if m.items_served_month else np.nan
+                ),
+                "approval_checks_failed": m.checks_failed_month,
+                "zones": len(m.active_zones()),
+                "bodies": len(bodies),
+                "leadership_posts": sum(bp.leadership_posts[r] * n for r, n in ranks.items()),
+                "departments": sum(bp.departments[r] * n for r, n in ranks.items()),
+                "admin_cost": sum(bp.admin_cost[r] * n for r, n in ranks.items()) / 12.0,
+                "ra_spending": m.ra_spending_month,
+                "subsidy_spending": m.subsidy_month,
+                "land_capacity": float(cap.sum()),
+                "land_in_use": land_zone,
+                "land_freed": m.land_freed_month,
+                "land_held_for_relet": float(m.block_land_held.sum()),
+                **{f"land_{c}": v for c, v in ledger.items()},
+                "land_recovered_idle": m.land.recovered_month,
+                "land_idle_over_1y": m.land.idle_over(m.params.land.idle_fee_months),
+                "land_cut": m.land.cut_month,
+                "projects_withdrawn": m.projects_withdrawn_month,
+                "mu_land_recoveries": m.mu_recoveries_month,
+                "mu_class_d_firms": int((f.mu_class[op] == D_CLASS).sum()),
+                "capacity_quota": float(m.capacity.quota.sum()),
+                "capacity_retired": m.capacity.retired,
+                "capacity_quota_added": m.capacity.added,
+                "capacity_quota_granted": m.capacity.granted,
+                "projects_refused_quota": m.capacity.projects_refused,
+                "expansions_refused_quota": m.capacity.expansions_refused,
+                "output_per_mu": 12.0 * out_zone / land_zone if land_zone > 0 else 0.0,
+                "competition_index": m.market.competition_index,
+                "powers_devolved": dev.params.powers if dev.active else 0,
+                "ra_items": dev.params.regional_assessment_items if dev.active else 0,
+            }
+        )
 
     def record_year(self) -> None:
         m = self.model
@@ -169,24 +225,44 @@ class Recorder:
             i = z.index
             if z.status == "planned":
                 continue
-            self.zone_years.append({
-                "year": year, "zone_id": z.zone_id, "name_zh": z.name_zh, "name_en": z.name_en,
-                "county_id": z.county_id, "level": z.level, "type": z.type, "status": str(z.status),
-                "merged_into": z.merged_into, "body_id": z.body.body_id, "rank": z.body.rank,
-                "blocks": int(m.block_active[z.blocks].sum()) if z.blocks else 0,
-                "land_capacity": cap[i], "land_in_use": land[i],
-                **{f"land_{c}": v[i] for c, v in ledger.items()}, "firms": int(firms[i]),
-                "zombies": int(zombies[i]), "output": out[i], "tax": tax[i], "tax_local": tax_local[i],
-                "output_per_mu": out[i] / land[i] if land[i] > 0 else 0.0,
-                "tax_per_mu": tax[i] / land[i] if land[i] > 0 else 0.0,
-                "tax_local_per_mu": tax_local[i] / land[i] if land[i] > 0 else 0.0,
-                "score": z.score if z.active else np.nan, "class_rank": z.class_rank if z.active else 0,
-                "yellow_card": z.carded_this_year, "consecutive_bottom": z.consecutive_bottom,
-                "yellow_cards_total": z.yellow_cards, "subsidy": z.subsidy, "entry_bar": z.entry_bar,
-                "expected_latency_days": z.expected_latency_days,
-                "ra_items_done": z.regional_assessments_done(),
-                "office_staff": z.body.office.staff, "renamed": z.renamed,
-            })
+            self.zone_years.append(
+                {
+                    "year": year,
+                    "zone_id": z.zone_id,
+                    "name_zh": z.name_zh,
+                    "name_en": z.name_en,
+                    "county_id": z.county_id,
+                    "level": z.level,
+                    "type": z.type,
+                    "status": str(z.status),
+                    "merged_into": z.merged_into,
+                    "body_id": z.body.body_id,
+                    "rank": z.body.rank,
+                    "blocks": int(m.block_active[z.blocks].sum()) if z.blocks else 0,
+                    "land_capacity": cap[i],
+                    "land_in_use": land[i],
+                    **{f"land_{c}": v[i] for c, v in ledger.items()},
+                    "firms": int(firms[i]),
+                    "zombies": int(zombies[i]),
+                    "output": out[i],
+                    "tax": tax[i],
+                    "tax_local": tax_local[i],
+                    "output_per_mu": out[i] / land[i] if land[i] > 0 else 0.0,
+                    "tax_per_mu": tax[i] / land[i] if land[i] > 0 else 0.0,
+                    "tax_local_per_mu": tax_local[i] / land[i] if land[i] > 0 else 0.0,
+                    "score": z.score if z.active else np.nan,
+                    "class_rank": z.class_rank if z.active else 0,
+                    "yellow_card": z.carded_this_year,
+                    "consecutive_bottom": z.consecutive_bottom,
+                    "yellow_cards_total": z.yellow_cards,
+                    "subsidy": z.subsidy,
+                    "entry_bar": z.entry_bar,
+                    "expected_latency_days": z.expected_latency_days,
+                    "ra_items_done": z.regional_assessments_done(),
+                    "office_staff": z.body.office.staff,
+                    "renamed": z.renamed,
+                }
+            )
 
     def record_firm_groups(self, year: int) -> None:
         """Operating firms at the year end by sector, age band and location: count, zombies, output."""
@@ -203,8 +279,15 @@ class Recorder:
         zombies = np.bincount(key, weights=f.zombie[op], minlength=n_groups)
         output = np.bincount(key, weights=f.output_year[op], minlength=n_groups)
         present = np.flatnonzero(firms)
-        self.firm_groups.append({"year": np.full(present.size, year), "key": present, "firms": firms[present],
-                                 "zombies": zombies[present].astype(np.int64), "output": output[present]})
+        self.firm_groups.append(
+            {
+                "year": np.full(present.size, year),
+                "key": present,
+                "firms": firms[present],
+                "zombies": zombies[present].astype(np.int64),
+                "output": output[present],
+            }
+        )
 
     def record_sectors(self, year: int) -> None:
         """The year's market and capital by sector (operating firms at the year end for stocks)."""
@@ -220,20 +303,29 @@ class Recorder:
         every = np.flatnonzero(f.state != LifeCycle.PROJECT)  # yearly flows of firms that left during the year too
         qty, cap = by(f.quantity[op]), by(f.capacity[op])
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.sector_years.append({
-                "year": np.full(n, year), "sector": np.asarray(m.sector_names, dtype=object),
-                "revenue": self._sector_acc["revenue"].copy(), "output_real": self._sector_acc["output_real"].copy(),
-                "spending_at_rest_of_china_price": self._sector_acc["spending_path"].copy(),
-                "price_index": m.sector_price.copy(),
-                "firms": np.bincount(sec, minlength=n), "zombies": np.bincount(sec[f.zombie[op]], minlength=n),
-                "capital": by(f.capital[op]), "capital_building": by(f.capital_wip[op]),
-                "zombie_capital": by(f.capital[op] * f.zombie[op]),
-                "investment": by(f.investment_year[every], f.sector[every]),
-                "capacity_units": cap, "output_units": qty, "utilisation": np.where(cap > 0, qty / cap, np.nan),
-                "debt": by(f.debt[op]),
-                "employment": by(f.workers_year[every], f.sector[every]), "wage_index": m.labour.wage.copy(),
-                "replacement_quota": m.capacity.quota.copy(),
-            })
+            self.sector_years.append(
+                {
+                    "year": np.full(n, year),
+                    "sector": np.asarray(m.sector_names, dtype=object),
+                    "revenue": self._sector_acc["revenue"].copy(),
+                    "output_real": self._sector_acc["output_real"].copy(),
+                    "spending_at_rest_of_china_price": self._sector_acc["spending_path"].copy(),
+                    "price_index": m.sector_price.copy(),
+                    "firms": np.bincount(sec, minlength=n),
+                    "zombies": np.bincount(sec[f.zombie[op]], minlength=n),
+                    "capital": by(f.capital[op]),
+                    "capital_building": by(f.capital_wip[op]),
+                    "zombie_capital": by(f.capital[op] * f.zombie[op]),
+                    "investment": by(f.investment_year[every], f.sector[every]),
+                    "capacity_units": cap,
+                    "output_units": qty,
+                    "utilisation": np.where(cap > 0, qty / cap, np.nan),
+                    "debt": by(f.debt[op]),
+                    "employment": by(f.workers_year[every], f.sector[every]),
+                    "wage_index": m.labour.wage.copy(),
+                    "replacement_quota": m.capacity.quota.copy(),
+                }
+            )
         for acc in self._sector_acc.values():
             acc[:] = 0.0
 
@@ -244,16 +336,27 @@ class Recorder:
         rows = m.operated_all_year()
         with np.errstate(divide="ignore", invalid="ignore"):
             util = np.where(f.capacity[rows] > 0, f.quantity[rows] / f.capacity[rows], np.nan)
-        self.panel.append({
-            "year": np.full(rows.size, year), "key": f.key[rows].copy(), "sector": f.sector[rows].copy(),
-            "zone": f.zone[rows].copy(), "zombie": f.zombie[rows].copy(), "age": f.age[rows].copy(),
-            "log_productivity": f.log_prod[rows].copy(), "revenue": f.output_year[rows].copy(),
-            "variable_inputs": f.var_input_year[rows].copy(),
-            "employment": f.workers_year[rows].copy(),
-            "capital": f.capital[rows].copy(), "capital_start": f.capital_year_start[rows].copy(),
-            "investment": f.investment_year[rows].copy(), "debt": f.debt[rows].copy(),
-            "price": f.price[rows].copy(), "utilisation": util, "mu_class": f.mu_class[rows].copy(),
-        })
+        self.panel.append(
+            {
+                "year": np.full(rows.size, year),
+                "key": f.key[rows].copy(),
+                "sector": f.sector[rows].copy(),
+                "zone": f.zone[rows].copy(),
+                "zombie": f.zombie[rows].copy(),
+                "age": f.age[rows].copy(),
+                "log_productivity": f.log_prod[rows].copy(),
+                "revenue": f.output_year[rows].copy(),
+                "variable_inputs": f.var_input_year[rows].copy(),
+                "employment": f.workers_year[rows].copy(),
+                "capital": f.capital[rows].copy(),
+                "capital_start": f.capital_year_start[rows].copy(),
+                "investment": f.investment_year[rows].copy(),
+                "debt": f.debt[rows].copy(),
+                "price": f.price[rows].copy(),
+                "utilisation": util,
+                "mu_class": f.mu_class[rows].copy(),
+            }
+        )
 
     def record_land_year(self, year: int) -> None:
         """Firms whose land lies on zone ground (``site_block`` ≥ 0) and that operated during the
@@ -267,13 +370,20 @@ class Recorder:
         op = f.state == LifeCycle.OPERATING
         sel = (f.site_block >= 0) & (op | (f.output_year != 0) | (f.tax_year != 0) | (f.local_tax_year != 0))
         rows = np.flatnonzero(sel)
-        self.land_years.append({
-            "year": np.full(rows.size, year), "key": f.key[rows].copy(), "row": rows,
-            "site_block": f.site_block[rows].copy(), "zone": f.zone[rows].copy(),
-            "land_mu": np.where(op[rows], f.land[rows], 0.0), "output_year": f.output_year[rows].copy(),
-            "tax_year": f.tax_year[rows].copy(), "local_tax_year": f.local_tax_year[rows].copy(),
-            "operating": op[rows],
-        })
+        self.land_years.append(
+            {
+                "year": np.full(rows.size, year),
+                "key": f.key[rows].copy(),
+                "row": rows,
+                "site_block": f.site_block[rows].copy(),
+                "zone": f.zone[rows].copy(),
+                "land_mu": np.where(op[rows], f.land[rows], 0.0),
+                "output_year": f.output_year[rows].copy(),
+                "tax_year": f.tax_year[rows].copy(),
+                "local_tax_year": f.local_tax_year[rows].copy(),
+                "operating": op[rows],
+            }
+        )
 
     def land_yearly_table(self) -> pd.DataFrame:
         if not self.land_years:
@@ -308,21 +418,33 @@ class Recorder:
         names = names[np.argsort(names, kind="stable")]
         n_bands = len(AGE_LABELS)
         k = g["key"]
-        return pd.DataFrame({
-            "year": g["year"], "sector": names[k // 2 // n_bands],
-            "age_band": np.asarray(AGE_LABELS, dtype=object)[(k // 2) % n_bands], "in_zone": k % 2 == 1,
-            "firms": g["firms"], "zombies": g["zombies"], "output": g["output"],
-        }, columns=_FIRM_GROUP_COLUMNS)
+        return pd.DataFrame(
+            {
+                "year": g["year"],
+                "sector": names[k // 2 // n_bands],
+                "age_band": np.asarray(AGE_LABELS, dtype=object)[(k // 2) % n_bands],
+                "in_zone": k % 2 == 1,
+                "firms": g["firms"],
+                "zombies": g["zombies"],
+                "output": g["output"],
+            },
+            columns=_FIRM_GROUP_COLUMNS,
+        )
 
     def offices_table(self) -> pd.DataFrame:
         m = self.model
         rows = []
         for o in m.approval.offices():
-            rows.append({
-                "office": o.key, "level": o.level, "staff": o.staff, "items_served": o.items_served,
-                "mean_wait_wd": m.calendar.working_days(o.wait_time / o.items_served) if o.items_served else 0.0,
-                "utilisation": o.busy_time / (o.staff * max(m.clock.since_start(m.time), 1e-9)),
-            })
+            rows.append(
+                {
+                    "office": o.key,
+                    "level": o.level,
+                    "staff": o.staff,
+                    "items_served": o.items_served,
+                    "mean_wait_wd": m.calendar.working_days(o.wait_time / o.items_served) if o.items_served else 0.0,
+                    "utilisation": o.busy_time / (o.staff * max(m.clock.since_start(m.time), 1e-9)),
+                }
+            )
         return pd.DataFrame(rows)
 
     def _names(self, codes: np.ndarray, names: list[str]) -> np.ndarray:
@@ -346,21 +468,40 @@ class Recorder:
             a[t] = m.clock.since_start(a[t])
         applied_month = m.clock.month_of(a["applied"])
         stage, gov = a["stage_wd"], a["stage_gov_wd"]
-        return pd.DataFrame({
-            "key": key, "stream": np.asarray(STREAMS, dtype=object)[a["graph"] % len(STREAMS)],
-            "zone_id": self._names(a["zone"], [z.zone_id for z in m.zones]),
-            "in_zone": a["zone"] >= 0, "county_id": np.asarray(m.county_ids, dtype=object)[county],
-            "sector": sector,
-            "applied": self._labels(applied_month), "applied_time": a["applied"], "permit_time": a["permit"],
-            "production_time": a["time"], "stage1_wd": stage[:, 0], "stage2_wd": stage[:, 1],
-            "stage3_wd": stage[:, 2], "stage4_wd": stage[:, 3], "stage1_gov_wd": gov[:, 0], "stage2_gov_wd": gov[:, 1],
-            "stage3_gov_wd": gov[:, 2], "stage4_gov_wd": gov[:, 3], "to_permit_wd": a["to_permit_wd"],
-            "approval_wd": a["approval_wd"], "approval_gov_wd": a["gov_wd"], "approval_days": a["approval_days"],
-            "approval_gov_days": a["approval_gov_days"], "items_skipped": a["skipped"],
-            "expansion": a["expansion"], "reformed_process": a["graph"] // len(STREAMS) == 1,
-            "items_served": a["items_served"],
-            "items_late": a["items_late"], "checks_failed": a["checks_failed"],
-        }, columns=_APPROVAL_COLUMNS)
+        return pd.DataFrame(
+            {
+                "key": key,
+                "stream": np.asarray(STREAMS, dtype=object)[a["graph"] % len(STREAMS)],
+                "zone_id": self._names(a["zone"], [z.zone_id for z in m.zones]),
+                "in_zone": a["zone"] >= 0,
+                "county_id": np.asarray(m.county_ids, dtype=object)[county],
+                "sector": sector,
+                "applied": self._labels(applied_month),
+                "applied_time": a["applied"],
+                "permit_time": a["permit"],
+                "production_time": a["time"],
+                "stage1_wd": stage[:, 0],
+                "stage2_wd": stage[:, 1],
+                "stage3_wd": stage[:, 2],
+                "stage4_wd": stage[:, 3],
+                "stage1_gov_wd": gov[:, 0],
+                "stage2_gov_wd": gov[:, 1],
+                "stage3_gov_wd": gov[:, 2],
+                "stage4_gov_wd": gov[:, 3],
+                "to_permit_wd": a["to_permit_wd"],
+                "approval_wd": a["approval_wd"],
+                "approval_gov_wd": a["gov_wd"],
+                "approval_days": a["approval_days"],
+                "approval_gov_days": a["approval_gov_days"],
+                "items_skipped": a["skipped"],
+                "expansion": a["expansion"],
+                "reformed_process": a["graph"] // len(STREAMS) == 1,
+                "items_served": a["items_served"],
+                "items_late": a["items_late"],
+                "checks_failed": a["checks_failed"],
+            },
+            columns=_APPROVAL_COLUMNS,
+        )
 
     def _labels(self, months: np.ndarray) -> np.ndarray:
         uniq, inv = np.unique(months, return_inverse=True)
@@ -371,16 +512,24 @@ class Recorder:
             return pd.DataFrame(columns=_EXIT_COLUMNS)
         m = self.model
         e = {c: np.concatenate([chunk[c] for chunk in self.exits]) for c in self.exits[0]}
-        return pd.DataFrame({
-            "date": self._labels(e["month"]), "month": e["month"], "key": e["key"],
-            "zone_id": self._names(e["zone"], [z.zone_id for z in m.zones]),
-            "county_id": np.asarray(m.county_ids, dtype=object)[e["county"]],
-            "sector": np.asarray(m.sector_names, dtype=object)[e["sector"]],
-            "zombie": e["zombie"], "age": e["age"], "insolvent": e["insolvent"], "land_mu": e["land_mu"],
-            "capital": e["capital"],
-            "disposal_path": np.asarray([d.name.lower() for d in DisposalPath], dtype=object)[e["disposal_path"]],
-            "mu_class": np.asarray(MU_CLASSES, dtype=object)[e["mu_class"]],
-        }, columns=_EXIT_COLUMNS)
+        return pd.DataFrame(
+            {
+                "date": self._labels(e["month"]),
+                "month": e["month"],
+                "key": e["key"],
+                "zone_id": self._names(e["zone"], [z.zone_id for z in m.zones]),
+                "county_id": np.asarray(m.county_ids, dtype=object)[e["county"]],
+                "sector": np.asarray(m.sector_names, dtype=object)[e["sector"]],
+                "zombie": e["zombie"],
+                "age": e["age"],
+                "insolvent": e["insolvent"],
+                "land_mu": e["land_mu"],
+                "capital": e["capital"],
+                "disposal_path": np.asarray([d.name.lower() for d in DisposalPath], dtype=object)[e["disposal_path"]],
+                "mu_class": np.asarray(MU_CLASSES, dtype=object)[e["mu_class"]],
+            },
+            columns=_EXIT_COLUMNS,
+        )
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {
@@ -398,21 +547,102 @@ class Recorder:
 
 
 _APPROVAL_COLUMNS = [
-    "key", "stream", "zone_id", "in_zone", "county_id", "sector", "applied", "applied_time", "permit_time",
-    "production_time", "stage1_wd", "stage2_wd", "stage3_wd", "stage4_wd", "stage1_gov_wd", "stage2_gov_wd",
-    "stage3_gov_wd", "stage4_gov_wd", "to_permit_wd", "approval_wd", "approval_gov_wd", "approval_days",
-    "approval_gov_days", "items_skipped", "expansion", "reformed_process", "items_served", "items_late",
+    "key",
+    "stream",
+    "zone_id",
+    "in_zone",
+    "county_id",
+    "sector",
+    "applied",
+    "applied_time",
+    "permit_time",
+    "production_time",
+    "stage1_wd",
+    "stage2_wd",
+    "stage3_wd",
+    "stage4_wd",
+    "stage1_gov_wd",
+    "stage2_gov_wd",
+    "stage3_gov_wd",
+    "stage4_gov_wd",
+    "to_permit_wd",
+    "approval_wd",
+    "approval_gov_wd",
+    "approval_days",
+    "approval_gov_days",
+    "items_skipped",
+    "expansion",
+    "reformed_process",
+    "items_served",
+    "items_late",
     "checks_failed",
 ]
-_EXIT_COLUMNS = ["date", "month", "key", "zone_id", "county_id", "sector", "zombie", "age", "insolvent",
-                 "land_mu", "capital", "disposal_path", "mu_class"]
+_EXIT_COLUMNS = [
+    "date",
+    "month",
+    "key",
+    "zone_id",
+    "county_id",
+    "sector",
+    "zombie",
+    "age",
+    "insolvent",
+    "land_mu",
+    "capital",
+    "disposal_path",
+    "mu_class",
+]
 _FIRM_GROUP_COLUMNS = ["year", "sector", "age_band", "in_zone", "firms", "zombies", "output"]
 _EVENT_COLUMNS = ["date", "month", "zone_id", "name_zh", "event", "detail"]
-_SECTOR_COLUMNS = ["year", "sector", "revenue", "output_real", "spending_at_rest_of_china_price", "price_index",
-                   "firms", "zombies", "capital", "capital_building", "zombie_capital", "investment",
-                   "capacity_units", "output_units", "utilisation", "debt", "employment", "wage_index"]
-_PANEL_COLUMNS = ["year", "key", "sector", "in_zone", "zombie", "age", "log_productivity", "revenue",
-                  "variable_inputs", "employment", "capital", "capital_start", "investment", "debt", "price",
-                  "utilisation", "mu_class"]
-_LAND_COLUMNS = ["year", "key", "row", "site_block", "site_zone", "zone_id", "land_mu", "output_year", "tax_year",
-                 "local_tax_year", "operating"]
+_SECTOR_COLUMNS = [
+    "year",
+    "sector",
+    "revenue",
+    "output_real",
+    "spending_at_rest_of_china_price",
+    "price_index",
+    "firms",
+    "zombies",
+    "capital",
+    "capital_building",
+    "zombie_capital",
+    "investment",
+    "capacity_units",
+    "output_units",
+    "utilisation",
+    "debt",
+    "employment",
+    "wage_index",
+]
+_PANEL_COLUMNS = [
+    "year",
+    "key",
+    "sector",
+    "in_zone",
+    "zombie",
+    "age",
+    "log_productivity",
+    "revenue",
+    "variable_inputs",
+    "employment",
+    "capital",
+    "capital_start",
+    "investment",
+    "debt",
+    "price",
+    "utilisation",
+    "mu_class",
+]
+_LAND_COLUMNS = [
+    "year",
+    "key",
+    "row",
+    "site_block",
+    "site_zone",
+    "zone_id",
+    "land_mu",
+    "output_year",
+    "tax_year",
+    "local_tax_year",
+    "operating",
+]

@@ -38,7 +38,6 @@ from sim.model.approval import ApprovalSystem, Office, OfficePool
 from sim.model.calendar import Calendar, Clock
 from sim.model.capacity import CapacityReplacement
 from sim.model.credit import CreditPool
-from sim.model.government import GovernmentProjects
 from sim.model.firms import (
     DisposalPath,
     FirmTable,
@@ -52,22 +51,40 @@ from sim.model.firms import (
     site_cluster,
     update_productivity,
 )
+from sim.model.government import GovernmentProjects
 from sim.model.investment import InvestmentMarket
 from sim.model.labour import LabourMarkets
 from sim.model.land import LandLedger
 from sim.model.market import clear_markets, spending_index
-from sim.model.tax import close_tax_year, local_vat_shares, monthly_tax_array, vat_rates
 from sim.model.metrics import Recorder
 from sim.model.policies import PolicySet
 from sim.model.population import block_shares, generate
 from sim.model.streams import Stream, stream
-
+from sim.model.tax import close_tax_year, local_vat_shares, monthly_tax_array, vat_rates
 
 #: the monthly series the Mesa DataCollector mirrors (columns of the ``monthly`` table; units there)
-DATACOLLECTOR_SERIES = ("date", "output", "output_real", "firms", "firms_in_zones", "in_zone_output_share",
-                        "zombies", "zombie_share", "entries", "exits", "zombie_exits", "projects", "investment",
-                        "credit_outstanding", "approvals_completed", "approval_wd_mean", "approval_gov_wd_mean",
-                        "output_per_mu", "zones", "bodies")
+DATACOLLECTOR_SERIES = (
+    "date",
+    "output",
+    "output_real",
+    "firms",
+    "firms_in_zones",
+    "in_zone_output_share",
+    "zombies",
+    "zombie_share",
+    "entries",
+    "exits",
+    "zombie_exits",
+    "projects",
+    "investment",
+    "credit_outstanding",
+    "approvals_completed",
+    "approval_wd_mean",
+    "approval_gov_wd_mean",
+    "output_per_mu",
+    "zones",
+    "bodies",
+)
 
 
 class ZoneReformModel(ZoneAggregates, mesa.Model):
@@ -91,8 +108,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
     #: what records the run (made with the model, before the spin-up); it reads the model's state
     recorder_class = Recorder
 
-    def __init__(self, params: ModelConfig | None = None, region: RegionData | None = None, *, rng=None,
-                 **values):
+    def __init__(self, params: ModelConfig | None = None, region: RegionData | None = None, *, rng=None, **values):
         if params is None:
             from sim.config.validate import from_values
             from sim.data import build_region  # the data layer reads the region's files, not the model
@@ -102,8 +118,10 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         elif values or rng is not None:
             raise TypeError("ZoneReformModel takes a ModelConfig or keyword parameters (with rng), not both")
         if region is None:
-            raise TypeError("ZoneReformModel(params, region): the region of a ModelConfig must be given "
-                            "(sim.data.build_region(params))")
+            raise TypeError(
+                "ZoneReformModel(params, region): the region of a ModelConfig must be given "
+                "(sim.data.build_region(params))"
+            )
         if region.total_firms is None or region.total_output is None:
             raise ValueError("region.total_firms and region.total_output must be set (see sim.data.build_region)")
         super().__init__(rng=params.seed)
@@ -165,12 +183,16 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.government = GovernmentProjects(self)  # government-investment projects: they load the offices
         for county in self.counties:
             self.approval.county_offices[county.county_id] = Office(
-                f"county:{county.county_id}", "county", self.staffing("county", county),
-                params.approval.background_load, self.office_pool)
+                f"county:{county.county_id}",
+                "county",
+                self.staffing("county", county),
+                params.approval.background_load,
+                self.office_pool,
+            )
         for city in sorted({c.city_id for c in self.counties}):
             self.approval.city_offices[city] = Office(
-                f"city:{city}", "city", self.staffing("city", city), params.approval.background_load,
-                self.office_pool)
+                f"city:{city}", "city", self.staffing("city", city), params.approval.background_load, self.office_pool
+            )
         self._pipeline_rows = np.zeros(0, dtype=np.int64)  # projects under construction at the start
         self._pipeline_starts = np.zeros(0)  # ... and when each starts production (months)
         self.market = InvestmentMarket(self)
@@ -180,14 +202,16 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         f = self.firms
         held = f.state != LifeCycle.EXITED
         n_pools = {"county": len(self.counties), "sector": n_sec}.get(params.credit.scope, 1)
-        self.credit = CreditPool(np.bincount(f.credit_pool[held], weights=f.debt[held], minlength=n_pools),
-                                 params.credit)
+        self.credit = CreditPool(
+            np.bincount(f.credit_pool[held], weights=f.debt[held], minlength=n_pools), params.credit
+        )
         self.credit.take_month()
         self._reset_month_counters()
         self.recorder = self.recorder_class(self)
         self.zone_history: deque = deque(maxlen=params.policy.consolidation.lookback_months)
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: partial(ZoneReformModel.monthly_value, name=name) for name in DATACOLLECTOR_SERIES})
+            model_reporters={name: partial(ZoneReformModel.monthly_value, name=name) for name in DATACOLLECTOR_SERIES}
+        )
         self._spin_up()
 
     def _spin_up(self) -> None:
@@ -227,8 +251,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         for a, b in zip(r.adjacency["county_a"], r.adjacency["county_b"]):
             nb[a].add(b)
             nb[b].add(a)
-        self.counties = [County(self, i, row, nb[row.county_id])
-                         for i, row in enumerate(r.counties.itertuples(index=False))]
+        self.counties = [
+            County(self, i, row, nb[row.county_id]) for i, row in enumerate(r.counties.itertuples(index=False))
+        ]
         self.counties_by_id = {c.county_id: c for c in self.counties}
         self.county_index = {c.county_id: c.index for c in self.counties}
         self.county_ids = [c.county_id for c in self.counties]
@@ -243,9 +268,13 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             founded = self.calendar.index(row.founded, f"zones.csv row {i + 2} founded") if row.founded else None
             body = self.bodies.get(row.body_id)
             if body is None:
-                body = ManagementBody(row.body_id, row.rank,
-                                      Office(f"zone:{row.body_id}", "zone", 1, 0.0, self.office_pool),
-                                      row.county_id, "region" if row.level == "national" else "city/county")
+                body = ManagementBody(
+                    row.body_id,
+                    row.rank,
+                    Office(f"zone:{row.body_id}", "zone", 1, 0.0, self.office_pool),
+                    row.county_id,
+                    "region" if row.level == "national" else "city/county",
+                )
                 self.bodies[row.body_id] = body
             blocks = list(range(len(land), len(land) + int(row.blocks)))
             land += list(float(row.land_mu) * block_shares(int(row.blocks)))
@@ -304,8 +333,14 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         self.market.arrivals()
         self.government.arrivals()
         if self.policies.consolidation.pending:  # the track record its rules will read
-            self.zone_history.append((self.zone_annual_output(), self.zone_operating_land(),
-                                      self.zone_firm_counts(), self.region_annual_output()))
+            self.zone_history.append(
+                (
+                    self.zone_annual_output(),
+                    self.zone_operating_land(),
+                    self.zone_firm_counts(),
+                    self.region_annual_output(),
+                )
+            )
         year_end = self.calendar.is_year_end(self.month)
         if year_end:
             self._close_year()
@@ -321,8 +356,14 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             self.recorder.record_year()
             self._learn_from_year()
             f = self.firms
-            for col in (f.output_year, f.tax_year, f.local_tax_year, f.var_input_year, f.investment_year,
-                        f.workers_year):
+            for col in (
+                f.output_year,
+                f.tax_year,
+                f.local_tax_year,
+                f.var_input_year,
+                f.investment_year,
+                f.workers_year,
+            ):
                 col[:] = 0.0
             f.capital_year_start[:] = f.capital
         self.month += 1
@@ -333,7 +374,7 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         """The last recorded month's value of the monthly series ``name`` (None before the first month)."""
         return self.recorder.monthly[-1][name] if self.recorder.monthly else None
 
-    def run(self) -> "ZoneReformModel":
+    def run(self) -> ZoneReformModel:
         """Run every month of the horizon."""
         while self.running:
             self.step()
@@ -400,27 +441,62 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         idx = self._operating_rows()
         shocks = stream(p.seed, Stream.PRODUCTIVITY, self.month).standard_normal(self._next_key)
         a = update_productivity(f, idx, shocks[f.key[idx]], p.firms)
-        agg = agglomeration_of_rows(site_cluster(f.site_block, self.block_zone_start), f.sector, idx,
-                                    len(self.zones), len(self.sector_names), p.firms.agglomeration_elasticity)
+        agg = agglomeration_of_rows(
+            site_cluster(f.site_block, self.block_zone_start),
+            f.sector,
+            idx,
+            len(self.zones),
+            len(self.sector_names),
+            p.firms.agglomeration_elasticity,
+        )
         a_eff = a + np.log(agg)
         path = self.spending_path[self.path_month]
         price, qty, cap, index, spend = clear_markets(
-            idx, f.sector, a_eff, f.capital, f.demand_weight, len(self.sector_names), self.k_cap, self.sigma,
-            self.sigma_a, self.home_share, path * (1.0 - self.export_share), path * self.export_share,
-            self.p_star, p.market.demand == "elastic", self.labour.cost_index(self.path_month))
+            idx,
+            f.sector,
+            a_eff,
+            f.capital,
+            f.demand_weight,
+            len(self.sector_names),
+            self.k_cap,
+            self.sigma,
+            self.sigma_a,
+            self.home_share,
+            path * (1.0 - self.export_share),
+            path * self.export_share,
+            self.p_star,
+            p.market.demand == "elastic",
+            self.labour.cost_index(self.path_month),
+        )
         sold = np.isfinite(index)
         self.sector_price = np.where(sold, index, np.nan)
         self.sector_spending = spend
-        self.sector_shifter = np.where(sold, spend * np.where(sold, index, 1.0) ** (self.sigma - 1.0),
-                                       path * self.p_star ** (self.sigma - 1.0))
+        self.sector_shifter = np.where(
+            sold, spend * np.where(sold, index, 1.0) ** (self.sigma - 1.0), path * self.p_star ** (self.sigma - 1.0)
+        )
         vat = self.vat_rate[self.dated_month]
-        req = book_month(f, idx, a_eff, price, qty, cap, self.sigma, self.k_cap, p.firms, self.labour.wage, p.labour,
-                         self.month, monthly_tax_array(p.tax, vat, self.local_vat_share[self.dated_month]),
-                         self.resource_tax, self.labour.input_price(self.path_month))
+        req = book_month(
+            f,
+            idx,
+            a_eff,
+            price,
+            qty,
+            cap,
+            self.sigma,
+            self.k_cap,
+            p.firms,
+            self.labour.wage,
+            p.labour,
+            self.month,
+            monthly_tax_array(p.tax, vat, self.local_vat_share[self.dated_month]),
+            self.resource_tax,
+            self.labour.input_price(self.path_month),
+        )
         # within capacity licences where capacity replacement binds (sim.model.capacity)
         req["internal"], req["loan"] = self.capacity.cap_investment(idx, req["internal"], req["loan"], a_eff)
-        self.labour.adjust(self.path_month, np.bincount(f.sector[idx], weights=f.workers[idx],
-                                                   minlength=len(self.sector_names)))
+        self.labour.adjust(
+            self.path_month, np.bincount(f.sector[idx], weights=f.workers[idx], minlength=len(self.sector_names))
+        )
         pool = f.credit_pool[idx]
         self.credit.repay(pool, req["repay"])
         lent = self.credit.roll_over(pool, req["deficit"])  # evergreen: deficits are always financed
@@ -446,9 +522,18 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             return
         carded = np.array([z.carded_this_year for z in self.zones] + [False], dtype=bool)  # [-1]: outside
         u = stream(self.params.seed, Stream.EXIT, self.month).random(self._next_key)
-        gone = idx[exit_draws(f, idx, u, len(self.counties), carded,
-                              1.0 - self.params.policy.assessment.yellow_card_protection_cut,
-                              self.params.protection, self.params.firms)]
+        gone = idx[
+            exit_draws(
+                f,
+                idx,
+                u,
+                len(self.counties),
+                carded,
+                1.0 - self.params.policy.assessment.yellow_card_protection_cut,
+                self.params.protection,
+                self.params.firms,
+            )
+        ]
         self.close_firms(gone)
 
     def close_firms(self, rows: np.ndarray, relet_months: int = 0, replaceable: float = 1.0) -> None:
@@ -512,12 +597,18 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         assumed = np.minimum(f.debt[targets], self.params.credit.recovery_rate * k)
         self.credit.write_down(f.credit_pool[targets], f.debt[targets] - assumed)
         self.credit.transfer(f.credit_pool[targets], f.credit_pool[acquirers], assumed)
-        for col, moved in ((f.capital, f.capital[targets]), (f.capital_wip, f.capital_wip[targets]),
-                           (f.land, f.land[targets]), (f.demand_weight, f.demand_weight[targets]),
-                           (f.overhead, f.overhead[targets]), (f.debt, assumed),
-                           (f.plant_limit, fp.plant_headroom * f.capital[targets]),
-                           (f.workers, f.workers[targets]), (f.vat_credit, f.vat_credit[targets]),
-                           (f.licence, f.licence[targets])):
+        for col, moved in (
+            (f.capital, f.capital[targets]),
+            (f.capital_wip, f.capital_wip[targets]),
+            (f.land, f.land[targets]),
+            (f.demand_weight, f.demand_weight[targets]),
+            (f.overhead, f.overhead[targets]),
+            (f.debt, assumed),
+            (f.plant_limit, fp.plant_headroom * f.capital[targets]),
+            (f.workers, f.workers[targets]),
+            (f.vat_credit, f.vat_credit[targets]),
+            (f.licence, f.licence[targets]),
+        ):
             np.add.at(col, acquirers, moved)
         self.exits_month += targets.size
         self.zombie_exits_month += int(f.zombie[targets].sum())
@@ -581,8 +672,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         sigma = self.sigma[sector]
         return size * np.exp(-log_prod) ** (sigma - 1.0) / np.maximum(self.sector_shifter[sector], 1e-300)
 
-    def _add_projects(self, state: LifeCycle, keys, sector, zone, block, county, credit_pool, size, quality,
-                      capital, land) -> np.ndarray:
+    def _add_projects(
+        self, state: LifeCycle, keys, sector, zone, block, county, credit_pool, size, quality, capital, land
+    ) -> np.ndarray:
         """New enterprises in ``state`` at their chosen locations (``zone`` index and ``block``, or -1
         outside), holding their land from now on; returns their rows.
 
@@ -591,12 +683,26 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         fp = self.params.firms
         price = np.exp(-quality)
         rows = self.firms.add(
-            key=keys, sector=sector, zone=zone, county=county, credit_pool=credit_pool, block=block,
-            state=int(state), log_prod=quality, capital=capital, capital_year_start=capital,
-            plant_limit=fp.plant_headroom * capital, price=price, overhead=fp.fixed_cost_share * size,
+            key=keys,
+            sector=sector,
+            zone=zone,
+            county=county,
+            credit_pool=credit_pool,
+            block=block,
+            state=int(state),
+            log_prod=quality,
+            capital=capital,
+            capital_year_start=capital,
+            plant_limit=fp.plant_headroom * capital,
+            price=price,
+            overhead=fp.fixed_cost_share * size,
             demand_weight=self.customer_base(size, quality, sector),
-            capacity=np.exp(quality) * capital / self.k_cap[sector], land=land, debt=fp.entrant_leverage * capital,
-            age=0.0, entry_month=self.month)
+            capacity=np.exp(quality) * capital / self.k_cap[sector],
+            land=land,
+            debt=fp.entrant_leverage * capital,
+            age=0.0,
+            entry_month=self.month,
+        )
         self.capacity.licence_new(rows)
         return rows
 
@@ -653,11 +759,24 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         approval that share their parent's location and random key (they never operate on their own
         while it lives)."""
         f, fp = self.firms, self.params.firms
-        rows = f.add(key=f.key[parents], sector=f.sector[parents], zone=f.zone[parents], county=f.county[parents],
-                     credit_pool=f.credit_pool[parents], block=f.block[parents], site_block=f.site_block[parents],
-                     state=int(LifeCycle.IN_APPROVAL),
-                     log_prod=f.log_prod[parents], capital=capital, capital_year_start=capital, land=land,
-                     debt=fp.entrant_leverage * capital, parent=parents, age=0.0, entry_month=self.month)
+        rows = f.add(
+            key=f.key[parents],
+            sector=f.sector[parents],
+            zone=f.zone[parents],
+            county=f.county[parents],
+            credit_pool=f.credit_pool[parents],
+            block=f.block[parents],
+            site_block=f.site_block[parents],
+            state=int(LifeCycle.IN_APPROVAL),
+            log_prod=f.log_prod[parents],
+            capital=capital,
+            capital_year_start=capital,
+            land=land,
+            debt=fp.entrant_leverage * capital,
+            parent=parents,
+            age=0.0,
+            entry_month=self.month,
+        )
         f.expanding[parents] = True
         self.capacity.licence_new(rows)
         self.land.supply(rows)
@@ -699,7 +818,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         rate × its capital becomes VAT credit it deducts from its output VAT (a firm's new plant
         passes it to the firm, :meth:`install_expansions`)."""
         rows = np.asarray(rows, dtype=np.int64)
-        self.firms.vat_credit[rows] += self.vat_rate[min(self.dated_month, self.calendar.n_months - 1)] * self.firms.capital[rows]
+        self.firms.vat_credit[rows] += (
+            self.vat_rate[min(self.dated_month, self.calendar.n_months - 1)] * self.firms.capital[rows]
+        )
 
     def start_production(self, rows) -> None:
         """The enterprises at ``rows`` (under construction at the start) start operating (entries)."""
@@ -729,8 +850,9 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
         if not body.zones and body.active and body is not successor:
             body.active = False
             if successor is not None:  # pooled staff follow the work
-                successor.extra_staff += int(round(self.params.policy.consolidation.staff_retention
-                                                   * body.office.staff))
+                successor.extra_staff += int(
+                    round(self.params.policy.consolidation.staff_retention * body.office.staff)
+                )
                 self.restaff(successor)
             self.log_zone_event(zone, "body_abolished", f"body {body.body_id} ({body.rank}) cut")
 

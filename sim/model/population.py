@@ -67,14 +67,22 @@ def generate(model) -> dict[str, np.ndarray]:
     # region.total_output describes region.output_year: the start's output is smaller by the growth of
     # the sectors' spending paths until then
     total = region.total_output / output_year_deflator(
-        region.spending, list(sec["sector"]), sec_share, model.path_calendar, params.region.output_year)
+        region.spending, list(sec["sector"]), sec_share, model.path_calendar, params.region.output_year
+    )
     zones = region.zones
     for z in model.zones:
         row = zone_rows[z.index]
         if z.founded_month is not None and z.founded_month > 0:
             continue
-        place(int(row["firms"]), z.index, model.county_index[z.county_id], row["output_share"] * total,
-              float(row["output_per_mu"]), z.leading, [b for b in z.blocks if model.block_active[b]])
+        place(
+            int(row["firms"]),
+            z.index,
+            model.county_index[z.county_id],
+            row["output_share"] * total,
+            float(row["output_per_mu"]),
+            z.leading,
+            [b for b in z.blocks if model.block_active[b]],
+        )
     n_in = int(zones.loc[[z.founded_month is None or z.founded_month <= 0 for z in model.zones], "firms"].sum())
     n_out = max(region.total_firms - n_in, 0)
     out_share = max(1.0 - float(zones["output_share"].sum()), 0.0)
@@ -107,8 +115,7 @@ def generate(model) -> dict[str, np.ndarray]:
     # the pipeline a steady replacement keeps under construction (firms.book_month's rule): δ/12 a
     # month of the capital still wanted, K·min(1, u0/u*), for build_months; without it the start
     # would wait a build time for its first completions while its capital depreciates
-    building = (fp.depreciation_rate / 12.0 * fp.build_months
-                * capital * np.minimum(1.0, util / fp.target_utilisation))
+    building = fp.depreciation_rate / 12.0 * fp.build_months * capital * np.minimum(1.0, util / fp.target_utilisation)
     debt = leverage * capital
     # a year of the accounts firms.book_month keeps, at the start's prices (sim.model.tax): VAT on
     # sales less materials and the replacement investment's input VAT; surcharges and resource tax
@@ -119,7 +126,9 @@ def generate(model) -> dict[str, np.ndarray]:
     overhead = fp.fixed_cost_share * sales
     vat = np.maximum(model.vat_rate[0] * (sales - materials - overhead - replacement), 0.0)
     resource = model.resource_tax[sector] * sales
-    ebit = sales * (1.0 / sigma - fp.fixed_cost_share - fp.depreciation_rate * kappa) - tp.vat_surcharge * vat - resource
+    ebit = (
+        sales * (1.0 / sigma - fp.fixed_cost_share - fp.depreciation_rate * kappa) - tp.vat_surcharge * vat - resource
+    )
     interest = fp.interest_rate * debt
     pretax = ebit - interest
     profit = pretax - tp.income_tax_rate * np.maximum(pretax, 0.0)
@@ -130,19 +139,37 @@ def generate(model) -> dict[str, np.ndarray]:
     loss = np.where(profit < 0, k, 0)
     # a firm with losses has made them in each of its last k years (no more years than its age):
     # carried forward (within the law's years)
-    carry = {c: np.where((profit < 0) & (i < np.minimum(min(k, tp.loss_carry_years), np.floor(age))), -pretax, 0.0)
-             for i, c in enumerate(CARRY_FIELDS)}
+    carry = {
+        c: np.where((profit < 0) & (i < np.minimum(min(k, tp.loss_carry_years), np.floor(age))), -pretax, 0.0)
+        for i, c in enumerate(CARRY_FIELDS)
+    }
     return {
-        "key": np.arange(n), "sector": sector, "zone": zone, "county": cols["county"].astype(int),
-        "block": cols["block"].astype(int), "state": int(LifeCycle.OPERATING),
-        "capacity": sales / price / util, "log_prod": log_prod, "capital": capital,
-        "capital_wip": building, "plant_limit": fp.plant_headroom * capital, "demand_weight": weight, "price": price,
+        "key": np.arange(n),
+        "sector": sector,
+        "zone": zone,
+        "county": cols["county"].astype(int),
+        "block": cols["block"].astype(int),
+        "state": int(LifeCycle.OPERATING),
+        "capacity": sales / price / util,
+        "log_prod": log_prod,
+        "capital": capital,
+        "capital_wip": building,
+        "plant_limit": fp.plant_headroom * capital,
+        "demand_weight": weight,
+        "price": price,
         "overhead": overhead,
-        "quantity": sales / price, "capital_year_start": capital, "land": cols["land"].astype(float),
-        "debt": debt, "age": age, "entry_month": model.first_month, "output": sales / 12.0,
-        "low_icr_years": low_icr, "loss_years": loss,
+        "quantity": sales / price,
+        "capital_year_start": capital,
+        "land": cols["land"].astype(float),
+        "debt": debt,
+        "age": age,
+        "entry_month": model.first_month,
+        "output": sales / 12.0,
+        "low_icr_years": low_icr,
+        "loss_years": loss,
         "zombie": classify_zombie(age, low_icr, loss, params.zombie),
-        **carry, "loss_carry": sum(carry.values()),
+        **carry,
+        "loss_carry": sum(carry.values()),
     }
 
 

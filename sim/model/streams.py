@@ -2,7 +2,8 @@
 
 Every draw is taken from a stream keyed by ``(seed, stream, key)``: the month for per-month
 draws over all enterprises (indexed by each enterprise's fixed random key) and for the month's
-new projects (drawn in a fixed order: by sector, then key).  A policy that changes which firms exist or where they go therefore never
+new projects (drawn in a fixed order: by sector, then key).  A policy that changes which firms exist or where they go
+therefore never
 shifts the draws of unrelated firms or months, and two scenarios run with the same seed see the
 same arrivals, shocks and service times.  Stream ids are fixed integers, never hashes of
 strings, so results do not depend on Python's hash seed.

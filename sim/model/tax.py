@@ -16,7 +16,8 @@ Firms' revenue is net of VAT (营业收入); every month, in :func:`sim.model.fi
 * **Corporate income tax** (企业所得税) on the year's profit before it, prepaid monthly on the
   year's profit so far (按实际利润额预缴), less the losses of the last ``loss_carry_years`` years
   carried forward; when the year's profit so far falls, the model refunds the excess prepayment
-  in that month (in law the annual settlement, 汇算清缴, settles it by May of the next year).  :func:`close_tax_year` carries a year's loss forward and uses up old ones,
+  in that month (in law the annual settlement, 汇算清缴, settles it by May of the next year).  :func:`close_tax_year`
+  carries a year's loss forward and uses up old ones,
   oldest first.
 
 The tax a firm pays (its ``tax_year``) is VAT, surcharges, resource tax and income tax.  What
@@ -40,20 +41,25 @@ def _dated_path(calendar, first: float, changes, key: str) -> np.ndarray:
     ``changes`` from its month on (``key`` names the setting in errors)."""
     path = np.full(calendar.n_months, float(first))
     for label, value in sorted(changes):
-        path[max(calendar.index(str(label), key), 0):] = float(value)
+        path[max(calendar.index(str(label), key), 0) :] = float(value)
     return path
 
 
 def vat_rates(calendar, params) -> np.ndarray:
     """The general VAT rate in each month of the horizon (``params`` the TaxConfig)."""
-    return _dated_path(calendar, params.vat_rate, zip(params.vat_cut_months, params.vat_cut_rates),
-                       "tax.vat_cut_months")
+    return _dated_path(
+        calendar, params.vat_rate, zip(params.vat_cut_months, params.vat_cut_rates), "tax.vat_cut_months"
+    )
 
 
 def local_vat_shares(calendar, params) -> np.ndarray:
     """The share of VAT local governments keep in each month of the horizon (``params`` the TaxConfig)."""
-    return _dated_path(calendar, params.local_share_vat,
-                       [(params.local_share_vat_from, params.local_share_vat_after)], "tax.local_share_vat_from")
+    return _dated_path(
+        calendar,
+        params.local_share_vat,
+        [(params.local_share_vat_from, params.local_share_vat_after)],
+        "tax.local_share_vat_from",
+    )
 
 
 def monthly_tax_array(params, vat_rate: float, local_vat_share: float | None = None) -> np.ndarray:

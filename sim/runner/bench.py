@@ -51,13 +51,25 @@ NATIONAL_ENTERPRISES = 375_000  # region.national.enterprises at scale 1
 DEFAULT_SCALES = (0.02, 0.05, SMALL / NATIONAL_ENTERPRISES, 0.4)  # + the --national-scale run
 QUICK_SCALES = (0.002, 0.004, 0.006, 0.008)
 NATIONAL_END = "2035-12"
-TARGETS = {"ningxia_wall_s": 0.5, "national_wall_s": 30.0, "national_peak_gib": 4.0, "scaling_ratio": 9.0,
-           "update_over_kernel": 3.0}
+TARGETS = {
+    "ningxia_wall_s": 0.5,
+    "national_wall_s": 30.0,
+    "national_peak_gib": 4.0,
+    "scaling_ratio": 9.0,
+    "update_over_kernel": 3.0,
+}
 
 
 # --------------------------------------------------------------------------- the bare kernel
-def kernel_market(s: dict, spend_local: np.ndarray, spend_out: np.ndarray, m: dict, p_star: float = 1.0,
-                  tol: float = 1e-13, max_iter: int = 100) -> np.ndarray:
+def kernel_market(
+    s: dict,
+    spend_local: np.ndarray,
+    spend_out: np.ndarray,
+    m: dict,
+    p_star: float = 1.0,
+    tol: float = 1e-13,
+    max_iter: int = 100,
+) -> np.ndarray:
     """Clear every sector's market on contiguous arrays ``s`` (all operating), in numpy: Newton steps
     on all sectors' log price indices at once, as :func:`sim.model.market.clear_markets` (``m``:
     per-sector ``sigma``, ``sigma_a``, ``theta``, ``k_cap``).  Sets ``price``, ``quantity`` and
@@ -98,13 +110,17 @@ def kernel_market(s: dict, spend_local: np.ndarray, spend_out: np.ndarray, m: di
 def kernel_book(s: dict, m: dict, p, labour=None, month: int = 0, tax: np.ndarray | None = None) -> dict:
     """One month of accounts, hiring, taxes and investment plans on contiguous arrays, as
     :func:`sim.model.firms.book_month` (``p`` the FirmConfig, ``labour`` the LabourConfig or None,
-    ``m["wage"]`` the sectors' wage index and ``m["input_price"]`` their input price index, 1 if absent; ``tax`` the month's VAT rate, surcharge and
+    ``m["wage"]`` the sectors' wage index and ``m["input_price"]`` their input price index, 1 if absent; ``tax`` the
+    month's VAT rate, surcharge and
     income-tax rate, none if absent; ``m["resource_tax"]`` per sector); returns the credit requests."""
     sec = s["sector"].astype(np.int64)
     sig, k_cap = m["sigma"][sec], m["k_cap"][sec]
     e_a = np.exp(s["a_eff"])
-    lam, wage0, keep_m = ((0.0, 1.0, 0.0) if labour is None else
-                          (labour.labour_share, labour.annual_wage, np.exp(-labour.hoarding_release / 12.0)))
+    lam, wage0, keep_m = (
+        (0.0, 1.0, 0.0)
+        if labour is None
+        else (labour.labour_share, labour.annual_wage, np.exp(-labour.hoarding_release / 12.0))
+    )
     wage = m.get("wage", np.ones(m["sigma"].size))[sec]
     inputs = m.get("input_price", np.ones(m["sigma"].size))[sec]
     cost = (1.0 - lam) * inputs + lam * wage
@@ -145,10 +161,13 @@ def kernel_book(s: dict, m: dict, p, labour=None, month: int = 0, tax: np.ndarra
     want = np.maximum((k_star - k + keep * p.build_months - wip) / p.investment_adjust_months + keep, 0.0)
     lev = p.target_leverage
     own = np.minimum(np.maximum(cash, 0.0), (1.0 - lev) * want) if lev < 1.0 else np.zeros_like(want)
-    req = {"internal": own, "loan": np.minimum(want - own, np.maximum(0.0, p.max_leverage * (k + wip) - d)),
-           "deficit": np.maximum(-cash, 0.0), "beyond_plant": beyond,
-           "repay": np.minimum(p.repayment_share * (np.maximum(cash, 0.0) - own),
-                               np.maximum(d - lev * (k + wip), 0.0))}
+    req = {
+        "internal": own,
+        "loan": np.minimum(want - own, np.maximum(0.0, p.max_leverage * (k + wip) - d)),
+        "deficit": np.maximum(-cash, 0.0),
+        "beyond_plant": beyond,
+        "repay": np.minimum(p.repayment_share * (np.maximum(cash, 0.0) - own), np.maximum(d - lev * (k + wip), 0.0)),
+    }
     s["output"][:] = rev
     s["output_year"] += rev
     s["tax_year"] += tax_paid
@@ -182,8 +201,9 @@ def kernel_exit_probability(s: dict, protection: np.ndarray, p) -> np.ndarray:
     return 1.0 - np.exp(-rate / 12.0)
 
 
-def kernel_agglomeration(zone: np.ndarray, sector: np.ndarray, n_zones: int, n_sectors: int,
-                         elasticity: float) -> np.ndarray:
+def kernel_agglomeration(
+    zone: np.ndarray, sector: np.ndarray, n_zones: int, n_sectors: int, elasticity: float
+) -> np.ndarray:
     """Agglomeration factor of operating firms that all lie in zones (one bincount)."""
     cell = zone * n_sectors + sector
     same = np.bincount(cell, minlength=n_zones * n_sectors)[cell] - 1
@@ -216,8 +236,13 @@ def kernel_month(s: dict, rng: np.random.Generator, spend: tuple, m: dict, sizes
     req = kernel_book(s, m, p, params.labour, 0, monthly_tax_array(params.tax, params.tax.vat_rate))
     demand = np.bincount(s["sector"], weights=s["workers"], minlength=n_sectors)
     supply = m.setdefault("labour_supply", demand.copy())  # the first month's workforce, as the model's
-    m["wage"] = next_wage(m.get("wage", np.ones(n_sectors)), demand, supply, params.labour.supply_elasticity,
-                          params.labour.wage_adjust_months)
+    m["wage"] = next_wage(
+        m.get("wage", np.ones(n_sectors)),
+        demand,
+        supply,
+        params.labour.supply_elasticity,
+        params.labour.wage_adjust_months,
+    )
     m["cost"] = 1.0 - params.labour.labour_share + params.labour.labour_share * m["wage"]
     kernel_credit_and_capital(s, req, 1.02 * s["debt"].sum(), p)
     protection = kernel_protection(s["county"], s["output"], n_counties, params.protection)
@@ -240,23 +265,59 @@ def kernel_state(n: int, sizes: tuple, rng: np.random.Generator) -> dict:
         "demand_weight": rng.lognormal(0.0, 1.0, n),
         "debt": capital * np.maximum(rng.normal(1.459, 0.3, n), 0.0),
         "zombie": rng.random(n) < 0.1,
-        **{k: np.zeros(n) for k in ("output", "output_year", "tax_year", "ebit_year", "interest_year",
-                                    "profit_year", "age", "a_eff", "price", "quantity", "capacity",
-                                    "capital_wip", "var_input_year", "workers", "workers_year", "vat_credit", "local_tax_year",
-                                    "pretax_year", "income_tax_year", "loss_carry")},
+        **{
+            k: np.zeros(n)
+            for k in (
+                "output",
+                "output_year",
+                "tax_year",
+                "ebit_year",
+                "interest_year",
+                "profit_year",
+                "age",
+                "a_eff",
+                "price",
+                "quantity",
+                "capacity",
+                "capital_wip",
+                "var_input_year",
+                "workers",
+                "workers_year",
+                "vat_credit",
+                "local_tax_year",
+                "pretax_year",
+                "income_tax_year",
+                "loss_carry",
+            )
+        },
         "rescued_until": np.where(rng.random(n) < 0.3, 12, 0).astype(np.int32),
     }
 
 
 def market_arrays(model) -> dict:
     """The per-sector arrays of a model's markets (for the kernel)."""
-    return {"sigma": model.sigma, "sigma_a": model.sigma_a, "theta": model.home_share, "k_cap": model.k_cap,
-            "wage": model.labour.wage.copy(),
-            "input_price": model.labour.input_price(model.path_month), "cost": model.labour.cost_index(model.path_month), "resource_tax": model.resource_tax}
+    return {
+        "sigma": model.sigma,
+        "sigma_a": model.sigma_a,
+        "theta": model.home_share,
+        "k_cap": model.k_cap,
+        "wage": model.labour.wage.copy(),
+        "input_price": model.labour.input_price(model.path_month),
+        "cost": model.labour.cost_index(model.path_month),
+        "resource_tax": model.resource_tax,
+    }
 
 
-def time_kernel(n: int, sizes: tuple, spend: tuple, m: dict, params,
-                min_total_s: float = 0.3, min_repeats: int = 7, max_repeats: int = 500) -> float:
+def time_kernel(
+    n: int,
+    sizes: tuple,
+    spend: tuple,
+    m: dict,
+    params,
+    min_total_s: float = 0.3,
+    min_repeats: int = 7,
+    max_repeats: int = 500,
+) -> float:
     """Median wall time (s) of :func:`kernel_month` on ``n`` enterprises, after one warm-up call."""
     rng = np.random.default_rng(0)
     s = kernel_state(max(int(n), 1), sizes, rng)
@@ -356,15 +417,26 @@ def measure(spec: dict) -> dict:
     kernel = time_kernel(round(mean_n), sizes, spend, market_arrays(model), params)
     update = sum(probe.seconds) / max(months, 1)
     return {
-        "case": spec["case"], "kind": spec["kind"], "scale": spec.get("scale"),
-        "enterprises": int(region.total_firms), "zones": sizes[0], "counties": sizes[2],
-        "period": f"{params.time.start}..{params.time.end}", "months": months,
-        "setup_s": setup, "run_s": run, "wall_s": wall,
-        "enterprise_months": ent_months, "enterprise_months_per_s": ent_months / run,
-        "mean_operating": mean_n, "firm_rows_end": len(model.firms),
-        "update_ms_per_month": 1e3 * update, "kernel_ms_per_month": 1e3 * kernel,
+        "case": spec["case"],
+        "kind": spec["kind"],
+        "scale": spec.get("scale"),
+        "enterprises": int(region.total_firms),
+        "zones": sizes[0],
+        "counties": sizes[2],
+        "period": f"{params.time.start}..{params.time.end}",
+        "months": months,
+        "setup_s": setup,
+        "run_s": run,
+        "wall_s": wall,
+        "enterprise_months": ent_months,
+        "enterprise_months_per_s": ent_months / run,
+        "mean_operating": mean_n,
+        "firm_rows_end": len(model.firms),
+        "update_ms_per_month": 1e3 * update,
+        "kernel_ms_per_month": 1e3 * kernel,
         "update_over_kernel": update / kernel,
-        "rss_after_import_mib": rss_import, "self_peak_rss_mib": _maxrss_mib(),
+        "rss_after_import_mib": rss_import,
+        "self_peak_rss_mib": _maxrss_mib(),
     }
 
 
@@ -373,8 +445,12 @@ def run_case(spec: dict) -> dict:
     """Run :func:`measure` in a fresh Python process; add its peak RSS and CPU time from ``wait4``."""
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "sim.runner.bench", "--child", json.dumps(spec)],
-                            stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.runner.bench", "--child", json.dumps(spec)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     out = proc.stdout.read()
     proc.stdout.close()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -447,18 +523,38 @@ def write_scaling(curve: pd.DataFrame, out: Path, ratio: dict | None = None) -> 
 
 
 TABLE_COLUMNS = {
-    "case": "case", "enterprises": "enterprises", "zones": "zones", "months": "months", "setup_s": "setup s",
-    "run_s": "run s", "wall_s": "wall s", "process_s": "process s", "cpu_s": "cpu s", "peak_rss_mib": "peak MiB",
-    "enterprise_months_per_s": "ent-months/s", "update_ms_per_month": "update ms/mo",
-    "kernel_ms_per_month": "kernel ms/mo", "update_over_kernel": "update/kernel",
+    "case": "case",
+    "enterprises": "enterprises",
+    "zones": "zones",
+    "months": "months",
+    "setup_s": "setup s",
+    "run_s": "run s",
+    "wall_s": "wall s",
+    "process_s": "process s",
+    "cpu_s": "cpu s",
+    "peak_rss_mib": "peak MiB",
+    "enterprise_months_per_s": "ent-months/s",
+    "update_ms_per_month": "update ms/mo",
+    "kernel_ms_per_month": "kernel ms/mo",
+    "update_over_kernel": "update/kernel",
 }
 
 
 def format_table(rows: pd.DataFrame) -> str:
     t = rows[[c for c in TABLE_COLUMNS if c in rows]].rename(columns=TABLE_COLUMNS)
-    fmt = {"setup s": "{:.2f}", "run s": "{:.2f}", "wall s": "{:.2f}", "process s": "{:.1f}", "cpu s": "{:.1f}", "peak MiB": "{:.0f}",
-           "ent-months/s": "{:,.0f}", "update ms/mo": "{:.3f}", "kernel ms/mo": "{:.3f}", "update/kernel": "{:.2f}",
-           "enterprises": "{:,}"}
+    fmt = {
+        "setup s": "{:.2f}",
+        "run s": "{:.2f}",
+        "wall s": "{:.2f}",
+        "process s": "{:.1f}",
+        "cpu s": "{:.1f}",
+        "peak MiB": "{:.0f}",
+        "ent-months/s": "{:,.0f}",
+        "update ms/mo": "{:.3f}",
+        "kernel ms/mo": "{:.3f}",
+        "update/kernel": "{:.2f}",
+        "enterprises": "{:,}",
+    }
     for c, f in fmt.items():
         if c in t:
             t[c] = t[c].map(f.format)
@@ -466,9 +562,11 @@ def format_table(rows: pd.DataFrame) -> str:
 
 
 def _progress(r: dict) -> str:
-    return (f"{r['case']:<18} {r['enterprises']:>8,} enterprises, {r['months']} months: wall {r['wall_s']:.2f} s, "
-            f"peak {r['peak_rss_mib']:.0f} MiB, {r['enterprise_months_per_s']:,.0f} ent-months/s, "
-            f"update/kernel {r['update_over_kernel']:.2f}")
+    return (
+        f"{r['case']:<18} {r['enterprises']:>8,} enterprises, {r['months']} months: wall {r['wall_s']:.2f} s, "
+        f"peak {r['peak_rss_mib']:.0f} MiB, {r['enterprise_months_per_s']:,.0f} ent-months/s, "
+        f"update/kernel {r['update_over_kernel']:.2f}"
+    )
 
 
 def _verdict(ok: bool) -> str:
@@ -480,45 +578,76 @@ def summary(cases: pd.DataFrame, curve: pd.DataFrame, ratio: dict, nat_scale: fl
     T = TARGETS
     nx, nat = cases.iloc[0], cases.iloc[2]
     gib = nat["peak_rss_mib"] / 1024
-    head = ("cases (wall = region + model construction + run; process = the child's whole life; "
-            "peak = child's max RSS, imports included):")
-    out = ["", head, format_table(cases), "",
-           "scaling curve (national region, 2015-2035 monthly):", format_table(curve), ""]
-    out.append(f"time at {LARGE:,} / time at {SMALL:,} = {ratio['ratio']:.2f} ({ratio['how']}; "
-               f"target <= {T['scaling_ratio']:g}; linear = {LARGE / SMALL:.1f})")
-    out.append(f"update / kernel = {nat['update_over_kernel']:.2f} (target <= {T['update_over_kernel']:g}; "
-               f"{nat['case']}: {nat['update_ms_per_month']:.3f} vs {nat['kernel_ms_per_month']:.3f} ms/month "
-               f"at {nat['mean_operating']:,.0f} operating enterprises)")
+    head = (
+        "cases (wall = region + model construction + run; process = the child's whole life; "
+        "peak = child's max RSS, imports included):"
+    )
+    out = [
+        "",
+        head,
+        format_table(cases),
+        "",
+        "scaling curve (national region, 2015-2035 monthly):",
+        format_table(curve),
+        "",
+    ]
+    out.append(
+        f"time at {LARGE:,} / time at {SMALL:,} = {ratio['ratio']:.2f} ({ratio['how']}; "
+        f"target <= {T['scaling_ratio']:g}; linear = {LARGE / SMALL:.1f})"
+    )
+    out.append(
+        f"update / kernel = {nat['update_over_kernel']:.2f} (target <= {T['update_over_kernel']:g}; "
+        f"{nat['case']}: {nat['update_ms_per_month']:.3f} vs {nat['kernel_ms_per_month']:.3f} ms/month "
+        f"at {nat['mean_operating']:,.0f} operating enterprises)"
+    )
     out += ["", "acceptance (issue 7):"]
-    out.append(f"  a. Ningxia default run {nx['wall_s']:.2f} s wall (target <= {T['ningxia_wall_s']:g}): "
-               f"{_verdict(nx['wall_s'] <= T['ningxia_wall_s'])}")
+    out.append(
+        f"  a. Ningxia default run {nx['wall_s']:.2f} s wall (target <= {T['ningxia_wall_s']:g}): "
+        f"{_verdict(nx['wall_s'] <= T['ningxia_wall_s'])}"
+    )
     if math.isclose(nat_scale, 1.0):
         verdict = _verdict(nat["wall_s"] <= T["national_wall_s"] and gib <= T["national_peak_gib"])
     else:
         verdict = "not judged: not the full-scale run (--national-scale 1)"
-    out.append(f"  b. {nat['case']} ({nat['enterprises']:,} enterprises), 2015-2035: {nat['wall_s']:.1f} s wall "
-               f"(target <= {T['national_wall_s']:g}), peak {gib:.2f} GiB (target <= {T['national_peak_gib']:g}), "
-               f"cpu {nat['cpu_s']:.1f} s in {nat['process_s']:.1f} s: {verdict}")
+    out.append(
+        f"  b. {nat['case']} ({nat['enterprises']:,} enterprises), 2015-2035: {nat['wall_s']:.1f} s wall "
+        f"(target <= {T['national_wall_s']:g}), peak {gib:.2f} GiB (target <= {T['national_peak_gib']:g}), "
+        f"cpu {nat['cpu_s']:.1f} s in {nat['process_s']:.1f} s: {verdict}"
+    )
     if ratio["judged"]:
         verdict = _verdict(ratio["ratio"] <= T["scaling_ratio"])
         verdict += "" if ratio["how"] == "measured" else " [extrapolated]"
     else:
         verdict = f"not judged: fewer than two curve sizes >= {SMALL:,}"
     out.append(f"  c. time ratio 375k/50k {ratio['ratio']:.2f} (target <= {T['scaling_ratio']:g}): {verdict}")
-    out.append(f"  d. update / kernel {nat['update_over_kernel']:.2f} (target <= {T['update_over_kernel']:g}): "
-               f"{_verdict(nat['update_over_kernel'] <= T['update_over_kernel'])}")
+    out.append(
+        f"  d. update / kernel {nat['update_over_kernel']:.2f} (target <= {T['update_over_kernel']:g}): "
+        f"{_verdict(nat['update_over_kernel'] <= T['update_over_kernel'])}"
+    )
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="small sizes (under ~30 s): Ningxia once, 3,000 "
-                    "synthetic enterprises, national scale 0.01 and a curve up to it")
-    ap.add_argument("--national-scale", type=float, default=None,
-                    help="scale of the national region case (default 1.0 = 375,000 enterprises; 0.01 with --quick)")
-    ap.add_argument("--scales", type=str, default=None,
-                    help="comma-separated national scales of the scaling curve (default: 0.02,0.05,0.1333,0.4 "
-                    "and --national-scale, whose run is reused)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes (under ~30 s): Ningxia once, 3,000 "
+        "synthetic enterprises, national scale 0.01 and a curve up to it",
+    )
+    ap.add_argument(
+        "--national-scale",
+        type=float,
+        default=None,
+        help="scale of the national region case (default 1.0 = 375,000 enterprises; 0.01 with --quick)",
+    )
+    ap.add_argument(
+        "--scales",
+        type=str,
+        default=None,
+        help="comma-separated national scales of the scaling curve (default: 0.02,0.05,0.1333,0.4 "
+        "and --national-scale, whose run is reused)",
+    )
     ap.add_argument("--synthetic", type=int, default=None, help="enterprises of the synthetic case (default 50000)")
     ap.add_argument("--out", type=Path, default=Path("multirun/bench"), help="folder for the CSVs and the plot")
     ap.add_argument("--child", type=str, default=None, help=argparse.SUPPRESS)
@@ -541,8 +670,10 @@ def main(argv: list[str] | None = None) -> None:
         {"case": f"synthetic {n_synth:,}", "kind": "synthetic", "enterprises": n_synth},
         {"case": f"national x{nat_scale:g}", **national},
     ]
-    print(f"zonesim-bench: each case in a fresh process ({os.cpu_count()} CPUs seen; numpy threads limited to 1)",
-          flush=True)
+    print(
+        f"zonesim-bench: each case in a fresh process ({os.cpu_count()} CPUs seen; numpy threads limited to 1)",
+        flush=True,
+    )
     rows, extra = [], {}
     for spec in cases[:2]:
         rows.append(run_case(spec))

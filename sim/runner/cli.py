@@ -84,8 +84,15 @@ def task(cfg: DictConfig) -> None:
 
 
 # --------------------------------------------------------------------------- one line per error
-_NOISE = ("See https://", "Set the environment variable", "Config search path", "provider=", "full_key:",
-          "object_type=", "reference_type=")
+_NOISE = (
+    "See https://",
+    "Set the environment variable",
+    "Config search path",
+    "provider=",
+    "full_key:",
+    "object_type=",
+    "reference_type=",
+)
 _GRAMMAR = "https://hydra.cc/docs/advanced/override_grammar/basic/"
 
 
@@ -127,8 +134,10 @@ def _one_line(exc: BaseException) -> str:
     if m:
         arg = m.group(1)
         key, _, value = arg.partition("=")
-        return (f"{arg}: a list of values sweeps only with -m (zonesim -m {arg}); "
-                f"for a list value write {key}=[{value}], for a text quote it: {key}='{value}'")
+        return (
+            f"{arg}: a list of values sweeps only with -m (zonesim -m {arg}); "
+            f"for a list value write {key}=[{value}], for a text quote it: {key}='{value}'"
+        )
     m = re.match(r"Sweeping over Hydra's configuration is not supported : '(.+)'", first)
     if m:
         return f"{m.group(1)}: Hydra's own settings (hydra.*) cannot be swept; give one value"
@@ -136,8 +145,10 @@ def _one_line(exc: BaseException) -> str:
     if m:
         from sim.layout import config_groups
 
-        return (f"{m.group(1)}: not a config group of this configuration "
-                f"(groups: {', '.join(config_groups())}; a configuration key is set as key.name=value)")
+        return (
+            f"{m.group(1)}: not a config group of this configuration "
+            f"(groups: {', '.join(config_groups())}; a configuration key is set as key.name=value)"
+        )
     m = re.match(r"Could not append to config\. An item is already at '(.+)'\.", first)
     if m:
         return f"+{m.group(1)}=...: {m.group(1)} is already in the configuration; set it without the '+'"
@@ -152,8 +163,12 @@ def _type_message(err: OmegaConfBaseException) -> str | None:
     msg = str(getattr(err, "msg", "") or err)
     if not key:
         return None
-    for needle, what in (("converted to Integer", "an integer"), ("converted to Float", "a number"),
-                         ("valid bool", "a boolean (true or false)"), ("converted to String", "a text")):
+    for needle, what in (
+        ("converted to Integer", "an integer"),
+        ("converted to Float", "a number"),
+        ("valid bool", "a boolean (true or false)"),
+        ("converted to String", "a text"),
+    ):
         if needle in msg:
             return f"{key} = {value!r} is not {what}"
     m = re.match(r"Cannot assign (\w+) to (Dict|List)", msg)
@@ -192,9 +207,26 @@ def _suggest(key: str) -> str:
 
 # --------------------------------------------------------------------------- the command line
 #: flags that show something instead of running: Hydra answers them, nothing is checked
-INFO_FLAGS = ("-h", "--help", "--hydra-help", "--version", "-c", "--cfg", "-i", "--info", "-sc",
-              "--shell-completion", "--resolve", "-p", "--package", "--experimental-rerun",
-              "-cp", "--config-path", "-cd", "--config-dir")
+INFO_FLAGS = (
+    "-h",
+    "--help",
+    "--hydra-help",
+    "--version",
+    "-c",
+    "--cfg",
+    "-i",
+    "--info",
+    "-sc",
+    "--shell-completion",
+    "--resolve",
+    "-p",
+    "--package",
+    "--experimental-rerun",
+    "-cp",
+    "--config-path",
+    "-cd",
+    "--config-dir",
+)
 
 
 def _parse_args(argv: list[str]):
@@ -209,8 +241,10 @@ def _parse_args(argv: list[str]):
     parser.error = fail  # type: ignore[method-assign]
     args, unknown = parser.parse_known_args(argv)
     if unknown:
-        raise ConfigError(f"unknown option {unknown[0]} (the options: -m/--multirun, -cn NAME, --cfg job, --info, "
-                          "--help, --hydra-help; key=value sets a configuration key)")
+        raise ConfigError(
+            f"unknown option {unknown[0]} (the options: -m/--multirun, -cn NAME, --cfg job, --info, "
+            "--help, --hydra-help; key=value sets a configuration key)"
+        )
     if args.run and args.multirun:
         raise ConfigError("-r/--run and -m/--multirun: give one of them")
     return args
@@ -234,8 +268,10 @@ def parse_overrides(overrides: list[str], parser=None) -> list:
             raise ConfigError(f"{text}: no key before '=' (key=value sets a configuration key)")
         if o.is_sweep_override() and (expand_globs or o.value_type.name != "GLOB_CHOICE_SWEEP"):
             if not o.is_discrete_sweep():
-                raise ConfigError(f"{text}: a sweep takes lists (a,b), range() and choice(), "
-                                  f"not {o.value_type.name.lower().replace('_sweep', '')}()")
+                raise ConfigError(
+                    f"{text}: a sweep takes lists (a,b), range() and choice(), "
+                    f"not {o.value_type.name.lower().replace('_sweep', '')}()"
+                )
             try:
                 values = list(o.sweep_string_iterator())
             except Exception as exc:  # noqa: BLE001 - range(1,5,0), glob() without a group, ...
@@ -251,8 +287,10 @@ def _refuse_deletions(parsed: list, is_group) -> None:
     settings interpolate some of them (the run folder names the seed)."""
     for o in parsed:
         if o.is_delete() and not is_group(o.key_or_group):
-            raise ConfigError(f"{o.input_line}: a configuration key cannot be deleted (each has a default); "
-                              f"set a value instead: {o.key_or_group}=VALUE")
+            raise ConfigError(
+                f"{o.input_line}: a configuration key cannot be deleted (each has a default); "
+                f"set a value instead: {o.key_or_group}=VALUE"
+            )
 
 
 @contextlib.contextmanager
@@ -296,8 +334,9 @@ def probe_folder(key: str, folder: str | Path) -> None:
             raise ConfigError(f"{key} = {folder}: {p} is a file, not a folder")
         Path(tempfile.mkdtemp(prefix=".zonesim-probe-", dir=p)).rmdir()
     except OSError as exc:
-        raise ConfigError(f"{key} = {folder}: cannot write there (no folder can be made in {p}: "
-                          f"{exc.strerror or exc})") from exc
+        raise ConfigError(
+            f"{key} = {folder}: cannot write there (no folder can be made in {p}: {exc.strerror or exc})"
+        ) from exc
 
 
 def _resolved(cfg, key: str) -> str:
@@ -342,8 +381,10 @@ def _check_callbacks(cfg) -> None:
         try:
             _locate(str(target))
         except Exception as exc:  # noqa: BLE001 - ImportError, ValueError of a malformed path
-            raise ConfigError(f"hydra.callbacks.{name}._target_ = {target!r} cannot be imported "
-                              f"({' '.join(_lines(exc))[:200] or type(exc).__name__})") from exc
+            raise ConfigError(
+                f"hydra.callbacks.{name}._target_ = {target!r} cannot be imported "
+                f"({' '.join(_lines(exc))[:200] or type(exc).__name__})"
+            ) from exc
 
 
 # --------------------------------------------------------------------------- launchers
@@ -358,8 +399,10 @@ def _check_launcher(launcher, n_runs: int) -> tuple[int, str]:
     settings = {k: v for k, v in launcher.items() if k not in ("_target_", "restarts")}
     n = settings.get("n_jobs")
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n == 0):
-        raise ConfigError(f"hydra.launcher.n_jobs = {n!r}: the number of worker processes must be 1 or more, "
-                          "or negative for all cores but some (-1: one per core)")
+        raise ConfigError(
+            f"hydra.launcher.n_jobs = {n!r}: the number of worker processes must be 1 or more, "
+            "or negative for all cores but some (-1: one per core)"
+        )
     restarts = launcher.get("restarts", 0)
     if restarts is not None and restarts < 0:
         raise ConfigError(f"hydra.launcher.restarts = {restarts} is out of range [0, inf]")
@@ -378,10 +421,14 @@ def _check_launcher(launcher, n_runs: int) -> tuple[int, str]:
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"hydra.launcher.{key} = {value!r}: {_lines(exc)[0] if _lines(exc) else exc}") from exc
     pre = settings.get("pre_dispatch")
-    if isinstance(pre, str) and pre != "all" and not re.fullmatch(r"\s*(\d+\s*\*\s*)?n_jobs(\s*\*\s*\d+)?\s*|\s*\d+\s*",
-                                                                 pre):
-        raise ConfigError(f"hydra.launcher.pre_dispatch = {pre!r}: expected 'all', a number or an expression such "
-                          "as 2*n_jobs")
+    if (
+        isinstance(pre, str)
+        and pre != "all"
+        and not re.fullmatch(r"\s*(\d+\s*\*\s*)?n_jobs(\s*\*\s*\d+)?\s*|\s*\d+\s*", pre)
+    ):
+        raise ConfigError(
+            f"hydra.launcher.pre_dispatch = {pre!r}: expected 'all', a number or an expression such as 2*n_jobs"
+        )
     n = -1 if n is None else n
     workers = n if n > 0 else max(cpu_count() + 1 + n, 1)
     return max(1, min(workers, n_runs)), f"hydra.launcher.n_jobs = {n}"
@@ -411,8 +458,7 @@ class _Checker:
         others' seeds alone (``seed`` is in no cross-field rule): the parameters returned are the
         first replicate's, for what does not depend on the seed (data, sizes)."""
         parsed = self.parser.parse_overrides(job)
-        seeds = [o for o in parsed if o.key_or_group == "seed" and o.type.name == "CHANGE"
-                 and type(o.value()) is int]
+        seeds = [o for o in parsed if o.key_or_group == "seed" and o.type.name == "CHANGE" and type(o.value()) is int]
         rest = tuple(o.input_line for o in parsed if not (len(seeds) == 1 and o is seeds[0]))
         if len(seeds) == 1 and rest in self.replicates:
             check_value("seed", seeds[0].value())
@@ -473,8 +519,9 @@ def check_command(argv: list[str]) -> None:
         mode, cfg = (RunMode.MULTIRUN, None) if args.multirun else (None, None)
         if mode is None:
             first = RunMode.MULTIRUN if any(o.is_sweep_override() for o in parsed) else RunMode.RUN
-            cfg = gh.compose_config(config_name, overrides, run_mode=first, with_log_configuration=False,
-                                    validate_sweep_overrides=False)
+            cfg = gh.compose_config(
+                config_name, overrides, run_mode=first, with_log_configuration=False, validate_sweep_overrides=False
+            )
             mode = RunMode.MULTIRUN if cfg.hydra.mode == RunMode.MULTIRUN else RunMode.RUN
             if mode != first:
                 cfg = None
@@ -559,8 +606,10 @@ def missing_extra(argv: list[str], find_spec=None) -> str | None:
             except ModuleNotFoundError:  # its parent package is missing
                 found = False
             if not found:
-                return (f"hydra/launcher={value} needs the {extra!r} extra, which is not installed: "
-                        f"pip install -e \".[{extra}]\" (or pip install \"zonesim[{extra}]\")")
+                return (
+                    f"hydra/launcher={value} needs the {extra!r} extra, which is not installed: "
+                    f'pip install -e ".[{extra}]" (or pip install "zonesim[{extra}]")'
+                )
     return None
 
 
@@ -584,8 +633,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a fault of the check itself: still one line (HYDRA_FULL_ERROR=1 shows where)
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
-        _refuse(f"the command could not be checked ({type(exc).__name__}: {_one_line(exc)}); "
-                "HYDRA_FULL_ERROR=1 shows where")
+        _refuse(
+            f"the command could not be checked ({type(exc).__name__}: {_one_line(exc)}); HYDRA_FULL_ERROR=1 shows where"
+        )
     sys.argv = [sys.argv[0], *argv]
     task()
     from sim.runner.jobs import STATUS

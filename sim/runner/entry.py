@@ -11,11 +11,24 @@ from sim.layout import CONFIG_DIR, NOT_RUN_GROUPS  # noqa: F401 - CONFIG_DIR is 
 from sim.layout import config_groups as _groups
 
 #: the keys an analyst changes first, shown with their unit, range and default
-MAIN_KEYS = ("seed", "time.start", "time.end", "time.spinup_years", "region.kind", "region.data_dir", "output.dir",
-             "policy.devolution.powers", "policy.devolution.regional_assessment_items",
-             "policy.devolution.one_stop_agent", "policy.consolidation.max_blocks",
-             "policy.assessment.years_to_abolish", "policy.zombie_disposal.enabled",
-             "policy.approval_process.transit_cut", "protection.base", "credit.growth")
+MAIN_KEYS = (
+    "seed",
+    "time.start",
+    "time.end",
+    "time.spinup_years",
+    "region.kind",
+    "region.data_dir",
+    "output.dir",
+    "policy.devolution.powers",
+    "policy.devolution.regional_assessment_items",
+    "policy.devolution.one_stop_agent",
+    "policy.consolidation.max_blocks",
+    "policy.assessment.years_to_abolish",
+    "policy.zombie_disposal.enabled",
+    "policy.approval_process.transit_cut",
+    "protection.base",
+    "credit.growth",
+)
 
 
 def version_line() -> str:
@@ -25,8 +38,9 @@ def version_line() -> str:
     except metadata.PackageNotFoundError:
         version = "unknown (not installed)"
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=CONFIG_DIR.parent, capture_output=True,
-                                text=True, timeout=5).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=CONFIG_DIR.parent, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
     return f"zonesim {version}" + (f" (commit {commit})" if commit else "")
@@ -64,7 +78,7 @@ def help_text() -> str:
         f"{version_line()}: agent-based simulation of development-zone (开发区) reform",
         "",
         "usage:",
-        "  zonesim [key=value ...]                one run: baseline unless scenario=NAME; outputs in outputs/<scenario>/",
+        "  zonesim [key=value ...]                one run (baseline unless scenario=NAME) into outputs/<scenario>/",
         "  zonesim experiment=compare             the main job: 7 scenarios x 10 seeds, aggregated (multirun/compare)",
         "  zonesim -m key=a,b 'seed=range(5)'     a sweep (Hydra's grammar), aggregated in its sweep folder",
         "",
@@ -76,8 +90,9 @@ def help_text() -> str:
     for key in MAIN_KEYS:
         default, meta = _field(key)
         lines.append(f"  {key} = {_as_yaml(default)}   ({meta.get('unit') or '-'}; {range_text(meta, default)})")
-    commands = sorted({ep.name for ep in metadata.entry_points(group="console_scripts")
-                       if ep.name.startswith("zonesim-")})
+    commands = sorted(
+        {ep.name for ep in metadata.entry_points(group="console_scripts") if ep.name.startswith("zonesim-")}
+    )
     lines += [
         "other commands (each has --help): " + ", ".join(commands),
         "the whole configuration: zonesim --cfg job; Hydra's own help: zonesim --hydra-help",

@@ -40,8 +40,10 @@ DONE_FORMAT = 1
 LOCK = ".lock"
 STALE_FOREIGN_S = 24 * 3600  # leftovers of another host's process: removed after a day
 _HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
-_PRIVATE = re.compile(r"^\.(?P<name>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.(?P<token>[0-9a-f]{8})\."
-                      r"(?P<kind>partial|tmp|old)$")
+_PRIVATE = re.compile(
+    r"^\.(?P<name>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.(?P<token>[0-9a-f]{8})\."
+    r"(?P<kind>partial|tmp|old)$"
+)
 
 
 # --------------------------------------------------------------------------- private names
@@ -167,8 +169,11 @@ def sha256_file(path: Path) -> str:
 
 def write_done(folder: Path) -> dict:
     """Write ``folder/DONE``: every other file of the folder with its size and SHA-256."""
-    files = {p.name: {"size": p.stat().st_size, "sha256": sha256_file(p)}
-             for p in sorted(folder.iterdir()) if p.is_file() and p.name != DONE and not p.name.startswith(".")}
+    files = {
+        p.name: {"size": p.stat().st_size, "sha256": sha256_file(p)}
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name != DONE and not p.name.startswith(".")
+    }
     record = {"format": DONE_FORMAT, "files": files}
     write_json(folder / DONE, record)
     return record
@@ -276,8 +281,7 @@ class SweepLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
-                log.warning("another sweep (%s) is writing into %s: waiting for it to finish", holder,
-                            self.path.parent)
+                log.warning("another sweep (%s) is writing into %s: waiting for it to finish", holder, self.path.parent)
                 fcntl.flock(fd, fcntl.LOCK_EX)
             os.ftruncate(fd, 0)  # who holds it, for the message above: informational only
             os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode(), 0)

@@ -36,8 +36,12 @@ def failure_key(overrides: list[str]) -> str:
 def record_failure(exp_dir: Path, key: str, overrides: list[str], exc: BaseException) -> None:
     folder = exp_dir / FAILURES
     folder.mkdir(parents=True, exist_ok=True)
-    info = {"key": key, "overrides": overrides, "error": f"{type(exc).__name__}: {exc}",
-            "traceback": "".join(traceback.format_exception(exc))}
+    info = {
+        "key": key,
+        "overrides": overrides,
+        "error": f"{type(exc).__name__}: {exc}",
+        "traceback": "".join(traceback.format_exception(exc)),
+    }
     write_json(folder / f"{key}.json", info)
 
 

@@ -4,8 +4,18 @@ Shared by the runner, which writes them, and the analysis layer, which reads the
 imports no model code, so the analysis layer can use it without loading the model.
 """
 
-TABLES = ("monthly", "zones_yearly", "approvals", "exits", "zone_events", "offices", "firms_yearly", "sectors_yearly",
-          "firm_panel", "land_yearly")
+TABLES = (
+    "monthly",
+    "zones_yearly",
+    "approvals",
+    "exits",
+    "zone_events",
+    "offices",
+    "firms_yearly",
+    "sectors_yearly",
+    "firm_panel",
+    "land_yearly",
+)
 
 
 #: the project streams of the approvals table (column ``stream``) and their readable names: enterprise
@@ -68,13 +78,20 @@ def headline_outcomes(tables) -> dict:
         "approval_wd_median": float(app["approval_wd"].median()) if len(app) else np.nan,
         "approval_wd_p90": float(app["approval_wd"].quantile(0.9)) if len(app) else np.nan,
         "approval_gov_wd_mean": float(app["approval_gov_wd"].mean()) if len(app) else np.nan,
-        "approval_items_late_share": (float(app["items_late"].sum() / app["items_served"].sum())
-                                      if len(app) and app["items_served"].sum() else np.nan),
+        "approval_items_late_share": (
+            float(app["items_late"].sum() / app["items_served"].sum())
+            if len(app) and app["items_served"].sum()
+            else np.nan
+        ),
         "approval_checks_failed": int(app["checks_failed"].sum()) if len(app) else 0,
-        **{f"approval_{m}_mean_{stream}": float(v.mean()) if len(v) else np.nan
-           for stream in STREAM_NAMES
-           for m, v in (("wd", by_stream.loc[by_stream["stream"] == stream, "approval_wd"]),
-                        ("gov_wd", by_stream.loc[by_stream["stream"] == stream, "approval_gov_wd"]))},
+        **{
+            f"approval_{m}_mean_{stream}": float(v.mean()) if len(v) else np.nan
+            for stream in STREAM_NAMES
+            for m, v in (
+                ("wd", by_stream.loc[by_stream["stream"] == stream, "approval_wd"]),
+                ("gov_wd", by_stream.loc[by_stream["stream"] == stream, "approval_gov_wd"]),
+            )
+        },
         "zones_first": int(mon["zones"].iloc[0]),
         "zones_last": int(mon["zones"].iloc[-1]),
         "bodies_last": int(mon["bodies"].iloc[-1]),

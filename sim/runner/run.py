@@ -29,9 +29,16 @@ from sim.config.schema import ModelConfig
 from sim.config.validate import validate
 from sim.data import RegionData, build_region
 from sim.model.model import ZoneReformModel
-from sim.runner.files import DONE  # noqa: F401 - the marker's name, imported from here by callers
-from sim.runner.files import (check_done, private_name, publish_files, publish_folder, sha256_file, write_done,
-                              write_json)
+from sim.runner.files import (
+    DONE,  # noqa: F401 - the marker's name, imported from here by callers
+    check_done,
+    private_name,
+    publish_files,
+    publish_folder,
+    sha256_file,
+    write_done,
+    write_json,
+)
 from sim.runner.outputs import TABLES, headline_outcomes
 
 log = logging.getLogger("zonesim")
@@ -133,13 +140,20 @@ def run_key(params: ModelConfig) -> str:
     re-run skips the runs it already has, and an edited data file gives new keys."""
     cfg = dataclasses.asdict(params)
     cfg.pop("output", None)
-    blob = (json.dumps(cfg, sort_keys=True, ensure_ascii=True, default=str) + code_fingerprint()
-            + data_fingerprint(params))
+    blob = (
+        json.dumps(cfg, sort_keys=True, ensure_ascii=True, default=str) + code_fingerprint() + data_fingerprint(params)
+    )
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
-def run(params: ModelConfig, out_dir: str | Path, region: RegionData | None = None,
-        overrides: list[str] | None = None, *, own_folder: bool = False) -> RunResult:
+def run(
+    params: ModelConfig,
+    out_dir: str | Path,
+    region: RegionData | None = None,
+    overrides: list[str] | None = None,
+    *,
+    own_folder: bool = False,
+) -> RunResult:
     """Run the model and write its outputs into ``out_dir`` (created if needed).
 
     The files are written into a staging folder private to this process; ``DONE``, written last,
@@ -152,8 +166,9 @@ def run(params: ModelConfig, out_dir: str | Path, region: RegionData | None = No
     out_dir = Path(out_dir)
     started = time.time()
     region = region if region is not None else build_region(params)
-    log.info("running scenario %s, seed %d, %s to %s", params.scenario_name, params.seed,
-             params.time.start, params.time.end)
+    log.info(
+        "running scenario %s, seed %d, %s to %s", params.scenario_name, params.seed, params.time.start, params.time.end
+    )
     tables = simulate(params, region)
     wall = time.time() - started
     summary = summarise(tables, params)
@@ -168,11 +183,17 @@ def run(params: ModelConfig, out_dir: str | Path, region: RegionData | None = No
             tables[name].to_parquet(stage / f"{name}.parquet", index=False)
         summary.to_csv(stage / "summary.csv", index=False)
         meta = {
-            "key": run_key(params), "scenario": params.scenario_name, "seed": params.seed,
-            "overrides": list(overrides) if overrides is not None else None, "region": region.origin,
+            "key": run_key(params),
+            "scenario": params.scenario_name,
+            "seed": params.seed,
+            "overrides": list(overrides) if overrides is not None else None,
+            "region": region.origin,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
-            "wall_seconds": round(wall, 3), "git_commit": git_commit(), "code": code_fingerprint(),
-            "data": data_fingerprint(params), "versions": package_versions(),
+            "wall_seconds": round(wall, 3),
+            "git_commit": git_commit(),
+            "code": code_fingerprint(),
+            "data": data_fingerprint(params),
+            "versions": package_versions(),
             "config": _jsonable(params),
         }
         write_json(stage / "run.json", meta)

@@ -45,7 +45,7 @@ def _listening_addresses(port: int) -> set[str]:
                 if len(raw) == 4:
                     found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
                 else:
-                    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+                    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
                     found.add(socket.inet_ntop(socket.AF_INET6, words))
     return found
 
@@ -57,8 +57,13 @@ def demo_server():
         pytest.fail(f"web assets missing in {assets.cache_dir()}: run zonesim-demo-assets")
     port = _free_port()
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    proc = subprocess.Popen([sys.executable, "-m", "sim.demo.cli", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.demo.cli", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline and proc.poll() is None:
         with socket.socket() as s:
@@ -140,8 +145,14 @@ def test_server_without_flags_listens_on_loopback_only(demo_server):
 
 def test_page_renders_offline_with_controls_and_charts(open_page, tmp_path):
     page, blocked = open_page()
-    for label in ("Consolidation 整合优化", "Powers devolved to zones 赋权事项", "Regional-assessment items 区域评",
-                  "One-stop agent service 一站式代办", "Assessment-ranking 亩产论英雄", "Zombie-firm disposal 处置僵尸企业"):
+    for label in (
+        "Consolidation 整合优化",
+        "Powers devolved to zones 赋权事项",
+        "Regional-assessment items 区域评",
+        "One-stop agent service 一站式代办",
+        "Assessment-ranking 亩产论英雄",
+        "Zombie-firm disposal 处置僵尸企业",
+    ):
         expect(page.get_by_text(label)).to_be_visible()
     for name in ("Reset", "▶", "Step"):
         expect(page.get_by_role("button", name=name)).to_be_visible()
@@ -179,4 +190,3 @@ def test_two_browser_sessions_do_not_share_a_model(open_page):
     expect(_scoreboard(second)).to_contain_text("Month before 2015-01")
     _step(second, 1, "2015-01")
     expect(_scoreboard(first)).to_contain_text("Month 2015-02")
-

@@ -42,8 +42,14 @@ from sim.runner.files import write_frame, write_json, write_text
 from sim.runner.outputs import stream_approvals
 
 
-def aggregate(exp_dir: str | Path, reference: str | list[str] | dict | None = None, *, figures: bool = True,
-              level: float = 0.95, parallel: dict | None = None) -> dict[str, pd.DataFrame]:
+def aggregate(
+    exp_dir: str | Path,
+    reference: str | list[str] | dict | None = None,
+    *,
+    figures: bool = True,
+    level: float = 0.95,
+    parallel: dict | None = None,
+) -> dict[str, pd.DataFrame]:
     """Aggregate the experiment folder ``exp_dir``; write ``<exp>/aggregate/``; return its tables.
 
     ``reference`` selects the reference group for the paired effects (``"scenario=baseline"``,
@@ -62,8 +68,9 @@ def aggregate(exp_dir: str | Path, reference: str | list[str] | dict | None = No
     out_dir.mkdir(exist_ok=True)
     write_frame(failures, out_dir / "failures.csv")
     if not records:
-        raise NoRunsError(f"no complete run under {exp_dir / 'runs'} ({len(incomplete)} incomplete, "
-                          f"{len(failures)} failed)")
+        raise NoRunsError(
+            f"no complete run under {exp_dir / 'runs'} ({len(incomplete)} incomplete, {len(failures)} failed)"
+        )
     swept, fixed = swept_parameters(records)
     group_keys = ["scenario", *swept]
 
@@ -80,8 +87,9 @@ def aggregate(exp_dir: str | Path, reference: str | list[str] | dict | None = No
         rec = by_key[row.key]
         keys = dict(zip(ident.columns, row))
         monthly = pd.read_parquet(rec.path / "monthly.parquet")
-        approvals = stream_approvals(pd.read_parquet(rec.path / "approvals.parquet")
-                                     if (rec.path / "approvals.parquet").exists() else None)
+        approvals = stream_approvals(
+            pd.read_parquet(rec.path / "approvals.parquet") if (rec.path / "approvals.parquet").exists() else None
+        )
         outcome_rows.append({**keys, "wall_seconds": rec.wall_seconds, **run_outcomes(monthly, approvals)})
         m = monthly.copy()
         m["date"] = pd.to_datetime(m["date"].astype(str), format="%Y-%m")
@@ -110,40 +118,61 @@ def aggregate(exp_dir: str | Path, reference: str | list[str] | dict | None = No
     effects, pair_keys = paired_effects(outcomes, group_keys, ref, level)
 
     meta = {
-        "exp_dir": str(exp_dir), "n_runs": len(records), "n_incomplete": len(incomplete), "incomplete": incomplete,
-        "n_failures": len(failures), "swept": swept, "group_keys": group_keys,
-        "fixed_overrides": fixed, "seeds": sorted(int(s) for s in ident["seed"].unique()),
+        "exp_dir": str(exp_dir),
+        "n_runs": len(records),
+        "n_incomplete": len(incomplete),
+        "incomplete": incomplete,
+        "n_failures": len(failures),
+        "swept": swept,
+        "group_keys": group_keys,
+        "fixed_overrides": fixed,
+        "seeds": sorted(int(s) for s in ident["seed"].unique()),
         "groups": list(dict.fromkeys(ident["group"])),
         "reference": {k: (v.item() if isinstance(v, np.generic) else v) for k, v in ref.items()},
-        "reference_label": reference_label(ref), "reference_groups": list(dict.fromkeys(outcomes.loc[
-            match_reference(outcomes, ref), "group"])), "pair_keys": pair_keys, "level": level,
+        "reference_label": reference_label(ref),
+        "reference_groups": list(dict.fromkeys(outcomes.loc[match_reference(outcomes, ref), "group"])),
+        "pair_keys": pair_keys,
+        "level": level,
         "method": "t-interval of the mean (scipy.stats.t.interval, sem with ddof=1); effects from same-seed pairs",
         "recent_from": RECENT_FROM,
         "outcomes": {k: {"label": o.label, "unit": o.unit, "description": o.description} for k, o in OUTCOMES.items()},
     }
-    for frame, name in ((runs, "runs.parquet"), (outcomes, "run_outcomes.parquet"),
-                        (approvals_all, "approvals.parquet"), (summary, "summary.csv"), (effects, "effects.csv")):
+    for frame, name in (
+        (runs, "runs.parquet"),
+        (outcomes, "run_outcomes.parquet"),
+        (approvals_all, "approvals.parquet"),
+        (summary, "summary.csv"),
+        (effects, "effects.csv"),
+    ):
         write_frame(frame, out_dir / name)
     write_json(out_dir / META, meta)
     pct = round(level * 100)
     write_text(
         out_dir / "summary.md",
         f"# Summary by group\n\n{header(meta)}\nMean across runs (seeds) and {pct}% t-interval of the mean.\n\n"
-        + summary_markdown(summary, level) + outcome_glossary())
+        + summary_markdown(summary, level)
+        + outcome_glossary(),
+    )
     write_text(
         out_dir / "effects.md",
         f"# Paired differences versus {meta['reference_label']}\n\n{header(meta)}\n"
         f"Each group minus the reference, over pairs matched on {', '.join(f'`{k}`' for k in pair_keys)}: "
         f"mean difference, {pct}% t-interval of the paired differences, relative difference "
-        f"= mean difference / reference mean.\n\n" + effects_markdown(effects, level) + outcome_glossary())
-    tables = {"runs": runs, "run_outcomes": outcomes, "approvals": approvals_all, "summary": summary,
-              "effects": effects, "failures": failures}
+        f"= mean difference / reference mean.\n\n" + effects_markdown(effects, level) + outcome_glossary(),
+    )
+    tables = {
+        "runs": runs,
+        "run_outcomes": outcomes,
+        "approvals": approvals_all,
+        "summary": summary,
+        "effects": effects,
+        "failures": failures,
+    }
     if figures:
         from sim.experiments.figures import make_figures  # matplotlib only when drawing
 
         make_figures(exp_dir, tables, parallel=parallel)
     return tables
-
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -153,11 +182,17 @@ def main(argv: list[str] | None = None) -> None:
     match their ``DONE`` (after aggregating the complete ones and printing a failures summary), 2
     when nothing can be aggregated.
     """
-    parser = argparse.ArgumentParser(prog="zonesim-aggregate",
-                                     description="Aggregate an experiment folder into <folder>/aggregate/.")
+    parser = argparse.ArgumentParser(
+        prog="zonesim-aggregate", description="Aggregate an experiment folder into <folder>/aggregate/."
+    )
     parser.add_argument("folder", help="experiment folder (a Hydra multirun sweep dir with runs/<key>/)")
-    parser.add_argument("--reference", action="append", default=None, metavar="KEY=VALUE[,KEY=VALUE]",
-                        help="reference group for paired effects (default: scenario=baseline if present)")
+    parser.add_argument(
+        "--reference",
+        action="append",
+        default=None,
+        metavar="KEY=VALUE[,KEY=VALUE]",
+        help="reference group for paired effects (default: scenario=baseline if present)",
+    )
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     args = parser.parse_args(argv)
@@ -172,8 +207,11 @@ def main(argv: list[str] | None = None) -> None:
     print_report(tables, args.folder)
     damaged = damaged_runs(args.folder)
     if damaged:
-        print(f"zonesim-aggregate: {len(damaged)} run(s) marked complete have missing or truncated files and were "
-              f"left out (re-run the sweep to recompute them): {', '.join(damaged)}", file=sys.stderr)
+        print(
+            f"zonesim-aggregate: {len(damaged)} run(s) marked complete have missing or truncated files and were "
+            f"left out (re-run the sweep to recompute them): {', '.join(damaged)}",
+            file=sys.stderr,
+        )
     sys.exit(EXIT_FAILURES if len(tables["failures"]) or damaged else EXIT_OK)
 
 
@@ -186,11 +224,14 @@ def print_report(tables: dict[str, pd.DataFrame], exp_dir: str | Path) -> None:
     out_dir = Path(exp_dir) / AGGREGATE_DIR
     meta = json.loads((out_dir / META).read_text())
     level = float(meta.get("level", 0.95))
-    print(f"{meta['n_runs']} complete runs in {len(meta['groups'])} groups "
-          f"({meta['n_incomplete']} incomplete ignored, {meta['n_failures']} failed); outputs in {out_dir}")
-    print(f"\nPaired differences versus {meta['reference_label']} "
-          f"(pairs matched on {', '.join(meta['pair_keys'])}; mean and {round(level * 100)}% CI):\n")
+    print(
+        f"{meta['n_runs']} complete runs in {len(meta['groups'])} groups "
+        f"({meta['n_incomplete']} incomplete ignored, {meta['n_failures']} failed); outputs in {out_dir}"
+    )
+    print(
+        f"\nPaired differences versus {meta['reference_label']} "
+        f"(pairs matched on {', '.join(meta['pair_keys'])}; mean and {round(level * 100)}% CI):\n"
+    )
     print(effects_markdown(tables["effects"], level))
     if len(tables["failures"]):
         print(failures_text(tables["failures"]))
-

@@ -24,47 +24,77 @@ class Outcome:
 
 
 OUTCOMES: dict[str, Outcome] = {
-    "output_2020": Outcome("Output 2020", "亿 yuan/year",
-                           "industrial output of the region in 2020: sum of monthly output / 1e4 (NaN if the "
-                           "horizon does not cover all 12 months of 2020)"),
+    "output_2020": Outcome(
+        "Output 2020",
+        "亿 yuan/year",
+        "industrial output of the region in 2020: sum of monthly output / 1e4 (NaN if the "
+        "horizon does not cover all 12 months of 2020)",
+    ),
     "output_2025": Outcome("Output 2025", "亿 yuan/year", "industrial output of the region in 2025 (as output_2020)"),
-    "output_cumulative": Outcome("Cumulative output", "亿 yuan",
-                                 "industrial output summed over the whole simulated horizon"),
-    "output_per_mu_end": Outcome("Output per mu (end)", "万 yuan/mu/year",
-                                 "in-zone output per mu of zone land in use, annualised, in the last month"),
-    "zombie_share_end": Outcome("Zombie share (end)", "share of firms",
-                                "zombie firms / operating firms (by count, 0-1) in the last month"),
-    "zombie_share_mean": Outcome("Zombie share (mean)", "share of firms",
-                                 "monthly zombie share averaged over the horizon"),
+    "output_cumulative": Outcome(
+        "Cumulative output", "亿 yuan", "industrial output summed over the whole simulated horizon"
+    ),
+    "output_per_mu_end": Outcome(
+        "Output per mu (end)",
+        "万 yuan/mu/year",
+        "in-zone output per mu of zone land in use, annualised, in the last month",
+    ),
+    "zombie_share_end": Outcome(
+        "Zombie share (end)", "share of firms", "zombie firms / operating firms (by count, 0-1) in the last month"
+    ),
+    "zombie_share_mean": Outcome(
+        "Zombie share (mean)", "share of firms", "monthly zombie share averaged over the horizon"
+    ),
     "zombie_exits_total": Outcome("Zombie exits", "firms", "exits of zombie firms over the horizon"),
     "exits_total": Outcome("Exits", "firms", "exits of all firms over the horizon"),
-    "approval_days_mean_all": Outcome("Approval latency, mean (all)", "calendar days",
-                                      "mean approval latency of all projects that reached production"),
-    "approval_days_median_all": Outcome("Approval latency, median (all)", "calendar days",
-                                        "median approval latency of all projects"),
-    "approval_days_p90_all": Outcome("Approval latency, p90 (all)", "calendar days",
-                                     "90th percentile of approval latency of all projects"),
-    "approval_days_mean_from2019": Outcome("Approval latency, mean (applied 2019+)", "calendar days",
-                                           f"mean approval latency of projects applied from {RECENT_FROM} on"),
-    "approval_days_median_from2019": Outcome("Approval latency, median (applied 2019+)", "calendar days",
-                                             f"median approval latency of projects applied from {RECENT_FROM} on"),
-    "approval_days_p90_from2019": Outcome("Approval latency, p90 (applied 2019+)", "calendar days",
-                                          f"90th percentile of latency of projects applied from {RECENT_FROM} on"),
-    "approval_gov_days_mean_all": Outcome("Approval government time, mean (all)", "calendar days",
-                                          "mean of the government's processing time (no applicant preparation)"),
-    "approval_gov_days_mean_from2019": Outcome("Approval government time, mean (applied 2019+)", "calendar days",
-                                               f"as above, projects applied from {RECENT_FROM} on"),
+    "approval_days_mean_all": Outcome(
+        "Approval latency, mean (all)", "calendar days", "mean approval latency of all projects that reached production"
+    ),
+    "approval_days_median_all": Outcome(
+        "Approval latency, median (all)", "calendar days", "median approval latency of all projects"
+    ),
+    "approval_days_p90_all": Outcome(
+        "Approval latency, p90 (all)", "calendar days", "90th percentile of approval latency of all projects"
+    ),
+    "approval_days_mean_from2019": Outcome(
+        "Approval latency, mean (applied 2019+)",
+        "calendar days",
+        f"mean approval latency of projects applied from {RECENT_FROM} on",
+    ),
+    "approval_days_median_from2019": Outcome(
+        "Approval latency, median (applied 2019+)",
+        "calendar days",
+        f"median approval latency of projects applied from {RECENT_FROM} on",
+    ),
+    "approval_days_p90_from2019": Outcome(
+        "Approval latency, p90 (applied 2019+)",
+        "calendar days",
+        f"90th percentile of latency of projects applied from {RECENT_FROM} on",
+    ),
+    "approval_gov_days_mean_all": Outcome(
+        "Approval government time, mean (all)",
+        "calendar days",
+        "mean of the government's processing time (no applicant preparation)",
+    ),
+    "approval_gov_days_mean_from2019": Outcome(
+        "Approval government time, mean (applied 2019+)",
+        "calendar days",
+        f"as above, projects applied from {RECENT_FROM} on",
+    ),
     "approvals_all": Outcome("Approvals (all)", "projects", "projects that completed approval and started production"),
-    "approvals_from2019": Outcome("Approvals (applied 2019+)", "projects",
-                                  f"of which applied from {RECENT_FROM} on"),
-    **{f"approval_{kind}days_mean_from2019_{stream}": Outcome(
-        f"Approval {'government time' if kind else 'latency'}, mean (applied 2019+, {label})", "calendar days",
-        f"as approval_{kind}days_mean_from2019, of {label} projects applied from {RECENT_FROM} on")
-       for stream, label in STREAM_NAMES.items() for kind in ("", "gov_")},
+    "approvals_from2019": Outcome("Approvals (applied 2019+)", "projects", f"of which applied from {RECENT_FROM} on"),
+    **{
+        f"approval_{kind}days_mean_from2019_{stream}": Outcome(
+            f"Approval {'government time' if kind else 'latency'}, mean (applied 2019+, {label})",
+            "calendar days",
+            f"as approval_{kind}days_mean_from2019, of {label} projects applied from {RECENT_FROM} on",
+        )
+        for stream, label in STREAM_NAMES.items()
+        for kind in ("", "gov_")
+    },
     "zones_end": Outcome("Zones (end)", "zones", "active development zones in the last month"),
     "bodies_end": Outcome("Bodies (end)", "bodies", "active zone management bodies in the last month"),
 }
-
 
 
 def run_outcomes(monthly: pd.DataFrame, approvals: pd.DataFrame | None) -> dict[str, float]:
@@ -110,4 +140,3 @@ def run_outcomes(monthly: pd.DataFrame, approvals: pd.DataFrame | None) -> dict[
     out["zones_end"] = float(last["zones"])
     out["bodies_end"] = float(last["bodies"])
     return {k: out.get(k, np.nan) for k in OUTCOMES}
-

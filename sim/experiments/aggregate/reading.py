@@ -41,7 +41,6 @@ class RunRecord:
     code: str = ""  # fingerprint of the model code that made the run (sim.runner.run.code_fingerprint)
 
 
-
 def coerce_value(text: Any) -> Any:
     """An override value as Python: int, float, bool, None or the (unquoted) string."""
     if not isinstance(text, str):
@@ -102,9 +101,16 @@ def _read_run(path: Path) -> RunRecord:
     overrides = dict(p for p in (parse_override(o) for o in raw) if p is not None)
     if seed is None:
         seed = overrides.get("seed")
-    return RunRecord(key=str(meta.get("key") or path.name), scenario=str(scenario), seed=int(seed),
-                     overrides=overrides, config=config, path=path,
-                     wall_seconds=float(meta.get("wall_seconds", np.nan)), code=str(meta.get("code") or ""))
+    return RunRecord(
+        key=str(meta.get("key") or path.name),
+        scenario=str(scenario),
+        seed=int(seed),
+        overrides=overrides,
+        config=config,
+        path=path,
+        wall_seconds=float(meta.get("wall_seconds", np.nan)),
+        code=str(meta.get("code") or ""),
+    )
 
 
 def run_problem(path: Path) -> str | None:
@@ -157,8 +163,13 @@ def discover_runs(exp_dir: str | Path) -> tuple[list[RunRecord], list[str]]:
     codes = {r.code for r in records}
     if current in codes and len(codes) > 1:
         stale = [r for r in records if r.code != current]
-        log.warning("%s: %d runs made by other model code than the current one (%s) are ignored; delete "
-                    "them or use a new folder", runs_dir, len(stale), current)
+        log.warning(
+            "%s: %d runs made by other model code than the current one (%s) are ignored; delete "
+            "them or use a new folder",
+            runs_dir,
+            len(stale),
+            current,
+        )
         records = [r for r in records if r.code == current]
         incomplete += [r.path.name for r in stale]
     return records, incomplete
@@ -174,9 +185,13 @@ def read_failures(exp_dir: str | Path) -> pd.DataFrame:
         except (OSError, ValueError) as exc:
             d = {"error": f"unreadable failure record: {exc}"}
         ov = d.get("overrides") or []
-        rows.append({"key": str(d.get("key") or f.stem),
-                     "overrides": " ".join(ov) if isinstance(ov, list) else str(ov),
-                     "error": str(d.get("error", ""))})
+        rows.append(
+            {
+                "key": str(d.get("key") or f.stem),
+                "overrides": " ".join(ov) if isinstance(ov, list) else str(ov),
+                "error": str(d.get("error", "")),
+            }
+        )
     return pd.DataFrame(rows, columns=["key", "overrides", "error"])
 
 
@@ -212,4 +227,3 @@ def typed_column(values: list[Any]) -> pd.Series:
             s = s.astype("int64")
         return s
     return pd.Series([None if v is None else str(v) for v in values], dtype="object")
-

@@ -21,8 +21,6 @@ def _short_names(keys: list[str]) -> dict[str, str]:
     return {k: (s if last.count(s) == 1 else k) for k, s in zip(keys, last)}
 
 
-
-
 def group_labels(frame: pd.DataFrame, swept: list[str]) -> pd.Series:
     short = _short_names(swept)
     parts = [frame["scenario"].astype(str)]
@@ -98,15 +96,25 @@ def summarise_groups(outcomes: pd.DataFrame, group_keys: list[str], level: float
             ci = mean_ci(sub[name], level)
             sd = float(sub[name].std(ddof=1)) if ci.n >= 2 else np.nan
             row = {k: sub[k].iloc[0] for k in group_keys}
-            row.update(group=label, outcome=name, unit=outcome.unit, n_runs=len(sub), n=ci.n,
-                       mean=ci.mean, sd=sd, ci_low=ci.low, ci_high=ci.high)
+            row.update(
+                group=label,
+                outcome=name,
+                unit=outcome.unit,
+                n_runs=len(sub),
+                n=ci.n,
+                mean=ci.mean,
+                sd=sd,
+                ci_low=ci.low,
+                ci_high=ci.high,
+            )
             rows.append(row)
     cols = [*group_keys, "group", "outcome", "unit", "n_runs", "n", "mean", "sd", "ci_low", "ci_high"]
     return pd.DataFrame(rows, columns=cols)
 
 
-def paired_effects(outcomes: pd.DataFrame, group_keys: list[str], reference: dict[str, Any],
-                   level: float = 0.95) -> tuple[pd.DataFrame, list[str]]:
+def paired_effects(
+    outcomes: pd.DataFrame, group_keys: list[str], reference: dict[str, Any], level: float = 0.95
+) -> tuple[pd.DataFrame, list[str]]:
     """Paired differences (group − reference) per non-reference group and outcome; and the pairing keys.
 
     Columns: grouping keys, ``group``, ``outcome``, ``unit``, ``reference``, ``n_pairs``,
@@ -117,8 +125,9 @@ def paired_effects(outcomes: pd.DataFrame, group_keys: list[str], reference: dic
     """
     is_ref = match_reference(outcomes, reference)
     ref_runs = outcomes[is_ref]
-    pair_keys = ["seed"] + [k for k in group_keys if k not in reference
-                            and ref_runs[k].astype(str).nunique(dropna=False) > 1]
+    pair_keys = ["seed"] + [
+        k for k in group_keys if k not in reference and ref_runs[k].astype(str).nunique(dropna=False) > 1
+    ]
     names = list(OUTCOMES)
     ref_by = ref_runs.groupby(pair_keys, dropna=False)[names].mean().reset_index()  # duplicates: averaged
     rows = []
@@ -131,14 +140,36 @@ def paired_effects(outcomes: pd.DataFrame, group_keys: list[str], reference: dic
             ci = paired_diff_ci(a, b, level)
             ref_mean = float(b[ok].mean()) if ok.any() else np.nan
             row = {k: sub[k].iloc[0] for k in group_keys}
-            row.update(group=label, outcome=name, unit=OUTCOMES[name].unit, reference=ref_label, n_pairs=ci.n,
-                       ref_mean=ref_mean, group_mean=float(a[ok].mean()) if ok.any() else np.nan,
-                       diff_mean=ci.mean, ci_low=ci.low, ci_high=ci.high,
-                       rel_diff_pct=relative_pct(ci.mean, ref_mean),
-                       rel_ci_low_pct=relative_pct(ci.low, ref_mean),
-                       rel_ci_high_pct=relative_pct(ci.high, ref_mean))
+            row.update(
+                group=label,
+                outcome=name,
+                unit=OUTCOMES[name].unit,
+                reference=ref_label,
+                n_pairs=ci.n,
+                ref_mean=ref_mean,
+                group_mean=float(a[ok].mean()) if ok.any() else np.nan,
+                diff_mean=ci.mean,
+                ci_low=ci.low,
+                ci_high=ci.high,
+                rel_diff_pct=relative_pct(ci.mean, ref_mean),
+                rel_ci_low_pct=relative_pct(ci.low, ref_mean),
+                rel_ci_high_pct=relative_pct(ci.high, ref_mean),
+            )
             rows.append(row)
-    cols = [*group_keys, "group", "outcome", "unit", "reference", "n_pairs", "ref_mean", "group_mean", "diff_mean",
-            "ci_low", "ci_high", "rel_diff_pct", "rel_ci_low_pct", "rel_ci_high_pct"]
+    cols = [
+        *group_keys,
+        "group",
+        "outcome",
+        "unit",
+        "reference",
+        "n_pairs",
+        "ref_mean",
+        "group_mean",
+        "diff_mean",
+        "ci_low",
+        "ci_high",
+        "rel_diff_pct",
+        "rel_ci_low_pct",
+        "rel_ci_high_pct",
+    ]
     return pd.DataFrame(rows, columns=cols), pair_keys
-

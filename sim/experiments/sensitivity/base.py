@@ -26,9 +26,9 @@ class Method:
     """One SALib method: sampling, analysis, and how its indices are described and drawn."""
 
     name: ClassVar[str]
-    columns: ClassVar[tuple[str, ...]]   # index columns of indices.csv, in order
-    rank_by: ClassVar[str]               # the column tables are sorted by (descending)
-    legend: ClassVar[str]                # one sentence on the columns, for indices.md
+    columns: ClassVar[tuple[str, ...]]  # index columns of indices.csv, in order
+    rank_by: ClassVar[str]  # the column tables are sorted by (descending)
+    legend: ClassVar[str]  # one sentence on the columns, for indices.md
 
     def check_n(self, n: int) -> None:
         """Raise :class:`DesignError` for a sample size the sampler cannot use."""
@@ -49,8 +49,18 @@ class Method:
         """The SALib sample of ``problem`` (rows × parameters, in the unit of each range)."""
         raise NotImplementedError
 
-    def analyze(self, problem: dict, X: np.ndarray, Y: np.ndarray, *, num_levels: int, calc_second_order: bool,
-                num_resamples: int, conf_level: float, seed: int | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    def analyze(
+        self,
+        problem: dict,
+        X: np.ndarray,
+        Y: np.ndarray,
+        *,
+        num_levels: int,
+        calc_second_order: bool,
+        num_resamples: int,
+        conf_level: float,
+        seed: int | None,
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """One outcome's indices (one row per parameter, :attr:`columns`) and the S2 table or None."""
         raise NotImplementedError
 

@@ -45,14 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="zonesim-sensitivity",
         description="Global sensitivity analysis (SALib Morris or Sobol) of zonesim outcomes; the design is "
-                    "declared in configs/experiment/<experiment>.yaml under hydra.callbacks.sensitivity.",
+        "declared in configs/experiment/<experiment>.yaml under hydra.callbacks.sensitivity.",
         epilog="Other arguments are Hydra overrides of every run, e.g. time.end=2025-12 scenario=devolution "
-               "seed=3 hydra/launcher=basic hydra.launcher.n_jobs=4.")
+        "seed=3 hydra/launcher=basic hydra.launcher.n_jobs=4.",
+    )
     p.add_argument("--method", choices=METHODS, help="morris (screening) or sobol (variance shares)")
     p.add_argument("--n", type=int, help="morris: trajectories; sobol: base sample size (a power of 2)")
     p.add_argument("--dir", help="experiment folder (default: the experiment's hydra.sweep.dir/<method>)")
-    p.add_argument("--paired-with", metavar="SCENARIO",
-                   help="analyse scenario - SCENARIO per sample row (same seed); 'none' to switch off")
+    p.add_argument(
+        "--paired-with",
+        metavar="SCENARIO",
+        help="analyse scenario - SCENARIO per sample row (same seed); 'none' to switch off",
+    )
     p.add_argument("--experiment", default=EXPERIMENT, help="experiment file in configs/experiment/")
     p.add_argument("--analyse-only", action="store_true", help="no runs: indices from the runs on disk")
     p.add_argument("--dry-run", action="store_true", help="write the samples and print the zonesim command")
@@ -68,9 +72,15 @@ def run_experiment(argv: list[str]) -> int:
     picked, model_ov, hydra_ov = split_overrides(args.overrides)
     paired = args.paired_with
     design = design_from_spec(
-        spec, method=args.method, n=args.n, scenario=picked.get("scenario"),
+        spec,
+        method=args.method,
+        n=args.n,
+        scenario=picked.get("scenario"),
         paired_with=("" if paired and paired.lower() == "none" else paired),
-        seed=int(picked["seed"]) if "seed" in picked else None, overrides=model_ov, experiment=args.experiment)
+        seed=int(picked["seed"]) if "seed" in picked else None,
+        overrides=model_ov,
+        experiment=args.experiment,
+    )
     exp_dir = Path(args.dir or Path(sweep_dir) / design.method).resolve()
     if args.analyse_only:
         if not (exp_dir / DESIGN).exists():
@@ -79,8 +89,12 @@ def run_experiment(argv: list[str]) -> int:
     else:
         precheck(design)
         samples = prepare(exp_dir, design)
-        print(f"zonesim-sensitivity: {design.method}, {len(samples)} sample rows x {len(design.scenarios)} "
-              f"scenario(s), {len(design.parameters)} parameters -> {exp_dir}", file=sys.stderr, flush=True)
+        print(
+            f"zonesim-sensitivity: {design.method}, {len(samples)} sample rows x {len(design.scenarios)} "
+            f"scenario(s), {len(design.parameters)} parameters -> {exp_dir}",
+            file=sys.stderr,
+            flush=True,
+        )
         if args.dry_run:
             print(" ".join(zonesim_command(exp_dir, design, hydra_ov)))
             return EXIT_OK
@@ -88,13 +102,14 @@ def run_experiment(argv: list[str]) -> int:
         status = launch(exp_dir, design, hydra_ov)
         manifest = exp_dir / MANIFEST  # written by the experiment callback when the multirun ends
         if status != 0 and (not manifest.exists() or manifest.stat().st_mtime < started):
-            print(f"zonesim-sensitivity: the multirun did not complete (status {status}); analysing what is on disk",
-                  file=sys.stderr)
+            print(
+                f"zonesim-sensitivity: the multirun did not complete (status {status}); analysing what is on disk",
+                file=sys.stderr,
+            )
     report = analyse_experiment(exp_dir, figures=not args.no_figures)
     print_report(report, exp_dir)
     ok = status == 0 and not report.failed and not report.skipped and not report.missing
     return EXIT_OK if ok else EXIT_FAILURES
-
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -108,4 +123,3 @@ def main(argv: list[str] | None = None) -> None:
         print(f"zonesim-sensitivity: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
     sys.exit(status)
-

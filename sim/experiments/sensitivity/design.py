@@ -20,8 +20,21 @@ from sim.layout import CONFIG_DIR, DESIGN, SAMPLES
 
 EXPERIMENT = "sensitivity"
 
-__all__ = ["DESIGN", "EXPERIMENT", "SAMPLES", "Design", "DesignError", "Parameter", "design_from_spec",
-           "experiment_file", "load_spec", "make_parameter", "prepare", "sample", "schema_field"]
+__all__ = [
+    "DESIGN",
+    "EXPERIMENT",
+    "SAMPLES",
+    "Design",
+    "DesignError",
+    "Parameter",
+    "design_from_spec",
+    "experiment_file",
+    "load_spec",
+    "make_parameter",
+    "prepare",
+    "sample",
+    "schema_field",
+]
 
 
 @dataclass
@@ -66,8 +79,11 @@ class Design:
 
     def problem(self) -> dict:
         """The SALib problem: number of variables, names and [low, high] bounds."""
-        return {"num_vars": len(self.parameters), "names": self.names,
-                "bounds": [[p.low, p.high] for p in self.parameters]}
+        return {
+            "num_vars": len(self.parameters),
+            "names": self.names,
+            "bounds": [[p.low, p.high] for p in self.parameters],
+        }
 
     def rows(self) -> int:
         """Number of sample rows (model runs per scenario) the design asks for."""
@@ -125,10 +141,19 @@ def make_parameter(name: str, bounds: Any) -> Parameter:
     ge, le, gt = meta.get("ge"), meta.get("le"), meta.get("gt")
     if ge is not None and low < ge or le is not None and high > le or gt is not None and low <= gt:
         lo_s = f"({gt}" if gt is not None else f"[{'-inf' if ge is None else ge}"
-        raise DesignError(f"parameter {name}: range [{low}, {high}] is outside the admissible range "
-                          f"{lo_s}, {'inf' if le is None else le}]{unit}")
-    return Parameter(name, low, high, unit=str(meta.get("unit", "")), source=str(meta.get("source", "")),
-                     default=default, integer=kind is int)
+        raise DesignError(
+            f"parameter {name}: range [{low}, {high}] is outside the admissible range "
+            f"{lo_s}, {'inf' if le is None else le}]{unit}"
+        )
+    return Parameter(
+        name,
+        low,
+        high,
+        unit=str(meta.get("unit", "")),
+        source=str(meta.get("source", "")),
+        default=default,
+        integer=kind is int,
+    )
 
 
 def experiment_file(experiment: str = EXPERIMENT) -> Path:
@@ -151,9 +176,17 @@ def load_spec(experiment: str = EXPERIMENT) -> tuple[dict, str]:
     return OmegaConf.to_container(spec, resolve=True), str(sweep_dir)
 
 
-def design_from_spec(spec: dict, *, method: str | None = None, n: int | None = None,
-                     scenario: str | None = None, paired_with: str | None = None, seed: int | None = None,
-                     overrides: list[str] | None = None, experiment: str = EXPERIMENT) -> Design:
+def design_from_spec(
+    spec: dict,
+    *,
+    method: str | None = None,
+    n: int | None = None,
+    scenario: str | None = None,
+    paired_with: str | None = None,
+    seed: int | None = None,
+    overrides: list[str] | None = None,
+    experiment: str = EXPERIMENT,
+) -> Design:
     """Build and check the :class:`Design` from the declared spec and command-line choices."""
     method = method or spec.get("method", "morris")
     if method not in METHODS:
@@ -175,18 +208,27 @@ def design_from_spec(spec: dict, *, method: str | None = None, n: int | None = N
     num_levels = kind.num_levels(settings)
     paired = paired_with if paired_with is not None else spec.get("paired_with")
     design = Design(
-        method=method, n=n, parameters=[make_parameter(k, v) for k, v in declared.items()],
+        method=method,
+        n=n,
+        parameters=[make_parameter(k, v) for k, v in declared.items()],
         outcomes={str(k): str(v or "") for k, v in outcomes.items()},
-        scenario=str(scenario or spec.get("scenario", "full_reform")), paired_with=paired or None,
-        seed=int(seed if seed is not None else spec.get("seed", 0)), sample_seed=int(spec.get("sample_seed", 0)),
-        num_levels=num_levels, calc_second_order=bool(settings.get("calc_second_order", False)),
-        num_resamples=int(spec.get("num_resamples", 1000)), conf_level=float(spec.get("conf_level", 0.95)),
-        overrides=list(overrides or []), experiment=experiment,
+        scenario=str(scenario or spec.get("scenario", "full_reform")),
+        paired_with=paired or None,
+        seed=int(seed if seed is not None else spec.get("seed", 0)),
+        sample_seed=int(spec.get("sample_seed", 0)),
+        num_levels=num_levels,
+        calc_second_order=bool(settings.get("calc_second_order", False)),
+        num_resamples=int(spec.get("num_resamples", 1000)),
+        conf_level=float(spec.get("conf_level", 0.95)),
+        overrides=list(overrides or []),
+        experiment=experiment,
     )
     sampled = [o for o in design.overrides if o.lstrip("+~").split("=", 1)[0] in design.names]
     if sampled:
-        raise DesignError(f"{sampled[0]}: this parameter is sampled (the sample would overwrite it); "
-                          f"change its range in the experiment file instead")
+        raise DesignError(
+            f"{sampled[0]}: this parameter is sampled (the sample would overwrite it); "
+            f"change its range in the experiment file instead"
+        )
     if design.paired_with == design.scenario:
         raise DesignError(f"paired_with = {design.paired_with!r} is the analysed scenario itself")
     return design
@@ -218,17 +260,18 @@ def prepare(exp_dir: Path, design: Design) -> pd.DataFrame:
         diff = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
         if diff:
             details = "; ".join(f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in diff)
-            raise DesignError(f"{exp_dir} holds another design ({details}); use --dir for a new "
-                              f"experiment or delete that folder")
+            raise DesignError(
+                f"{exp_dir} holds another design ({details}); use --dir for a new experiment or delete that folder"
+            )
     table = sample(design)
     if samples_path.exists():
         old_table = pd.read_parquet(samples_path)
         if list(old_table.columns) != list(table.columns) or not np.allclose(old_table.to_numpy(), table.to_numpy()):
-            raise DesignError(f"{samples_path} differs from the design's sample (another SALib version?); "
-                              f"delete it or use --dir")
+            raise DesignError(
+                f"{samples_path} differs from the design's sample (another SALib version?); delete it or use --dir"
+            )
         table = old_table
     else:
         table.to_parquet(samples_path, index=False)
     design_path.write_text(json.dumps(design.to_json(), indent=2, ensure_ascii=False))
     return table
-

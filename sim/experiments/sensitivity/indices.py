@@ -19,9 +19,18 @@ from sim.layout import DESIGN, FIGURES_DIR, INDICES, SAMPLES
 log = logging.getLogger("zonesim")
 
 
-def compute_indices(problem: dict, method: str, X: np.ndarray, Y: np.ndarray, *, num_levels: int = 4,
-                    calc_second_order: bool = False, num_resamples: int = 1000, conf_level: float = 0.95,
-                    seed: int | None = 0) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def compute_indices(
+    problem: dict,
+    method: str,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    num_levels: int = 4,
+    calc_second_order: bool = False,
+    num_resamples: int = 1000,
+    conf_level: float = 0.95,
+    seed: int | None = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Sensitivity indices of one outcome ``Y`` (one value per row of the sample ``X``) by SALib.
 
     ``method="morris"``: :func:`SALib.analyze.morris.analyze` → columns ``mu_star`` (mean absolute
@@ -42,8 +51,16 @@ def compute_indices(problem: dict, method: str, X: np.ndarray, Y: np.ndarray, *,
         raise ValueError(f"{len(Y)} outcome values for {len(X)} sample rows")
     if not np.all(np.isfinite(Y)):
         raise ValueError("outcome values must all be finite (SALib needs every row)")
-    table, s2 = get_method(method).analyze(problem, X, Y, num_levels=num_levels, calc_second_order=calc_second_order,
-                                           num_resamples=num_resamples, conf_level=conf_level, seed=seed)
+    table, s2 = get_method(method).analyze(
+        problem,
+        X,
+        Y,
+        num_levels=num_levels,
+        calc_second_order=calc_second_order,
+        num_resamples=num_resamples,
+        conf_level=conf_level,
+        seed=seed,
+    )
     table.insert(0, "parameter", list(problem["names"]))
     return table, s2
 
@@ -83,10 +100,17 @@ def analyse_experiment(exp_dir: Path, figures: bool = True) -> Report:
             skipped[outcome] = f"{outcome} is the same ({float(y.iloc[0]):g}) in every row: no variance to share"
             log.warning("sensitivity: %s not analysed (%s)", outcome, skipped[outcome])
             continue
-        table, s2 = compute_indices(problem, design.method, X, y.to_numpy(dtype=float),
-                                    num_levels=design.num_levels, calc_second_order=design.calc_second_order,
-                                    num_resamples=design.num_resamples, conf_level=design.conf_level,
-                                    seed=design.sample_seed)
+        table, s2 = compute_indices(
+            problem,
+            design.method,
+            X,
+            y.to_numpy(dtype=float),
+            num_levels=design.num_levels,
+            calc_second_order=design.calc_second_order,
+            num_resamples=design.num_resamples,
+            conf_level=design.conf_level,
+            seed=design.sample_seed,
+        )
         table.insert(0, "outcome", outcome)
         table.insert(2, "unit", [by_param[n].unit for n in table["parameter"]])
         table.insert(3, "low", [by_param[n].low for n in table["parameter"]])
@@ -95,8 +119,7 @@ def analyse_experiment(exp_dir: Path, figures: bool = True) -> Report:
         tables.append(table)
         if s2 is not None:
             s2_tables.append(s2.rename_axis("parameter").reset_index().assign(outcome=outcome))
-    columns = ["outcome", "parameter", "unit", "low", "high", "outcome_unit",
-               *get_method(design.method).columns]
+    columns = ["outcome", "parameter", "unit", "low", "high", "outcome_unit", *get_method(design.method).columns]
     indices = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
     indices.insert(0, "method", design.method)
 
@@ -115,11 +138,19 @@ def analyse_experiment(exp_dir: Path, figures: bool = True) -> Report:
     if s2_tables:
         pd.concat(s2_tables, ignore_index=True).to_csv(exp_dir / "indices_second_order.csv", index=False)
         files.append(exp_dir / "indices_second_order.csv")
-    report = Report(indices, [o for o in design.outcomes if o not in skipped], skipped, collected.failed,
-                    collected.missing, files, collected.stale)
+    report = Report(
+        indices,
+        [o for o in design.outcomes if o not in skipped],
+        skipped,
+        collected.failed,
+        collected.missing,
+        files,
+        collected.stale,
+    )
     if report.stale:
-        log.warning("sensitivity: %d runs were made by other model code; re-run the command to update them",
-                    report.stale)
+        log.warning(
+            "sensitivity: %d runs were made by other model code; re-run the command to update them", report.stale
+        )
     (exp_dir / "indices.md").write_text(markdown(design, report, len(samples)), encoding="utf-8")
     files.append(exp_dir / "indices.md")
     if figures:

@@ -34,8 +34,10 @@ class Morris(Method):
     name = "morris"
     columns = COLUMNS
     rank_by = "mu_star"
-    legend = ("mu* = mean |elementary effect| (importance; outcome units per crossing of the range), "
-              "mu = signed mean (direction), sigma = s.d. of the effects (non-linearity, interactions).")
+    legend = (
+        "mu* = mean |elementary effect| (importance; outcome units per crossing of the range), "
+        "mu = signed mean (direction), sigma = s.d. of the effects (non-linearity, interactions)."
+    )
 
     def num_levels(self, settings: dict) -> int:
         num_levels = int(settings.get("num_levels", 4))
@@ -57,8 +59,9 @@ class Morris(Method):
     def analyze(self, problem, X, Y, *, num_levels, calc_second_order, num_resamples, conf_level, seed):
         from SALib.analyze import morris as morris_analyze
 
-        res = morris_analyze.analyze(problem, X, Y, num_resamples=num_resamples, conf_level=conf_level,
-                                     num_levels=num_levels, seed=seed)
+        res = morris_analyze.analyze(
+            problem, X, Y, num_resamples=num_resamples, conf_level=conf_level, num_levels=num_levels, seed=seed
+        )
         return pd.DataFrame({c: np.asarray(res[c], dtype=float) for c in COLUMNS}), None
 
     def size_text(self, design: Design) -> str:

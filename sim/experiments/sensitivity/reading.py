@@ -24,11 +24,11 @@ log = logging.getLogger("zonesim")
 class Collected:
     """Outcomes of the runs, in sample order."""
 
-    values: pd.DataFrame                    # index: sample row; columns: (scenario, outcome)
-    failed: dict[tuple[str, int], str]      # (scenario, row) -> error of a recorded failure
-    missing: list[tuple[str, int]]          # (scenario, row) without a complete run (failed or not run)
+    values: pd.DataFrame  # index: sample row; columns: (scenario, outcome)
+    failed: dict[tuple[str, int], str]  # (scenario, row) -> error of a recorded failure
+    missing: list[tuple[str, int]]  # (scenario, row) without a complete run (failed or not run)
     absent: list[str] = field(default_factory=list)  # outcomes in no run's summary.csv
-    stale: int = 0                          # runs used that were made by other model code
+    stale: int = 0  # runs used that were made by other model code
 
 
 def _same_file(a: Any, b: Path) -> bool:
@@ -82,8 +82,9 @@ def collect(exp_dir: Path, design: Design, samples: pd.DataFrame) -> Collected:
         if not isinstance(idx, int) or not 0 <= idx < n or config.get("seed") != design.seed:
             continue
         if not _matches(config, samples.iloc[idx], design):
-            log.warning("sensitivity: run %s has sample.index=%d but not its sampled values; ignored",
-                        run_dir.name, idx)
+            log.warning(
+                "sensitivity: run %s has sample.index=%d but not its sampled values; ignored", run_dir.name, idx
+            )
             continue
         if (scen, idx) not in chosen or rank > chosen[(scen, idx)][0]:
             chosen[(scen, idx)] = (rank, run_dir.name, meta.get("code"), summary)

@@ -29,12 +29,19 @@ def _quote(value: str) -> str:
 def zonesim_command(exp_dir: Path, design: Design, hydra_overrides: list[str] | None = None) -> list[str]:
     """The ``zonesim`` multirun that evaluates every sample row (for every scenario of the design)."""
     return [
-        sys.executable, "-m", "sim.runner.cli", "--multirun", f"experiment={design.experiment}",
+        sys.executable,
+        "-m",
+        "sim.runner.cli",
+        "--multirun",
+        f"experiment={design.experiment}",
         f"hydra.sweep.dir={_quote(str(exp_dir))}",
         "hydra.callbacks.sensitivity.analyse=false",  # analysed by the command, once
-        f"sample.file={_quote(str(exp_dir / SAMPLES))}", f"sample.index=range(0,{design.rows()})",
-        f"scenario={','.join(design.scenarios)}", f"seed={design.seed}",
-        *design.overrides, *(hydra_overrides or []),
+        f"sample.file={_quote(str(exp_dir / SAMPLES))}",
+        f"sample.index=range(0,{design.rows()})",
+        f"scenario={','.join(design.scenarios)}",
+        f"seed={design.seed}",
+        *design.overrides,
+        *(hydra_overrides or []),
     ]
 
 
@@ -79,8 +86,10 @@ def split_overrides(overrides: list[str]) -> tuple[dict, list[str], list[str]]:
     for text, o in zip(overrides, parsed):
         key = o.get_key_element()
         if o.is_sweep_override():
-            raise DesignError(f"{text}: a sweep inside the sensitivity design is not supported "
-                              f"(run one experiment per value, each with its own --dir)")
+            raise DesignError(
+                f"{text}: a sweep inside the sensitivity design is not supported "
+                f"(run one experiment per value, each with its own --dir)"
+            )
         if key.startswith("sample.") or key in ("sample", "hydra.sweep.dir", "experiment", "hydra.mode"):
             raise DesignError(f"{text}: set by zonesim-sensitivity (use --dir, --experiment)")
         if key in ("scenario", "seed"):

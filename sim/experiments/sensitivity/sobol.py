@@ -32,8 +32,10 @@ class Sobol(Method):
     name = "sobol"
     columns = COLUMNS
     rank_by = "ST"
-    legend = ("S1 = share of the outcome's variance due to the parameter alone; ST = share involving it "
-              "(interactions included); ST − S1 = interactions.")
+    legend = (
+        "S1 = share of the outcome's variance due to the parameter alone; ST = share involving it "
+        "(interactions included); ST − S1 = interactions."
+    )
 
     def check_n(self, n: int) -> None:
         if n & (n - 1):
@@ -48,14 +50,21 @@ class Sobol(Method):
     def sample(self, problem: dict, design: Design) -> np.ndarray:
         from SALib.sample import sobol as sobol_sample
 
-        return sobol_sample.sample(problem, design.n, calc_second_order=design.calc_second_order,
-                                   seed=design.sample_seed)
+        return sobol_sample.sample(
+            problem, design.n, calc_second_order=design.calc_second_order, seed=design.sample_seed
+        )
 
     def analyze(self, problem, X, Y, *, num_levels, calc_second_order, num_resamples, conf_level, seed):
         from SALib.analyze import sobol as sobol_analyze
 
-        res = sobol_analyze.analyze(problem, Y, calc_second_order=calc_second_order,
-                                    num_resamples=num_resamples, conf_level=conf_level, seed=seed)
+        res = sobol_analyze.analyze(
+            problem,
+            Y,
+            calc_second_order=calc_second_order,
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            seed=seed,
+        )
         table = pd.DataFrame({c: np.asarray(res[c], dtype=float) for c in COLUMNS})
         s2 = None
         if calc_second_order:

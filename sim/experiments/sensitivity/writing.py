@@ -14,17 +14,18 @@ from sim.formatting import fmt_short
 from sim.layout import FIGURES_DIR, INDICES
 from sim.plotting import latin_text
 
+
 @dataclass
 class Report:
     """Result of :func:`analyse_experiment`."""
 
     indices: pd.DataFrame
     analysed: list[str]
-    skipped: dict[str, str]                 # outcome -> why it was not analysed
+    skipped: dict[str, str]  # outcome -> why it was not analysed
     failed: dict[tuple[str, int], str]
     missing: list[tuple[str, int]]
     files: list[Path]
-    stale: int = 0                          # runs used that were made by other model code
+    stale: int = 0  # runs used that were made by other model code
 
 
 def rows_text(rows: list[int], limit: int = 20) -> str:
@@ -38,48 +39,65 @@ def markdown(design: Design, report: Report, rows: int) -> str:
     what = design.scenario + (f" − {design.paired_with} (same seed)" if design.paired_with else "")
     kind = get_method(design.method)
     size = kind.size_text(design)
-    lines = [f"# Global sensitivity: {design.method} ({size})", "",
-             (f"- outcome of: **{what}**, model seed {design.seed}, "
-             f"{rows} sample rows × {len(design.scenarios)} scenario(s) = {rows * len(design.scenarios)} runs"),
-             f"- overrides: `{' '.join(design.overrides) or '(none)'}`",
-             f"- parameters: {len(design.parameters)}, uniform on their ranges; SALib sample seed {design.sample_seed}",
-             f"- confidence intervals: {design.conf_level:.0%}, {design.num_resamples} bootstrap resamples", ""]
+    lines = [
+        f"# Global sensitivity: {design.method} ({size})",
+        "",
+        (
+            f"- outcome of: **{what}**, model seed {design.seed}, "
+            f"{rows} sample rows × {len(design.scenarios)} scenario(s) = {rows * len(design.scenarios)} runs"
+        ),
+        f"- overrides: `{' '.join(design.overrides) or '(none)'}`",
+        f"- parameters: {len(design.parameters)}, uniform on their ranges; SALib sample seed {design.sample_seed}",
+        f"- confidence intervals: {design.conf_level:.0%}, {design.num_resamples} bootstrap resamples",
+        "",
+    ]
     lines += [kind.legend, ""]
     if report.failed:
         lines += [f"**Failed runs ({len(report.failed)})**:", ""]
-        lines += [f"- {s} row {i}: {err.splitlines()[0] if err else 'failed'}" for (s, i), err in
-                  sorted(report.failed.items())][:50]
+        lines += [
+            f"- {s} row {i}: {err.splitlines()[0] if err else 'failed'}"
+            for (s, i), err in sorted(report.failed.items())
+        ][:50]
         lines.append("")
     not_run = [k for k in report.missing if k not in report.failed]
     if not_run:
-        lines += [f"**Rows not run ({len(not_run)})**: " + "; ".join(
-            f"{s}: {rows_text([i for t, i in not_run if t == s])}" for s in design.scenarios
-            if any(t == s for t, _ in not_run)), ""]
+        lines += [
+            f"**Rows not run ({len(not_run)})**: "
+            + "; ".join(
+                f"{s}: {rows_text([i for t, i in not_run if t == s])}"
+                for s in design.scenarios
+                if any(t == s for t, _ in not_run)
+            ),
+            "",
+        ]
     if report.stale:
-        lines += [(f"**{report.stale} runs were made by other model code** than the current one (the model "
-                  "changed since); re-running the command re-runs them."), ""]
+        lines += [
+            (
+                f"**{report.stale} runs were made by other model code** than the current one (the model "
+                "changed since); re-running the command re-runs them."
+            ),
+            "",
+        ]
     for outcome, why in report.skipped.items():
         lines += [f"**{outcome} not analysed** (SALib needs every row): {why}", ""]
     key = kind.rank_by
     cols = list(kind.columns)
     for outcome in report.analysed:
         t = report.indices[report.indices["outcome"] == outcome].sort_values(key, ascending=False)
-        lines += [f"## {outcome} — {design.outcomes[outcome]}", "",
-                  "| parameter | unit | range | " + " | ".join(cols) + " |",
-                  "|---|---|---|" + "---:|" * len(cols)]
+        lines += [
+            f"## {outcome} — {design.outcomes[outcome]}",
+            "",
+            "| parameter | unit | range | " + " | ".join(cols) + " |",
+            "|---|---|---|" + "---:|" * len(cols),
+        ]
         for _, r in t.iterrows():
-            lines.append(f"| {r['parameter']} | {r['unit']} | [{fmt_short(r['low'])}, {fmt_short(r['high'])}] | "
-                         + " | ".join(fmt_short(float(r[c])) for c in cols) + " |")
+            lines.append(
+                f"| {r['parameter']} | {r['unit']} | [{fmt_short(r['low'])}, {fmt_short(r['high'])}] | "
+                + " | ".join(fmt_short(float(r[c])) for c in cols)
+                + " |"
+            )
         lines.append("")
     return "\n".join(lines)
-
-
-def latin_text(text: str) -> str:
-    """Plot text without CJK glyphs (the default fonts lack them)."""
-    for zh, en in (("_亿", " (100M yuan)"), ("亿 yuan", "100M yuan"), ("万 yuan", "10k yuan"), ("亿", "100M"),
-                   ("万", "10k")):
-        text = text.replace(zh, en)
-    return text
 
 
 def plot_indices(table: pd.DataFrame, design: Design, outcome: str, path: Path) -> Path:

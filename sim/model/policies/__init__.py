@@ -24,16 +24,18 @@ class PolicySet:
     approval_process: ApprovalProcess
 
     @classmethod
-    def build(cls, model) -> "PolicySet":
+    def build(cls, model) -> PolicySet:
         p = model.params.policy
-        return cls(Consolidation(model, p.consolidation), Devolution(model, p.devolution),
-                   Assessment(model, p.assessment), ZombieDisposal(model, p.zombie_disposal),
-                   ApprovalProcess(model, p.approval_process))
+        return cls(
+            Consolidation(model, p.consolidation),
+            Devolution(model, p.devolution),
+            Assessment(model, p.assessment),
+            ZombieDisposal(model, p.zombie_disposal),
+            ApprovalProcess(model, p.approval_process),
+        )
 
     def __iter__(self):
-        return iter((self.consolidation, self.devolution, self.approval_process, self.assessment,
-                     self.zombie_disposal))
+        return iter((self.consolidation, self.devolution, self.approval_process, self.assessment, self.zombie_disposal))
 
 
-__all__ = ["PolicySet", "Consolidation", "Devolution", "ApprovalProcess", "Assessment", "ZombieDisposal",
-           "Services"]
+__all__ = ["PolicySet", "Consolidation", "Devolution", "ApprovalProcess", "Assessment", "ZombieDisposal", "Services"]

@@ -134,8 +134,9 @@ class Assessment(Policy):
             else:
                 continue
             if self.province_cannot_abolish(z):
-                m.log_zone_event(z, "delisting_recommended", f"{reason}: national zone, the province recommends "
-                                                             "delisting")
+                m.log_zone_event(
+                    z, "delisting_recommended", f"{reason}: national zone, the province recommends delisting"
+                )
             else:
                 m.abolish_zone(z, f"assessment floor: {reason}", to=p.abolished_firms_to)
 
@@ -177,7 +178,7 @@ class Assessment(Policy):
             if n_bottom == 0:
                 continue  # a class too small to have a bottom
             failing = self.fails_gate(zones)  # a bottom zone that clears the absolute gate is not carded
-            bottom = [zones[i] for i in order[len(zones) - n_bottom:] if failing[i]]
+            bottom = [zones[i] for i in order[len(zones) - n_bottom :] if failing[i]]
             for z in zones:
                 if z not in bottom:
                     z.consecutive_bottom = 0
@@ -187,12 +188,17 @@ class Assessment(Policy):
                 self._card(z, True)
                 m.log_zone_event(z, "yellow_card", f"last in class {cls} (黄牌警告), score {z.score:.3f}")
                 if z.consecutive_bottom >= p.years_to_abolish and not self.province_cannot_abolish(z):
-                    m.abolish_zone(z, f"assessment: bottom {z.consecutive_bottom} years in a row",
-                                   to=p.abolished_firms_to)
+                    m.abolish_zone(
+                        z, f"assessment: bottom {z.consecutive_bottom} years in a row", to=p.abolished_firms_to
+                    )
                     continue
                 if z.consecutive_bottom == p.years_to_abolish:
-                    m.log_zone_event(z, "delisting_recommended", f"bottom {z.consecutive_bottom} years in a row: "
-                                                                 "national zone, the province recommends delisting")
+                    m.log_zone_event(
+                        z,
+                        "delisting_recommended",
+                        f"bottom {z.consecutive_bottom} years in a row: "
+                        "national zone, the province recommends delisting",
+                    )
                 if p.rule == "mofcom":
                     self._mofcom_record(z)
                 elif z.consecutive_bottom == p.years_to_downgrade:
@@ -260,8 +266,9 @@ class Assessment(Policy):
         if 0 <= i <= ceiling:
             self.model.set_body_rank(body, RANKS[i], event, zone)
         else:
-            self.model.log_zone_event(zone, "rank_at_limit", f"{event[:-1]} not possible: body {body.body_id} "
-                                                             f"stays {body.rank}")
+            self.model.log_zone_event(
+                zone, "rank_at_limit", f"{event[:-1]} not possible: body {body.body_id} stays {body.rank}"
+            )
 
     def lift_card(self, zone) -> None:
         self._card(zone, False)

@@ -15,7 +15,7 @@ class Policy:
 
     name = "policy"
 
-    def __init__(self, model: "ZoneReformModel", params, start_label: str, start_key: str):
+    def __init__(self, model: ZoneReformModel, params, start_label: str, start_key: str):
         self.model = model
         self.params = params
         self.start = model.calendar.index(start_label, start_key)

@@ -64,8 +64,11 @@ class Consolidation(Policy):
         active = m.active_zones()
         median = float(np.median([opm[z.index] for z in active])) if active else 0.0
         for z in active:  # 1. abolish
-            if (z.level == "region" and firms[z.index] <= p.abolish_max_firms
-                    and opm[z.index] < p.inversion_ratio * median):
+            if (
+                z.level == "region"
+                and firms[z.index] <= p.abolish_max_firms
+                and opm[z.index] < p.inversion_ratio * median
+            ):
                 m.abolish_zone(z, "consolidation: few firms, input-output inverted", to="county")
 
         def merge(z, host, reason):
@@ -92,8 +95,11 @@ class Consolidation(Policy):
             city_zones = [y for y in m.active_zones() if m.counties_by_id[y.county_id].city_id == county.city_id]
             if size[z.index] >= p.small_zone_share * max(size[y.index] for y in city_zones):
                 continue
-            hosts = [y for y in city_zones if y.level == "national" and y.type not in exempt
-                     and y.county_id in county.neighbours]
+            hosts = [
+                y
+                for y in city_zones
+                if y.level == "national" and y.type not in exempt and y.county_id in county.neighbours
+            ]
             if hosts:
                 host = max(hosts, key=lambda y: (out[y.index], -y.index))
                 merge(z, host, "consolidation: small zone merged into a larger neighbour")
@@ -103,7 +109,7 @@ class Consolidation(Policy):
             blocks = [b for b in z.blocks if m.block_active[b]]
             if len(blocks) > p.max_blocks:
                 ranked = sorted(blocks, key=lambda b: (-block_out[b], b))
-                for b in ranked[p.max_blocks:]:
+                for b in ranked[p.max_blocks :]:
                     m.delist_block(z, b, "consolidation: block limit")
 
         for z in m.active_zones():  # 5. ranks by rule

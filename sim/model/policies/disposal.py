@@ -45,10 +45,12 @@ class ZombieDisposal(Policy):
         super().__init__(model, params, params.start, "policy.zombie_disposal.start")
         self.cut_sectors = model.region.sector_column("capacity_cut") == 1  # 去产能: coal and metallurgy
         self.end = model.calendar.index(params.end, "policy.zombie_disposal.end")
-        self.months = {DisposalPath.LIQUIDATION: params.liquidation_months,
-                       DisposalPath.MERGER: params.merger_months,
-                       DisposalPath.RESTRUCTURING: params.restructuring_months,
-                       DisposalPath.CAPACITY_CUT: params.capacity_cut_months}
+        self.months = {
+            DisposalPath.LIQUIDATION: params.liquidation_months,
+            DisposalPath.MERGER: params.merger_months,
+            DisposalPath.RESTRUCTURING: params.restructuring_months,
+            DisposalPath.CAPACITY_CUT: params.capacity_cut_months,
+        }
 
     @property
     def campaigning(self) -> bool:
@@ -79,9 +81,11 @@ class ZombieDisposal(Policy):
         rows = self.official_zombies()
         u = stream(m.params.seed, Stream.DISPOSAL, self.start).random(m._next_key)[f.key[rows]]
         p = self.params
-        path = np.where(u < p.merger_share, DisposalPath.MERGER,
-                        np.where(u < p.merger_share + p.restructuring_share, DisposalPath.RESTRUCTURING,
-                                 DisposalPath.LIQUIDATION))
+        path = np.where(
+            u < p.merger_share,
+            DisposalPath.MERGER,
+            np.where(u < p.merger_share + p.restructuring_share, DisposalPath.RESTRUCTURING, DisposalPath.LIQUIDATION),
+        )
         cut = (path == DisposalPath.LIQUIDATION) & self.cut_sectors[f.sector[rows]]
         path = np.where(cut, DisposalPath.CAPACITY_CUT, path)  # 去产能 in the sectors under capacity cuts
         f.disposal_path[rows] = path
@@ -134,5 +138,10 @@ class ZombieDisposal(Policy):
         if not self.params.enabled or self.model.month < self.start:
             return 0
         f = self.model.firms
-        return int(np.sum((f.state == LifeCycle.OPERATING) & (f.disposal_path != DisposalPath.NOT_LISTED)
-                          & (f.disposal_due > self.model.month)))
+        return int(
+            np.sum(
+                (f.state == LifeCycle.OPERATING)
+                & (f.disposal_path != DisposalPath.NOT_LISTED)
+                & (f.disposal_due > self.model.month)
+            )
+        )

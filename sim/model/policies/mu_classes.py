@@ -45,15 +45,14 @@ def grade(score: np.ndarray, shares) -> np.ndarray:
 class FirmClasses:
     """Grades the firms of a model's zones once a year and takes land back from persistent D firms."""
 
-    def __init__(self, model: "ZoneReformModel", params):
+    def __init__(self, model: ZoneReformModel, params):
         self.model = model
         self.params = params
 
     @property
     def shares(self) -> tuple[float, float, float, float]:
         p = self.params
-        return (p.firm_a_share, p.firm_b_share, 1.0 - p.firm_a_share - p.firm_b_share - p.firm_d_share,
-                p.firm_d_share)
+        return (p.firm_a_share, p.firm_b_share, 1.0 - p.firm_a_share - p.firm_b_share - p.firm_d_share, p.firm_d_share)
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         """Each firm's score: tax and output per mu, each divided by its county's mean, weighted."""

@@ -44,8 +44,10 @@ class ApprovalProcess(Policy):
             for edge in params.parallel_edges:
                 for item in self.edge(edge):
                     if item not in known:
-                        raise ValueError(f"policy.approval_process.parallel_edges: {edge!r}: {item!r} is not an item "
-                                         "of the catalogue")
+                        raise ValueError(
+                            f"policy.approval_process.parallel_edges: {edge!r}: {item!r} is not an item "
+                            "of the catalogue"
+                        )
 
     @staticmethod
     def edge(text: str) -> tuple[str, str]:
@@ -64,10 +66,15 @@ class ApprovalProcess(Policy):
     def rules(self) -> ProcessRules:
         p = self.params
         concurrent = p.joint_acceptance[:1] if p.joint_acceptance_effort == "concurrent" else []
-        return ProcessRules(scope=p.scope, review_limit_days=p.review_limit_days or math.inf,
-                            check_failure_probability=p.check_failure_probability, rework_cut=p.rework_cut,
-                            rework_prep_cut=p.rework_prep_cut, concurrent=frozenset(concurrent),
-                            transit_cut=p.transit_cut)
+        return ProcessRules(
+            scope=p.scope,
+            review_limit_days=p.review_limit_days or math.inf,
+            check_failure_probability=p.check_failure_probability,
+            rework_cut=p.rework_cut,
+            rework_prep_cut=p.rework_prep_cut,
+            concurrent=frozenset(concurrent),
+            transit_cut=p.transit_cut,
+        )
 
     def on_month(self) -> None:
         """In its start month (or the first simulated month after it), the pipeline adopts the reformed process."""
