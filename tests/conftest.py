@@ -18,6 +18,43 @@ from sim.model.model import ZoneReformModel
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 register_configs()
 
+#: the slow tier (``make test`` runs it, ``make test-fast`` does not): files whose tests drive the
+#: commands end to end (sweeps, launchers, installs, notebooks, reports, the dashboard, kill and
+#: disk-full runs), and tests that run the model once per parameter
+SLOW_FILES = {
+    "test_experiments.py",
+    "test_decompose.py",
+    "test_notebooks.py",
+    "test_sensitivity.py",
+    "test_install.py",
+    "test_patterns.py",
+    "test_ema.py",
+    "test_kill_points.py",
+    "test_national_sweep.py",
+    "test_launchers.py",
+    "test_reliability.py",
+    "test_calibration.py",
+    "test_calibrate_process.py",
+    "test_per_mu.py",
+    "test_report.py",
+    "test_worker_death.py",
+    "test_demo_components.py",
+    "test_demo_hosts.py",
+    "test_cli.py",
+    "test_aggregate.py",
+    "test_invariants.py",
+    "test_scale.py",
+    "test_national.py",
+    "test_process_levers.py",
+}
+SLOW_TESTS = {"test_every_parameter_is_read_by_the_model"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SLOW_FILES or item.path.parent.name == "browser" or item.originalname in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
 
 def compose_params(*overrides: str) -> ModelConfig:
     """The validated parameters the CLI would build for ``zonesim <overrides>`` (the public API,

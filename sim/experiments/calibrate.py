@@ -15,7 +15,7 @@ The design (free parameters and bounds, seeds, optimiser settings) is
 
 * ``evaluations.parquet`` — every θ evaluated, its mean measures and distance;
 * ``calibration.md`` / ``calibration.csv`` — targets, the model at the best θ, within tolerance;
-* ``best.yaml`` — the fitted values, each with the source line to put in ``sim/config/schema.py``;
+* ``best.yaml`` — the fitted values, each with the source line to put in the schema (``sim/config/sections/``);
 * ``convergence.png`` — best distance per generation.
 
 ``--check`` skips the search and evaluates the committed defaults (what ``tests/test_calibration.py``

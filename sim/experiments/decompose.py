@@ -53,16 +53,13 @@ temporary name, then renamed):
 from __future__ import annotations
 
 import argparse
-import itertools
 import logging
-import math
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sim.exit_codes import EXIT_BAD_INPUT
@@ -72,15 +69,16 @@ from sim.experiments.aggregate import (
     RunRecord,
     aggregate,
     discover_runs,
-    markdown_table,
     print_report,
     run_outcomes,
     swept_parameters,
 )
 from sim.experiments.callbacks import ExperimentCallback
-from sim.experiments.stats import mean_ci, relative_pct
-from sim.formatting import fmt_number, interval_text
-from sim.plotting import ascii_unit, save
+
+# the Shapley values and their table and figure live in their own modules; re-exported here
+from sim.experiments.shapley import FULL, SUMMARY_COLUMNS, seed_contributions, shapley, summarise  # noqa: F401
+from sim.experiments.shapley_report import figure_shapley, shapley_markdown
+from sim.plotting import save
 from sim.runner.files import write_frame, write_text
 from sim.runner.outputs import stream_approvals
 
@@ -88,7 +86,6 @@ log = logging.getLogger("zonesim.decompose")
 
 OUT_DIR = "decompose"
 OFF = "off"
-FULL = "full effect"  # the family label of the all-on minus all-off row
 GROUP_PREFIX = "policy/"
 # Headline outcomes (names of the effects table, sim.experiments.aggregate.OUTCOMES); one not
 # computed by the aggregator (e.g. real output before it exists) is left out.
@@ -100,27 +97,6 @@ HEADLINE = (
     "approval_days_mean_from2019",
     "approval_days_mean_all",
 )
-
-
-# --------------------------------------------------------------------------- Shapley values
-def shapley(values: Mapping[frozenset, float], players: Sequence[str]) -> dict[str, float]:
-    """Shapley value of each player of the game ``v`` given on every subset of ``players``.
-
-    ``values[frozenset(S)]`` is ``v(S)``; the contributions sum to ``v(N) - v(empty)``.
-    Raises ``KeyError`` naming a missing subset.
-    """
-    n = len(players)
-    weight = [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) for s in range(n)]
-    out = {}
-    for f in players:
-        others = [p for p in players if p != f]
-        total = 0.0
-        for s in range(n):
-            for subset in itertools.combinations(others, s):
-                base = frozenset(subset)
-                total += weight[s] * (values[base | {f}] - values[base])
-        out[f] = total
-    return out
 
 
 # --------------------------------------------------------------------------- the experiment's callback
@@ -207,120 +183,6 @@ def read_outcomes(exp_dir: Path) -> tuple[pd.DataFrame, dict[str, str], list[str
     return pd.DataFrame(rows), families, strata
 
 
-# --------------------------------------------------------------------------- decomposition
-def seed_contributions(
-    outcomes: pd.DataFrame, families: Sequence[str], strata: Sequence[str], names: Sequence[str]
-) -> pd.DataFrame:
-    """Per stratum, seed, outcome and family: the Shapley contribution (and the full effect).
-
-    A (stratum, seed) without every combination is left out with a warning.
-    """
-    families = list(families)
-    need = {frozenset(c) for s in range(len(families) + 1) for c in itertools.combinations(families, s)}
-    rows = []
-    keys = [*strata, "seed"]
-    for key, sub in outcomes.groupby(keys, dropna=False, sort=True):
-        key = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
-        present = set(sub["on"])
-        if not need <= present:
-            log.warning("decompose: %s has %d of %d combinations: left out", key, len(present & need), len(need))
-            continue
-        by_on = {on: g[list(names)].mean() for on, g in sub.groupby("on")}  # duplicates (none expected) averaged
-        for name in names:
-            game = {s: float(by_on[s][name] - by_on[frozenset()][name]) for s in need}
-            phi = shapley(game, families)
-            full = game[frozenset(families)]
-            residual = full - sum(phi.values())
-            for f in families:
-                rows.append(
-                    {
-                        **key,
-                        "outcome": name,
-                        "family": f,
-                        "value": phi[f],
-                        "alone": game[frozenset([f])],
-                        "last": full - game[frozenset(families) - {f}],
-                        "residual": residual,
-                    }
-                )
-            rows.append(
-                {
-                    **key,
-                    "outcome": name,
-                    "family": FULL,
-                    "value": full,
-                    "alone": np.nan,
-                    "last": np.nan,
-                    "residual": residual,
-                }
-            )
-    return pd.DataFrame(rows, columns=[*keys, "outcome", "family", "value", "alone", "last", "residual"])
-
-
-def summarise(seeds: pd.DataFrame, strata: Sequence[str], level: float = 0.95) -> pd.DataFrame:
-    """Mean and t-interval over seeds of each contribution, share of the full effect, alone/last means."""
-    rows = []
-    keys = [*strata, "outcome"]
-    order = {o: i for i, o in enumerate(OUTCOMES)}
-    for key, sub in seeds.groupby(keys, dropna=False, sort=False):
-        key = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
-        full = mean_ci(sub.loc[sub["family"] == FULL, "value"], level)
-        for family, fam in sub.groupby("family", sort=False):
-            ci = mean_ci(fam["value"], level)
-            rows.append(
-                {
-                    **key,
-                    "label": OUTCOMES[key["outcome"]].label,
-                    "unit": OUTCOMES[key["outcome"]].unit,
-                    "family": family,
-                    "n_seeds": ci.n,
-                    "mean": ci.mean,
-                    "ci_low": ci.low,
-                    "ci_high": ci.high,
-                    "share_pct": relative_pct(ci.mean, full.mean),
-                    "alone_mean": float(fam["alone"].mean()),
-                    "last_mean": float(fam["last"].mean()),
-                }
-            )
-    out = pd.DataFrame(
-        rows,
-        columns=[
-            *keys,
-            "label",
-            "unit",
-            "family",
-            "n_seeds",
-            "mean",
-            "ci_low",
-            "ci_high",
-            "share_pct",
-            "alone_mean",
-            "last_mean",
-        ],
-    )
-    out["_o"] = out["outcome"].map(order)
-    return out.sort_values([*strata, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
-
-
-def shapley_markdown(table: pd.DataFrame, strata: Sequence[str], level: float = 0.95) -> str:
-    pct = round(level * 100)
-    t = pd.DataFrame(
-        {
-            **{k: table[k].astype(str) for k in strata},
-            "outcome": table["label"],
-            "unit": table["unit"],
-            "family": table["family"],
-            "seeds": table["n_seeds"],
-            "contribution": table["mean"].map(fmt_number),
-            f"{pct}% CI": [interval_text(lo, hi) for lo, hi in zip(table["ci_low"], table["ci_high"])],
-            "share": table["share_pct"].map(lambda v: "–" if not np.isfinite(v) else f"{v:.1f}%"),
-            "alone": table["alone_mean"].map(fmt_number),
-            "added last": table["last_mean"].map(fmt_number),
-        }
-    )
-    return markdown_table(t, right={"seeds", "contribution", "share", "alone", "added last"})
-
-
 def decompose(
     exp_dir: str | Path, *, outcomes: Sequence[str] | None = None, level: float = 0.95, figure: bool = True
 ) -> dict[str, Any]:
@@ -363,79 +225,8 @@ def decompose(
     return {"shapley": table, "seeds": seeds, "families": families, "strata": strata}
 
 
-def figure_shapley(table: pd.DataFrame, strata: Sequence[str], pct: int):
-    """One panel per outcome (and stratum): each family's contribution with its interval, and the full effect."""
-    from matplotlib.figure import Figure
-
-    panels = list(table.groupby([*strata, "outcome"], dropna=False, sort=False))
-    ncols = min(3, len(panels))
-    nrows = math.ceil(len(panels) / ncols)
-    families = list(dict.fromkeys(table["family"]))
-    fig = Figure(figsize=(5.2 * ncols, (0.4 * len(families) + 1.4) * nrows + 0.6), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax, (key, sub) in zip(axes, panels):
-        sub = sub.set_index("family").reindex(families)
-        y = np.arange(len(families))
-        colors = ["0.35" if f == FULL else f"C{i}" for i, f in enumerate(families)]
-        ax.barh(y, sub["mean"].fillna(0.0), color=colors, alpha=0.8)
-        ci = sub["ci_low"].notna() & sub["ci_high"].notna()  # no interval from a single seed
-        if ci.any():
-            m = sub.loc[ci, "mean"]
-            ax.errorbar(
-                m,
-                y[ci.to_numpy()],
-                xerr=[(m - sub.loc[ci, "ci_low"]).clip(lower=0), (sub.loc[ci, "ci_high"] - m).clip(lower=0)],
-                fmt="none",
-                ecolor="black",
-                capsize=3,
-                lw=1,
-            )
-        if sub["mean"].isna().all():
-            ax.text(
-                0.5,
-                0.5,
-                "not computed\n(e.g. horizon too short)",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                fontsize="small",
-                color="grey",
-            )
-        ax.axvline(0.0, color="grey", lw=0.8, ls="--")
-        ax.set_yticks(y, families, fontsize="small")
-        ax.invert_yaxis()
-        first = sub.iloc[0]
-        stratum = ", ".join(f"{k}={v}" for k, v in zip(strata, key[:-1])) if strata else ""
-        ax.set_title(first["label"] + (f"\n{stratum}" if stratum else ""), fontsize="medium")
-        ax.set_xlabel(f"contribution ({ascii_unit(first['unit'])})")
-    for ax in axes[len(panels) :]:
-        ax.set_visible(False)
-    fig.suptitle(
-        f"Shapley contribution of each policy family to the full effect (all on - all off): "
-        f"mean over seeds and {pct}% CI"
-    )
-    return fig
-
-
 def report_text(table: pd.DataFrame, exp_dir: str | Path) -> str:
-    strata = [
-        c
-        for c in table.columns
-        if c
-        not in {
-            "outcome",
-            "label",
-            "unit",
-            "family",
-            "n_seeds",
-            "mean",
-            "ci_low",
-            "ci_high",
-            "share_pct",
-            "alone_mean",
-            "last_mean",
-        }
-    ]
+    strata = [c for c in table.columns if c not in {"outcome", *SUMMARY_COLUMNS}]
     return f"\nShapley decomposition by policy family (written to {Path(exp_dir) / OUT_DIR}):\n\n" + shapley_markdown(
         table, strata
     )
