@@ -9,7 +9,7 @@ import pytest
 
 from sim.data import DataError, load_catalogue
 from sim.data.region import check_region
-from sim.model import approval_kernels as k
+from sim.model import approval_layout as k
 from sim.model.approval import ApprovalGraph
 from tests.conftest import compose_params, make_model, tiny_region
 

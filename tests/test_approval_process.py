@@ -339,14 +339,14 @@ def test_merged_nodes_keep_devolved_powers_in_zones():
     m = make_model(compose_params(*over))
     m.step()
     ctx = m.approval._context()
-    devolved = ctx[2]
+    devolved = ctx.item_devolved
     ids = list(m.approval.items["item_id"])
     for ms in m.approval._reformed_graph.members:  # a node is devolved when every member is
         assert devolved[1, ms[0]] == devolved[0, list(ms)].all()
     assert devolved[1, ids.index("drawing_review")] and devolved[1, ids.index("completion_filing")]
     partial = make_model(compose_params(*over, "policy.devolution.powers=0"))
     partial.step()
-    assert not partial.approval._context()[2][1].any()
+    assert not partial.approval._context().item_devolved[1].any()
 
 
 def test_applications_under_way_finish_on_the_process_they_opened_on():

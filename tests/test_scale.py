@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.choice_kernels import OUTSIDE, locate
+from sim.model.choice_kernels import OUTSIDE, Projects, Tastes, Zones, locate
 from sim.model.investment import competitors, rival_cities
 from tests.conftest import compose_params, make_model
 
@@ -20,23 +20,19 @@ def _in_zone_share(copies: int, n: int = 20_000, size_term: bool = True) -> floa
     u = (np.arange(n) + 0.5) / n  # evenly spread uniforms: the share is the probability to 1/n
     zone, block = np.empty(n, np.int64), np.empty(n, np.int64)
     locate(
-        sector,
-        np.zeros(n),
-        np.zeros(n),
-        np.zeros(n, bool),
-        u,
-        base,
-        float(0.1 + (np.log(2 * copies) if size_term else np.log(2))),
-        0.0,
-        0.0,
-        np.ones(n_z, bool),
-        np.full(n_z, -np.inf),
-        np.zeros((n_z, n_s)),
-        np.zeros((n_z, n_s)),
-        np.arange(n_z + 1, dtype=np.int64),
-        np.arange(n_z, dtype=np.int64),
-        np.full(n_z, np.inf),
-        np.ones(n_z, bool),
+        Projects(sector, np.zeros(n), np.zeros(n), np.zeros(n, bool), u),
+        Zones(
+            base,
+            np.ones(n_z, bool),
+            np.full(n_z, -np.inf),
+            np.zeros((n_z, n_s)),
+            np.zeros((n_z, n_s)),
+            np.arange(n_z + 1, dtype=np.int64),
+            np.arange(n_z, dtype=np.int64),
+            np.full(n_z, np.inf),
+            np.ones(n_z, bool),
+        ),
+        Tastes(float(0.1 + (np.log(2 * copies) if size_term else np.log(2))), 0.0, 0.0),
         zone,
         block,
     )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from sim.model.approval import Office
-from sim.model.firms import LifeCycle
+from sim.model.lifecycle import LifeCycle
 
 if TYPE_CHECKING:
     from sim.model.model import ZoneReformModel

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.model.firms import LAND_HOLDING, LifeCycle
+from sim.model.lifecycle import LAND_HOLDING, LifeCycle
 
 
 class ZoneAggregates:

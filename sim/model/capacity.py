@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.firms import LAND_HOLDING
+from sim.model.lifecycle import LAND_HOLDING
 
 
 class CapacityReplacement:

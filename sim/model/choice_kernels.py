@@ -12,15 +12,33 @@ sees (agglomeration).
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
 OUTSIDE, CROWDED_OUT = -1, -2
 
+#: the candidate projects, in arrival order: sector, land (mu), quality, crowded out already (no
+#: credit or not arrived), and the uniform draw that picks the choice
+Projects = namedtuple("Projects", "sector land quality crowded u")
+#: the zones as projects see them: base utility, active, entry bar (quality), leading-sector and
+#: same-sector matrices (zones × sectors), their blocks (``blocks[block_ptr[z] : block_ptr[z + 1]]``),
+#: each block's free land and whether it is active
+Zones = namedtuple("Zones", "base_u active bar lead same block_ptr blocks block_free block_active")
+#: the choice's constants: the outside option's utility and the weights of agglomeration and leading sectors
+Tastes = namedtuple("Tastes", "u_out beta_agg beta_lead")
+
+
+@njit(cache=True, inline="always")
+def _utility(zones, tastes, z, s):
+    """Systematic utility of zone ``z`` to a project of sector ``s``."""
+    return zones.base_u[z] + tastes.beta_agg * np.log1p(zones.same[z, s]) + tastes.beta_lead * zones.lead[z, s]
+
 
 @njit(cache=True)
-def _weight(base_u, same, lead, beta_agg, beta_lead, shift, z, s):
-    return np.exp(base_u[z] + beta_agg * np.log1p(same[z, s]) + beta_lead * lead[z, s] - shift[s])
+def _weight(zones, tastes, shift, z, s):
+    return np.exp(_utility(zones, tastes, z, s) - shift[s])
 
 
 @njit(cache=True)
@@ -35,74 +53,68 @@ def _feasible_weights(weight_s, ok, room, bar, land, quality, cum):
 
 
 @njit(cache=True)
-def locate(
-    sector,
-    land,
-    quality,
-    crowded,
-    u,
-    base_u,
-    u_out,
-    beta_agg,
-    beta_lead,
-    active,
-    bar,
-    lead,
-    same,
-    block_ptr,
-    blocks,
-    block_free,
-    block_active,
-    zone_out,
-    block_out,
-):
+def _room(zones, z):
+    """The most free land in one active block of zone ``z``."""
+    room = 0.0
+    for j in range(zones.block_ptr[z], zones.block_ptr[z + 1]):
+        b = zones.blocks[j]
+        if zones.block_active[b] and zones.block_free[b] > room:
+            room = zones.block_free[b]
+    return room
+
+
+@njit(cache=True)
+def _take_land(zones, z, land):
+    """A project takes ``land`` in zone ``z``'s active block with most room (the lowest on a tie);
+    returns the block."""
+    best, best_free = -1, -1.0
+    for j in range(zones.block_ptr[z], zones.block_ptr[z + 1]):
+        b = zones.blocks[j]
+        if zones.block_active[b] and (
+            zones.block_free[b] > best_free or (zones.block_free[b] == best_free and b < best)
+        ):
+            best, best_free = b, zones.block_free[b]
+    zones.block_free[best] -= land
+    return best
+
+
+@njit(cache=True)
+def locate(projects, zones, tastes, zone_out, block_out):
     """Choose a location for each project; write its zone (or ``OUTSIDE`` / ``CROWDED_OUT``) and
-    block into ``zone_out`` and ``block_out``.  ``same`` (zones × sectors) and ``block_free`` are
-    updated as projects locate."""
-    n_z, n_s = same.shape
+    block into ``zone_out`` and ``block_out``.  ``zones.same`` (zones × sectors) and
+    ``zones.block_free`` are updated as projects locate."""
+    n_z, n_s = zones.same.shape
     # utilities are shifted per sector by their largest value (exp never overflows)
-    shift = np.full(n_s, u_out)
+    shift = np.full(n_s, tastes.u_out)
     for s in range(n_s):
         for z in range(n_z):
-            v = base_u[z] + beta_agg * np.log1p(same[z, s]) + beta_lead * lead[z, s]
+            v = _utility(zones, tastes, z, s)
             if v > shift[s]:
                 shift[s] = v
     weight = np.empty((n_s, n_z))  # by sector, then zone: a project scans one contiguous row
     for s in range(n_s):
         for z in range(n_z):
-            weight[s, z] = _weight(base_u, same, lead, beta_agg, beta_lead, shift, z, s)
-    room = np.zeros(n_z)  # most free land in one active block of each zone
+            weight[s, z] = _weight(zones, tastes, shift, z, s)
+    room = np.zeros(n_z)
     for z in range(n_z):
-        for j in range(block_ptr[z], block_ptr[z + 1]):
-            b = blocks[j]
-            if block_active[b] and block_free[b] > room[z]:
-                room[z] = block_free[b]
+        room[z] = _room(zones, z)
     cum = np.empty(n_z)
-    for p in range(sector.shape[0]):
+    for p in range(projects.sector.shape[0]):
         block_out[p] = -1
-        if crowded[p]:
+        if projects.crowded[p]:
             zone_out[p] = CROWDED_OUT
             continue
-        s = sector[p]
-        total = _feasible_weights(weight[s], active, room, bar, land[p], quality[p], cum)
-        w_out = np.exp(u_out - shift[s])
-        target = u[p] * (total + w_out)
+        s = projects.sector[p]
+        land = projects.land[p]
+        total = _feasible_weights(weight[s], zones.active, room, zones.bar, land, projects.quality[p], cum)
+        w_out = np.exp(tastes.u_out - shift[s])
+        target = projects.u[p] * (total + w_out)
         if target >= total:
             zone_out[p] = OUTSIDE
             continue
         z = np.searchsorted(cum, target, side="right")
         zone_out[p] = z
-        best, best_free = -1, -1.0
-        for j in range(block_ptr[z], block_ptr[z + 1]):
-            b = blocks[j]
-            if block_active[b] and (block_free[b] > best_free or (block_free[b] == best_free and b < best)):
-                best, best_free = b, block_free[b]
-        block_out[p] = best
-        block_free[best] -= land[p]
-        room[z] = 0.0
-        for j in range(block_ptr[z], block_ptr[z + 1]):
-            b = blocks[j]
-            if block_active[b] and block_free[b] > room[z]:
-                room[z] = block_free[b]
-        same[z, s] += 1.0
-        weight[s, z] = _weight(base_u, same, lead, beta_agg, beta_lead, shift, z, s)
+        block_out[p] = _take_land(zones, z, land)
+        room[z] = _room(zones, z)
+        zones.same[z, s] += 1.0
+        weight[s, z] = _weight(zones, tastes, shift, z, s)

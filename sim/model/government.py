@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.firms import LifeCycle
 from sim.model.investment import approval_draws
+from sim.model.lifecycle import LifeCycle
 from sim.model.streams import Stream, stream
 
 
@@ -27,7 +27,7 @@ class GovernmentProjects:
     """The government projects of one model: a row each, appended as they apply (never reused).
 
     The approval pipeline reads ``zone`` and ``county`` and writes ``state`` (a
-    :class:`~sim.model.firms.LifeCycle` code) and ``entry_month`` (the month the project was accepted),
+    :class:`~sim.model.lifecycle.LifeCycle` code) and ``entry_month`` (the month the project was accepted),
     addressing project ``j`` as applicant row ``-1 - j``."""
 
     def __init__(self, model):

@@ -36,7 +36,7 @@ import numpy as np
 from numba import njit
 
 from sim.config.schema import RANKS
-from sim.model.choice_kernels import CROWDED_OUT, locate
+from sim.model.choice_kernels import CROWDED_OUT, Projects, Tastes, Zones, locate
 from sim.model.streams import Stream, stream
 
 
@@ -197,23 +197,19 @@ class InvestmentMarket:
         block_free = m.block_free_land()
         zone, block = np.empty(n, np.int64), np.empty(n, np.int64)
         locate(
-            sector,
-            land,
-            quality,
-            crowded,
-            u,
-            v["base_u"],
-            float(u_out),
-            p.beta_agglomeration,
-            p.beta_leading,
-            v["active"],
-            v["entry_bar"],
-            m.zone_leading_matrix(),
-            m.zone_sector_counts(),
-            v["block_ptr"],
-            v["blocks"],
-            block_free,
-            m.block_active,
+            Projects(sector, land, quality, crowded, u),
+            Zones(
+                v["base_u"],
+                v["active"],
+                v["entry_bar"],
+                m.zone_leading_matrix(),
+                m.zone_sector_counts(),
+                v["block_ptr"],
+                v["blocks"],
+                block_free,
+                m.block_active,
+            ),
+            Tastes(float(u_out), float(p.beta_agglomeration), float(p.beta_leading)),
             zone,
             block,
         )

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.firms import LifeCycle
+from sim.model.lifecycle import LifeCycle
 
 #: the four categories, in the order of the records (``land_<name>``)
 CATEGORIES = ("unsupplied", "idle", "construction", "operating")

@@ -13,11 +13,15 @@ One Mesa time unit is one month.  ``step()`` runs the month's phases in this ord
    :mod:`sim.model.land`), exits (insolvency under the soft budget constraint, disposal), debt
    written off, land returned to zones,
 4. investment arrival and location choice; financed projects apply for approval,
-5. the month's records; in December: yearly accounts, zombie status, competition, assessment.
+5. the month's records; in December: yearly accounts, zombie status, the policies' year-end hooks
+   (the assessment among them), then competition.
 
 Before the phases, the approval pipeline runs its events (item arrivals at offices, stage ends
 and starts, at their own times since the last step) up to the step's time, and projects under
 construction at the start that are due begin production (:meth:`_advance_pipeline`).
+The phases are in :mod:`sim.model.phases`, firms' life events in :mod:`sim.model.firm_events`, zone
+changes in :mod:`sim.model.zone_changes` and zone aggregates in :mod:`sim.model.aggregates` (mixins of
+the model); this module builds the model and runs its months.
 The model does no file I/O and knows nothing of Hydra: it takes a validated
 :class:`~sim.config.schema.ModelConfig` and a :class:`~sim.data.region.RegionData`.
 """
@@ -38,29 +42,20 @@ from sim.model.approval import ApprovalSystem, Office, OfficePool
 from sim.model.calendar import Calendar, Clock
 from sim.model.capacity import CapacityReplacement
 from sim.model.credit import CreditPool
-from sim.model.firms import (
-    DisposalPath,
-    FirmTable,
-    LifeCycle,
-    agglomeration_of_rows,
-    book_month,
-    close_year,
-    exit_draws,
-    install_capital,
-    reset_year_accounts,
-    site_cluster,
-    update_productivity,
-)
+from sim.model.firm_events import FirmEvents
+from sim.model.firms import FirmTable
 from sim.model.government import GovernmentProjects
 from sim.model.investment import InvestmentMarket
 from sim.model.labour import LabourMarkets
 from sim.model.land import LandLedger
-from sim.model.market import clear_markets, spending_index
+from sim.model.lifecycle import LifeCycle
+from sim.model.market import spending_index
 from sim.model.metrics import Recorder
+from sim.model.phases import MonthlyPhases
 from sim.model.policies import PolicySet
 from sim.model.population import block_shares, generate
-from sim.model.streams import Stream, stream
-from sim.model.tax import close_tax_year, local_vat_shares, monthly_tax_array, vat_rates
+from sim.model.tax import local_vat_shares, vat_rates
+from sim.model.zone_changes import ZoneChanges
 
 #: the monthly series the Mesa DataCollector mirrors (columns of the ``monthly`` table; units there)
 DATACOLLECTOR_SERIES = (
@@ -87,7 +82,7 @@ DATACOLLECTOR_SERIES = (
 )
 
 
-class ZoneReformModel(ZoneAggregates, mesa.Model):
+class ZoneReformModel(ZoneAggregates, MonthlyPhases, FirmEvents, ZoneChanges, mesa.Model):
     """Agent-based model of development-zone reform (Ningxia 2018–2020 by default).
 
     Built from a validated :class:`~sim.config.schema.ModelConfig` and its region
@@ -213,20 +208,6 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             model_reporters={name: partial(ZoneReformModel.monthly_value, name=name) for name in DATACOLLECTOR_SERIES}
         )
         self._spin_up()
-
-    def _spin_up(self) -> None:
-        """Simulate the spin-up months (``time.spinup_years`` before the start) and forget their
-        records, so that the run starts at month 0 from a state the model's own dynamics made:
-        firms' debt, ages, zombie histories and customer bases, the offices' queues and the
-        projects in the pipeline.  The population is generated at the first month, its sales at the
-        spending paths' level then; spending and labour supply follow their trends from there
-        (:attr:`path_month`); tax rates are the start month's (:attr:`dated_month`); no policy
-        dated from the start on has begun."""
-        while self.month < 0 and self.running:
-            self.step()
-        self.recorder.forget()
-        self.office_pool.reset_statistics()
-        self.steps = 0  # Mesa's step count: months since the start (as max_steps of mesa.batch_run reads it)
 
     @property
     def p_star(self) -> np.ndarray:
@@ -380,47 +361,6 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
             self.step()
         return self
 
-    def _reset_month_counters(self) -> None:
-        self.exits_month = 0
-        self.zombie_exits_month = 0
-        self.entries_month = 0
-        self.projects_month = 0
-        self.projects_crowded_out = 0
-        self.ra_spending_month = 0.0
-        self.subsidy_month = 0.0
-        self.investment_month = 0.0
-        self.expansions_month = 0
-        self.expansions_blocked_month = 0
-        self.expansions_refused_month = 0
-        self.completed_month: list[float] = []  # approval working days of the month's completed projects
-        self.completed_gov_month: list[float] = []  # ... of which the government's processing time
-        self.items_served_month = 0  # ... their items done at an office
-        self.items_late_month = 0  # ... of which over the statutory limit (approval-process reform)
-        self.checks_failed_month = 0  # ... their failed post-approval checks
-        self.land_freed_month = 0.0
-        self.projects_withdrawn_month = 0
-        self.mu_recoveries_month = 0  # firms closed by 亩均 land recovery (sim.model.policies.mu_classes)
-        self.land.reset_month()
-        self.capacity.reset_month()
-        self.disposals_month = np.zeros(len(DisposalPath), dtype=np.int64)  # cases closed, by path
-
-    def _found_zones(self) -> None:
-        planned = [z for z in self._planned if z.status == ZoneStatus.PLANNED]
-        self._planned = [z for z in planned if z.founded_month is None or z.founded_month > self.month]
-        for z in planned:
-            if z.founded_month is not None and z.founded_month <= self.month:
-                body = self.policies.consolidation.body_for_new_zone(z)
-                if body is not None:
-                    z.body = body
-                z.status = ZoneStatus.ACTIVE
-                z.body.zones.add(z)
-                if not z.body.active:
-                    z.body.active = True
-                    z.body.office.set_staff(self.params.bodies.approval_staff[z.body.rank], self.time)
-                self.block_active[z.blocks] = True
-                self.land.open_blocks(z.blocks)
-                self.log_zone_event(z, "founded", f"managed by body {z.body.body_id}")
-
     def credit_pool_of(self, county: np.ndarray, sector: np.ndarray) -> np.ndarray:
         """The credit pool that lends to firms of ``county`` and ``sector`` (index arrays): the
         region's (0), the county's or the sector's (``credit.scope``)."""
@@ -434,494 +374,6 @@ class ZoneReformModel(ZoneAggregates, mesa.Model):
                 return sector
             case other:
                 raise ValueError(f"credit.scope = {other!r} is not known")
-
-    def _produce(self) -> None:
-        """Markets clear, firms book the month and borrow, capital is installed (module docstring, 2)."""
-        f, p = self.firms, self.params
-        idx = self._operating_rows()
-        shocks = stream(p.seed, Stream.PRODUCTIVITY, self.month).standard_normal(self._next_key)
-        a = update_productivity(f, idx, shocks[f.key[idx]], p.firms)
-        agg = agglomeration_of_rows(
-            site_cluster(f.site_block, self.block_zone_start),
-            f.sector,
-            idx,
-            len(self.zones),
-            len(self.sector_names),
-            p.firms.agglomeration_elasticity,
-        )
-        a_eff = a + np.log(agg)
-        path = self.spending_path[self.path_month]
-        price, qty, cap, index, spend = clear_markets(
-            idx,
-            f.sector,
-            a_eff,
-            f.capital,
-            f.demand_weight,
-            len(self.sector_names),
-            self.k_cap,
-            self.sigma,
-            self.sigma_a,
-            self.home_share,
-            path * (1.0 - self.export_share),
-            path * self.export_share,
-            self.p_star,
-            p.market.demand == "elastic",
-            self.labour.cost_index(self.path_month),
-        )
-        sold = np.isfinite(index)
-        self.sector_price = np.where(sold, index, np.nan)
-        self.sector_spending = spend
-        self.sector_shifter = np.where(
-            sold, spend * np.where(sold, index, 1.0) ** (self.sigma - 1.0), path * self.p_star ** (self.sigma - 1.0)
-        )
-        vat = self.vat_rate[self.dated_month]
-        req = book_month(
-            f,
-            idx,
-            a_eff,
-            price,
-            qty,
-            cap,
-            self.sigma,
-            self.k_cap,
-            p.firms,
-            self.labour.wage,
-            p.labour,
-            self.month,
-            monthly_tax_array(p.tax, vat, self.local_vat_share[self.dated_month]),
-            self.resource_tax,
-            self.labour.input_price(self.path_month),
-        )
-        # within capacity licences where capacity replacement binds (sim.model.capacity)
-        req["internal"], req["loan"] = self.capacity.cap_investment(idx, req["internal"], req["loan"], a_eff)
-        self.labour.adjust(
-            self.path_month, np.bincount(f.sector[idx], weights=f.workers[idx], minlength=len(self.sector_names))
-        )
-        pool = f.credit_pool[idx]
-        self.credit.repay(pool, req["repay"])
-        lent = self.credit.roll_over(pool, req["deficit"])  # evergreen: deficits are always financed
-        loans = self.credit.grant(pool, req["loan"], "investment")
-        f.debt[idx] += lent + loans - req["repay"]
-        f.rescued_until[idx[lent > 0.0]] = self.month + 12  # kept alive by loans (the official zombie test)
-        invest = req["internal"] + loans
-        f.capital_wip[idx] += invest
-        f.vat_credit[idx] += vat * invest  # input VAT on capital goods, deducted from later output VAT
-        f.investment_year[idx] += invest
-        self.investment_month += float(invest.sum())
-        install_capital(f, idx, p.firms)
-        self.market.expansions(idx, req["beyond_plant"])
-        self.credit.grow()
-
-    def _exits(self) -> None:
-        """Insolvency exits under the soft budget constraint (a yellow card cuts zombies' protection)."""
-        f = self.firms
-        self.land.release_held()
-        self._recover_idle_land()
-        idx = self._operating_rows()
-        if idx.size == 0:
-            return
-        carded = np.array([z.carded_this_year for z in self.zones] + [False], dtype=bool)  # [-1]: outside
-        u = stream(self.params.seed, Stream.EXIT, self.month).random(self._next_key)
-        gone = idx[
-            exit_draws(
-                f,
-                idx,
-                u,
-                len(self.counties),
-                carded,
-                1.0 - self.params.policy.assessment.yellow_card_protection_cut,
-                self.params.protection,
-                self.params.firms,
-            )
-        ]
-        self.close_firms(gone)
-
-    def close_firms(self, rows: np.ndarray, relet_months: int = 0, replaceable: float = 1.0) -> None:
-        """The operating firms ``rows`` close: their debt is written off (the capital recovers part
-        of it), their zone land returns to its block, at once or after ``relet_months``, and, in a
-        sector under capacity replacement, ``replaceable`` of their capacity becomes quota."""
-        if rows.size == 0:
-            return
-        f = self.firms
-        self.capacity.retire(rows, replaceable)
-        self.credit.write_off(f.credit_pool[rows], f.debt[rows], f.capital[rows] + f.capital_wip[rows])
-        self.firms.set_state(rows, LifeCycle.EXITED)
-        f.exit_month[rows] = self.month
-        self.exits_month += rows.size
-        self.zombie_exits_month += int(f.zombie[rows].sum())
-        in_zone = rows[f.zone[rows] >= 0]
-        self.land_freed_month += float(f.land[in_zone].sum())
-        self.land.exit(rows, relet_months)
-        self.recorder.log_exits(rows)
-
-    @property
-    def block_land_held(self) -> np.ndarray:
-        """Per block, liquidated firms' land held back until it can be let again, mu (of the ledger's idle land)."""
-        return self.land.held
-
-    def _recover_idle_land(self) -> None:
-        """Idle-land recovery (国土资源部令第53号, art. 14 [R]): a project supplied land
-        ``land.idle_recovery_months`` or more ago that has not started building loses it, without
-        compensation, and gives up (:meth:`withdraw_projects`)."""
-        rows = self.land.due_for_recovery(self.params.land.idle_recovery_months)
-        if rows.size:
-            self.land.recover_idle(rows)
-            self.withdraw_projects(rows)
-
-    def withdraw_projects(self, rows: np.ndarray) -> None:
-        """Projects in approval at ``rows`` give up: they leave the approval pipeline (their open
-        items are not served), repay the loan they had not spent (nothing was built) and stay in
-        the table as WITHDRAWN, with the month in ``exit_month``; a firm whose new plant gives up
-        may file another."""
-        f = self.firms
-        self.credit.repay(f.credit_pool[rows], f.debt[rows])
-        self.capacity.give_back(rows)
-        f.debt[rows] = 0.0
-        self.firms.set_state(rows, LifeCycle.WITHDRAWN)
-        f.exit_month[rows] = self.month
-        plant = rows[f.parent[rows] >= 0]
-        f.expanding[f.parent[plant]] = False
-        self.projects_withdrawn_month += rows.size
-
-    def take_over(self, targets: np.ndarray, acquirers: np.ndarray) -> None:
-        """Mergers (兼并重组): each firm ``targets[i]`` is taken over by ``acquirers[i]``, which runs its
-        plant at its own productivity and sells to its customers too: capital (installed and
-        building), land, customer base, overhead, workers (职工安置: the acquirer takes them on, and
-        sheds those it does not need as any firm paying its own way does) and VAT credit move to the
-        acquirer; the acquirer assumes the debt its capital recovers (``credit.recovery_rate``), the
-        rest is written down."""
-        if targets.size == 0:
-            return
-        f, fp = self.firms, self.params.firms
-        k = f.capital[targets] + f.capital_wip[targets]
-        assumed = np.minimum(f.debt[targets], self.params.credit.recovery_rate * k)
-        self.credit.write_down(f.credit_pool[targets], f.debt[targets] - assumed)
-        self.credit.transfer(f.credit_pool[targets], f.credit_pool[acquirers], assumed)
-        for col, moved in (
-            (f.capital, f.capital[targets]),
-            (f.capital_wip, f.capital_wip[targets]),
-            (f.land, f.land[targets]),
-            (f.demand_weight, f.demand_weight[targets]),
-            (f.overhead, f.overhead[targets]),
-            (f.debt, assumed),
-            (f.plant_limit, fp.plant_headroom * f.capital[targets]),
-            (f.workers, f.workers[targets]),
-            (f.vat_credit, f.vat_credit[targets]),
-            (f.licence, f.licence[targets]),
-        ):
-            np.add.at(col, acquirers, moved)
-        self.exits_month += targets.size
-        self.zombie_exits_month += int(f.zombie[targets].sum())
-        f.land[targets] = 0.0  # the land stays in use, by the acquirer: none returns to the zone
-        self.recorder.log_exits(targets)
-        for col in (f.capital, f.capital_wip, f.debt, f.demand_weight, f.overhead, f.workers, f.vat_credit):
-            col[targets] = 0.0
-        self.firms.set_state(targets, LifeCycle.MERGED)
-        f.acquired_by[targets] = acquirers  # taken over this month: its disposal_due
-
-    def restructure(self, rows: np.ndarray, haircut: float) -> None:
-        """Debt restructuring or a debt-for-equity swap (债转股): ``haircut`` of each firm's debt is
-        written down (the banks' loss destroys lending capacity); the firm carries on, no longer
-        kept alive by rolled-over loans (it stops hoarding workers until a deficit is rolled over
-        again).  The income the forgiven debt makes is not taxed in the model."""
-        if rows.size == 0:
-            return
-        f = self.firms
-        cut = haircut * f.debt[rows]
-        self.credit.write_down(f.credit_pool[rows], cut)
-        f.debt[rows] -= cut
-        f.rescued_until[rows] = np.minimum(f.rescued_until[rows], self.month)
-
-    def _close_year(self) -> None:
-        """Zombie status from the year's accounts of firms that operated all twelve months;
-        firms that started during the year only open fresh accounts; every operating firm closes
-        its income-tax year (:func:`sim.model.tax.close_tax_year`)."""
-        f = self.firms
-        op = self._operating_rows()
-        whole = self.operated_all_year()
-        close_year(f, whole, self.params.zombie)
-        reset_year_accounts(f, op[f.entry_month[op] > max(self.month - 11, self.first_month)])
-        close_tax_year(f, op, self.params.tax)  # losses carried forward, income-tax year closed
-
-    def operated_all_year(self) -> np.ndarray:
-        """Rows (ascending) of the operating firms that have operated all twelve months of this year:
-        the firms whose yearly accounts cover a whole year."""
-        op = self._operating_rows()
-        return op[self.firms.entry_month[op] <= max(self.month - 11, self.first_month)]
-
-    def _learn_from_year(self) -> None:
-        """What the year teaches for the next: investors' expected approval latency (from the year's
-        completions, :meth:`InvestmentMarket.update_expected_latency`) and each zone's output of
-        the year (``last_output``, the assessment's growth indicator)."""
-        self.market.update_expected_latency()
-        out = self.zone_year_output()
-        for z in self.zones:
-            z.last_output = out[z.index]
-
-    # ------------------------------------------------------------------ projects
-    def next_keys(self, n: int) -> np.ndarray:
-        """Random keys (CRN) for ``n`` new projects."""
-        keys = np.arange(self._next_key, self._next_key + n, dtype=np.int64)
-        self._next_key += n
-        return keys
-
-    def customer_base(self, size: np.ndarray, log_prod: np.ndarray, sector: np.ndarray) -> np.ndarray:
-        """The demand weight φ with which a newcomer in ``sector`` sells ``size`` (万 yuan/year) at its
-        monopolistic-competition price ``p = e^(-a)`` in today's market: revenue ``A_s·φ·p^(1-σ)`` =
-        size, so ``φ = size·p^(σ-1)/A_s`` (``A_s`` the sector's demand shifter)."""
-        sigma = self.sigma[sector]
-        return size * np.exp(-log_prod) ** (sigma - 1.0) / np.maximum(self.sector_shifter[sector], 1e-300)
-
-    def _add_projects(
-        self, state: LifeCycle, keys, sector, zone, block, county, credit_pool, size, quality, capital, land
-    ) -> np.ndarray:
-        """New enterprises in ``state`` at their chosen locations (``zone`` index and ``block``, or -1
-        outside), holding their land from now on; returns their rows.
-
-        Its customer base is :meth:`customer_base` of its planned sales ``size``; its capital is
-        sized to that output."""
-        fp = self.params.firms
-        price = np.exp(-quality)
-        rows = self.firms.add(
-            key=keys,
-            sector=sector,
-            zone=zone,
-            county=county,
-            credit_pool=credit_pool,
-            block=block,
-            state=int(state),
-            log_prod=quality,
-            capital=capital,
-            capital_year_start=capital,
-            plant_limit=fp.plant_headroom * capital,
-            price=price,
-            overhead=fp.fixed_cost_share * size,
-            demand_weight=self.customer_base(size, quality, sector),
-            capacity=np.exp(quality) * capital / self.k_cap[sector],
-            land=land,
-            debt=fp.entrant_leverage * capital,
-            age=0.0,
-            entry_month=self.month,
-        )
-        self.capacity.licence_new(rows)
-        return rows
-
-    def create_projects(self, keys, draws: dict, **projects) -> np.ndarray:
-        """Investment projects that chose their locations: reserve the land and apply for approval
-        (``draws``: their approval draws, one row per project, see :data:`sim.model.approval.DRAWS`)."""
-        rows = self._add_projects(LifeCycle.IN_APPROVAL, keys, **projects)
-        self.land.supply(rows)
-        self.projects_month += rows.size
-        self.approval.open(rows, draws)
-        return rows
-
-    def create_pipeline_projects(self, keys, starts_at: np.ndarray, **projects) -> np.ndarray:
-        """Projects approved before the start and under construction: they hold their land and start
-        production at ``starts_at`` (months from the start), with no approval record."""
-        rows = self._add_projects(LifeCycle.CONSTRUCTION, keys, **projects)
-        order = np.argsort(np.concatenate([self._pipeline_starts, starts_at]), kind="stable")
-        self.land.open_balance(rows)
-        self._pipeline_rows = np.concatenate([self._pipeline_rows, rows])[order]
-        self._pipeline_starts = np.concatenate([self._pipeline_starts, starts_at])[order]
-        return rows
-
-    def _advance_pipeline(self) -> None:
-        """Before the month's phases: what happened in the approval pipeline and on construction
-        sites since the last step (permits, production starts), in time order: until the end of this
-        month (:meth:`Clock.step_time`)."""
-        now = self.clock.step_time(self.month)
-        due = int(np.searchsorted(self._pipeline_starts, now, side="left"))
-        if due:
-            self.start_production(self._pipeline_rows[:due])
-            self._pipeline_rows, self._pipeline_starts = self._pipeline_rows[due:], self._pipeline_starts[due:]
-        done = self.approval.advance(now)
-        rows = done["row"]
-        firm_rows = rows[rows >= 0]  # government projects (rows < 0) hold no plant, land or VAT credit
-        self._credit_plant_vat(firm_rows)
-        self.land.start_construction()  # the permits issued: idle -> construction
-        self.land.start_production(firm_rows)  # completions accepted: construction -> operating
-        if rows.size:
-            plant = np.zeros(rows.size, dtype=bool)  # firms' expansion plants
-            plant[rows >= 0] = self.firms.parent[firm_rows] >= 0
-            new = (rows >= 0) & ~plant  # new enterprises: the monthly approval records are theirs
-            wd, days = self.approval.latency(done)
-            self.market.observe_latency(done["zone"][new], days[new])
-            self.recorder.log_approvals(done, plant, wd, days)
-            self.completed_month += wd[new].tolist()
-            self.completed_gov_month += done["gov_wd"][new].tolist()
-            self.items_served_month += int(done["items_served"][new].sum())
-            self.items_late_month += int(done["items_late"][new].sum())
-            self.checks_failed_month += int(done["checks_failed"][new].sum())
-            self.entries_month += int(new.sum()) + self.install_expansions(rows[plant])
-
-    def create_expansions(self, parents: np.ndarray, capital: np.ndarray, land: np.ndarray, draws: dict) -> None:
-        """New plants of the operating firms ``parents`` (capital and land of each): rows in
-        approval that share their parent's location and random key (they never operate on their own
-        while it lives)."""
-        f, fp = self.firms, self.params.firms
-        rows = f.add(
-            key=f.key[parents],
-            sector=f.sector[parents],
-            zone=f.zone[parents],
-            county=f.county[parents],
-            credit_pool=f.credit_pool[parents],
-            block=f.block[parents],
-            site_block=f.site_block[parents],
-            state=int(LifeCycle.IN_APPROVAL),
-            log_prod=f.log_prod[parents],
-            capital=capital,
-            capital_year_start=capital,
-            land=land,
-            debt=fp.entrant_leverage * capital,
-            parent=parents,
-            age=0.0,
-            entry_month=self.month,
-        )
-        f.expanding[parents] = True
-        self.capacity.licence_new(rows)
-        self.land.supply(rows)
-        self.expansions_month += rows.size
-        self.approval.open(rows, draws)
-
-    def install_expansions(self, rows: np.ndarray) -> int:
-        """Expansion plants at ``rows`` are built: each is installed into its parent (capital, land,
-        debt; its land can hold ``plant_headroom`` × the new capital); a plant whose parent has left
-        carries on as a firm of its own (it keeps the key, and gets a customer base as a project of
-        its size would).  Returns the number of such new firms."""
-        if rows.size == 0:
-            return 0
-        f, fp = self.firms, self.params.firms
-        parent = f.parent[rows]
-        alive = f.state[parent] == LifeCycle.OPERATING
-        into, plant = parent[alive], rows[alive]
-        np.add.at(f.capital, into, f.capital[plant])
-        np.add.at(f.plant_limit, into, fp.plant_headroom * f.capital[plant])
-        np.add.at(f.debt, into, f.debt[plant])
-        np.add.at(f.land, into, f.land[plant])
-        np.add.at(f.vat_credit, into, f.vat_credit[plant])
-        np.add.at(f.licence, into, f.licence[plant])
-        f.expanding[parent] = False
-        for col in (f.capital, f.debt, f.land, f.vat_credit):
-            col[plant] = 0.0
-        self.firms.set_state(plant, LifeCycle.MERGED)
-        orphan = rows[~alive]
-        if orphan.size:
-            size = f.capital[orphan] / self.kappa[f.sector[orphan]]
-            f.demand_weight[orphan] = self.customer_base(size, f.log_prod[orphan], f.sector[orphan])
-            f.plant_limit[orphan] = fp.plant_headroom * f.capital[orphan]
-            f.overhead[orphan] = fp.fixed_cost_share * size
-            f.parent[orphan] = -1
-        return int(orphan.size)
-
-    def _credit_plant_vat(self, rows: np.ndarray) -> None:
-        """A plant that starts production has paid input VAT on its capital goods: the month's VAT
-        rate × its capital becomes VAT credit it deducts from its output VAT (a firm's new plant
-        passes it to the firm, :meth:`install_expansions`)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        self.firms.vat_credit[rows] += (
-            self.vat_rate[min(self.dated_month, self.calendar.n_months - 1)] * self.firms.capital[rows]
-        )
-
-    def start_production(self, rows) -> None:
-        """The enterprises at ``rows`` (under construction at the start) start operating (entries)."""
-        self._credit_plant_vat(rows)
-        self.firms.set_state(rows, LifeCycle.OPERATING)
-        self.land.start_production(rows)
-        self.firms.entry_month[rows] = self.month
-        self.entries_month += np.size(rows)
-
-    # ------------------------------------------------------------------ zone changes
-    def active_zones(self) -> list[Zone]:
-        return [z for z in self.zones if z.status == ZoneStatus.ACTIVE]
-
-    def _move_firms(self, src: Zone, dst: Zone | None) -> None:
-        f = self.firms
-        rows = f.zone == src.index
-        if dst is None:
-            f.zone[rows] = -1
-            f.block[rows] = -1
-        else:
-            f.zone[rows] = dst.index
-        self.government.move(src.index, -1 if dst is None else dst.index)
-
-    def _retire_body(self, zone: Zone, successor: ManagementBody | None) -> None:
-        body = zone.body
-        body.zones.discard(zone)
-        if not body.zones and body.active and body is not successor:
-            body.active = False
-            if successor is not None:  # pooled staff follow the work
-                successor.extra_staff += int(
-                    round(self.params.policy.consolidation.staff_retention * body.office.staff)
-                )
-                self.restaff(successor)
-            self.log_zone_event(zone, "body_abolished", f"body {body.body_id} ({body.rank}) cut")
-
-    def merge_zone(self, zone: Zone, host: Zone, reason: str) -> None:
-        """``zone`` joins ``host``: its firms and blocks move, its body is cut if left with no zone."""
-        self._move_firms(zone, host)
-        for b in zone.blocks:
-            self.block_zone[b] = host.index
-        host.blocks = host.blocks + zone.blocks
-        zone.blocks = []
-        self.policies.assessment.lift_card(zone)
-        zone.status = ZoneStatus.MERGED
-        zone.merged_into = host.zone_id
-        self.log_zone_event(zone, "merged", f"into {host.zone_id}: {reason}")
-        self._retire_body(zone, host.body)
-        zone.remove()  # out of model.agents; kept in self.zones (indexed by zone) with its status
-
-    def abolish_zone(self, zone: Zone, reason: str, to: str = "county") -> None:
-        """Abolish ``zone``: its firms stay, under the county or a neighbouring zone (none is lost)."""
-        host = self._neighbour_zone(zone) if to == "neighbour" else None
-        if host is not None:
-            self._move_firms(zone, host)
-            for b in zone.blocks:
-                self.block_zone[b] = host.index
-            host.blocks = host.blocks + zone.blocks
-        else:
-            self._move_firms(zone, None)
-            self.block_active[zone.blocks] = False
-            self.land.close_blocks(zone.blocks)
-        zone.blocks = []
-        self.policies.assessment.lift_card(zone)
-        zone.status = ZoneStatus.ABOLISHED
-        self.log_zone_event(zone, "abolished", reason + (f"; firms to {host.zone_id}" if host else "; firms to county"))
-        self._retire_body(zone, None)
-        zone.remove()  # out of model.agents; kept in self.zones (indexed by zone) with its status
-
-    def _neighbour_zone(self, zone: Zone) -> Zone | None:
-        county = self.counties_by_id[zone.county_id]
-        out = self.zone_annual_output()
-        cands = [z for z in self.active_zones() if z is not zone and z.county_id == zone.county_id]
-        cands = cands or [z for z in self.active_zones() if z.county_id in county.neighbours]
-        return max(cands, key=lambda z: (out[z.index], -z.index)) if cands else None
-
-    def delist_block(self, zone: Zone, block: int, reason: str) -> None:
-        f = self.firms
-        rows = f.block == block
-        f.zone[rows] = -1
-        f.block[rows] = -1
-        self.block_active[block] = False
-        self.land.close_blocks([block])
-        zone.blocks = [b for b in zone.blocks if b != block]
-        self.log_zone_event(zone, "block_delisted", f"block {block}: {reason}")
-
-    def set_body_rank(self, body: ManagementBody, rank: str, event: str, zone: Zone) -> None:
-        old = body.rank
-        body.rank = rank
-        self.restaff(body)
-        self.log_zone_event(zone, event, f"body {body.body_id}: {old} -> {rank}")
-
-    def restaff(self, body: ManagementBody) -> None:
-        """Set a body's office staff from its rank, pooled staff and any yellow-card boost."""
-        body.office.set_staff(self.params.bodies.approval_staff[body.rank] + body.extra_staff, self.time)
-
-    def log_zone_event(self, zone: Zone, event: str, detail: str) -> None:
-        """``zone`` changed (``event``, with ``detail``): every change to a zone's status, body, rank,
-        level or blocks comes here.  A new :attr:`zone_version` (caches of zone arrays compare it);
-        the recorder is told."""
-        self.zone_version += 1
-        self.recorder.log_zone_event(zone, event, detail)
 
     # ------------------------------------------------------------------ outputs
     def results(self) -> dict:

@@ -21,7 +21,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.model.firms import LifeCycle, agglomeration, classify_zombie
+from sim.model.firm_accounts import classify_zombie
+from sim.model.firms import agglomeration
+from sim.model.lifecycle import LifeCycle
 from sim.model.market import output_year_deflator
 from sim.model.streams import Stream, stream
 from sim.model.tax import CARRY_FIELDS

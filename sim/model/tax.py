@@ -1,6 +1,6 @@
 """Taxes on industrial firms, as Chinese tax law levies them (units: 万 yuan).
 
-Firms' revenue is net of VAT (营业收入); every month, in :func:`sim.model.firms.book_month`:
+Firms' revenue is net of VAT (营业收入); every month, in :func:`sim.model.firm_accounts.book_month`:
 
 * **VAT** (增值税) on value added: ``v·(revenue - materials)`` less the input VAT the firm has
   carried forward, at the month's general rate ``v`` (:func:`vat_rates`).  Capital goods'

@@ -31,10 +31,22 @@ Which zones merge or close is decided by these rules on the zones' data, never b
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from sim.config.schema import RANKS
 from sim.model.policies.base import Policy
+
+
+class _TrackRecord(NamedTuple):
+    """The zones' means over the look-back window (``ZoneReformModel.zone_track_record``); ``output``
+    is updated as zones merge (a host's output counts its merged zones')."""
+
+    output: np.ndarray
+    land: np.ndarray
+    firms: np.ndarray
+    total: float
 
 
 class Consolidation(Policy):
@@ -56,27 +68,41 @@ class Consolidation(Policy):
 
     # ------------------------------------------------------------------ the rules
     def apply(self) -> None:
+        """Apply the rules, in the order of the module's list, to the zones' track record."""
+        record = _TrackRecord(*self.model.zone_track_record())  # means over the look-back window
+        self.abolish_inverted(record)
+        self.one_zone_per_county(record)
+        self.merge_small_zones(record)
+        self.cap_blocks()
+        self.set_ranks(record)
+        self.rename()
+        self.cut_unbuilt()
+
+    def _merge(self, zone, host, record: _TrackRecord, reason: str) -> None:
+        """Merge ``zone`` into ``host``; the host's output in the record now counts the zone's."""
+        record.output[host.index] += record.output[zone.index]
+        self.model.merge_zone(zone, host, reason)
+
+    def abolish_inverted(self, record: _TrackRecord) -> None:
+        """Rule 1: abolish a region-level zone with few firms whose input–output is severely inverted."""
         m, p = self.model, self.params
-        exempt = set(p.exempt_types)
-        out, land, firms, total = m.zone_track_record()  # means over the look-back window
         with np.errstate(divide="ignore", invalid="ignore"):
-            opm = np.where(land > 0, out / land, 0.0)
+            opm = np.where(record.land > 0, record.output / record.land, 0.0)
         active = m.active_zones()
         median = float(np.median([opm[z.index] for z in active])) if active else 0.0
-        for z in active:  # 1. abolish
+        for z in active:
             if (
                 z.level == "region"
-                and firms[z.index] <= p.abolish_max_firms
+                and record.firms[z.index] <= p.abolish_max_firms
                 and opm[z.index] < p.inversion_ratio * median
             ):
                 m.abolish_zone(z, "consolidation: few firms, input-output inverted", to="county")
 
-        def merge(z, host, reason):
-            out[host.index] += out[z.index]
-            m.merge_zone(z, host, reason)
-
+    def one_zone_per_county(self, record: _TrackRecord) -> None:
+        """Rule 2: one county, one zone — a county's zones (not of an exempt type) merge into the host."""
+        m, exempt, out = self.model, set(self.params.exempt_types), record.output
         planned = m.zone_capacity()  # planned land: the host is the larger zone by plan, not by a noisy output
-        by_county: dict[str, list] = {}  # 2. one county, one zone
+        by_county: dict[str, list] = {}
         for z in m.active_zones():
             if z.type not in exempt:
                 by_county.setdefault(z.county_id, []).append(z)
@@ -85,9 +111,12 @@ class Consolidation(Policy):
                 host = max(zones, key=lambda z: (z.level == "national", planned[z.index], out[z.index], -z.index))
                 for z in zones:
                     if z is not host:
-                        merge(z, host, "consolidation: one county, one zone")
+                        self._merge(z, host, record, "consolidation: one county, one zone")
 
-        size = m.zone_capacity()  # 3. small zones (by planned land) into an adjacent national zone
+    def merge_small_zones(self, record: _TrackRecord) -> None:
+        """Rule 3: a small region-level zone (by planned land) merges into an adjacent national zone."""
+        m, p, exempt, out = self.model, self.params, set(self.params.exempt_types), record.output
+        size = m.zone_capacity()
         for z in m.active_zones():
             if z.level != "region" or z.type in exempt:
                 continue
@@ -102,9 +131,12 @@ class Consolidation(Policy):
             ]
             if hosts:
                 host = max(hosts, key=lambda y: (out[y.index], -y.index))
-                merge(z, host, "consolidation: small zone merged into a larger neighbour")
+                self._merge(z, host, record, "consolidation: small zone merged into a larger neighbour")
 
-        block_out = m.block_annual_output()  # 4. block limit
+    def cap_blocks(self) -> None:
+        """Rule 4: a zone keeps its ``max_blocks`` blocks with the largest output; the others are delisted."""
+        m, p = self.model, self.params
+        block_out = m.block_annual_output()
         for z in m.active_zones():
             blocks = [b for b in z.blocks if m.block_active[b]]
             if len(blocks) > p.max_blocks:
@@ -112,8 +144,11 @@ class Consolidation(Policy):
                 for b in ranked[p.max_blocks :]:
                     m.delist_block(z, b, "consolidation: block limit")
 
-        for z in m.active_zones():  # 5. ranks by rule
-            share = out[z.index] / total if total > 0 else 0.0
+    def set_ranks(self, record: _TrackRecord) -> None:
+        """Rule 5: one body per county, ranked by rule (a body is only ever ranked down)."""
+        m, p = self.model, self.params
+        for z in m.active_zones():
+            share = record.output[z.index] / record.total if record.total > 0 else 0.0
             if z.level == "national":
                 rank = "bureau" if share >= p.bureau_min_output_share else "division"
             else:
@@ -121,15 +156,21 @@ class Consolidation(Policy):
             if rank != z.body.rank and RANKS.index(rank) < RANKS.index(z.body.rank):
                 m.set_body_rank(z.body, rank, "rank_corrected", z)
 
-        for z in m.active_zones():  # 6. rename
+    def rename(self) -> None:
+        """Rule 6: rename surviving zones whose name does not match their function (counted only)."""
+        m = self.model
+        for z in m.active_zones():
             if z.name_mismatch and not z.renamed:
                 z.renamed = True
                 m.log_zone_event(z, "renamed", "name does not match function (名不副实)")
 
-        for z in m.active_zones():  # 7. cut of unbuilt area (核减)
+    def cut_unbuilt(self) -> None:
+        """Rule 7: cut every surviving zone's approved area to its supplied land plus a reserve (核减)."""
+        m = self.model
+        for z in m.active_zones():
             blocks = [b for b in z.blocks if m.block_active[b]]
             if blocks:
-                cut = m.land.cut_unbuilt(np.array(blocks), p.unbuilt_reserve_share)
+                cut = m.land.cut_unbuilt(np.array(blocks), self.params.unbuilt_reserve_share)
                 if cut > 0:
                     m.log_zone_event(z, "land_cut", f"{cut:.0f} mu of unbuilt approved land cut (核减)")
 

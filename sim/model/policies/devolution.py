@@ -42,6 +42,17 @@ class Devolution(Policy):
         outside zones never get them)."""
         return self._services if self.active else NO_SERVICES
 
+    def devolved_items(self, powers: np.ndarray) -> np.ndarray:
+        """The routing rule: which catalogue items go to a zone's office now (bool per item).
+
+        The policy devolves its first ``powers`` powers in catalogue order, whole items only: an item
+        is devolved when it carries powers and every power up to and including its own is among them
+        (none before devolution runs)."""
+        powers = np.asarray(powers)
+        if not self.active:
+            return np.zeros(powers.size, dtype=bool)
+        return (powers > 0) & (np.cumsum(powers) <= self.params.powers)
+
     def ra_covers(self, order: int) -> bool:
         """Is regional-assessment item ``order`` (1–9) among those the policy does zone-wide?"""
         return self.active and order <= self.params.regional_assessment_items

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.firms import DisposalPath, LifeCycle
+from sim.model.lifecycle import DisposalPath, LifeCycle
 from sim.model.policies.base import Policy
 from sim.model.streams import Stream, stream
 
