@@ -50,6 +50,26 @@ SLOW_FILES = {
 SLOW_TESTS = {"test_every_parameter_is_read_by_the_model"}
 
 
+#: approval without queueing, randomness, transit or hand-off, on the catalogue's precedence graph:
+#: an item takes exactly prep·prep_scale + effort·effort_scale + review·review_scale (scales 1)
+EXACT_APPROVAL = (
+    "approval.service_cv=0",
+    "approval.prep_cv=0",
+    "approval.rework_probability=0",
+    "approval.background_load=0",
+    "approval.min_office_staff=1000",
+    "approval.transit_days_region=0",
+    "approval.transit_days_city=0",
+    "approval.transit_days_county=0",
+    "approval.stage_handoff_days=0",
+    "approval.prep_scale=1",
+    "approval.item_effort_scale=1",
+    "approval.review_scale=1",
+    "approval.precedence=catalogue",
+    "time.end=2016-06",
+)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.name in SLOW_FILES or item.path.parent.name == "browser" or item.originalname in SLOW_TESTS:

@@ -11,27 +11,10 @@ from sim.data import DataError, load_catalogue
 from sim.data.region import check_region
 from sim.model import approval_layout as k
 from sim.model.approval import ApprovalGraph
-from tests.conftest import compose_params, make_model, tiny_region
+from tests.conftest import EXACT_APPROVAL, compose_params, make_model, tiny_region
 
 ZONES = [dict(zone_id="za", county_id="c1", firms=30, output_share=0.5, output_per_mu=40)]
-# no queueing, no randomness, no transit or hand-off: an item takes prep·prep_scale + effort·effort_scale
-# + review·review_scale
-EXACT = (
-    "approval.service_cv=0",
-    "approval.prep_cv=0",
-    "approval.rework_probability=0",
-    "approval.background_load=0",
-    "approval.min_office_staff=1000",
-    "approval.transit_days_region=0",
-    "approval.transit_days_city=0",
-    "approval.transit_days_county=0",
-    "approval.stage_handoff_days=0",
-    "approval.prep_scale=1",
-    "approval.item_effort_scale=1",
-    "approval.review_scale=1",
-    "approval.precedence=catalogue",
-    "time.end=2016-06",
-)
+EXACT = EXACT_APPROVAL  # no queueing, randomness, transit or hand-off (conftest)
 
 
 def _catalogue(preds: dict[str, str], **columns) -> pd.DataFrame:

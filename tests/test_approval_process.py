@@ -24,7 +24,7 @@ from sim.data import load_catalogue
 from sim.data.region import check_region
 from sim.model.approval import ApprovalGraph
 from sim.model.policies.process import ApprovalProcess
-from tests.conftest import compose_params, make_model, tiny_region
+from tests.conftest import EXACT_APPROVAL, compose_params, make_model, tiny_region
 
 OFF_LEVERS = (
     "policy.approval_process.parallel_edges=[]",
@@ -38,23 +38,7 @@ OFF_LEVERS = (
 )
 # the reform in force from the first month, every lever off (each test turns one on)
 REFORM = ("policy/approval_process=national", "policy.approval_process.start=2015-01", *OFF_LEVERS)
-# no queueing, no randomness, no transit or hand-off: an item takes prep + effort + review
-EXACT = (
-    "approval.service_cv=0",
-    "approval.prep_cv=0",
-    "approval.rework_probability=0",
-    "approval.background_load=0",
-    "approval.min_office_staff=1000",
-    "approval.transit_days_region=0",
-    "approval.transit_days_city=0",
-    "approval.transit_days_county=0",
-    "approval.stage_handoff_days=0",
-    "approval.prep_scale=1",
-    "approval.item_effort_scale=1",
-    "approval.review_scale=1",
-    "approval.precedence=catalogue",
-    "time.end=2016-06",
-)
+EXACT = EXACT_APPROVAL  # no queueing, randomness, transit or hand-off (conftest)
 # item: stage, prep, effort, review, predecessors — d, f a drawing review and a fire review in a chain;
 # e, g acceptances that h (the completion filing) waits for
 ITEMS = {
