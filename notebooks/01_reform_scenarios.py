@@ -58,7 +58,7 @@ display(Markdown("\n".join(f"- {c}" for c in tables.experiment_caveats(exp))))
 #
 # Each reform scenario minus the baseline, for the headline outcomes: cumulative industrial
 # output (亿 yuan), zombie share at the end and zombie exits over the horizon, and the mean
-# approval latency of projects applied from 2019 (calendar days, application to production,
+# approval latency of projects applied from 2019 (working days, application to production,
 # construction excluded).
 
 # %%
@@ -149,7 +149,7 @@ def effect_of(group: str, outcome: str) -> str:
 
 
 links = [
-    ("devolution", "approval_days_mean_from2019", "approval latency (applied 2019+)"),
+    ("devolution", "approval_wd_mean_from2019", "approval latency (applied 2019+)"),
     ("devolution", "approvals_from2019", "projects reaching production (applied 2019+)"),
     ("devolution", "output_cumulative", "cumulative output"),
     ("consolidation", "zones_end", "zones at the end"),

@@ -113,7 +113,7 @@ display(Markdown("\n".join(lines)))
 # %% [markdown]
 # ## Latency by year of application
 #
-# Mean approval latency (calendar days) of the projects applied in each year, over seeds: the
+# Mean approval latency (working days) of the projects applied in each year, over seeds: the
 # reform's levers act from their start dates on. The last application years are left out when
 # fewer than half of a typical year's projects had finished by the end of the runs: only the fast
 # ones had, so their mean would be biased down (right-censoring).
@@ -123,7 +123,7 @@ by_year = latency.latency_by_year(exp).reset_index().melt(id_vars="year", var_na
                                                            value_name="approval_days").dropna()
 plots.show(plots.lines_by(by_year, "year", "approval_days", "group",
                           title="Approval latency by year of application (mean over projects and seeds)",
-                          ylabel="calendar days"))
+                          ylabel="working days"))
 
 # %% [markdown]
 # ## Time per item
@@ -175,17 +175,17 @@ display(Markdown("\n".join(lines)))
 # on and off in a factorial design (every combination, same seeds), so each lever's **main
 # effect** — on minus off, averaged over all settings of the other levers and paired on the
 # seed — is its own contribution. Outcomes: mean, median and 90th percentile latency of projects
-# applied from 2019 on (calendar days).
+# applied from 2019 on (working days).
 
 # %%
-latency_outcomes = ["approval_days_mean_from2019", "approval_days_median_from2019", "approval_days_p90_from2019"]
+latency_outcomes = ["approval_wd_mean_from2019", "approval_wd_median_from2019", "approval_wd_p90_from2019"]
 main = levers.main_effects(lever_exp, latency_outcomes)
 display(tables.styled(levers.effects_display(main, lever_exp), caption="Main effects of each lever on latency"))
-mean_effects = main[main["outcome"] == "approval_days_mean_from2019"].sort_values("diff")
+mean_effects = main[main["outcome"] == "approval_wd_mean_from2019"].sort_values("diff")
 if len(mean_effects):
     plots.show(plots.effect_bars(mean_effects, label="label", value="diff", low="ci_low", high="ci_high",
                                  title="Main effect on mean approval latency (applied 2019+), on - off",
-                                 xlabel="calendar days"))
+                                 xlabel="working days"))
     lines = [f"- **{r.label}** ({r.off} → {r.on}), mean latency: "
              + text.change_phrase(r.diff, r.ci_low, r.ci_high, r.unit, lever_exp.level, rel_pct=r.rel_pct,
                                   pairs=r.pairs) + "."

@@ -189,12 +189,13 @@ def _plain(value: Any) -> Any:
 
 
 def outcomes(tables: Mapping[str, pd.DataFrame]) -> dict[str, float | int]:
-    """The headline outcomes of a run's ``tables`` (needs ``monthly`` and ``approvals``), under the
-    names of a run's ``summary.csv``: the same function computes both
-    (:func:`sim.runner.outputs.headline_outcomes`)."""
-    from sim.runner.outputs import headline_outcomes
+    """The run-level outcomes of a run's ``tables`` (needs ``monthly``; latencies need
+    ``approvals``), under the names of ``sim.vocabulary.OUTCOMES`` that a run's ``summary.csv`` and
+    an experiment's ``run_outcomes.parquet`` use: one function computes all three
+    (:func:`sim.runner.outcomes.run_outcomes`); units and meanings in ``docs/outputs.md``."""
+    from sim.runner.outcomes import run_outcomes
 
-    return {name: _plain(v) for name, v in headline_outcomes(tables).items()}
+    return {name: _plain(v) for name, v in run_outcomes(tables).items()}
 
 
 # --------------------------------------------------------------------------- reading runs back

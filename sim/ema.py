@@ -38,11 +38,11 @@ from typing import Any
 
 from sim.config.schema import range_text
 from sim.experiments.sensitivity import DesignError, design_from_spec, load_spec, make_parameter, schema_field
+from sim.vocabulary import parameter_column, parameter_key
 
 MODEL_NAME = "zonesim"
 DEFAULT_SCENARIO = "full_reform"
 DEFAULT_SEED = 0
-SEPARATOR = "__"  # stands for the dots of a key in an EMA name or a table column
 EXTRA_HINT = 'pip install -e ".[ema]" (or pip install "zonesim[ema]")'
 
 #: The policy levers and their ranges. ``None``: the schema's admissible range (or, for a boolean or
@@ -74,14 +74,11 @@ def require_ema() -> ModuleType:
     return ema_workbench
 
 
-def column_name(key: str) -> str:
-    """The identifier that stands for a dotted key in EMA and in tables (``policy__devolution__powers``)."""
-    return key.replace(".", SEPARATOR)
+column_name = parameter_column
+"""The identifier that stands for a dotted key in EMA and in tables (``policy__devolution__powers``)."""
 
-
-def dotted_key(name: str) -> str:
-    """The dotted configuration key of an identifier made by :func:`column_name`."""
-    return name.replace(SEPARATOR, ".")
+dotted_key = parameter_key
+"""The dotted configuration key of an identifier made by :func:`column_name`."""
 
 
 # --------------------------------------------------------------------------- the declarations

@@ -51,7 +51,7 @@ def test_reform_run_with_overrides_writes_all_outputs(cli):
     cwds, procs = cli
     proc, run = procs["reform"], cwds["reform"] / "run"
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "approval_wd_mean" in proc.stdout and "zombie_share_last" in proc.stdout
+    assert "approval_wd_mean" in proc.stdout and "zombie_share_end" in proc.stdout
     assert f"outputs: {run}" in proc.stdout
     assert "full_reform" in proc.stdout
     written = {p.name for p in run.iterdir() if p.is_file()}
@@ -100,7 +100,7 @@ def test_reform_run_tables_reflect_the_overrides(cli):
     assert (events["date"] >= "2018-09").all() and len(events) > 0
     summary = pd.read_csv(run / "summary.csv")
     assert summary.loc[0, "seed"] == 3 and summary.loc[0, "scenario"] == "full_reform"
-    assert summary.loc[0, "zones_last"] < summary.loc[0, "zones_first"]  # consolidation cut zones
+    assert summary.loc[0, "zones_end"] < summary.loc[0, "zones_start"]  # consolidation cut zones
     assert f"{summary.loc[0, 'approval_wd_mean']:,.3f}" in procs["reform"].stdout
 
 

@@ -157,7 +157,7 @@ def test_experiment_decompose_end_to_end_and_resume(tmp_path):
         "output_cumulative",
         "zombie_exits_total",
         "zombie_share_end",
-        "approval_days_mean_all",
+        "approval_wd_mean",
     }
     seeds = pd.read_parquet(out / "shapley_seeds.parquet")
     runs = pd.read_parquet(exp / "aggregate" / "run_outcomes.parquet")

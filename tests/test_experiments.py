@@ -210,11 +210,11 @@ def test_cli_sweep_gives_one_row_set_per_value_and_seed(tmp_path):
     assert res.returncode == 0, res.stderr
     agg = exp / "aggregate"
     outcomes = pd.read_parquet(agg / "run_outcomes.parquet")
-    assert "policy.devolution.powers" in outcomes.columns
-    pairs = outcomes.groupby(["policy.devolution.powers", "seed"]).size()
+    assert "policy__devolution__powers" in outcomes.columns  # the dotted key, as a plain column name
+    pairs = outcomes.groupby(["policy__devolution__powers", "seed"]).size()
     assert len(pairs) == 6 and (pairs == 1).all()
     runs = pd.read_parquet(agg / "runs.parquet")
-    per = runs.groupby(["policy.devolution.powers", "seed"]).size()
+    per = runs.groupby(["policy__devolution__powers", "seed"]).size()
     assert len(per) == 6 and (per == 24).all()  # 24 months each
     for f in ("summary.csv", "summary.md", "effects.csv", "effects.md", "failures.csv"):
         assert (agg / f).is_file()

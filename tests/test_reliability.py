@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet
 import pytest
 
 from sim.analysis import report
@@ -33,7 +34,8 @@ SWEEP = ["-m", "seed=0,1,2", "time.end=2016-12", "hydra/launcher=basic"]
 TIMEOUT = 300
 # ``python -c`` that runs ``zonesim <args>`` with a full disk simulated at one writer (argv[1]):
 # ``table`` (a run's tables), ``aggregate`` (the aggregate's tables) or ``manifest``.  The patched
-# writer leaves half a file behind, as a write that runs out of space does, then raises ENOSPC.
+# writer (pyarrow.parquet.write_table, which writes every Parquet table) leaves half a file
+# behind, as a write that runs out of space does, then raises ENOSPC.
 FULL_DISK = """
 import errno, pathlib, sys
 import pandas as pd
@@ -41,12 +43,13 @@ where = sys.argv[1]
 def full(path, data):
     pathlib.Path(path).write_bytes(data[: len(data) // 2])
     raise OSError(errno.ENOSPC, "No space left on device", str(path))
-to_parquet = pd.DataFrame.to_parquet
-def patched_to_parquet(self, path, *args, **kwargs):
+import pyarrow.parquet as pq
+write_table = pq.write_table
+def patched_write_table(table, path, *args, **kwargs):
     if where == ("aggregate" if "aggregate" in str(path) else "table"):
         full(path, b"PAR1" + bytes(4096))
-    return to_parquet(self, path, *args, **kwargs)
-pd.DataFrame.to_parquet = patched_to_parquet
+    return write_table(table, path, *args, **kwargs)
+pq.write_table = patched_write_table
 write_text = pathlib.Path.write_text
 def patched_write_text(self, text, *args, **kwargs):
     if where == "manifest" and "manifest.json" in self.name:
@@ -201,11 +204,11 @@ def test_a_folder_without_a_valid_done_record_is_not_complete(tmp_path):
 def test_full_disk_in_the_table_writer_fails_the_run_and_leaves_nothing_to_trust(tmp_path, monkeypatch):
     params = compose_params("seed=5", "time.end=2015-06")
 
-    def full(self, path, *args, **kwargs):
+    def full(table, path, *args, **kwargs):
         Path(path).write_bytes(b"PAR1" + bytes(100))
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    monkeypatch.setattr(pyarrow.parquet, "write_table", full)  # every documented table goes through it
     out_dir = tmp_path / RUNS / run_key(params)
     with pytest.raises(OSError) as exc:
         run(params, out_dir, own_folder=True)

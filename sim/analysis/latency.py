@@ -40,12 +40,12 @@ def stage_times(exp: Experiment) -> pd.DataFrame:
     a = exp.approvals.assign(period=lambda d: period_of(d["applied"], start))
     cols = [c for c in STAGES if c in a]
     g = a.groupby(["group", "period"], sort=True)
-    out = g[cols + ["approval_wd", "approval_days"]].mean()
+    out = g[cols + ["approval_wd", "approval_calendar_days"]].mean()
     out["projects per run"] = g.size() / g["key"].nunique()
     if "items_skipped" in a:
         out["items skipped (区域评)"] = g["items_skipped"].mean()
     return out.rename(
-        columns={**STAGES, "approval_wd": "total (working days)", "approval_days": "total (calendar days)"}
+        columns={**STAGES, "approval_wd": "total (working days)", "approval_calendar_days": "total (calendar days)"}
     ).reset_index()
 
 
@@ -119,11 +119,11 @@ MIN_COMPLETE_SHARE = 0.5
 
 
 def latency_by_year(exp: Experiment, min_share: float = MIN_COMPLETE_SHARE) -> pd.DataFrame:
-    """Mean approval latency (calendar days) per group and year of application, over projects and
+    """Mean approval latency (working days) per group and year of application, over projects and
     seeds; years with fewer completed projects than ``min_share`` of the group's median year are
     left out (censored by the end of the runs)."""
     a = exp.approvals.assign(year=lambda d: d["applied"].astype(str).str[:4].astype(int))
-    g = a.groupby(["group", "year"], sort=True)["approval_days"]
+    g = a.groupby(["group", "year"], sort=True)["approval_wd"]
     count = g.size()
     keep = count >= min_share * count.groupby(level="group").transform("median")
     return g.mean()[keep].unstack("group")

@@ -78,7 +78,7 @@ def two_level_levers(exp: Experiment) -> dict[str, tuple[Any, Any]]:
     """The swept parameters with exactly two values: name → (off value, on value)."""
     out = {}
     for name in exp.swept:
-        values = list(pd.unique(exp.run_outcomes[name].dropna()))
+        values = list(pd.unique(exp.run_outcomes[exp.column(name)].dropna()))
         if len(values) == 2:
             out[name] = off_on(values)
     return out
@@ -102,9 +102,9 @@ def main_effects(
     levers = two_level_levers(exp)
     rows = []
     for name, (off, on) in levers.items():
-        others = ["scenario", "seed", *[k for k in exp.swept if k != name]]
-        low = runs[runs[name] == off]
-        high = runs[runs[name] == on]
+        others = ["scenario", "seed", *[exp.column(k) for k in exp.swept if k != name]]
+        low = runs[runs[exp.column(name)] == off]
+        high = runs[runs[exp.column(name)] == on]
         pairs = high.merge(low, on=others, suffixes=("", "__off"))
         for outcome in outcomes:
             a = pairs[outcome].to_numpy(float)

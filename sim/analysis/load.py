@@ -113,7 +113,19 @@ class Experiment:
 
     @property
     def swept(self) -> list[str]:
+        """The swept parameters' dotted keys (``policy.devolution.powers``)."""
         return list(self.meta.get("swept", []))
+
+    def column(self, key: str) -> str:
+        """The column of the swept parameter ``key`` in the experiment's tables
+        (``policy__devolution__powers``, :func:`sim.vocabulary.parameter_column`)."""
+        from sim.vocabulary import parameter_column
+
+        return parameter_column(key)
+
+    @property
+    def swept_columns(self) -> list[str]:
+        return [self.column(k) for k in self.swept]
 
     @property
     def reference(self) -> str:
@@ -122,7 +134,7 @@ class Experiment:
     @property
     def id_columns(self) -> list[str]:
         """Columns identifying a run: key, scenario, swept parameters, seed, group."""
-        return ["key", "scenario", *self.swept, "seed", "group"]
+        return ["key", "scenario", *self.swept_columns, "seed", "group"]
 
     def outcome_label(self, outcome: str) -> str:
         return self.meta.get("outcomes", {}).get(outcome, {}).get("label", outcome)

@@ -25,7 +25,7 @@ FEW_SEEDS = 5
 """Below this many seed pairs an interval rests on too few replicates to be read with confidence."""
 QUICK_LOOK_TRAJECTORIES = 10
 """Morris screening with fewer trajectories than this is a quick look: rankings may change."""
-HEADLINE_OUTCOMES = ("output_cumulative", "zombie_share_end", "zombie_exits_total", "approval_days_mean_from2019")
+HEADLINE_OUTCOMES = ("output_cumulative", "zombie_share_end", "zombie_exits_total", "approval_wd_mean_from2019")
 """The outcomes an analyst reads first: industrial output, zombie-firm exit and approval latency."""
 ASSUMED = "assumed"
 TABLE_CLASS = "zonesim-table"
@@ -39,7 +39,7 @@ def _readable(
     ``{ci}`` in a readable name becomes the confidence level in percent."""
     if outcomes is not None:
         frame = frame[frame["outcome"].isin(outcomes)]
-    table = frame[["scenario", *exp.swept]].copy()
+    table = frame[["scenario", *exp.swept_columns]].rename(columns=dict(zip(exp.swept_columns, exp.swept)))
     table["outcome"] = frame["outcome"].map(exp.outcome_label)
     table["unit"] = frame["unit"]
     pct = round(exp.level * 100)

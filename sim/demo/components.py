@@ -38,6 +38,7 @@ from sim.demo.region_map import (  # noqa: F401
     zone_positions,
     zone_table,
 )
+from sim.vocabulary import OUTCOMES as OUTCOME_VOCABULARY
 
 # --------------------------------------------------------------------------- components
 FEED_HEIGHT = "360px"
@@ -81,14 +82,19 @@ def scoreboard_html(pair: DemoPair) -> str:
     head = "".join(f"<th>{html.escape(RUN_LABELS[k])}</th>" for k in table.columns)
     rows = []
     for name, row in table.iterrows():
-        cells = "".join(f"<td>{_number(v)}</td>" for v in row)
-        rows.append(f"<tr><th>{html.escape(str(name))}</th>{cells}</tr>")
+        o = OUTCOME_VOCABULARY[name]
+        cells = "".join(f"<td>{_number(v, o.unit)}</td>" for v in row)
+        tip = html.escape(f"{o.description} ({name})")
+        title = f'<th title="{tip}">{html.escape(o.label)}, {html.escape(o.unit)}</th>'
+        rows.append(f"<tr>{title}{cells}</tr>")
     return f'<table class="zonesim-table"><tr><th></th>{head}</tr>{"".join(rows)}</table>'
 
 
-def _number(value) -> str:
+def _number(value, unit: str = "") -> str:
     if pd.isna(value):
         return "–"
+    if unit.startswith("share"):  # a share 0-1, shown as a percentage of it
+        return f"{100 * value:.1f}%"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 

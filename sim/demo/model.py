@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
 
 import mesa
 import numpy as np
@@ -19,6 +18,7 @@ import pandas as pd
 from sim.data import build_region
 from sim.demo.controls import Settings
 from sim.model.model import ZoneReformModel
+from sim.runner.outcomes import run_outcomes
 
 RUNS = ("reform", "baseline")
 """The two runs of a pair, in display order."""
@@ -76,6 +76,17 @@ OUTCOMES = (
     ),
 )
 """The four live charts, reform against baseline (same seed)."""
+
+SCOREBOARD = (
+    "output_cumulative",
+    "zombie_share_end",
+    "zombie_exits_total",
+    "approval_wd_mean_from2019",
+    "zones_end",
+    "bodies_end",
+)
+"""The run-level outcomes on the scoreboard (:data:`sim.vocabulary.OUTCOMES`: names, labels and
+units as in a run's ``summary.csv``); "cumulative" and "end" mean "so far" while a run is going."""
 
 
 class DemoPair(mesa.Model):
@@ -156,13 +167,16 @@ class DemoPair(mesa.Model):
         return buf.getvalue()
 
     def headline(self) -> pd.DataFrame:
-        """The scoreboard: one row per outcome, one column per run, at the current month."""
-        rows: dict[str, dict[str, Any]] = {}
+        """The scoreboard: one row per outcome of :data:`SCOREBOARD` (names of
+        :data:`sim.vocabulary.OUTCOMES`), one column per run, computed from the tables so far by
+        the function that writes a run's ``summary.csv`` (so at the last month the scoreboard and
+        the run's ``summary.csv`` agree)."""
+        rows = {}
         for key, run in self.runs().items():
-            mon = pd.DataFrame(run.recorder.monthly)
-            rows[key] = {
-                f"{o.title}, {o.unit} {o.name_zh}": o.series(mon).iloc[-1] if len(mon) else np.nan for o in OUTCOMES
-            }
-            rows[key]["Zones 开发区"] = len(run.active_zones())
-            rows[key]["Management bodies 管委会"] = sum(b.active for b in run.bodies.values())
-        return pd.DataFrame(rows)
+            rec = run.recorder
+            if not rec.monthly:
+                rows[key] = dict.fromkeys(SCOREBOARD, np.nan)
+                continue
+            values = run_outcomes({"monthly": pd.DataFrame(rec.monthly), "approvals": rec.approvals_table()})
+            rows[key] = {name: values[name] for name in SCOREBOARD}
+        return pd.DataFrame(rows, index=list(SCOREBOARD))

@@ -94,8 +94,8 @@ HEADLINE = (
     "output_real_cumulative",
     "zombie_exits_total",
     "zombie_share_end",
-    "approval_days_mean_from2019",
-    "approval_days_mean_all",
+    "approval_wd_mean_from2019",
+    "approval_wd_mean",
 )
 
 
@@ -177,7 +177,7 @@ def read_outcomes(exp_dir: Path) -> tuple[pd.DataFrame, dict[str, str], list[str
                 "seed": r.seed,
                 "on": on,
                 **{k: r.params.get(k) for k in strata},
-                **run_outcomes(pd.read_parquet(r.path / "monthly.parquet"), approvals),
+                **run_outcomes({"monthly": pd.read_parquet(r.path / "monthly.parquet"), "approvals": approvals}),
             }
         )
     return pd.DataFrame(rows), families, strata

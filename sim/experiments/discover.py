@@ -2,7 +2,7 @@
 and uncertainties give the outcome you fear (or want)?
 
     zonesim-discover multirun/discover --outcome approval_wd_mean --threshold 250 --above
-    zonesim-discover multirun/discover --outcome zombie_share_last --threshold 0.05 --above --method cart
+    zonesim-discover multirun/discover --outcome zombie_share_end --threshold 0.05 --above --method cart
 
 Reads the complete runs of an experiment folder (what ``zonesim -m …`` writes; the same reader as
 ``zonesim-aggregate``, :func:`sim.experiments.aggregate.discover_runs`), takes as inputs the

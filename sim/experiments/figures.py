@@ -6,7 +6,7 @@
     industrial output per group over time: monthly (亿 yuan/month) and per complete calendar
     year (亿 yuan/year); line = mean across seeds, band = t-interval of that mean.
 ``approval_latency.png``
-    distribution (violin, median marked) of approval latency in calendar days of all projects of
+    distribution (violin, median marked) of approval latency in working days of all projects of
     the group's runs pooled over seeds: all approvals, and those applied from 2019 on.
 ``zombies.png``
     zombie share of operating firms per month, and zombie exits per calendar year (firms/year);
@@ -86,7 +86,7 @@ def fig_latency(approvals: pd.DataFrame, groups, colors, recent_from: str) -> Fi
     for ax, (title, sel) in zip(axes, (("All approvals", None), (f"Applied from {recent_from} on", recent))):
         data = approvals if sel is None else approvals[sel]
         for i, g in enumerate(groups):
-            d = data.loc[data["group"] == g, "approval_days"].dropna().to_numpy(float)
+            d = data.loc[data["group"] == g, "approval_wd"].dropna().to_numpy(float)
             if d.size >= 2 and np.ptp(d) > 0:
                 parts = ax.violinplot([d], positions=[i], widths=0.8, showmedians=True, showextrema=False)
                 for body in parts["bodies"]:
@@ -111,7 +111,7 @@ def fig_latency(approvals: pd.DataFrame, groups, colors, recent_from: str) -> Fi
             ha="right" if len(groups) > 3 else "center",
             fontsize="small",
         )
-        ax.set(title=title, ylabel="approval latency (calendar days)")
+        ax.set(title=title, ylabel="approval latency (working days)")
     fig.suptitle(
         "Approval latency per project (application to production, construction excluded), "
         "pooled over seeds; line = median"
@@ -213,6 +213,7 @@ def make_figures(
     groups = meta["groups"]
     palette = colors(groups)
     runs = tables["runs"]
+    runs = runs.assign(date=pd.to_datetime(runs["date"].astype(str), format="%Y-%m"))  # months on a time axis
     jobs = [  # slowest first, so that two workers finish together
         (
             fig_effects,

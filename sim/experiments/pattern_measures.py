@@ -83,8 +83,8 @@ def directional_measures(base, reform) -> dict[str, float]:
         * (share.get("30+", np.nan) - share.get("0-5", np.nan)),
         "zombie share rises with firm age among firms of 10+ years (30+ minus 10-20, points)": 100
         * (share.get("30+", np.nan) - share.get("10-20", np.nan)),
-        "full reform lowers approval latency (days saved, applied 2019+)": late_b["approval_days"].mean()
-        - late_r["approval_days"].mean(),
+        "full reform lowers approval latency (working days saved, applied 2019+)": late_b["approval_wd"].mean()
+        - late_r["approval_wd"].mean(),
         "full reform raises output per mu (end)": mr["output_per_mu"].iloc[-1] - mb["output_per_mu"].iloc[-1],
         "zombie exits rise in the first years (2018-2021)": years(mr, "zombie_exits", 2018, 2021)
         - years(mb, "zombie_exits", 2018, 2021),
@@ -248,7 +248,7 @@ DIRECTIONAL_SOURCES = {
     "zombie share rises with firm age among firms of 10+ years (30+ minus 10-20, points)": (
         "the same facts, among firms the OECD definition can classify; baseline, all years"
     ),
-    "full reform lowers approval latency (days saved, applied 2019+)": "seed: 压缩了项目落地时间",
+    "full reform lowers approval latency (working days saved, applied 2019+)": "seed: 压缩了项目落地时间",
     "full reform raises output per mu (end)": "seed: 亩产论英雄",
     "zombie exits rise in the first years (2018-2021)": "seed: 淘汰了一批僵尸企业",
     "zombie share falls later (2025-2030 mean, points)": "seed; national disposal drive 2016-20 [V]",

@@ -127,7 +127,7 @@ def calibration_measures(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]
             name: cohort[col].mean() if len(cohort) else np.nan
             for name, col in (
                 ("approval time, working days", "approval_wd"),
-                ("approval time, calendar days", "approval_days"),
+                ("approval time, calendar days", "approval_calendar_days"),
                 ("approval time, government working days", "approval_gov_wd"),
                 ("construction-permit stage (drawing review), working days", "stage3_wd"),
                 ("completion-acceptance stage, working days", "stage4_wd"),

@@ -60,8 +60,8 @@ class Recorder(RecorderTables):
                 **done,
                 "expansion": plant,
                 "approval_wd": wd,
-                "approval_days": days,
-                "approval_gov_days": done["gov_wd"] * cal.calendar_days_per_working_day,
+                "approval_calendar_days": days,
+                "approval_gov_calendar_days": done["gov_wd"] * cal.calendar_days_per_working_day,
                 "to_permit_wd": cal.working_days(done["permit"] - done["applied"]),
             }
         )

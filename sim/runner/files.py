@@ -301,3 +301,22 @@ class SweepLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def write_documented(frame, path: str | Path, table: str, parameters=None) -> Path:
+    """Write a table zonesim documents (:mod:`sim.vocabulary`) whole or not at all: Parquet with
+    each column's unit and description in the schema metadata, or CSV.  A column the data
+    dictionary does not know is an error, so every column written is documented."""
+    from sim.vocabulary import arrow_table, column
+
+    path = Path(path)
+    with atomic_write(path) as tmp:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(arrow_table(frame, table, parameters), tmp)
+        else:
+            for name in frame.columns:
+                column(table, name, parameters)
+            frame.to_csv(tmp, index=False)
+    return path

@@ -39,7 +39,9 @@ from sim.runner.files import (
     write_done,
     write_json,
 )
-from sim.runner.outputs import TABLES, headline_outcomes
+from sim.runner.outcomes import run_outcomes
+from sim.runner.outputs import TABLES
+from sim.vocabulary import write_parquet
 
 log = logging.getLogger("zonesim")
 
@@ -64,9 +66,9 @@ def simulate(params: ModelConfig, region: RegionData | None = None) -> dict[str,
 
 
 def summarise(tables: dict[str, pd.DataFrame], params: ModelConfig) -> pd.DataFrame:
-    """A run's ``summary.csv``: its scenario, seed and headline outcomes
-    (:func:`~sim.runner.outputs.headline_outcomes`), one row."""
-    return pd.DataFrame([{"scenario": params.scenario_name, "seed": params.seed, **headline_outcomes(tables)}])
+    """A run's ``summary.csv``: its scenario, seed and run-level outcomes
+    (:func:`~sim.runner.outcomes.run_outcomes`, names and units in :mod:`sim.vocabulary`), one row."""
+    return pd.DataFrame([{"scenario": params.scenario_name, "seed": params.seed, **run_outcomes(tables)}])
 
 
 def package_versions() -> dict[str, str]:
@@ -180,7 +182,7 @@ def run(
         for name in TABLES:
             if name in ("approvals", "exits", "zone_events") and not params.output.event_logs:
                 continue
-            tables[name].to_parquet(stage / f"{name}.parquet", index=False)
+            write_parquet(tables[name], stage / f"{name}.parquet", name)  # with units and meanings
         summary.to_csv(stage / "summary.csv", index=False)
         meta = {
             "key": run_key(params),

@@ -10,15 +10,16 @@ it are incomplete and ignored), ``failures/<key>.json`` for runs that raised, an
 job folders (ignored).  Everything is written to ``<exp>/aggregate/``:
 
 ``runs.parquet``
-    tidy monthly table of all runs: ``key``, ``scenario``, one column per swept parameter,
-    ``seed``, ``group`` (label), ``date`` (first day of the month), ``year``, ``month``, then
-    every column of the runs' ``monthly.parquet`` (output in 万 yuan/month, shares 0-1, counts).
+    tidy monthly table of all runs: ``key``, ``scenario``, one column per swept parameter
+    (``policy__devolution__powers``), ``seed``, ``group`` (label), ``date`` (text ``YYYY-MM``),
+    ``year``, ``month``, then every column of the runs' ``monthly.parquet`` (output in
+    万 yuan/month, shares 0-1, counts; units in ``docs/outputs.md``).
 ``run_outcomes.parquet``
     one row per run: the same keys, ``wall_seconds`` and the run-level outcomes of
     :data:`OUTCOMES` (names, units and meanings there).
 ``approvals.parquet``
     every approval of every run (the runs' ``approvals.parquet``, enterprise ``key`` renamed
-    ``firm_key``) with the run keys; ``approval_days`` in calendar days.
+    ``firm_key``) with the run keys; ``approval_wd`` in working days, ``approval_calendar_days`` in calendar days.
 ``summary.csv`` / ``summary.md``
     per group (scenario × swept-parameter values) and outcome: runs, mean, standard deviation
     and t-interval of the mean across seeds.

@@ -17,6 +17,7 @@ from sim.experiments.aggregate.reading import (
     NoRunsError,
     damaged_runs,
     discover_runs,
+    parameter_descriptions,
     read_failures,
     swept_parameters,
     typed_column,
@@ -38,8 +39,9 @@ from sim.experiments.aggregate.tables import (
     summary_markdown,
 )
 from sim.layout import AGGREGATE_DIR, META
-from sim.runner.files import write_frame, write_json, write_text
+from sim.runner.files import write_documented, write_frame, write_json, write_text
 from sim.runner.outputs import stream_approvals
+from sim.vocabulary import EXPERIMENT, EXPERIMENT_TABLES, parameter_column
 
 
 def aggregate(
@@ -72,14 +74,16 @@ def aggregate(
             f"no complete run under {exp_dir / 'runs'} ({len(incomplete)} incomplete, {len(failures)} failed)"
         )
     swept, fixed = swept_parameters(records)
-    group_keys = ["scenario", *swept]
+    columns = {k: parameter_column(k) for k in swept}  # policy.devolution.powers -> policy__devolution__powers
+    swept_cols = list(columns.values())
+    group_keys = ["scenario", *swept_cols]
 
     ident = pd.DataFrame({"key": [r.key for r in records], "scenario": [r.scenario for r in records]})
-    for k in swept:
-        ident[k] = typed_column([r.params.get(k) for r in records])
+    for k, col in columns.items():
+        ident[col] = typed_column([r.params.get(k) for r in records])
     ident["seed"] = pd.Series([r.seed for r in records], dtype="int64")
     ident = ident.sort_values([*group_keys, "seed", "key"], na_position="last", kind="stable").reset_index(drop=True)
-    ident["group"] = group_labels(ident, swept)
+    ident["group"] = group_labels(ident, swept_cols)
     by_key = {r.key: r for r in records}
 
     monthly_parts, approval_parts, outcome_rows = [], [], []
@@ -90,30 +94,31 @@ def aggregate(
         approvals = stream_approvals(
             pd.read_parquet(rec.path / "approvals.parquet") if (rec.path / "approvals.parquet").exists() else None
         )
-        outcome_rows.append({**keys, "wall_seconds": rec.wall_seconds, **run_outcomes(monthly, approvals)})
-        m = monthly.copy()
-        m["date"] = pd.to_datetime(m["date"].astype(str), format="%Y-%m")
-        monthly_parts.append(m.assign(**{k: v for k, v in keys.items()}))
+        tables = {"monthly": monthly, "approvals": approvals}
+        outcome_rows.append({**keys, "wall_seconds": rec.wall_seconds, **run_outcomes(tables)})
+        monthly_parts.append(monthly.assign(**{k: v for k, v in keys.items()}))
         if approvals is not None and len(approvals):
             approval_parts.append(approvals.rename(columns={"key": "firm_key"}).assign(**keys))
     id_cols = list(ident.columns)
     runs = pd.concat(monthly_parts, ignore_index=True)
     time_cols = [c for c in ("date", "year", "month") if c in runs]
     runs = runs[id_cols + time_cols + [c for c in runs.columns if c not in id_cols + time_cols]]
-    for k in swept:  # assign() broadcast scalars: restore the typed columns
+    for k in swept_cols:  # assign() broadcast scalars: restore the typed columns
         runs[k] = runs[k].astype(ident[k].dtype)
     outcomes = pd.DataFrame(outcome_rows, columns=[*id_cols, "wall_seconds", *OUTCOMES])
-    for k in swept:
+    for k in swept_cols:
         outcomes[k] = outcomes[k].astype(ident[k].dtype)
     if approval_parts:
         approvals_all = pd.concat(approval_parts, ignore_index=True)
         approvals_all = approvals_all[id_cols + [c for c in approvals_all.columns if c not in id_cols]]
-        for k in swept:
+        for k in swept_cols:
             approvals_all[k] = approvals_all[k].astype(ident[k].dtype)
     else:
-        approvals_all = pd.DataFrame(columns=[*id_cols, "applied", "approval_wd", "approval_days"])
+        approvals_all = pd.DataFrame(columns=[*id_cols, "firm_key", "applied", "approval_wd", "approval_calendar_days"])
 
-    ref = resolve_reference(outcomes, group_keys, parse_reference(reference))
+    asked = parse_reference(reference)  # dotted keys, as the user writes them
+    asked = {parameter_column(k): v for k, v in asked.items()} if asked else asked
+    ref = resolve_reference(outcomes, group_keys, asked)
     summary = summarise_groups(outcomes, group_keys, level)
     effects, pair_keys = paired_effects(outcomes, group_keys, ref, level)
 
@@ -124,6 +129,7 @@ def aggregate(
         "incomplete": incomplete,
         "n_failures": len(failures),
         "swept": swept,
+        "parameter_columns": columns,
         "group_keys": group_keys,
         "fixed_overrides": fixed,
         "seeds": sorted(int(s) for s in ident["seed"].unique()),
@@ -135,16 +141,20 @@ def aggregate(
         "level": level,
         "method": "t-interval of the mean (scipy.stats.t.interval, sem with ddof=1); effects from same-seed pairs",
         "recent_from": RECENT_FROM,
-        "outcomes": {k: {"label": o.label, "unit": o.unit, "description": o.description} for k, o in OUTCOMES.items()},
+        "outcomes": {
+            k: {"label": o.label, "unit": o.unit, "aggregation": o.aggregation, "description": o.description}
+            for k, o in OUTCOMES.items()
+        },
     }
-    for frame, name in (
-        (runs, "runs.parquet"),
-        (outcomes, "run_outcomes.parquet"),
-        (approvals_all, "approvals.parquet"),
-        (summary, "summary.csv"),
-        (effects, "effects.csv"),
+    described = parameter_descriptions(columns)
+    for frame, table in (
+        (runs, "runs"),
+        (outcomes, "run_outcomes"),
+        (approvals_all, "approvals"),
+        (summary, "summary"),
+        (effects, "effects"),
     ):
-        write_frame(frame, out_dir / name)
+        write_documented(frame, out_dir / EXPERIMENT_TABLES[table].file, EXPERIMENT + table, described)
     write_json(out_dir / META, meta)
     pct = round(level * 100)
     write_text(

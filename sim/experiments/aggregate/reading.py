@@ -227,3 +227,22 @@ def typed_column(values: list[Any]) -> pd.Series:
             s = s.astype("int64")
         return s
     return pd.Series([None if v is None else str(v) for v in values], dtype="object")
+
+
+def parameter_descriptions(columns: dict[str, str]):
+    """The data-dictionary entries of swept-parameter columns (``{dotted key: column}``): unit and
+    meaning from the configuration schema (a key that is not a schema field, such as a region or
+    launcher choice, is described as a configuration choice)."""
+    from sim.experiments.sensitivity.design import DesignError, schema_field
+    from sim.vocabulary import Column
+
+    out = {}
+    for key, col in columns.items():
+        try:
+            meta, _, _ = schema_field(key)
+        except DesignError:
+            meta = {}
+        what = f": {meta['doc']}" if meta.get("doc") else ""
+        source = f" (source: {meta['source']})" if meta.get("source") else ""
+        out[col] = Column(col, meta.get("unit") or "as configured", f"swept parameter {key}{what}{source}")
+    return out

@@ -14,6 +14,7 @@ from sim.experiments.aggregate.outcomes import OUTCOMES
 from sim.experiments.aggregate.reading import parse_override
 from sim.experiments.stats import mean_ci, paired_diff_ci, relative_pct
 from sim.formatting import fmt_value
+from sim.vocabulary import parameter_key
 
 
 def _short_names(keys: list[str]) -> dict[str, str]:
@@ -22,10 +23,13 @@ def _short_names(keys: list[str]) -> dict[str, str]:
 
 
 def group_labels(frame: pd.DataFrame, swept: list[str]) -> pd.Series:
-    short = _short_names(swept)
+    """Each run's group label, ``scenario, powers=20`` (``swept``: the swept-parameter columns,
+    ``policy__devolution__powers``; a label names a parameter by the last part of its dotted key
+    unless two share it)."""
+    short = _short_names([parameter_key(k) for k in swept])
     parts = [frame["scenario"].astype(str)]
     for k in swept:
-        parts.append(short[k] + "=" + frame[k].map(fmt_value))
+        parts.append(short[parameter_key(k)] + "=" + frame[k].map(fmt_value))
     lab = parts[0]
     for p in parts[1:]:
         lab = lab + ", " + p
@@ -81,7 +85,8 @@ def resolve_reference(outcomes: pd.DataFrame, group_keys: list[str], ref: dict |
 
 
 def reference_label(ref: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={fmt_value(v)}" for k, v in ref.items())
+    """``scenario=baseline, policy.devolution.powers=0``: the reference as its keys are written."""
+    return ", ".join(f"{parameter_key(k)}={fmt_value(v)}" for k, v in ref.items())
 
 
 def summarise_groups(outcomes: pd.DataFrame, group_keys: list[str], level: float = 0.95) -> pd.DataFrame:

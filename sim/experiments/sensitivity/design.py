@@ -125,6 +125,23 @@ def schema_field(key: str) -> tuple[dict, Any, type | None]:
     raise DesignError(f"parameter {key!r} is not a key of the configuration schema")
 
 
+def _declared_outcomes(names: Any) -> dict[str, str]:
+    """The design's outcomes (names of :data:`sim.vocabulary.OUTCOMES`, a run's ``summary.csv``
+    columns) → ``"unit (meaning)"`` from the data dictionary; an unknown name is a
+    :class:`DesignError` that lists the known ones."""
+    from sim.vocabulary import OUTCOMES
+
+    names = list(names or [])
+    if not names:
+        raise DesignError("declare at least one outcome")
+    unknown = [str(n) for n in names if n not in OUTCOMES]
+    if unknown:
+        raise DesignError(
+            f"unknown outcome(s) {unknown}; outcomes are the names of docs/outputs.md: {', '.join(OUTCOMES)}"
+        )
+    return {str(n): f"{OUTCOMES[n].unit} ({OUTCOMES[n].description})" for n in names}
+
+
 def make_parameter(name: str, bounds: Any) -> Parameter:
     """A declared parameter, checked against the schema: numeric, ``low < high``, inside ``[ge, le]``
     (and above ``gt``); unit and source copied from the schema metadata."""
@@ -200,18 +217,14 @@ def design_from_spec(
     declared = spec.get("parameters") or {}
     if len(declared) < 2:
         raise DesignError("declare at least 2 uncertain parameters")
-    outcomes = spec.get("outcomes") or {}
-    if isinstance(outcomes, list):
-        outcomes = {o: "" for o in outcomes}
-    if not outcomes:
-        raise DesignError("declare at least one outcome")
+    outcomes = _declared_outcomes(spec.get("outcomes"))
     num_levels = kind.num_levels(settings)
     paired = paired_with if paired_with is not None else spec.get("paired_with")
     design = Design(
         method=method,
         n=n,
         parameters=[make_parameter(k, v) for k, v in declared.items()],
-        outcomes={str(k): str(v or "") for k, v in outcomes.items()},
+        outcomes=outcomes,
         scenario=str(scenario or spec.get("scenario", "full_reform")),
         paired_with=paired or None,
         seed=int(seed if seed is not None else spec.get("seed", 0)),
