@@ -120,8 +120,8 @@ display(Markdown("\n".join(lines)))
 
 # %%
 by_year = latency.latency_by_year(exp).reset_index().melt(id_vars="year", var_name="group",
-                                                           value_name="approval_days").dropna()
-plots.show(plots.lines_by(by_year, "year", "approval_days", "group",
+                                                           value_name="approval_wd").dropna()
+plots.show(plots.lines_by(by_year, "year", "approval_wd", "group",
                           title="Approval latency by year of application (mean over projects and seeds)",
                           ylabel="working days"))
 
