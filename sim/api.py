@@ -15,6 +15,7 @@ key), so results from Python and from the command line can be compared one for o
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import warnings
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 _lock = threading.Lock()  # Hydra keeps global state while it composes: one composition at a time
+COMPOSED_CACHE = 256  # distinct override lists whose composed configuration a process keeps
 
 
 class NotARunError(ValueError):
@@ -85,7 +87,17 @@ class Result:
 # --------------------------------------------------------------------------- parameters
 def compose_config(overrides: Sequence[str] = ()):
     """The composed (not yet validated) configuration ``zonesim <overrides>`` runs with, as an
-    OmegaConf ``DictConfig``; ``overrides`` in Hydra's syntax (``scenario=full_reform``)."""
+    OmegaConf ``DictConfig`` of the caller's own (a copy: changing it changes no later call);
+    ``overrides`` in Hydra's syntax (``scenario=full_reform``).  Hydra composes each distinct list
+    of overrides once per process (about half a second); a loop over parameter values with the
+    same scenario and seed (SALib, EMA Workbench, a calibration) composes once."""
+    import copy
+
+    return copy.deepcopy(_composed(tuple(overrides)))
+
+
+@functools.lru_cache(maxsize=COMPOSED_CACHE)
+def _composed(overrides: tuple[str, ...]):
     from hydra import compose, initialize_config_dir
 
     register_configs()

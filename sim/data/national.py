@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import RANKS
-from sim.data.region import DataError, RegionData, check_region
-from sim.data.synthetic import ZONE_OUTPUT_PER_MU
+from sim.data.region import DataError, RegionData
+from sim.data.synthetic import LAND_IN_USE_SHARE, MIN_ZONE_LAND_MU, ZONE_OUTPUT_PER_MU
 from sim.model.streams import Stream, stream
 
 FISCAL_REVENUE_MEDIAN = 50000.0  # 万 yuan/year, median county fiscal revenue: assumed, as §7.14
@@ -42,8 +42,6 @@ OUTPUT_PER_MU_SIGMA = 0.3  # lognormal sigma of a zone's output per mu around 39
 LEADING_SECTORS = 3  # leading sectors per zone: assumed, as §7.14 (Ningxia's zones list 3)
 MAX_BLOCKS = 3  # blocks per zone drawn from 1..3: [V] seed, at most 3 blocks per zone
 NAME_MISMATCH_SHARE = 0.2  # share of zones whose name does not match their industry: assumed, as §7.14
-LAND_IN_USE_SHARE = 0.6  # share of a zone's planned land in use at the start: assumed, as §7.14
-MIN_ZONE_LAND_MU = 1000.0  # smallest planned zone area, mu: assumed, as §7.14
 
 NATIONAL_TYPES = {  # config field -> zone type written to zones.csv
     "zones_etdz": "etdz",  # 国家级经济技术开发区
@@ -248,16 +246,7 @@ def make_national_region(
     rows = _zones(cfg, provinces, by_prov, sectors, rng)
     n_total = _place_firms(cfg, provinces, rows, rng)
     _size_land(rows, n_total, n_total * cfg.output_per_firm)
-    region = RegionData(
-        counties=pd.DataFrame(counties),
-        adjacency=pd.DataFrame(adjacency, columns=["county_a", "county_b", "source"]),
-        zones=pd.DataFrame(rows),
-        sectors=sectors.copy(),
-        items=items.copy(),
-        spending=spending.copy(),
-        origin="<national>",
-    )
-    region = check_region(region)
+    region = RegionData.generated(counties, adjacency, rows, sectors, items, spending, "<national>")
     region.total_firms, region.total_output = n_total, n_total * cfg.output_per_firm
     return region
 

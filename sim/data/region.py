@@ -44,6 +44,23 @@ class RegionData:
     total_firms: int | None = None  # above-scale firms in the region at the start (zones + outside)
     total_output: float | None = None  # 万 yuan/year at the start
 
+    @classmethod
+    def generated(cls, counties, adjacency, zones, sectors, items, spending, origin: str) -> RegionData:
+        """A generated region (synthetic, national), checked as a loaded one is: its counties,
+        county adjacency ``(county_a, county_b, source)`` and zones as lists of rows, and copies of
+        the sector, approval-item and spending tables."""
+        return check_region(
+            cls(
+                counties=pd.DataFrame(counties),
+                adjacency=pd.DataFrame(adjacency, columns=["county_a", "county_b", "source"]),
+                zones=pd.DataFrame(zones),
+                sectors=sectors.copy(),
+                items=items.copy(),
+                spending=spending.copy(),
+                origin=origin,
+            )
+        )
+
     def sector_column(self, column: str) -> np.ndarray:
         """An optional column of the sector table (``resource_tax_rate``, ``capacity_cut``,
         ``capacity_replacement``) as floats in the table's order; zeros where the file has no such column."""

@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import RANKS
-from sim.data.region import RegionData, check_region
+from sim.data.region import RegionData
 from sim.model.streams import Stream, stream
 
 ZONE_OUTPUT_PER_MU = 39.4  # 万 yuan/mu, Ningxia zones 2017 [V]
+LAND_IN_USE_SHARE = 0.6  # share of a zone's planned land in use at the start: assumed (ODD §7.14)
+MIN_ZONE_LAND_MU = 1000.0  # smallest planned zone area, mu: assumed (ODD §7.14)
 
 
 def make_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFrame, spending: pd.DataFrame) -> RegionData:
@@ -80,14 +82,5 @@ def make_region(cfg, seed: int, sectors: pd.DataFrame, items: pd.DataFrame, spen
         r["firms"] = int(n)
         r["output_share"] = float(share_in * wi) if n > 0 else 0.0
         used = r["output_share"] * total / r["output_per_mu"]
-        r["land_mu"] = float(max(used / 0.6, 1000.0))  # 60% of planned land in use (assumed)
-    region = RegionData(
-        counties=pd.DataFrame(counties),
-        adjacency=pd.DataFrame(adjacency, columns=["county_a", "county_b", "source"]),
-        zones=pd.DataFrame(rows),
-        sectors=sectors.copy(),
-        items=items.copy(),
-        spending=spending.copy(),
-        origin="<synthetic>",
-    )
-    return check_region(region)
+        r["land_mu"] = float(max(used / LAND_IN_USE_SHARE, MIN_ZONE_LAND_MU))
+    return RegionData.generated(counties, adjacency, rows, sectors, items, spending, "<synthetic>")

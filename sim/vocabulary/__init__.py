@@ -145,7 +145,10 @@ def column(table: str, name: str, parameters: dict[str, Column] | None = None) -
         return t.columns[name]
     if parameters and name in parameters:
         return parameters[name]
-    raise KeyError(f"column {name!r} of table {table!r} is not in zonesim's data dictionary (sim/vocabulary)")
+    raise KeyError(
+        f"column {name!r} of table {table!r} is not in zonesim's data dictionary: a table written by another "
+        f"version of zonesim (re-run it), or a new column to declare in sim/vocabulary/*.yaml"
+    )
 
 
 def arrow_table(frame, table: str, parameters: dict[str, Column] | None = None):
