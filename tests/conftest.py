@@ -47,7 +47,20 @@ SLOW_FILES = {
     "test_national.py",
     "test_process_levers.py",
 }
-SLOW_TESTS = {"test_every_parameter_is_read_by_the_model"}
+#: ... and single tests that start the command in a subprocess (or share a fixture that does)
+SLOW_TESTS = {
+    "test_every_parameter_is_read_by_the_model",
+    "test_bad_input_process_ends_fast_and_small",
+    "test_cli_bad_founded_month_fails_cleanly",
+    "test_cli_process_bad_input_fails_cleanly",
+    "test_cli_same_seed_writes_identical_files",
+    "test_cli_results_do_not_depend_on_python_hash_seed",
+    "test_cli_tables_equal_in_process_simulation",
+    "test_every_column_a_run_writes_is_in_the_dictionary_and_in_the_parquet_schema",
+    "test_every_column_the_aggregator_writes_is_documented_and_swept_parameters_are_plain_names",
+    "test_one_function_gives_every_outcome_under_the_same_names",
+    "test_load_run_reads_back_what_zonesim_wrote",
+}
 
 
 #: approval without queueing, randomness, transit or hand-off, on the catalogue's precedence graph:
