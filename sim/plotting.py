@@ -35,13 +35,55 @@ def latin_text(text: str) -> str:
     return text
 
 
-def colors(labels: list[str]) -> dict[str, tuple]:
-    """One colour per label (tab10/tab20, viridis beyond 20)."""
+SCENARIO_COLORS: dict[str, str] = {
+    "baseline": "black",
+    "consolidation": "tab:blue",
+    "devolution": "tab:orange",
+    "approval_reform": "tab:green",
+    "assessment": "tab:purple",
+    "zombie_disposal": "tab:brown",
+    "full_reform": "tab:red",
+}
+"""The one palette of the scenarios (``configs/scenario/``): a scenario has its colour in every
+figure, notebook and report, whichever others are drawn with it; the baseline is black and dashed
+(:func:`line_style`) and drawn on top."""
+
+REFERENCE = "baseline"
+
+
+def scenario_of(label: str) -> str:
+    """The scenario of a group label (``"full_reform, powers=37"`` → ``"full_reform"``)."""
+    return str(label).split(",", 1)[0].strip()
+
+
+def colors(labels: list[str]) -> dict[str, tuple | str]:
+    """One colour per label.  When each label is a different scenario of :data:`SCENARIO_COLORS`,
+    the scenario's own colour; otherwise (groups of one scenario differing by a swept parameter,
+    zones, levers) tab10/tab20 in the labels' order, viridis beyond 20."""
+    scenarios = [scenario_of(g) for g in labels]
+    if all(s in SCENARIO_COLORS for s in scenarios) and len(set(scenarios)) == len(scenarios):
+        return {g: SCENARIO_COLORS[s] for g, s in zip(labels, scenarios)}
     cmap = colormaps["tab10" if len(labels) <= 10 else "tab20"]
     if len(labels) <= cmap.N:
         return {g: cmap(i) for i, g in enumerate(labels)}
     viridis = colormaps["viridis"]
     return {g: viridis(i / max(len(labels) - 1, 1)) for i, g in enumerate(labels)}
+
+
+FAMILY_SCENARIO = {"approval_process": "approval_reform"}
+"""A policy family of the decomposition whose scenario has another name (the others share theirs)."""
+
+
+def family_color(family: str, fallback: str) -> str:
+    """A policy family's colour in the decomposition: the colour of the scenario that runs it alone."""
+    return SCENARIO_COLORS.get(FAMILY_SCENARIO.get(family, family), fallback)
+
+
+def line_style(label: str) -> dict[str, Any]:
+    """Line settings of a group: the baseline dashed and above the others, the rest solid."""
+    if scenario_of(label) == REFERENCE:
+        return {"ls": "--", "lw": 1.8, "zorder": 3}
+    return {"ls": "-", "lw": 1.6, "zorder": 2}
 
 
 def mean_bands(
@@ -63,7 +105,7 @@ def mean_bands(
         if sub.empty:
             continue
         b = mean_ci_by(sub, x, y, level)
-        ax.plot(b[x], b["mean"], color=palette[label], lw=1.6, label=name(label, b))
+        ax.plot(b[x], b["mean"], color=palette[label], label=name(label, b), **line_style(label))
         ok = b["low"].notna()
         if ok.any():
             ax.fill_between(b.loc[ok, x], b.loc[ok, "low"], b.loc[ok, "high"], color=palette[label], alpha=0.2, lw=0)

@@ -12,7 +12,7 @@ import pandas as pd
 from sim.experiments.aggregate import markdown_table
 from sim.experiments.shapley import FULL
 from sim.formatting import fmt_number, interval_text
-from sim.plotting import ascii_unit
+from sim.plotting import ascii_unit, family_color
 
 
 def shapley_markdown(table: pd.DataFrame, strata: Sequence[str], level: float = 0.95) -> str:
@@ -47,7 +47,7 @@ def figure_shapley(table: pd.DataFrame, strata: Sequence[str], pct: int):
     for ax, (key, sub) in zip(axes, panels):
         sub = sub.set_index("family").reindex(families)
         y = np.arange(len(families))
-        colors = ["0.35" if f == FULL else f"C{i}" for i, f in enumerate(families)]
+        colors = ["0.35" if f == FULL else family_color(f, f"C{i}") for i, f in enumerate(families)]
         ax.barh(y, sub["mean"].fillna(0.0), color=colors, alpha=0.8)
         ci = sub["ci_low"].notna() & sub["ci_high"].notna()  # no interval from a single seed
         if ci.any():
