@@ -50,6 +50,18 @@ figure, notebook and report, whichever others are drawn with it; the baseline is
 
 REFERENCE = "baseline"
 
+SCENARIO_ORDER = ("full_reform", "consolidation", "devolution", "approval_reform", "assessment", "zombie_disposal")
+"""The order groups are shown in (tables, the report's answer): the full reform first, then each
+policy family alone, the reference last; groups of other scenarios after these, as found."""
+
+
+def group_rank(label: str) -> int:
+    """Sort key of a group label by :data:`SCENARIO_ORDER` (stable among groups of one scenario)."""
+    scenario = scenario_of(label)
+    if scenario in SCENARIO_ORDER:
+        return SCENARIO_ORDER.index(scenario)
+    return len(SCENARIO_ORDER) + (1 if scenario == REFERENCE else 0)
+
 
 def scenario_of(label: str) -> str:
     """The scenario of a group label (``"full_reform, powers=37"`` → ``"full_reform"``)."""

@@ -37,6 +37,41 @@ def test_report_of_a_sweep_holds_effects_figures_provenance_and_caveats(experime
     assert not re.search(r'(src|href)="(https?:)?//', html) and "<script" not in html  # self-contained
 
 
+def test_report_opens_with_the_answer_in_headline_units_and_says_what_the_intervals_cover(experiments, tmp_path):
+    """Before the caveats and tables: one box per compared group (the full reform first) with the
+    paired change of each headline outcome, in the vocabulary's units, and a note on the intervals."""
+    out = tmp_path / "report.html"
+    report.main([str(experiments["experiment"]), "-o", str(out)])
+    html = out.read_text(encoding="utf-8")
+    answer, caveats, effects = (html.index(f'id="{s}"') for s in ("answer", "caveats", "effects"))
+    assert answer < caveats < effects
+    section = html[answer:caveats]
+    boxes = re.findall(r'<div class="box".*?<h3>(.*?)</h3><ul>(.*?)</ul></div>', section, re.DOTALL)
+    groups = [g for g, _ in boxes]
+    assert groups == sorted(groups) and len(groups) == 2 and all(g.startswith("full_reform") for g in groups)
+    for _, lines in boxes:
+        assert "Cumulative output: " in lines and "亿 yuan [" in lines
+        latency = re.search(r"Approval latency, mean \(applied 2019\+\): ([^<]*)", lines).group(1)
+        # a horizon ending 2019-12 completes no project applied in 2019: no pairs to estimate from
+        assert "working days [" in latency or latency.startswith("cannot be estimated")
+        assert "percentage points" in lines  # the zombie share's change
+    assert "cover the model&#39;s randomness between seeds only" in section
+
+
+def test_the_answer_orders_the_full_reform_first_then_each_family():
+    from sim.plotting import group_rank
+
+    groups = ["zombie_disposal", "baseline", "devolution", "full_reform", "other", "consolidation"]
+    assert sorted(groups, key=group_rank) == [
+        "full_reform",
+        "consolidation",
+        "devolution",
+        "zombie_disposal",
+        "other",
+        "baseline",
+    ]
+
+
 def test_report_defaults_to_a_file_in_the_folder(experiments, capsys):
     exp = experiments["experiment"]
     report.main([str(exp)])

@@ -51,12 +51,19 @@ table.zonesim-table td { text-align: right; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: .85rem; color: #555; }
 .caveats li { margin-bottom: .3rem; } .note { color: #555; font-size: .9rem; }
+.boxes { display: flex; flex-wrap: wrap; gap: .6rem; }
+.box { border: 1px solid #ddd; border-left: 6px solid #888; padding: .3rem .8rem; flex: 1 1 22rem; }
+.box h3 { margin: .2rem 0; font-size: 1rem; } .box ul { margin: .2rem 0; padding-left: 1.1rem; font-size: .92rem; }
 </style>
 </head>
 <body>
 <h1>{{ title }}</h1>
 <p class="note">Generated {{ generated }} by zonesim-report from <code>{{ folder }}</code>.</p>
 <p>{{ lead }}</p>
+{% if answer %}<section id="answer"><h2>The answer</h2>
+<div class="boxes">{% for box in answer %}<div class="box" style="border-left-color: {{ box.color }}">
+<h3>{{ box.group }}</h3><ul>{% for line in box.lines %}<li>{{ line }}</li>{% endfor %}</ul></div>{% endfor %}</div>
+<p class="note interval-note">{{ interval_note }}</p></section>{% endif %}
 <section id="caveats"><h2>Caveats</h2>
 <ul class="caveats">{% for c in caveats %}<li>{{ c }}</li>{% endfor %}</ul></section>
 {% for s in sections %}
@@ -196,10 +203,12 @@ def build_report(folder: str | Path) -> str:
     """The report of the experiment in ``folder`` as one HTML document (raises
     :class:`~sim.analysis.load.NotAnExperimentError` for a folder that is not an experiment)."""
     exp = open_folder(folder)
+    answer, note = [], ""
     if isinstance(exp, Experiment):
         title = f"zonesim experiment report: {Path(exp.folder).resolve().name}"
         lead, sections = _experiment_sections(exp)
         caveats = tables.experiment_caveats(exp)
+        answer, note = tables.answer_boxes(exp), tables.interval_note(exp)
     else:
         title = f"zonesim sensitivity report: {Path(exp.folder).resolve().name}"
         lead, sections = _sensitivity_sections(exp)
@@ -220,6 +229,8 @@ def build_report(folder: str | Path) -> str:
         title=title,
         folder=shown_path(exp.folder),
         lead=lead,
+        answer=answer,
+        interval_note=note,
         caveats=caveats,
         sections=sections,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -15,11 +15,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_hex
 from pandas.io.formats.style import Styler
 
 from sim.analysis.load import Experiment, Sensitivity, shown_path
-from sim.analysis.text import change_phrase, is_clear, num, quantity, share
+from sim.analysis.text import change_phrase, headline_change, is_clear, num, quantity, share
 from sim.experiments.aggregate.reading import dotted_get
+from sim.plotting import colors, group_rank
 
 FEW_SEEDS = 5
 """Below this many seed pairs an interval rests on too few replicates to be read with confidence."""
@@ -39,6 +41,7 @@ def _readable(
     ``{ci}`` in a readable name becomes the confidence level in percent."""
     if outcomes is not None:
         frame = frame[frame["outcome"].isin(outcomes)]
+    frame = frame.sort_values("group", key=lambda g: g.map(group_rank), kind="stable")  # the full reform first
     table = frame[["scenario", *exp.swept_columns]].rename(columns=dict(zip(exp.swept_columns, exp.swept)))
     table["outcome"] = frame["outcome"].map(exp.outcome_label)
     table["unit"] = frame["unit"]
@@ -123,6 +126,38 @@ def effect_sentences(exp: Experiment, outcomes: tuple[str, ...] | list[str]) -> 
             f"{exp.outcome_label(row.outcome)} (reference {quantity(row.ref_mean, row.unit)}): {phrase}."
         )
     return out
+
+
+def answer_boxes(exp: Experiment, outcomes: tuple[str, ...] | list[str] = HEADLINE_OUTCOMES) -> list[dict[str, Any]]:
+    """The report's answer, one box per compared group (the full reform first): for each headline
+    outcome, the paired difference from the reference with its interval, in the outcome's unit
+    (shares in percentage points) to three significant digits, and the relative change.  Each box:
+    ``group``, ``color`` (the scenario's, :mod:`sim.plotting`) and ``lines``."""
+    eff = exp.effects[exp.effects["outcome"].isin(outcomes)]
+    groups = sorted(dict.fromkeys(eff["group"]), key=group_rank)
+    palette = colors(groups)
+    boxes = []
+    for group in groups:
+        lines = []
+        rows = eff[eff["group"] == group].set_index("outcome")
+        for name in [o for o in outcomes if o in rows.index]:
+            r = rows.loc[name]
+            change = headline_change(r.diff_mean, r.ci_low, r.ci_high, r.unit, r.rel_diff_pct)
+            lines.append(f"{exp.outcome_label(name)}: {change}")
+        color = palette[group]
+        boxes.append({"group": group, "color": color if isinstance(color, str) else to_hex(color), "lines": lines})
+    return boxes
+
+
+def interval_note(exp: Experiment) -> str:
+    """What the answer's intervals cover, in one sentence."""
+    pct = round(exp.level * 100)
+    seeds = len(exp.meta.get("seeds", []))
+    return (
+        f"Brackets: {pct}% t-intervals of the mean paired difference over {seeds} seeds run with common random "
+        f"numbers, versus {exp.reference}. They cover the model's randomness between seeds only, not the "
+        "uncertainty of its parameters (see the sensitivity analysis) or of its mechanisms."
+    )
 
 
 # --------------------------------------------------------------------------- provenance

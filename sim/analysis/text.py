@@ -89,6 +89,23 @@ def change_phrase(
     return f"changes it by {size} ({interval}{rel}), not distinguishable from zero{with_pairs}"
 
 
+def headline_change(diff: Any, low: Any, high: Any, unit: str, rel_pct: Any = None) -> str:
+    """A difference for a headline box, to three significant digits: ``−107 working days
+    [−109, −105] (−48%)``; shares as percentage points."""
+    if not _finite(diff):
+        return "cannot be estimated (no run pair has a value)"
+    scale, shown_unit = (100.0, "percentage points") if is_share(unit) else (1.0, unit)
+
+    def three(v: Any) -> str:
+        if not _finite(v):
+            return "–"
+        v = float(f"{float(v) * scale:.3g}")
+        return signed(v) if v else "0"
+
+    rel = f" ({signed_pct(rel_pct)})" if _finite(rel_pct) else ""
+    return f"{three(diff)} {shown_unit} [{three(low)}, {three(high)}]{rel}"
+
+
 def signed(value: Any) -> str:
     """A difference with its sign: ``+1,749``, ``−375.1``."""
     if not _finite(value):
