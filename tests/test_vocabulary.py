@@ -114,6 +114,11 @@ def test_one_function_gives_every_outcome_under_the_same_names(sweep):
     assert set(SCOREBOARD) <= set(OUTCOMES)
 
 
+def test_a_swept_config_group_choice_is_a_plain_column_too():
+    assert parameter_column("policy/assessment") == "policy__assessment"
+    assert IDENTIFIER.match(parameter_column("policy/zombie_disposal"))
+
+
 def test_latency_outcomes_are_in_working_days_with_calendar_days_named_as_such():
     for name, o in OUTCOMES.items():
         if name.startswith(("approval_wd", "approval_gov_wd")):

@@ -108,12 +108,14 @@ EXPERIMENT_TABLES: dict[str, Table] = _tables("experiment.yaml")
 
 def parameter_column(key: str) -> str:
     """The column name of a swept parameter: ``policy.devolution.powers`` →
-    ``policy__devolution__powers`` (a name SQL engines such as DuckDB take unquoted)."""
-    return key.replace(".", PARAMETER_SEPARATOR)
+    ``policy__devolution__powers``, a config-group choice ``policy/assessment`` →
+    ``policy__assessment`` (names SQL engines such as DuckDB take unquoted)."""
+    return key.replace(".", PARAMETER_SEPARATOR).replace("/", PARAMETER_SEPARATOR)
 
 
 def parameter_key(column: str) -> str:
-    """The dotted key of a swept-parameter column (inverse of :func:`parameter_column`)."""
+    """The dotted key of a swept-parameter column (the inverse of :func:`parameter_column` for a
+    parameter; a config-group choice's own key, with ``/``, is in the tables' metadata)."""
     return column.replace(PARAMETER_SEPARATOR, ".")
 
 

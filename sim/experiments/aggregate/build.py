@@ -83,7 +83,8 @@ def aggregate(
         ident[col] = typed_column([r.params.get(k) for r in records])
     ident["seed"] = pd.Series([r.seed for r in records], dtype="int64")
     ident = ident.sort_values([*group_keys, "seed", "key"], na_position="last", kind="stable").reset_index(drop=True)
-    ident["group"] = group_labels(ident, swept_cols)
+    written = {col: k for k, col in columns.items()}  # column -> the key as written (policy/assessment)
+    ident["group"] = group_labels(ident, swept_cols, written)
     by_key = {r.key: r for r in records}
 
     monthly_parts, approval_parts, outcome_rows = [], [], []
@@ -120,7 +121,7 @@ def aggregate(
     asked = {parameter_column(k): v for k, v in asked.items()} if asked else asked
     ref = resolve_reference(outcomes, group_keys, asked)
     summary = summarise_groups(outcomes, group_keys, level)
-    effects, pair_keys = paired_effects(outcomes, group_keys, ref, level)
+    effects, pair_keys = paired_effects(outcomes, group_keys, ref, level, written)
 
     meta = {
         "exp_dir": str(exp_dir),
@@ -135,7 +136,7 @@ def aggregate(
         "seeds": sorted(int(s) for s in ident["seed"].unique()),
         "groups": list(dict.fromkeys(ident["group"])),
         "reference": {k: (v.item() if isinstance(v, np.generic) else v) for k, v in ref.items()},
-        "reference_label": reference_label(ref),
+        "reference_label": reference_label(ref, written),
         "reference_groups": list(dict.fromkeys(outcomes.loc[match_reference(outcomes, ref), "group"])),
         "pair_keys": pair_keys,
         "level": level,

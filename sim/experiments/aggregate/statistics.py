@@ -5,6 +5,7 @@ effects versus the reference (:func:`paired_effects`), with t-intervals
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -22,14 +23,16 @@ def _short_names(keys: list[str]) -> dict[str, str]:
     return {k: (s if last.count(s) == 1 else k) for k, s in zip(keys, last)}
 
 
-def group_labels(frame: pd.DataFrame, swept: list[str]) -> pd.Series:
+def group_labels(frame: pd.DataFrame, swept: list[str], keys: Mapping[str, str] | None = None) -> pd.Series:
     """Each run's group label, ``scenario, powers=20`` (``swept``: the swept-parameter columns,
-    ``policy__devolution__powers``; a label names a parameter by the last part of its dotted key
+    ``policy__devolution__powers``; ``keys``: column → the key as written, default
+    :func:`~sim.vocabulary.parameter_key`; a label names a parameter by the last part of its key
     unless two share it)."""
-    short = _short_names([parameter_key(k) for k in swept])
+    key = {k: (keys or {}).get(k) or parameter_key(k) for k in swept}
+    short = _short_names([key[k] for k in swept])
     parts = [frame["scenario"].astype(str)]
     for k in swept:
-        parts.append(short[parameter_key(k)] + "=" + frame[k].map(fmt_value))
+        parts.append(short[key[k]] + "=" + frame[k].map(fmt_value))
     lab = parts[0]
     for p in parts[1:]:
         lab = lab + ", " + p
@@ -84,9 +87,10 @@ def resolve_reference(outcomes: pd.DataFrame, group_keys: list[str], ref: dict |
     return ref
 
 
-def reference_label(ref: dict[str, Any]) -> str:
-    """``scenario=baseline, policy.devolution.powers=0``: the reference as its keys are written."""
-    return ", ".join(f"{parameter_key(k)}={fmt_value(v)}" for k, v in ref.items())
+def reference_label(ref: dict[str, Any], keys: Mapping[str, str] | None = None) -> str:
+    """``scenario=baseline, policy.devolution.powers=0``: the reference as its keys are written
+    (``keys``: column → key, default :func:`~sim.vocabulary.parameter_key`)."""
+    return ", ".join(f"{(keys or {}).get(k) or parameter_key(k)}={fmt_value(v)}" for k, v in ref.items())
 
 
 def summarise_groups(outcomes: pd.DataFrame, group_keys: list[str], level: float = 0.95) -> pd.DataFrame:
@@ -118,7 +122,11 @@ def summarise_groups(outcomes: pd.DataFrame, group_keys: list[str], level: float
 
 
 def paired_effects(
-    outcomes: pd.DataFrame, group_keys: list[str], reference: dict[str, Any], level: float = 0.95
+    outcomes: pd.DataFrame,
+    group_keys: list[str],
+    reference: dict[str, Any],
+    level: float = 0.95,
+    keys: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Paired differences (group − reference) per non-reference group and outcome; and the pairing keys.
 
@@ -136,7 +144,7 @@ def paired_effects(
     names = list(OUTCOMES)
     ref_by = ref_runs.groupby(pair_keys, dropna=False)[names].mean().reset_index()  # duplicates: averaged
     rows = []
-    ref_label = reference_label(reference)
+    ref_label = reference_label(reference, keys)
     for label, sub in outcomes[~is_ref].groupby("group", sort=False):
         pairs = sub.merge(ref_by, on=pair_keys, how="inner", suffixes=("", "__ref"))
         for name in names:
