@@ -161,8 +161,8 @@ def test_experiment_decompose_end_to_end_and_resume(tmp_path):
     }
     seeds = pd.read_parquet(out / "shapley_seeds.parquet")
     runs = pd.read_parquet(exp / "aggregate" / "run_outcomes.parquet")
-    on = (runs["policy/consolidation"] != OFF) & (runs["policy/zombie_disposal"] != OFF)
-    off = (runs["policy/consolidation"] == OFF) & (runs["policy/zombie_disposal"] == OFF)
+    on = (runs["policy__consolidation"] != OFF) & (runs["policy__zombie_disposal"] != OFF)
+    off = (runs["policy__consolidation"] == OFF) & (runs["policy__zombie_disposal"] == OFF)
     checked = 0
     for name, sub in seeds.groupby("outcome"):
         full = float(runs.loc[on, name].iloc[0] - runs.loc[off, name].iloc[0])
@@ -182,8 +182,8 @@ def test_experiment_decompose_end_to_end_and_resume(tmp_path):
     assert meta["reference"] == {"policy/consolidation": OFF, "policy/zombie_disposal": OFF}
     effects = pd.read_csv(exp / "aggregate" / "effects.csv")
     all_on = effects[
-        (effects["policy/consolidation"] != OFF)
-        & (effects["policy/zombie_disposal"] != OFF)
+        (effects["policy__consolidation"] != OFF)
+        & (effects["policy__zombie_disposal"] != OFF)
         & (effects["outcome"] == "output_cumulative")
     ]
     full_output = table[(table["outcome"] == "output_cumulative") & (table["family"] == FULL)]["mean"].iloc[0]

@@ -135,7 +135,7 @@ def aggregate(
         "fixed_overrides": fixed,
         "seeds": sorted(int(s) for s in ident["seed"].unique()),
         "groups": list(dict.fromkeys(ident["group"])),
-        "reference": {k: (v.item() if isinstance(v, np.generic) else v) for k, v in ref.items()},
+        "reference": {written.get(k, k): (v.item() if isinstance(v, np.generic) else v) for k, v in ref.items()},
         "reference_label": reference_label(ref, written),
         "reference_groups": list(dict.fromkeys(outcomes.loc[match_reference(outcomes, ref), "group"])),
         "pair_keys": pair_keys,
