@@ -307,14 +307,12 @@ def write_documented(frame, path: str | Path, table: str, parameters=None) -> Pa
     """Write a table zonesim documents (:mod:`sim.vocabulary`) whole or not at all: Parquet with
     each column's unit and description in the schema metadata, or CSV.  A column the data
     dictionary does not know is an error, so every column written is documented."""
-    from sim.vocabulary import arrow_table, column
+    from sim.vocabulary import column, write_parquet
 
     path = Path(path)
     with atomic_write(path) as tmp:
         if path.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            pq.write_table(arrow_table(frame, table, parameters), tmp)
+            write_parquet(frame, tmp, table, parameters)
         else:
             for name in frame.columns:
                 column(table, name, parameters)
