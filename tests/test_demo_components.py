@@ -11,7 +11,15 @@ import pytest
 import solara
 
 from sim.demo import assets, cli
-from sim.demo.components import STANDINGS, Dashboard, county_layout, figure_png, outcome_figure, zone_table
+from sim.demo.components import (
+    STANDINGS,
+    Dashboard,
+    county_layout,
+    figure_png,
+    outcome_figure,
+    scoreboard_html,
+    zone_table,
+)
 from sim.demo.controls import CONTROLS, CONTROLS_BY_NAME, model_params, open_bound, schema_meta
 from sim.demo.feed import EVENT_TERMS, describe, feed
 from sim.demo.model import DemoPair
@@ -91,6 +99,15 @@ def test_pair_steps_both_runs_together_on_common_random_numbers(pair):
     head = pair.headline()
     assert list(head.columns) == ["reform", "baseline"]
     assert head.loc["zones_end", "reform"] < head.loc["zones_end", "baseline"]  # consolidation merged zones
+    board = scoreboard_html(pair)  # the vocabulary's labels and units, with the Chinese terms
+    for text in (
+        "Cumulative output, 亿 yuan 累计工业产值",
+        "Zombie share (end)",
+        "working days 审批时长",
+        "开发区",
+        "管委会",
+    ):
+        assert text in board, text
 
 
 # --------------------------------------------------------------------------- event feed

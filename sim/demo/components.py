@@ -85,7 +85,7 @@ def scoreboard_html(pair: DemoPair) -> str:
         o = OUTCOME_VOCABULARY[name]
         cells = "".join(f"<td>{_number(v, o.unit)}</td>" for v in row)
         tip = html.escape(f"{o.description} ({name})")
-        title = f'<th title="{tip}">{html.escape(o.label)}, {html.escape(o.unit)}</th>'
+        title = f'<th title="{tip}">{html.escape(o.label)}, {html.escape(o.unit)} {html.escape(o.label_zh)}</th>'
         rows.append(f"<tr>{title}{cells}</tr>")
     return f'<table class="zonesim-table"><tr><th></th>{head}</tr>{"".join(rows)}</table>'
 

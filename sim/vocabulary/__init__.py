@@ -48,6 +48,7 @@ class Outcome:
     unit: str
     aggregation: str
     description: str
+    label_zh: str = ""  # the Chinese term, where a bilingual screen (the dashboard) shows the outcome
 
 
 @dataclass(frozen=True)
