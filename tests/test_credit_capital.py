@@ -202,6 +202,32 @@ def test_chk_regression_recovers_a_known_congestion_effect():
     assert fits.loc[("interacted", "investment_rate"), "coefficient"] == pytest.approx(-0.2, abs=0.05)
 
 
+def test_chk_regression_controls_for_the_firms_own_sales_growth():
+    """No congestion at all, only a sector demand cycle: a slump (low demand in year t - 1) leaves more
+    zombies at its end and is followed by a recovery, in which healthy firms' sales grow and they
+    invest in proportion.  Without the published sales-growth control the cycle shows as a positive
+    zombie-share coefficient; with it the healthy firms' coefficient is nil."""
+    rng = np.random.default_rng(2)
+    years = range(2005, 2020)
+    p = _panel(rng, n_firms=400, years=years, sectors=8)
+    demand = {(f"s{s}", y): rng.normal(0.0, 0.2) for s in range(8) for y in years}
+    d = np.array([demand[(s, y)] for s, y in zip(p["sector"], p["year"])])
+    # a slump makes zombies: the chance of the flag falls with the year's demand
+    p["zombie"] = rng.random(len(p)) < np.clip(0.15 - 0.6 * d, 0.0, 0.9)
+    # each firm keeps its capital; its return on capital says nothing of demand
+    p["capital"] = p["capital_start"] = p.groupby("key")["capital"].transform("first")
+    p["revenue"] = p["capital"] * np.exp(d)
+    p["variable_inputs"] = p["revenue"] - p["capital"] * rng.uniform(0.2, 0.4, len(p))
+    prev_d = np.array([demand.get((s, y - 1), 0.0) for s, y in zip(p["sector"], p["year"])])
+    p["investment"] = (0.1 + 0.3 * (d - prev_d) + rng.normal(0, 0.01, len(p))) * p["capital_start"]
+    fits = chk_regression(p).set_index(["specification", "outcome"])
+    assert fits.loc[("healthy_without_sales_growth", "investment_rate"), "ci_low"] > 0
+    healthy = fits.loc[("healthy", "investment_rate")]
+    assert healthy["ci_low"] < 0 < healthy["ci_high"]
+    assert abs(healthy["coefficient"]) < 0.02
+    assert "sales_growth" in healthy["controls"]
+
+
 def test_zombie_productivity_gap_is_measured_within_sectors():
     """Zombies' own productivity is 0.2 lower by construction; TFPR follows revenue per input."""
     rng = np.random.default_rng(1)

@@ -37,7 +37,12 @@ def test_pattern_report_runs_from_one_command(tmp_path):
     # placebo (2015-17, not fitted) and literature patterns (firm panel) are measured and reported
     assert (table["kind"] == "placebo").sum() == 2 and table.loc[table["kind"] == "placebo", "model_mean"].notna().all()
     literature = table[table["kind"] == "literature"]
-    assert len(literature) == 6 and literature["model_mean"].notna().all()
+    assert len(literature) == 8 and literature["model_mean"].notna().all()
+    # the CHK regressions without the published sales-growth control are reported, not checked
+    unchecked = literature["pattern"].str.contains("without the sales-growth control")
+    assert unchecked.sum() == 2 and literature.loc[unchecked, "holds"].isna().all()
+    checked_chk = literature["pattern"].str.startswith("CHK") & ~unchecked
+    assert checked_chk.sum() == 4 and literature.loc[checked_chk, "holds"].notna().all()
     calibration = table[table["kind"] == "calibration"]
     assert calibration["holds"].notna().sum() == len(CALIBRATION_TARGETS) and calibration["model_mean"].notna().all()
     assert (table["kind"] == "out-of-sample").sum() == 1  # 宁东 2018: observed after 2017, compared, never fitted

@@ -13,8 +13,9 @@ Two measures the literature takes on firm panels, applied to the simulated one:
 * **Zombie congestion** as Caballero, Hoshi & Kashyap (2008) test it: firms' investment rate
   ``I/K`` and employment growth in a year regressed on their sector's zombie share (of capital)
   over that year (the zombies flagged at the end of the year before), a non-zombie indicator and
-  its interaction with the share, with year and sector fixed effects and firm controls (log
-  capital, last year's return on capital); standard errors clustered by sector-year
+  its interaction with the share, with year and sector fixed effects and firm controls: the firm's
+  own sales growth, as Caballero, Hoshi & Kashyap control for investment opportunities, plus log
+  capital and last year's return on capital; standard errors clustered by sector-year
   (statsmodels).  The published sign of the interaction is negative: where zombies hold more of
   a sector, healthy firms invest and hire less relative to zombies.
 """
@@ -32,8 +33,16 @@ PUBLISHED_GAP = (
 )
 PUBLISHED_CHK = (
     "Caballero, Hoshi & Kashyap (2008, AER): a higher industry zombie share lowers non-zombies' investment "
-    "and employment growth (negative coefficients) [V: sign]"
+    "and employment growth (negative coefficients) [V: sign]; regressors non-zombie (1/0), industry zombie "
+    "percentage and sales growth, fixed effects [V: the literature table of doi:10.52372/jps.40101, Table 1]"
 )
+#: the firm controls of the published specification (the firm's own sales growth: its investment
+#: opportunities) and the two the model adds (size, last year's return on capital)
+CHK_CONTROLS = "sales_growth + log_capital + lag_return"
+#: the controls before sales growth entered (reported as a diagnostic: without a control for the
+#: firm's own demand, sectors whose zombie share rose in a price slump and recovered with prices
+#: give healthy firms' level coefficient the opposite sign)
+CHK_CONTROLS_WITHOUT_SALES = "log_capital + lag_return"
 
 
 def with_tfpr(panel: pd.DataFrame, interest_rate: float, depreciation_rate: float) -> pd.DataFrame:
@@ -74,7 +83,8 @@ def congestion_panel(panel: pd.DataFrame, healthy_only: bool = True) -> pd.DataF
     of the year), ``employment_growth`` (log change on last year), ``zombie_share`` (zombies'
     share of their sector's capital at the end of last year: the zombies it competed with), ``log_capital``,
     ``lag_return`` (last year's
-    revenue less variable inputs, per unit of capital)."""
+    revenue less variable inputs, per unit of capital), ``sales_growth`` (log change of revenue on last
+    year)."""
     p = panel.sort_values(["key", "year"]).copy()
     share = (
         p.assign(zk=p["capital"] * p["zombie"])
@@ -95,16 +105,24 @@ def congestion_panel(panel: pd.DataFrame, healthy_only: bool = True) -> pd.DataF
     consecutive = prev["year"] == p["year"] - 1
     p["employment_growth"] = np.where(consecutive, np.log(p["employment"] / prev["employment"]), np.nan)
     p["lag_return"] = np.where(consecutive, (prev["revenue"] - prev["variable_inputs"]) / prev["capital"], np.nan)
+    p["sales_growth"] = np.where(consecutive, np.log(p["revenue"] / prev["revenue"]), np.nan)
     p["investment_rate"] = p["investment"] / p["capital_start"]
     p["log_capital"] = np.log(p["capital_start"])
     p["nonzombie"] = (~p["zombie"].astype(bool)).astype(float)
-    keep = (p["capital_start"] > 0) & np.isfinite(p["employment_growth"]) & np.isfinite(p["lag_return"])
+    keep = (
+        (p["capital_start"] > 0)
+        & np.isfinite(p["employment_growth"])
+        & np.isfinite(p["lag_return"])
+        & np.isfinite(p["sales_growth"])
+    )
     if healthy_only:
         keep &= p["nonzombie"] == 1.0
     return (
         p[keep]
         .replace([np.inf, -np.inf], np.nan)
-        .dropna(subset=["investment_rate", "employment_growth", "zombie_share", "log_capital", "lag_return"])
+        .dropna(
+            subset=["investment_rate", "employment_growth", "zombie_share", "log_capital", "lag_return", "sales_growth"]
+        )
     )
 
 
@@ -116,9 +134,12 @@ def chk_regression(panel: pd.DataFrame) -> pd.DataFrame:
       ``y = b1·nonzombie + b2·Z + b3·nonzombie×Z + controls + year and sector effects``; the
       congestion coefficient is ``b3``: how much worse healthy firms do, relative to zombies, where
       zombies hold more of the sector;
-    * ``healthy``: healthy firm-years only, ``y = b·Z + controls + effects``.
+    * ``healthy``: healthy firm-years only, ``y = b·Z + controls + effects``;
+    * ``healthy_without_sales_growth``: the same without the sales-growth control (a diagnostic:
+      the sector's demand cycle then moves both the zombie share and healthy firms' investment).
 
-    Columns: the coefficient, its standard error (clustered by sector-year), 95% interval, p-value
+    Controls: :data:`CHK_CONTROLS`.  Columns: the specification, its ``controls``, the
+    coefficient, its standard error (clustered by sector-year), 95% interval, p-value
     and the number of firm-years.  ``panel`` may hold several runs (a ``run`` column).
     """
     import statsmodels.formula.api as smf
@@ -127,20 +148,24 @@ def chk_regression(panel: pd.DataFrame) -> pd.DataFrame:
     runs = "run" in everyone and everyone["run"].nunique() > 1
     fe = "C(year) + C(sector)" + (" + C(run)" if runs else "")
     rows = []
-    for spec, data, term, rhs in (
-        ("interacted", everyone, "nonzombie:zombie_share", "nonzombie + zombie_share + nonzombie:zombie_share"),
-        ("healthy", everyone[everyone["nonzombie"] == 1.0], "zombie_share", "zombie_share"),
+    healthy = everyone[everyone["nonzombie"] == 1.0]
+    interaction = "nonzombie + zombie_share + nonzombie:zombie_share"
+    for spec, data, term, rhs, controls in (
+        ("interacted", everyone, "nonzombie:zombie_share", interaction, CHK_CONTROLS),
+        ("healthy", healthy, "zombie_share", "zombie_share", CHK_CONTROLS),
+        ("healthy_without_sales_growth", healthy, "zombie_share", "zombie_share", CHK_CONTROLS_WITHOUT_SALES),
     ):
         cells = data[["run", "year", "sector"] if "run" in data else ["year", "sector"]].astype(str)
         groups = pd.factorize(cells.agg("/".join, axis=1))[0]
         for outcome in ("investment_rate", "employment_growth"):
-            fit = smf.ols(f"{outcome} ~ {rhs} + log_capital + lag_return + {fe}", data=data).fit(
+            fit = smf.ols(f"{outcome} ~ {rhs} + {controls} + {fe}", data=data).fit(
                 cov_type="cluster", cov_kwds={"groups": groups}
             )
             lo, hi = fit.conf_int().loc[term]
             rows.append(
                 {
                     "specification": spec,
+                    "controls": controls,
                     "outcome": outcome,
                     "term": term,
                     "coefficient": fit.params[term],
