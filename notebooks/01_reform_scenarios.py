@@ -21,7 +21,8 @@
 # (放管服: economic powers moved to the zones, one-stop agent service 代办, regional assessment
 # 区域评, no-meeting approval 不见面审批) and **assessment-ranking** (亩产论英雄, "output per mu
 # decides": yellow card 黄牌警告, downgrade, abolition), plus **zombie-firm disposal**
-# (处置僵尸企业). The comparison experiment runs each family alone and all together
+# (处置僵尸企业) and the **approval-process reform** (工程建设项目审批制度改革: parallel and
+# combined reviews, approval on commitment). The comparison experiment runs each of the five alone and all together
 # (`full_reform`) against the pre-reform rules (`baseline`), with the same random seeds in every
 # scenario, so each difference below is a *paired* difference over same-seed runs.
 #
@@ -91,6 +92,22 @@ else:
     display(Markdown("_No effects chart in this folder (aggregated without figures or with one group)._"))
 
 # %% [markdown]
+# ## Each reform minus the baseline, over time
+#
+# The same pairs, year by year: each scenario minus the baseline run of the same seed (mean over
+# the pairs and its interval as a band). Industrial output per calendar year in % of the
+# baseline's, the zombie share in percentage points, and the approval latency of the projects
+# applied in each year (working days). Application years whose projects had not mostly finished
+# by the end of the runs are left out: only the fast ones had (right-censoring).
+
+# %%
+differences_png = [p for p in exp.figures if p.stem == "differences"]
+if differences_png:
+    plots.show_file(differences_png[0])
+else:
+    display(Markdown("_No differences chart in this folder (aggregated without figures or without a reference group)._"))
+
+# %% [markdown]
 # ## Time series with bands
 #
 # Mean across seeds with its interval as a band: industrial output (monthly and per complete
@@ -99,7 +116,7 @@ else:
 
 # %%
 for path in exp.figures:
-    if path.stem != "effects":
+    if path.stem not in ("effects", "differences"):
         display(Markdown(f"**{path.stem.replace('_', ' ')}** (`{path.name}`)"))
         plots.show_file(path)
 

@@ -18,6 +18,7 @@ import pytest
 
 from sim.experiments import stats
 from sim.experiments.aggregate import OUTCOMES, RunRecord, aggregate, main, print_report, swept_parameters
+from sim.experiments.figures import paired_differences, reference_group
 from sim.runner.files import write_done
 from sim.runner.run import run
 from tests.conftest import compose_params
@@ -25,7 +26,7 @@ from tests.conftest import compose_params
 END = "time.end=2021-12"
 MONTHS = 7 * 12
 SEEDS = (0, 1, 2)
-FIGURES = {"output.png", "approval_latency.png", "zombies.png", "output_per_mu.png", "effects.png"}
+FIGURES = {"output.png", "approval_latency.png", "zombies.png", "output_per_mu.png", "effects.png", "differences.png"}
 
 
 def _key(overrides) -> str:
@@ -275,6 +276,33 @@ def test_figures_written(scen, scen_exp):
     assert {p.name for p in figs.glob("*.png")} == FIGURES
     for p in figs.glob("*.png"):
         assert p.stat().st_size > 5000 and p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_reform_minus_baseline_over_time_is_paired_by_seed(scen, sweep_exp):
+    """differences.png: each group minus the reference run of the same seed; the copies of the
+    baseline (late_policy) differ by exactly 0 in every month; a sweep's reference group is found
+    from meta.json's reference (its keys as written)."""
+    runs = scen["runs"]
+    assert reference_group(runs, {"scenario": "baseline"}) == "baseline"
+    zombie = paired_differences(runs, "zombie_share", "date", "baseline", ["seed"])
+    assert set(zombie["group"]) == {"full_reform", "late_policy"}
+    late = zombie[zombie["group"] == "late_policy"]
+    assert len(late) == 3 * MONTHS and (late["zombie_share"] == 0.0).all()
+    full = zombie[zombie["group"] == "full_reform"].set_index(["seed", "date"])["zombie_share"]
+    base = runs[runs["group"] == "baseline"].set_index(["seed", "date"])["zombie_share"]
+    ref = runs[runs["group"] == "full_reform"].set_index(["seed", "date"])["zombie_share"]
+    assert np.allclose(full, (ref - base).loc[full.index])
+    rel = paired_differences(runs, "output", "date", "baseline", ["seed"], relative=True)
+    f = rel[rel["group"] == "full_reform"].set_index(["seed", "date"])["output"]
+    b = runs[runs["group"] == "baseline"].set_index(["seed", "date"])["output"]
+    r = runs[runs["group"] == "full_reform"].set_index(["seed", "date"])["output"]
+    assert np.allclose(f, (100 * (r - b) / b).loc[f.index])
+    sweep = aggregate(sweep_exp, figures=False)["runs"]
+    assert (
+        reference_group(sweep, {"policy.devolution.powers": 0, "scenario": "full_reform"})
+        == (sweep.loc[sweep["policy__devolution__powers"] == 0, "group"].iloc[0])
+    )
+    assert reference_group(sweep, {"region.name": "x"}) is None  # not a column: no figure
 
 
 # --------------------------------------------------------------------------- swept parameters

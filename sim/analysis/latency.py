@@ -14,7 +14,7 @@ from importlib import resources
 import pandas as pd
 
 from sim.analysis.load import Experiment
-from sim.runner.outputs import STREAM_NAMES
+from sim.runner.outputs import MIN_COMPLETE_SHARE, STREAM_NAMES, observed_application_years
 
 STAGES = {
     "stage1_wd": "1 project approval & land (立项用地规划许可)",
@@ -112,21 +112,13 @@ def busiest_offices(exp: Experiment, group: str, top: int) -> pd.DataFrame:
     return out.sort_values("mean wait (wd)", ascending=False).head(top).reset_index()
 
 
-#: an application year is shown only if at least this share of a typical year's projects (the
-#: group's median count per year) completed before the runs ended: the last years hold only the
-#: projects fast enough to finish (right-censoring), and their mean latency is biased down
-MIN_COMPLETE_SHARE = 0.5
-
-
 def latency_by_year(exp: Experiment, min_share: float = MIN_COMPLETE_SHARE) -> pd.DataFrame:
     """Mean approval latency (working days) per group and year of application, over projects and
     seeds; years with fewer completed projects than ``min_share`` of the group's median year are
-    left out (censored by the end of the runs)."""
+    left out (censored by the end of the runs: :func:`sim.runner.outputs.observed_application_years`)."""
     a = exp.approvals.assign(year=lambda d: d["applied"].astype(str).str[:4].astype(int))
-    g = a.groupby(["group", "year"], sort=True)["approval_wd"]
-    count = g.size()
-    keep = count >= min_share * count.groupby(level="group").transform("median")
-    return g.mean()[keep].unstack("group")
+    keep = observed_application_years(a, ["group"], min_share)
+    return a.groupby(["group", "year"], sort=True)["approval_wd"].mean()[keep].unstack("group")
 
 
 def catalogue() -> pd.DataFrame:

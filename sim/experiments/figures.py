@@ -13,6 +13,12 @@
     mean and band across seeds.
 ``output_per_mu.png``
     in-zone output per mu of land in use (万 yuan/mu/year, annualised) per month; mean and band.
+``differences.png``
+    each group minus the reference over time, per same-seed pair (mean and band across pairs):
+    industrial output per complete calendar year (% of the reference's), zombie share of
+    operating firms per month (points), and approval latency of projects by year of application
+    (working days; application years censored by the end of the runs left out, see
+    :func:`sim.runner.outputs.observed_application_years`); 0 marked.
 ``effects.png``
     one panel per outcome: paired difference of each group versus the reference (mean and
     t-interval over same-seed pairs as error bar), in the outcome's unit; 0 marked.
@@ -34,7 +40,8 @@ from matplotlib.figure import Figure
 
 from sim.layout import AGGREGATE_DIR, FIGURES_DIR, META
 from sim.plotting import ascii_unit, colors, mean_bands, save
-from sim.runner.outputs import project_approvals
+from sim.runner.outputs import observed_application_years, project_approvals
+from sim.vocabulary import parameter_column
 
 DPI = 120
 
@@ -146,6 +153,83 @@ def fig_output_per_mu(runs: pd.DataFrame, groups, colors, level, pct) -> Figure:
     return fig
 
 
+def reference_group(runs: pd.DataFrame, reference: dict) -> str | None:
+    """The group label of the reference runs (``meta.json``'s ``reference``, keys as written), or
+    None when the reference is not one group."""
+    match = np.ones(len(runs), dtype=bool)
+    for key, value in reference.items():
+        column = parameter_column(key)
+        if column not in runs:
+            return None
+        match &= (runs[column].astype(str) == str(value)).to_numpy()
+    found = runs.loc[match, "group"].unique()
+    return str(found[0]) if len(found) == 1 else None
+
+
+def paired_differences(
+    frame: pd.DataFrame, value: str, x: str, reference: str, pair_keys: list[str], relative: bool = False
+) -> pd.DataFrame:
+    """Each non-reference group's ``value`` minus the reference run's with the same pair keys (seed,
+    …) and ``x``: rows of the groups with ``value`` replaced by the difference (in % of the
+    reference's value with ``relative``)."""
+    ref = frame[frame["group"] == reference].groupby([*pair_keys, x], dropna=False)[value].mean()
+    others = frame[frame["group"] != reference]
+    pairs = others.merge(ref.rename("__ref").reset_index(), on=[*pair_keys, x], how="inner")
+    diff = pairs[value] - pairs["__ref"]
+    pairs[value] = 100.0 * diff / pairs["__ref"] if relative else diff
+    return pairs.drop(columns="__ref")
+
+
+def fig_differences(
+    runs: pd.DataFrame,
+    approvals: pd.DataFrame,
+    groups,
+    colors,
+    level,
+    pct,
+    reference: str | None,
+    pair_keys: list[str],
+) -> Figure | None:
+    others = [g for g in groups if g != reference]
+    if reference is None or not others:
+        return None
+    fig = Figure(figsize=(16, 4.8), layout="constrained")
+    ax1, ax2, ax3 = fig.subplots(1, 3)
+    run_keys = runs[["key", *pair_keys]].drop_duplicates("key")
+
+    def with_pair_keys(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.drop(columns=[k for k in pair_keys if k in frame]).merge(run_keys, on="key", how="left")
+
+    yearly = with_pair_keys(_complete_years(runs.assign(output_yi=runs["output"] / 1e4), "output_yi", "output_year"))
+    _band(ax1, paired_differences(yearly, "output_year", "year", reference, pair_keys, True), "year", "output_year",
+          others, colors, level)  # fmt: skip
+    ax1.set(title="Industrial output per calendar year", xlabel="year", ylabel=f"difference (% of {reference})")
+    points = runs.assign(zombie_points=100.0 * runs["zombie_share"])
+    _band(ax2, paired_differences(points, "zombie_points", "date", reference, pair_keys), "date", "zombie_points",
+          others, colors, level)  # fmt: skip
+    ax2.set(title="Zombie share of operating firms", xlabel="month", ylabel="difference (percentage points)")
+    if len(approvals):
+        a = with_pair_keys(approvals.assign(year=approvals["applied"].astype(str).str[:4].astype(int)))
+        per_run = a.groupby(["group", "key", *pair_keys, "year"], as_index=False)["approval_wd"].mean()
+        observed = observed_application_years(a, ["group"]).rename("observed").reset_index()
+        per_run = per_run.merge(observed, on=["group", "year"], how="left")
+        per_run = per_run[per_run["observed"].fillna(False).astype(bool)]
+        diffs = paired_differences(per_run, "approval_wd", "year", reference, pair_keys)
+        _band(ax3, diffs, "year", "approval_wd", others, colors, level)
+        last = int(diffs["year"].max()) if len(diffs) else None
+        ax3.set(
+            title="Approval latency by year of application"
+            + (f" (to {last}; later ones censored)" if last is not None and last < int(a["year"].max()) else ""),
+            xlabel="year of application",
+            ylabel="difference (working days)",
+        )
+    for ax in (ax1, ax2, ax3):
+        ax.axhline(0.0, color="grey", lw=0.8, ls="--")
+    _legend(ax1, len(others))
+    fig.suptitle(f"Each group minus {reference} over time: mean over same-seed pairs and {pct}% CI band")
+    return fig
+
+
 def fig_effects(effects: pd.DataFrame, colors, outcomes_meta: dict, reference: str, pct: int) -> Figure | None:
     eff = effects[effects["diff_mean"].notna()]
     names = [o for o in outcomes_meta if o in set(eff["outcome"])]
@@ -214,6 +298,7 @@ def make_figures(
     palette = colors(groups)
     runs = tables["runs"]
     runs = runs.assign(date=pd.to_datetime(runs["date"].astype(str), format="%Y-%m"))  # months on a time axis
+    reference = reference_group(runs, meta.get("reference", {}))
     jobs = [  # slowest first, so that two workers finish together
         (
             fig_effects,
@@ -226,6 +311,11 @@ def make_figures(
             out / "approval_latency.png",
         ),
         (fig_output, (runs, groups, palette, level, pct), out / "output.png"),
+        (
+            fig_differences,
+            (runs, tables["approvals"], groups, palette, level, pct, reference, meta.get("pair_keys", ["seed"])),
+            out / "differences.png",
+        ),
         (fig_zombies, (runs, groups, palette, level, pct), out / "zombies.png"),
         (fig_output_per_mu, (runs, groups, palette, level, pct), out / "output_per_mu.png"),
     ]

@@ -48,3 +48,19 @@ def projects_applied(approvals, cohort: tuple[str, str]):
     ``YYYY-MM``, inclusive): a cohort by application date."""
     app = project_approvals(approvals)
     return app[(app["applied"] >= cohort[0]) & (app["applied"] <= cohort[1])]
+
+
+#: an application year counts as observed only if at least this share of a typical year's projects
+#: (the median count per year) completed before the run ended: the last years hold only the
+#: projects fast enough to finish (right-censoring), so their mean latency is biased down
+MIN_COMPLETE_SHARE = 0.5
+
+
+def observed_application_years(approvals, by: list[str], min_share: float = MIN_COMPLETE_SHARE):
+    """Whether each application year is observed (not censored by the end of the runs), per group
+    of ``by`` columns: a boolean Series indexed by ``by`` + ``year``, true where the year's count of
+    completed approvals is at least ``min_share`` of the group's median year."""
+    a = approvals.assign(year=approvals["applied"].astype(str).str[:4].astype(int))
+    count = a.groupby([*by, "year"], sort=True).size()
+    median = count.groupby(level=list(range(len(by)))).transform("median") if by else count.median()
+    return count >= min_share * median
