@@ -40,7 +40,7 @@ bench: $(BIN)/.installed
 	$(BIN)/zonesim-bench
 
 notebooks: $(BIN)/.installed
-	$(BIN)/zonesim-notebooks
+	$(BIN)/zonesim-notebooks --html
 
 demo: $(BIN)/.installed
 	$(BIN)/zonesim-demo

@@ -2,9 +2,10 @@
 
 ``small_experiments(base)`` runs, concurrently, a 2 × 2 × 2 sweep (``baseline``/``full_reform`` ×
 one-stop agent service off/on × seeds 0, 1, to 2019-12: a comparison whose swept parameter is
-also a two-level lever) and a Morris sensitivity experiment with 2 trajectories over a
-six-month horizon.  The folders are kept under ``base`` and reused by later calls of the same
-session (a ``READY`` file marks a finished build).
+also a two-level lever), a Morris sensitivity experiment with 2 trajectories over a
+six-month horizon, and the same design paired with ``baseline`` (the sensitivity of the
+effect).  The folders are kept under ``base`` and reused by later calls of the same session (a
+``READY`` file marks a finished build).
 """
 
 from __future__ import annotations
@@ -36,8 +37,13 @@ def _command(script: str, module: str) -> list[str]:
 
 
 def small_experiments(base: Path) -> dict[str, Path]:
-    """``{"experiment": <sweep folder>, "sensitivity": <sensitivity folder>}`` under ``base``, built if needed."""
-    folders = {"experiment": base / "sweep", "sensitivity": base / "sensitivity"}
+    """``{"experiment": <sweep folder>, "sensitivity": <sensitivity folder>, "sensitivity_effect": <paired
+    sensitivity folder>}`` under ``base``, built if needed."""
+    folders = {
+        "experiment": base / "sweep",
+        "sensitivity": base / "sensitivity",
+        "sensitivity_effect": base / "sensitivity_effect",
+    }
     if (base / READY).exists():
         return folders
     base.mkdir(parents=True, exist_ok=True)
@@ -55,6 +61,16 @@ def small_experiments(base: Path) -> dict[str, Path]:
             _command("zonesim-sensitivity", "sim.experiments.sensitivity")
             + SENSITIVITY
             + ["--dir", str(folders["sensitivity"])],
+            cwd=base,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ),
+        "sensitivity_effect": subprocess.Popen(
+            _command("zonesim-sensitivity", "sim.experiments.sensitivity")
+            + SENSITIVITY
+            + ["--paired-with", "baseline", "--dir", str(folders["sensitivity_effect"])],
             cwd=base,
             env=env,
             stdout=subprocess.PIPE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import nbformat
 import pytest
 
 from sim.analysis import notebooks
+from sim.analysis.report import write_report
 from tests.analysis_experiments import small_experiments
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -30,6 +32,25 @@ def _check_rendered(path: Path) -> None:
     assert any("text/markdown" in o.get("data", {}) for o in outputs), f"{path.name}: no computed text"
 
 
+def _check_code_hidden(page: str) -> None:
+    """A notebook page: prose, tables and figures, no code cells' input, nothing fetched from the network."""
+    assert "<img" in page and "<table" in page
+    assert 'class="jp-InputPrompt' not in page and 'class="highlight' not in page
+    assert 'jp-mod-noInput"' in page  # code cells keep their outputs only
+    assert "from sim.analysis" not in page  # the first code cell's imports are hidden
+    assert not re.findall(r"""<(?:script|link|img)[^>]+(?:src|href)=["']https?://""", page)
+
+
+@pytest.mark.parametrize("name", ["01_reform_scenarios", "05_sensitivity"])
+def test_a_notebook_page_hides_the_code_and_works_offline(name, tmp_path):
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    page = notebooks.write_html(nb, name, tmp_path / "pages")
+    assert page == tmp_path / "pages" / f"{name}.html"
+    text = page.read_text(encoding="utf-8")
+    _check_code_hidden(text)
+    assert f"<title>{notebooks.title_of(name)}</title>" in text
+
+
 @pytest.mark.parametrize("name", EXPECTED)
 def test_committed_notebook_is_rendered_and_paired(name):
     """Acceptance a: outputs (images, tables, computed text) committed, no error output, a paired script."""
@@ -47,18 +68,24 @@ def test_every_notebook_executes_against_a_small_experiment(tmp_path_factory, tm
     for name in EXPECTED:
         for suffix in (".ipynb", ".py"):
             shutil.copy(NOTEBOOKS / f"{name}{suffix}", copy)
+    experiment = tmp_path / "experiment"
+    shutil.copytree(folders["experiment"], experiment)
+    write_report(experiment)
     notebooks.main(
         [
+            "--html",
             "--dir",
             str(copy),
             "--experiment",
-            str(folders["experiment"]),
+            str(experiment),
             "--levers",
             str(folders["experiment"]),
             "--process-levers",
             str(folders["experiment"]),
             "--sensitivity",
             str(folders["sensitivity"]),
+            "--sensitivity-effect",
+            str(folders["sensitivity_effect"]),
         ]
     )
     progress = capsys.readouterr().out
@@ -66,7 +93,15 @@ def test_every_notebook_executes_against_a_small_experiment(tmp_path_factory, tm
         assert f"{name}: done" in progress
         _check_rendered(copy / f"{name}.ipynb")
         nb = nbformat.read(copy / f"{name}.ipynb", as_version=4)
-        assert str(folders["experiment"].name) in str(_outputs(nb)) or name == "05_sensitivity"
+        assert str(experiment.name) in str(_outputs(nb)) or name == "05_sensitivity"
+    # acceptance e (issue 18): code-hidden HTML of all five, linked from the experiment's report
+    pages = sorted((experiment / "notebooks").glob("*.html"))
+    assert [p.stem for p in pages] == EXPECTED
+    for page in pages:
+        _check_code_hidden(page.read_text(encoding="utf-8"))
+    report = (experiment / "report.html").read_text(encoding="utf-8")
+    for name in EXPECTED:
+        assert f'href="notebooks/{name}.html"' in report
 
 
 def test_a_failing_notebook_is_named_and_left_unchanged(tmp_path, capsys):

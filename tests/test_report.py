@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -56,6 +57,31 @@ def test_report_opens_with_the_answer_in_headline_units_and_says_what_the_interv
         assert "working days [" in latency or latency.startswith("cannot be estimated")
         assert "percentage points" in lines  # the zombie share's change
     assert "cover the model&#39;s randomness between seeds only" in section
+    # each box's stripe in its scenario's colour, as CSS takes it (hex, not matplotlib's "tab:red")
+    assert len(re.findall(r'class="box" style="border-left-color: #[0-9a-f]{6}"', section)) == len(boxes)
+
+
+def test_report_links_the_notebook_pages_relative_to_where_it_is_written(experiments, tmp_path):
+    """The pages ``zonesim-notebooks --html`` writes into ``<folder>/notebooks/`` are linked, by their
+    titles, with links that resolve from the report's own folder; without pages the report says how
+    to make them."""
+    import shutil
+
+    folder = tmp_path / "exp"
+    shutil.copytree(experiments["experiment"], folder)
+    html = report.build_report(folder)
+    assert 'id="notebooks"' in html and "zonesim-notebooks --html --experiment" in html
+    pages = folder / "notebooks"
+    pages.mkdir()
+    for name, title in (("01_reform_scenarios", "01 Reform scenarios"), ("03_approval_latency", "03 Approval latency")):
+        (pages / f"{name}.html").write_text(f"<html><head><title>{title}</title></head></html>", encoding="utf-8")
+    for out in (folder / "report.html", tmp_path / "elsewhere" / "report.html"):
+        report.main([str(folder), "-o", str(out)])
+        text = out.read_text(encoding="utf-8")
+        links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', text[text.index('id="notebooks"') :])
+        assert [t for _, t in links] == ["01 Reform scenarios", "03 Approval latency"]
+        for href, _ in links:
+            assert (out.parent / href).resolve() == (pages / Path(href).name).resolve()
 
 
 def test_the_answer_orders_the_full_reform_first_then_each_family():

@@ -45,6 +45,17 @@ def test_declared_parameters_are_assumed_with_schema_units_and_admissible_ranges
     assert design.method in sa.METHODS and design.scenario == "full_reform" and design.outcomes
 
 
+def test_levels_and_the_paired_effect_never_share_a_default_folder():
+    """``zonesim-sensitivity`` and ``zonesim-sensitivity --paired-with baseline`` are two analyses of the
+    same samples: by default they go to ``morris`` and ``morris_minus_baseline``, so neither refuses
+    the other's folder as another design."""
+    from sim.experiments.sensitivity.command import default_folder_name
+
+    assert default_folder_name(declared_design()) == "morris"
+    assert default_folder_name(declared_design(paired_with="baseline")) == "morris_minus_baseline"
+    assert default_folder_name(declared_design(method="sobol", paired_with="baseline")) == "sobol_minus_baseline"
+
+
 def test_a_range_outside_the_schema_or_an_unknown_key_is_refused():
     with pytest.raises(sa.DesignError, match=r"approval.background_load.*outside the admissible range \[0, 0.95\]"):
         sa.make_parameter("approval.background_load", [0.2, 0.99])

@@ -39,6 +39,7 @@ DEFAULT_FOLDERS = {
     "ZONESIM_LEVERS": "multirun/levers",
     "ZONESIM_PROCESS_LEVERS": "multirun/process_levers",
     "ZONESIM_SENSITIVITY": "multirun/sensitivity/morris",
+    "ZONESIM_SENSITIVITY_EFFECT": "multirun/sensitivity/morris_minus_baseline",
 }
 """Environment variable read by the notebooks → the folder used when it is unset (repository-relative)."""
 

@@ -4,6 +4,7 @@
     zonesim-notebooks --only 03                        # the notebooks whose name contains "03"
     zonesim-notebooks --experiment multirun/quick --levers multirun/levers --sensitivity multirun/sensitivity/morris
     zonesim-notebooks --process-levers multirun/process_levers   # notebook 03's factorial of the process levers
+    zonesim-notebooks --html                           # and code-hidden HTML of each, next to the report
 
 Each notebook is a Jupyter notebook (``NN_name.ipynb``) paired with a jupytext percent script
 (``NN_name.py``) for review.  The command takes each notebook's cells from whichever of the two
@@ -18,10 +19,19 @@ comparison, default ``multirun/compare``), ``ZONESIM_LEVERS`` (the factorial lev
 default ``multirun/levers``; see :data:`sim.analysis.levers.LEVERS_COMMAND`), ``ZONESIM_PROCESS_LEVERS``
 (the factorial of the approval-process reform's levers, default ``multirun/process_levers``; see
 :data:`sim.analysis.process_levers.PROCESS_LEVERS_COMMAND`) and
-``ZONESIM_SENSITIVITY`` (default ``multirun/sensitivity/morris``).  Every folder is checked before
+``ZONESIM_SENSITIVITY`` (default ``multirun/sensitivity/morris``) and ``ZONESIM_SENSITIVITY_EFFECT``
+(the sensitivity of the reform's effect, ``full_reform`` minus ``baseline`` per sample and seed,
+default ``multirun/sensitivity/morris_minus_baseline``).  Every folder is checked before
 any notebook runs.  A *default* folder that does not exist yet is first produced by its experiment
 command (:data:`EXPERIMENT_COMMANDS`, run from the repository root; ``--no-run`` turns this off), so
 that after the main job (``make run``) a fresh clone needs only ``zonesim-notebooks``.
+
+With ``--html`` each executed notebook is also written as code-hidden HTML (nbconvert's lab
+template, no input cells or prompts: prose, tables and figures only) to ``<experiment
+folder>/notebooks/NN_name.html`` (``--html-dir`` to choose), where the experiment's HTML report
+(``zonesim-report``) links to them.  The pages load nothing from the network: figures are
+embedded, and the template's script tags for MathJax, RequireJS and Mermaid (none of which the
+notebooks use) are left out.
 """
 
 from __future__ import annotations
@@ -35,16 +45,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
 import jupytext
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from nbconvert import HTMLExporter
 
 from sim.analysis.levers import LEVERS_ARGS
 from sim.analysis.load import DEFAULT_FOLDERS, Experiment, NotAnExperimentError, Sensitivity, open_folder, repo_root
 from sim.analysis.process_levers import PROCESS_LEVERS_ARGS
+from sim.analysis.report import NOTEBOOKS_SUBDIR, REPORT_NAME, write_report
 from sim.exit_codes import EXIT_BAD_INPUT
 from sim.exit_codes import EXIT_FAILURES as EXIT_FAILED
+from sim.runner.files import write_text
 
 NOTEBOOKS_DIR = "notebooks"
 KERNEL = "python3"
@@ -55,15 +69,25 @@ FOLDER_KINDS = {
     "ZONESIM_LEVERS": Experiment,
     "ZONESIM_PROCESS_LEVERS": Experiment,
     "ZONESIM_SENSITIVITY": Sensitivity,
+    "ZONESIM_SENSITIVITY_EFFECT": Sensitivity,
 }
 """What each folder variable must hold: a comparison/sweep or a sensitivity experiment."""
+PAIRED_FOLDERS = {"ZONESIM_SENSITIVITY_EFFECT"}
+"""Folder variables whose sensitivity experiment must analyse a paired difference (``paired_with``)."""
 EXPERIMENT_COMMANDS = {
     "ZONESIM_EXPERIMENT": ["zonesim", "experiment=compare"],
     "ZONESIM_LEVERS": ["zonesim", *LEVERS_ARGS],
     "ZONESIM_PROCESS_LEVERS": ["zonesim", *PROCESS_LEVERS_ARGS],
     "ZONESIM_SENSITIVITY": ["zonesim-sensitivity"],
+    "ZONESIM_SENSITIVITY_EFFECT": ["zonesim-sensitivity", "--paired-with", "baseline"],
 }
 """The command (console script and arguments) that writes each default folder."""
+OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+"""nbconvert's lab template without its script tags (CDN URLs): the pages work offline."""
 
 
 class NotebookFailed(RuntimeError):
@@ -131,6 +155,11 @@ def check_folders(folders: dict[str, Path]) -> None:
             raise NotAnExperimentError(
                 f"{folder} ({variable}) holds a {exp.kind} experiment, expected a {expected.kind} one"
             )
+        if variable in PAIRED_FOLDERS and not exp.design.get("paired_with"):
+            raise NotAnExperimentError(
+                f"{folder} ({variable}) holds the sensitivity of a scenario's levels, expected that of an effect "
+                "(zonesim-sensitivity --paired-with baseline)"
+            )
 
 
 def execute(notebook: Notebook, folders: dict[str, Path], timeout: int = CELL_TIMEOUT_S) -> nbformat.NotebookNode:
@@ -157,6 +186,31 @@ def execute(notebook: Notebook, folders: dict[str, Path], timeout: int = CELL_TI
     return nb
 
 
+def html_exporter() -> HTMLExporter:
+    """nbconvert's exporter for code-hidden pages: lab template, no input cells, no prompts, no scripts."""
+    return HTMLExporter(
+        template_name="lab",
+        extra_loaders=[jinja2.DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})],
+        template_file="offline.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+
+
+def title_of(name: str) -> str:
+    """``03_approval_latency`` → ``03 Approval latency`` (the page title)."""
+    number, _, words = name.partition("_")
+    return f"{number} {words.replace('_', ' ').capitalize()}".strip()
+
+
+def write_html(nb: nbformat.NotebookNode, name: str, out_dir: Path) -> Path:
+    """Write ``nb`` as code-hidden HTML to ``out_dir/<name>.html`` (whole or not at all); return its path."""
+    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title_of(name)}})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_text(out_dir / f"{name}.html", body)
+
+
 def needed_folders(notebooks: list[Notebook], folders: dict[str, Path]) -> dict[str, Path]:
     """The folders whose variable (``ZONESIM_…``) the notebooks' sources mention."""
     sources = " ".join(nb.source().read_text(encoding="utf-8") for nb in notebooks)
@@ -169,11 +223,13 @@ def run_all(
     only: str | None = None,
     timeout: int = CELL_TIMEOUT_S,
     produce: bool = False,
+    html_dir: Path | None = None,
 ) -> list[Path]:
     """Execute the notebooks of ``notebooks_dir`` (those matching ``only``) in name order; print progress;
     return the executed ``.ipynb`` files.  The folders these notebooks read are checked first (and, with
-    ``produce``, missing default folders are produced by their experiment commands).  Stops at the first
-    failure (:class:`NotebookFailed`)."""
+    ``produce``, missing default folders are produced by their experiment commands).  With ``html_dir``
+    each executed notebook is also written there as code-hidden HTML.  Stops at the first failure
+    (:class:`NotebookFailed`)."""
     notebooks = find_notebooks(notebooks_dir, only)
     if not notebooks:
         raise NotAnExperimentError(f"no notebook in {notebooks_dir}" + (f" matching {only!r}" if only else ""))
@@ -185,10 +241,13 @@ def run_all(
     for i, notebook in enumerate(notebooks, start=1):
         print(f"[{i}/{len(notebooks)}] {notebook.name}: executing ...", flush=True)
         started = time.monotonic()
-        execute(notebook, folders, timeout)
+        nb = execute(notebook, folders, timeout)
+        written = [notebook.ipynb.name, notebook.script.name]
+        if html_dir is not None:
+            written.append(str(write_html(nb, notebook.name, html_dir)))
         print(
             f"[{i}/{len(notebooks)}] {notebook.name}: done in {time.monotonic() - started:.1f} s "
-            f"({notebook.ipynb.name}, {notebook.script.name})",
+            f"({', '.join(written)})",
             flush=True,
         )
         done.append(notebook.ipynb)
@@ -224,9 +283,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=root / DEFAULT_FOLDERS["ZONESIM_SENSITIVITY"],
         help="sensitivity experiment folder (default: %(default)s)",
     )
+    p.add_argument(
+        "--sensitivity-effect",
+        type=Path,
+        default=root / DEFAULT_FOLDERS["ZONESIM_SENSITIVITY_EFFECT"],
+        help="sensitivity experiment of the reform's effect, paired with baseline (default: %(default)s)",
+    )
     p.add_argument("--only", metavar="NAME", help="only the notebooks whose name contains NAME")
     p.add_argument("--dir", type=Path, default=root / NOTEBOOKS_DIR, help="notebooks folder (default: %(default)s)")
     p.add_argument("--timeout", type=int, default=CELL_TIMEOUT_S, help="seconds per cell (default: %(default)s)")
+    p.add_argument(
+        "--html",
+        action="store_true",
+        help=f"also write each executed notebook as code-hidden HTML to <experiment folder>/{NOTEBOOKS_SUBDIR}/, "
+        "where the experiment's report links to it",
+    )
+    p.add_argument("--html-dir", type=Path, help="folder for the HTML pages instead (implies --html)")
     p.add_argument(
         "--no-run",
         action="store_true",
@@ -243,9 +315,14 @@ def main(argv: list[str] | None = None) -> None:
         "ZONESIM_LEVERS": args.levers,
         "ZONESIM_PROCESS_LEVERS": args.process_levers,
         "ZONESIM_SENSITIVITY": args.sensitivity,
+        "ZONESIM_SENSITIVITY_EFFECT": args.sensitivity_effect,
     }
     try:
-        run_all(args.dir, folders, args.only, args.timeout, produce=not args.no_run)
+        html_dir = args.html_dir or (args.experiment / NOTEBOOKS_SUBDIR if args.html else None)
+        run_all(args.dir, folders, args.only, args.timeout, produce=not args.no_run, html_dir=html_dir)
+        report = args.experiment / REPORT_NAME
+        if html_dir is not None and report.exists():  # the report links the pages: write it again
+            print(f"zonesim-notebooks: report with links to the notebook pages: {write_report(args.experiment)}")
     except NotAnExperimentError as exc:
         print(f"zonesim-notebooks: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import argparse
 import base64
+import html
+import os
+import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +34,8 @@ from sim.exit_codes import EXIT_BAD_INPUT
 from sim.runner.files import write_text
 
 REPORT_NAME = "report.html"
+NOTEBOOKS_SUBDIR = "notebooks"
+"""Where ``zonesim-notebooks --html`` writes an experiment's notebook pages (inside its folder)."""
 EFFECTS_ID = "effects"
 
 TEMPLATE = """<!DOCTYPE html>
@@ -40,9 +45,11 @@ TEMPLATE = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }}</title>
 <style>
-body { font-family: system-ui, "Noto Sans", "Noto Sans CJK SC", sans-serif; margin: 2rem auto; max-width: 78rem;
+body { font-family: system-ui, "Noto Sans", "Noto Sans CJK SC", sans-serif; margin: 1rem auto; max-width: 78rem;
        padding: 0 1rem; color: #222; line-height: 1.45; }
-h1 { font-size: 1.6rem; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2rem; margin-top: 2.2rem; }
+h1 { font-size: 1.6rem; margin: .4rem 0; }
+h2 { border-bottom: 1px solid #ccc; padding-bottom: .2rem; margin-top: 2.2rem; }
+#answer h2 { margin-top: .6rem; }
 table.zonesim-table { border-collapse: collapse; font-size: .85rem; margin: .6rem 0 1.2rem; }
 table.zonesim-table caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 table.zonesim-table th, table.zonesim-table td { border: 1px solid #ddd; padding: .2rem .5rem; }
@@ -58,18 +65,20 @@ figcaption { font-size: .85rem; color: #555; }
 </head>
 <body>
 <h1>{{ title }}</h1>
-<p class="note">Generated {{ generated }} by zonesim-report from <code>{{ folder }}</code>.</p>
-<p>{{ lead }}</p>
 {% if answer %}<section id="answer"><h2>The answer</h2>
 <div class="boxes">{% for box in answer %}<div class="box" style="border-left-color: {{ box.color }}">
 <h3>{{ box.group }}</h3><ul>{% for line in box.lines %}<li>{{ line }}</li>{% endfor %}</ul></div>{% endfor %}</div>
 <p class="note interval-note">{{ interval_note }}</p></section>{% endif %}
+<p class="note">Generated {{ generated }} by zonesim-report from <code>{{ folder }}</code>.</p>
+<p>{{ lead }}</p>
 <section id="caveats"><h2>Caveats</h2>
 <ul class="caveats">{% for c in caveats %}<li>{{ c }}</li>{% endfor %}</ul></section>
 {% for s in sections %}
 <section id="{{ s.id }}"><h2>{{ s.title }}</h2>
 {% if s.text %}<p>{{ s.text }}</p>{% endif %}
 {% if s.bullets %}<ul>{% for b in s.bullets %}<li>{{ b }}</li>{% endfor %}</ul>{% endif %}
+{% if s.links %}<ul>{% for href, text in s.links %}<li><a href="{{ href }}">{{ text }}</a></li>{% endfor %}</ul>
+{% endif %}
 {% for t in s.tables %}{{ t | safe }}{% endfor %}
 {% for f in s.figures %}<figure><img alt="{{ f.name }}" src="data:image/png;base64,{{ f.data }}">
 <figcaption>{{ f.name }}</figcaption></figure>{% endfor %}
@@ -102,9 +111,39 @@ class Section:
     bullets: tuple[str, ...] | list[str] = ()
     tables: tuple[str, ...] | list[str] = ()
     figures: tuple[EmbeddedFigure, ...] | list[EmbeddedFigure] = ()
+    links: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()
 
 
-def _experiment_sections(exp: Experiment) -> tuple[str, list[Section]]:
+def notebook_pages(folder: str | Path) -> list[Path]:
+    """The code-hidden HTML notebooks written for this experiment (``zonesim-notebooks --html``), by name."""
+    return sorted((Path(folder) / NOTEBOOKS_SUBDIR).glob("*.html"))
+
+
+def _page_title(page: Path) -> str:
+    found = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8", errors="replace")[:4000], re.S)
+    return html.unescape(found.group(1).strip()) if found else page.stem
+
+
+def _notebooks_section(exp: Experiment, report_dir: Path) -> Section:
+    pages = notebook_pages(exp.folder)
+    if not pages:
+        return Section(
+            "notebooks",
+            "Analyst notebooks",
+            text="The five analyst notebooks (scenarios, zone league table, approval latency, zombie firms, "
+            "sensitivity) can be added here as code-hidden pages: "
+            f"zonesim-notebooks --html --experiment {shown_path(exp.folder)}",
+        )
+    links = [(Path(os.path.relpath(p, report_dir)).as_posix(), _page_title(p)) for p in pages]
+    return Section(
+        "notebooks",
+        "Analyst notebooks",
+        text="Code-hidden pages of the analyst notebooks, executed on this experiment's runs.",
+        links=links,
+    )
+
+
+def _experiment_sections(exp: Experiment, report_dir: Path) -> tuple[str, list[Section]]:
     pct = round(exp.level * 100)
     present = set(exp.effects["outcome"])
     headline = [o for o in tables.HEADLINE_OUTCOMES if o in present] or sorted(present)
@@ -116,7 +155,8 @@ def _experiment_sections(exp: Experiment) -> tuple[str, list[Section]]:
     )
     sentences = tables.effect_sentences(exp, headline)
     effects_png = [f for f in exp.figures if f.stem == "effects"]
-    other_png = [f for f in exp.figures if f.stem != "effects"]
+    # each group minus the reference over time first, then the levels
+    other_png = sorted((f for f in exp.figures if f.stem != "effects"), key=lambda f: f.stem != "differences")
     sections = [
         Section(
             EFFECTS_ID,
@@ -141,9 +181,11 @@ def _experiment_sections(exp: Experiment) -> tuple[str, list[Section]]:
         Section(
             "figures",
             "Figures",
-            text="Means across seeds with their intervals as bands; latency distributions.",
+            text="Each group minus the reference over time (same-seed pairs), then the levels: means across "
+            "seeds with their intervals as bands; latency distributions.",
             figures=[EmbeddedFigure.from_file(f) for f in other_png],
         ),
+        _notebooks_section(exp, report_dir),
         Section(
             "effects-all",
             "All outcomes",
@@ -199,14 +241,16 @@ def _sensitivity_sections(sens: Sensitivity) -> tuple[str, list[Section]]:
     return lead, sections
 
 
-def build_report(folder: str | Path) -> str:
+def build_report(folder: str | Path, report_dir: str | Path | None = None) -> str:
     """The report of the experiment in ``folder`` as one HTML document (raises
-    :class:`~sim.analysis.load.NotAnExperimentError` for a folder that is not an experiment)."""
+    :class:`~sim.analysis.load.NotAnExperimentError` for a folder that is not an experiment); links to
+    the notebook pages are relative to ``report_dir`` (default ``folder``), where the report will be."""
     exp = open_folder(folder)
+    report_dir = Path(report_dir if report_dir is not None else folder).resolve()
     answer, note = [], ""
     if isinstance(exp, Experiment):
         title = f"zonesim experiment report: {Path(exp.folder).resolve().name}"
-        lead, sections = _experiment_sections(exp)
+        lead, sections = _experiment_sections(exp, report_dir)
         caveats = tables.experiment_caveats(exp)
         answer, note = tables.answer_boxes(exp), tables.interval_note(exp)
     else:
@@ -240,9 +284,9 @@ def build_report(folder: str | Path) -> str:
 def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
     """Write the report of ``folder`` to ``out`` (default ``<folder>/report.html``); return the path."""
     path = Path(out) if out is not None else Path(folder) / REPORT_NAME
-    html = build_report(folder)
+    text = build_report(folder, path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_text(path, html)
+    return write_text(path, text)
 
 
 def main(argv: list[str] | None = None) -> None:

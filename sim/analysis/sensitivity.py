@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.analysis.load import Sensitivity
+from sim.analysis.load import Sensitivity, shown_path
 from sim.analysis.text import num
 
 CONSISTENT_SIGN = 0.8
@@ -21,6 +21,17 @@ STRONGLY_NON_LINEAR = 1.0
 """sigma / mu* above this: strongly non-linear or interacting (Garcia Sanchez et al. 2014)."""
 MORRIS_COLUMNS = ["parameter", "unit", "low", "high", "mu_star", "mu_star_conf", "mu", "sigma"]
 SOBOL_COLUMNS = ["parameter", "unit", "low", "high", "S1", "S1_conf", "ST", "ST_conf"]
+
+
+def heading(sens: Sensitivity) -> str:
+    """One Markdown line saying what the experiment is: folder, method and size, the scenario (minus
+    its pair when the effect is analysed), parameters, sample rows and the model seed."""
+    d = sens.design
+    what = f"**{d['scenario']}**" + (f" minus **{d['paired_with']}** (same seed)" if d.get("paired_with") else "")
+    return (
+        f"Sensitivity experiment `{shown_path(sens.folder)}`: **{sens.method}**, size {d['n']}, {what}, "
+        f"{len(d['parameters'])} parameters, {len(sens.outcomes)} sample rows, model seed {d['seed']}."
+    )
 
 
 def parameter_table(sens: Sensitivity) -> pd.DataFrame:
@@ -67,3 +78,42 @@ def describe(sens: Sensitivity, row: pd.Series) -> str:
         else "moderately non-linear"
     )
     return f"{row['parameter']} (mu* {num(mu_star)}: {direction}; {shape}, sigma/mu* {spread:.2f})"
+
+
+def levels_and_effect(levels: Sensitivity, effect: Sensitivity, top: int = 3) -> pd.DataFrame:
+    """Each parameter's importance for an outcome's level (``levels``: one scenario) beside its
+    importance for the reform's effect on it (``effect``: the scenario minus its pair, same seed),
+    for the outcomes both experiments analysed: ranks (1 = most important) and the ranking measure
+    (Morris mu*, Sobol ST) in each, and whether the parameter is among the ``top`` of either.  A
+    parameter high for the level but low for the effect moves both scenarios alike (it cancels in
+    the difference); one low for the level but high for the effect changes what the reform does."""
+    rows = []
+    shared = [o for o in dict.fromkeys(levels.indices["outcome"]) if o in set(effect.indices["outcome"])]
+    for outcome in shared:
+        lv = ranked(levels, outcome).reset_index(drop=True)
+        ef = ranked(effect, outcome).reset_index(drop=True)
+        rank_l = {p: i + 1 for i, p in enumerate(lv["parameter"])}
+        rank_e = {p: i + 1 for i, p in enumerate(ef["parameter"])}
+        lv_m = dict(zip(lv["parameter"], lv[levels.ranking_measure]))
+        ef_m = dict(zip(ef["parameter"], ef[effect.ranking_measure]))
+        for param in lv["parameter"]:
+            if param not in rank_e:
+                continue
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "parameter": param,
+                    "rank (level)": rank_l[param],
+                    f"{levels.ranking_measure} (level)": lv_m[param],
+                    "rank (effect)": rank_e[param],
+                    f"{effect.ranking_measure} (effect)": ef_m[param],
+                    f"top {top}": "both"
+                    if rank_l[param] <= top and rank_e[param] <= top
+                    else "level only"
+                    if rank_l[param] <= top
+                    else "effect only"
+                    if rank_e[param] <= top
+                    else "",
+                }
+            )
+    return pd.DataFrame(rows)

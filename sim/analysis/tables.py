@@ -144,8 +144,8 @@ def answer_boxes(exp: Experiment, outcomes: tuple[str, ...] | list[str] = HEADLI
             r = rows.loc[name]
             change = headline_change(r.diff_mean, r.ci_low, r.ci_high, r.unit, r.rel_diff_pct)
             lines.append(f"{exp.outcome_label(name)}: {change}")
-        color = palette[group]
-        boxes.append({"group": group, "color": color if isinstance(color, str) else to_hex(color), "lines": lines})
+        # CSS takes hex, not matplotlib's names ("tab:red")
+        boxes.append({"group": group, "color": to_hex(palette[group]), "lines": lines})
     return boxes
 
 

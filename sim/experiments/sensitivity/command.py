@@ -51,7 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--method", choices=METHODS, help="morris (screening) or sobol (variance shares)")
     p.add_argument("--n", type=int, help="morris: trajectories; sobol: base sample size (a power of 2)")
-    p.add_argument("--dir", help="experiment folder (default: the experiment's hydra.sweep.dir/<method>)")
+    p.add_argument(
+        "--dir",
+        help="experiment folder (default: the experiment's hydra.sweep.dir/<method>, or "
+        "<method>_minus_<SCENARIO> with --paired-with)",
+    )
     p.add_argument(
         "--paired-with",
         metavar="SCENARIO",
@@ -63,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-figures", action="store_true")
     p.add_argument("overrides", nargs="*", help="Hydra overrides of every run")
     return p
+
+
+def default_folder_name(design) -> str:
+    """``morris`` for the levels of a scenario, ``morris_minus_baseline`` for its paired effect: the
+    two analyses of one method never share a folder."""
+    return design.method + (f"_minus_{design.paired_with}" if design.paired_with else "")
 
 
 def run_experiment(argv: list[str]) -> int:
@@ -81,7 +91,7 @@ def run_experiment(argv: list[str]) -> int:
         overrides=model_ov,
         experiment=args.experiment,
     )
-    exp_dir = Path(args.dir or Path(sweep_dir) / design.method).resolve()
+    exp_dir = Path(args.dir or Path(sweep_dir) / default_folder_name(design)).resolve()
     if args.analyse_only:
         if not (exp_dir / DESIGN).exists():
             raise DesignError(f"{exp_dir} holds no {DESIGN}: nothing to analyse")
