@@ -22,7 +22,7 @@ from sim.demo.components import (
 )
 from sim.demo.controls import CONTROLS, CONTROLS_BY_NAME, model_params, open_bound, schema_meta
 from sim.demo.feed import EVENT_TERMS, describe, feed
-from sim.demo.model import DemoPair
+from sim.demo.model import MONTHS_PER_YEAR, DemoPair
 from tests.conftest import compose_params, make_model
 
 MONTHS = 60  # to 2019-12: consolidation (2018-09) and the first yearly assessment (2019) have happened
@@ -173,17 +173,67 @@ def test_dashboard_renders_its_panels(pair):
     rc.close()
 
 
-def test_page_builds_its_own_pair_and_mesa_controls_step_and_reset_it():
+def test_page_builds_its_own_pair_and_its_buttons_step_and_reset_it():
     from sim.demo.app import Page
+    from sim.demo.controller import BUTTONS
 
     _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
     rc.find(v.CardTitle, children=["Month before 2015-01 — scoreboard 对比"]).assert_single()
     assert not rc.find(v.CardTitle, children=["Command Console"]).widgets  # no Python console in the page
-    rc.find(v.Btn, children=["Step"]).widget.click()
-    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=[BUTTONS["month"]]).widget.click()
+    rc.find(v.Btn, children=[BUTTONS["month"]]).widget.click()
     rc.find(v.CardTitle, children=["Month 2015-02 — scoreboard 对比"]).assert_single()
-    rc.find(v.Btn, children=["Reset"]).widget.click()
+    rc.find(v.Btn, children=[BUTTONS["year"]]).widget.click()
+    rc.find(v.CardTitle, children=["Month 2016-02 — scoreboard 对比"]).assert_single()
+    rc.find(v.Btn, children=[BUTTONS["reset"]]).widget.click()
     rc.find(v.CardTitle, children=["Month before 2015-01 — scoreboard 对比"]).assert_single()
+    rc.close()
+
+
+def test_run_to_end_stops_exactly_at_time_end_and_the_buttons_then_do_nothing():
+    """The hard stop: advancing past ``time.end`` does nothing (Mesa's loop used to run the pair on to
+    2036); the buttons that move the pair are disabled at the end."""
+    from sim.demo.controller import BUTTONS, RunController, status_text
+
+    pair = DemoPair()
+    assert pair.advance(MONTHS_PER_YEAR) == MONTHS_PER_YEAR and pair.date == "2015-12"
+    assert pair.advance(10_000) == pair.months_total - MONTHS_PER_YEAR
+    assert pair.date == "2030-12" and not pair.running and pair.months_left == 0
+    pair.step()
+    assert pair.advance(5) == 0 and pair.date == "2030-12"
+    assert len(pair.monthly()) == 2 * pair.months_total  # no month recorded past the end
+    assert status_text(pair) == f"Run complete: 2030-12 ({pair.months_total} of {pair.months_total} months)"
+    reactive = solara.reactive(pair)
+    _, rc = solara.render(RunController(reactive, DemoPair), handle_error=False)
+    for key in ("month", "year", "end", "play"):
+        assert rc.find(v.Btn, children=[BUTTONS[key]]).widget.disabled, key
+    assert not rc.find(v.Btn, children=[BUTTONS["reset"]]).widget.disabled
+    rc.find(v.Btn, children=[BUTTONS["reset"]]).widget.click()
+    assert reactive.value is not pair and reactive.value.months_done == 0
+    rc.close()
+
+
+def test_play_advances_month_by_month_and_pause_stops_before_the_next_month():
+    import time
+
+    from sim.demo import controller
+    from sim.demo.controller import BUTTONS, RunController
+
+    reactive = solara.reactive(DemoPair())
+    _, rc = solara.render(RunController(reactive, DemoPair), handle_error=False)
+    rc.find(v.Btn, children=[BUTTONS["play"]]).widget.click()
+    deadline = time.monotonic() + 60
+    while reactive.value.months_done < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert reactive.value.months_done >= 3
+    rc.find(v.Btn, children=[BUTTONS["pause"]]).widget.click()
+    at_pause = reactive.value.months_done
+    time.sleep(4 * controller.PLAY_INTERVAL_S + 0.5)
+    assert reactive.value.months_done <= at_pause + 1  # at most the month being computed when paused
+    settled = reactive.value.months_done
+    time.sleep(4 * controller.PLAY_INTERVAL_S)
+    assert reactive.value.months_done == settled
+    rc.find(v.Btn, children=[BUTTONS["play"]]).assert_single()  # the button offers play again
     rc.close()
 
 

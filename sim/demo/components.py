@@ -117,7 +117,8 @@ def EventFeedPanel(pair: DemoPair):
     with solara.Card(f"Event feed 事件 — {len(items)} so far", classes=["zonesim-feed"]), solara.Column(style=scroll):
         if not items:
             solara.Text(
-                "No zone event yet: press Step or ▶. Consolidation, rankings and closures appear here as they happen."
+                "No zone event yet: press +1 month, +1 year or ▶ Play. "
+                "Consolidation, rankings and closures appear here as they happen."
             )
         for item in items:
             label = "" if item.run == "reform" else "[baseline] "
@@ -169,8 +170,9 @@ def ExportPanel(pair: DemoPair):
 
 HOW_TO = (
     "<b>How to use 使用方法.</b> Set the reform's controls on the left, then press <b>Reset</b> (重置) "
-    "to build a new pair of runs with them. <b>Step</b> advances one month (or the render interval); "
-    "<b>▶</b> plays. Both runs use the same seed, so every difference between the solid (reform) and "
+    "to build a new pair of runs with them. <b>+1 month</b> and <b>+1 year</b> advance both runs, "
+    "<b>Run to end</b> goes to the last month, <b>▶ Play</b> plays month by month until paused. "
+    "Both runs use the same seed, so every difference between the solid (reform) and "
     "the dashed (baseline) lines comes from the reform's policies. Classroom exercises: docs/teaching.md."
 )
 

@@ -128,10 +128,20 @@ class DemoPair(mesa.Model):
         self.baseline = ZoneReformModel(self.settings.baseline, build_region(self.settings.baseline))
 
     def step(self) -> None:
-        """One month in both runs."""
+        """One month in both runs; nothing once the last month (``time.end``) is done."""
+        if not self.running:
+            return
         self.reform.step()
         self.baseline.step()
         self.running = self.reform.running and self.baseline.running
+
+    def advance(self, months: int) -> int:
+        """Up to ``months`` months in both runs, never past ``time.end``; the months done."""
+        done = 0
+        while done < months and self.running:
+            self.step()
+            done += 1
+        return done
 
     # ------------------------------------------------------------------ reading the pair
     def runs(self) -> dict[str, ZoneReformModel]:
@@ -141,6 +151,15 @@ class DemoPair(mesa.Model):
     def months_done(self) -> int:
         """Months simulated so far (both runs have done the same number)."""
         return self.reform.month
+
+    @property
+    def months_total(self) -> int:
+        """Months from ``time.start`` to ``time.end``, both included."""
+        return self.reform.calendar.n_months
+
+    @property
+    def months_left(self) -> int:
+        return self.months_total - self.months_done
 
     @property
     def date(self) -> str:

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sim.demo import assets
+from sim.demo.controller import BUTTONS
 
 START_TIMEOUT_S = 90
 LOAD_TIMEOUT_MS = 60_000
@@ -102,7 +103,7 @@ def open_page(browser, demo_server):
         context.route("**/*", offline)
         page = context.new_page()
         page.goto(demo_server["url"])
-        expect(page.get_by_role("button", name="Step")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        expect(page.get_by_role("button", name=BUTTONS["month"])).to_be_visible(timeout=LOAD_TIMEOUT_MS)
         return page, blocked
 
     yield _open
@@ -132,10 +133,10 @@ def _hover_a_zone(page) -> str:
     return ""
 
 
-def _step(page, times: int, month: str):
+def _step(page, times: int, month: str, button: str = "month"):
     for _ in range(times):
-        expect(page.get_by_role("button", name="Step")).to_be_enabled()
-        page.get_by_role("button", name="Step").click()
+        expect(page.get_by_role("button", name=BUTTONS[button])).to_be_enabled(timeout=LOAD_TIMEOUT_MS)
+        page.get_by_role("button", name=BUTTONS[button]).click()
     expect(_scoreboard(page)).to_contain_text(f"Month {month}", timeout=LOAD_TIMEOUT_MS)
 
 
@@ -154,8 +155,8 @@ def test_page_renders_offline_with_controls_and_charts(open_page, tmp_path):
         "Zombie-firm disposal 处置僵尸企业",
     ):
         expect(page.get_by_text(label)).to_be_visible()
-    for name in ("Reset", "▶", "Step"):
-        expect(page.get_by_role("button", name=name)).to_be_visible()
+    for key in ("reset", "play", "month", "year", "end"):
+        expect(page.get_by_role("button", name=BUTTONS[key])).to_be_visible()
     _step(page, 3, "2015-03")
     expect(page.locator(".zonesim-outcomes img")).to_be_visible()
     tooltip = _hover_a_zone(page)  # the region map is drawn, and hovering a zone shows its figures
@@ -176,7 +177,7 @@ def test_a_control_changes_the_charts_and_reset_rebuilds(open_page):
     seed = page.get_by_label("Random seed (both runs) 随机种子")
     seed.fill("7")
     seed.press("Enter")
-    page.get_by_role("button", name="Reset").click()
+    page.get_by_role("button", name=BUTTONS["reset"]).click()
     expect(_scoreboard(page)).to_contain_text("Month before 2015-01", timeout=LOAD_TIMEOUT_MS)
     _step(page, 2, "2015-02")
     expect(chart).not_to_have_attribute("src", default_run)
@@ -190,3 +191,17 @@ def test_two_browser_sessions_do_not_share_a_model(open_page):
     expect(_scoreboard(second)).to_contain_text("Month before 2015-01")
     _step(second, 1, "2015-01")
     expect(_scoreboard(first)).to_contain_text("Month 2015-02")
+
+
+def test_a_year_is_twelve_months_and_run_to_end_stops_exactly_at_the_end(open_page):
+    """Acceptance a (issue 18): "+1 year" advances 12 months; "Run to end" stops at time.end (2030-12),
+    after which the buttons that move the run are disabled."""
+    page, blocked = open_page()
+    _step(page, 1, "2015-01")
+    _step(page, 1, "2016-01", button="year")
+    page.get_by_role("button", name=BUTTONS["end"]).click()
+    expect(_scoreboard(page)).to_contain_text("Month 2030-12", timeout=LOAD_TIMEOUT_MS)
+    expect(page.locator(".zonesim-status")).to_contain_text("Run complete: 2030-12")
+    for key in ("month", "year", "end", "play"):
+        expect(page.get_by_role("button", name=BUTTONS[key])).to_be_disabled()
+    assert blocked == []
