@@ -146,8 +146,13 @@ def test_region_table_shows_merges_standings_and_zone_figures(pair):
 
 
 def test_export_holds_both_runs_and_a_chart_image(pair):
-    monthly = pd.read_csv(io.BytesIO(pair.csv_bytes("monthly")))
+    raw = pair.csv_bytes("monthly")
+    assert raw.startswith("\ufeff".encode()) and raw[3:].decode("utf-8").startswith("run,")  # Excel reads UTF-8
+    monthly = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
     assert monthly["run"].value_counts().to_dict() == {"reform": MONTHS, "baseline": MONTHS}
+    units = pd.read_csv(io.BytesIO(pair.units_csv_bytes("monthly")), encoding="utf-8-sig")
+    assert list(units["column"]) == list(monthly.columns)  # every column, in order, with its unit
+    assert units.set_index("column").loc["output", "unit"].startswith("万 yuan") and units["unit"].notna().all()
     assert {"output", "zombie_share", "zombie_exits", "approval_wd_mean"} <= set(monthly.columns)
     parquet = pd.read_parquet(io.BytesIO(pair.parquet_bytes("monthly")))
     assert len(parquet) == 2 * MONTHS
@@ -164,6 +169,7 @@ def test_dashboard_renders_its_panels(pair):
     labels = [w.children[-1] for w in rc.find(v.Btn).widgets]
     assert labels == [
         "Monthly series (CSV)",
+        "Units of the monthly series (CSV)",
         "Monthly series (Parquet)",
         "Zones by year (CSV)",
         "Zone events (CSV)",

@@ -160,3 +160,16 @@ def test_cli_passes_allowed_hosts_and_needs_allow_remote_for_them(monkeypatch, c
     assert seen["cmd"][1:3] == ["-m", "sim.demo.server"]
     cli.main(["--port", "0", "--host", "0.0.0.0", "--allow-remote"])
     assert "without --allowed-host" in capsys.readouterr().err
+
+
+def test_solaras_cookie_warning_is_silenced_and_other_warnings_are_not():
+    """The teacher's terminal no longer gets 12 lines per browser connection: Solara's fallback to a
+    samesite=lax session cookie over http is what the dashboard needs."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        server.quiet_warnings()
+        warnings.warn(server.COOKIE_WARNING + ", but according to the asgi framework ...", UserWarning, stacklevel=1)
+        warnings.warn("something else", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in seen] == ["something else"]

@@ -146,6 +146,12 @@ def ExportPanel(pair: DemoPair):
             mime_type="text/csv",
         )
         solara.FileDownload(
+            lambda: pair.units_csv_bytes("monthly"),
+            filename=f"{stem}_monthly_units.csv",
+            label="Units of the monthly series (CSV)",
+            mime_type="text/csv",
+        )
+        solara.FileDownload(
             lambda: pair.parquet_bytes("monthly"), filename=f"{stem}_monthly.parquet", label="Monthly series (Parquet)"
         )
         solara.FileDownload(

@@ -19,6 +19,7 @@ from sim.data import build_region
 from sim.demo.controls import Settings
 from sim.model.model import ZoneReformModel
 from sim.runner.outcomes import run_outcomes
+from sim.vocabulary import TABLES
 
 RUNS = ("reform", "baseline")
 """The two runs of a pair, in display order."""
@@ -29,6 +30,10 @@ WAN_PER_YI = 1e4
 """万 yuan per 亿 yuan: the model counts money in 万 (10⁴) yuan, the dashboard shows 亿 (10⁸)."""
 
 MONTHS_PER_YEAR = 12
+
+CSV_ENCODING = "utf-8-sig"
+"""CSV downloads start with a UTF-8 byte-order mark: Excel then reads their Chinese text as UTF-8
+(without it, it guesses the system's code page and shows mojibake)."""
 
 LATENCY_WINDOW_MONTHS = 12
 """Approval latency is averaged over the approvals completed in the last this-many months."""
@@ -178,7 +183,19 @@ class DemoPair(mesa.Model):
         return self.table("monthly")
 
     def csv_bytes(self, name: str = "monthly") -> bytes:
-        return self.table(name).to_csv(index=False).encode("utf-8")
+        """One table of both runs as CSV (:data:`CSV_ENCODING`)."""
+        return self.table(name).to_csv(index=False).encode(CSV_ENCODING)
+
+    def units_csv_bytes(self, name: str = "monthly") -> bytes:
+        """The unit and meaning of every column of :meth:`csv_bytes` (from the data dictionary,
+        :mod:`sim.vocabulary`, as in ``docs/outputs.md``), as CSV."""
+        entry = TABLES[name]
+        rows = [{"column": "run", "unit": "category (text)", "description": "reform or baseline (same seed)"}]
+        rows += [
+            {"column": c.name, "unit": c.unit, "description": c.description}
+            for c in (entry.columns[k] for k in self.table(name).columns if k in entry.columns)
+        ]
+        return pd.DataFrame(rows).to_csv(index=False).encode(CSV_ENCODING)
 
     def parquet_bytes(self, name: str = "monthly") -> bytes:
         buf = io.BytesIO()

@@ -26,6 +26,7 @@ import copy
 import ipaddress
 import logging
 import os
+import warnings
 from collections.abc import Iterable
 from urllib.parse import SplitResult, urlsplit
 
@@ -224,9 +225,22 @@ def log_config(level: str) -> dict:
     return config
 
 
+COOKIE_WARNING = "Cookies with samesite=none require https"
+"""Start of the warning Solara prints (12 lines) for every browser connection over plain http to an
+address other than ``localhost``: it then sets its session cookie with ``samesite=lax``, which is
+what this dashboard needs (it is not embedded in another site's frame), so the warning is noise
+in the teacher's terminal."""
+
+
+def quiet_warnings() -> None:
+    """Silence Solara's per-connection cookie warning (:data:`COOKIE_WARNING`) in this process."""
+    warnings.filterwarnings("ignore", message=COOKIE_WARNING, category=UserWarning)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     configure_solara(args.app, args.host, args.port, args.production)
+    quiet_warnings()
     import uvicorn
     from solara.server.starlette import app as solara_app
 
