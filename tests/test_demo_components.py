@@ -219,6 +219,48 @@ def test_run_to_end_stops_exactly_at_time_end_and_the_buttons_then_do_nothing():
     rc.close()
 
 
+def test_every_control_has_help_from_the_schema_and_every_policy_family_can_be_switched():
+    """Acceptance c (issue 18): the controls are the schema's declarations (meaning, unit, source) and
+    the page shows each one's help; each policy family's on/off switch is a control."""
+    from pathlib import Path
+
+    from sim.demo.inputs import PolicyControls, defaults
+
+    for c in CONTROLS:
+        meta = schema_meta(c.key)
+        assert meta["doc"], f"{c.key} has no doc in the schema"
+        assert c.help().startswith(meta["doc"])
+        if meta["source"] not in ("-", ""):
+            assert meta["source"] in c.help()
+    families = sorted(p.name for p in (Path(__file__).parents[1] / "configs" / "policy").iterdir() if p.is_dir())
+    assert {f"policy.{f}.enabled" for f in families} <= {c.key for c in CONTROLS}
+    chosen = solara.reactive(defaults())
+    _, rc = solara.render(PolicyControls(chosen), handle_error=False)
+    shown = " ".join(str(w.children) + str(getattr(w, "value", "")) for w in rc.find(v.Html).widgets)
+    for c in CONTROLS:
+        assert c.help() in shown, c.name
+    rc.find(v.Checkbox, label=CONTROLS_BY_NAME["devolution"].label).widget.v_model = False
+    assert chosen.value["devolution"] is False
+    rc.close()
+
+
+def test_an_exercise_preset_sets_its_controls_and_builds_a_new_pair():
+    from sim.demo.exercises import EXERCISES
+    from sim.demo.inputs import ExercisePresets, defaults
+
+    chosen = solara.reactive({**defaults(), "seed": "4"})
+    built = []
+    _, rc = solara.render(ExercisePresets(chosen, lambda: built.append(DemoPair(**chosen.value))), handle_error=False)
+    variant, changes = "no powers", EXERCISES["1. approval time (放管服)"]["no powers"]
+    rc.find(v.Btn, children=[variant]).widget.click()
+    assert len(built) == 1 and chosen.value == {**defaults(), **changes}  # everything else back to the defaults
+    reform = built[0].settings.reform
+    assert reform.policy.devolution.powers == 0 and reform.policy.devolution.regional_assessment_items == 9
+    n_buttons = sum(len(variants) for variants in EXERCISES.values())
+    assert len(rc.find(v.Btn).widgets) == n_buttons
+    rc.close()
+
+
 def test_play_advances_month_by_month_and_pause_stops_before_the_next_month():
     import time
 

@@ -75,7 +75,14 @@ class ModelConfig:
     """All model parameters.  Built from Hydra's composition, validated before any run."""
 
     scenario_name: str = param("baseline", "-", "-")
-    seed: int = param(0, "-", "-", ge=0)
+    seed: int = param(
+        0,
+        "-",
+        "-",
+        ge=0,
+        doc="the run's random seed: the same seed gives the same run; the dashboard gives both runs the same "
+        "one, so their differences come from the policies (common random numbers)",
+    )
     time: TimeConfig = field(default_factory=TimeConfig)
     region: RegionConfig = field(default_factory=RegionConfig)
     firms: FirmConfig = field(default_factory=FirmConfig)

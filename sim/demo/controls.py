@@ -96,6 +96,16 @@ class Control:
             return list(self.meta["choices"])
         return horizon_months(scenario_params(REFORM_SCENARIO))
 
+    def help(self) -> str:
+        """What the control means, its unit and its source, from the schema (shown under it)."""
+        meta = self.meta
+        parts = [meta["doc"]]
+        if meta["unit"] not in ("-", "YYYY-MM"):
+            parts.append(f"unit: {meta['unit']}")
+        if meta["source"] not in ("-", ""):
+            parts.append(f"source: {meta['source']}")
+        return "; ".join(p for p in parts if p) + "."
+
     def user_param(self) -> dict:
         """Mesa's ``model_params`` entry for this control."""
         spec: dict[str, Any] = {"type": self.kind, "label": self.label, "value": self.default()}
@@ -112,6 +122,7 @@ class Control:
 CONTROLS: tuple[Control, ...] = (
     Control("consolidation", "policy.consolidation.enabled", "Consolidation 整合优化", "Checkbox"),
     Control("consolidation_date", "policy.consolidation.date", "Consolidation date 整合时间", "Select"),
+    Control("devolution", "policy.devolution.enabled", "Devolution 放管服", "Checkbox"),
     Control("powers", "policy.devolution.powers", "Powers devolved to zones 赋权事项", "SliderInt"),
     Control(
         "regional_assessment_items",
@@ -127,6 +138,12 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control("years_to_abolish", "policy.assessment.years_to_abolish", "Bottom years to abolish 撤销", "SliderInt"),
     Control("zombie_disposal", "policy.zombie_disposal.enabled", "Zombie-firm disposal 处置僵尸企业", "Checkbox"),
+    Control(
+        "approval_process",
+        "policy.approval_process.enabled",
+        "Approval-process reform 工程建设项目审批制度改革",
+        "Checkbox",
+    ),
     Control("seed", "seed", "Random seed (both runs) 随机种子", "InputText"),
 )
 """The controls, in the order the sidebar shows them."""

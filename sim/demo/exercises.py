@@ -47,6 +47,16 @@ EXERCISES: dict[str, dict[str, dict]] = {
 }
 """Exercise -> variant -> the controls it changes from the reform's defaults."""
 
+WATCH: dict[str, str] = {
+    "1. approval time (放管服)": "Watch the approval-latency chart after 2019 and the scoreboard's approval time; "
+    "switch off one measure at a time to see which removes most working days.",
+    "2. strictness of the ranking (亩产论英雄)": "Watch the event feed (yellow cards, downgrades, abolitions), the "
+    "number of zones and the output chart: does a stricter ranking raise output, or only close zones?",
+    "3. zombie disposal (处置僵尸企业)": "Watch the zombie share and exits so far, then the output chart: "
+    "the campaign of 2018-2020 closes zombies; who takes over their sales?",
+}
+"""What to watch in each exercise (docs/teaching.md's "Watch" paragraphs, shortened for the screen)."""
+
 
 def outcomes(pair: DemoPair, run_key: str) -> dict[str, float]:
     """What a class reads off the dashboard at the end of a run."""

@@ -105,6 +105,7 @@ class DemoPair(mesa.Model):
         self,
         consolidation: bool | None = None,
         consolidation_date: str | None = None,
+        devolution: bool | None = None,
         powers: int | None = None,
         regional_assessment_items: int | None = None,
         one_stop_agent: bool | None = None,
@@ -113,11 +114,13 @@ class DemoPair(mesa.Model):
         years_to_downgrade: int | None = None,
         years_to_abolish: int | None = None,
         zombie_disposal: bool | None = None,
+        approval_process: bool | None = None,
         seed: int | str | None = None,
     ):
         self.settings = Settings.from_controls(
             consolidation=consolidation,
             consolidation_date=consolidation_date,
+            devolution=devolution,
             powers=powers,
             regional_assessment_items=regional_assessment_items,
             one_stop_agent=one_stop_agent,
@@ -126,6 +129,7 @@ class DemoPair(mesa.Model):
             years_to_downgrade=years_to_downgrade,
             years_to_abolish=years_to_abolish,
             zombie_disposal=zombie_disposal,
+            approval_process=approval_process,
             seed=seed,
         )
         super().__init__(rng=self.settings.seed)

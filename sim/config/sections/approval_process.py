@@ -15,7 +15,13 @@ class ApprovalProcessConfig:
     Strengths from national documents, the national pilots and other provinces only; the range in
     each doc is the parameter's sensitivity range across sources."""
 
-    enabled: bool = param(False, "-", "-")
+    enabled: bool = param(
+        False,
+        "-",
+        "-",
+        doc="the national approval-process reform (工程建设项目审批制度改革): parallel stages, combined "
+        "reviews, joint acceptance and approval on commitment for applications from its start",
+    )
     start: str = param(
         "2019-03",
         "YYYY-MM",

@@ -13,16 +13,40 @@ class AssessmentConfig:
     ranking within classes, yellow card, downgrade, abolition, upgrade; ``rule`` picks the
     seed's classes and downgrade trigger or MOFCOM's (ranking of national ETDZs by region)."""
 
-    enabled: bool = param(False, "-", "-")
+    enabled: bool = param(
+        False,
+        "-",
+        "-",
+        doc="assessment-ranking (亩产论英雄): each year zones are scored and ranked within their class; the "
+        "bottom get a yellow card, repeated bottom years downgrade and then abolish a zone",
+    )
     start: str = param("2019-01", "YYYY-MM", "assumed: first assessed year 2019")
     weights: dict[str, float] = param(
         {"output_per_mu": 0.4, "tax_per_mu": 0.3, "output_growth": 0.2, "non_zombie_share": 0.1},
         "weights of normalised indicators",
         "assumed after Zhejiang 亩均论英雄 formulas ([V])",
     )
-    bottom_k: int = param(1, "zones per class", "[V] seed: the bottom of the year", ge=1)
-    years_to_downgrade: int = param(2, "consecutive bottom years (K1)", "[V] seed", ge=1)
-    years_to_abolish: int = param(3, "consecutive bottom years (K2)", "[V] seed", ge=1)
+    bottom_k: int = param(
+        1,
+        "zones per class",
+        "[V] seed: the bottom of the year",
+        ge=1,
+        doc="how many zones at the bottom of each class get a yellow card (黄牌警告) each year",
+    )
+    years_to_downgrade: int = param(
+        2,
+        "consecutive bottom years (K1)",
+        "[V] seed",
+        ge=1,
+        doc="a zone at the bottom this many years in a row is downgraded (降级)",
+    )
+    years_to_abolish: int = param(
+        3,
+        "consecutive bottom years (K2)",
+        "[V] seed",
+        ge=1,
+        doc="a zone at the bottom this many years in a row is abolished (撤销); its firms stay, managed by the county",
+    )
     upgrade_top: int = param(1, "best zones per class upgraded each year", "[V] seed: outstanding -> rank raised", ge=0)
     upgrade_min_years: int = param(1, "assessed years before a zone can be upgraded", "assumed", ge=1)
     grace_years: int = param(

@@ -13,8 +13,19 @@ class ConsolidationConfig:
     small zones with potential merged into a larger neighbour, small zones with inverted
     input-output abolished, misnamed zones renamed (宁党办〔2018〕82号)."""
 
-    enabled: bool = param(False, "-", "-")
-    date: str = param("2018-09", "YYYY-MM", "[V] 宁党办〔2018〕82号, September 2018")
+    enabled: bool = param(
+        False,
+        "-",
+        "-",
+        doc="consolidation (整合优化): small zones merged into a larger neighbour or abolished, one management "
+        "body per county, a cap on blocks per zone (max_blocks), on the consolidation date",
+    )
+    date: str = param(
+        "2018-09",
+        "YYYY-MM",
+        "[V] 宁党办〔2018〕82号, September 2018",
+        doc="month the consolidation plan takes effect: mergers, abolitions and staff pooling happen then",
+    )
     max_blocks: int = param(3, "blocks per zone", "[V] seed: 每个开发区不超过3个区块", ge=1)
     lookback_months: int = param(36, "months of track record the rules look at", "assumed", ge=1)
     abolish_max_firms: int = param(5, "firms", "assumed: 'few firms' (入园企业少)", ge=0)

@@ -11,9 +11,23 @@ from sim.config.params import param
 class DevolutionConfig:
     """Devolution (放管服): powers moved to zones, service mode, agent service, regional assessment."""
 
-    enabled: bool = param(False, "-", "-")
+    enabled: bool = param(
+        False,
+        "-",
+        "-",
+        doc="devolution (放管服): from its start, economic powers move to the zones' own offices, with "
+        "agent service and regional assessment; off keeps every approval item at its pre-reform authority",
+    )
     start: str = param("2019-01", "YYYY-MM", "assumed: 赋权指导目录 in force from 2019")
-    powers: int = param(37, "powers devolved", "[V] seed: 37 economic management powers", ge=0, le=37)
+    powers: int = param(
+        37,
+        "powers devolved",
+        "[V] seed: 37 economic management powers",
+        ge=0,
+        le=37,
+        doc="how many of the 37 powers move to the zones (赋权): the approval items they cover are then done "
+        "at the zone's office instead of the city or region, with less transit and a shorter queue",
+    )
     service_mode: str = param(
         "zone_office",
         "-",
@@ -23,7 +37,13 @@ class DevolutionConfig:
     dispatched_staff: int = param(4, "staff a county dispatches to its zone", "assumed", ge=1)
     no_meeting: bool = param(True, "-", "[V] seed: 不见面 approval")
     no_meeting_transit_cut: float = param(0.8, "share of transit time removed", "assumed", ge=0, le=1)
-    one_stop_agent: bool = param(True, "-", "[V] seed: 一站式代办")
+    one_stop_agent: bool = param(
+        True,
+        "-",
+        "[V] seed: 一站式代办",
+        doc="one-stop agent service (代办): zone staff prepare the applications, cutting the applicant's "
+        "preparation time and the chance that an item is sent back",
+    )
     agent_prep_cut: float = param(
         0.35,
         "share of preparation time removed",
@@ -41,7 +61,15 @@ class DevolutionConfig:
         ge=0,
         le=1,
     )
-    regional_assessment_items: int = param(9, "items (区域评)", "[V] seed: 9 items", ge=0, le=9)
+    regional_assessment_items: int = param(
+        9,
+        "items (区域评)",
+        "[V] seed: 9 items",
+        ge=0,
+        le=9,
+        doc="items of regional assessment (区域评) a zone does once for all its projects, paid by the county; "
+        "a project in the zone then skips them",
+    )
     regional_assessment_cost: float = param(
         50.0, "万 yuan per item per zone, paid by the county", "assumed (per-project total ~45万 [D])", ge=0
     )

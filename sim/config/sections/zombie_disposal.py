@@ -12,7 +12,13 @@ class ZombieDisposalConfig:
     """Zombie disposal (处置僵尸企业) as the campaign it was: a list fixed at the start by the
     official definition, each listed firm taken down one path in its documented time."""
 
-    enabled: bool = param(False, "-", "-")
+    enabled: bool = param(
+        False,
+        "-",
+        "-",
+        doc="zombie-firm disposal (处置僵尸企业): a campaign lists the firms the official definition names "
+        "zombies and liquidates, merges or restructures each of them",
+    )
     start: str = param(
         "2018-01",
         "YYYY-MM",

@@ -1,0 +1,92 @@
+"""The dashboard's policy controls, each with its meaning, unit and source, and the exercise presets.
+
+Every control of :data:`sim.demo.controls.CONTROLS` is drawn with the widget its kind names and,
+under it, its help text from the configuration schema (:meth:`~sim.demo.controls.Control.help`:
+the parameter's ``doc``, unit and source), as NetLogo's Info tab would give it.  The exercises of
+``docs/teaching.md`` (:data:`sim.demo.exercises.EXERCISES`) are one-click buttons: a button sets
+the controls to the variant's values (the reform's defaults otherwise) and builds a new pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import solara
+
+from sim.demo.controls import CONTROLS, Control
+from sim.demo.exercises import EXERCISES, WATCH
+
+HELP_STYLE = {"font-size": "0.75em", "color": "#616161", "line-height": "1.25", "margin": "0 0 10px 0"}
+
+
+def defaults() -> dict[str, Any]:
+    """Every control at the reform's default (the ``full_reform`` scenario's value)."""
+    return {c.name: c.user_param()["value"] for c in CONTROLS}
+
+
+@solara.component
+def ControlInput(control: Control, chosen: solara.Reactive[dict]):
+    """One control: its widget bound to ``chosen[control.name]``, and its help text."""
+    spec = control.user_param()
+    value = chosen.value.get(control.name, spec["value"])
+
+    def set_value(new: Any) -> None:
+        chosen.value = {**chosen.value, control.name: new}
+
+    match control.kind:
+        case "Checkbox":
+            solara.Checkbox(label=control.label, value=bool(value), on_value=set_value)
+        case "SliderInt":
+            solara.SliderInt(
+                control.label,
+                value=int(value),
+                min=spec["min"],
+                max=spec["max"],
+                step=1,
+                on_value=set_value,
+                thumb_label="always",
+            )
+        case "Select":
+            solara.Select(control.label, value=value, values=spec["values"], on_value=set_value)
+        case "InputText":
+            solara.InputText(control.label, value=str(value), on_value=set_value, continuous_update=False)
+        case _:
+            raise ValueError(f"control {control.name}: unknown kind {control.kind!r}")
+    solara.Text(control.help(), classes=["zonesim-help"], style=HELP_STYLE)
+
+
+@solara.component
+def PolicyControls(chosen: solara.Reactive[dict]):
+    """Every policy control, in the order of :data:`CONTROLS`."""
+    for control in CONTROLS:
+        ControlInput(control, chosen)
+
+
+@solara.component
+def ExercisePresets(chosen: solara.Reactive[dict], load: Callable[[], None]):
+    """One button per exercise variant: set the controls to it and build a new pair (``load``)."""
+
+    def preset(changes: dict[str, Any]) -> Callable[[], None]:
+        def apply() -> None:
+            chosen.value = {**defaults(), **changes}
+            load()
+
+        return apply
+
+    for exercise, variants in EXERCISES.items():
+        # plain text, not solara.Markdown: that loads mermaid from a CDN (offline: an error per render)
+        solara.Text(f"Exercise {exercise}", style={"font-weight": "600", "font-size": "0.9em"})
+        solara.Text(WATCH[exercise], style=HELP_STYLE)
+        with solara.Row(gap="4px", style={"flex-wrap": "wrap", "margin-bottom": "8px"}):
+            for variant, changes in variants.items():
+                solara.Button(
+                    variant,
+                    on_click=preset(changes),
+                    small=True,
+                    outlined=True,
+                    classes=["zonesim-preset"],
+                    attributes={
+                        "title": f"Set the controls to '{variant}' (other controls at the reform's defaults) and Reset"
+                    },  # fmt: skip
+                )
