@@ -261,6 +261,26 @@ def test_an_exercise_preset_sets_its_controls_and_builds_a_new_pair():
     rc.close()
 
 
+def test_policy_start_lines_are_labelled_and_share_a_month():
+    """Each enabled policy's start is a labelled line on every chart; policies that start in the same
+    month share one line ("D+A"); a policy switched off has none."""
+    from sim.demo.outcome_charts import POLICY_MARKS, start_marks
+
+    pair = DemoPair()
+    p = pair.settings.reform.policy
+    marks = start_marks(pair)
+    assert marks[p.consolidation.date] == "C" and marks[p.zombie_disposal.start] == "Z"
+    assert p.devolution.start == p.assessment.start and marks[p.devolution.start] == "D+A"
+    assert marks[p.approval_process.start] == "P"
+    fig = outcome_figure(pair)
+    for ax in fig.axes:
+        labels = {t.get_text().strip() for t in ax.texts}
+        assert set(marks.values()) <= labels
+    assert all(letter in fig.get_suptitle() for letter in POLICY_MARKS.values())
+    off = DemoPair(zombie_disposal=False, devolution=False)
+    assert "Z" not in start_marks(off).values() and start_marks(off)[p.assessment.start] == "A"
+
+
 def test_play_advances_month_by_month_and_pause_stops_before_the_next_month():
     import time
 
