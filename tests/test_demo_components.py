@@ -17,6 +17,7 @@ from sim.demo.components import (
     county_layout,
     figure_png,
     outcome_figure,
+    region_chart,
     scoreboard_html,
     zone_table,
 )
@@ -279,6 +280,28 @@ def test_policy_start_lines_are_labelled_and_share_a_month():
     assert all(letter in fig.get_suptitle() for letter in POLICY_MARKS.values())
     off = DemoPair(zombie_disposal=False, devolution=False)
     assert "Z" not in start_marks(off).values() and start_marks(off)[p.assessment.start] == "A"
+
+
+def test_map_marks_placeholders_shows_closed_zones_and_has_a_size_legend():
+    """Placeholder zones say so in the tooltip; merged and abolished zones are crosses of a fixed size
+    (a circle sized by their zero output would vanish); the circles' size has a legend."""
+    from sim.demo.region_map import CLOSED, CLOSED_MARK_AREA, NAMED_NOTE, PLACEHOLDER_NOTE
+
+    pair = DemoPair()
+    pair.advance(48)  # past consolidation (2018-09)
+    layout = county_layout(pair.reform.region)
+    table = zone_table(pair.reform, layout)
+    data = pair.reform.region.zones.set_index("zone_id")["name_status"]
+    assert (table["data"] == PLACEHOLDER_NOTE).sum() == (data.loc[table["zone_id"]] == "placeholder").sum() > 0
+    assert set(table["data"]) == {PLACEHOLDER_NOTE, NAMED_NOTE}
+    spec = region_chart(pair.reform, layout, "t", 1.0).to_dict()
+    layers = spec["layer"]
+    circles = next(layer for layer in layers if layer["mark"]["type"] == "circle")
+    crosses = next(layer for layer in layers if layer["mark"].get("shape") == "cross")
+    assert circles["encoding"]["size"]["legend"] is not None
+    assert crosses["mark"]["size"] == CLOSED_MARK_AREA
+    closed = table["standing"].isin(CLOSED).sum()
+    assert closed > 0 and any(t.get("title") == "data 数据" for t in circles["encoding"]["tooltip"])
 
 
 def test_play_advances_month_by_month_and_pause_stops_before_the_next_month():

@@ -86,6 +86,8 @@ def ExercisePresets(chosen: solara.Reactive[dict], load: Callable[[], None]):
                     small=True,
                     outlined=True,
                     classes=["zonesim-preset"],
+                    # wrapped, not upper-cased: long variant names keep the sidebar narrow
+                    style={"text-transform": "none", "white-space": "normal", "height": "auto", "max-width": "100%"},
                     attributes={
                         "title": f"Set the controls to '{variant}' (other controls at the reform's defaults) and Reset"
                     },  # fmt: skip

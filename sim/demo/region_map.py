@@ -38,6 +38,20 @@ MAP_ASPECT = 0.8
 MARK_AREA = (12, 1500)
 """Area, in square pixels, of a zone's circle at zero and at the largest output (linear in output)."""
 
+CLOSED_MARK_AREA = 160
+"""Area, in square pixels, of the cross that marks a merged or abolished zone (it has no output, so a
+circle sized by output would vanish)."""
+
+CLOSED = ("merged 已整合", "abolished 已撤销")
+"""Standings of zones that no longer exist as zones: drawn as crosses, not circles."""
+
+PLACEHOLDER_NOTE = (
+    "placeholder 占位: the sources do not name every zone of 2017; this zone's name and figures are "
+    "assumed (sim/data/ningxia/zones.csv, name_status)"
+)
+NAMED_NOTE = "named in the sources 有据"
+"""What the tooltip's "data" line says of a zone whose name the sources give, or do not."""
+
 MAP_PADDING = 2 * ZONE_RING
 """Margin around the outermost counties, in layout units."""
 
@@ -111,6 +125,10 @@ def zone_table(run, layout: dict[str, tuple[float, float]]) -> pd.DataFrame:
     down = downgraded_zones(run)
     counties = run.counties_by_id
     by_id = {z.zone_id: z for z in run.zones}
+    data = run.region.zones
+    placeholder = (
+        set(data.loc[data["name_status"] == "placeholder", "zone_id"]) if "name_status" in data.columns else set()
+    )
     rows = []
     for z in zones:
         x, y = pos[z.zone_id]
@@ -133,6 +151,7 @@ def zone_table(run, layout: dict[str, tuple[float, float]]) -> pd.DataFrame:
                 "yellow_cards": z.yellow_cards,
                 "merged_into": z.merged_into,
                 "host": zone_title(by_id[z.merged_into]) if z.merged_into else NOT_YET,
+                "data": PLACEHOLDER_NOTE if z.zone_id in placeholder else NAMED_NOTE,
             }
         )
     return pd.DataFrame(rows).sort_values("output", ascending=False, kind="stable")  # small circles drawn last
@@ -183,8 +202,29 @@ def region_chart(run, layout: dict[str, tuple[float, float]], title: str, max_ou
         .mark_rule(color="#757575", strokeDash=[3, 3])
         .encode(x=x_enc, y=y_enc, x2="x2:Q", y2="y2:Q")
     )
+    color = alt.Color(
+        "standing:N",
+        title="standing 考核",
+        scale=alt.Scale(domain=list(STANDINGS), range=list(STANDINGS.values())),
+    )
+    tooltip = [
+        alt.Tooltip("zone:N", title="zone 开发区"),
+        alt.Tooltip("county:N", title="county 县区"),
+        alt.Tooltip("level:N"),
+        alt.Tooltip("rank:N", title="body rank 规格"),
+        alt.Tooltip("standing:N", title="standing 考核"),
+        alt.Tooltip("output:Q", title="output 亿 yuan/yr", format=".1f"),
+        alt.Tooltip("firms:Q", title="firms 企业"),
+        alt.Tooltip("zombies:Q", title="zombies 僵尸企业"),
+        alt.Tooltip("score:N", title="score 得分"),
+        alt.Tooltip("class_rank:N", title="rank in class 排名"),
+        alt.Tooltip("yellow_cards:Q", title="yellow cards 黄牌"),
+        alt.Tooltip("host:N", title="merged into 并入"),
+        alt.Tooltip("data:N", title="data 数据"),
+    ]
+    closed = table["standing"].isin(CLOSED)
     zone_layer = (
-        alt.Chart(table)
+        alt.Chart(table[~closed])
         .mark_circle(stroke="#424242", strokeWidth=0.6, opacity=0.9)
         .encode(
             x=x_enc,
@@ -193,30 +233,18 @@ def region_chart(run, layout: dict[str, tuple[float, float]], title: str, max_ou
                 "output:Q",
                 title="output 亿 yuan/yr",
                 scale=alt.Scale(domain=[0, max(max_output, 1e-9)], range=list(MARK_AREA)),
-                legend=None,
+                legend=alt.Legend(tickCount=3),
             ),
-            color=alt.Color(
-                "standing:N",
-                title="standing 考核",
-                scale=alt.Scale(domain=list(STANDINGS), range=list(STANDINGS.values())),
-            ),
-            tooltip=[
-                alt.Tooltip("zone:N", title="zone 开发区"),
-                alt.Tooltip("county:N", title="county 县区"),
-                alt.Tooltip("level:N"),
-                alt.Tooltip("rank:N", title="body rank 规格"),
-                alt.Tooltip("standing:N", title="standing 考核"),
-                alt.Tooltip("output:Q", title="output 亿 yuan/yr", format=".1f"),
-                alt.Tooltip("firms:Q", title="firms 企业"),
-                alt.Tooltip("zombies:Q", title="zombies 僵尸企业"),
-                alt.Tooltip("score:N", title="score 得分"),
-                alt.Tooltip("class_rank:N", title="rank in class 排名"),
-                alt.Tooltip("yellow_cards:Q", title="yellow cards 黄牌"),
-                alt.Tooltip("host:N", title="merged into 并入"),
-            ],
+            color=color,
+            tooltip=tooltip,
         )
     )
-    return alt.layer(edge_layer, label_layer, link_layer, zone_layer).properties(
+    closed_layer = (
+        alt.Chart(table[closed])
+        .mark_point(shape="cross", size=CLOSED_MARK_AREA, filled=True, stroke="#424242", strokeWidth=0.6)
+        .encode(x=x_enc, y=y_enc, color=color, tooltip=tooltip)
+    )
+    return alt.layer(edge_layer, label_layer, link_layer, zone_layer, closed_layer).properties(
         title=title, width=round(MAP_ASPECT * MAP_HEIGHT), height=MAP_HEIGHT
     )
 
