@@ -107,8 +107,14 @@ def test_pair_steps_both_runs_together_on_common_random_numbers(pair):
         "working days 审批时长",
         "开发区",
         "管委会",
+        "Reform − baseline 差",
     ):
         assert text in board, text
+    # the difference column: reform minus baseline, a share's in percentage points
+    zones = head.loc["zones_end"]
+    assert f'<td class="zonesim-diff">{zones["reform"] - zones["baseline"]:+,.0f}</td>' in board
+    share = head.loc["zombie_share_end"]
+    assert f"{100 * (share['reform'] - share['baseline']):+.1f} pt" in board
 
 
 # --------------------------------------------------------------------------- event feed

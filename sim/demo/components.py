@@ -76,14 +76,21 @@ def OutcomePanel(pair: DemoPair):
         solara.FigureMatplotlib(fig, dependencies=[pair, counter], format="png")
 
 
+DIFFERENCE_LABEL = "Reform − baseline 差"
+"""Heading of the scoreboard's difference column."""
+
+
 def scoreboard_html(pair: DemoPair) -> str:
-    """The scoreboard as an HTML table: outcomes in rows, reform and baseline in columns."""
+    """The scoreboard as an HTML table: outcomes in rows; reform, baseline and their difference in
+    columns (a share's difference in percentage points)."""
     table = pair.headline()
     head = "".join(f"<th>{html.escape(RUN_LABELS[k])}</th>" for k in table.columns)
+    head += f"<th>{html.escape(DIFFERENCE_LABEL)}</th>"
     rows = []
     for name, row in table.iterrows():
         o = OUTCOME_VOCABULARY[name]
         cells = "".join(f"<td>{_number(v, o.unit)}</td>" for v in row)
+        cells += f'<td class="zonesim-diff">{_difference(row["reform"] - row["baseline"], o.unit)}</td>'
         tip = html.escape(f"{o.description} ({name})")
         title = f'<th title="{tip}">{html.escape(o.label)}, {html.escape(o.unit)} {html.escape(o.label_zh)}</th>'
         rows.append(f"<tr>{title}{cells}</tr>")
@@ -96,6 +103,15 @@ def _number(value, unit: str = "") -> str:
     if unit.startswith("share"):  # a share 0-1, shown as a percentage of it
         return f"{100 * value:.1f}%"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _difference(value, unit: str = "") -> str:
+    """A signed difference; a share's in percentage points."""
+    if pd.isna(value):
+        return "–"
+    if unit.startswith("share"):
+        return f"{100 * value:+.1f} pt"
+    return f"{value:+,.0f}" if float(value).is_integer() else f"{value:+,.1f}"
 
 
 @solara.component
