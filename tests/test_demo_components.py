@@ -310,6 +310,41 @@ def test_map_marks_placeholders_shows_closed_zones_and_has_a_size_legend():
     assert closed > 0 and any(t.get("title") == "data 数据" for t in circles["encoding"]["tooltip"])
 
 
+def test_outcome_chart_is_a_valid_vega_lite_spec_drawn_by_the_browser(pair):
+    """The page's outcome charts: a Vega-Lite 5 spec (valid against Altair 5's schema, the renderer's
+    major version), one data set at the top, four panels each with the reform − baseline strip, the
+    policy starts as labelled rules; no value is NaN (JSON null is fine, NaN is not JSON)."""
+    import json
+    import math
+
+    import altair as alt
+
+    from sim.demo.outcome_charts import VEGA_LITE_SCHEMA, outcome_chart, outcome_frame, start_marks
+
+    spec = outcome_chart(pair)
+    alt.VConcatChart.from_dict(spec, validate=True)
+    assert spec["$schema"] == VEGA_LITE_SCHEMA and alt.SCHEMA_VERSION.startswith("v5")
+    text = json.dumps(spec, allow_nan=False)  # raises on NaN
+    panels = [p for row in spec["vconcat"] for p in row["hconcat"]]
+    assert len(panels) == 4
+    for panel in panels:
+        top, strip = panel["vconcat"]
+        assert strip["encoding"]["y"]["field"] == "difference"
+        labels = [layer for layer in top["layer"] if layer["mark"]["type"] == "text"]
+        assert [m["label"] for m in labels[0]["data"]["values"]] == list(start_marks(pair).values())
+    rows = spec["data"]["values"]
+    frame = outcome_frame(pair).dropna(subset=["value"])
+    assert len(rows) == len(frame) and "difference" in text
+    reform = frame[(frame["run"] == "Reform") & (frame["outcome"] == "Industrial output")].set_index("t")["value"]
+    base = frame[(frame["run"] == "Baseline") & (frame["outcome"] == "Industrial output")].set_index("t")["value"]
+    diff = frame[(frame["run"] == "Reform") & (frame["outcome"] == "Industrial output")].set_index("t")["difference"]
+    assert all(math.isclose(d, r - b, rel_tol=1e-12, abs_tol=1e-9) for d, r, b in zip(diff, reform, base))
+    empty = outcome_chart(DemoPair())  # before the first month: nothing to draw, no infinite axes
+    assert empty["data"]["values"] == []
+    assert all(p["vconcat"][0]["layer"][0]["encoding"]["y"]["scale"]["domain"] == [0, 1]
+               for row in empty["vconcat"] for p in row["hconcat"])  # fmt: skip
+
+
 def test_play_advances_month_by_month_and_pause_stops_before_the_next_month():
     import time
 

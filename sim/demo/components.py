@@ -20,7 +20,14 @@ from sim.demo.model import RUN_LABELS, DemoPair
 
 # the region map and the outcome charts live in their own modules; re-exported here, where the
 # tests and callers have always found them
-from sim.demo.outcome_charts import RUN_STYLE, decimal_year, figure_png, outcome_figure, policy_starts  # noqa: F401
+from sim.demo.outcome_charts import (  # noqa: F401
+    RUN_STYLE,
+    decimal_year,
+    figure_png,
+    outcome_chart,
+    outcome_figure,
+    policy_starts,
+)
 from sim.demo.region_map import (  # noqa: F401
     COUNTY_LABEL_DROP,
     MAP_ASPECT,
@@ -40,7 +47,17 @@ from sim.demo.region_map import (  # noqa: F401
 )
 from sim.vocabulary import OUTCOMES as OUTCOME_VOCABULARY
 
+
 # --------------------------------------------------------------------------- components
+@solara.component
+def VegaChart(spec: dict):
+    """A Vega-Lite spec drawn by the browser.  Solara's ``FigureAltair`` switches Altair's renderer
+    for the whole process while it converts a chart, which is not safe with several sessions
+    stepping at once (a ``KeyError`` and a frozen page were seen with four); this takes a spec
+    that is already a dict."""
+    return solara.widgets.VegaLite.element(spec=spec, listen_to_click=False, listen_to_hover=False)
+
+
 FEED_HEIGHT = "360px"
 """Height of the scrolling event feed."""
 
@@ -57,7 +74,7 @@ def RegionPanel(pair: DemoPair):
         "The region 宁夏开发区 — zones grouped by county, sized by output, coloured by standing",
         classes=["zonesim-region"],
     ):
-        solara.FigureAltair(region_charts(pair, layout))
+        VegaChart(region_charts(pair, layout).to_dict(validate=False))
         solara.Text(
             "Hover a circle for the zone's figures. Dashed line: merged into. "
             "Grey labels: counties 县区; light lines: shared county borders.",
@@ -67,13 +84,15 @@ def RegionPanel(pair: DemoPair):
 
 @solara.component
 def OutcomePanel(pair: DemoPair):
-    """The four outcome charts, reform against baseline."""
+    """The four outcome charts, reform against baseline, with the difference under each (drawn by
+    the browser: a step costs the server a small JSON document)."""
     counter = update_counter.get()
-    fig = solara.use_memo(lambda: outcome_figure(pair), [pair, counter])
+    spec = solara.use_memo(lambda: outcome_chart(pair), [pair, counter])
     with solara.Card(
-        "Outcomes 结果 — reform (solid) against baseline (dashed), same seed", classes=["zonesim-outcomes"]
+        "Outcomes 结果 — reform (solid) against baseline (dashed), same seed; below each, reform − baseline",
+        classes=["zonesim-outcomes"],
     ):
-        solara.FigureMatplotlib(fig, dependencies=[pair, counter], format="png")
+        VegaChart(spec)
 
 
 DIFFERENCE_LABEL = "Reform − baseline 差"

@@ -26,6 +26,7 @@ LOAD_TIMEOUT_MS = 60_000
 HOVER_STEP_PX = 8
 HOVER_ATTEMPTS = 3
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+CHART_SETTLE_MS = 1500  # the browser redraws a Vega-Lite chart after the new spec arrives
 
 
 def _free_port() -> int:
@@ -158,7 +159,7 @@ def test_page_renders_offline_with_controls_and_charts(open_page, tmp_path):
     for key in ("reset", "play", "month", "year", "end"):
         expect(page.get_by_role("button", name=BUTTONS[key])).to_be_visible()
     _step(page, 3, "2015-03")
-    expect(page.locator(".zonesim-outcomes img")).to_be_visible()
+    expect(page.locator(".zonesim-outcomes canvas, .zonesim-outcomes svg.marks").first).to_be_visible()
     tooltip = _hover_a_zone(page)  # the region map is drawn, and hovering a zone shows its figures
     assert "zone 开发区" in tooltip and "output 亿 yuan/yr" in tooltip and "firms 企业" in tooltip, tooltip
     shot = tmp_path / "zonesim_demo.png"
@@ -170,8 +171,10 @@ def test_page_renders_offline_with_controls_and_charts(open_page, tmp_path):
 def test_a_control_changes_the_charts_and_reset_rebuilds(open_page):
     page, _ = open_page()
     _step(page, 2, "2015-02")
-    chart = page.locator(".zonesim-outcomes img")
-    default_run = chart.get_attribute("src")
+    chart = page.locator(".zonesim-outcomes")  # drawn by the browser (Vega-Lite): compare what it shows
+    expect(chart.locator("canvas, svg.marks").first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_timeout(CHART_SETTLE_MS)
+    default_run = chart.screenshot()
     default_board = _scoreboard(page).inner_text()
 
     seed = page.get_by_label("Random seed (both runs) 随机种子")
@@ -180,7 +183,8 @@ def test_a_control_changes_the_charts_and_reset_rebuilds(open_page):
     page.get_by_role("button", name=BUTTONS["reset"]).click()
     expect(_scoreboard(page)).to_contain_text("Month before 2015-01", timeout=LOAD_TIMEOUT_MS)
     _step(page, 2, "2015-02")
-    expect(chart).not_to_have_attribute("src", default_run)
+    page.wait_for_timeout(CHART_SETTLE_MS)
+    assert chart.screenshot() != default_run
     assert _scoreboard(page).inner_text() != default_board
 
 
