@@ -18,6 +18,7 @@ from sim.demo.components import (
     figure_png,
     outcome_figure,
     region_chart,
+    region_charts,
     scoreboard_html,
     zone_table,
 )
@@ -300,13 +301,17 @@ def test_map_marks_placeholders_shows_closed_zones_and_has_a_size_legend():
     data = pair.reform.region.zones.set_index("zone_id")["name_status"]
     assert (table["data"] == PLACEHOLDER_NOTE).sum() == (data.loc[table["zone_id"]] == "placeholder").sum() > 0
     assert set(table["data"]) == {PLACEHOLDER_NOTE, NAMED_NOTE}
-    spec = region_chart(pair.reform, layout, "t", 1.0).to_dict()
+    spec = region_chart(pair.reform, layout, "t", 1.0)
     layers = spec["layer"]
     circles = next(layer for layer in layers if layer["mark"]["type"] == "circle")
     crosses = next(layer for layer in layers if layer["mark"].get("shape") == "cross")
     assert circles["encoding"]["size"]["legend"] is not None
     assert crosses["mark"]["size"] == CLOSED_MARK_AREA
     closed = table["standing"].isin(CLOSED).sum()
+    assert len(crosses["data"]["values"]) == closed and len(circles["data"]["values"]) == len(table) - closed
+    import altair as alt
+
+    alt.HConcatChart.from_dict(region_charts(pair, layout), validate=True)  # a valid Vega-Lite 5 spec
     assert closed > 0 and any(t.get("title") == "data 数据" for t in circles["encoding"]["tooltip"])
 
 

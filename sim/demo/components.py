@@ -74,7 +74,7 @@ def RegionPanel(pair: DemoPair):
         "The region 宁夏开发区 — zones grouped by county, sized by output, coloured by standing",
         classes=["zonesim-region"],
     ):
-        VegaChart(region_charts(pair, layout).to_dict(validate=False))
+        VegaChart(region_charts(pair, layout))
         solara.Text(
             "Hover a circle for the zone's figures. Dashed line: merged into. "
             "Grey labels: counties 县区; light lines: shared county borders.",

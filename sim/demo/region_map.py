@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-import altair as alt
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -171,88 +170,125 @@ def _links(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def region_chart(run, layout: dict[str, tuple[float, float]], title: str, max_output: float) -> alt.Chart:
-    """The region as a map-like network: counties (with their borders as lines), zones as circles
-    sized by output and coloured by standing, merges as dashed lines, hover for a zone's figures."""
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+"""The Vega-Lite major version of Solara's browser renderer."""
+
+TOOLTIP = (
+    ("zone", "nominal", "zone 开发区", None),
+    ("county", "nominal", "county 县区", None),
+    ("level", "nominal", "level", None),
+    ("rank", "nominal", "body rank 规格", None),
+    ("standing", "nominal", "standing 考核", None),
+    ("output", "quantitative", "output 亿 yuan/yr", ".1f"),
+    ("firms", "quantitative", "firms 企业", None),
+    ("zombies", "quantitative", "zombies 僵尸企业", None),
+    ("score", "nominal", "score 得分", None),
+    ("class_rank", "nominal", "rank in class 排名", None),
+    ("yellow_cards", "quantitative", "yellow cards 黄牌", None),
+    ("host", "nominal", "merged into 并入", None),
+    ("data", "nominal", "data 数据", None),
+)
+"""What hovering a zone shows: field, type, title, number format."""
+
+
+def _values(frame: pd.DataFrame) -> dict:
+    return {"values": frame.astype(object).where(frame.notna(), None).to_dict("records")}
+
+
+def region_chart(run, layout: dict[str, tuple[float, float]], title: str, max_output: float) -> dict:
+    """The region as a map-like network, a Vega-Lite spec: counties (with their borders as lines),
+    zones as circles sized by output and coloured by standing, merged and abolished zones as
+    crosses, merges as dashed lines, hover for a zone's figures.  Written as a plain dict: Altair's
+    layering copies every layer's data over and over (0.15 s a redraw here)."""
     region = run.region
     table = zone_table(run, layout)
     xs = [p[0] for p in layout.values()]
     ys = [p[1] for p in layout.values()]
     pad = MAP_PADDING
-    x_enc = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[min(xs) - pad, max(xs) + pad]))
-    y_enc = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[min(ys) - pad, max(ys) + pad]))
+    x = {"field": "x", "type": "quantitative", "axis": None, "scale": {"domain": [min(xs) - pad, max(xs) + pad]}}
+    y = {"field": "y", "type": "quantitative", "axis": None, "scale": {"domain": [min(ys) - pad, max(ys) + pad]}}
+    x2, y2 = {"field": "x2"}, {"field": "y2"}
     borders = pd.DataFrame(
         [
             {"x": layout[a][0], "y": layout[a][1], "x2": layout[b][0], "y2": layout[b][1]}
             for a, b in zip(region.adjacency["county_a"], region.adjacency["county_b"])
-        ]
+        ],
+        columns=["x", "y", "x2", "y2"],
     )
     counties = pd.DataFrame(
         [
             {"x": xy[0], "y": xy[1] - COUNTY_LABEL_DROP, "name": run.counties_by_id[c].name_zh}
             for c, xy in layout.items()
-        ]
+        ],
+        columns=["x", "y", "name"],
     )
-    edge_layer = (
-        alt.Chart(borders).mark_rule(color="#e0e0e0", strokeWidth=1).encode(x=x_enc, y=y_enc, x2="x2:Q", y2="y2:Q")
-    )
-    label_layer = alt.Chart(counties).mark_text(color="#9e9e9e", fontSize=9).encode(x=x_enc, y=y_enc, text="name:N")
-    link_layer = (
-        alt.Chart(_links(table))
-        .mark_rule(color="#757575", strokeDash=[3, 3])
-        .encode(x=x_enc, y=y_enc, x2="x2:Q", y2="y2:Q")
-    )
-    color = alt.Color(
-        "standing:N",
-        title="standing 考核",
-        scale=alt.Scale(domain=list(STANDINGS), range=list(STANDINGS.values())),
-    )
+    color = {
+        "field": "standing",
+        "type": "nominal",
+        "title": "standing 考核",
+        "scale": {"domain": list(STANDINGS), "range": list(STANDINGS.values())},
+    }
     tooltip = [
-        alt.Tooltip("zone:N", title="zone 开发区"),
-        alt.Tooltip("county:N", title="county 县区"),
-        alt.Tooltip("level:N"),
-        alt.Tooltip("rank:N", title="body rank 规格"),
-        alt.Tooltip("standing:N", title="standing 考核"),
-        alt.Tooltip("output:Q", title="output 亿 yuan/yr", format=".1f"),
-        alt.Tooltip("firms:Q", title="firms 企业"),
-        alt.Tooltip("zombies:Q", title="zombies 僵尸企业"),
-        alt.Tooltip("score:N", title="score 得分"),
-        alt.Tooltip("class_rank:N", title="rank in class 排名"),
-        alt.Tooltip("yellow_cards:Q", title="yellow cards 黄牌"),
-        alt.Tooltip("host:N", title="merged into 并入"),
-        alt.Tooltip("data:N", title="data 数据"),
+        {"field": f, "type": t, "title": title_, **({"format": fmt} if fmt else {})} for f, t, title_, fmt in TOOLTIP
     ]
     closed = table["standing"].isin(CLOSED)
-    zone_layer = (
-        alt.Chart(table[~closed])
-        .mark_circle(stroke="#424242", strokeWidth=0.6, opacity=0.9)
-        .encode(
-            x=x_enc,
-            y=y_enc,
-            size=alt.Size(
-                "output:Q",
-                title="output 亿 yuan/yr",
-                scale=alt.Scale(domain=[0, max(max_output, 1e-9)], range=list(MARK_AREA)),
-                legend=alt.Legend(tickCount=3),
-            ),
-            color=color,
-            tooltip=tooltip,
-        )
-    )
-    closed_layer = (
-        alt.Chart(table[closed])
-        .mark_point(shape="cross", size=CLOSED_MARK_AREA, filled=True, stroke="#424242", strokeWidth=0.6)
-        .encode(x=x_enc, y=y_enc, color=color, tooltip=tooltip)
-    )
-    return alt.layer(edge_layer, label_layer, link_layer, zone_layer, closed_layer).properties(
-        title=title, width=round(MAP_ASPECT * MAP_HEIGHT), height=MAP_HEIGHT
-    )
+    layers = [
+        {
+            "data": _values(borders),
+            "mark": {"type": "rule", "color": "#e0e0e0", "strokeWidth": 1},
+            "encoding": {"x": x, "y": y, "x2": x2, "y2": y2},
+        },
+        {
+            "data": _values(counties),
+            "mark": {"type": "text", "color": "#9e9e9e", "fontSize": 9},
+            "encoding": {"x": x, "y": y, "text": {"field": "name", "type": "nominal"}},
+        },
+        {
+            "data": _values(_links(table)),
+            "mark": {"type": "rule", "color": "#757575", "strokeDash": [3, 3]},
+            "encoding": {"x": x, "y": y, "x2": x2, "y2": y2},
+        },
+        {
+            "data": _values(table[~closed]),
+            "mark": {"type": "circle", "stroke": "#424242", "strokeWidth": 0.6, "opacity": 0.9},
+            "encoding": {
+                "x": x,
+                "y": y,
+                "size": {
+                    "field": "output",
+                    "type": "quantitative",
+                    "title": "output 亿 yuan/yr",
+                    "scale": {"domain": [0, max(max_output, 1e-9)], "range": list(MARK_AREA)},
+                    "legend": {"tickCount": 3},
+                },
+                "color": color,
+                "tooltip": tooltip,
+            },
+        },
+        {
+            "data": _values(table[closed]),
+            "mark": {
+                "type": "point",
+                "shape": "cross",
+                "size": CLOSED_MARK_AREA,
+                "filled": True,
+                "stroke": "#424242",
+                "strokeWidth": 0.6,
+            },
+            "encoding": {"x": x, "y": y, "color": color, "tooltip": tooltip},
+        },
+    ]
+    return {"title": title, "layer": layers, "width": round(MAP_ASPECT * MAP_HEIGHT), "height": MAP_HEIGHT}
 
 
-def region_charts(pair: DemoPair, layout: dict[str, tuple[float, float]]) -> alt.HConcatChart:
-    """Reform and baseline maps side by side, circles on one scale."""
+def region_charts(pair: DemoPair, layout: dict[str, tuple[float, float]]) -> dict:
+    """Reform and baseline maps side by side, circles on one scale (a Vega-Lite spec)."""
     max_output = max(float(run.zone_annual_output().max(initial=0)) / WAN_PER_YI for run in pair.runs().values())
     charts = [
         region_chart(run, layout, f"{RUN_LABELS[key]} — {pair.date}", max_output) for key, run in pair.runs().items()
     ]
-    return alt.hconcat(*charts).configure_view(stroke=None).configure_legend(orient="right")
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "hconcat": charts,
+        "config": {"view": {"stroke": None}, "legend": {"orient": "right"}},
+    }
