@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?= experiment=compare
 
-.PHONY: run test test-fast lint bench notebooks demo install clean
+.PHONY: run test test-fast lint bench notebooks demo load-test install clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "zonesim needs Python >= 3.12 (pyenv: the .python-version file selects 3.12)")'
@@ -44,6 +44,12 @@ notebooks: $(BIN)/.installed
 
 demo: $(BIN)/.installed
 	$(BIN)/zonesim-demo
+
+# a classroom's load on the dashboard: SESSIONS browser sessions (headless Chromium) pressing
+# "+1 year" at once; waits, server memory and exceptions (not part of make test)
+SESSIONS ?= 10
+load-test: $(BIN)/.installed
+	$(BIN)/python -m sim.demo.loadtest --sessions $(SESSIONS)
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

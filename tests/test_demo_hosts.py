@@ -173,3 +173,22 @@ def test_solaras_cookie_warning_is_silenced_and_other_warnings_are_not():
         warnings.warn(server.COOKIE_WARNING + ", but according to the asgi framework ...", UserWarning, stacklevel=1)
         warnings.warn("something else", UserWarning, stacklevel=1)
     assert [str(w.message) for w in seen] == ["something else"]
+
+
+def test_closed_sessions_are_freed_after_minutes_unless_the_environment_says_otherwise():
+    env = cli.server_env({"PATH": "/usr/bin"})
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == cli.CULL_TIMEOUT == "5m"  # Solara's default is a day
+    assert cli.server_env({"SOLARA_KERNEL_CULL_TIMEOUT": "30s"})["SOLARA_KERNEL_CULL_TIMEOUT"] == "30s"
+
+
+def test_load_test_report_says_what_it_measured():
+    import os
+
+    from sim.demo import loadtest
+
+    text = loadtest.report(10, 2, [1.0, 2.0, 3.0, 4.0], [], {"before": 300, "peak": 500, "after": 400}, [])
+    assert "10 sessions" in text and "median 2.50 s" in text and "max 4.00 s" in text
+    assert "before 300, peak 500" in text and "exceptions in the server log: 0" in text and "upper bound" in text
+    assert loadtest.rss_mib(os.getpid()) > 0
+    failed = loadtest.report(2, 1, [1.0], ["TimeoutError: page.goto"], {"before": 1, "peak": 1, "after": 1}, [])
+    assert "failed sessions: 1" in failed and "failed session: TimeoutError: page.goto (1x)" in failed

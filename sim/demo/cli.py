@@ -35,6 +35,11 @@ SERVER_ENV = {
 }
 """Environment the Solara server runs with (the asset cache folder is added by :func:`server_env`)."""
 
+CULL_TIMEOUT = "5m"
+"""How long a closed tab's session (its reform/baseline pair, about 50 MiB) is kept for a reconnect
+before the server frees it (Solara's default is a day: a class's closed tabs would pile up).
+``SOLARA_KERNEL_CULL_TIMEOUT`` in the environment overrides it."""
+
 
 def is_loopback(host: str) -> bool:
     """Is ``host`` this computer only (127.0.0.0/8, ::1, localhost)?"""
@@ -82,6 +87,7 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
     asset cache folder."""
     env = dict(os.environ if base is None else base)
     env.update(SERVER_ENV)
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT)
     env[assets.CACHE_ENV] = str(assets.cache_dir())
     return env
 
