@@ -350,6 +350,26 @@ def test_outcome_chart_is_a_valid_vega_lite_spec_drawn_by_the_browser(pair):
                for row in empty["vconcat"] for p in row["hconcat"])  # fmt: skip
 
 
+def test_projector_view_draws_the_reforms_map_and_compact_charts(pair):
+    """The projector view: the reform's map only, the four charts small with short titles, the
+    scoreboard and the feed; no help text and no downloads."""
+    from sim.demo.components import PROJECTOR_CHART_SIZE
+    from sim.demo.model import OUTCOMES
+
+    _, rc = solara.render(Dashboard(pair, projector=True), handle_error=False)
+    specs = [w.spec for w in rc.find(solara.widgets.VegaLite).widgets]
+    assert len(specs) == 2
+    maps = [s for s in specs if "hconcat" in s and "layer" in s["hconcat"][0]]
+    assert len(maps) == 1 and len(maps[0]["hconcat"]) == 1 and maps[0]["hconcat"][0]["title"].startswith("Reform")
+    charts = next(s for s in specs if s is not maps[0])
+    panels = [p for row in charts["vconcat"] for p in row["hconcat"]]
+    assert [p["vconcat"][0]["title"] for p in panels] == [o.short for o in OUTCOMES]
+    assert all(p["vconcat"][0]["width"] == PROJECTOR_CHART_SIZE[0] for p in panels)
+    rc.find(v.CardTitle, children=["Month 2019-12 — scoreboard 对比"]).assert_single()
+    assert not rc.find(v.Btn).widgets  # no downloads on the projected screen
+    rc.close()
+
+
 def test_play_advances_month_by_month_and_pause_stops_before_the_next_month():
     import time
 

@@ -22,6 +22,9 @@ from sim.demo.model import DemoPair
 
 TITLE = "Development-zone reform 开发区改革 — reform vs baseline, same seed"
 
+PROJECTOR_LABEL = "Projector view 投影 (one screen)"
+"""The switch between the full dashboard and the one-screen view for a projected class."""
+
 
 @solara.component
 def Page():
@@ -31,6 +34,7 @@ def Page():
     first = solara.use_memo(lambda: DemoPair(**start), [])
     pair = solara.use_reactive(first)
     chosen = solara.use_reactive(dict(start))  # the controls' values
+    projector = solara.use_reactive(False)  # one screen for a projected class
 
     def build() -> DemoPair:
         return DemoPair(**{**start, **chosen.value})
@@ -43,8 +47,9 @@ def Page():
     with solara.Sidebar(), solara.Column():
         with solara.Card("Run 运行"):
             RunController(pair, build)
+            solara.Switch(label=PROJECTOR_LABEL, value=projector)
         with solara.Card("Exercises 练习 (docs/teaching.md)"):
             ExercisePresets(chosen, load)
         with solara.Card("Policy controls 政策 (then Reset)"):
             PolicyControls(chosen)
-    Dashboard(pair.value)
+    Dashboard(pair.value, projector=projector.value)

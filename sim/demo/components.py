@@ -61,6 +61,13 @@ def VegaChart(spec: dict):
 FEED_HEIGHT = "360px"
 """Height of the scrolling event feed."""
 
+PROJECTOR_FEED_HEIGHT = "200px"
+PROJECTOR_MAP_HEIGHT = 230
+PROJECTOR_CHART_SIZE = (200, 58)
+PROJECTOR_LEFT_WIDTH = "390px"
+"""The projector view's sizes: feed (scrolls), the reform's map and each outcome chart's lines
+(pixels), chosen so that map, four charts, scoreboard and feed fit 1366×768 beside the sidebar."""
+
 FEED_COLOURS = {"warning": "#fbc02d", "error": "#c62828", "success": "#2e7d32", "info": "#90a4ae"}
 """Left-border colour of a feed line by kind of event."""
 
@@ -144,11 +151,11 @@ def ScoreboardPanel(pair: DemoPair):
 
 
 @solara.component
-def EventFeedPanel(pair: DemoPair):
+def EventFeedPanel(pair: DemoPair, height: str = FEED_HEIGHT):
     """The reform's (and baseline's) zone events, newest first."""
     update_counter.get()
     items = feed(pair)
-    scroll = {"max-height": FEED_HEIGHT, "overflow-y": "auto", "gap": "2px"}
+    scroll = {"max-height": height, "overflow-y": "auto", "gap": "2px"}
     with solara.Card(f"Event feed 事件 — {len(items)} so far", classes=["zonesim-feed"]), solara.Column(style=scroll):
         if not items:
             solara.Text(
@@ -231,9 +238,43 @@ STYLE = """
 
 
 @solara.component
-def Dashboard(pair: DemoPair):
-    """The main area: help, scoreboard and feed, the maps, the charts, export."""
+def ProjectorView(pair: DemoPair):
+    """One screen for a projected class (1366×768): the reform's map over the event feed on the left,
+    the four outcome charts (each with its reform − baseline strip) over the scoreboard on the right;
+    no help text or downloads."""
+    counter = update_counter.get()
+    layout = solara.use_memo(lambda: county_layout(pair.reform.region), [pair])
+    charts = solara.use_memo(lambda: outcome_chart(pair, size=PROJECTOR_CHART_SIZE, compact=True), [pair, counter])
+    with solara.Row(gap="8px", style={"flex-wrap": "nowrap", "align-items": "flex-start"}):
+        with solara.Column(gap="8px", style={"flex": f"0 0 {PROJECTOR_LEFT_WIDTH}", "max-width": PROJECTOR_LEFT_WIDTH}):
+            with solara.Card(classes=["zonesim-region"], margin=0):
+                VegaChart(region_charts(pair, layout, runs=("reform",), height=PROJECTOR_MAP_HEIGHT))
+            EventFeedPanel(pair, height=PROJECTOR_FEED_HEIGHT)
+        with solara.Column(gap="8px", style={"flex": "1 1 auto", "min-width": "0"}):
+            with solara.Card(classes=["zonesim-outcomes"], margin=0):
+                VegaChart(charts)
+            ScoreboardPanel(pair)
+
+
+PROJECTOR_STYLE = """
+.zonesim-projector .v-card__title { font-size: 1rem; padding: 6px 12px; line-height: 1.3; }
+.zonesim-projector .v-card__text, .zonesim-projector .v-card { padding-top: 0; }
+.zonesim-projector .zonesim-table th, .zonesim-projector .zonesim-table td { padding: 1px 6px; }
+.zonesim-projector .zonesim-table { font-size: 0.75em; }
+"""
+"""Tighter cards and table in the projector view."""
+
+
+@solara.component
+def Dashboard(pair: DemoPair, projector: bool = False):
+    """The main area: help, scoreboard and feed, the maps, the charts, export; or, for a projected
+    class, :class:`ProjectorView`."""
     solara.Style(STYLE)
+    if projector:
+        solara.Style(PROJECTOR_STYLE)
+        with solara.Column(classes=["zonesim-projector"], gap="8px"):
+            ProjectorView(pair)
+        return
     solara.HTML(tag="p", unsafe_innerHTML=HOW_TO, style={"font-size": "0.9em", "margin": "0 8px"})
     with solara.Columns([5, 4]):
         ScoreboardPanel(pair)

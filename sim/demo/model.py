@@ -49,6 +49,7 @@ class Outcome:
     name_zh: str
     unit: str  # short, for the scoreboard
     ylabel: str  # long, for the chart's axis
+    short: str = ""  # the title of its chart in the projector view (name and unit, a few words)
 
     def series(self, monthly: pd.DataFrame) -> pd.Series:
         match self.name:
@@ -67,17 +68,37 @@ class Outcome:
 
 
 OUTCOMES = (
-    Outcome("output", "Industrial output", "工业产值", "亿 yuan/year", "100 million yuan / year (annualised month)"),
     Outcome(
-        "zombie_share", "Zombie firms: share of operating firms", "僵尸企业占比", "%", "% of firms (OECD definition)"
+        "output",
+        "Industrial output",
+        "工业产值",
+        "亿 yuan/year",
+        "100 million yuan / year (annualised month)",
+        "Output 产值, 亿 yuan/yr",
     ),
-    Outcome("zombie_exits", "Zombie firms: exits so far", "僵尸企业退出", "firms", "firms (cumulative)"),
+    Outcome(
+        "zombie_share",
+        "Zombie firms: share of operating firms",
+        "僵尸企业占比",
+        "%",
+        "% of firms (OECD definition)",
+        "Zombie share 僵尸占比, %",
+    ),
+    Outcome(
+        "zombie_exits",
+        "Zombie firms: exits so far",
+        "僵尸企业退出",
+        "firms",
+        "firms (cumulative)",
+        "Zombie exits 退出, firms",
+    ),
     Outcome(
         "latency",
         "Approval latency",
         "审批时长",
         f"working days, last {LATENCY_WINDOW_MONTHS} months",
         f"working days, mean of last {LATENCY_WINDOW_MONTHS} months",
+        "Approval 审批, working days",
     ),
 )
 """The four live charts, reform against baseline (same seed)."""

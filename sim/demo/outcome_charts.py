@@ -150,19 +150,22 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-def _panel(outcome, x: dict, marks: list[dict], empty: bool) -> dict:
+def _panel(outcome, x: dict, marks: list[dict], empty: bool, size: tuple[int, int], compact: bool) -> dict:
     """One outcome: reform and baseline lines with the policy starts, and the difference strip under it
-    (``empty``: no value yet, so the axes get a fixed range instead of an infinite one)."""
+    (``empty``: no value yet, so the axes get a fixed range instead of an infinite one; ``compact``:
+    no axis titles, years only under the strip, the unit in the panel's title)."""
     this = {"field": "outcome", "equal": outcome.title}
     runs = ["Reform", "Baseline"]
     legend = {"title": None, "orient": "top-left"}  # one legend for colour and dash (the same field)
     fixed = {"domain": [0, 1]} if empty else {}
+    y_title = None if compact else outcome.unit
+    top_x = {**x, "axis": None} if compact else x
     lines = {
         "transform": [{"filter": this}],
         "mark": {"type": "line", "strokeWidth": 1.8},
         "encoding": {
-            "x": x,
-            "y": {"field": "value", "type": "quantitative", "title": outcome.unit, "scale": {"zero": False, **fixed}},
+            "x": top_x,
+            "y": {"field": "value", "type": "quantitative", "title": y_title, "scale": {"zero": False, **fixed}},
             "color": {
                 "field": "run",
                 "type": "nominal",
@@ -216,26 +219,42 @@ def _panel(outcome, x: dict, marks: list[dict], empty: bool) -> dict:
         },
         "encoding": {
             "x": x,
-            "y": {"field": "difference", "type": "quantitative", "title": "reform − baseline", "scale": fixed},
+            "y": {
+                "field": "difference",
+                "type": "quantitative",
+                "title": None if compact else "reform − baseline",
+                "scale": fixed,
+                **({"axis": {"tickCount": 2}} if compact else {}),
+            },
             "tooltip": [
                 {"field": "t", "type": "quantitative", "format": ".2f", "title": "year"},
                 {"field": "difference", "type": "quantitative", "format": ",.1f"},
             ],
         },
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT // 3,
+        "width": size[0],
+        "height": size[1] // 3,
     }
-    top = {"title": f"{outcome.title} {outcome.name_zh}", "layer": layers, "width": CHART_WIDTH, "height": CHART_HEIGHT}
+    title = outcome.short if compact else f"{outcome.title} {outcome.name_zh}"
+    top = {"title": title, "layer": layers, "width": size[0], "height": size[1]}
+    for layer in layers[1:]:  # the policy-start rules and labels follow the panel's axis
+        layer["encoding"]["x"] = top_x
     return {"vconcat": [top, strip], "spacing": 2}
 
 
-def outcome_chart(pair: DemoPair, outcomes=OUTCOMES, ncols: int = 2) -> dict:
+def outcome_chart(
+    pair: DemoPair,
+    outcomes=OUTCOMES,
+    ncols: int = 2,
+    size: tuple[int, int] = (CHART_WIDTH, CHART_HEIGHT),
+    compact: bool = False,
+) -> dict:
     """The four outcome charts for the browser, as a Vega-Lite spec: per outcome, reform (solid) and
     baseline (dashed) with the policy starts marked, and under it the difference reform − baseline.
 
     Written as a plain dict, not with Altair: Altair's concatenation deep-copies every sub-chart
     (0.4 s a redraw here), the dict takes milliseconds.  The data sit once at the top; each panel
-    filters its outcome."""
+    filters its outcome.  ``size``: width and height of each outcome's lines, pixels; ``compact``
+    (the projector view): no axis titles, fewer ticks, smaller titles."""
     cal = pair.reform.calendar
     domain = [cal.year(0), cal.year(cal.n_months - 1) + 1]
     x = {
@@ -243,20 +262,23 @@ def outcome_chart(pair: DemoPair, outcomes=OUTCOMES, ncols: int = 2) -> dict:
         "type": "quantitative",
         "title": None,
         "scale": {"domain": domain},
-        "axis": {"format": "d", "tickCount": 8},
+        "axis": {"format": "d", "tickCount": 4 if compact else 8},
     }
     marks = [
         {"t": decimal_year(cal, cal.index(month)), "label": letters} for month, letters in start_marks(pair).items()
     ]
     data = outcome_frame(pair, outcomes).dropna(subset=["value"])  # no latency before the first approval
     shown = set(data["outcome"])
-    panels = [_panel(outcome, x, marks, empty=outcome.title not in shown) for outcome in outcomes]
+    panels = [
+        _panel(outcome, x, marks, empty=outcome.title not in shown, size=size, compact=compact) for outcome in outcomes
+    ]
+    gap = 12 if compact else 24
     return {
         "$schema": VEGA_LITE_SCHEMA,
         "data": {"values": _records(data)},
-        "vconcat": [{"hconcat": panels[i : i + ncols], "spacing": 24} for i in range(0, len(panels), ncols)],
-        "spacing": 14,
-        "config": {"view": {"stroke": None}, "title": {"fontSize": 12, "anchor": "start"}},
+        "vconcat": [{"hconcat": panels[i : i + ncols], "spacing": gap} for i in range(0, len(panels), ncols)],
+        "spacing": 8 if compact else 14,
+        "config": {"view": {"stroke": None}, "title": {"fontSize": 10 if compact else 12, "anchor": "start"}},
     }
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.demo.feed import zone_title
-from sim.demo.model import RUN_LABELS, WAN_PER_YI, DemoPair
+from sim.demo.model import RUN_LABELS, RUNS, WAN_PER_YI, DemoPair
 from sim.model.agents import ZoneStatus
 
 # --------------------------------------------------------------------------- region map
@@ -195,7 +195,9 @@ def _values(frame: pd.DataFrame) -> dict:
     return {"values": frame.astype(object).where(frame.notna(), None).to_dict("records")}
 
 
-def region_chart(run, layout: dict[str, tuple[float, float]], title: str, max_output: float) -> dict:
+def region_chart(
+    run, layout: dict[str, tuple[float, float]], title: str, max_output: float, height: int = MAP_HEIGHT
+) -> dict:
     """The region as a map-like network, a Vega-Lite spec: counties (with their borders as lines),
     zones as circles sized by output and coloured by standing, merged and abolished zones as
     crosses, merges as dashed lines, hover for a zone's figures.  Written as a plain dict: Altair's
@@ -278,14 +280,16 @@ def region_chart(run, layout: dict[str, tuple[float, float]], title: str, max_ou
             "encoding": {"x": x, "y": y, "color": color, "tooltip": tooltip},
         },
     ]
-    return {"title": title, "layer": layers, "width": round(MAP_ASPECT * MAP_HEIGHT), "height": MAP_HEIGHT}
+    return {"title": title, "layer": layers, "width": round(MAP_ASPECT * height), "height": height}
 
 
-def region_charts(pair: DemoPair, layout: dict[str, tuple[float, float]]) -> dict:
-    """Reform and baseline maps side by side, circles on one scale (a Vega-Lite spec)."""
+def region_charts(
+    pair: DemoPair, layout: dict[str, tuple[float, float]], runs: tuple[str, ...] = RUNS, height: int = MAP_HEIGHT
+) -> dict:
+    """The maps of ``runs`` (reform and baseline) side by side, circles on one scale (a Vega-Lite spec)."""
     max_output = max(float(run.zone_annual_output().max(initial=0)) / WAN_PER_YI for run in pair.runs().values())
     charts = [
-        region_chart(run, layout, f"{RUN_LABELS[key]} — {pair.date}", max_output) for key, run in pair.runs().items()
+        region_chart(pair.runs()[key], layout, f"{RUN_LABELS[key]} — {pair.date}", max_output, height) for key in runs
     ]
     return {
         "$schema": VEGA_LITE_SCHEMA,

@@ -209,3 +209,34 @@ def test_a_year_is_twelve_months_and_run_to_end_stops_exactly_at_the_end(open_pa
     for key in ("month", "year", "end", "play"):
         expect(page.get_by_role("button", name=BUTTONS[key])).to_be_disabled()
     assert blocked == []
+
+
+def test_projector_view_fits_one_screen(open_page):
+    """Acceptance a (issue 18): at 1366×768 the projector view shows the map, the four outcome charts,
+    the scoreboard and the event feed without scrolling."""
+    from sim.demo.app import PROJECTOR_LABEL
+
+    page, blocked = open_page()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.get_by_text(PROJECTOR_LABEL).click()
+    _step(page, 1, "2015-12", button="year")
+    page.wait_for_timeout(CHART_SETTLE_MS)
+    for selector in (
+        ".zonesim-region canvas, .zonesim-region svg.marks",
+        ".zonesim-outcomes canvas, .zonesim-outcomes svg.marks",
+        ".zonesim-scoreboard",
+        ".zonesim-feed",
+    ):
+        element = page.locator(selector).first
+        expect(element).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        box = None
+        for _ in range(HOVER_ATTEMPTS):  # a chart redrawn between the check and the measure has no box
+            box = element.bounding_box()
+            if box is not None:
+                break
+            page.wait_for_timeout(CHART_SETTLE_MS)
+        assert box is not None, selector
+        assert box["x"] >= 0 and box["y"] >= 0, selector
+        assert box["x"] + box["width"] <= 1366 and box["y"] + box["height"] <= 768, (selector, box)
+    assert page.evaluate("() => document.scrollingElement.scrollHeight") <= 768 + 1  # nothing below the fold
+    assert blocked == []
