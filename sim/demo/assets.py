@@ -14,6 +14,7 @@ is the path the page asks for.  Running it again skips packages already in place
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import shutil
 import subprocess
@@ -30,8 +31,21 @@ PACKAGES: tuple[str, ...] = (
     "vega@5",  # Altair charts (the region map): vega, vega-lite, vega-embed
     "vega-lite@5",
     "vega-embed@6",
+    FONT_PACKAGE := "@fontsource/noto-sans-sc@5.3.0",  # Chinese text on a machine without a CJK font
 )
 """npm specs of every asset the dashboard requests, exactly as they appear in its URLs."""
+
+KEEP: dict[str, tuple[str, ...]] = {
+    FONT_PACKAGE: ("LICENSE", "package.json", "400.css", "files/noto-sans-sc-*-400-normal.woff2"),
+}
+"""Files kept of a package (glob patterns; every file of a package not listed): of the 73 MB font
+package, the regular weight's style sheet and its 102 WOFF2 subsets (3.6 MB).  Noto Sans SC is
+under the SIL Open Font License 1.1 (its ``LICENSE``), which allows bundling it with software."""
+
+FONT_CSS = f"/_solara/cdn/{FONT_PACKAGE}/400.css"
+"""URL of the bundled font's style sheet (through Solara's asset proxy, served from the cache)."""
+
+FONT_FAMILY = "Noto Sans SC"
 
 CACHE_ENV = "SOLARA_ASSETS_PROXY_CACHE_DIR"
 """Solara's setting for the folder its asset proxy serves from (and caches into)."""
@@ -66,8 +80,9 @@ def _npm() -> str:
     return npm
 
 
-def _unpack(tarball: Path, target: Path) -> None:
-    """Extract an ``npm pack`` tarball (its files sit under ``package/``) into ``target``."""
+def _unpack(tarball: Path, target: Path, keep: tuple[str, ...] = ()) -> None:
+    """Extract an ``npm pack`` tarball (its files sit under ``package/``) into ``target``; only the
+    files matching ``keep`` (glob patterns) when it is given."""
     tmp = target.with_name(target.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -75,6 +90,8 @@ def _unpack(tarball: Path, target: Path) -> None:
         for member in tar.getmembers():
             name = member.name.split("/", 1)[1] if "/" in member.name else ""
             if not name or not (member.isfile() or member.isdir()):
+                continue
+            if keep and not (member.isdir() or any(fnmatch.fnmatch(name, pattern) for pattern in keep)):
                 continue
             member.name = name
             tar.extract(member, tmp, filter="data")
@@ -101,7 +118,7 @@ def fetch(dest: Path, specs: list[str] | None = None, log=print) -> list[str]:
                 raise AssetError(f"npm pack {spec} failed: {res.stderr.strip() or res.stdout.strip()}")
             target = dest / spec
             target.parent.mkdir(parents=True, exist_ok=True)
-            _unpack(Path(work) / name, target)
+            _unpack(Path(work) / name, target, KEEP.get(spec, ()))
     return todo
 
 

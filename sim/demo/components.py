@@ -15,6 +15,7 @@ import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
 
+from sim.demo import assets
 from sim.demo.feed import feed
 from sim.demo.model import RUN_LABELS, DemoPair
 
@@ -55,6 +56,12 @@ def VegaChart(spec: dict):
     for the whole process while it converts a chart, which is not safe with several sessions
     stepping at once (a ``KeyError`` and a frozen page were seen with four); this takes a spec
     that is already a dict."""
+    # SVG, so that text drawn before the bundled font has loaded is redrawn in it; the same fonts as the page
+    spec = {
+        **spec,
+        "usermeta": {"embedOptions": {"renderer": "svg"}},
+        "config": {**spec.get("config", {}), "font": TEXT_FONT},
+    }
     return solara.widgets.VegaLite.element(spec=spec, listen_to_click=False, listen_to_hover=False)
 
 
@@ -224,7 +231,14 @@ HOW_TO = (
     "the dashed (baseline) lines comes from the reform's policies. Classroom exercises: docs/teaching.md."
 )
 
-STYLE = """
+TEXT_FONT = f"Roboto, '{assets.FONT_FAMILY}', sans-serif"
+"""Latin text in Vuetify's Roboto, Chinese in the bundled Noto Sans SC (:mod:`sim.demo.assets`):
+the same glyphs on every machine, with or without a CJK system font."""
+
+STYLE = (
+    f'@import url("{assets.FONT_CSS}");\n'
+    f".v-application, .v-application .text-h6, .v-application .v-card__title {{ font-family: {TEXT_FONT} !important; }}"
+    + """
 .zonesim-table { border-collapse: collapse; font-size: 0.9em; width: 100%; }
 .zonesim-table th, .zonesim-table td { padding: 3px 8px; border-bottom: 1px solid #eeeeee; }
 .zonesim-table td { text-align: right; font-variant-numeric: tabular-nums; }
@@ -234,7 +248,9 @@ STYLE = """
 .v-slider__thumb-label { transform: translateY(-20%) translateY(-12px) translateX(-50%) rotate(45deg) !important; }
 .v-slider { margin-top: 22px; }
 """
-"""Page styles: the scoreboard table, and slider values always visible (a classroom reads them)."""
+)
+"""Page styles: the bundled Chinese font, the scoreboard table, and slider values always visible (a
+classroom reads them)."""
 
 
 @solara.component

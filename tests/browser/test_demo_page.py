@@ -240,3 +240,37 @@ def test_projector_view_fits_one_screen(open_page):
         assert box["x"] + box["width"] <= 1366 and box["y"] + box["height"] <= 768, (selector, box)
     assert page.evaluate("() => document.scrollingElement.scrollHeight") <= 768 + 1  # nothing below the fold
     assert blocked == []
+
+
+def test_chinese_renders_with_the_bundled_font(browser, demo_server):
+    """Acceptance a (issue 18): the page asks for the bundled Noto Sans SC (served from the local
+    asset cache, nothing from the network) and the browser has it loaded for the Chinese it shows;
+    the charts are SVG, so their text is redrawn once the font is there."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    fonts: list[str] = []
+    blocked: list[str] = []
+
+    def offline(route):
+        url = route.request.url
+        if urlparse(url).hostname in LOOPBACK:
+            if "noto-sans-sc" in url:
+                fonts.append(url)
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", offline)
+    page = context.new_page()
+    page.goto(demo_server["url"])
+    expect(page.get_by_role("button", name=BUTTONS["year"])).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    _step(page, 1, "2015-12", button="year")
+    page.wait_for_function("() => document.fonts.check(\"16px 'Noto Sans SC'\", '开发区改革')", timeout=LOAD_TIMEOUT_MS)
+    assert any(u.endswith("/400.css") for u in fonts) and any(u.endswith(".woff2") for u in fonts), fonts
+    loaded = page.evaluate(
+        "() => [...document.fonts].filter(f => f.family.includes('Noto Sans SC') && f.status === 'loaded').length"
+    )
+    assert loaded >= 1
+    expect(page.locator(".zonesim-outcomes svg.marks").first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    assert blocked == []
+    context.close()
