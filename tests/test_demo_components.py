@@ -370,6 +370,31 @@ def test_projector_view_draws_the_reforms_map_and_compact_charts(pair):
     rc.close()
 
 
+def test_a_pinned_run_is_a_ghost_line_on_the_charts():
+    """Pin the reform's series, build another pair, and the charts draw the pinned run beside the new
+    pair's reform and baseline (a grey dotted line); clearing the pin removes it."""
+    from sim.demo.controller import BUTTONS, PinControls
+    from sim.demo.outcome_charts import PINNED, PINNED_STYLE, outcome_chart
+
+    first = DemoPair()
+    first.advance(24)
+    reactive, pinned = solara.reactive(first), solara.reactive(None)
+    _, rc = solara.render(PinControls(reactive, pinned), handle_error=False)
+    rc.find(v.Btn, children=[BUTTONS["pin"]]).widget.click()
+    ghost = pinned.value
+    assert set(ghost["run"]) == {PINNED} and len(ghost) == 4 * 24
+    second = DemoPair(zombie_disposal=False)
+    second.advance(12)
+    spec = outcome_chart(second, pinned=ghost)
+    runs = {row["run"] for row in spec["data"]["values"]}
+    assert runs == {"Reform", "Baseline", PINNED}
+    colour = spec["vconcat"][0]["hconcat"][0]["vconcat"][0]["layer"][0]["encoding"]["color"]["scale"]
+    assert colour["domain"][-1] == PINNED and colour["range"][-1] == PINNED_STYLE[0]
+    rc.find(v.Btn, children=[BUTTONS["unpin"]]).widget.click()
+    assert pinned.value is None
+    rc.close()
+
+
 def test_play_advances_month_by_month_and_pause_stops_before_the_next_month():
     import time
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import solara
 
 from sim.demo.components import Dashboard
-from sim.demo.controller import RunController
+from sim.demo.controller import PinControls, RunController
 from sim.demo.inputs import ExercisePresets, PolicyControls, defaults
 from sim.demo.model import DemoPair
 
@@ -35,6 +35,7 @@ def Page():
     pair = solara.use_reactive(first)
     chosen = solara.use_reactive(dict(start))  # the controls' values
     projector = solara.use_reactive(False)  # one screen for a projected class
+    pinned = solara.use_reactive(None)  # a pinned run's series: the charts' ghost line
 
     def build() -> DemoPair:
         return DemoPair(**{**start, **chosen.value})
@@ -47,9 +48,10 @@ def Page():
     with solara.Sidebar(), solara.Column():
         with solara.Card("Run 运行"):
             RunController(pair, build)
+            PinControls(pair, pinned)
             solara.Switch(label=PROJECTOR_LABEL, value=projector)
         with solara.Card("Exercises 练习 (docs/teaching.md)"):
             ExercisePresets(chosen, load)
         with solara.Card("Policy controls 政策 (then Reset)"):
             PolicyControls(chosen)
-    Dashboard(pair.value, projector=projector.value)
+    Dashboard(pair.value, projector=projector.value, pinned=pinned.value)

@@ -97,11 +97,11 @@ def RegionPanel(pair: DemoPair):
 
 
 @solara.component
-def OutcomePanel(pair: DemoPair):
+def OutcomePanel(pair: DemoPair, pinned: pd.DataFrame | None = None):
     """The four outcome charts, reform against baseline, with the difference under each (drawn by
-    the browser: a step costs the server a small JSON document)."""
+    the browser: a step costs the server a small JSON document); a pinned run as a ghost line."""
     counter = update_counter.get()
-    spec = solara.use_memo(lambda: outcome_chart(pair), [pair, counter])
+    spec = solara.use_memo(lambda: outcome_chart(pair, pinned=pinned), [pair, counter, id(pinned)])
     with solara.Card(
         "Outcomes 结果 — reform (solid) against baseline (dashed), same seed; below each, reform − baseline",
         classes=["zonesim-outcomes"],
@@ -254,13 +254,16 @@ classroom reads them)."""
 
 
 @solara.component
-def ProjectorView(pair: DemoPair):
+def ProjectorView(pair: DemoPair, pinned: pd.DataFrame | None = None):
     """One screen for a projected class (1366×768): the reform's map over the event feed on the left,
     the four outcome charts (each with its reform − baseline strip) over the scoreboard on the right;
     no help text or downloads."""
     counter = update_counter.get()
     layout = solara.use_memo(lambda: county_layout(pair.reform.region), [pair])
-    charts = solara.use_memo(lambda: outcome_chart(pair, size=PROJECTOR_CHART_SIZE, compact=True), [pair, counter])
+    charts = solara.use_memo(
+        lambda: outcome_chart(pair, size=PROJECTOR_CHART_SIZE, compact=True, pinned=pinned),
+        [pair, counter, id(pinned)],
+    )
     with solara.Row(gap="8px", style={"flex-wrap": "nowrap", "align-items": "flex-start"}):
         with solara.Column(gap="8px", style={"flex": f"0 0 {PROJECTOR_LEFT_WIDTH}", "max-width": PROJECTOR_LEFT_WIDTH}):
             with solara.Card(classes=["zonesim-region"], margin=0):
@@ -282,19 +285,19 @@ PROJECTOR_STYLE = """
 
 
 @solara.component
-def Dashboard(pair: DemoPair, projector: bool = False):
+def Dashboard(pair: DemoPair, projector: bool = False, pinned: pd.DataFrame | None = None):
     """The main area: help, scoreboard and feed, the maps, the charts, export; or, for a projected
-    class, :class:`ProjectorView`."""
+    class, :class:`ProjectorView`.  ``pinned``: a pinned run's series, drawn as a ghost line."""
     solara.Style(STYLE)
     if projector:
         solara.Style(PROJECTOR_STYLE)
         with solara.Column(classes=["zonesim-projector"], gap="8px"):
-            ProjectorView(pair)
+            ProjectorView(pair, pinned)
         return
     solara.HTML(tag="p", unsafe_innerHTML=HOW_TO, style={"font-size": "0.9em", "margin": "0 8px"})
     with solara.Columns([5, 4]):
         ScoreboardPanel(pair)
         EventFeedPanel(pair)
     RegionPanel(pair)
-    OutcomePanel(pair)
+    OutcomePanel(pair, pinned)
     ExportPanel(pair)

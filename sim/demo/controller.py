@@ -18,6 +18,7 @@ import solara
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.demo.model import MONTHS_PER_YEAR, DemoPair
+from sim.demo.outcome_charts import pin
 
 PLAY_INTERVAL_S = 0.15
 """Pause between months while playing: slow enough for a class to follow the charts."""
@@ -29,6 +30,8 @@ BUTTONS = {
     "play": "▶ Play 播放",
     "pause": "❚❚ Pause 暂停",
     "reset": "Reset 重置",
+    "pin": "Pin this reform 固定对比",
+    "unpin": "Clear the pin 取消固定",
 }
 """Button labels (English first, as the tests and docs/teaching.md name them)."""
 
@@ -39,6 +42,8 @@ HELP = {
     "play": "Advance month by month until paused or at the end.",
     "pause": "Stop before the next month.",
     "reset": "Build a new reform/baseline pair from the controls below (and the seed); starts before the first month.",
+    "pin": "Keep the reform's lines so far as a grey dotted line, to compare with the next settings (Reset, then run).",
+    "unpin": "Remove the pinned run's line.",
 }
 """What each button does (its tooltip)."""
 
@@ -94,3 +99,31 @@ def RunController(pair: solara.Reactive[DemoPair], build: Callable[[], DemoPair]
                 button("play", lambda: playing.set(True), disabled=not pair.value.running)
             button("reset", reset, color="secondary")
         solara.Text(status_text(pair.value), classes=["zonesim-status"], style={"font-size": "0.9em"})
+
+
+@solara.component
+def PinControls(pair: solara.Reactive[DemoPair], pinned: solara.Reactive):
+    """Pin the current reform's series as a ghost line (:func:`sim.demo.outcome_charts.pin`), or
+    clear it: compare one setting with the next without writing anything down."""
+    update_counter.get()
+
+    def do_pin() -> None:
+        pinned.value = pin(pair.value)
+
+    with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
+        solara.Button(
+            BUTTONS["pin"],
+            on_click=do_pin,
+            disabled=pair.value.months_done == 0,
+            small=True,
+            outlined=True,
+            attributes={"title": HELP["pin"]},
+        )
+        if pinned.value is not None:
+            solara.Button(
+                BUTTONS["unpin"],
+                on_click=lambda: pinned.set(None),
+                small=True,
+                text=True,
+                attributes={"title": HELP["unpin"]},
+            )

@@ -141,6 +141,20 @@ def outcome_frame(pair: DemoPair, outcomes=OUTCOMES) -> pd.DataFrame:
     return frame.merge(diff, on=["outcome", "t"], how="left")
 
 
+PINNED = "Pinned"
+"""The label of a pinned run on the charts: a ghost line to compare the current pair with."""
+
+PINNED_STYLE = ("#9e9e9e", [2, 2])
+"""Colour and dash of the pinned run's line."""
+
+
+def pin(pair: DemoPair, outcomes=OUTCOMES) -> pd.DataFrame:
+    """The reform's series of ``pair``, as the ghost line of a pinned run (:func:`outcome_chart`'s
+    ``pinned``): a class pins one setting, changes a control, resets, and sees both."""
+    frame = outcome_frame(pair, outcomes)
+    return frame[frame["run"] == "Reform"].assign(run=PINNED, difference=float("nan")).reset_index(drop=True)
+
+
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 """The Vega-Lite major version of Solara's browser renderer (and of Altair < 6, which the map uses)."""
 
@@ -150,14 +164,27 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-def _panel(outcome, x: dict, marks: list[dict], empty: bool, size: tuple[int, int], compact: bool) -> dict:
+def _panel(
+    outcome,
+    x: dict,
+    marks: list[dict],
+    empty: bool,
+    size: tuple[int, int],
+    compact: bool,
+    pinned: bool = False,
+    no_difference: bool | None = None,
+) -> dict:
     """One outcome: reform and baseline lines with the policy starts, and the difference strip under it
     (``empty``: no value yet, so the axes get a fixed range instead of an infinite one; ``compact``:
     no axis titles, years only under the strip, the unit in the panel's title)."""
     this = {"field": "outcome", "equal": outcome.title}
-    runs = ["Reform", "Baseline"]
+    runs = ["Reform", "Baseline"] + ([PINNED] if pinned else [])
+    colours = [RUN_STYLE[k]["color"] for k in RUNS] + ([PINNED_STYLE[0]] if pinned else [])
+    dashes = [[1, 0], [5, 3]] + ([PINNED_STYLE[1]] if pinned else [])
     legend = {"title": None, "orient": "top-left"}  # one legend for colour and dash (the same field)
     fixed = {"domain": [0, 1]} if empty else {}
+    # the strip has no value until the pair has run a month (a pinned run may have lines before that)
+    strip_fixed = {"domain": [0, 1]} if (empty if no_difference is None else no_difference) else {}
     y_title = None if compact else outcome.unit
     top_x = {**x, "axis": None} if compact else x
     lines = {
@@ -169,13 +196,13 @@ def _panel(outcome, x: dict, marks: list[dict], empty: bool, size: tuple[int, in
             "color": {
                 "field": "run",
                 "type": "nominal",
-                "scale": {"domain": runs, "range": [RUN_STYLE[k]["color"] for k in RUNS]},
+                "scale": {"domain": runs, "range": colours},
                 "legend": legend,
             },
             "strokeDash": {
                 "field": "run",
                 "type": "nominal",
-                "scale": {"domain": runs, "range": [[1, 0], [5, 3]]},
+                "scale": {"domain": runs, "range": dashes},
                 "legend": legend,
             },
             "tooltip": [
@@ -223,7 +250,7 @@ def _panel(outcome, x: dict, marks: list[dict], empty: bool, size: tuple[int, in
                 "field": "difference",
                 "type": "quantitative",
                 "title": None if compact else "reform − baseline",
-                "scale": fixed,
+                "scale": strip_fixed,
                 **({"axis": {"tickCount": 2}} if compact else {}),
             },
             "tooltip": [
@@ -247,6 +274,7 @@ def outcome_chart(
     ncols: int = 2,
     size: tuple[int, int] = (CHART_WIDTH, CHART_HEIGHT),
     compact: bool = False,
+    pinned: pd.DataFrame | None = None,
 ) -> dict:
     """The four outcome charts for the browser, as a Vega-Lite spec: per outcome, reform (solid) and
     baseline (dashed) with the policy starts marked, and under it the difference reform − baseline.
@@ -254,7 +282,8 @@ def outcome_chart(
     Written as a plain dict, not with Altair: Altair's concatenation deep-copies every sub-chart
     (0.4 s a redraw here), the dict takes milliseconds.  The data sit once at the top; each panel
     filters its outcome.  ``size``: width and height of each outcome's lines, pixels; ``compact``
-    (the projector view): no axis titles, fewer ticks, smaller titles."""
+    (the projector view): no axis titles, fewer ticks, smaller titles; ``pinned``: a pinned run's
+    series (:func:`pin`), drawn as a grey dotted line."""
     cal = pair.reform.calendar
     domain = [cal.year(0), cal.year(cal.n_months - 1) + 1]
     x = {
@@ -267,10 +296,25 @@ def outcome_chart(
     marks = [
         {"t": decimal_year(cal, cal.index(month)), "label": letters} for month, letters in start_marks(pair).items()
     ]
-    data = outcome_frame(pair, outcomes).dropna(subset=["value"])  # no latency before the first approval
+    data = outcome_frame(pair, outcomes)
+    has_pin = pinned is not None and len(pinned) > 0
+    if has_pin:
+        data = pd.concat([data, pinned], ignore_index=True)
+    data = data.dropna(subset=["value"])  # no latency before the first approval
     shown = set(data["outcome"])
+    differences = set(data.loc[data["difference"].notna(), "outcome"])
     panels = [
-        _panel(outcome, x, marks, empty=outcome.title not in shown, size=size, compact=compact) for outcome in outcomes
+        _panel(
+            outcome,
+            x,
+            marks,
+            empty=outcome.title not in shown,
+            size=size,
+            compact=compact,
+            pinned=has_pin,
+            no_difference=outcome.title not in differences,
+        )
+        for outcome in outcomes
     ]
     gap = 12 if compact else 24
     return {
