@@ -395,6 +395,42 @@ def test_a_pinned_run_is_a_ghost_line_on_the_charts():
     rc.close()
 
 
+def test_every_policy_setting_is_reachable_from_the_page():
+    """Item 3 (issue 18): each scalar setting of every policy family is a main control or one of the
+    'more levers' inputs, with help text from the schema; lists and tables are named; a lever value
+    reaches the reform, and one the schema refuses is left out with a note."""
+    import dataclasses
+
+    from sim.config.schema import ModelConfig
+    from sim.demo.controls import policy_levers
+    from sim.demo.inputs import MoreLevers
+
+    levers, elsewhere = policy_levers()
+    policy = ModelConfig().policy
+    every = {
+        f"policy.{fam.name}.{f.name}"
+        for fam in dataclasses.fields(policy)
+        for f in dataclasses.fields(getattr(policy, fam.name))
+    }
+    main = {c.key for c in CONTROLS if c.key.startswith("policy.")}
+    assert main | {lv.key for lv in levers} | set(elsewhere) == every
+    assert not main & {lv.key for lv in levers} and len(levers) > 50
+    assert all(lv.help().endswith(".") for lv in levers)
+    pair = DemoPair(levers={"policy.zombie_disposal.merger_share": 0.5, "policy.devolution.no_meeting": False})
+    assert pair.settings.reform.policy.zombie_disposal.merger_share == 0.5
+    assert pair.settings.reform.policy.devolution.no_meeting is False and pair.settings.notes == []
+    refused = DemoPair(
+        levers={"policy.zombie_disposal.merger_share": 0.9, "policy.zombie_disposal.restructuring_share": 0.9}
+    )
+    assert refused.settings.reform.policy.zombie_disposal.merger_share != 0.9
+    assert any("merger_share" in note for note in refused.settings.notes)
+    chosen = solara.reactive({})
+    _, rc = solara.render(MoreLevers(chosen), handle_error=False)
+    shown = " ".join(str(w.children) for w in rc.find(v.Html).widgets)
+    assert f"{len(levers)} more settings" in shown and "policy.assessment.weights" in shown
+    rc.close()
+
+
 def test_play_advances_month_by_month_and_pause_stops_before_the_next_month():
     import time
 

@@ -17,7 +17,7 @@ import solara
 
 from sim.demo.components import Dashboard
 from sim.demo.controller import PinControls, RunController
-from sim.demo.inputs import ExercisePresets, PolicyControls, defaults
+from sim.demo.inputs import ExercisePresets, MoreLevers, PolicyControls, defaults
 from sim.demo.model import DemoPair
 
 TITLE = "Development-zone reform 开发区改革 — reform vs baseline, same seed"
@@ -36,12 +36,14 @@ def Page():
     chosen = solara.use_reactive(dict(start))  # the controls' values
     projector = solara.use_reactive(False)  # one screen for a projected class
     pinned = solara.use_reactive(None)  # a pinned run's series: the charts' ghost line
+    levers = solara.use_reactive({})  # other policy settings changed from the reform's defaults
 
     def build() -> DemoPair:
-        return DemoPair(**{**start, **chosen.value})
+        return DemoPair(**{**start, **chosen.value}, levers=dict(levers.value))
 
-    def load() -> None:  # an exercise preset: the new controls take effect at once
-        pair.value = build()
+    def load() -> None:  # an exercise preset: the other levers back to the defaults, the new pair at once
+        levers.set({})
+        pair.value = DemoPair(**{**start, **chosen.value})
 
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
@@ -54,4 +56,6 @@ def Page():
             ExercisePresets(chosen, load)
         with solara.Card("Policy controls 政策 (then Reset)"):
             PolicyControls(chosen)
+        with solara.Card("More levers 更多政策参数 (then Reset)"):
+            MoreLevers(levers)
     Dashboard(pair.value, projector=projector.value, pinned=pinned.value)

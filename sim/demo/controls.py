@@ -60,6 +60,17 @@ def schema_meta(key: str) -> dict:
     return dict(next(f.metadata for f in dataclasses.fields(obj) if f.name == last))
 
 
+def key_help(key: str) -> str:
+    """A parameter's meaning, unit and source from the schema, in one line."""
+    meta = schema_meta(key)
+    parts = [meta["doc"]]
+    if meta["unit"] not in ("-", "YYYY-MM"):
+        parts.append(f"unit: {meta['unit']}")
+    if meta["source"] not in ("-", ""):
+        parts.append(f"source: {meta['source']}")
+    return "; ".join(p for p in parts if p) + "."
+
+
 def horizon_months(params: ModelConfig) -> list[str]:
     """Every simulated month, ``YYYY-MM``, from ``time.start`` to ``time.end``."""
     (y0, m0), (y1, m1) = parse_month(params.time.start, "time.start"), parse_month(params.time.end, "time.end")
@@ -98,13 +109,7 @@ class Control:
 
     def help(self) -> str:
         """What the control means, its unit and its source, from the schema (shown under it)."""
-        meta = self.meta
-        parts = [meta["doc"]]
-        if meta["unit"] not in ("-", "YYYY-MM"):
-            parts.append(f"unit: {meta['unit']}")
-        if meta["source"] not in ("-", ""):
-            parts.append(f"source: {meta['source']}")
-        return "; ".join(p for p in parts if p) + "."
+        return key_help(self.key)
 
     def user_param(self) -> dict:
         """Mesa's ``model_params`` entry for this control."""
@@ -151,6 +156,56 @@ CONTROLS: tuple[Control, ...] = (
 CONTROLS_BY_NAME = {c.name: c for c in CONTROLS}
 
 
+@dataclass(frozen=True)
+class Lever:
+    """A policy setting of the schema that is not one of the main :data:`CONTROLS`: its dotted key,
+    the kind of input it takes (``Checkbox``, ``InputInt``, ``InputFloat``, ``Select``) and, for a
+    selection, its values."""
+
+    key: str
+    kind: str
+    values: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.key.removeprefix("policy.")
+
+    def default(self) -> Any:
+        return get_key(scenario_params(REFORM_SCENARIO), self.key)
+
+    def help(self) -> str:
+        return key_help(self.key)
+
+
+def policy_levers() -> tuple[tuple[Lever, ...], tuple[str, ...]]:
+    """Every setting of the policy families (``policy.<family>.<name>``) not among :data:`CONTROLS`:
+    the scalar ones as :class:`Lever` inputs, and the keys of the lists and tables (edited in
+    ``configs/``, not on the page)."""
+    params = scenario_params(REFORM_SCENARIO)
+    shown = {c.key for c in CONTROLS}
+    levers, elsewhere = [], []
+    for family in dataclasses.fields(params.policy):
+        section = getattr(params.policy, family.name)
+        for f in dataclasses.fields(section):
+            key = f"policy.{family.name}.{f.name}"
+            if key in shown:
+                continue
+            value, meta = getattr(section, f.name), f.metadata
+            if isinstance(value, bool):
+                levers.append(Lever(key, "Checkbox"))
+            elif isinstance(value, int):
+                levers.append(Lever(key, "InputInt"))
+            elif isinstance(value, float):
+                levers.append(Lever(key, "InputFloat"))
+            elif isinstance(value, str) and meta.get("choices"):
+                levers.append(Lever(key, "Select", tuple(meta["choices"])))
+            elif isinstance(value, str) and meta.get("unit") == "YYYY-MM":
+                levers.append(Lever(key, "Select", tuple(horizon_months(params))))
+            else:
+                elsewhere.append(key)
+    return tuple(levers), tuple(elsewhere)
+
+
 def open_bound(key: str) -> int:
     """Upper end of a slider whose schema range is open above (see the module docstring)."""
     params = scenario_params(REFORM_SCENARIO)
@@ -184,12 +239,13 @@ class Settings:
         return self.reform.seed
 
     @classmethod
-    def from_controls(cls, **values: Any) -> Settings:
-        """Reform = ``full_reform`` with the controls' values; baseline = ``baseline``, same seed.
+    def from_controls(cls, levers: dict[str, Any] | None = None, **values: Any) -> Settings:
+        """Reform = ``full_reform`` with the controls' values and ``levers`` (dotted policy keys of
+        :func:`policy_levers` → values); baseline = ``baseline``, same seed.
 
         A value the schema rejects never reaches the model: an unreadable seed falls back to the
-        default, and years to abolish is raised to years to downgrade (the schema's rule), each
-        with a note the page shows.
+        default, years to abolish is raised to years to downgrade (the schema's rule), and levers the
+        schema refuses are left out, each with a note the page shows.
         """
         reform = copy.deepcopy(scenario_params(REFORM_SCENARIO))
         baseline = copy.deepcopy(scenario_params(BASELINE_SCENARIO))
@@ -208,6 +264,14 @@ class Settings:
             )
             a.years_to_abolish = a.years_to_downgrade
         baseline.seed = reform.seed
+        if levers:
+            trial = copy.deepcopy(reform)
+            for key, value in levers.items():
+                set_key(trial, key, value)
+            try:
+                return cls(validate(trial), validate(baseline), notes)
+            except ValueError as exc:
+                notes.append(f"the other levers were left at their defaults: {exc}")
         return cls(validate(reform), validate(baseline), notes)
 
 

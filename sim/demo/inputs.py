@@ -14,7 +14,7 @@ from typing import Any
 
 import solara
 
-from sim.demo.controls import CONTROLS, Control
+from sim.demo.controls import CONTROLS, Control, Lever, policy_levers
 from sim.demo.exercises import EXERCISES, WATCH
 
 HELP_STYLE = {"font-size": "0.75em", "color": "#616161", "line-height": "1.25", "margin": "0 0 10px 0"}
@@ -92,3 +92,49 @@ def ExercisePresets(chosen: solara.Reactive[dict], load: Callable[[], None]):
                         "title": f"Set the controls to '{variant}' (other controls at the reform's defaults) and Reset"
                     },  # fmt: skip
                 )
+
+
+@solara.component
+def LeverInput(lever: Lever, levers: solara.Reactive[dict]):
+    """One other policy setting: its input, bound to ``levers[lever.key]`` (the reform's default
+    until changed), and its help text."""
+    value = levers.value.get(lever.key, lever.default())
+
+    def set_value(new: Any) -> None:
+        levers.value = {**levers.value, lever.key: new}
+
+    match lever.kind:
+        case "Checkbox":
+            solara.Checkbox(label=lever.label, value=bool(value), on_value=set_value)
+        case "InputInt":
+            solara.InputInt(lever.label, value=int(value), on_value=set_value, continuous_update=False)
+        case "InputFloat":
+            solara.InputFloat(lever.label, value=float(value), on_value=set_value, continuous_update=False)
+        case "Select":
+            solara.Select(lever.label, value=value, values=list(lever.values), on_value=set_value)
+        case _:
+            raise ValueError(f"lever {lever.key}: unknown kind {lever.kind!r}")
+    solara.Text(lever.help(), classes=["zonesim-help"], style=HELP_STYLE)
+
+
+@solara.component
+def MoreLevers(levers: solara.Reactive[dict]):
+    """Every other setting of the policy families, one fold per family, from the configuration
+    schema; lists and tables (the approval graph's edits, the assessment's weights) are named, to be
+    set in ``configs/``.  Changed values take effect at the next Reset."""
+    found, elsewhere = solara.use_memo(policy_levers, [])
+    families: dict[str, list[Lever]] = {}
+    for lever in found:
+        families.setdefault(lever.key.split(".")[1], []).append(lever)
+    changed = len(levers.value)
+    solara.Text(
+        f"{len(found)} more settings of the policy families; {changed} changed from the reform's defaults.",
+        style=HELP_STYLE,
+    )
+    if changed:
+        solara.Button("Back to the defaults", on_click=lambda: levers.set({}), small=True, text=True)
+    for family, members in families.items():
+        with solara.Details(summary=f"{family.replace('_', ' ')} ({len(members)})"):
+            for lever in members:
+                LeverInput(lever, levers)
+    solara.Text("Set in configs/ (lists and tables): " + ", ".join(elsewhere) + ".", style=HELP_STYLE)

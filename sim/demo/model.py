@@ -119,7 +119,8 @@ class DemoPair(mesa.Model):
     """A reform run and a baseline run (no reform) with the same seed, stepped together.
 
     Every keyword is a dashboard control (:data:`sim.demo.controls.CONTROLS`); ``None`` keeps
-    the ``full_reform`` scenario's value.  Mesa's Reset builds a new pair from the controls.
+    the ``full_reform`` scenario's value; ``levers`` sets any other policy setting by its dotted key
+    (:func:`sim.demo.controls.policy_levers`).  Reset builds a new pair from the controls.
     """
 
     def __init__(
@@ -137,6 +138,7 @@ class DemoPair(mesa.Model):
         zombie_disposal: bool | None = None,
         approval_process: bool | None = None,
         seed: int | str | None = None,
+        levers: dict | None = None,
     ):
         self.settings = Settings.from_controls(
             consolidation=consolidation,
@@ -152,6 +154,7 @@ class DemoPair(mesa.Model):
             zombie_disposal=zombie_disposal,
             approval_process=approval_process,
             seed=seed,
+            levers=levers,
         )
         super().__init__(rng=self.settings.seed)
         self.reform = ZoneReformModel(self.settings.reform, build_region(self.settings.reform))
