@@ -324,7 +324,8 @@ def test_outcome_chart_is_a_valid_vega_lite_spec_drawn_by_the_browser(pair):
 
     import altair as alt
 
-    from sim.demo.outcome_charts import VEGA_LITE_SCHEMA, outcome_chart, outcome_frame, start_marks
+    from sim.demo.outcome_charts import outcome_chart, outcome_frame, start_marks
+    from sim.demo.vega import VEGA_LITE_SCHEMA
 
     spec = outcome_chart(pair)
     alt.VConcatChart.from_dict(spec, validate=True)

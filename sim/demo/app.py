@@ -43,7 +43,7 @@ def Page():
 
     def load() -> None:  # an exercise preset: the other levers back to the defaults, the new pair at once
         levers.set({})
-        pair.value = DemoPair(**{**start, **chosen.value})
+        pair.value = build()
 
     with solara.AppBar():
         solara.AppBarTitle(TITLE)

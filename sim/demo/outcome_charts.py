@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.demo.model import OUTCOMES, RUN_LABELS, RUNS, DemoPair
+from sim.demo.vega import VEGA_LITE_SCHEMA, inline_data
 
 # --------------------------------------------------------------------------- outcome charts
 RUN_STYLE = {"reform": {"color": "#c62828", "linestyle": "-"}, "baseline": {"color": "#546e7a", "linestyle": "--"}}
@@ -153,15 +154,6 @@ def pin(pair: DemoPair, outcomes=OUTCOMES) -> pd.DataFrame:
     ``pinned``): a class pins one setting, changes a control, resets, and sees both."""
     frame = outcome_frame(pair, outcomes)
     return frame[frame["run"] == "Reform"].assign(run=PINNED, difference=float("nan")).reset_index(drop=True)
-
-
-VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
-"""The Vega-Lite major version of Solara's browser renderer (and of Altair < 6, which the map uses)."""
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-ready dicts (NaN as null)."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def _panel(
@@ -319,7 +311,7 @@ def outcome_chart(
     gap = 12 if compact else 24
     return {
         "$schema": VEGA_LITE_SCHEMA,
-        "data": {"values": _records(data)},
+        "data": inline_data(data),
         "vconcat": [{"hconcat": panels[i : i + ncols], "spacing": gap} for i in range(0, len(panels), ncols)],
         "spacing": 8 if compact else 14,
         "config": {"view": {"stroke": None}, "title": {"fontSize": 10 if compact else 12, "anchor": "start"}},

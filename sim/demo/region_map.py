@@ -11,6 +11,7 @@ import pandas as pd
 
 from sim.demo.feed import zone_title
 from sim.demo.model import RUN_LABELS, RUNS, WAN_PER_YI, DemoPair
+from sim.demo.vega import VEGA_LITE_SCHEMA, inline_data
 from sim.model.agents import ZoneStatus
 
 # --------------------------------------------------------------------------- region map
@@ -170,9 +171,6 @@ def _links(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
-"""The Vega-Lite major version of Solara's browser renderer."""
-
 TOOLTIP = (
     ("zone", "nominal", "zone 开发区", None),
     ("county", "nominal", "county 县区", None),
@@ -189,10 +187,6 @@ TOOLTIP = (
     ("data", "nominal", "data 数据", None),
 )
 """What hovering a zone shows: field, type, title, number format."""
-
-
-def _values(frame: pd.DataFrame) -> dict:
-    return {"values": frame.astype(object).where(frame.notna(), None).to_dict("records")}
 
 
 def region_chart(
@@ -236,22 +230,22 @@ def region_chart(
     closed = table["standing"].isin(CLOSED)
     layers = [
         {
-            "data": _values(borders),
+            "data": inline_data(borders),
             "mark": {"type": "rule", "color": "#e0e0e0", "strokeWidth": 1},
             "encoding": {"x": x, "y": y, "x2": x2, "y2": y2},
         },
         {
-            "data": _values(counties),
+            "data": inline_data(counties),
             "mark": {"type": "text", "color": "#9e9e9e", "fontSize": 9},
             "encoding": {"x": x, "y": y, "text": {"field": "name", "type": "nominal"}},
         },
         {
-            "data": _values(_links(table)),
+            "data": inline_data(_links(table)),
             "mark": {"type": "rule", "color": "#757575", "strokeDash": [3, 3]},
             "encoding": {"x": x, "y": y, "x2": x2, "y2": y2},
         },
         {
-            "data": _values(table[~closed]),
+            "data": inline_data(table[~closed]),
             "mark": {"type": "circle", "stroke": "#424242", "strokeWidth": 0.6, "opacity": 0.9},
             "encoding": {
                 "x": x,
@@ -268,7 +262,7 @@ def region_chart(
             },
         },
         {
-            "data": _values(table[closed]),
+            "data": inline_data(table[closed]),
             "mark": {
                 "type": "point",
                 "shape": "cross",
