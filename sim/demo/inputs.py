@@ -14,7 +14,7 @@ from typing import Any
 
 import solara
 
-from sim.demo.controls import CONTROLS, Control, Lever, policy_levers
+from sim.demo.controls import CONTROLS, Lever, policy_levers
 from sim.demo.exercises import EXERCISES, WATCH
 
 HELP_STYLE = {"font-size": "0.75em", "color": "#616161", "line-height": "1.25", "margin": "0 0 10px 0"}
@@ -26,41 +26,57 @@ def defaults() -> dict[str, Any]:
 
 
 @solara.component
-def ControlInput(control: Control, chosen: solara.Reactive[dict]):
-    """One control: its widget bound to ``chosen[control.name]``, and its help text."""
-    spec = control.user_param()
-    value = chosen.value.get(control.name, spec["value"])
+def SettingInput(
+    name: str,
+    kind: str,
+    label: str,
+    help_text: str,
+    default: Any,
+    store: solara.Reactive[dict],
+    values: tuple | list = (),
+    bounds: tuple[int, int] | None = None,
+):
+    """One setting (a main :class:`Control` or another :class:`Lever`): the widget its ``kind``
+    names, bound to ``store[name]`` (``default`` until changed), and its help text under it."""
+    value = store.value.get(name, default)
 
     def set_value(new: Any) -> None:
-        chosen.value = {**chosen.value, control.name: new}
+        store.value = {**store.value, name: new}
 
-    match control.kind:
+    match kind:
         case "Checkbox":
-            solara.Checkbox(label=control.label, value=bool(value), on_value=set_value)
+            solara.Checkbox(label=label, value=bool(value), on_value=set_value)
         case "SliderInt":
-            solara.SliderInt(
-                control.label,
-                value=int(value),
-                min=spec["min"],
-                max=spec["max"],
-                step=1,
-                on_value=set_value,
-                thumb_label="always",
-            )
+            lo, hi = bounds
+            solara.SliderInt(label, value=int(value), min=lo, max=hi, step=1, on_value=set_value, thumb_label="always")
+        case "InputInt":
+            solara.InputInt(label, value=int(value), on_value=set_value, continuous_update=False)
+        case "InputFloat":
+            solara.InputFloat(label, value=float(value), on_value=set_value, continuous_update=False)
         case "Select":
-            solara.Select(control.label, value=value, values=spec["values"], on_value=set_value)
+            solara.Select(label, value=value, values=list(values), on_value=set_value)
         case "InputText":
-            solara.InputText(control.label, value=str(value), on_value=set_value, continuous_update=False)
+            solara.InputText(label, value=str(value), on_value=set_value, continuous_update=False)
         case _:
-            raise ValueError(f"control {control.name}: unknown kind {control.kind!r}")
-    solara.Text(control.help(), classes=["zonesim-help"], style=HELP_STYLE)
+            raise ValueError(f"setting {name}: unknown kind {kind!r}")
+    solara.Text(help_text, classes=["zonesim-help"], style=HELP_STYLE)
 
 
 @solara.component
 def PolicyControls(chosen: solara.Reactive[dict]):
     """Every policy control, in the order of :data:`CONTROLS`."""
     for control in CONTROLS:
-        ControlInput(control, chosen)
+        spec = control.user_param()
+        SettingInput(
+            control.name,
+            control.kind,
+            control.label,
+            control.help(),
+            spec["value"],
+            chosen,
+            values=spec.get("values", ()),
+            bounds=(spec["min"], spec["max"]) if control.kind == "SliderInt" else None,
+        )
 
 
 @solara.component
@@ -95,29 +111,6 @@ def ExercisePresets(chosen: solara.Reactive[dict], load: Callable[[], None]):
 
 
 @solara.component
-def LeverInput(lever: Lever, levers: solara.Reactive[dict]):
-    """One other policy setting: its input, bound to ``levers[lever.key]`` (the reform's default
-    until changed), and its help text."""
-    value = levers.value.get(lever.key, lever.default())
-
-    def set_value(new: Any) -> None:
-        levers.value = {**levers.value, lever.key: new}
-
-    match lever.kind:
-        case "Checkbox":
-            solara.Checkbox(label=lever.label, value=bool(value), on_value=set_value)
-        case "InputInt":
-            solara.InputInt(lever.label, value=int(value), on_value=set_value, continuous_update=False)
-        case "InputFloat":
-            solara.InputFloat(lever.label, value=float(value), on_value=set_value, continuous_update=False)
-        case "Select":
-            solara.Select(lever.label, value=value, values=list(lever.values), on_value=set_value)
-        case _:
-            raise ValueError(f"lever {lever.key}: unknown kind {lever.kind!r}")
-    solara.Text(lever.help(), classes=["zonesim-help"], style=HELP_STYLE)
-
-
-@solara.component
 def MoreLevers(levers: solara.Reactive[dict]):
     """Every other setting of the policy families, one fold per family, from the configuration
     schema; lists and tables (the approval graph's edits, the assessment's weights) are named, to be
@@ -136,5 +129,5 @@ def MoreLevers(levers: solara.Reactive[dict]):
     for family, members in families.items():
         with solara.Details(summary=f"{family.replace('_', ' ')} ({len(members)})"):
             for lever in members:
-                LeverInput(lever, levers)
+                SettingInput(lever.key, lever.kind, lever.label, lever.help(), lever.default(), levers, lever.values)
     solara.Text("Set in configs/ (lists and tables): " + ", ".join(elsewhere) + ".", style=HELP_STYLE)
