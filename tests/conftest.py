@@ -60,6 +60,9 @@ SLOW_TESTS = {
     "test_every_column_the_aggregator_writes_is_documented_and_swept_parameters_are_plain_names",
     "test_one_function_gives_every_outcome_under_the_same_names",
     "test_load_run_reads_back_what_zonesim_wrote",
+    "test_load_run_refuses_what_is_not_a_complete_run",
+    "test_load_experiment_is_the_analysis_layers_reader",
+    "test_multirun_bad_input_does_not_delete_existing_output_dir",
 }
 
 
@@ -81,6 +84,19 @@ EXACT_APPROVAL = (
     "approval.precedence=catalogue",
     "time.end=2016-06",
 )
+
+
+def _fast_tier(config) -> bool:
+    """The run selects ``-m "not slow"`` (``make test-fast``)."""
+    return config.getoption("markexpr", "").replace(" ", "") == "notslow"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """In the fast tier the slow files are not even imported (EMA Workbench, Solara and nbmake
+    take seconds to import in every worker)."""
+    if _fast_tier(config) and (collection_path.name in SLOW_FILES or collection_path.name == "browser"):
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(config, items):

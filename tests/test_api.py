@@ -92,6 +92,59 @@ def test_region_and_hydra_overrides():
     assert make_params(hydra_overrides="policy/assessment=ningxia").policy.assessment.enabled
 
 
+def _hydra_compose(overrides: list[str]):
+    """Hydra's own composition of ``overrides``, without the API's split (the reference)."""
+    from hydra import compose, initialize_config_dir
+
+    from sim.api import _lock
+    from sim.layout import CONFIG_DIR
+
+    with _lock, initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3", job_name="zonesim"):
+        return compose(config_name="config", overrides=overrides)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        [],
+        ["seed=7", "time.end=2016-06"],
+        ["time.end=2016-06", "scenario=full_reform", "policy.devolution.powers=20", "seed=3"],
+        ["region=synthetic", "region.synthetic.enterprises=300", "investment.arrival_scale=1e0"],
+        ["policy/assessment=ningxia", "policy.assessment.enabled=false", "approval.service_cv=0.25"],
+        ["scenario=full_reform", "policy.devolution.powers=5", "policy.devolution.powers=9"],
+        ["+sample.extra=1", "seed=2"],
+        ["~output.tables", "seed=2"],
+    ],
+)
+def test_value_changes_on_the_cached_tree_give_hydras_composition(overrides):
+    """compose_config applies plain value changes to the cached composition of the config-group
+    choices; the configuration (and so the run key) is the one Hydra composes from the whole list,
+    and a failing override fails the same way."""
+    from omegaconf import OmegaConf
+
+    from sim.api import compose_config
+
+    try:
+        expected = OmegaConf.to_container(_hydra_compose(overrides))
+    except Exception as exc:  # noqa: BLE001 -- the same failure is expected of the API
+        with pytest.raises(type(exc)) as err:
+            compose_config(overrides)
+        assert str(err.value) == str(exc)
+        return
+    assert OmegaConf.to_container(compose_config(overrides)) == expected
+
+
+@pytest.mark.parametrize("line", ["no_such_key=1", "time.no_such=2016-06", "seed=[1,2"])
+def test_a_bad_value_change_fails_as_hydra_fails(line):
+    from sim.api import compose_config
+
+    with pytest.raises(Exception) as want:
+        _hydra_compose(["scenario=full_reform", line])
+    with pytest.raises(type(want.value)) as got:
+        compose_config(["scenario=full_reform", line])
+    assert str(got.value) == str(want.value)
+
+
 def test_misuse_of_the_call_form_is_explained():
     with pytest.raises(TypeError, match="overrides="):
         make_params({"policy.devolution.powers": 20})  # the old form: values first

@@ -436,7 +436,19 @@ def _assert_refused(cwd: Path, status, out: str, err: str, pieces: list[str], ro
     assert not any(p.name.startswith(("outputs", "multirun")) for p in root.iterdir())
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+def _tiered(cases) -> list:
+    """Every case; in the fast tier (``make test-fast``) only the first of each kind (cli, value,
+    bound, syntax, sweep, data), as each case composes the whole configuration (the rest: slow)."""
+    seen: set[str] = set()
+    out = []
+    for case in sorted(cases):
+        kind = case.split("-", 1)[0]
+        out.append(case if kind not in seen else pytest.param(case, marks=pytest.mark.slow))
+        seen.add(kind)
+    return out
+
+
+@pytest.mark.parametrize("case", _tiered(CASES))
 def test_bad_input_is_refused_in_one_line(root, tmp_path, monkeypatch, capsys, case):
     """Status 2, one ``zonesim: error:`` line naming the key / file / row, nothing made in the
     working folder (no run, sweep or output folder) and nothing run."""
