@@ -15,6 +15,7 @@ from sim.demo.components import (
     STANDINGS,
     Dashboard,
     county_layout,
+    downloads,
     figure_png,
     outcome_figure,
     region_chart,
@@ -169,6 +170,9 @@ def test_export_holds_both_runs_and_a_chart_image(pair):
     fig = outcome_figure(pair)
     assert len(fig.axes) == 4 and all(len(ax.lines) >= 2 for ax in fig.axes)
     assert figure_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+    offered = downloads(pair)  # what the export panel lists: every file non-empty, names unique
+    assert len({suffix for _, suffix, _, _ in offered}) == len(offered) == 6
+    assert all(len(data()) > 0 and mime for data, _, _, mime in offered)
 
 
 def test_dashboard_renders_its_panels(pair):

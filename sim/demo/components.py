@@ -10,6 +10,7 @@ counter (``mesa.visualization.utils.update_counter``) changes.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import pandas as pd
 import solara
@@ -182,45 +183,31 @@ def EventFeedPanel(pair: DemoPair, height: str = FEED_HEIGHT):
             )
 
 
+OCTET_STREAM = "application/octet-stream"
+"""Solara's default MIME type of a download (Parquet has no registered one)."""
+
+
+def downloads(pair: DemoPair) -> list[tuple[Callable[[], bytes], str, str, str]]:
+    """What the export panel offers: (bytes, file-name suffix, label, MIME type) for each file."""
+    csv = "text/csv"
+    return [
+        (lambda: pair.csv_bytes("monthly"), "monthly.csv", "Monthly series (CSV)", csv),
+        (lambda: pair.units_csv_bytes("monthly"), "monthly_units.csv", "Units of the monthly series (CSV)", csv),
+        (lambda: pair.parquet_bytes("monthly"), "monthly.parquet", "Monthly series (Parquet)", OCTET_STREAM),
+        (lambda: pair.csv_bytes("zones_yearly"), "zones_yearly.csv", "Zones by year (CSV)", csv),
+        (lambda: pair.csv_bytes("zone_events"), "zone_events.csv", "Zone events (CSV)", csv),
+        (lambda: figure_png(outcome_figure(pair)), "charts.png", "Charts (PNG)", "image/png"),
+    ]
+
+
 @solara.component
 def ExportPanel(pair: DemoPair):
     """Download this run's data and the outcome charts."""
     update_counter.get()
     stem = f"zonesim_seed{pair.settings.seed}_{pair.date.replace(' ', '_')}"
     with solara.Card("Export 导出", classes=["zonesim-export"]), solara.Row(style={"flex-wrap": "wrap"}):
-        solara.FileDownload(
-            lambda: pair.csv_bytes("monthly"),
-            filename=f"{stem}_monthly.csv",
-            label="Monthly series (CSV)",
-            mime_type="text/csv",
-        )
-        solara.FileDownload(
-            lambda: pair.units_csv_bytes("monthly"),
-            filename=f"{stem}_monthly_units.csv",
-            label="Units of the monthly series (CSV)",
-            mime_type="text/csv",
-        )
-        solara.FileDownload(
-            lambda: pair.parquet_bytes("monthly"), filename=f"{stem}_monthly.parquet", label="Monthly series (Parquet)"
-        )
-        solara.FileDownload(
-            lambda: pair.csv_bytes("zones_yearly"),
-            filename=f"{stem}_zones_yearly.csv",
-            label="Zones by year (CSV)",
-            mime_type="text/csv",
-        )
-        solara.FileDownload(
-            lambda: pair.csv_bytes("zone_events"),
-            filename=f"{stem}_zone_events.csv",
-            label="Zone events (CSV)",
-            mime_type="text/csv",
-        )
-        solara.FileDownload(
-            lambda: figure_png(outcome_figure(pair)),
-            filename=f"{stem}_charts.png",
-            label="Charts (PNG)",
-            mime_type="image/png",
-        )
+        for data, suffix, label, mime in downloads(pair):
+            solara.FileDownload(data, filename=f"{stem}_{suffix}", label=label, mime_type=mime)
 
 
 HOW_TO = (
