@@ -4,13 +4,15 @@ export, the rendered components and the server's command line (issue 6, acceptan
 from __future__ import annotations
 
 import io
+import logging
 
 import ipyvuetify as v
 import pandas as pd
 import pytest
 import solara
+from mesa.visualization.utils import force_update
 
-from sim.demo import assets, cli
+from sim.demo import assets, cli, timing
 from sim.demo.components import (
     STANDINGS,
     Dashboard,
@@ -173,6 +175,19 @@ def test_export_holds_both_runs_and_a_chart_image(pair):
     offered = downloads(pair)  # what the export panel lists: every file non-empty, names unique
     assert len({suffix for _, suffix, _, _ in offered}) == len(offered) == 6
     assert all(len(data()) > 0 and mime for data, _, _, mime in offered)
+
+
+def test_the_dashboards_redraw_ends_the_press_that_caused_it(pair, monkeypatch, caplog):
+    monkeypatch.setenv(timing.ENV, "1")
+    pair.press = timing.PressTimer.start().advanced(1)
+    solara.render(Dashboard(pair), handle_error=False)
+    assert pair.press is None  # timed and logged by the effect after the redraw (sim.demo.timing)
+    pair.press = timing.PressTimer.start().advanced(12)
+    with caplog.at_level(logging.INFO):
+        force_update()  # the next move's redraw: the last effect cleaned up, this press ended
+    assert pair.press is None
+    assert [p.months for p in timing.parse(r.getMessage() for r in caplog.records)] == [12]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def test_dashboard_renders_its_panels(pair):

@@ -16,7 +16,7 @@ import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
 
-from sim.demo import assets
+from sim.demo import assets, timing
 from sim.demo.feed import feed
 from sim.demo.model import RUN_LABELS, DemoPair
 
@@ -274,7 +274,14 @@ PROJECTOR_STYLE = """
 @solara.component
 def Dashboard(pair: DemoPair, projector: bool = False, pinned: pd.DataFrame | None = None):
     """The main area: help, scoreboard and feed, the maps, the charts, export; or, for a projected
-    class, :class:`ProjectorView`.  ``pinned``: a pinned run's series, drawn as a ghost line."""
+    class, :class:`ProjectorView`.  ``pinned``: a pinned run's series, drawn as a ghost line.
+    After each redraw it ends the timing of the press that caused it (:mod:`sim.demo.timing`)."""
+    update_counter.get()  # redrawn with its panels after every move, so the effect below sees each press
+
+    def end_press() -> None:  # an effect returns nothing (what it returns would be its clean-up)
+        timing.finish(pair)
+
+    solara.use_effect(end_press, dependencies=None)
     solara.Style(STYLE)
     if projector:
         solara.Style(PROJECTOR_STYLE)

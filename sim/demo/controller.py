@@ -19,6 +19,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from sim.demo.model import MONTHS_PER_YEAR, DemoPair
 from sim.demo.outcome_charts import pin
+from sim.demo.timing import PressTimer
 
 PLAY_INTERVAL_S = 0.15
 """Pause between months while playing: slow enough for a class to follow the charts."""
@@ -64,7 +65,10 @@ def RunController(pair: solara.Reactive[DemoPair], build: Callable[[], DemoPair]
     playing = solara.use_reactive(False)
 
     def advance(months: int) -> None:
-        if pair.value.advance(months):
+        timer = PressTimer.start()
+        done = pair.value.advance(months)
+        if done:
+            pair.value.press = timer.advanced(done)  # ended by the dashboard's redraw (sim.demo.timing)
             force_update()
 
     def play() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import socket
 import statistics
@@ -30,6 +31,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from sim.demo import timing
 from sim.demo.controller import BUTTONS
 from sim.exit_codes import EXIT_FAILURES, EXIT_OK
 from sim.runner.files import write_text
@@ -42,6 +44,8 @@ CULL_S = 5
 """Seconds a closed session is kept before the server frees it, in this test."""
 LOAD_TIMEOUT_MS = 120_000
 OUT_DIR = Path("multirun") / "loadtest"
+TARGET_MS_PER_MONTH = 50.0
+"""The server's median CPU time per month advanced (model months and the redraw they cause)."""
 
 
 def free_port() -> int:
@@ -64,7 +68,12 @@ class Server:
     def __init__(self, port: int):
         # closed tabs' sessions are freed after CULL_S (the dashboard's default is minutes), so the
         # memory after the sessions close can be read
-        env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_KERNEL_CULL_TIMEOUT": f"{CULL_S}s"}
+        env = {
+            **os.environ,
+            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+            "SOLARA_KERNEL_CULL_TIMEOUT": f"{CULL_S}s",
+            timing.ENV: "1",  # the server logs each press's own time (sim.demo.timing)
+        }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sim.demo.cli", "--port", str(port)],
             env=env,
@@ -161,14 +170,50 @@ async def run_sessions(url: str, sessions: int, years: int) -> tuple[list[float]
     return waits, failed
 
 
-def report(sessions: int, years: int, waits: list[float], failed: list[str], mem: dict, exceptions: list[str]) -> str:
-    q = statistics.quantiles(waits, n=10, method="inclusive") if len(waits) >= 2 else [float("nan")] * 9
+def p90(values: list[float]) -> float:
+    return statistics.quantiles(values, n=10, method="inclusive")[8] if len(values) >= 2 else float("nan")
+
+
+def server_lines(presses: list[timing.PressTime]) -> list[str]:
+    """The server's own time (:mod:`sim.demo.timing`): per press, and per month advanced."""
+    if not presses:
+        return ["server time: no press logged"]
+    wall = [p.wall_ms for p in presses]
+    timed = [p for p in presses if math.isfinite(p.cpu_ms)]  # the redraw ran in the click's thread
+    cpu = [p.cpu_ms for p in timed]
+    per_month = [p.cpu_ms_per_month for p in timed]
+    wall_month = [p.wall_ms_per_month for p in presses]
+    lines = [
+        f"server time per press ({len(presses)} logged): wall median {statistics.median(wall):.0f} ms "
+        f"(p90 {p90(wall):.0f}), CPU median {statistics.median(cpu):.0f} ms"
+        if cpu
+        else "",
+        f"server time per month:    CPU median {statistics.median(per_month):.1f} ms (target: under "
+        f"{TARGET_MS_PER_MONTH:g}), wall median {statistics.median(wall_month):.1f} ms "
+        "(wall includes waiting for the other sessions: one interpreter)"
+        if per_month
+        else "",
+    ]
+    return [line for line in lines if line]
+
+
+def report(
+    sessions: int,
+    years: int,
+    waits: list[float],
+    failed: list[str],
+    mem: dict,
+    exceptions: list[str],
+    presses: list[timing.PressTime],
+) -> str:
     lines = [
         f"dashboard load test: {sessions} sessions, each pressing '+1 year' {years} times at once",
         f"presses measured:         {len(waits)} (failed sessions: {len(failed)})",
-        f"wait, click to new month: median {statistics.median(waits):.2f} s, p90 {q[8]:.2f} s, max {max(waits):.2f} s"
+        f"wait, click to new month: median {statistics.median(waits):.2f} s, p90 {p90(waits):.2f} s, "
+        f"max {max(waits):.2f} s"
         if waits
         else "wait: no press completed",
+        *server_lines(presses),
         f"server memory (RSS, MiB): before {mem['before']:.0f}, peak {mem['peak']:.0f}, "
         f"{3 * CULL_S} s after the tabs closed {mem['after']:.0f}",
         f"exceptions in the server log: {len(exceptions)}",
@@ -192,13 +237,16 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(3 * CULL_S)  # closed tabs release their sessions
         mem = {"before": before, "peak": server.peak, "after": server.rss()}
         exceptions = server.exceptions()
+        presses = timing.parse(server.log)
     finally:
         server.close()
-    text = report(args.sessions, args.years, waits, failed, mem, exceptions)
+    text = report(args.sessions, args.years, waits, failed, mem, exceptions, presses)
     print(text, end="")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     write_text(OUT_DIR / f"sessions_{args.sessions}.txt", text + "".join(exceptions[:20]))
-    return EXIT_FAILURES if failed or exceptions or not waits else EXIT_OK
+    per_month = [p.cpu_ms_per_month for p in presses if math.isfinite(p.cpu_ms)]
+    slow = not per_month or statistics.median(per_month) >= TARGET_MS_PER_MONTH
+    return EXIT_FAILURES if failed or exceptions or not waits or slow else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -121,7 +121,10 @@ class DemoPair(mesa.Model):
     Every keyword is a dashboard control (:data:`sim.demo.controls.CONTROLS`); ``None`` keeps
     the ``full_reform`` scenario's value; ``levers`` sets any other policy setting by its dotted key
     (:func:`sim.demo.controls.policy_levers`).  Reset builds a new pair from the controls.
+    ``press``: the run button's press being redrawn (:class:`sim.demo.timing.PressTimer`), if any.
     """
+
+    press = None
 
     def __init__(
         self,

@@ -34,6 +34,8 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sim.demo import timing
+
 LOOPBACK_NAMES: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
 """Names this computer's own browser uses for the dashboard; always allowed."""
 
@@ -222,6 +224,9 @@ def log_config(level: str) -> dict:
     config = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["solara"]["level"] = level.upper()
     config["loggers"][LOGGER_NAME] = {"handlers": ["default"], "level": "WARNING", "propagate": False}
+    # each press's server time (sim.demo.timing), when the environment asks for it (the load test)
+    steps = "INFO" if timing.enabled() else "WARNING"
+    config["loggers"][timing.LOGGER_NAME] = {"handlers": ["default"], "level": steps, "propagate": False}
     return config
 
 
