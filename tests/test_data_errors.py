@@ -122,6 +122,12 @@ DATA_FAULTS = {
         "jinfeng,",
         ["zones.csv", "row {line}", "leading_sectors", "'unicorns'"],
     ),
+    "zones_unknown_base_sector": (
+        lambda d: _edit(d, "zones.csv", _set("zone_id", "ningdong", "base_sectors", "chemicals;unicorns")),
+        "zones.csv",
+        "ningdong,",
+        ["zones.csv", "row {line}", "base_sectors", "'unicorns'"],
+    ),
     "zones_duplicate_id": (
         lambda d: _edit(d, "zones.csv", _set("zone_id", "jinfeng", "zone_id", "ningdong")),
         "zones.csv",

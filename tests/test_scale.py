@@ -20,7 +20,7 @@ def _in_zone_share(copies: int, n: int = 20_000, size_term: bool = True) -> floa
     u = (np.arange(n) + 0.5) / n  # evenly spread uniforms: the share is the probability to 1/n
     zone, block = np.empty(n, np.int64), np.empty(n, np.int64)
     locate(
-        Projects(sector, np.zeros(n), np.zeros(n), np.zeros(n, bool), u),
+        Projects(sector, np.zeros(n), np.zeros(n), np.zeros(n, bool), u, np.zeros(n, bool)),
         Zones(
             base,
             np.ones(n_z, bool),
@@ -31,6 +31,7 @@ def _in_zone_share(copies: int, n: int = 20_000, size_term: bool = True) -> floa
             np.arange(n_z, dtype=np.int64),
             np.full(n_z, np.inf),
             np.ones(n_z, bool),
+            np.zeros((n_z, n_s), bool),
         ),
         Tastes(float(0.1 + (np.log(2 * copies) if size_term else np.log(2))), 0.0, 0.0),
         zone,

@@ -73,22 +73,24 @@ def test_streams_column_reads_empty_as_every_stream():
     assert stream_items(pd.DataFrame({"x": [1, 2]})).all()  # no column: every item in every stream
 
 
-def test_a_project_is_approved_by_its_sector_share_and_a_government_one_is_government(model):
+def test_a_project_is_approved_by_its_scale_and_a_government_one_is_government(model):
+    """核准 when a project's capital reaches its sector's threshold (the sector's approved_share
+    largest projects), else 备案; a sector outside the catalogue never needs approval."""
     appr = model.approval
     f = model.firms
     sector = list(model.sector_names)
     coal, textile = sector.index("coal"), sector.index("light_textile")
+    threshold = model.market.approval_capital
+    assert 0 < threshold[coal] < np.inf and threshold[textile] == np.inf
     rows = np.array([np.flatnonzero(f.sector == coal)[0], np.flatnonzero(f.sector == textile)[0], -1, -5])
-    share = appr.approved_share
-    assert share[coal] > 0 and share[textile] == 0
-    low, high = share[coal] / 2, (1 + share[coal]) / 2
-    assert appr.streams_of(rows, np.array([low, low, 0.0, 0.0])).tolist() == [
-        k.APPROVED,
-        k.FILED,
-        k.GOVERNMENT,
-        k.GOVERNMENT,
-    ]
-    assert appr.streams_of(rows, np.array([high, 0.0, 0.0, 0.0])).tolist()[0] == k.FILED
+    saved = f.capital[rows[:2]].copy()
+    try:
+        f.capital[rows[:2]] = [threshold[coal], 1e12]
+        assert appr.streams_of(rows).tolist() == [k.APPROVED, k.FILED, k.GOVERNMENT, k.GOVERNMENT]
+        f.capital[rows[0]] = threshold[coal] * 0.99
+        assert appr.streams_of(rows).tolist()[0] == k.FILED
+    finally:
+        f.capital[rows[:2]] = saved
 
 
 @pytest.fixture(scope="module")

@@ -269,6 +269,13 @@ def check_region(region: RegionData) -> RegionData:
         if not parts or bad:
             what = bad[0] if bad else lead
             raise DataError(f"{_where('zones', o, i, z, 'zone_id')}: unknown sector {what!r} in column leading_sectors")
+    if "base_sectors" in z:  # optional: designated bases of large projects' sectors (empty: none)
+        for i, cell in enumerate(_text_column(z["base_sectors"])):
+            bad = [p for p in cell.split(";") if p and p not in sectors]
+            if bad:
+                raise DataError(
+                    f"{_where('zones', o, i, z, 'zone_id')}: unknown sector {bad[0]!r} in column base_sectors"
+                )
     if z["output_share"].sum() > 1 + 1e-9:
         raise DataError(f"{o}/{FILES['zones']}: column output_share sums to {z['output_share'].sum():.3f} > 1")
     for body, g in z.groupby("body_id", sort=True):  # one management body, one rank and one county

@@ -128,7 +128,6 @@ class ApprovalSystem(CompiledProcess, Routing):
         )
         self.share = self.items["share"].to_numpy()
         self.in_stream = stream_items(self.items)  # streams × items: which items each stream needs
-        self.approved_share = model.region.sector_column("approved_share")  # by sector: share of 核准 projects
         self.stage_items = [np.flatnonzero(self.stage_of == s) for s in range(L.N_STAGES)]
         self.graph = (
             ApprovalGraph.from_items(self.items)
@@ -224,20 +223,22 @@ class ApprovalSystem(CompiledProcess, Routing):
         if self.state[L.N_FREE] < new:
             self._grow(max(2 * self._cases.ints.shape[0], self.n_open + new))
 
-    def streams_of(self, rows: np.ndarray, track: np.ndarray) -> np.ndarray:
+    def streams_of(self, rows: np.ndarray) -> np.ndarray:
         """The stream of each applicant: a government project's (rows < 0) is ``government``; an
-        enterprise project is approved (核准) when its ``track`` draw falls under its sector's
-        ``approved_share``, else filed (备案)."""
+        enterprise project (or a new plant) is approved (核准) when its capital reaches its sector's
+        approval threshold (:func:`sim.model.project_scale.approval_threshold`: its ``approved_share``
+        largest projects), else filed (备案)."""
         rows = np.asarray(rows, dtype=np.int64)
         out = np.full(rows.size, L.GOVERNMENT, dtype=np.int64)
-        ent = rows >= 0
-        share = self.approved_share[self.model.firms.sector[rows[ent]]]
-        out[ent] = np.where(np.asarray(track)[ent] < share, L.APPROVED, L.FILED)
+        ent = rows[rows >= 0]
+        f = self.model.firms
+        big = f.capital[ent] >= self.model.market.approval_capital[f.sector[ent]]
+        out[rows >= 0] = np.where(big, L.APPROVED, L.FILED)
         return out
 
     def open(self, rows: np.ndarray, draws: dict) -> None:
         """Projects at ``rows`` (``-1 - j``: government project ``j``) apply now; ``draws`` holds their
-        item draws (arrays rows × items) and their stream draw ``track`` (see :meth:`streams_of`)."""
+        item draws (arrays rows × items); their streams follow their scale (:meth:`streams_of`)."""
         rows = np.asarray(rows, dtype=np.int64)
         if rows.size == 0:
             return
@@ -245,7 +246,7 @@ class ApprovalSystem(CompiledProcess, Routing):
         m = self.model
         k.open_cases(
             rows,
-            self.streams_of(rows, draws["track"]),
+            self.streams_of(rows),
             np.stack([np.asarray(draws[d], dtype=float) for d in DRAWS], axis=1),
             float(m.time),
             m.month,

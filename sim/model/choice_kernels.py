@@ -7,7 +7,9 @@ probabilities ``exp(U_j) / Σ exp(U_k)``: the choice probabilities of the random
 Gumbel taste shocks (McFadden 1974), drawn by inverting the cumulative probabilities with one
 uniform per project instead of one Gumbel shock per zone.  A project that locates takes land in
 the zone's block with most room and adds to the zone's same-sector count, which the next project
-sees (agglomeration).
+sees (agglomeration).  A project of a designated base's scale chooses, with the same
+probabilities, among the bases of its sector only (no site outside zones); if none can take it,
+among all zones and the outside option as any project.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from numba import njit
 OUTSIDE, CROWDED_OUT = -1, -2
 
 #: the candidate projects, in arrival order: sector, land (mu), quality, crowded out already (no
-#: credit or not arrived), and the uniform draw that picks the choice
-Projects = namedtuple("Projects", "sector land quality crowded u")
+#: credit or not arrived), the uniform draw that picks the choice, and whether the project is of a
+#: designated base's scale (it may locate only in a base of its sector, if one has room)
+Projects = namedtuple("Projects", "sector land quality crowded u based")
 #: the zones as projects see them: base utility, active, entry bar (quality), leading-sector and
 #: same-sector matrices (zones × sectors), their blocks (``blocks[block_ptr[z] : block_ptr[z + 1]]``),
-#: each block's free land and whether it is active
-Zones = namedtuple("Zones", "base_u active bar lead same block_ptr blocks block_free block_active")
+#: each block's free land and whether it is active, and the designated bases (zones × sectors, 0/1)
+Zones = namedtuple("Zones", "base_u active bar lead same block_ptr blocks block_free block_active base")
 #: the choice's constants: the outside option's utility and the weights of agglomeration and leading sectors
 Tastes = namedtuple("Tastes", "u_out beta_agg beta_lead")
 
@@ -42,11 +45,12 @@ def _weight(zones, tastes, shift, z, s):
 
 
 @njit(cache=True)
-def _feasible_weights(weight_s, ok, room, bar, land, quality, cum):
-    """Cumulative weights of the zones a project may enter (``cum``); returns their total."""
+def _feasible_weights(weight_s, ok, room, bar, land, quality, cum, base_s, only_bases):
+    """Cumulative weights of the zones a project may enter (``cum``); returns their total.  With
+    ``only_bases``, only the zones designated for its sector (``base_s``)."""
     total = 0.0
     for z in range(weight_s.shape[0]):
-        if ok[z] and room[z] >= land and quality >= bar[z]:
+        if ok[z] and room[z] >= land and quality >= bar[z] and (base_s[z] or not only_bases):
             total += weight_s[z]
         cum[z] = total
     return total
@@ -106,8 +110,16 @@ def locate(projects, zones, tastes, zone_out, block_out):
             continue
         s = projects.sector[p]
         land = projects.land[p]
-        total = _feasible_weights(weight[s], zones.active, room, zones.bar, land, projects.quality[p], cum)
-        w_out = np.exp(tastes.u_out - shift[s])
+        base_s = zones.base[:, s]
+        quality = projects.quality[p]
+        total = 0.0
+        if projects.based[p]:  # of a designated base's scale: the bases only, no site outside zones
+            total = _feasible_weights(weight[s], zones.active, room, zones.bar, land, quality, cum, base_s, True)
+        if total > 0.0:
+            w_out = 0.0
+        else:  # not such a project, or no base can take it: the usual choice
+            total = _feasible_weights(weight[s], zones.active, room, zones.bar, land, quality, cum, base_s, False)
+            w_out = np.exp(tastes.u_out - shift[s])
         target = projects.u[p] * (total + w_out)
         if target >= total:
             zone_out[p] = OUTSIDE

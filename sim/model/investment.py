@@ -22,6 +22,14 @@
   + β_lead·[leading sector] + β_nat·[national] + ε``; drawn from its logit probabilities
   (:mod:`sim.model.choice_kernels`), projects in arrival order, each seeing the land and
   same-sector firms of those before it.
+* **Scale and designated bases** (核准 and 基地) — a project is approved (核准) rather than filed
+  (备案) when it is among the largest ``approved_share`` of its sector's projects (the catalogue
+  sets its thresholds by capacity): its capital is at least the ``1 - approved_share`` quantile of
+  the sector's project capital, read from the size distribution above (no draw).  In a sector
+  with a designated base (zones.csv ``base_sectors``: the national layout plan puts large
+  coal-chemical projects in its demonstration bases), such a project chooses among the bases of
+  its sector only (no site outside zones), and as any project if none has room
+  (``designated_bases``).
 * **Homogeneous competition** (同质化竞争) — each year a zone counts its competitors (the other
   active zones of its rival cities, ``competition_scope``: by default its own prefecture-level city
   and the cities adjacent to it, as local competition for investment is found between neighbouring
@@ -37,6 +45,7 @@ from numba import njit
 
 from sim.config.schema import RANKS
 from sim.model.choice_kernels import CROWDED_OUT, Projects, Tastes, Zones, locate
+from sim.model.project_scale import approval_threshold, base_matrix
 from sim.model.streams import Stream, stream
 
 
@@ -68,6 +77,12 @@ class InvestmentMarket:
         self.zone_city = county_city[model.zone_county]
         self.rival_cities = rival_cities(model.region, model.params.investment.competition_scope)
         self._view, self._view_key = {}, None
+        self.approval_capital = approval_threshold(
+            self.size_mean * self.kappa,
+            model.region.sector_column("approved_share"),
+            model.params.investment.project_size_sigma,
+        )
+        self.bases = base_matrix(model.region.zones, list(sec["sector"]))
         self.outside_expected_latency = model.params.investment.prior_latency_days  # of sites outside zones
         self._latency: list[tuple[np.ndarray, np.ndarray]] = []  # (zone, calendar days) of completions
 
@@ -196,8 +211,10 @@ class InvestmentMarket:
         u_out = self.outside_size + p.outside_utility + p.beta_latency * self.outside_expected_latency / 100
         block_free = m.block_free_land()
         zone, block = np.empty(n, np.int64), np.empty(n, np.int64)
+        capital = size * self.kappa[sector]
+        based = p.designated_bases & (capital >= self.approval_capital[sector]) & self.bases.any(axis=0)[sector]
         locate(
-            Projects(sector, land, quality, crowded, u),
+            Projects(sector, land, quality, crowded, u, based),
             Zones(
                 v["base_u"],
                 v["active"],
@@ -208,6 +225,7 @@ class InvestmentMarket:
                 v["blocks"],
                 block_free,
                 m.block_active,
+                self.bases,
             ),
             Tastes(float(u_out), float(p.beta_agglomeration), float(p.beta_leading)),
             zone,
@@ -227,7 +245,7 @@ class InvestmentMarket:
             credit_pool=pool,
             size=size,
             quality=quality,
-            capital=size * self.kappa[sector],
+            capital=capital,
             land=land,
             arrived=arrived,
         )
@@ -332,9 +350,8 @@ def competitors(lead: np.ndarray, city: np.ndarray, rival_cities: np.ndarray) ->
 
 def approval_draws(rng: np.random.Generator, n: int, n_items: int, p) -> dict[str, np.ndarray]:
     """Projects' own draws for every catalogue item (rows: projects; ``p`` the ApprovalConfig):
-    whether an item is needed, preparation and office-effort multipliers (mean 1) and rework; and
-    one per project, ``track``, that sets an enterprise project's stream (filed or approved, see
-    :meth:`~sim.model.approval.ApprovalSystem.streams_of`)."""
+    whether an item is needed, preparation and office-effort multipliers (mean 1) and rework.  (An
+    enterprise project's stream follows its scale, :meth:`~sim.model.approval.ApprovalSystem.streams_of`.)"""
 
     def lognormal(cv):
         s2 = np.log1p(cv**2)
@@ -346,7 +363,6 @@ def approval_draws(rng: np.random.Generator, n: int, n_items: int, p) -> dict[st
         "prep": lognormal(p.prep_cv),
         "effort": rng.gamma(shape, 1 / shape, (n, n_items)) if shape else np.ones((n, n_items)),
         "rework": rng.random((n, n_items)),
-        "track": rng.random(n),
     }
 
 

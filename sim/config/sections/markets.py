@@ -20,6 +20,15 @@ class InvestmentConfig:
     )
     project_size_sigma: float = param(1.0, "lognormal sigma of project size", "assumed", ge=0)
     project_quality_sd: float = param(0.2, "s.d. of project log productivity", "assumed", ge=0)
+    designated_bases: bool = param(
+        True,
+        "-",
+        "[R] the national layout plan for modern coal chemicals (发改产业〔2017〕553号) places large coal-chemical "
+        "projects in four demonstration bases, 宁东 among them; which zone is a base for which sector: zones.csv "
+        "base_sectors",
+        doc="a project large enough to need approval (核准: its sector's approved_share largest projects) in a "
+        "sector with a designated base locates only in a base of its sector while one has room",
+    )
     beta_agglomeration: float = param(0.6, "utility per log(1+same-sector firms)", "assumed")
     beta_latency: float = param(-0.8, "utility per 100 expected approval days", "assumed")
     beta_subsidy: float = param(2.0, "utility per unit land-subsidy rate", "assumed")
