@@ -23,9 +23,9 @@ class InvestmentConfig:
     designated_bases: bool = param(
         True,
         "-",
-        "[R] the national layout plan for modern coal chemicals (发改产业〔2017〕553号) places large coal-chemical "
-        "projects in four demonstration bases, 宁东 among them; which zone is a base for which sector: zones.csv "
-        "base_sectors",
+        "[V] the national layout plan for modern coal chemicals (现代煤化工产业创新发展布局方案, 2017; its number "
+        "发改产业〔2017〕553号 [R]) places large coal-chemical projects in four demonstration bases, 宁东 among them; "
+        "which zone is a base for which sector: zones.csv base_sectors",
         doc="a project large enough to need approval (核准: its sector's approved_share largest projects) in a "
         "sector with a designated base locates only in a base of its sector while one has room",
     )
