@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from sim.config import limits
+from sim.data.loader import embedded_dir
 from sim.runner import entry
 from tests.test_data_errors import (
     CLI_CASES,
@@ -267,6 +268,12 @@ def _cell(file: str, id_col: str, ident: str, col: str, value: str, *pieces: str
     return (lambda d: _edit(d, file, _set(id_col, ident, col, value)), file, f"{ident},", [file, "row {line}", *pieces])
 
 
+#: the embedded Ningxia files' header rows (a ragged row is reported against their width)
+DATA_HEADER = {
+    name: (embedded_dir() / name).read_text(encoding="utf-8").splitlines()[0].split(",") for name in ("zones.csv",)
+}
+
+
 def _whole(file: str, edit, *pieces: str) -> tuple:
     """A fault of a whole file or column (``edit`` of the copied folder): the message holds the file and ``pieces``."""
     return (edit, file, None, [file, *pieces])
@@ -323,7 +330,7 @@ EXTRA_FAULTS = {  # issue 17, item 7: 1e8 blocks and 1e9 arrivals tried to alloc
         "zones.csv",
         lambda d: _append(d / "zones.csv", ",".join("abcdefghijklmnopqrstuvw")),
         "cannot be read as CSV",
-        "Expected 18 fields",
+        f"Expected {len(DATA_HEADER['zones.csv'])} fields",  # the embedded file's columns
     ),
     "counties_not_utf8": _whole(
         "counties.csv",

@@ -82,7 +82,8 @@ class InvestmentMarket:
             model.region.sector_column("approved_share"),
             model.params.investment.project_size_sigma,
         )
-        self.bases = base_matrix(model.region.zones, list(sec["sector"]))
+        self.bases = base_matrix(model.region.zones, list(sec["sector"]))  # zones × sectors
+        self.sector_has_base = self.bases.any(axis=0)
         self.outside_expected_latency = model.params.investment.prior_latency_days  # of sites outside zones
         self._latency: list[tuple[np.ndarray, np.ndarray]] = []  # (zone, calendar days) of completions
 
@@ -212,7 +213,7 @@ class InvestmentMarket:
         block_free = m.block_free_land()
         zone, block = np.empty(n, np.int64), np.empty(n, np.int64)
         capital = size * self.kappa[sector]
-        based = p.designated_bases & (capital >= self.approval_capital[sector]) & self.bases.any(axis=0)[sector]
+        based = p.designated_bases & (capital >= self.approval_capital[sector]) & self.sector_has_base[sector]
         locate(
             Projects(sector, land, quality, crowded, u, based),
             Zones(
