@@ -1,8 +1,9 @@
 """The server's own time for a press of a run button: from the click's handler to the end of the
 redraw it causes (model months, scoreboard, maps and charts), measured inside the server.
 
-A press starts a :class:`PressTimer` on the pair (:meth:`sim.demo.model.DemoPair.advance`); the
-dashboard's effect, which runs after its redraw, ends it (:func:`finish`).  Wall time includes
+A run button's handler (:func:`sim.demo.controller.RunController`) starts a :class:`PressTimer`
+and leaves it on the pair (``DemoPair.press``); the dashboard's effect, which runs after its
+redraw, ends it (:func:`finish`).  Wall time includes
 waiting for the other sessions (one process, one interpreter lock); CPU time is this press's own
 work (the thread's CPU clock, when the redraw ran in the click's thread).  With
 ``ZONESIM_DEMO_STEP_LOG=1`` in the server's environment each press is logged as one line
