@@ -45,6 +45,23 @@ CHK_CONTROLS = "sales_growth + log_capital + lag_return"
 CHK_CONTROLS_WITHOUT_SALES = "log_capital + lag_return"
 
 
+#: the published comparison of zombie shares by owner (人大国发院 2016, industrial census 1998-2013)
+PUBLISHED_OWNERSHIP = (
+    "人大国发院《中国僵尸企业研究报告》(2016): the zombie share is highest among state and collective firms, "
+    "far lower and alike among private and foreign ones [V: sign]; model: firms aged 10+ (the OECD definition's "
+    "floor), baseline, 2015-2017"
+)
+
+
+def zombie_share_by_owner(panel: pd.DataFrame, years: tuple[int, int], min_age: float) -> dict[str, float]:
+    """Zombie share of state or collective and of private firms aged ``min_age`` or more in the
+    panel's ``years`` (first, last), pooled over firm-years, and their difference in points."""
+    p = panel[panel["year"].between(*years) & (panel["age"] >= min_age)]
+    share = p.groupby(p["state_owned"].astype(bool))["zombie"].mean()
+    state, private = float(share.get(True, np.nan)), float(share.get(False, np.nan))
+    return {"state": state, "private": private, "difference_points": 100.0 * (state - private)}
+
+
 def with_tfpr(panel: pd.DataFrame, interest_rate: float, depreciation_rate: float) -> pd.DataFrame:
     """The panel with ``alpha`` (sector-year capital share of costs) and ``log_tfpr`` columns; rows
     with no revenue, capital or inputs are dropped."""

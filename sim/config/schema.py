@@ -27,7 +27,7 @@ from sim.config.sections.approval_process import ApprovalProcessConfig
 from sim.config.sections.assessment import AssessmentConfig
 from sim.config.sections.consolidation import ConsolidationConfig
 from sim.config.sections.devolution import DevolutionConfig
-from sim.config.sections.enterprises import FirmConfig, ProtectionConfig, TaxConfig, ZombieConfig
+from sim.config.sections.enterprises import FirmConfig, OwnershipConfig, ProtectionConfig, TaxConfig, ZombieConfig
 from sim.config.sections.markets import CreditConfig, InvestmentConfig, LabourConfig, MarketConfig
 from sim.config.sections.policy import PolicyConfig
 from sim.config.sections.rules import CapacityConfig, LandConfig
@@ -88,6 +88,7 @@ class ModelConfig:
     firms: FirmConfig = field(default_factory=FirmConfig)
     zombie: ZombieConfig = field(default_factory=ZombieConfig)
     protection: ProtectionConfig = field(default_factory=ProtectionConfig)
+    ownership: OwnershipConfig = field(default_factory=OwnershipConfig)
     investment: InvestmentConfig = field(default_factory=InvestmentConfig)
     market: MarketConfig = field(default_factory=MarketConfig)
     labour: LabourConfig = field(default_factory=LabourConfig)
@@ -137,6 +138,7 @@ __all__ = [
     "LandConfig",
     "MarketConfig",
     "NationalRegionConfig",
+    "OwnershipConfig",
     "PolicyConfig",
     "ProtectionConfig",
     "RegionConfig",

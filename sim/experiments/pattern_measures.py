@@ -7,7 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.firm_panel import PUBLISHED_CHK, PUBLISHED_GAP, chk_regression, zombie_productivity_gap
+from sim.analysis.firm_panel import (
+    PUBLISHED_CHK,
+    PUBLISHED_GAP,
+    PUBLISHED_OWNERSHIP,
+    chk_regression,
+    zombie_productivity_gap,
+    zombie_share_by_owner,
+)
 from sim.experiments.stats import mean_ci
 from sim.experiments.targets import RunTables
 from sim.runner.outputs import project_approvals
@@ -195,24 +202,36 @@ OUT_OF_SAMPLE_TARGETS = {
 }
 
 
-def literature_measures(base, firms_params) -> dict[str, float]:
-    """The 2017 zombie productivity gap of one baseline run (log points, within sectors)."""
+def literature_measures(base, firms_params, zombie_params) -> dict[str, float]:
+    """Of one baseline run's firm panel: the 2017 zombie productivity gap (log points, within
+    sectors) and the zombie share of state or collective firms minus that of private firms."""
+    panel = RunTables(base.path)["firm_panel"]
     gap = zombie_productivity_gap(
-        RunTables(base.path)["firm_panel"],
+        panel,
         CALIBRATION_YEAR,
         firms_params["interest_rate"],
         firms_params["depreciation_rate"],
     )
+    owners = zombie_share_by_owner(panel, (CALIBRATION_YEAR - 2, CALIBRATION_YEAR), zombie_params["min_age_years"])
     return {
         "zombies' revenue productivity (TFPR) gap, 2017 (log points)": gap["gap_log_tfpr"],
         "zombies' own productivity (TFPQ) gap, 2017 (log points)": gap["gap_log_productivity"],
+        "zombie share of state or collective firms minus private ones, 2015-2017 (points)": owners["difference_points"],
     }
 
 
+#: literature patterns of the firm panel: name -> (sign that holds, checked, source)
 LITERATURE_SOURCES = {
-    "zombies' revenue productivity (TFPR) gap, 2017 (log points)": PUBLISHED_GAP,
+    "zombies' revenue productivity (TFPR) gap, 2017 (log points)": ("< 0", True, PUBLISHED_GAP),
     "zombies' own productivity (TFPQ) gap, 2017 (log points)": (
-        "not observed: the model's own productivity, which the zombie flag never reads (selection only)"
+        "< 0",
+        False,
+        "not observed: the model's own productivity, which the zombie flag never reads (selection only)",
+    ),
+    "zombie share of state or collective firms minus private ones, 2015-2017 (points)": (
+        "> 0",
+        True,
+        PUBLISHED_OWNERSHIP,
     ),
 }
 

@@ -16,8 +16,9 @@ and compares the model with six kinds of pattern:
   exit rates, the in-zone share and the zombie share of the larger regions against the smallest,
   paired by seed, within the tolerances of :data:`SCALE_TARGETS`;
 * **literature** patterns of the simulated firm panel (:mod:`sim.analysis.firm_panel`): the
-  emergent productivity gap of zombies (TFPR, as the sources measure it) and the
-  Caballero–Hoshi–Kashyap congestion regressions — must have the published sign;
+  emergent productivity gap of zombies (TFPR, as the sources measure it), the zombie share of
+  state or collective firms against private ones, and the Caballero–Hoshi–Kashyap congestion
+  regressions — must have the published sign;
 * **directional claims** of the seed and the literature — must hold in the mean over seeds
   (paired ``full_reform − baseline`` with the same seed).
 
@@ -118,11 +119,12 @@ def report(exp_dir: str | Path) -> pd.DataFrame:
                 runs[n] = {r.seed: r for r in recs}
         rows += scale_rows(runs)
     if all((base[s].path / "firm_panel.parquet").exists() for s in seeds):
-        fp = json.loads((base[seeds[0]].path / "run.json").read_text())["config"]["firms"]
-        lit = pd.DataFrame([literature_measures(base[s], fp) for s in seeds])
-        for name, source in LITERATURE_SOURCES.items():
+        config = json.loads((base[seeds[0]].path / "run.json").read_text())["config"]
+        lit = pd.DataFrame([literature_measures(base[s], config["firms"], config["zombie"]) for s in seeds])
+        for name, (sign, checked, source) in LITERATURE_SOURCES.items():
             mean, lo, hi = _interval(lit[name])
-            rows.append(("literature", name, "< 0", source, mean, lo, hi, bool(mean < 0) if "TFPR" in name else None))
+            holds = bool(mean < 0 if sign == "< 0" else mean > 0) if checked else None
+            rows.append(("literature", name, sign, source, mean, lo, hi, holds))
         rows += chk_rows([base[s] for s in seeds])
     direc = pd.DataFrame([directional_measures(base[s], reform[s]) for s in seeds])
     for name, source in DIRECTIONAL_SOURCES.items():

@@ -140,6 +140,7 @@ class FirmEvents:
             land=land,
             debt=fp.entrant_leverage * capital,
             age=0.0,
+            state_owned=self.ownership.entrants(keys),
             entry_month=self.month,
         )
         self.capacity.licence_new(rows)
@@ -185,6 +186,7 @@ class FirmEvents:
             debt=fp.entrant_leverage * capital,
             parent=parents,
             age=0.0,
+            state_owned=f.state_owned[parents],
             entry_month=self.month,
         )
         f.expanding[parents] = True

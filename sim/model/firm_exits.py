@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 #: the constants of the exit hazard: the ProtectionConfig's, the card's and the FirmConfig's
 ExitParams = namedtuple(
     "ExitParams",
-    "protection_base protection_size_weight protection_max card_protection base_exit_rate insolvent_exit_rate"
-    " insolvency_leverage",
+    "protection_base protection_size_weight protection_max state_at_max card_protection base_exit_rate"
+    " insolvent_exit_rate insolvency_leverage",
 )
 
 
@@ -63,6 +63,7 @@ def exit_draws(
     the soft budget constraint.
 
     Per firm: protection from its share of its county's output (:func:`soft_budget_protection`),
+    or ``max`` for a state or collective firm (``state_owned_at_max``: its owner is the government),
     times ``card_protection`` for zombies in a zone with a yellow card; the yearly hazard
     :func:`_exit_rate`; exit when its draw ``u[key]`` falls under the month's probability
     (:func:`monthly_probability`).  The hazards in one compiled pass.
@@ -75,12 +76,14 @@ def exit_draws(
         f.zombie,
         f.debt,
         f.capital,
+        f.state_owned,
         n_counties,
         carded,
         ExitParams(
             float(pp.base),
             float(pp.size_weight),
             float(pp.max),
+            bool(pp.state_owned_at_max),
             float(card_protection),
             float(p.base_exit_rate),
             float(p.insolvent_exit_rate),
@@ -106,7 +109,7 @@ def _map_exit_rate(failing, protection, base_rate, failure_rate):
 
 
 @njit(cache=True)
-def _exit_rates(idx, county, output, zone, zombie, debt, capital, n_counties, carded, c):
+def _exit_rates(idx, county, output, zone, zombie, debt, capital, state_owned, n_counties, carded, c):
     """Yearly exit hazard of each firm ``idx[j]`` (see :func:`exit_draws`)."""
     county_out = np.zeros(n_counties)
     for j in range(idx.shape[0]):
@@ -116,7 +119,10 @@ def _exit_rates(idx, county, output, zone, zombie, debt, capital, n_counties, ca
     for j in range(idx.shape[0]):
         r = idx[j]
         share = output[r] / max(county_out[county[r]], 1e-12)
-        protection = _protection(share, c.protection_base, c.protection_size_weight, c.protection_max)
+        if c.state_at_max and state_owned[r]:  # its owner is the government (sim.model.ownership)
+            protection = c.protection_max
+        else:
+            protection = _protection(share, c.protection_base, c.protection_size_weight, c.protection_max)
         if zombie[r] and carded[zone[r]]:
             protection *= c.card_protection
         failing = debt[r] > c.insolvency_leverage * capital[r] or zombie[r]

@@ -81,6 +81,7 @@ _FIELDS: dict[str, type] = {
     "land": np.float64,  # mu
     "debt": np.float64,  # 万 yuan
     "age": np.float64,  # years
+    "state_owned": np.bool_,  # state or collective owner (sim.model.ownership); fixed for life
     "entry_month": np.int32,
     "exit_month": np.int32,
     "output": np.float64,  # last month's output value (revenue), 万 yuan/month

@@ -338,6 +338,7 @@ class Recorder(RecorderTables):
                 "zone": f.zone[rows].copy(),
                 "zombie": f.zombie[rows].copy(),
                 "age": f.age[rows].copy(),
+                "state_owned": f.state_owned[rows].copy(),
                 "log_productivity": f.log_prod[rows].copy(),
                 "revenue": f.output_year[rows].copy(),
                 "variable_inputs": f.var_input_year[rows].copy(),

@@ -91,6 +91,7 @@ _PANEL_COLUMNS = [
     "in_zone",
     "zombie",
     "age",
+    "state_owned",
     "log_productivity",
     "revenue",
     "variable_inputs",

@@ -51,6 +51,7 @@ from sim.model.land import LandLedger
 from sim.model.lifecycle import LifeCycle
 from sim.model.market import spending_index
 from sim.model.metrics import Recorder
+from sim.model.ownership import Ownership
 from sim.model.phases import MonthlyPhases
 from sim.model.policies import PolicySet
 from sim.model.population import block_shares, generate
@@ -152,6 +153,7 @@ class ZoneReformModel(ZoneAggregates, MonthlyPhases, FirmEvents, ZoneChanges, me
         n_orders = max(int(region.items["ra_order"].max()), params.policy.devolution.regional_assessment_items) + 1
         self.zone_ra_time = np.full((len(self.zones), n_orders), np.inf)
         self.firms = FirmTable(capacity=2 * region.total_firms + 1024)
+        self.ownership = Ownership(params.seed, params.ownership)  # who owns each firm, by its key
         self.enterprises = Enterprises(self)  # Mesa agents of the firm table's rows, made on first use
         self.land = LandLedger(self)  # every block's approved land, unsupplied until firms hold it
         self.capacity = CapacityReplacement(self, params.capacity)  # 产能置换 in the sectors it covers

@@ -11,7 +11,8 @@ target at its monopolistic-competition price, which sets its customer base (dema
 its capital is the sector's capital-output ratio times its sales, and its capacity runs at the
 sector's utilisation of 2016 (NBS).
 
-Initial finance: leverage ~ N(mean, sd) clipped at 0, age ~ exponential(mean); the interest
+Initial finance: leverage ~ N(mean, sd) clipped at 0, age ~ exponential(mean), the owner from the
+founding year (:mod:`sim.model.ownership`); the interest
 coverage a firm has at the start is assumed to have held for the preceding years, so that the
 zombie classification has a history from month 0 (assumed).
 """
@@ -165,6 +166,7 @@ def generate(model) -> dict[str, np.ndarray]:
         "land": cols["land"].astype(float),
         "debt": debt,
         "age": age,
+        "state_owned": model.ownership.incumbents(np.arange(n), age, model.path_calendar.year(0)),
         "entry_month": model.first_month,
         "output": sales / 12.0,
         "low_icr_years": low_icr,

@@ -31,6 +31,7 @@ class Stream(IntEnum):
     EXPANSION = 10  # the month's expansion plants' approval draws
     DISPOSAL = 11  # the disposal campaign's path per listed firm key
     GOVERNMENT = 12  # the month's government-investment projects and their approval draws
+    OWNERSHIP = 13  # one uniform per firm key: whether a firm founded after the private-firm law is state-owned
 
 
 def stream(seed: int, kind: Stream, *key: int) -> np.random.Generator:

@@ -232,3 +232,35 @@ class ProtectionConfig:
         0.35, "extra protection per unit of the firm's share of county output", "assumed", ge=0, le=1
     )
     max: float = param(0.95, "probability", "assumed", ge=0, le=1)
+    state_owned_at_max: bool = param(
+        True,
+        "-",
+        "[V] Kornai 1986 (the soft budget constraint of state firms); 人大国发院《中国僵尸企业研究报告》2016: the "
+        "zombie share is highest among state and collective firms, far below it among private and foreign ones",
+        doc="a failing state or collective firm is propped up at `max` whatever its size (its owner is the "
+        "government); false: by its share of county output like a private firm",
+    )
+
+
+@dataclass
+class OwnershipConfig:
+    """Who owns a firm (sim.model.ownership): state or collective (公有) or private."""
+
+    private_law_year: int = param(
+        1988,
+        "year",
+        "[V] 私营企业暂行条例 (State Council, 1988): private firms with more than 7 employees allowed from 1988",
+        ge=1949,
+        le=2100,
+        doc="an incumbent founded before this year (start year minus its age) is state or collectively owned",
+    )
+    state_share: float = param(
+        0.0275,
+        "share of firms",
+        "[V] state or collective firms were 2.75% of the industrial census's (above-scale) firms in 2013 "
+        "(人大国发院《中国僵尸企业研究报告》2016); used for firms founded since the law (an upper bound: the "
+        "2013 stock includes the older state firms)",
+        ge=0,
+        le=1,
+        doc="share of state or collective firms among those founded since `private_law_year` and among entrants",
+    )
