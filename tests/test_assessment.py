@@ -23,7 +23,7 @@ def region(weak_rank: str = "division", top_rank: str = "deputy_division"):
     """Three healthy zones and one zone that is last on every indicator of output per mu."""
     return tiny_region(
         [
-            dict(zone_id="top", county_id="c1", firms=30, output_share=0.25, output_per_mu=70, rank=top_rank),
+            dict(zone_id="top", county_id="c1", firms=30, output_share=0.25, output_per_mu=100, rank=top_rank),
             dict(zone_id="mid1", county_id="c1", firms=30, output_share=0.25, output_per_mu=50),
             dict(zone_id="mid2", county_id="c2", firms=30, output_share=0.25, output_per_mu=45),
             # 0.01 × 1e6 万 yuan at 5 万 yuan/mu = 2,000 mu: exactly full, so no project can locate here

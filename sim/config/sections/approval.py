@@ -35,9 +35,9 @@ class ApprovalConfig:
     transit_days_county: float = param(3.0, "working days per item", "assumed", ge=0)
     transit_days_zone: float = param(0.5, "working days per item", "assumed", ge=0)
     transit_scale: float = param(
-        0.373,
+        0.565,
         "multiplier of the transit days of every office level",
-        "calibrated: zonesim-calibrate, 2026-12-03",
+        "calibrated: zonesim-calibrate, 2026-12-05",
         gt=0,
         doc="the transit days by level are assumed; the calibration fits their common scale",
     )
@@ -79,22 +79,22 @@ class ApprovalConfig:
     service_cv: float = param(0.5, "coefficient of variation of office effort", "assumed", ge=0)
     prep_cv: float = param(0.5, "coefficient of variation of preparation", "assumed", ge=0)
     item_effort_scale: float = param(
-        0.396,
+        0.3436,
         "multiplier of catalogue office effort",
-        "calibrated: zonesim-calibrate, 2026-12-03",
+        "calibrated: zonesim-calibrate, 2026-12-05",
         gt=0,
     )
     prep_scale: float = param(
-        0.1665,
+        0.1583,
         "multiplier of catalogue preparation times",
-        "calibrated: zonesim-calibrate, 2026-12-03",
+        "calibrated: zonesim-calibrate, 2026-12-05",
         gt=0,
         doc="of the items whose preparation is assumed (catalogue column scaled); a documented one is kept",
     )
     review_scale: float = param(
-        0.3435,
+        0.3092,
         "multiplier of catalogue review lags",
-        "calibrated: zonesim-calibrate, 2026-12-03",
+        "calibrated: zonesim-calibrate, 2026-12-05",
         gt=0,
         doc="of the items whose review lag is assumed (catalogue column scaled); the statutory EIA lag, "
         "the assessments' (whole item 1-3 months) and the utility connection's are kept",

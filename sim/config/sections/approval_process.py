@@ -112,7 +112,7 @@ class ApprovalProcessConfig:
         1.0,
         "share of the transit between offices removed",
         "calibrated on the national pilots (国办发〔2018〕33号: 200+ working days cut to at most 120; government "
-        "processing time -40 to -60%): zonesim-calibrate-process, 2026-12-03; at its upper bound (cut 41.6%)",
+        "processing time -40 to -60%): zonesim-calibrate-process, 2026-12-05; at its upper bound (cut 48.6%)",
         ge=0,
         le=1,
         doc="one online approval system and one window per stage (一个系统、一个窗口, 11号): documents no longer "

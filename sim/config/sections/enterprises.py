@@ -30,9 +30,9 @@ class FirmConfig:
     )
     initial_productivity_sd: float = param(0.2, "s.d. of initial log productivity", "assumed", ge=0)
     fixed_cost_share: float = param(
-        0.1262,
+        0.1234,
         "overhead per year, share of the firm's planned output at entry",
-        "calibrated: zonesim-calibrate, 2026-12-03",
+        "calibrated: zonesim-calibrate, 2026-12-05",
         ge=0,
         le=1,
         doc="costs that vary neither with output nor with capacity (administration, ...), fixed at entry",
@@ -100,7 +100,7 @@ class FirmConfig:
         "capital only)",
         ge=0,
     )
-    initial_leverage_mean: float = param(1.983, "debt/capital", "calibrated: zonesim-calibrate, 2026-12-03", ge=0, le=3)
+    initial_leverage_mean: float = param(1.982, "debt/capital", "calibrated: zonesim-calibrate, 2026-12-05", ge=0, le=3)
     initial_leverage_sd: float = param(0.3, "debt/capital", "assumed", ge=0)
     insolvency_leverage: float = param(
         2.5,
@@ -222,9 +222,9 @@ class ProtectionConfig:
     """Soft budget constraint: the county and its banks keep failing firms alive (jobs, tax)."""
 
     base: float = param(
-        0.8129,
+        0.7107,
         "probability an insolvent firm is propped up per exit draw",
-        "calibrated: zonesim-calibrate, 2026-12-03",
+        "calibrated: zonesim-calibrate, 2026-12-05",
         ge=0,
         le=1,
     )

@@ -13,9 +13,9 @@ class InvestmentConfig:
     """Arrival of investment projects and their choice of location (random utility, logit)."""
 
     arrival_scale: float = param(
-        0.8941,
+        0.9722,
         "multiplier of sector arrival rates",
-        "calibrated: zonesim-calibrate, 2026-12-03",
+        "calibrated: zonesim-calibrate, 2026-12-05",
         ge=0,
     )
     project_size_sigma: float = param(1.0, "lognormal sigma of project size", "assumed", ge=0)
