@@ -225,3 +225,25 @@ def test_other_swept_parameters_are_decomposed_separately():
     assert table.loc[(1, FULL), "mean"] == 4.0 and table.loc[(1, FULL), "n_seeds"] == 3
     assert table.loc[(1, "y"), "share_pct"] == pytest.approx(75.0)
     assert table.loc[(1, "x"), "ci_low"] == table.loc[(1, "x"), "ci_high"] == 1.0  # the same in every seed
+
+
+def test_no_share_of_a_full_effect_that_cannot_be_told_from_zero():
+    """Two families that cancel: each contribution is reported, but its share of a full effect
+    whose interval contains 0 is empty (not thousands of percent)."""
+    from sim.experiments.decompose import summarise
+
+    fam = ["x", "y"]
+    noise = {0: -1.0, 1: 0.5, 2: 0.8}
+    rows = [
+        {
+            "seed": seed,
+            "on": s,
+            "zombie_exits_total": 100.0 * ("x" in s) - 100.0 * ("y" in s) + noise[seed] * ("x" in s),
+        }
+        for seed in (0, 1, 2)
+        for s in subsets(fam)
+    ]
+    table = summarise(seed_contributions(pd.DataFrame(rows), fam, [], ["zombie_exits_total"]), []).set_index("family")
+    assert table.loc[FULL, "ci_low"] < 0 < table.loc[FULL, "ci_high"]
+    assert table.loc["x", "mean"] == pytest.approx(100.1, abs=0.01)
+    assert table["share_pct"].isna().all()

@@ -40,9 +40,10 @@ temporary name, then renamed):
 ``shapley.parquet`` / ``shapley.csv`` / ``shapley.md``
     one row per stratum (values of other swept parameters, if any), outcome and family, plus a
     ``full effect`` row: ``n_seeds``, ``mean``, ``ci_low``/``ci_high``, ``share_pct`` (the mean
-    contribution in % of the mean full effect), ``alone_mean`` (effect of the family switched on
-    alone) and ``last_mean`` (effect of switching it on last, from all the others); the gap
-    between the two measures the family's interactions with the others.
+    contribution in % of the mean full effect; empty when the full effect's interval contains 0),
+    ``alone_mean`` (effect of the family switched on alone) and ``last_mean`` (effect of switching
+    it on last, from all the others); the gap between the two measures the family's interactions
+    with the others.
 ``shapley_seeds.parquet``
     the per-seed contributions (``family``, ``seed``, ``value``; the full effect as family
     ``full effect``) and ``residual`` = full effect - sum of contributions.

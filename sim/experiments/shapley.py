@@ -104,6 +104,15 @@ def seed_contributions(
     return pd.DataFrame(rows, columns=[*keys, "outcome", "family", "value", "alone", "last", "residual"])
 
 
+def share_of(contribution: float, full) -> float:
+    """A contribution in % of the full effect (``full``: its mean and interval); NaN when the full
+    effect's interval contains 0: a share of an effect that cannot be told from no effect means
+    nothing (a contribution of +500 to a full effect of +6 would be "8,000%")."""
+    if np.isfinite(full.low) and np.isfinite(full.high) and full.low <= 0.0 <= full.high and full.low < full.high:
+        return np.nan
+    return relative_pct(contribution, full.mean)
+
+
 def summarise(seeds: pd.DataFrame, strata: Sequence[str], level: float = 0.95) -> pd.DataFrame:
     """Mean and t-interval over seeds of each contribution, share of the full effect, alone/last means."""
     rows = []
@@ -124,7 +133,7 @@ def summarise(seeds: pd.DataFrame, strata: Sequence[str], level: float = 0.95) -
                     "mean": ci.mean,
                     "ci_low": ci.low,
                     "ci_high": ci.high,
-                    "share_pct": relative_pct(ci.mean, full.mean),
+                    "share_pct": share_of(ci.mean, full),
                     "alone_mean": float(fam["alone"].mean()),
                     "last_mean": float(fam["last"].mean()),
                 }
