@@ -15,6 +15,17 @@ import numpy as np
 import pandas as pd
 
 from sim.config.schema import RANKS
+from sim.data.checks import (  # noqa: F401 - DataError and FILES are part of this module's interface
+    FILES,
+    DataError,
+    at_row,
+    check_filled,
+    check_member,
+    check_numeric,
+    check_some_positive,
+    check_unique,
+    text_column,
+)
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -24,10 +35,6 @@ TOTAL_POWERS = 37  # 开发区市县级经济管理权限赋权指导目录 [V] 
 TOTAL_RA_ITEMS = 9  # 区域评 items [V] seed
 MAX_BLOCKS = 1_000  # land blocks (区块) of one zone: Ningxia's have 1-3; a thousand is no zone's
 MAX_ARRIVALS = 1_000  # projects a year per 1,000 firms: one new project a year for every firm
-
-
-class DataError(ValueError):
-    """A region data table is missing a column, has a bad value or refers to an unknown id."""
 
 
 @dataclass
@@ -121,64 +128,6 @@ REQUIRED = {
     ],
 }
 
-FILES = {
-    "counties": "counties.csv",
-    "adjacency": "adjacency.csv",
-    "zones": "zones.csv",
-    "sectors": "sectors.csv",
-    "items": "approval_items.csv",
-    "spending": "spending.csv",
-}
-
-
-def _where(table: str, origin: str, i: int, df: pd.DataFrame, id_col: str | None = None) -> str:
-    ident = f" ({id_col}={df.iloc[i][id_col]})" if id_col and id_col in df.columns else ""
-    return f"{origin}/{FILES[table]} row {i + 2}{ident}"
-
-
-def _numeric(table, df, origin, col, id_col, lo=None, hi=None, integer=False):
-    values = pd.to_numeric(df[col], errors="coerce")
-    for i, (raw, v) in enumerate(zip(df[col], values)):
-        if pd.isna(v) or not np.isfinite(v):
-            raise DataError(f"{_where(table, origin, i, df, id_col)}: column {col} = {raw!r} is not a finite number")
-        if lo is not None and v < lo or hi is not None and v > hi:
-            raise DataError(
-                f"{_where(table, origin, i, df, id_col)}: column {col} = {int(v) if v == int(v) else v} is out of "
-                f"range [{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
-            )
-        if integer and v != int(v):
-            raise DataError(f"{_where(table, origin, i, df, id_col)}: column {col} = {v} is not a whole number")
-    df[col] = values.astype(int) if integer else values.astype(float)
-
-
-def _some_positive(table, df, origin, col, why):
-    """A column used as weights must not be all zero (there would be nothing to draw from)."""
-    if not (df[col].astype(float) > 0).any():
-        raise DataError(
-            f"{origin}/{FILES[table]}: column {col} is 0 in every row; at least one must be positive ({why})"
-        )
-
-
-def _unique(table, df, origin, col):
-    dup = df[col].duplicated()
-    if dup.any():
-        i = int(dup.to_numpy().nonzero()[0][0])
-        raise DataError(f"{_where(table, origin, i, df)}: duplicate {col} {df.iloc[i][col]!r}")
-
-
-def _filled(table, df, origin, col, id_col=None):
-    """An identifier column has a value in every row (an empty one would stand for a shared id)."""
-    blank = df[col].astype(str).str.strip() == ""
-    if blank.any():
-        i = int(blank.to_numpy().nonzero()[0][0])
-        raise DataError(f"{_where(table, origin, i, df, id_col)}: column {col} is empty; every row needs one")
-
-
-def _member(table, df, origin, col, allowed, id_col, what):
-    for i, v in enumerate(df[col]):
-        if v not in allowed:
-            raise DataError(f"{_where(table, origin, i, df, id_col)}: unknown {what} {v!r} in column {col}")
-
 
 def check_region(region: RegionData) -> RegionData:
     """Validate every table in place (types coerced); raise :class:`DataError` on the first fault."""
@@ -200,81 +149,81 @@ def check_region(region: RegionData) -> RegionData:
         ("sectors", "sector", None),
         ("items", "item_id", None),
     ):
-        _filled(table, getattr(region, table), o, col, id_col)
-    _unique("counties", c, o, "county_id")
-    _numeric("counties", c, o, "fiscal_revenue", "county_id", lo=0)
-    _some_positive("counties", c, o, "fiscal_revenue", "it places the firms outside zones in counties")
+        check_filled(table, getattr(region, table), o, col, id_col)
+    check_unique("counties", c, o, "county_id")
+    check_numeric("counties", c, o, "fiscal_revenue", "county_id", lo=0)
+    check_some_positive("counties", c, o, "fiscal_revenue", "it places the firms outside zones in counties")
     counties = set(c["county_id"])
-    _member("adjacency", a, o, "county_a", counties, None, "county")
-    _member("adjacency", a, o, "county_b", counties, None, "county")
+    check_member("adjacency", a, o, "county_a", counties, None, "county")
+    check_member("adjacency", a, o, "county_b", counties, None, "county")
 
-    _unique("sectors", s, o, "sector")
-    _numeric("sectors", s, o, "traditional", "sector", 0, 1, integer=True)
-    _numeric("sectors", s, o, "output_share", "sector", 0, 1)
-    _some_positive("sectors", s, o, "output_share", "it draws the sectors of firms")
-    _numeric("sectors", s, o, "substitution_elasticity", "sector", 1.01, 50)
-    _numeric("sectors", s, o, "armington_elasticity", "sector", 0, 50)
-    _numeric("sectors", s, o, "export_share", "sector", 0, 1)
-    _numeric("sectors", s, o, "local_home_share", "sector", 0, 1)
-    _numeric("sectors", s, o, "initial_utilisation", "sector", 0.05, 1)
-    _numeric("sectors", s, o, "capital_output_ratio", "sector", 1e-9)
+    check_unique("sectors", s, o, "sector")
+    check_numeric("sectors", s, o, "traditional", "sector", 0, 1, integer=True)
+    check_numeric("sectors", s, o, "output_share", "sector", 0, 1)
+    check_some_positive("sectors", s, o, "output_share", "it draws the sectors of firms")
+    check_numeric("sectors", s, o, "substitution_elasticity", "sector", 1.01, 50)
+    check_numeric("sectors", s, o, "armington_elasticity", "sector", 0, 50)
+    check_numeric("sectors", s, o, "export_share", "sector", 0, 1)
+    check_numeric("sectors", s, o, "local_home_share", "sector", 0, 1)
+    check_numeric("sectors", s, o, "initial_utilisation", "sector", 0.05, 1)
+    check_numeric("sectors", s, o, "capital_output_ratio", "sector", 1e-9)
     for i, (sig, sig_a) in enumerate(zip(s["substitution_elasticity"], s["armington_elasticity"])):
         if sig < sig_a:
             raise DataError(
-                f"{_where('sectors', o, i, s, 'sector')}: substitution_elasticity = {sig} is below "
+                f"{at_row('sectors', o, i, s, 'sector')}: substitution_elasticity = {sig} is below "
                 f"armington_elasticity = {sig_a} (varieties within the region must be closer substitutes)"
             )
-    _numeric("sectors", s, o, "arrivals_per_1000_firms", "sector", 0, MAX_ARRIVALS)
-    _numeric("sectors", s, o, "output_per_mu", "sector", 1e-9)
+    check_numeric("sectors", s, o, "arrivals_per_1000_firms", "sector", 0, MAX_ARRIVALS)
+    check_numeric("sectors", s, o, "output_per_mu", "sector", 1e-9)
     if "resource_tax_rate" in s:  # optional: no resource tax where the column is missing
-        _numeric("sectors", s, o, "resource_tax_rate", "sector", 0, 1)
+        check_numeric("sectors", s, o, "resource_tax_rate", "sector", 0, 1)
     if "capacity_cut" in s:  # optional: no sector under capacity cuts where the column is missing
-        _numeric("sectors", s, o, "capacity_cut", "sector", 0, 1, integer=True)
+        check_numeric("sectors", s, o, "capacity_cut", "sector", 0, 1, integer=True)
     if "capacity_replacement" in s:  # optional: no sector under capacity replacement where the column is missing
-        _numeric("sectors", s, o, "capacity_replacement", "sector", 0, 1, integer=True)
+        check_numeric("sectors", s, o, "capacity_replacement", "sector", 0, 1, integer=True)
     if "approved_share" in s:  # optional: every enterprise project filed (备案) where the column is missing
-        _numeric("sectors", s, o, "approved_share", "sector", 0, 1)
+        check_numeric("sectors", s, o, "approved_share", "sector", 0, 1)
     sectors = set(s["sector"])
     sp = region.spending
-    _member("spending", sp, o, "sector", sectors, None, "sector")
-    _numeric("spending", sp, o, "from_year", "sector", 1900, 2200, integer=True)
-    _numeric("spending", sp, o, "growth", "sector", -0.5, 0.5)
+    check_member("spending", sp, o, "sector", sectors, None, "sector")
+    check_numeric("spending", sp, o, "from_year", "sector", 1900, 2200, integer=True)
+    check_numeric("spending", sp, o, "growth", "sector", -0.5, 0.5)
     for column in ("price_growth", "input_price_growth"):  # optional: flat prices where the column is missing
         if column in sp:
-            _numeric("spending", sp, o, column, "sector", -0.5, 0.5)
+            check_numeric("spending", sp, o, column, "sector", -0.5, 0.5)
     if sp[["sector", "from_year"]].duplicated().any():
         i = int(sp[["sector", "from_year"]].duplicated().to_numpy().nonzero()[0][0])
-        raise DataError(f"{_where('spending', o, i, sp, 'sector')}: repeats from_year {sp.iloc[i]['from_year']}")
+        raise DataError(f"{at_row('spending', o, i, sp, 'sector')}: repeats from_year {sp.iloc[i]['from_year']}")
     missing = sectors - set(sp["sector"])
     if missing:
         raise DataError(f"{o}/{FILES['spending']}: no spending path for sector {sorted(missing)[0]!r}")
 
-    _unique("zones", z, o, "zone_id")
-    _member("zones", z, o, "county_id", counties, "zone_id", "county")
-    _member("zones", z, o, "level", LEVELS, "zone_id", "level")
-    _member("zones", z, o, "rank", RANKS, "zone_id", "rank")
-    _numeric("zones", z, o, "blocks", "zone_id", 1, MAX_BLOCKS, integer=True)
-    _numeric("zones", z, o, "firms", "zone_id", 0, None, integer=True)
-    _numeric("zones", z, o, "output_share", "zone_id", 0, 1)
-    _numeric("zones", z, o, "output_per_mu", "zone_id", 1e-9)
-    _numeric("zones", z, o, "land_mu", "zone_id", 1e-9)
-    _numeric("zones", z, o, "name_mismatch", "zone_id", 0, 1, integer=True)
+    check_unique("zones", z, o, "zone_id")
+    check_member("zones", z, o, "county_id", counties, "zone_id", "county")
+    check_member("zones", z, o, "level", LEVELS, "zone_id", "level")
+    check_member("zones", z, o, "rank", RANKS, "zone_id", "rank")
+    check_numeric("zones", z, o, "blocks", "zone_id", 1, MAX_BLOCKS, integer=True)
+    check_numeric("zones", z, o, "firms", "zone_id", 0, None, integer=True)
+    check_numeric("zones", z, o, "output_share", "zone_id", 0, 1)
+    check_numeric("zones", z, o, "output_per_mu", "zone_id", 1e-9)
+    check_numeric("zones", z, o, "land_mu", "zone_id", 1e-9)
+    check_numeric("zones", z, o, "name_mismatch", "zone_id", 0, 1, integer=True)
     z["founded"] = z["founded"].fillna("").astype(str)
     for i, month in enumerate(z["founded"]):
         if month and not _MONTH.match(month):
-            raise DataError(f"{_where('zones', o, i, z, 'zone_id')}: column founded = {month!r} is not a month YYYY-MM")
+            raise DataError(f"{at_row('zones', o, i, z, 'zone_id')}: column founded = {month!r} is not a month YYYY-MM")
     for i, lead in enumerate(z["leading_sectors"]):
         parts = [p for p in str(lead).split(";") if p]
         bad = [p for p in parts if p not in sectors]
         if not parts or bad:
             what = bad[0] if bad else lead
-            raise DataError(f"{_where('zones', o, i, z, 'zone_id')}: unknown sector {what!r} in column leading_sectors")
+            raise DataError(f"{at_row('zones', o, i, z, 'zone_id')}: unknown sector {what!r} in column leading_sectors")
     if "base_sectors" in z:  # optional: designated bases of large projects' sectors (empty: none)
-        for i, cell in enumerate(_text_column(z["base_sectors"])):
+        for i, cell in enumerate(text_column(z["base_sectors"])):
             bad = [p for p in cell.split(";") if p and p not in sectors]
             if bad:
                 raise DataError(
-                    f"{_where('zones', o, i, z, 'zone_id')}: unknown sector {bad[0]!r} in column base_sectors"
+                    f"{at_row('zones', o, i, z, 'zone_id')}: unknown sector {bad[0]!r} in column base_sectors"
                 )
     if z["output_share"].sum() > 1 + 1e-9:
         raise DataError(f"{o}/{FILES['zones']}: column output_share sums to {z['output_share'].sum():.3f} > 1")
@@ -287,14 +236,14 @@ def check_region(region: RegionData) -> RegionData:
                     "a management body has one rank and serves one county"
                 )
 
-    _unique("items", it, o, "item_id")
-    _member("items", it, o, "authority", AUTHORITIES, "item_id", "authority")
-    _numeric("items", it, o, "stage", "item_id", 1, 4, integer=True)
-    _numeric("items", it, o, "powers", "item_id", 0, TOTAL_POWERS, integer=True)
-    _numeric("items", it, o, "ra_order", "item_id", 0, TOTAL_RA_ITEMS, integer=True)
+    check_unique("items", it, o, "item_id")
+    check_member("items", it, o, "authority", AUTHORITIES, "item_id", "authority")
+    check_numeric("items", it, o, "stage", "item_id", 1, 4, integer=True)
+    check_numeric("items", it, o, "powers", "item_id", 0, TOTAL_POWERS, integer=True)
+    check_numeric("items", it, o, "ra_order", "item_id", 0, TOTAL_RA_ITEMS, integer=True)
     for col in ("effort_days", "review_days", "prep_days"):
-        _numeric("items", it, o, col, "item_id", 0)
-    _numeric("items", it, o, "share", "item_id", 0, 1)
+        check_numeric("items", it, o, col, "item_id", 0)
+    check_numeric("items", it, o, "share", "item_id", 0, 1)
     if it["powers"].sum() > TOTAL_POWERS:
         raise DataError(f"{o}/{FILES['items']}: column powers sums to {it['powers'].sum()} > {TOTAL_POWERS}")
     ra = it.loc[it["ra_order"] > 0, "ra_order"]
@@ -321,11 +270,6 @@ def check_totals(region: RegionData) -> RegionData:
     return region
 
 
-def _text_column(values) -> list[str]:
-    """An optional text column as stripped strings, empty where the file has no value."""
-    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip() for v in values]
-
-
 #: the times of an item the calibration's scales may multiply (``scaled`` column)
 SCALED_TIMES = ("prep", "review")
 
@@ -340,12 +284,12 @@ def _check_scaled(it: pd.DataFrame, o: str) -> None:
 def _check_names(it: pd.DataFrame, o: str, col: str, allowed: tuple[str, ...], empty: str = "") -> None:
     """A column of ``;``-separated names of ``allowed``, each at most once (normalised to text);
     ``empty`` says what an empty cell means, for the message."""
-    it[col] = _text_column(it[col])
+    it[col] = text_column(it[col])
     for i, raw in enumerate(it[col]):
         parts = [p.strip() for p in raw.split(";") if p.strip()]
         if any(p not in allowed for p in parts) or len(set(parts)) != len(parts):
             raise DataError(
-                f"{_where('items', o, i, it, 'item_id')}: column {col} = {raw!r}; "
+                f"{at_row('items', o, i, it, 'item_id')}: column {col} = {raw!r}; "
                 f"expected ';'-separated names of {list(allowed)}, each once{empty}"
             )
 
@@ -373,11 +317,11 @@ def _check_streams(it: pd.DataFrame, o: str) -> None:
 def _check_predecessors(it: pd.DataFrame, o: str) -> None:
     """The ``predecessors`` column (``;``-separated item ids an item waits for): known items of the
     same or an earlier stage, not the item itself, no cycle.  Normalised to a string column."""
-    it["predecessors"] = _text_column(it["predecessors"])
+    it["predecessors"] = text_column(it["predecessors"])
     stage = dict(zip(it["item_id"], it["stage"]))
     preds: dict[str, list[str]] = {}
     for i, (item, raw) in enumerate(zip(it["item_id"], it["predecessors"])):
-        where = _where("items", o, i, it, "item_id")
+        where = at_row("items", o, i, it, "item_id")
         parts = [p.strip() for p in raw.split(";")]
         if raw and any(not p for p in parts):
             raise DataError(f"{where}: column predecessors = {raw!r} has an empty entry")

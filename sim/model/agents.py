@@ -15,6 +15,7 @@ import mesa
 
 from sim.model.approval import Office
 from sim.model.lifecycle import LifeCycle
+from sim.model.zone_table import Column, FoundedColumn, StatusColumn
 
 if TYPE_CHECKING:
     from sim.model.model import ZoneReformModel
@@ -118,7 +119,10 @@ def _optional_text(row, column: str) -> str | None:
 
 class Zone(mesa.Agent):
     """A development zone: county, level, management body, blocks of land, leading sectors,
-    devolved services, regional assessment done, and its assessment record."""
+    devolved services, regional assessment done, and its assessment record.
+
+    Its changing numbers are a view of its row in the model's
+    :class:`~sim.model.zone_table.ZoneTable`."""
 
     def __init__(
         self, model: ZoneReformModel, index: int, row, body: ManagementBody, blocks: list[int], leading: set[int]
@@ -138,22 +142,29 @@ class Zone(mesa.Agent):
         self.blocks = blocks  # indices into the model's block arrays
         self.leading = leading
         self.name_mismatch = bool(row.name_mismatch)
-        self.founded_month: int | None = None
-        self.status = ZoneStatus.ACTIVE
         self.merged_into: str | None = None
-        self.renamed = False
+        # the numbers below live in the model's ZoneTable (row ``index``): set to their start values
+        self.status = ZoneStatus.ACTIVE
         self.expected_latency_days = model.params.investment.prior_latency_days
         self.subsidy = model.params.investment.base_subsidy
         self.entry_bar = model.params.investment.base_entry_bar
-        # assessment record (亩产论英雄)
-        self.score: float = float("nan")
-        self.class_rank: int = 0
-        self.consecutive_bottom = 0
-        self.yellow_cards = 0
-        self.carded_this_year = False
-        self.assessed_years = 0
         self.bottom_years: list[int] = []  # years in its class's bottom since its last downgrade (MOFCOM rule)
-        self.last_output = float("nan")
+
+    # state in the model's ZoneTable (sim.model.zone_table): the zone is a view of its row
+    status = StatusColumn()
+    founded_month = FoundedColumn()  # None: there from the start
+    renamed = Column()
+    expected_latency_days = Column()
+    subsidy = Column()
+    entry_bar = Column()
+    # assessment record (亩产论英雄)
+    score = Column()
+    class_rank = Column()
+    consecutive_bottom = Column()
+    yellow_cards = Column()
+    carded_this_year = Column()
+    assessed_years = Column()
+    last_output = Column()
 
     @property
     def active(self) -> bool:

@@ -122,10 +122,10 @@ class InvestmentMarket:
         zones = m.active_zones()
         idx = [z.index for z in zones]
         comps = competitors(m.zone_leading_matrix()[idx], self.zone_city[idx], self.rival_cities)
-        for z, c in zip(zones, comps):
-            z.subsidy = min(p.max_subsidy, p.base_subsidy + p.subsidy_per_competitor * c)
-            raise_ = m.params.policy.assessment.yellow_card_bar_raise if z.carded_this_year else 0.0
-            z.entry_bar = p.base_entry_bar - p.bar_cut_per_competitor * c + raise_
+        table = m.zone_table
+        table.subsidy[idx] = np.minimum(p.max_subsidy, p.base_subsidy + p.subsidy_per_competitor * comps)
+        raise_ = np.where(table.carded_this_year[idx], m.params.policy.assessment.yellow_card_bar_raise, 0.0)
+        table.entry_bar[idx] = p.base_entry_bar - p.bar_cut_per_competitor * comps + raise_
         self.competition_index = float(np.mean(comps)) if zones else 0.0
 
     # ------------------------------------------------------------------ arrivals
@@ -294,19 +294,19 @@ class InvestmentMarket:
         key = (m.zone_version, m.calendar.year(m.month))
         if self._view_key == key:
             return self._view
-        zones = m.zones
-        lat = np.array([z.expected_latency_days for z in zones])
+        zones, table = m.zones, m.zone_table
+        lat = table.expected_latency_days.copy()
         rank = np.array([RANKS.index(z.body.rank) for z in zones], dtype=float)
         national = np.array([z.level == "national" for z in zones], dtype=float)  # MOFCOM downgrades change it
-        subsidy = np.array([z.subsidy for z in zones])
+        subsidy = table.subsidy.copy()
         self._view = {
             "base_u": p.beta_latency * lat / 100
             + p.beta_subsidy * subsidy
             + p.beta_rank * rank
             + p.beta_national * national,
             "subsidy": subsidy,
-            "active": np.array([z.active for z in zones], dtype=bool),
-            "entry_bar": np.array([z.entry_bar for z in zones]),
+            "active": table.active(),
+            "entry_bar": table.entry_bar.copy(),
             "block_ptr": np.concatenate([[0], np.cumsum([len(z.blocks) for z in zones])]).astype(np.int64),
             "blocks": np.array([b for z in zones for b in z.blocks], dtype=np.int64),
         }

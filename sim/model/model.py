@@ -57,6 +57,7 @@ from sim.model.policies import PolicySet
 from sim.model.population import block_shares, generate
 from sim.model.tax import local_vat_shares, vat_rates
 from sim.model.zone_changes import ZoneChanges
+from sim.model.zone_table import ZoneTable
 
 #: the monthly series the Mesa DataCollector mirrors (columns of the ``monthly`` table; units there)
 DATACOLLECTOR_SERIES = (
@@ -246,6 +247,7 @@ class ZoneReformModel(ZoneAggregates, MonthlyPhases, FirmEvents, ZoneChanges, me
         self.bodies: dict[str, ManagementBody] = {}
         land, owner = [], []
         self.zones: list[Zone] = []
+        self.zone_table = ZoneTable(len(zones), ZoneStatus)  # the zones' changing state (Zone is a view)
         sector_ix = {s: i for i, s in enumerate(self.sector_names)}
         for i, row in enumerate(zones.itertuples(index=False)):
             founded = self.calendar.index(row.founded, f"zones.csv row {i + 2} founded") if row.founded else None
@@ -278,7 +280,7 @@ class ZoneReformModel(ZoneAggregates, MonthlyPhases, FirmEvents, ZoneChanges, me
         self.block_land = np.array(land, dtype=float)
         self.block_zone = np.array(owner, dtype=int)
         self.block_zone_start = self.block_zone.copy()  # each block's zone as built (planned zones' too): never changes
-        self.block_active = np.array([self.zones[o].status == ZoneStatus.ACTIVE for o in owner], dtype=bool)
+        self.block_active = self.zone_table.active()[np.asarray(owner, dtype=int)]
         for body in self.bodies.values():
             body.active = bool(body.zones)
             body.office.set_staff(self.params.bodies.approval_staff[body.rank], 0.0)

@@ -159,7 +159,7 @@ class MonthlyPhases:
         idx = self._operating_rows()
         if idx.size == 0:
             return
-        carded = np.array([z.carded_this_year for z in self.zones] + [False], dtype=bool)  # [-1]: outside
+        carded = np.append(self.zone_table.carded_this_year, False)  # [-1]: outside
         u = stream(self.params.seed, Stream.EXIT, self.month).random(self._next_key)
         gone = idx[
             exit_draws(
