@@ -47,7 +47,8 @@ SLOW_FILES = {
     "test_national.py",
     "test_process_levers.py",
 }
-#: ... and single tests that start the command in a subprocess (or share a fixture that does)
+#: ... and single tests that start the command in a subprocess (or share a fixture that does), or
+#: sweep several full runs
 SLOW_TESTS = {
     "test_every_parameter_is_read_by_the_model",
     "test_bad_input_process_ends_fast_and_small",
@@ -63,6 +64,11 @@ SLOW_TESTS = {
     "test_load_run_refuses_what_is_not_a_complete_run",
     "test_load_experiment_is_the_analysis_layers_reader",
     "test_multirun_bad_input_does_not_delete_existing_output_dir",
+    # mechanism sweeps of several full runs each (the fast tier keeps a shorter test of each mechanism)
+    "test_latency_falls_as_powers_are_devolved",
+    "test_zombie_disposal_lowers_zombie_share",
+    "test_common_random_numbers_identical_before_policies_start",
+    "test_ledger_is_conserved_every_month",
 }
 
 
