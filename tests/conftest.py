@@ -69,6 +69,8 @@ SLOW_TESTS = {
     "test_zombie_disposal_lowers_zombie_share",
     "test_common_random_numbers_identical_before_policies_start",
     "test_ledger_is_conserved_every_month",
+    "test_simulate_twice_in_one_process_is_stateless",
+    "test_latency_falls_with_regional_assessment_items",
 }
 
 
