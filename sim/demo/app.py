@@ -19,8 +19,11 @@ from sim.demo.components import Dashboard
 from sim.demo.controller import PinControls, RunController
 from sim.demo.inputs import ExercisePresets, MoreLevers, PolicyControls, defaults
 from sim.demo.model import DemoPair
+from sim.demo.sessions import on_session
 
 TITLE = "Development-zone reform 开发区改革 — reform vs baseline, same seed"
+
+solara.lab.on_kernel_start(on_session)  # a closed tab gives its memory back (sim.demo.sessions)
 
 PROJECTOR_LABEL = "Projector view 投影 (one screen)"
 """The switch between the full dashboard and the one-screen view for a projected class."""

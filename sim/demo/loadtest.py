@@ -9,9 +9,11 @@ and then has every session press "+1 year" at once, ``--years`` times.  For each
 measures the time from the click until that session's scoreboard shows the new month: what a
 student waits for (server step, redraw and the browser's
 drawing; an upper bound on the server's share).  It also reads the server's memory (resident set)
-before the sessions open, at its peak and after they close, and counts tracebacks in the server's
-log.  The table is printed and written to ``multirun/loadtest/sessions_<N>.txt``; the command exits
-1 if a session failed or the server logged an exception.
+before the sessions open, at its peak and after they close, how many sessions' runs are still alive
+once the tabs have closed (:mod:`sim.demo.sessions`), and counts tracebacks in the server's log.
+The table is printed and written to ``multirun/loadtest/sessions_<N>.txt``; the command exits 1 if
+a session failed, the server logged an exception, its median CPU per month reached
+:data:`TARGET_MS_PER_MONTH` or a closed session's runs were not freed.
 
 Needs Playwright and the system Chromium (as the browser tests); not part of the test suite.
 """
@@ -31,8 +33,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sim.demo import timing
+from sim.demo import sessions, timing
 from sim.demo.controller import BUTTONS
+from sim.demo.sessions import rss_mib
 from sim.exit_codes import EXIT_FAILURES, EXIT_OK
 from sim.runner.files import write_text
 
@@ -52,14 +55,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process, MiB (Linux /proc)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Server:
@@ -214,6 +209,8 @@ def report(
         *server_lines(presses),
         f"server memory (RSS, MiB): before {mem['before']:.0f}, peak {mem['peak']:.0f}, "
         f"{3 * CULL_S} s after the tabs closed {mem['after']:.0f}",
+        "pairs alive after the tabs closed: "
+        + ("no session close logged" if mem["live"] is None else f"{mem['live']} (0: every session freed)"),
         f"exceptions in the server log: {len(exceptions)}",
         "(the wait includes the server's step and redraw and the browser's drawing: an upper bound on the "
         "server's share)",
@@ -233,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         before = server.rss()
         waits, failed = asyncio.run(run_sessions(f"http://127.0.0.1:{port}/", args.sessions, args.years))
         time.sleep(3 * CULL_S)  # closed tabs release their sessions
-        mem = {"before": before, "peak": server.peak, "after": server.rss()}
+        mem = {"before": before, "peak": server.peak, "after": server.rss(), "live": sessions.live_pairs(server.log)}
         exceptions = server.exceptions()
         presses = timing.parse(server.log)
     finally:
@@ -244,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     write_text(OUT_DIR / f"sessions_{args.sessions}.txt", text + "".join(exceptions[:20]))
     timed = cpu_timed(presses)
     slow = not timed or statistics.median(p.cpu_ms_per_month for p in timed) >= TARGET_MS_PER_MONTH
-    return EXIT_FAILURES if failed or exceptions or not waits or slow else EXIT_OK
+    leaked = mem["live"] is None or mem["live"] > 0
+    return EXIT_FAILURES if failed or exceptions or not waits or slow or leaked else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.data import build_region
+from sim.demo import sessions
 from sim.demo.controls import Settings
 from sim.model.model import ZoneReformModel
 from sim.runner.outcomes import run_outcomes
@@ -162,6 +163,7 @@ class DemoPair(mesa.Model):
         super().__init__(rng=self.settings.seed)
         self.reform = ZoneReformModel(self.settings.reform, build_region(self.settings.reform))
         self.baseline = ZoneReformModel(self.settings.baseline, build_region(self.settings.baseline))
+        sessions.track(self)
 
     def step(self) -> None:
         """One month in both runs; nothing once the last month (``time.end``) is done."""
