@@ -93,9 +93,11 @@ def compose_config(overrides: Sequence[str] = ()):
     to it; a loop over parameter values (SALib, EMA Workbench, a calibration, tests) composes once."""
     import copy
 
+    from sim.runner.sweep_configs import apply_values
+
     structure, values = _split_overrides(tuple(overrides))
     cfg = copy.deepcopy(_composed(structure))
-    _apply_values(cfg, values)
+    apply_values(cfg, values)
     return cfg
 
 
@@ -109,54 +111,15 @@ def _composed(overrides: tuple[str, ...]):
 
 
 def _split_overrides(overrides: tuple[str, ...]) -> tuple[tuple[str, ...], list]:
-    """The overrides that shape the configuration (config-group choices such as ``scenario=`` or
-    ``policy/assessment=``, ``hydra`` keys, additions, deletions, packages), which Hydra composes
-    (cached per distinct list), and the plain value changes (``time.end=2016-06``), parsed by
-    Hydra's own grammar.  Hydra applies value changes after the whole defaults list is composed,
-    in their order, so applying them to the cached composition gives the same configuration
-    (tests/test_api.py checks this against Hydra): a loop over values composes its tree once."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.core.override_parser.types import OverrideType, ValueType
+    """The overrides that shape the configuration, which Hydra composes (cached per distinct
+    list), and the plain value changes (:func:`sim.runner.sweep_configs.split_overrides`; a config
+    group is known by its folder of ``configs/``).  Hydra applies value changes after the whole
+    defaults list is composed, in their order, so applying them to the cached composition gives the
+    same configuration (tests/test_api.py checks this against Hydra): a loop over values composes
+    its tree once."""
+    from sim.runner.sweep_configs import split_overrides
 
-    structure, values = [], []
-    for line, parsed in zip(overrides, OverridesParser.create().parse_overrides(list(overrides)), strict=True):
-        key = parsed.key_or_group
-        plain = (
-            parsed.type == OverrideType.CHANGE
-            and parsed.package is None
-            and parsed.value_type == ValueType.ELEMENT
-            and not parsed.is_hydra_override()
-            and not (CONFIG_DIR / key.replace(".", "/")).is_dir()  # a config group, by its folder
-        )
-        if plain:
-            values.append(parsed)
-        else:
-            structure.append(line)
-    return tuple(structure), values
-
-
-def _apply_values(cfg, values: list) -> None:
-    """Hydra's own rule for a value change (``ConfigLoaderImpl._apply_overrides_to_config``):
-    merged into the struct-mode configuration, the same error for a key that is not in it."""
-    import sys
-
-    from hydra.errors import ConfigCompositionException
-    from omegaconf import OmegaConf
-    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
-
-    for override in values:
-        try:
-            try:
-                OmegaConf.update(cfg, override.key_or_group, override.value(), merge=True)
-            except (ConfigAttributeError, ConfigKeyError) as ex:
-                raise ConfigCompositionException(
-                    f"Could not override '{override.key_or_group}'."
-                    f"\nTo append to your config use +{override.input_line}"
-                ) from ex
-        except OmegaConfBaseException as ex:
-            raise ConfigCompositionException(f"Error merging override {override.input_line}").with_traceback(
-                sys.exc_info()[2]
-            ) from ex
+    return split_overrides(overrides, lambda group: (CONFIG_DIR / group).is_dir())
 
 
 def _is_schema_field(key: str) -> bool:
