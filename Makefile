@@ -16,6 +16,7 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m uv venv --quiet --allow-existing --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(VENV)
 	$(PYTHON) -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e ".[test,cluster,notebooks,demo,ema]"
 	$(BIN)/zonesim-demo-assets || echo "warning: no dashboard assets (needs npm); zonesim-demo will not work offline"
+	$(BIN)/python -m sim.runner.warm  # compile the model's kernels once, not in every worker of the first run
 	@touch $@
 
 install: $(BIN)/.installed

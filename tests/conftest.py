@@ -23,6 +23,7 @@ register_configs()
 #: disk-full runs), and tests that run the model once per parameter
 SLOW_FILES = {
     "test_experiments.py",
+    "test_warm.py",
     "test_decompose.py",
     "test_notebooks.py",
     "test_sensitivity.py",
