@@ -253,3 +253,33 @@ def test_write_scaling_writes_csv_and_png(tmp_path):
     np.testing.assert_allclose(back["wall_s"], np.sort(curve["wall_s"].to_numpy()))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "update/kernel" in bench.format_table(pd.DataFrame([{"case": "c", "update_over_kernel": 2.0}]))
+
+
+# --------------------------------------------------------------------------- whole processes (issue 20)
+def test_a_whole_process_row_judges_its_goal_in_the_right_direction():
+    from sim.runner import bench_whole as w
+
+    assert w._row("x", 10.0, 12.0)["met"] is True and w._row("x", 13.0, 12.0)["met"] is False
+    assert w._row("speed-up", 1.9, 1.8, higher_is_better=True)["met"] is True
+    assert w._row("speed-up", 1.5, 1.8, higher_is_better=True)["met"] is False
+    assert w._row("no goal", 3.0, None)["met"] is None
+    text = w.report([w._row("main job", 54.2, 12.0), w._row("speed-up (ratio)", 1.9, 1.8, higher_is_better=True)])
+    assert "54.20  (goal <= 12)  NOT MET" in text and "1.90  (goal >= 1.8)  ok" in text
+
+
+def test_national_over_kernel_is_the_run_over_the_kernels_months():
+    from sim.runner import bench_whole as w
+
+    row = w.national_over_kernel({"run_s": 26.9, "kernel_ms_per_month": 21.5, "months": 252})
+    assert row["value"] == pytest.approx(26.9 / (0.0215 * 252)) and row["met"] is False
+    assert w.kernel_line(row) == "national run / numpy kernel = 4.96 (target <= 2)"
+
+
+def test_a_failing_command_is_an_error_with_its_output():
+    import sys
+
+    from sim.runner import bench_whole as w
+
+    assert w.timed([sys.executable, "-c", "pass"]) > 0
+    with pytest.raises(RuntimeError, match="exit 3"):
+        w.timed([sys.executable, "-c", "import sys; print('why'); sys.exit(3)"])

@@ -1,4 +1,5 @@
-"""``zonesim-bench``: wall time, peak memory and how cost grows with enterprises (issue 7).
+"""``zonesim-bench``: wall time, peak memory and how cost grows with enterprises (issue 7), and
+the whole commands a user waits for (issue 20, :mod:`sim.runner.bench_whole`).
 
 Not part of the test suite (timings on shared machines are noisy): run it explicitly,
 ``zonesim-bench`` (the national region at full scale takes minutes) or ``zonesim-bench --quick``
@@ -44,6 +45,7 @@ import pandas as pd
 
 # the kernel and the child-process side live in their own modules; re-exported here, where the
 # tests and callers have always found them
+from sim.runner import bench_whole
 from sim.runner.bench_case import UpdateProbe, case_params, measure  # noqa: F401
 from sim.runner.bench_kernel import (  # noqa: F401
     kernel_agglomeration,
@@ -57,6 +59,7 @@ from sim.runner.bench_kernel import (  # noqa: F401
     market_arrays,
     time_kernel,
 )
+from sim.runner.files import write_text
 
 SMALL, LARGE = 50_000, 375_000  # acceptance c: time at 375k enterprises ÷ time at 50k <= 9
 NATIONAL_ENTERPRISES = 375_000  # region.national.enterprises at scale 1
@@ -259,6 +262,30 @@ def summary(cases: pd.DataFrame, curve: pd.DataFrame, ratio: dict, nat_scale: fl
     return "\n".join(out)
 
 
+def whole_processes(out: Path, clone: bool) -> list[dict]:
+    """Issue 20's whole-process rows (:mod:`sim.runner.bench_whole`), in a private scratch folder."""
+    import tempfile
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="whole-", dir=out) as scratch:
+        tmp = Path(scratch)
+        steps = [
+            bench_whole.single_run,
+            bench_whole.first_run,
+            bench_whole.sweep_speedup,
+            bench_whole.sensitivity,
+            bench_whole.main_job,
+        ]
+        if clone:
+            steps.append(lambda t: bench_whole.fresh_clone(t, Path.cwd()))
+        for step in steps:
+            got = step(tmp)
+            for row in got if isinstance(got, list) else [got]:
+                rows.append(row)
+                print(f"  {row['row']}: {row['value']:.2f}", flush=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
@@ -282,6 +309,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--synthetic", type=int, default=None, help="enterprises of the synthetic case (default 50000)")
     ap.add_argument("--out", type=Path, default=Path("multirun/bench"), help="folder for the CSVs and the plot")
+    ap.add_argument(
+        "--whole",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="time whole commands too (single run, main job, sensitivity, sweep speed-up, first run; "
+        "several minutes): on by default, off with --quick",
+    )
+    ap.add_argument(
+        "--fresh-clone",
+        action="store_true",
+        help="also time make run in a fresh clone of this checkout, the install included (needs the registries)",
+    )
     ap.add_argument("--child", type=str, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child is not None:  # one case, in a fresh process: print its measurements as JSON
@@ -324,8 +363,13 @@ def main(argv: list[str] | None = None) -> None:
     csv, png = write_scaling(curve, args.out, ratio)
 
     text = summary(cases_df, curve, ratio, nat_scale)
+    whole_rows = [bench_whole.national_over_kernel(rows[2])]
+    if args.whole if args.whole is not None else not quick:
+        whole_rows += whole_processes(args.out, args.fresh_clone)
+    text += "\n\n" + bench_whole.report(whole_rows)
+    print(bench_whole.kernel_line(whole_rows[0]))
     text += f"\n\nwritten: {args.out / 'cases.csv'}, {csv}, {png}, {args.out / 'summary.txt'}"
-    (args.out / "summary.txt").write_text(text.lstrip() + "\n", encoding="utf-8")
+    write_text(args.out / "summary.txt", text.lstrip() + "\n")  # whole or not at all
     print(text)
 
 
