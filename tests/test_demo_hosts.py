@@ -187,13 +187,15 @@ def test_load_test_report_says_what_it_measured():
     from sim.demo import loadtest
 
     presses = [loadtest.timing.PressTime(12, 600.0, 240.0), loadtest.timing.PressTime(12, 1200.0, 360.0)]
-    mem = {"before": 300, "peak": 500, "after": 400}
+    mem = {"before": 300, "peak": 500, "after": 400, "live": 0}
     text = loadtest.report(10, 2, [1.0, 2.0, 3.0, 4.0], [], mem, [], presses)
     assert "10 sessions" in text and "median 2.50 s" in text and "max 4.00 s" in text
     assert "before 300, peak 500" in text and "exceptions in the server log: 0" in text and "upper bound" in text
     assert "server time per press (2 logged): wall median 900 ms" in text and "CPU median 300 ms" in text
     assert "CPU median 25.0 ms (target: under 50)" in text and "wall median 75.0 ms" in text  # per month
+    assert "pairs alive after the tabs closed: 0 (0: every session freed)" in text
     assert loadtest.rss_mib(os.getpid()) > 0
-    failed = loadtest.report(2, 1, [1.0], ["TimeoutError: page.goto"], {"before": 1, "peak": 1, "after": 1}, [], [])
+    mem = {"before": 1, "peak": 1, "after": 1, "live": None}
+    failed = loadtest.report(2, 1, [1.0], ["TimeoutError: page.goto"], mem, [], [])
     assert "failed sessions: 1" in failed and "failed session: TimeoutError: page.goto (1x)" in failed
-    assert "server time: no press logged" in failed
+    assert "server time: no press logged" in failed and "no session close logged" in failed
