@@ -59,6 +59,7 @@ def _import_run_modules() -> int:
     """Run in a worker: import what every job needs (pandas, Mesa, the model, the runner), and
     matplotlib for the figures drawn at the end."""
     import sim.experiments.figures  # noqa: F401 - the import is the point
+    import sim.model.model  # noqa: F401
     import sim.runner.jobs  # noqa: F401
     import sim.runner.run  # noqa: F401
 

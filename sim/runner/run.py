@@ -28,7 +28,6 @@ import pandas as pd
 from sim.config.schema import ModelConfig
 from sim.config.validate import validate
 from sim.data import RegionData, build_region
-from sim.model.model import ZoneReformModel
 from sim.runner.files import (
     DONE,  # noqa: F401 - the marker's name, imported from here by callers
     check_done,
@@ -61,6 +60,8 @@ def simulate(params: ModelConfig, region: RegionData | None = None) -> dict[str,
     :class:`~sim.config.validate.ConfigError` before anything runs; region built from
     ``params.region`` unless given); return its tables."""
     validate(params)
+    from sim.model.model import ZoneReformModel  # here: a sweep's parent process needs none of the model
+
     region = region if region is not None else build_region(params)
     return ZoneReformModel(params, region).run().results()
 
