@@ -1,5 +1,6 @@
 """The benchmark's helpers that need no timing (issue 7, build 3): the bare numpy kernel does the
-model's arithmetic, the ratio and the curve writer are right.  Fast (well under 5 s): no model run."""
+model's arithmetic, the ratio and the curve writer are right, the whole-process rows judge their
+goals.  Fast (well under 5 s): one three-month model run."""
 
 from __future__ import annotations
 
@@ -283,3 +284,17 @@ def test_a_failing_command_is_an_error_with_its_output():
     assert w.timed([sys.executable, "-c", "pass"]) > 0
     with pytest.raises(RuntimeError, match="exit 3"):
         w.timed([sys.executable, "-c", "import sys; print('why'); sys.exit(3)"])
+
+
+def test_market_arrays_read_a_finished_runs_last_month():
+    """After a run the model's month is one past its paths' end (the bench failed there)."""
+    import sim
+    from sim.data import build_region
+    from sim.model.model import ZoneReformModel
+
+    params = sim.make_params("baseline", seed=0, hydra_overrides=["time.end=2015-03"])
+    model = ZoneReformModel(params, build_region(params)).run()
+    arrays = bench.market_arrays(model)
+    last = model.path_month - 1
+    assert np.array_equal(arrays["input_price"], model.labour.input_price(last))
+    assert np.array_equal(arrays["cost"], model.labour.cost_index(last))

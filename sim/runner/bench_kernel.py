@@ -247,15 +247,17 @@ def kernel_state(n: int, sizes: tuple, rng: np.random.Generator) -> dict:
 
 
 def market_arrays(model) -> dict:
-    """The per-sector arrays of a model's markets (for the kernel)."""
+    """The per-sector arrays of a model's markets (for the kernel), at its last simulated month (after
+    a run ``path_month`` is one past the paths' end)."""
+    last = max(model.path_month - 1, 0)
     return {
         "sigma": model.sigma,
         "sigma_a": model.sigma_a,
         "theta": model.home_share,
         "k_cap": model.k_cap,
         "wage": model.labour.wage.copy(),
-        "input_price": model.labour.input_price(model.path_month),
-        "cost": model.labour.cost_index(model.path_month),
+        "input_price": model.labour.input_price(last),
+        "cost": model.labour.cost_index(last),
         "resource_tax": model.resource_tax,
     }
 
