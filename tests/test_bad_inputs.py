@@ -483,7 +483,7 @@ def test_a_run_larger_than_the_memory_available_is_refused_with_the_estimate(roo
         err,
         [
             "region.synthetic.enterprises = 2,000,000 firms over 6 months",
-            "a run needs ~3.2 GiB of memory (firms ~2.5 GiB)",
+            "a run needs ~3.7 GiB of memory (firms ~2.5 GiB)",
             "this machine has ~2.0 GiB available",
         ],
         root,

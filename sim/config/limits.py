@@ -14,9 +14,9 @@ the key (or data file) and what is admissible:
   with the number of runs at once.
 
 The estimate is a linear model, its coefficients (bytes per firm, per project, ...) measured on
-this model's peak resident memory (``/usr/bin/time``; national ×1 2015–2035: 1.5 GiB measured,
-2.0 GiB estimated): within a factor of two, enough to tell a run that fits from one that needs
-ten times the machine.
+this model's peak resident memory (``/usr/bin/time``, 2026-12-05; national ×1 2015–2035: 3.1 GiB
+measured, 3.0 GiB estimated; national ×0.1: 633 MiB and 628 MiB): within a factor of two, enough
+to tell a run that fits from one that needs ten times the machine.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ BASE_BYTES = 350 * MiB  # interpreter, numpy, pandas, Mesa, the compiled kernels
 FIRM_BYTES = 1200  # a firm at the start: its rows in the firm table (room for twice the firms), outputs
 FIRM_YEAR_BYTES = 80  # a firm and simulated year: yearly records, exits, entrants' rows
 PANEL_YEAR_BYTES = 100  # a firm and year of each of the firm panel and the land table (output.*)
-PROJECT_BYTES = 1000  # a project expected over the run: its draws, approval case, its firm's expansions
+PROJECT_BYTES = 2700  # a project expected over the run: its draws, approval case (the storage of open
+# cases doubles when full), its firm's expansions; 1000 until 2026-12-02, raised with the measured
+# national peak (1.5 -> 3.1 GiB) once the approval pipeline and firms' plants grew
 STAFF_BYTES = 16  # an approval staff member: a free time in the office pool, sorted when staffed
 BLOCK_BYTES = 150  # a land block: its land, owner and the zone lists that hold it
 PLACE_BYTES = 4096  # a county or zone: generator rows, tables, agents
