@@ -119,9 +119,11 @@ def spending(log_p, s_local, s_out, theta, sigma_a, log_p_star):
 
 
 @njit(cache=True)
-def _prices(log_a, members, p_u, cap, weight, sigma, price, qty):
+def _prices(log_a, members, p_u, pu_neg, pu_one, cap, weight, sigma, price, qty):
     """Prices and quantities of a sector's ``members`` at demand shifter ``e^log_a``; returns
-    (Σ φ p^(1-σ), revenue share of capacity-bound firms)."""
+    (Σ φ p^(1-σ), revenue share of capacity-bound firms).  ``pu_neg``, ``pu_one``: each firm's
+    unconstrained price to the powers -σ and 1-σ, computed once per month (they do not change
+    between the search's steps)."""
     a = np.exp(log_a)
     tot = 0.0
     bound = 0.0
@@ -131,11 +133,11 @@ def _prices(log_a, members, p_u, cap, weight, sigma, price, qty):
             price[j] = np.inf
             qty[j] = 0.0
             continue
-        q_u = a * w * p_u[j] ** (-sigma)
+        q_u = a * w * pu_neg[j]
         if q_u <= cap[j]:
             price[j] = p_u[j]
             qty[j] = q_u
-            v = w * p_u[j] ** (1.0 - sigma)
+            v = w * pu_one[j]
         else:
             p = (a * w / cap[j]) ** (1.0 / sigma)
             price[j] = p
@@ -188,15 +190,20 @@ def _clear(
         s = sector[rows[j]]
         order[fill[s]] = j
         fill[s] += 1
+    pu_neg = np.empty(n)
+    pu_one = np.empty(n)
     for s in range(n_sec):
         log_p_star = np.log(p_star[s])
         members = order[counts[s] : counts[s + 1]]
         if members.size == 0:
             continue
         sigma = sigma_s[s]
+        for j in members:
+            pu_neg[j] = p_u[j] ** (-sigma)
+            pu_one[j] = p_u[j] ** (1.0 - sigma)
         if elastic:  # fixed demand shifter: the sector's price index does not feed back
             log_a = np.log(max(s_local[s] + s_out[s], 1e-300)) + (sigma - 1.0) * log_p_star
-            tot, _ = _prices(log_a, members, p_u, cap, w, sigma, price, qty)
+            tot, _ = _prices(log_a, members, p_u, pu_neg, pu_one, cap, w, sigma, price, qty)
             if tot > 0.0:
                 index[s] = p_star[s]  # the sector's price is the rest of China's: Ningxia's supply does not move it
                 spend[s] = np.exp(log_a) * tot
@@ -205,7 +212,7 @@ def _clear(
         tot_u = 0.0
         for j in members:
             if cap[j] > 0.0 and w[j] > 0.0:
-                tot_u += w[j] * p_u[j] ** (1.0 - sigma)
+                tot_u += w[j] * pu_one[j]
         if tot_u <= 0.0 or s_local[s] + s_out[s] <= 0.0:
             for j in members:
                 price[j] = p_u[j]
@@ -217,7 +224,7 @@ def _clear(
         for _ in range(MAX_ITERATIONS):
             e, de = spending(x, s_local[s], s_out[s], theta_s[s], sigma_a_s[s], log_p_star)
             log_a = np.log(e) + (sigma - 1.0) * x
-            tot, bound = _prices(log_a, members, p_u, cap, w, sigma, price, qty)
+            tot, bound = _prices(log_a, members, p_u, pu_neg, pu_one, cap, w, sigma, price, qty)
             h = x - np.log(tot) / (1.0 - sigma)
             if abs(h) <= LOG_TOLERANCE:
                 break
