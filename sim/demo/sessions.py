@@ -83,9 +83,13 @@ def _schedule_release() -> None:
     with _lock:
         if _pending is not None:
             return
-        _pending = threading.Timer(RELEASE_DELAY_S, release_memory)
-        _pending.daemon = True
-        _pending.start()
+        timer = threading.Timer(RELEASE_DELAY_S, release_memory)
+        timer.daemon = True
+        try:
+            timer.start()
+        except RuntimeError:  # the interpreter is shutting down: nothing to give back
+            return
+        _pending = timer
 
 
 def track(pair) -> None:
