@@ -5,7 +5,6 @@ and the output folders checked too.  Each check raises on the first problem."""
 
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from sim.config.validate import ConfigError, check_value, from_dictconfig
 from sim.data import DataError, build_region
 from sim.runner.command import INFO_FLAGS, _hydra, _job_config, _parse_args, _refuse_deletions, parse_overrides
 from sim.runner.messages import _lines, _one_line
+from sim.runner.sweep_configs import SweepConfigs
 
 #: what a bad input raises on its way to the one line on stderr
 BAD_INPUT = (ConfigError, DataError, HydraException, OmegaConfBaseException, ValueError)
@@ -153,13 +153,9 @@ class _Checker:
 
         self.gh, self.master = gh, master
         self.parser = OverridesParser.create(config_loader=gh.config_loader)
-        self.repo = gh.config_loader.repository
-        self.bases: dict[tuple, Any] = {}  # composed configs without hydra, by group overrides
+        self.configs = SweepConfigs(gh.config_loader, master)  # one composition per choice of config groups
         self.replicates: dict[tuple, Any] = {}  # validated parameters, by overrides other than seed
         self.regions: dict[str, Any] = {}
-
-    def is_group(self, key: str) -> bool:
-        return self.repo.group_exists(key)
 
     def params(self, job: list[str]):
         """The validated parameters of the job with these overrides (as the launcher composes it).
@@ -178,14 +174,9 @@ class _Checker:
         return params
 
     def _compose(self, parsed: list):
-        from hydra._internal.config_loader_impl import ConfigLoaderImpl
-
-        groups = tuple(o.input_line for o in parsed if self.is_group(o.key_or_group))
-        if groups not in self.bases:
-            self.bases[groups] = _job_config(self.gh.config_loader.load_sweep_config(self.master, list(groups)))
-        cfg = copy.deepcopy(self.bases[groups])
-        ConfigLoaderImpl._apply_overrides_to_config([o for o in parsed if not self.is_group(o.key_or_group)], cfg)
-        return from_dictconfig(cfg)
+        """The job's configuration as the launcher composes it (one composition per choice of
+        config groups, :class:`~sim.runner.sweep_configs.SweepConfigs`), validated."""
+        return from_dictconfig(_job_config(self.configs.load([o.input_line for o in parsed])))
 
     def region(self, params):
         """The region of ``params`` (whose bounds have been checked), built once per region config."""
