@@ -269,9 +269,10 @@ def whole_processes(out: Path, clone: bool) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory(prefix="whole-", dir=out) as scratch:
         tmp = Path(scratch)
+        single = bench_whole.single_run(tmp)
         steps = [
-            bench_whole.single_run,
-            bench_whole.first_run,
+            lambda t: [single],
+            lambda t: bench_whole.first_run(t, single["value"]),
             bench_whole.sweep_speedup,
             bench_whole.sensitivity,
             bench_whole.main_job,
