@@ -7,8 +7,8 @@ construction (reserved at location choice); output per mu uses operating firms' 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from sim.model.kernel_cache import njit
 from sim.model.lifecycle import LAND_HOLDING, LifeCycle
 
 

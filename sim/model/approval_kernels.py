@@ -38,7 +38,6 @@ is touched in here.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from sim.model.approval_layout import (
     ARRIVE,
@@ -86,6 +85,7 @@ from sim.model.approval_layout import (
 )
 from sim.model.approval_queues import _pop, push, serve
 from sim.model.approval_routing import _services, _set_state, _state, _zone, route
+from sim.model.kernel_cache import njit
 
 
 # --------------------------------------------------------------------------- case life cycle

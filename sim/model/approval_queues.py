@@ -9,9 +9,8 @@
 
 from __future__ import annotations
 
-from numba import njit
-
 from sim.model.approval_layout import HEAP_OFFSET, N_EVENTS, SEQ
+from sim.model.kernel_cache import njit
 
 
 # --------------------------------------------------------------------------- office queues

@@ -7,8 +7,6 @@ See :mod:`sim.model.approval_kernels` for the state the kernels share (named tup
 
 from __future__ import annotations
 
-from numba import njit
-
 from sim.model.approval_layout import (
     CHECK,
     D_EFFORT,
@@ -29,6 +27,7 @@ from sim.model.approval_layout import (
     T_TRANSIT,
     ZONE_OFFICE,
 )
+from sim.model.kernel_cache import njit
 
 
 # --------------------------------------------------------------------------- applicants

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+
+from sim.model.kernel_cache import njit
 
 OUTSIDE, CROWDED_OUT = -1, -2
 

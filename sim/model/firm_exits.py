@@ -7,7 +7,8 @@ from collections import namedtuple
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
+
+from sim.model.kernel_cache import njit
 
 if TYPE_CHECKING:
     from sim.model.firms import FirmTable

@@ -30,7 +30,6 @@ Mechanisms (units: output and money in 万 yuan, land in mu, time in months/year
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 # the life-cycle codes, the accounts and the exits are defined in their own modules; re-exported here
 from sim.model.firm_accounts import (  # noqa: F401
@@ -47,6 +46,7 @@ from sim.model.firm_exits import (  # noqa: F401
     monthly_probability,
     soft_budget_protection,
 )
+from sim.model.kernel_cache import njit
 from sim.model.lifecycle import LAND_HOLDING, DisposalPath, LifeCycle  # noqa: F401
 
 _FIELDS: dict[str, type] = {

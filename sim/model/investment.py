@@ -41,10 +41,10 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from sim.config.schema import RANKS
 from sim.model.choice_kernels import CROWDED_OUT, Projects, Tastes, Zones, locate
+from sim.model.kernel_cache import njit
 from sim.model.project_scale import approval_threshold, base_matrix
 from sim.model.streams import Stream, stream
 

@@ -38,7 +38,8 @@ data base (Hertel et al. 2007); see ``sim/data/ningxia/sectors.csv``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from sim.model.kernel_cache import njit
 
 #: solver settings (not model parameters): |log P - log P_new| below this ends the search
 LOG_TOLERANCE = 1e-13

@@ -20,10 +20,10 @@ zombie classification has a history from month 0 (assumed).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from sim.model.firm_accounts import classify_zombie
 from sim.model.firms import agglomeration
+from sim.model.kernel_cache import njit
 from sim.model.lifecycle import LifeCycle
 from sim.model.market import output_year_deflator
 from sim.model.streams import Stream, stream
