@@ -109,15 +109,14 @@ def _ready(slot, node, time, items, ctx, cases, tasks, offices, events, state, a
     An item is routed and sent to its office (an ``ARRIVE`` event); one not needed or skipped is done
     at once.  The construction node issues the permit now and is done when construction ends.
     Returns the time the node is done, or ``-1.0`` when it went to an office."""
-    ci, cf = cases.ints, cases.floats
-    t = slot * (tasks.shape[0] // ci.shape[0]) + node
-    s = items.stage_of[ci[slot, GRAPH], node]
+    t = slot * (tasks.shape[0] // cases.ints.shape[0]) + node
+    s = items.stage_of[cases.ints[slot, GRAPH], node]
     if s == BUILD:  # construction: the permit is issued, the plant is built
-        cf[slot, C_PERMIT] = time
-        _set_state(applicants, ci[slot, ROW], CONSTRUCTION, -1)
+        cases.floats[slot, C_PERMIT] = time
+        _set_state(applicants, cases.ints[slot, ROW], CONSTRUCTION, -1)
         return time + items.scal.construction_months
-    if s >= 0 and time < cf[slot, C_FIRST + s]:
-        cf[slot, C_FIRST + s] = time
+    if s >= 0 and time < cases.floats[slot, C_FIRST + s]:
+        cases.floats[slot, C_FIRST + s] = time
     if route(slot, node, time, items, ctx, cases, tasks, offices, events, state, applicants, done):
         _push_case(
             events,
@@ -135,30 +134,29 @@ def _ready(slot, node, time, items, ctx, cases, tasks, offices, events, state, a
 @njit(cache=True, inline="always")
 def _complete(slot, month, items, ctx, cases, tasks, offices, events, state, applicants, done):
     """Case ``slot`` has every node done: production starts; record it and free the slot."""
-    ci, cf = cases.ints, cases.floats
     wd = items.scal.working_days
-    row = ci[slot, ROW]
+    row = cases.ints[slot, ROW]
     k = state[N_DONE]
     done.row[k] = row
     done.zone[k] = _zone(applicants, row)
-    done.applied[k] = cf[slot, C_APPLIED]
-    done.permit[k] = cf[slot, C_PERMIT]
-    done.time[k] = cf[slot, C_END]
+    done.applied[k] = cases.floats[slot, C_APPLIED]
+    done.permit[k] = cases.floats[slot, C_PERMIT]
+    done.time[k] = cases.floats[slot, C_END]
     for s in range(N_STAGES):
-        done.stage_wd[k, s] = (cf[slot, C_LAST + s] - cf[slot, C_FIRST + s]) * wd
-        done.stage_gov_wd[k, s] = cf[slot, C_SGOV + s] * wd
-    done.gov_wd[k] = cf[slot, C_GOV] * wd
-    done.skipped[k] = ci[slot, SKIPPED]
-    done.graph[k] = ci[slot, GRAPH]
-    done.items_served[k] = ci[slot, SERVED]
-    done.items_late[k] = ci[slot, LATE]
-    done.checks_failed[k] = ci[slot, FAILED]
+        done.stage_wd[k, s] = (cases.floats[slot, C_LAST + s] - cases.floats[slot, C_FIRST + s]) * wd
+        done.stage_gov_wd[k, s] = cases.floats[slot, C_SGOV + s] * wd
+    done.gov_wd[k] = cases.floats[slot, C_GOV] * wd
+    done.skipped[k] = cases.ints[slot, SKIPPED]
+    done.graph[k] = cases.ints[slot, GRAPH]
+    done.items_served[k] = cases.ints[slot, SERVED]
+    done.items_late[k] = cases.ints[slot, LATE]
+    done.checks_failed[k] = cases.ints[slot, FAILED]
     state[N_DONE] = k + 1
     _set_state(applicants, row, OPERATING, month)
     _free_slot(slot, cases, state)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _node_done(slot, node, finish, until, month, items, ctx, cases, tasks, offices, events, state, applicants, done):
     """Node ``node`` of case ``slot`` is done at ``finish`` (before ``until``); pass it on to the
     nodes waiting for it.
@@ -172,33 +170,31 @@ def _node_done(slot, node, finish, until, month, items, ctx, cases, tasks, offic
     what follows a node sees the rules in force when it is done.  When the last node is done the
     case completes.
     """
-    ci, cf, work = cases.ints, cases.floats, cases.work
-    g = ci[slot, GRAPH]
-    stage_of, succ_ptr, succ = items.stage_of[g], items.succ_ptr[g], items.succ[g]
+    g = cases.ints[slot, GRAPH]
     wd, handoff_days = items.scal.working_days, items.scal.handoff_days
-    per_case = tasks.shape[0] // ci.shape[0]
+    per_case = tasks.shape[0] // cases.ints.shape[0]
     base = slot * per_case
-    _p, _r, _t, handoff_cut = _services(ctx, _zone(applicants, ci[slot, ROW]) >= 0)
+    _p, _r, _t, handoff_cut = _services(ctx, _zone(applicants, cases.ints[slot, ROW]) >= 0)
     handoff = handoff_days * (1 - handoff_cut) / wd
     tasks[base + node, T_FINISH] = finish
-    work[0] = node
+    cases.work[0] = node
     n_work = 1
     while n_work > 0:
         n_work -= 1
-        v = work[n_work]
+        v = cases.work[n_work]
         tv = base + v
         f = tasks[tv, T_FINISH]
-        sv = stage_of[v]
-        if sv >= 0 and f > cf[slot, C_LAST + sv]:
-            cf[slot, C_LAST + sv] = f
-            cf[slot, C_SGOV + sv] = tasks[tv, T_SGOV]
-        if f > cf[slot, C_END]:
-            cf[slot, C_END] = f
-            cf[slot, C_GOV] = tasks[tv, T_GOV]
-        for e in range(succ_ptr[v], succ_ptr[v + 1]):
-            j = succ[e]
+        sv = items.stage_of[g, v]
+        if sv >= 0 and f > cases.floats[slot, C_LAST + sv]:
+            cases.floats[slot, C_LAST + sv] = f
+            cases.floats[slot, C_SGOV + sv] = tasks[tv, T_SGOV]
+        if f > cases.floats[slot, C_END]:
+            cases.floats[slot, C_END] = f
+            cases.floats[slot, C_GOV] = tasks[tv, T_GOV]
+        for e in range(items.succ_ptr[g, v], items.succ_ptr[g, v + 1]):
+            j = items.succ[g, e]
             tj = base + j
-            sj = stage_of[j]
+            sj = items.stage_of[g, j]
             cand = f + handoff if 0 <= sv < sj else f
             if cand > tasks[tj, T_READY]:
                 tasks[tj, T_READY] = cand
@@ -214,13 +210,22 @@ def _node_done(slot, node, finish, until, month, items, ctx, cases, tasks, offic
                 if fj >= 0.0:
                     tasks[tj, T_FINISH] = fj
                     if fj < until:
-                        work[n_work] = j
+                        cases.work[n_work] = j
                         n_work += 1
                     else:
                         _push_case(events, state, cases, slot, fj, DONE, tj)
-        ci[slot, OPEN] -= 1
-    if ci[slot, OPEN] == 0:  # the last node was done now, before ``until``: production starts
+        cases.ints[slot, OPEN] -= 1
+    if cases.ints[slot, OPEN] == 0:  # the last node was done now, before ``until``: production starts
         _complete(slot, month, items, ctx, cases, tasks, offices, events, state, applicants, done)
+
+
+@njit(cache=True)
+def _node_done_apart(
+    slot, node, finish, until, month, items, ctx, cases, tasks, offices, events, state, applicants, done
+):
+    """:func:`_node_done` compiled on its own: for :func:`open_cases`, where a node is rarely done at once
+    (an inlined copy there too would double the time the kernels take to compile)."""
+    _node_done(slot, node, finish, until, month, items, ctx, cases, tasks, offices, events, state, applicants, done)
 
 
 @njit(cache=True)
@@ -244,7 +249,6 @@ def open_cases(rows, streams, draws, time, month, items, ctx, cases, tasks, offi
         ci[slot, SERVED] = 0
         ci[slot, LATE] = 0
         ci[slot, FAILED] = 0
-        n_pred = items.n_pred[g]
         cf[slot, :] = 0.0
         cf[slot, C_APPLIED] = time
         cf[slot, C_PERMIT] = np.nan
@@ -255,15 +259,15 @@ def open_cases(rows, streams, draws, time, month, items, ctx, cases, tasks, offi
         case_draws[slot] = draws[j]
         base = slot * per_case
         for v in range(per_case):
-            tasks[base + v, T_WAIT] = n_pred[v]
-            tasks[base + v, T_READY] = time if n_pred[v] == 0 else -np.inf
+            tasks[base + v, T_WAIT] = items.n_pred[g, v]
+            tasks[base + v, T_READY] = time if items.n_pred[g, v] == 0 else -np.inf
             tasks[base + v, T_GOV] = 0.0
             tasks[base + v, T_SGOV] = 0.0
         for v in range(per_case):  # the first nodes are routed when the project applies, within the step
-            if n_pred[v] == 0:
+            if items.n_pred[g, v] == 0:
                 f = _ready(slot, v, time, items, ctx, cases, tasks, offices, events, state, applicants, done)
                 if f >= 0.0:  # not needed: done now; what waits for it is ready from now on
-                    _node_done(
+                    _node_done_apart(
                         slot, v, f, time, month, items, ctx, cases, tasks, offices, events, state, applicants, done
                     )
 
@@ -271,7 +275,10 @@ def open_cases(rows, streams, draws, time, month, items, ctx, cases, tasks, offi
 @njit(cache=True)
 def advance(until, month, items, ctx, cases, tasks, offices, events, state, applicants, done):
     """Process every event before ``until`` (months) in time order, then creation order; completed
-    applications are appended to ``done`` (not in time order: the caller sorts them)."""
+    applications are appended to ``done`` (not in time order: the caller sorts them).
+
+    Each event ends with at most one node done before ``until``, passed on by the one inlined copy
+    of :func:`_node_done` at the end of the loop."""
     ci = cases.ints
     per_case = tasks.shape[0] // ci.shape[0]
     while state[N_EVENTS] > 0 and events[HEAP_OFFSET, 0] < until:
@@ -282,6 +289,8 @@ def advance(until, month, items, ctx, cases, tasks, offices, events, state, appl
             if ci[slot, PENDING] == 0:  # its last pending event: the case is closed
                 _free_slot(slot, cases, state)
             continue
+        node_done = False  # a node of the case is done now, at ``done_at``, before ``until``
+        done_at = time
         if kind == ARRIVE:  # the item reaches its office: queued, worked, reviewed
             finish = serve(offices, int(tasks[ref, T_OFFICE]), time, tasks[ref, T_EFFORT]) + tasks[ref, T_REVIEW]
             g = ci[slot, GRAPH]
@@ -303,42 +312,25 @@ def advance(until, month, items, ctx, cases, tasks, offices, events, state, appl
                 tasks[ref, T_SGOV] += gov
                 tasks[ref, T_FINISH] = finish
                 if finish < until:
-                    node = ref - slot * per_case
-                    _node_done(
-                        slot,
-                        node,
-                        finish,
-                        until,
-                        month,
-                        items,
-                        ctx,
-                        cases,
-                        tasks,
-                        offices,
-                        events,
-                        state,
-                        applicants,
-                        done,
-                    )
+                    node_done, done_at = True, finish
                 else:
                     _push_case(events, state, cases, slot, finish, DONE, ref)
         elif kind == READY:
             node = ref - slot * per_case
             f = _ready(slot, node, time, items, ctx, cases, tasks, offices, events, state, applicants, done)
-            if f < 0.0:
-                continue
-            tasks[ref, T_FINISH] = f
-            if f < until:
-                _node_done(
-                    slot, node, f, until, month, items, ctx, cases, tasks, offices, events, state, applicants, done
-                )
-            else:
-                _push_case(events, state, cases, slot, f, DONE, ref)
-        else:
+            if f >= 0.0:  # done at once (not needed, skipped, or the construction node)
+                tasks[ref, T_FINISH] = f
+                if f < until:
+                    node_done, done_at = True, f
+                else:
+                    _push_case(events, state, cases, slot, f, DONE, ref)
+        else:  # DONE
+            node_done = True
+        if node_done:
             _node_done(
                 slot,
                 ref - slot * per_case,
-                time,
+                done_at,
                 until,
                 month,
                 items,

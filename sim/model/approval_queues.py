@@ -15,19 +15,22 @@ from sim.model.kernel_cache import njit
 
 # --------------------------------------------------------------------------- office queues
 @njit(cache=True, inline="always")
-def _sift_down(a, lo, n, i):
-    """Restore the min-heap ``a[lo:lo+n]`` below position ``i``."""
+def _sift_down(offices, lo, n, i):
+    """Restore the min-heap ``offices.free[lo:lo+n]`` below position ``i``.
+
+    The kernels read the members of the named tuples in place: binding one to a local name inside
+    an inlined function costs an atomic reference-count change each time it runs."""
     while True:
         c = 2 * i + 1
         if c >= n:
             return
         r = c + 1
-        if r < n and a[lo + r] < a[lo + c]:
+        if r < n and offices.free[lo + r] < offices.free[lo + c]:
             c = r
-        if a[lo + c] < a[lo + i]:
-            tmp = a[lo + c]
-            a[lo + c] = a[lo + i]
-            a[lo + i] = tmp
+        if offices.free[lo + c] < offices.free[lo + i]:
+            tmp = offices.free[lo + c]
+            offices.free[lo + c] = offices.free[lo + i]
+            offices.free[lo + i] = tmp
             i = c
         else:
             return
@@ -37,31 +40,26 @@ def _sift_down(a, lo, n, i):
 def serve(offices, o, arrival, effort):
     """Queue an item arriving at office ``o`` at ``arrival`` (months) with ``effort`` (months of staff
     work); it starts when the earliest server frees up.  Returns its finish time."""
-    free, start, staff, bl = offices.free, offices.start, offices.staff, offices.background_load
-    served, busy, wait = offices.served, offices.busy, offices.wait
-    effort = effort / (1.0 - bl[o])
-    lo = start[o]
-    begin = arrival if arrival >= free[lo] else free[lo]
+    effort = effort / (1.0 - offices.background_load[o])
+    lo = offices.start[o]
+    first = offices.free[lo]
+    begin = arrival if arrival >= first else first
     finish = begin + effort
-    free[lo] = finish
-    _sift_down(free, lo, staff[o], 0)
-    served[o] += 1
-    busy[o] += effort
-    wait[o] += begin - arrival
+    offices.free[lo] = finish
+    _sift_down(offices, lo, offices.staff[o], 0)
+    offices.served[o] += 1
+    offices.busy[o] += effort
+    offices.wait[o] += begin - arrival
     return finish
 
 
 # --------------------------------------------------------------------------- the event list
 @njit(cache=True, inline="always")
-def _earlier(ev, i, time, seq):
-    """Is node ``i`` before (``time``, ``seq``)?"""
-    return ev[i + HEAP_OFFSET, 0] < time or (ev[i + HEAP_OFFSET, 0] == time and ev[i + HEAP_OFFSET, 1] < seq)
-
-
-@njit(cache=True, inline="always")
-def _move(ev, dst, src):
-    for c in range(3):
-        ev[dst + HEAP_OFFSET, c] = ev[src + HEAP_OFFSET, c]
+def _before(t1, s1, t2, s2):
+    """Is event (``t1``, ``s1``) before (``t2``, ``s2``): earlier, or as early and created first?
+    (Scalars, not the heap: an array passed into an inlined function in a loop costs a reference
+    count each time.)"""
+    return t1 < t2 or (t1 == t2 and s1 < s2)
 
 
 @njit(cache=True, inline="always")
@@ -69,44 +67,46 @@ def push(events, state, time, kind, ref):
     """Add an event; the heap (4-ary, rows ``[time, seq, ref·4 + kind, -]``) is ordered by time, then
     creation (``seq``).  Node ``i`` is row ``i + HEAP_OFFSET``, so that the four children of a node
     (``4i+1 .. 4i+4``) fill one aligned 128-byte block."""
-    ev = events
     seq = float(state[SEQ])
     state[SEQ] += 1
     i = state[N_EVENTS]
     state[N_EVENTS] = i + 1
     while i > 0:  # move the hole up past later parents
         p = (i - 1) >> 2
-        if _earlier(ev, p, time, seq):
+        if _before(events[p + HEAP_OFFSET, 0], events[p + HEAP_OFFSET, 1], time, seq):
             break
-        _move(ev, i, p)
+        for c in range(3):
+            events[i + HEAP_OFFSET, c] = events[p + HEAP_OFFSET, c]
         i = p
     r = i + HEAP_OFFSET
-    ev[r, 0], ev[r, 1], ev[r, 2] = time, seq, float(ref * 4 + kind)
+    events[r, 0], events[r, 1], events[r, 2] = time, seq, float(ref * 4 + kind)
 
 
 @njit(cache=True, inline="always")
 def _pop(events, state):
     """Remove and return the earliest event ``(time, kind, ref)``."""
-    ev = events
-    t, code = ev[HEAP_OFFSET, 0], int(ev[HEAP_OFFSET, 2])
+    t, code = events[HEAP_OFFSET, 0], int(events[HEAP_OFFSET, 2])
     n = state[N_EVENTS] - 1
     state[N_EVENTS] = n
     if n > 0:
         last = n + HEAP_OFFSET  # the last entry sinks from the root's hole
-        lt, ls, lc = ev[last, 0], ev[last, 1], ev[last, 2]
+        lt, ls, lc = events[last, 0], events[last, 1], events[last, 2]
         i = 0
         while True:
             c = 4 * i + 1
             if c >= n:
                 break
             best = c
+            bt, bs = events[c + HEAP_OFFSET, 0], events[c + HEAP_OFFSET, 1]
             for j in range(c + 1, min(c + 4, n)):
-                if _earlier(ev, j, ev[best + HEAP_OFFSET, 0], ev[best + HEAP_OFFSET, 1]):
-                    best = j
-            if not _earlier(ev, best, lt, ls):
+                jt, js = events[j + HEAP_OFFSET, 0], events[j + HEAP_OFFSET, 1]
+                if _before(jt, js, bt, bs):
+                    best, bt, bs = j, jt, js
+            if not _before(bt, bs, lt, ls):
                 break
-            _move(ev, i, best)
+            for k in range(3):
+                events[i + HEAP_OFFSET, k] = events[best + HEAP_OFFSET, k]
             i = best
         r = i + HEAP_OFFSET
-        ev[r, 0], ev[r, 1], ev[r, 2] = lt, ls, lc
+        events[r, 0], events[r, 1], events[r, 2] = lt, ls, lc
     return t, code & 3, code >> 2

@@ -78,18 +78,17 @@ def route(slot, i, time, items, ctx, cases, tasks, offices, events, state, appli
     (or the county office dispatched into the zone), any other to its region/city/county office.
     Returns whether the item goes to an office (False: not needed or skipped, done at once).
     """
-    ci, draws = cases.ints, cases.draws
     wd = items.scal.working_days
-    g = ci[slot, GRAPH]
-    if not draws[slot, D_NEEDS, i] < items.share[g, i]:
+    g = cases.ints[slot, GRAPH]
+    if not cases.draws[slot, D_NEEDS, i] < items.share[g, i]:
         return False
-    row = ci[slot, ROW]
+    row = cases.ints[slot, ROW]
     z = _zone(applicants, row)
     in_zone = z >= 0
     if in_zone and ctx.devolution_active == 1 and items.ra_order[g, i] > 0:
         order = items.ra_order[g, i]
         if ctx.ra_time[z, order] <= time and ctx.ra_cover[order]:
-            ci[slot, SKIPPED] += 1
+            cases.ints[slot, SKIPPED] += 1
             return False
     if in_zone and ctx.item_devolved[g, i]:
         o = ctx.zone_office[z] if ctx.service_mode == ZONE_OFFICE else ctx.dispatched[_county(applicants, row)]
@@ -97,17 +96,17 @@ def route(slot, i, time, items, ctx, cases, tasks, offices, events, state, appli
         o = ctx.auth_office[_county(applicants, row), items.authority[g, i]]
     offices.touched[o] = True
     prep_cut, rework_cut, transit_cut, _h = _services(ctx, in_zone)
-    prep = items.prep[g, i] * draws[slot, D_PREP, i] * (1 - prep_cut)
+    prep = items.prep[g, i] * cases.draws[slot, D_PREP, i] * (1 - prep_cut)
     if items.stage_of[g, i] == CHECK:  # a commitment checked: agent service does not make it pass
         rework_cut = 0.0
-    t = slot * (tasks.shape[0] // ci.shape[0]) + i
+    t = slot * (tasks.shape[0] // cases.ints.shape[0]) + i
     tasks[t, T_ITEM] = i
     tasks[t, T_OFFICE] = o
     tasks[t, T_PREP] = prep * items.prep_first[g, i] / wd
     tasks[t, T_TRANSIT] = offices.transit_days[o] * (1 - transit_cut) * items.transit_factor[g] / wd
-    tasks[t, T_EFFORT] = items.effort[g, i] * draws[slot, D_EFFORT, i] / wd
+    tasks[t, T_EFFORT] = items.effort[g, i] * cases.draws[slot, D_EFFORT, i] / wd
     tasks[t, T_REVIEW] = items.review[g, i] / wd
-    tasks[t, T_REWORK] = 1.0 if draws[slot, D_REWORK, i] < items.rework_p[g, i] * (1 - rework_cut) else 0.0
+    tasks[t, T_REWORK] = 1.0 if cases.draws[slot, D_REWORK, i] < items.rework_p[g, i] * (1 - rework_cut) else 0.0
     tasks[t, T_REWORK_PREP] = prep * items.prep_rework[g, i] / wd
     tasks[t, T_PREP_SPENT] = prep * items.prep_first[g, i] / wd
     return True
