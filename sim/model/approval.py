@@ -166,7 +166,7 @@ class ApprovalSystem(CompiledProcess, Routing):
         cases = L.Cases(
             np.zeros((capacity, L.N_CASE_INTS), np.int64),
             np.zeros((capacity, L.N_CASE_FLOATS)),
-            np.zeros((capacity, len(DRAWS), n_i)),
+            np.zeros((capacity, n_i, len(DRAWS))),
             np.zeros(capacity, np.int64),
             np.zeros(per, np.int64),
         )
@@ -247,7 +247,7 @@ class ApprovalSystem(CompiledProcess, Routing):
         k.open_cases(
             rows,
             self.streams_of(rows),
-            np.stack([np.asarray(draws[d], dtype=float) for d in DRAWS], axis=1),
+            np.stack([np.asarray(draws[d], dtype=float) for d in DRAWS], axis=2),
             float(m.time),
             m.month,
             *self._pipeline(),

@@ -11,7 +11,8 @@ functions over flat arrays.  The state is grouped in named tuples of arrays
 
 * ``offices``, ``events`` — the office queues and the event list (:mod:`sim.model.approval_queues`);
 * ``cases`` — ``Cases(ints, floats, draws, free, work)``: one row per open application (a slot,
-  recycled through the free stack), its draws in ``draws[slot]`` (``D_*`` × items); the worklist is
+  recycled through the free stack), its draws in ``draws[slot]`` (items × ``D_*``: the draws of one item
+  share a cache line); the worklist is
   scratch room for the nodes one call completes;
 * ``tasks`` — one row (``T_*`` columns, two cache lines) per node of the precedence graph and case
   slot: the catalogue's items, then the construction phase (node ``n_items``);
@@ -230,7 +231,7 @@ def _node_done_apart(
 
 @njit(cache=True)
 def open_cases(rows, streams, draws, time, month, items, ctx, cases, tasks, offices, events, state, applicants, done):
-    """Open an application for each applicant row, of its stream (``draws``: rows × DRAWS × items),
+    """Open an application for each applicant row, of its stream (``draws``: rows × items × DRAWS),
     and start the nodes that wait for nothing."""
     ci, cf, case_draws, free_stack = cases.ints, cases.floats, cases.draws, cases.free
     per_case = tasks.shape[0] // ci.shape[0]

@@ -80,7 +80,7 @@ def route(slot, i, time, items, ctx, cases, tasks, offices, events, state, appli
     """
     wd = items.scal.working_days
     g = cases.ints[slot, GRAPH]
-    if not cases.draws[slot, D_NEEDS, i] < items.share[g, i]:
+    if not cases.draws[slot, i, D_NEEDS] < items.share[g, i]:
         return False
     row = cases.ints[slot, ROW]
     z = _zone(applicants, row)
@@ -96,7 +96,7 @@ def route(slot, i, time, items, ctx, cases, tasks, offices, events, state, appli
         o = ctx.auth_office[_county(applicants, row), items.authority[g, i]]
     offices.touched[o] = True
     prep_cut, rework_cut, transit_cut, _h = _services(ctx, in_zone)
-    prep = items.prep[g, i] * cases.draws[slot, D_PREP, i] * (1 - prep_cut)
+    prep = items.prep[g, i] * cases.draws[slot, i, D_PREP] * (1 - prep_cut)
     if items.stage_of[g, i] == CHECK:  # a commitment checked: agent service does not make it pass
         rework_cut = 0.0
     t = slot * (tasks.shape[0] // cases.ints.shape[0]) + i
@@ -104,9 +104,9 @@ def route(slot, i, time, items, ctx, cases, tasks, offices, events, state, appli
     tasks[t, T_OFFICE] = o
     tasks[t, T_PREP] = prep * items.prep_first[g, i] / wd
     tasks[t, T_TRANSIT] = offices.transit_days[o] * (1 - transit_cut) * items.transit_factor[g] / wd
-    tasks[t, T_EFFORT] = items.effort[g, i] * cases.draws[slot, D_EFFORT, i] / wd
+    tasks[t, T_EFFORT] = items.effort[g, i] * cases.draws[slot, i, D_EFFORT] / wd
     tasks[t, T_REVIEW] = items.review[g, i] / wd
-    tasks[t, T_REWORK] = 1.0 if cases.draws[slot, D_REWORK, i] < items.rework_p[g, i] * (1 - rework_cut) else 0.0
+    tasks[t, T_REWORK] = 1.0 if cases.draws[slot, i, D_REWORK] < items.rework_p[g, i] * (1 - rework_cut) else 0.0
     tasks[t, T_REWORK_PREP] = prep * items.prep_rework[g, i] / wd
     tasks[t, T_PREP_SPENT] = prep * items.prep_first[g, i] / wd
     return True

@@ -119,7 +119,7 @@ class Routing:
         slot = int(self._cases.free[self.state[L.N_FREE] - 1])  # a free slot, used as scratch
         ints, case_draws = self._cases.ints, self._cases.draws
         ints[slot, L.ROW], ints[slot, L.SKIPPED], ints[slot, L.GRAPH] = row, 0, STREAMS.index(stream)
-        case_draws[slot] = np.stack([draws[d] for d in DRAWS])
+        case_draws[slot] = np.stack([draws[d] for d in DRAWS], axis=1)
         pipeline = self._pipeline()
         touched = pipeline.offices.touched.copy()  # inspecting marks no office as used
         out = []
