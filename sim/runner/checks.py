@@ -176,7 +176,8 @@ class _Checker:
     def _compose(self, parsed: list):
         """The job's configuration as the launcher composes it (one composition per choice of
         config groups, :class:`~sim.runner.sweep_configs.SweepConfigs`), validated."""
-        return from_dictconfig(_job_config(self.configs.load([o.input_line for o in parsed])))
+        job = self.configs.load([o.input_line for o in parsed])  # a fresh copy: its hydra node can go in place
+        return from_dictconfig(_job_config(job, copy_first=False))
 
     def region(self, params):
         """The region of ``params`` (whose bounds have been checked), built once per region config."""

@@ -113,11 +113,12 @@ def _hydra(job_name: str = "zonesim") -> Iterator[Any]:
         yield GlobalHydra.instance().hydra
 
 
-def _job_config(cfg) -> Any:
-    """A copy of a composed config without its ``hydra`` node (what a job receives)."""
+def _job_config(cfg, copy_first: bool = True) -> Any:
+    """A composed config without its ``hydra`` node (what a job receives): a copy, or ``cfg``
+    itself when the caller owns it (``copy_first=False``)."""
     from omegaconf import open_dict, read_write
 
-    job = copy.deepcopy(cfg)
+    job = copy.deepcopy(cfg) if copy_first else cfg
     with read_write(job), open_dict(job):
         job.pop("hydra", None)
     return job
