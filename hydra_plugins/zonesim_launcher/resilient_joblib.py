@@ -61,11 +61,15 @@ class ResilientJoblibLauncher(JoblibLauncher):
         from joblib.externals.loky.process_executor import BrokenProcessPool, ShutdownExecutorError
 
         from sim.experiments.callbacks import wait_for_warm_up
+        from sim.runner.sweep_configs import SweepConfigs
 
+        # composed while the workers warm up (they import the model meanwhile)
+        configs = SweepConfigs.of(self.hydra_context.config_loader, self.config)
+        jobs = [configs.load(overrides) for overrides in job_overrides]
         wait_for_warm_up()  # the workers' warm-up has the pool to itself until it is done
         for attempt in range(1, self.restarts + 2):
             try:
-                return self._launch(job_overrides, initial_job_idx)
+                return self._launch(job_overrides, jobs, initial_job_idx)
             except (BrokenProcessPool, ShutdownExecutorError) as exc:  # TerminatedWorkerError is a BrokenProcessPool
                 if attempt > self.restarts:
                     raise
@@ -80,13 +84,13 @@ class ResilientJoblibLauncher(JoblibLauncher):
                 )
         raise AssertionError("unreachable")
 
-    def _launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
-        """Hydra's joblib launch (``hydra_joblib_launcher._core.launch``), the configurations composed
-        here."""
+    def _launch(
+        self, job_overrides: Sequence[Sequence[str]], jobs: Sequence, initial_job_idx: int
+    ) -> Sequence[JobReturn]:
+        """Hydra's joblib launch (``hydra_joblib_launcher._core.launch``) of the configurations
+        ``jobs`` composed by :meth:`launch`."""
         from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
         from joblib import Parallel, delayed
-
-        from sim.runner.sweep_configs import SweepConfigs
 
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
@@ -103,8 +107,6 @@ class ResilientJoblibLauncher(JoblibLauncher):
         log.info("Launching jobs, sweep output dir : %s", sweep_dir)
         for idx, overrides in enumerate(job_overrides):
             log.info("\t#%d : %s", idx, " ".join(filter_overrides(overrides)))
-        configs = SweepConfigs.of(self.hydra_context.config_loader, self.config)
-        jobs = [configs.load(overrides) for overrides in job_overrides]
         context = HydraContext(config_loader=None, callbacks=self.hydra_context.callbacks)
         singleton_state = Singleton.get_state()
         runs = Parallel(**joblib_cfg)(
