@@ -57,26 +57,54 @@ outcomes), :mod:`.statistics` (groups, reference, summaries, paired effects), :m
 :mod:`sim.experiments.figures`.
 """
 
+import importlib
+
 from sim.exit_codes import EXIT_BAD_INPUT, EXIT_FAILURES
-from sim.experiments.aggregate.build import aggregate, main, print_report
-from sim.experiments.aggregate.outcomes import OUTCOMES, OUTPUT_YEARS, RECENT_FROM, Outcome, run_outcomes
-from sim.experiments.aggregate.reading import (
-    NoRunsError,
-    RunRecord,
-    coerce_value,
-    damaged_runs,
-    discover_runs,
-    dotted_get,
-    parse_override,
-    read_failures,
-    run_problem,
-    swept_parameters,
-    typed_column,
-)
-from sim.experiments.aggregate.statistics import paired_effects, parse_reference, summarise_groups
-from sim.experiments.aggregate.tables import effects_markdown, markdown_table, summary_markdown
 from sim.formatting import fmt_number
 from sim.layout import AGGREGATE_DIR
+
+#: where each name of the package lives, imported on first use (PEP 562): the Hydra callback and the
+#: command import only what they need, not SALib, scipy.stats and matplotlib
+_EXPORTS = {
+    "aggregate": "sim.experiments.aggregate.build",
+    "main": "sim.experiments.aggregate.build",
+    "print_report": "sim.experiments.aggregate.build",
+    "OUTCOMES": "sim.experiments.aggregate.outcomes",
+    "OUTPUT_YEARS": "sim.experiments.aggregate.outcomes",
+    "RECENT_FROM": "sim.experiments.aggregate.outcomes",
+    "Outcome": "sim.experiments.aggregate.outcomes",
+    "run_outcomes": "sim.experiments.aggregate.outcomes",
+    "NoRunsError": "sim.experiments.aggregate.reading",
+    "RunRecord": "sim.experiments.aggregate.reading",
+    "coerce_value": "sim.experiments.aggregate.reading",
+    "damaged_runs": "sim.experiments.aggregate.reading",
+    "discover_runs": "sim.experiments.aggregate.reading",
+    "dotted_get": "sim.experiments.aggregate.reading",
+    "parse_override": "sim.experiments.aggregate.reading",
+    "read_failures": "sim.experiments.aggregate.reading",
+    "run_problem": "sim.experiments.aggregate.reading",
+    "swept_parameters": "sim.experiments.aggregate.reading",
+    "typed_column": "sim.experiments.aggregate.reading",
+    "paired_effects": "sim.experiments.aggregate.statistics",
+    "parse_reference": "sim.experiments.aggregate.statistics",
+    "summarise_groups": "sim.experiments.aggregate.statistics",
+    "effects_markdown": "sim.experiments.aggregate.tables",
+    "markdown_table": "sim.experiments.aggregate.tables",
+    "summary_markdown": "sim.experiments.aggregate.tables",
+}
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __all__ = [
     "AGGREGATE_DIR",

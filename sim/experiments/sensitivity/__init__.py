@@ -48,28 +48,63 @@ The package follows SALib's one-module-per-method layout; each method is registe
 - :mod:`.command` — the command line and the Hydra callback.
 """
 
+import importlib
+
 from sim.exit_codes import EXIT_BAD_INPUT
-from sim.experiments.sensitivity.base import DesignError, Method
-from sim.experiments.sensitivity.command import SensitivityCallback, build_parser, main, run_experiment
-from sim.experiments.sensitivity.design import (
-    DESIGN,
-    EXPERIMENT,
-    SAMPLES,
-    Design,
-    Parameter,
-    design_from_spec,
-    experiment_file,
-    load_spec,
-    make_parameter,
-    prepare,
-    sample,
-    schema_field,
-)
-from sim.experiments.sensitivity.indices import analyse_experiment, compute_indices
-from sim.experiments.sensitivity.reading import Collected, analysed_outcomes, collect
-from sim.experiments.sensitivity.registry import METHODS, MORRIS_COLUMNS, REGISTRY, SOBOL_COLUMNS, get_method
-from sim.experiments.sensitivity.running import launch, precheck, split_overrides, zonesim_command
-from sim.experiments.sensitivity.writing import Report, markdown, plot_indices, print_report
+
+#: where each name of the package lives, imported on first use (PEP 562): the Hydra callback and the
+#: command import only what they need, not SALib, scipy.stats and matplotlib
+_EXPORTS = {
+    "DesignError": "sim.experiments.sensitivity.base",
+    "Method": "sim.experiments.sensitivity.base",
+    "SensitivityCallback": "sim.experiments.sensitivity.command",
+    "build_parser": "sim.experiments.sensitivity.command",
+    "main": "sim.experiments.sensitivity.command",
+    "run_experiment": "sim.experiments.sensitivity.command",
+    "DESIGN": "sim.experiments.sensitivity.design",
+    "EXPERIMENT": "sim.experiments.sensitivity.design",
+    "SAMPLES": "sim.experiments.sensitivity.design",
+    "Design": "sim.experiments.sensitivity.design",
+    "Parameter": "sim.experiments.sensitivity.design",
+    "design_from_spec": "sim.experiments.sensitivity.design",
+    "experiment_file": "sim.experiments.sensitivity.design",
+    "load_spec": "sim.experiments.sensitivity.design",
+    "make_parameter": "sim.experiments.sensitivity.design",
+    "prepare": "sim.experiments.sensitivity.design",
+    "sample": "sim.experiments.sensitivity.design",
+    "schema_field": "sim.experiments.sensitivity.design",
+    "analyse_experiment": "sim.experiments.sensitivity.indices",
+    "compute_indices": "sim.experiments.sensitivity.indices",
+    "Collected": "sim.experiments.sensitivity.reading",
+    "analysed_outcomes": "sim.experiments.sensitivity.reading",
+    "collect": "sim.experiments.sensitivity.reading",
+    "METHODS": "sim.experiments.sensitivity.registry",
+    "MORRIS_COLUMNS": "sim.experiments.sensitivity.registry",
+    "REGISTRY": "sim.experiments.sensitivity.registry",
+    "SOBOL_COLUMNS": "sim.experiments.sensitivity.registry",
+    "get_method": "sim.experiments.sensitivity.registry",
+    "launch": "sim.experiments.sensitivity.running",
+    "precheck": "sim.experiments.sensitivity.running",
+    "split_overrides": "sim.experiments.sensitivity.running",
+    "zonesim_command": "sim.experiments.sensitivity.running",
+    "Report": "sim.experiments.sensitivity.writing",
+    "markdown": "sim.experiments.sensitivity.writing",
+    "plot_indices": "sim.experiments.sensitivity.writing",
+    "print_report": "sim.experiments.sensitivity.writing",
+}
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __all__ = [
     "DESIGN",

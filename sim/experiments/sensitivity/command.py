@@ -12,10 +12,8 @@ from typing import Any
 from sim.exit_codes import EXIT_BAD_INPUT, EXIT_FAILURES, EXIT_OK
 from sim.experiments.sensitivity.base import DesignError
 from sim.experiments.sensitivity.design import EXPERIMENT, design_from_spec, load_spec, prepare
-from sim.experiments.sensitivity.indices import analyse_experiment
 from sim.experiments.sensitivity.registry import METHODS
 from sim.experiments.sensitivity.running import launch, precheck, split_overrides, zonesim_command
-from sim.experiments.sensitivity.writing import print_report
 from sim.layout import DESIGN, MANIFEST, SAMPLES
 
 try:  # the callback base class; Hydra is a dependency of the package, the import is only cosmetic
@@ -37,6 +35,8 @@ class SensitivityCallback(_Callback):
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         exp_dir = Path(config.hydra.sweep.dir)
         if self.analyse and (exp_dir / DESIGN).exists() and (exp_dir / SAMPLES).exists():
+            from sim.experiments.sensitivity.indices import analyse_experiment  # pandas, SALib, matplotlib
+
             report = analyse_experiment(exp_dir)
             log.info("sensitivity: indices of %d outcome(s) in %s", len(report.analysed), exp_dir / "indices.md")
 
@@ -116,6 +116,9 @@ def run_experiment(argv: list[str]) -> int:
                 f"zonesim-sensitivity: the multirun did not complete (status {status}); analysing what is on disk",
                 file=sys.stderr,
             )
+    from sim.experiments.sensitivity.indices import analyse_experiment  # pandas, SALib, matplotlib
+    from sim.experiments.sensitivity.writing import print_report
+
     report = analyse_experiment(exp_dir, figures=not args.no_figures)
     print_report(report, exp_dir)
     ok = status == 0 and not report.failed and not report.skipped and not report.missing

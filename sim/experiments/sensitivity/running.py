@@ -66,10 +66,19 @@ def precheck(design: Design) -> None:
 
 def launch(exp_dir: Path, design: Design, hydra_overrides: list[str] | None = None) -> int:
     """Run the multirun as a subprocess (Hydra's global state stays out of this process);
-    its progress lines go to this process's stderr.  Returns its exit status."""
+    its progress lines go to this process's stderr.  Returns its exit status.
+
+    While the subprocess starts (one process checking and composing the jobs: a core is free),
+    this one imports what the analysis after it needs (pandas, SALib, scipy.stats, matplotlib)."""
     cmd = zonesim_command(exp_dir, design, hydra_overrides)
     log.info("sensitivity: %d runs: %s", design.rows() * len(design.scenarios), " ".join(cmd[1:]))
-    return subprocess.run(cmd, check=False).returncode
+    with subprocess.Popen(cmd) as proc:
+        try:
+            import sim.experiments.sensitivity.indices  # noqa: F401
+            import sim.experiments.sensitivity.writing  # noqa: F401
+        finally:
+            status = proc.wait()
+    return status
 
 
 def split_overrides(overrides: list[str]) -> tuple[dict, list[str], list[str]]:
