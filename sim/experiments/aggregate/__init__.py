@@ -57,11 +57,10 @@ outcomes), :mod:`.statistics` (groups, reference, summaries, paired effects), :m
 :mod:`sim.experiments.figures`.
 """
 
-import importlib
-
 from sim.exit_codes import EXIT_BAD_INPUT, EXIT_FAILURES
 from sim.formatting import fmt_number
 from sim.layout import AGGREGATE_DIR
+from sim.lazy import lazy_names
 
 #: where each name of the package lives, imported on first use (PEP 562): the Hydra callback and the
 #: command import only what they need, not SALib, scipy.stats and matplotlib
@@ -94,17 +93,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
-
+__getattr__, __dir__ = lazy_names(globals(), _EXPORTS)
 
 __all__ = [
     "AGGREGATE_DIR",

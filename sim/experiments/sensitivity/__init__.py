@@ -48,9 +48,8 @@ The package follows SALib's one-module-per-method layout; each method is registe
 - :mod:`.command` — the command line and the Hydra callback.
 """
 
-import importlib
-
 from sim.exit_codes import EXIT_BAD_INPUT
+from sim.lazy import lazy_names
 
 #: where each name of the package lives, imported on first use (PEP 562): the Hydra callback and the
 #: command import only what they need, not SALib, scipy.stats and matplotlib
@@ -94,17 +93,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
-
+__getattr__, __dir__ = lazy_names(globals(), _EXPORTS)
 
 __all__ = [
     "DESIGN",

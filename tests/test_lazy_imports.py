@@ -1,0 +1,34 @@
+"""The sensitivity and aggregate packages import their parts on first use (sim.lazy): the Hydra
+callback and the command line do not pay for SALib, scipy.stats and matplotlib, and every
+exported name still resolves."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+PACKAGES = ["sim.experiments.sensitivity", "sim.experiments.aggregate"]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_exported_name_resolves(package):
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        assert getattr(module, name) is not None, name
+    assert set(module.__all__) <= set(dir(module))
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        module.not_a_name  # noqa: B018
+
+
+def test_the_callback_does_not_import_the_analysis():
+    code = (
+        "import sys\n"
+        "from sim.experiments.sensitivity import SensitivityCallback\n"
+        "heavy = [m for m in ('matplotlib', 'scipy.stats', 'SALib') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
