@@ -253,6 +253,12 @@ def check_command(argv: list[str]) -> None:
                     line = f"{line} (sweep point {i + 1} of {len(jobs)}: {point})"
                 raise ConfigError(line) from exc
         _check_hydra_folders(cfg, _resolved(cfg, "hydra.sweep.dir"), "hydra.sweep.dir")
+        CHECKED_JOBS.update(tuple(job) for job in jobs)
+
+
+#: the sweep jobs (their overrides) that :func:`check_command` composed and validated in this
+#: process: the sweeper does not compose them again to check them (``zonesim_sweeper``)
+CHECKED_JOBS: set[tuple[str, ...]] = set()
 
 
 def _sweep_points(cfg, checker: _Checker) -> list[list[str]]:
