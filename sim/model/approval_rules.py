@@ -45,6 +45,14 @@ class Routing:
             case other:
                 raise ValueError(f"unknown authority {other!r}")
 
+    def _merged_nodes(self) -> list[tuple[int, np.ndarray]]:
+        """The reformed graph's nodes of more than one catalogue item: (lead position, members);
+        a node of one item is devolved when its item is."""
+        graph = self._reformed_graph
+        if getattr(self, "_merged_of", (None,))[0] is not graph:
+            self._merged_of = (graph, [(ms[0], np.array(ms)) for ms in graph.members if len(ms) > 1])
+        return self._merged_of[1]
+
     def _context(self) -> L.Context:
         """The routing rules in force now (see ``approval_routing.route``)."""
         m = self.model
@@ -56,8 +64,8 @@ class Routing:
         s = dev.zone_services()
         devolved = dev.devolved_items(self.powers)  # the policy's routing rule
         merged = devolved.copy()  # on the reformed process a merged node is devolved when all its members are
-        for ms in self._reformed_graph.members:
-            merged[ms[0]] = devolved[list(ms)].all()
+        for lead, members in self._merged_nodes():
+            merged[lead] = devolved[members].all()
         devolved = np.stack([devolved] * len(STREAMS) + [merged] * len(STREAMS))  # by graph
         n_order = int(self.ra_order.max()) + 1 if self.n_items else 1
         ra_cover = np.array([dev.ra_covers(o) for o in range(n_order)], dtype=bool)
