@@ -16,6 +16,8 @@ def test_the_command_check_records_the_jobs_it_validated(tmp_path, monkeypatch):
     monkeypatch.setattr(checks, "CHECKED_JOBS", set())
     checks.check_command(["-m", "seed=0,1", "time.end=2016-06", f"hydra.sweep.dir={tmp_path / 'sweep'}"])
     assert checks.CHECKED_JOBS == {("seed=0", "time.end=2016-06"), ("seed=1", "time.end=2016-06")}
+    checks.check_command(["seed=5", "time.end=2016-06", f"hydra.run.dir={tmp_path / 'run'}"])  # a single run
+    assert checks.CHECKED_JOBS == set()  # only the last command's jobs count
 
 
 def test_the_sweeper_composes_only_the_jobs_not_checked(monkeypatch):

@@ -208,6 +208,7 @@ def precheck(overrides: list[str]) -> None:
 def check_command(argv: list[str]) -> None:
     """Check a whole ``zonesim`` command line before Hydra starts (see the module docstring);
     raises on the first problem, with a message :func:`_one_line` makes one line of."""
+    CHECKED_JOBS.clear()  # only this command's jobs
     if any(a.split("=", 1)[0] in INFO_FLAGS for a in argv):
         return
     args = _parse_args(argv)
