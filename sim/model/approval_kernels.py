@@ -11,9 +11,8 @@ functions over flat arrays.  The state is grouped in named tuples of arrays
 
 * ``offices``, ``events`` — the office queues and the event list (:mod:`sim.model.approval_queues`);
 * ``cases`` — ``Cases(ints, floats, draws, free, work)``: one row per open application (a slot,
-  recycled through the free stack), its draws in ``draws[slot]`` (items × ``D_*``: the draws of one item
-  share a cache line); the worklist is
-  scratch room for the nodes one call completes;
+  recycled through the free stack), its draws in ``draws[slot]`` (items × ``D_*``: the draws of one
+  item share a cache line); the worklist is scratch room for the nodes one call completes;
 * ``tasks`` — one row (``T_*`` columns, two cache lines) per node of the precedence graph and case
   slot: the catalogue's items, then the construction phase (node ``n_items``);
 * ``items`` — the catalogue compiled on the precedence graphs (static per graph; row ``g`` of each
