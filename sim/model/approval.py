@@ -82,6 +82,11 @@ if TYPE_CHECKING:
 #: post-approval checks
 DONE = L.Done._fields  # graph: process * len(STREAMS) + stream
 
+#: storage (not a model parameter): the room for open applications grows fourfold when it runs out.
+#: Room not yet used costs no memory (the arrays are allocated zeroed, their pages touched only when
+#: used); every growth copies the open applications, so fewer, larger steps copy less.
+GROWTH = 4
+
 
 def _done_arrays(capacity: int) -> L.Done:
     n = L.N_STAGES
@@ -221,7 +226,7 @@ class ApprovalSystem(CompiledProcess, Routing):
     # ------------------------------------------------------------------ life cycle
     def _ensure(self, new: int) -> None:
         if self.state[L.N_FREE] < new:
-            self._grow(max(2 * self._cases.ints.shape[0], self.n_open + new))
+            self._grow(max(GROWTH * self._cases.ints.shape[0], self.n_open + new))
 
     def streams_of(self, rows: np.ndarray) -> np.ndarray:
         """The stream of each applicant: a government project's (rows < 0) is ``government``; an

@@ -122,6 +122,10 @@ _DEFAULTS = {
     "licence": np.inf,
 }
 
+#: storage (not a model parameter): the table's room grows fourfold when it runs out (rows not yet
+#: used cost no memory: the columns are allocated zeroed and their pages touched only when used)
+GROWTH = 4
+
 
 class FirmTable:
     """Arrays of enterprise state; row ``i`` is the enterprise whose ``row`` is ``i``."""
@@ -153,7 +157,7 @@ class FirmTable:
         self.version += 1
 
     def _grow(self, need: int) -> None:
-        new_cap = max(need, 2 * self._cap)
+        new_cap = max(need, GROWTH * self._cap)
         for name in _FIELDS:
             old = getattr(self, "_" + name)
             arr = np.zeros(new_cap, dtype=old.dtype)
