@@ -38,7 +38,8 @@ class ZoneAggregates:
         mask = cache.get(name)
         if mask is None:
             state = self.firms.state
-            mask = cache[name] = (state >= min(states)) & (state <= max(states))
+            lo, hi = min(states), max(states)
+            mask = cache[name] = (state == lo) if lo == hi else (state >= lo) & (state <= hi)
         return mask
 
     def _operating(self) -> np.ndarray:

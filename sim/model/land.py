@@ -112,7 +112,11 @@ class LandLedger:
         mu = self._by_block(rows)
         self.unsupplied -= mu
         self.idle += mu
-        self.projects = np.union1d(self.projects, np.asarray(rows, dtype=np.int64))
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size and (self.projects.size == 0 or rows[0] > self.projects[-1]) and np.all(rows[1:] > rows[:-1]):
+            self.projects = np.concatenate([self.projects, rows])  # new rows, ascending: already the union
+        else:
+            self.projects = np.union1d(self.projects, rows)
 
     def start_construction(self) -> np.ndarray:
         """Construction start: projects whose permit the approval pipeline has issued since the

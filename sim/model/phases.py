@@ -80,10 +80,10 @@ class MonthlyPhases:
         idx = self._operating_rows()
         shocks = stream(p.seed, Stream.PRODUCTIVITY, self.month).standard_normal(self._next_key)
         a = update_productivity(f, idx, shocks[f.key[idx]], p.firms)
-        agg = agglomeration_of_rows(
-            site_cluster(f.site_block, self.block_zone_start),
-            f.sector,
-            idx,
+        agg = agglomeration_of_rows(  # the operating firms' own columns: not every row ever created
+            site_cluster(f.site_block[idx], self.block_zone_start),
+            f.sector[idx],
+            np.arange(idx.size),
             len(self.zones),
             len(self.sector_names),
             p.firms.agglomeration_elasticity,
