@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import compose_params, make_model
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.analysis.firm_panel import chk_regression, zombie_productivity_gap
 from sim.config.schema import CreditConfig
@@ -48,6 +50,45 @@ def test_new_plants_are_financed_first_come_first_served():
     ok = p.grant_in_order(np.zeros(3, dtype=np.int64), np.array([30.0, 30.0, 20.0]))
     assert ok.tolist() == [True, False, True]
     assert p.room[0] == pytest.approx(0.0)
+
+
+def _in_order_plainly(room, pool, amount, budget):
+    """The first-come-first-served rule written out in Python (the reference of the compiled pass)."""
+    ok, lacking = np.zeros(amount.size, bool), np.zeros(amount.size, bool)
+    room = room.copy()
+    for j in range(amount.size):
+        if budget is not None and budget[1][j] > 0.0 and budget[1][j] > budget[2][budget[0][j]]:
+            lacking[j] = True
+            continue
+        if amount[j] <= room[pool[j]]:
+            ok[j] = True
+            room[pool[j]] -= amount[j]
+            if budget is not None:
+                budget[2][budget[0][j]] -= budget[1][j]
+    return ok, lacking
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.floats(0, 80), st.integers(0, 1), st.floats(0, 60)), max_size=25),
+    st.booleans(),
+)
+def test_new_plants_in_order_match_the_rule_written_out(requests, with_budget):
+    """For any queue of requests over three pools (and a quota budget over two sectors), the
+    compiled first-come-first-served pass grants, marks short and uses up exactly what the rule
+    written out in Python does."""
+    p = CreditPool(np.array([100.0, 50.0, 10.0]), CreditConfig(headroom=0.5))
+    pool_ = np.array([r[0] for r in requests], dtype=np.int64)
+    amount = np.array([r[1] for r in requests], dtype=float)
+    key = np.array([r[2] for r in requests], dtype=np.int64)
+    need = np.array([r[3] for r in requests], dtype=float)
+    quota, quota_ref = np.array([70.0, 20.0]), np.array([70.0, 20.0])
+    ok_ref, lacking_ref = _in_order_plainly(p.room, pool_, amount, (key, need, quota_ref) if with_budget else None)
+    short = np.zeros(amount.size, bool)
+    ok = p.grant_in_order(pool_, amount, "projects", (key, need, quota) if with_budget else None, short)
+    np.testing.assert_array_equal(ok, ok_ref)
+    np.testing.assert_array_equal(short, lacking_ref)
+    np.testing.assert_array_equal(quota, quota_ref)
 
 
 def test_an_exit_frees_its_loan_and_destroys_the_unrecovered_part():

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.kernel_cache import njit
+
 #: ledger entries, summed since the last :meth:`CreditPool.take_month`
 FLOWS = (
     "lent_deficits",
@@ -90,18 +92,28 @@ class CreditPool:
         request needs whole, ``need[j]`` of ``pools[key[j]]`` (capacity-replacement quota, used up
         in place); a request short of it gets no loan (and is marked in ``short``), one short of
         credit takes none of it."""
+        pool = np.ascontiguousarray(pool, dtype=np.int64)
+        amount = np.ascontiguousarray(amount, dtype=float)
         ok = np.zeros(amount.size, dtype=bool)
         lacking = np.zeros(amount.size, dtype=bool) if short is None else short
         room = self.room.copy()
-        for j in range(amount.size):
-            if budget is not None and budget[1][j] > 0.0 and budget[1][j] > budget[2][budget[0][j]]:
-                lacking[j] = True
-                continue
-            if amount[j] <= room[pool[j]]:
-                ok[j] = True
-                room[pool[j]] -= amount[j]
-                if budget is not None:
-                    budget[2][budget[0][j]] -= budget[1][j]
+        if budget is None:
+            _in_order(pool, amount, room, ok, lacking, _NO_KEY, _NO_NEED, _NO_NEED, False)
+        else:
+            key, need, pools = budget
+            if not (isinstance(pools, np.ndarray) and pools.dtype == np.float64):
+                raise TypeError("grant_in_order: the budget's pools must be a float64 array (used up in place)")
+            _in_order(
+                pool,
+                amount,
+                room,
+                ok,
+                lacking,
+                np.ascontiguousarray(key, np.int64),
+                np.ascontiguousarray(need, float),
+                pools,
+                True,
+            )
         lent = np.bincount(pool[ok], weights=amount[ok], minlength=self.limit.size)
         self.outstanding += lent
         self._month["lent_" + kind] += float(lent.sum())
@@ -138,3 +150,23 @@ class CreditPool:
         """The month's ledger (and start a new one)."""
         out, self._month = self._month, {k: 0.0 for k in FLOWS}
         return out
+
+
+_NO_KEY = np.zeros(0, dtype=np.int64)
+_NO_NEED = np.zeros(0)
+
+
+@njit(cache=True)
+def _in_order(pool, amount, room, ok, lacking, key, need, pools, use_budget):
+    """First come first served (:meth:`CreditPool.grant_in_order`): request ``j`` short of its budget
+    (``need[j]`` of ``pools[key[j]]``) is marked ``lacking``; one that fits its pool's ``room`` is
+    granted (``ok``) and takes its loan from the room and, with ``use_budget``, its need from the pools."""
+    for j in range(amount.shape[0]):
+        if use_budget and need[j] > 0.0 and need[j] > pools[key[j]]:
+            lacking[j] = True
+            continue
+        if amount[j] <= room[pool[j]]:
+            ok[j] = True
+            room[pool[j]] -= amount[j]
+            if use_budget:
+                pools[key[j]] -= need[j]
