@@ -255,9 +255,14 @@ def spending_index(spending, sectors: list[str], calendar, column: str = "growth
     if column not in spending:
         return np.ones_like(growth)
     years = np.array([calendar.year(m) for m in range(calendar.n_months)])
+    # the columns once as arrays: every model builds these paths, so no per-sector pandas selection
+    sector_of = spending["sector"].to_numpy()
+    from_year = spending["from_year"].to_numpy()
+    values = spending[column].to_numpy(dtype=float)
     for j, s in enumerate(sectors):
-        rows = spending[spending["sector"] == s].sort_values("from_year")
-        starts, rates = rows["from_year"].to_numpy(), rows[column].to_numpy(dtype=float)
+        at = np.flatnonzero(sector_of == s)
+        at = at[np.argsort(from_year[at], kind="quicksort")]  # pandas' sort_values order
+        starts, rates = from_year[at], values[at]
         pick = np.clip(np.searchsorted(starts, years, side="right") - 1, 0, len(starts) - 1)
         growth[:, j] = rates[pick]
     monthly = np.log1p(growth) / 12.0
