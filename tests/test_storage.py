@@ -4,12 +4,15 @@ sorted union of the projects supplied, and the approval pipeline's room grows wi
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 from conftest import compose_params, make_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.model import approval, firms
 from sim.model.firms import FirmTable, LifeCycle
+from sim.runner.run import region_of, simulate
 
 
 @settings(max_examples=40, deadline=None)
@@ -67,3 +70,48 @@ def test_approval_room_grows_and_keeps_open_cases():
     roomy.run()
     np.testing.assert_array_equal(roomy.firms.output, m.firms.output)
     np.testing.assert_array_equal(roomy.firms.state, m.firms.state)
+
+
+def _region_copy(region):
+    return {k: (v.copy(deep=True) if isinstance(v, pd.DataFrame) else v) for k, v in vars(region).items()}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ("scenario=full_reform", "seed=1", "time.end=2017-12"),
+        ("scenario=full_reform", "region=national", "region.national.scale=0.005", "time.end=2016-06"),
+        ("scenario=consolidation", "region=synthetic", "time.end=2016-06"),
+    ],
+)
+def test_a_run_leaves_its_region_as_it_was(overrides):
+    """A process keeps the regions it built and gives them to every later run
+    (:func:`sim.runner.run.region_of`): a run must only read its region."""
+    params = compose_params(*overrides)
+    region = region_of(params)
+    before = _region_copy(region)
+    simulate(params, region)
+    after = vars(region)
+    assert after.keys() == before.keys()
+    for name, value in before.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(after[name], value, check_exact=True)
+        else:
+            assert after[name] == value, name
+    assert region_of(params) is region  # the same settings and files: the same region
+
+
+def test_region_of_builds_again_when_a_data_file_changes(tmp_path):
+    """The cache is keyed by the data files' contents: an edited table is read again."""
+    import shutil
+
+    from sim.data.loader import embedded_dir
+
+    data = tmp_path / "ningxia"
+    shutil.copytree(embedded_dir(), data)
+    params = compose_params("seed=0", f"region.data_dir={data}")
+    first = region_of(params)
+    assert region_of(params) is first
+    zones = data / "zones.csv"
+    zones.write_text(zones.read_text().rstrip("\n") + "\n\n")  # the same table in other bytes
+    assert region_of(params) is not first

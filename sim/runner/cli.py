@@ -30,7 +30,7 @@ from omegaconf import DictConfig
 
 from sim.config.schema import register_configs
 from sim.config.validate import ConfigError, from_dictconfig
-from sim.data import DataError, build_region
+from sim.data import DataError
 from sim.exit_codes import EXIT_BAD_INPUT
 from sim.layout import CONFIG_DIR
 
@@ -55,7 +55,7 @@ register_configs()
 def task(cfg: DictConfig) -> None:
     """One Hydra job: validate, run, write outputs (a run folder, or ``runs/<key>/`` in a multirun)."""
     from sim.runner.jobs import failure_key, record_failure, run_job
-    from sim.runner.run import run
+    from sim.runner.run import region_of, run
 
     hc = HydraConfig.get()
     job_dir = Path(hc.runtime.output_dir)
@@ -63,7 +63,7 @@ def task(cfg: DictConfig) -> None:
     overrides = list(hc.overrides.task)
     try:
         params = from_dictconfig(cfg)
-        region = build_region(params)
+        region = region_of(params)
     except (ConfigError, DataError) as exc:
         log.error("%s", exc)
         if multirun:  # recorded; the other runs of the experiment go on

@@ -62,7 +62,7 @@ def simulate(params: ModelConfig, region: RegionData | None = None) -> dict[str,
     validate(params)
     from sim.model.model import ZoneReformModel  # here: a sweep's parent process needs none of the model
 
-    region = region if region is not None else build_region(params)
+    region = region if region is not None else region_of(params)
     return ZoneReformModel(params, region).run().results()
 
 
@@ -73,6 +73,12 @@ def summarise(tables: dict[str, pd.DataFrame], params: ModelConfig) -> pd.DataFr
 
 
 def package_versions() -> dict[str, str]:
+    """Python's and the packages' versions (read once per process: every run of a sweep records them)."""
+    return dict(_package_versions())
+
+
+@functools.cache
+def _package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
@@ -136,6 +142,30 @@ def data_fingerprint(params: ModelConfig) -> str:
     return h.hexdigest()[:12]
 
 
+#: the regions built in this process, by data fingerprint and region settings (:func:`region_of`)
+_REGIONS: dict[tuple[str, str], RegionData] = {}
+#: how many of them are kept (a national region at full scale holds ~0.1 GB)
+REGIONS_KEPT = 2
+
+
+def region_of(params: ModelConfig) -> RegionData:
+    """The region ``params`` simulate, built once per process for each region setting and content of
+    its data files: a sweep's worker runs many jobs on one region (reading and checking Ningxia's
+    tables takes ~30 ms, as long as a tenth of a short run).  The model only reads its region
+    (``tests/test_storage.py`` checks that a run leaves it as it was).  Bounds are checked every time."""
+    from sim.config.limits import check_bounds
+
+    check_bounds(params)
+    key = (data_fingerprint(params), repr(params.region))
+    region = _REGIONS.get(key)
+    if region is None:
+        region = build_region(params)
+        while len(_REGIONS) >= REGIONS_KEPT:
+            _REGIONS.pop(next(iter(_REGIONS)))
+        _REGIONS[key] = region
+    return region
+
+
 def run_key(params: ModelConfig) -> str:
     """A 12-hex key of the resolved model configuration (run bookkeeping in ``output`` excluded),
     of the model code and of the contents of the region data files: the same configuration on
@@ -168,7 +198,7 @@ def run(
     """
     out_dir = Path(out_dir)
     started = time.time()
-    region = region if region is not None else build_region(params)
+    region = region if region is not None else region_of(params)
     log.info(
         "running scenario %s, seed %d, %s to %s", params.scenario_name, params.seed, params.time.start, params.time.end
     )
