@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
-from hydra.core.hydra_config import HydraConfig
 from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
 from hydra.types import HydraContext
@@ -118,15 +117,23 @@ class ResilientJoblibLauncher(JoblibLauncher):
 
 
 def execute_composed(idx, sweep_config, hydra_context, task_function, singleton_state) -> JobReturn:
-    """One job in a worker (Hydra's ``_core.execute_job``, its configuration already composed)."""
+    """One job in a worker (Hydra's ``_core.execute_job``, its configuration already composed).
+
+    Two of Hydra's steps are left out, as they redo in every job what a worker has already done:
+    ``Singleton.set_state`` discovers the installed plugins again (the parent's state leaves the
+    plugin registry out), so the worker's registry from its first job is kept; and ``run_job``
+    sets the job's Hydra configuration itself, so it is not set here first as well."""
+    from hydra.core.plugins import Plugins
     from omegaconf import open_dict
 
     setup_globals()
+    plugins = Singleton._instances.get(Plugins)
+    if plugins is not None:  # found by an earlier job in this process: the same installed plugins
+        singleton_state["instances"][Plugins] = plugins
     Singleton.set_state(singleton_state)
     with open_dict(sweep_config):
         sweep_config.hydra.job.id = f"{sweep_config.hydra.job.name}_{idx}"
         sweep_config.hydra.job.num = idx
-    HydraConfig.instance().set_config(sweep_config)
     return run_job(
         hydra_context=hydra_context,
         config=sweep_config,
