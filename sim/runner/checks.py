@@ -15,9 +15,10 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import limits
 from sim.config.validate import ConfigError, check_value, from_dictconfig
-from sim.data import DataError, build_region
+from sim.data import DataError
 from sim.runner.command import INFO_FLAGS, _hydra, _job_config, _parse_args, _refuse_deletions, parse_overrides
 from sim.runner.messages import _lines, _one_line
+from sim.runner.run import region_of
 from sim.runner.sweep_configs import SweepConfigs
 
 #: what a bad input raises on its way to the one line on stderr
@@ -183,14 +184,14 @@ class _Checker:
         """The region of ``params`` (whose bounds have been checked), built once per region config."""
         key = repr(params.region)
         if key not in self.regions:
-            self.regions[key] = build_region(params)
+            self.regions[key] = region_of(params)  # kept by the process: a single run reuses it
         return self.regions[key]
 
 
 def check_run(params, region=None, runs_at_once: int = 1, workers_key: str = "") -> None:
     """Bounds, data and memory of one run's validated ``params`` (the region built if not given)."""
     limits.check_bounds(params)
-    region = region if region is not None else build_region(params)
+    region = region if region is not None else region_of(params)
     limits.check_memory(params, region, runs_at_once, workers_key)
 
 
@@ -205,12 +206,16 @@ def precheck(overrides: list[str]) -> None:
         probe_folder("output.dir", params.output.dir)
 
 
-def check_command(argv: list[str]) -> None:
+def check_command(argv: list[str]) -> object:
     """Check a whole ``zonesim`` command line before Hydra starts (see the module docstring);
-    raises on the first problem, with a message :func:`_one_line` makes one line of."""
+    raises on the first problem, with a message :func:`_one_line` makes one line of.
+
+    Returns the configuration's ``hydra.mode`` as composed here (what Hydra's ``get_mode`` would
+    compose the whole configuration again to find: :func:`sim.runner.cli.main` hands it over), or
+    :data:`UNCHECKED` for an information flag (``--cfg``, ``--info``, ...), which is not checked."""
     CHECKED_JOBS.clear()  # only this command's jobs
     if any(a.split("=", 1)[0] in INFO_FLAGS for a in argv):
-        return
+        return UNCHECKED
     args = _parse_args(argv)
     overrides = list(args.overrides)
     parsed = parse_overrides(overrides)
@@ -237,7 +242,7 @@ def check_command(argv: list[str]) -> None:
             if params.output.dir:
                 probe_folder("output.dir", params.output.dir)
             _check_hydra_folders(cfg, _resolved(cfg, "hydra.run.dir"), "hydra.run.dir")
-            return
+            return cfg.hydra.mode
         jobs = _sweep_points(cfg, checker)
         at_once, workers_key = _check_launcher(cfg.hydra.launcher, len(jobs))
         swept = _swept_keys(jobs)
@@ -255,6 +260,11 @@ def check_command(argv: list[str]) -> None:
                 raise ConfigError(line) from exc
         _check_hydra_folders(cfg, _resolved(cfg, "hydra.sweep.dir"), "hydra.sweep.dir")
         CHECKED_JOBS.update(tuple(job) for job in jobs)
+        return cfg.hydra.mode
+
+
+#: :func:`check_command`'s answer for a command it does not check
+UNCHECKED = object()
 
 
 #: the sweep jobs (their overrides) that :func:`check_command` composed and validated in this

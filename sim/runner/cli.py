@@ -21,6 +21,7 @@ import logging
 import os
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import hydra
@@ -38,6 +39,7 @@ from sim.layout import CONFIG_DIR
 # here, where callers and tests have always found them
 from sim.runner.checks import (  # noqa: F401
     BAD_INPUT,
+    UNCHECKED,
     check_command,
     check_run,
     precheck,
@@ -118,6 +120,27 @@ def _refuse(line: str) -> None:
     sys.exit(EXIT_BAD_INPUT)
 
 
+@contextmanager
+def _mode_known(mode: object):
+    """Hydra composes the whole configuration once only to read its ``hydra.mode`` (``Hydra.get_mode``,
+    0.2 s) before composing it again to run; :func:`check_command` has just composed it and read the
+    mode, so Hydra is given that answer (``tests/test_cli_start.py`` checks it is Hydra's own)."""
+    if mode is UNCHECKED:
+        yield
+        return
+    from hydra._internal.hydra import Hydra
+
+    def get_mode(self, config_name, overrides):
+        return mode
+
+    original = Hydra.get_mode
+    Hydra.get_mode = get_mode
+    try:
+        yield
+    finally:
+        Hydra.get_mode = original
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     argv = sys.argv[1:] if argv is None else argv
@@ -127,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     if need:
         _refuse(need)
     try:
-        check_command(argv)
+        mode = check_command(argv)
     except (*BAD_INPUT, OSError) as exc:
         _refuse(_one_line(exc))
     except Exception as exc:  # a fault of the check itself: still one line (HYDRA_FULL_ERROR=1 shows where)
@@ -137,7 +160,8 @@ def main(argv: list[str] | None = None) -> None:
             f"the command could not be checked ({type(exc).__name__}: {_one_line(exc)}); HYDRA_FULL_ERROR=1 shows where"
         )
     sys.argv = [sys.argv[0], *argv]
-    task()
+    with _mode_known(mode):
+        task()
     from sim.runner.jobs import STATUS
 
     if STATUS["exit"]:  # the multirun's failures, should a Hydra version swallow the callback's SystemExit
