@@ -55,23 +55,26 @@ def joblib_settings(config: DictConfig) -> dict | None:
     return settings
 
 
-def _import_run_modules() -> int:
-    """Run in a worker: import what every job needs (pandas, Mesa, the model, the runner), and
-    matplotlib for the figures drawn at the end."""
-    import sim.experiments.figures  # noqa: F401 - the import is the point
-    import sim.model.model  # noqa: F401
+def _import_run_modules(figures: bool = True) -> int:
+    """Run in a worker: import what every job needs (pandas, Mesa, the model, the runner), and,
+    with ``figures``, matplotlib for the figures the workers draw at the end (1.1 s)."""
+    import sim.model.model  # noqa: F401 - the import is the point
     import sim.runner.jobs  # noqa: F401
     import sim.runner.run  # noqa: F401
+
+    if figures:
+        import sim.experiments.figures  # noqa: F401
 
     return 0
 
 
-def warm_workers(settings: dict) -> threading.Thread | None:
+def warm_workers(settings: dict, figures: bool = True) -> threading.Thread | None:
     """Start the launcher's worker processes, with the model imported, in the background.
 
     Hydra's sweeper then composes every job's configuration in this process (a few seconds for
     a comparison); meanwhile the workers start, so the first jobs do not wait for them.  The
-    same ``Parallel`` arguments as the launcher's make joblib reuse these workers.
+    same ``Parallel`` arguments as the launcher's make joblib reuse these workers.  ``figures``:
+    the aggregation will draw figures in them (else matplotlib is not imported).
     """
     from joblib import Parallel, cpu_count, delayed
 
@@ -83,7 +86,7 @@ def warm_workers(settings: dict) -> threading.Thread | None:
     def warm() -> None:
         try:
             with Parallel(**settings) as parallel:
-                parallel(delayed(_import_run_modules)() for _ in range(workers))
+                parallel(delayed(_import_run_modules)(figures) for _ in range(workers))
         except Exception:  # noqa: BLE001 - only a head start: the launcher starts workers anyway
             log.debug("worker warm-up failed", exc_info=True)
 
@@ -162,7 +165,7 @@ class ExperimentCallback(Callback):
         log.info("experiment %s: %d jobs (%d already complete)", exp_dir, total, done)
         self._settings = joblib_settings(config)
         if self._settings and total > done:
-            warm_workers(self._settings)
+            warm_workers(self._settings, figures=self.aggregate and self.figures)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         exp_dir = Path(config.hydra.sweep.dir)
