@@ -140,3 +140,13 @@ def test_an_unknown_column_or_outcome_is_refused_with_its_name(tmp_path):
     spec, _ = load_spec()
     with pytest.raises(DesignError, match="output_cumulative_yi"):
         design_from_spec({**spec, "outcomes": ["output_cumulative_yi"]})
+
+
+@pytest.mark.parametrize("name", ["outcomes.yaml", "tables.yaml", "experiment.yaml"])
+def test_the_fast_yaml_loader_reads_what_pyyaml_reads(name):
+    """The vocabulary is read with libyaml's loader where there is one: the same content as PyYAML's
+    own safe loader."""
+    import yaml
+
+    text = (Path(vocabulary.__file__).parent / name).read_text(encoding="utf-8")
+    assert vocabulary._load(name) == yaml.safe_load(text)

@@ -71,8 +71,13 @@ class Table:
     columns: dict[str, Column]
 
 
+#: libyaml's safe loader where PyYAML was built with it (ten times faster: the vocabulary is read by
+#: every command that writes or reads a table), else PyYAML's own
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load(name: str) -> Any:
-    return yaml.safe_load(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
+    return yaml.load(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"), Loader=_LOADER)
 
 
 @cache
