@@ -97,3 +97,27 @@ def test_make_params_refuses_a_non_boolean_for_a_boolean(value):
     with pytest.raises(ConfigError, match=f"policy.devolution.enabled = {value!r} is not a boolean"):
         make_params(overrides={"policy.devolution.enabled": value})
     assert make_params(overrides={"policy.devolution.enabled": np.bool_(False)}).policy.devolution.enabled is False
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["scenario=baseline"],
+        ["scenario=full_reform", "policy.devolution.powers=20"],
+        ["experiment=compare", "scenario=assessment"],
+        ["region=national", "region.national.scale=0.01"],
+        ["region=synthetic", "policy/consolidation=ningxia"],
+    ],
+)
+def test_a_composed_configuration_is_validated_without_a_second_merge(overrides):
+    """Hydra composes the configuration on the schema, so it is typed already and
+    ``from_dictconfig`` converts it directly: the same parameters as merging it into the schema."""
+    from omegaconf import OmegaConf
+
+    from sim.api import compose_config
+    from sim.config import validate as v
+    from sim.config.schema import ModelConfig
+
+    cfg = compose_config(overrides)
+    assert OmegaConf.get_type(cfg) is ModelConfig
+    assert v.from_dictconfig(cfg) == OmegaConf.to_object(OmegaConf.merge(v._schema_config(), cfg))

@@ -329,7 +329,10 @@ def from_dictconfig(cfg: Any) -> ModelConfig:
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown configuration key")
     try:
-        merged = OmegaConf.merge(_schema_config(), cfg)
+        # a configuration Hydra composed on the schema (``zonesim_schema``, the first default) is typed
+        # by it already: merging it into the schema again would only copy it (8 ms, in every job)
+        typed = OmegaConf.is_config(cfg) and OmegaConf.get_type(cfg) is ModelConfig
+        merged = cfg if typed else OmegaConf.merge(_schema_config(), cfg)
         obj = OmegaConf.to_object(merged)
     except OmegaConfBaseException as exc:  # an unknown key, a missing value or a wrong type
         raise ConfigError(_omegaconf_message(exc)) from exc
