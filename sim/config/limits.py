@@ -38,7 +38,8 @@ FIRM_YEAR_BYTES = 80  # a firm and simulated year: yearly records, exits, entran
 PANEL_YEAR_BYTES = 100  # a firm and year of each of the firm panel and the land table (output.*)
 PROJECT_BYTES = 2700  # a project expected over the run: its draws, approval case (the storage of open
 # cases grows fourfold when full, its unused room untouched), its firm's expansions; 1000 until
-# 2026-12-02, raised with the measured national peak (1.5 -> 3.1 GiB) once the approval pipeline and firms' plants grew
+# 2026-12-02, raised with the measured national peak (1.5 -> 3.1 GiB) once the approval pipeline
+# and firms' plants grew
 STAFF_BYTES = 16  # an approval staff member: a free time in the office pool, sorted when staffed
 BLOCK_BYTES = 150  # a land block: its land, owner and the zone lists that hold it
 PLACE_BYTES = 4096  # a county or zone: generator rows, tables, agents

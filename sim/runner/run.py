@@ -144,8 +144,9 @@ def data_fingerprint(params: ModelConfig) -> str:
 
 #: the regions built in this process, by data fingerprint and region settings (:func:`region_of`)
 _REGIONS: dict[tuple[str, str], RegionData] = {}
-#: how many of them are kept (a national region at full scale holds ~0.1 GB)
-REGIONS_KEPT = 2
+#: how many of them are kept (small: Ningxia's tables take 0.1 MB, the national region's at full
+#: scale 1.5 MB; a sweep over several region settings builds each again when it comes back to it)
+REGIONS_KEPT = 4
 
 
 def region_of(params: ModelConfig) -> RegionData:
