@@ -56,11 +56,13 @@ from sim.model.approval_layout import (
     GRAPH,
     HEAP_OFFSET,
     LATE,
+    N_CASE_FLOATS,
     N_DONE,
     N_EVENTS,
     N_FREE,
     N_STAGES,
     N_STREAMS,
+    N_TASK_COLS,
     OPEN,
     OPERATING,
     PENDING,
@@ -86,6 +88,7 @@ from sim.model.approval_layout import (
 from sim.model.approval_queues import _pop, push, serve
 from sim.model.approval_routing import _services, _set_state, _state, _zone, route
 from sim.model.kernel_cache import njit
+from sim.model.prefetch import prefetch
 
 
 # --------------------------------------------------------------------------- case life cycle
@@ -278,11 +281,21 @@ def advance(until, month, items, ctx, cases, tasks, offices, events, state, appl
     applications are appended to ``done`` (not in time order: the caller sorts them).
 
     Each event ends with at most one node done before ``until``, passed on by the one inlined copy
-    of :func:`_node_done` at the end of the loop."""
+    of :func:`_node_done` at the end of the loop.  As soon as an event leaves the heap, the rows of
+    the next one (its task, its case) are prefetched (:mod:`sim.model.prefetch`): at national scale
+    they lie anywhere in hundreds of megabytes, and the wait for them overlaps this event's work."""
     ci = cases.ints
     per_case = tasks.shape[0] // ci.shape[0]
     while state[N_EVENTS] > 0 and events[HEAP_OFFSET, 0] < until:
         time, kind, ref = _pop(events, state)
+        if state[N_EVENTS] > 0:  # the next event's rows, fetched while this one is worked on
+            nref = int(events[HEAP_OFFSET, 2]) >> 2
+            nslot = nref // per_case
+            prefetch(tasks, nref, 0)
+            prefetch(tasks, nref, N_TASK_COLS - 1)
+            prefetch(ci, nslot, 0)
+            prefetch(cases.floats, nslot, 0)
+            prefetch(cases.floats, nslot, N_CASE_FLOATS - 1)
         slot = ref // per_case
         ci[slot, PENDING] -= 1
         if _state(applicants, ci[slot, ROW]) == WITHDRAWN:  # the project gave up (its land was taken back)
