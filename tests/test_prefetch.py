@@ -19,7 +19,7 @@ def _sum_rows(a, order, ahead):
     total = 0.0
     for k in range(order.shape[0]):
         if ahead > 0 and k + ahead < order.shape[0]:
-            prefetch(a, order[k + ahead], a.shape[1] - 1)
+            prefetch(a, (order[k + ahead], a.shape[1] - 1))
         total += a[order[k], 0]
     return total
 
@@ -48,16 +48,36 @@ def test_prefetch_is_emitted():
     assert "i32 0, i32 3, i32 1)" in ir
 
 
-def test_prefetch_needs_a_2d_array_and_integer_indices():
+def test_prefetch_of_a_vector_element():
     @njit(cache=False)
-    def on_vector(v):
-        prefetch(v, 0, 0)
+    def vector_sum(v, ahead):
+        total = 0.0
+        for k in range(v.shape[0]):
+            if k + ahead < v.shape[0]:
+                prefetch(v, k + ahead)
+            total += v[k]
+        return total
+
+    v = np.arange(100.0)
+    assert vector_sum(v, 7) == v.sum()
+
+
+def test_prefetch_takes_one_integer_index_per_dimension():
+    @njit(cache=False)
+    def too_few(a):
+        prefetch(a, 0)
 
     @njit(cache=False)
     def float_index(a):
-        prefetch(a, 0.5, 0)
+        prefetch(a, (0.5, 0))
+
+    @njit(cache=False)
+    def not_an_array(x):
+        prefetch(x, 0)
 
     with pytest.raises(TypingError):
-        on_vector(np.zeros(3))
+        too_few(np.zeros((2, 2)))
     with pytest.raises(TypingError):
         float_index(np.zeros((2, 2)))
+    with pytest.raises(TypingError):
+        not_an_array(1.0)

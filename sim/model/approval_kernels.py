@@ -291,11 +291,11 @@ def advance(until, month, items, ctx, cases, tasks, offices, events, state, appl
         if state[N_EVENTS] > 0:  # the next event's rows, fetched while this one is worked on
             nref = int(events[HEAP_OFFSET, 2]) >> 2
             nslot = nref // per_case
-            prefetch(tasks, nref, 0)
-            prefetch(tasks, nref, N_TASK_COLS - 1)
-            prefetch(ci, nslot, 0)
-            prefetch(cases.floats, nslot, 0)
-            prefetch(cases.floats, nslot, N_CASE_FLOATS - 1)
+            prefetch(tasks, (nref, 0))
+            prefetch(tasks, (nref, N_TASK_COLS - 1))
+            prefetch(ci, (nslot, 0))
+            prefetch(cases.floats, (nslot, 0))
+            prefetch(cases.floats, (nslot, N_CASE_FLOATS - 1))
         slot = ref // per_case
         ci[slot, PENDING] -= 1
         if _state(applicants, ci[slot, ROW]) == WITHDRAWN:  # the project gave up (its land was taken back)

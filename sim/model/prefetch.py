@@ -1,12 +1,13 @@
-"""A software prefetch for the compiled kernels: ``prefetch(a, i, j)`` asks the processor to
-bring the cache line of ``a[i, j]`` (a 2-d array) towards its caches, without waiting for it.
+"""A software prefetch for the compiled kernels: ``prefetch(a, index)`` asks the processor to
+bring the cache line of ``a[index]`` (an integer for a 1-d array, a tuple of integers for an
+n-d one) towards its caches, without waiting for it.
 
 The approval pipeline's event loop (:func:`sim.model.approval_kernels.advance`) reads, for every
 event, rows of an application scattered over hundreds of megabytes at national scale; which rows
 the next event needs is known as soon as the current event leaves the heap, long before they are
 read.  Asking for them then overlaps the wait for memory with the work on the current event.  A
 prefetch has no effect on results: it is a hint (LLVM's ``llvm.prefetch``), never a read the
-program depends on, and an index outside the array is never touched by it.
+program depends on.
 """
 
 from __future__ import annotations
@@ -18,17 +19,24 @@ from numba.extending import intrinsic
 
 
 @intrinsic
-def prefetch(typingctx, arr, i, j):
-    """Prefetch (for reading, to every cache level) the line holding ``arr[i, j]``."""
-    if not (isinstance(arr, types.Array) and arr.ndim == 2 and isinstance(i, types.Integer)):
+def prefetch(typingctx, arr, index):
+    """Prefetch (for reading, to every cache level) the line holding ``arr[index]``."""
+    if not isinstance(arr, types.Array):
         return None
-    if not isinstance(j, types.Integer):
+    if isinstance(index, types.Integer):
+        kinds = (index,)
+    elif isinstance(index, types.BaseTuple) and all(isinstance(t, types.Integer) for t in index.types):
+        kinds = tuple(index.types)
+    else:
+        return None
+    if len(kinds) != arr.ndim:
         return None
 
     def codegen(context, builder, signature, args):
-        aryty = signature.args[0]
+        aryty, idxty = signature.args
         ary = context.make_array(aryty)(context, builder, args[0])
-        inds = [context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], signature.args[1:])]
+        values = [args[1]] if isinstance(idxty, types.Integer) else cgutils.unpack_tuple(builder, args[1], len(kinds))
+        inds = [context.cast(builder, v, t, types.intp) for v, t in zip(values, kinds)]
         ptr = cgutils.get_item_pointer2(
             context,
             builder,
@@ -47,4 +55,4 @@ def prefetch(typingctx, arr, i, j):
         builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
         return context.get_dummy_value()
 
-    return types.void(arr, i, j), codegen
+    return types.void(arr, index), codegen
