@@ -286,6 +286,47 @@ def test_a_failing_command_is_an_error_with_its_output():
         w.timed([sys.executable, "-c", "import sys; print('why'); sys.exit(3)"])
 
 
+def test_the_fresh_clone_runs_outside_the_benchs_virtual_environment(tmp_path):
+    """From an activated environment, ``make run`` in the clone must not find that environment's
+    python3 (no pip in it: the install step failed there)."""
+    import os
+
+    from sim.runner import bench_whole as w
+
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    machine = str(tmp_path / "usr-bin")
+    environ = {"PATH": os.pathsep.join([str(venv / "bin"), machine, ""]), "VIRTUAL_ENV": str(venv), "HOME": "/h"}
+    env = w.outside_venv(environ, venv_bin=tmp_path / "other-venv" / "bin")
+    assert env == {"PATH": machine, "HOME": "/h"}
+    assert environ["VIRTUAL_ENV"] == str(venv)  # the caller's environment is left as it was
+    # not activated, but run by the environment's own executable: its bin folder goes too
+    env = w.outside_venv({"PATH": os.pathsep.join([str(venv / "bin"), machine])}, venv_bin=venv / "bin")
+    assert env == {"PATH": machine}
+
+
+def test_a_failed_command_is_a_failed_row_and_the_other_rows_still_count(tmp_path, monkeypatch):
+    """One command failing (the fresh clone's install, say) is reported as FAILED beside the rows
+    measured before and after it, instead of losing them all."""
+    from sim.runner import bench_whole as w
+
+    def boom(tmp):
+        w.timed(["sh", "-c", "echo 'No module named pip'; exit 2"])
+
+    monkeypatch.setattr(w, "single_run", lambda tmp: w._row("zonesim seed=1", 3.0, 1.2))
+    monkeypatch.setattr(w, "first_run", lambda tmp, s: [w._row("compile", 0.0, 1.0)])
+    monkeypatch.setattr(w, "sweep_speedup", boom)
+    monkeypatch.setattr(w, "sensitivity", lambda tmp: w._row("sensitivity", 18.0, 20.0))
+    monkeypatch.setattr(w, "main_job", lambda tmp: w._row("main job", 40.0, 12.0))
+    rows = bench.whole_processes(tmp_path, clone=False)
+    assert [r["row"] for r in rows] == ["zonesim seed=1", "compile", "20-run sweep", "sensitivity", "main job"]
+    failed = rows[2]
+    assert failed["failed"] and failed["met"] is False and np.isnan(failed["value"])
+    assert "exit 2" in failed["note"] and "No module named pip" in failed["note"]
+    text = w.report(rows)
+    assert "20-run sweep" in text and "FAILED" in text and "18.00  (goal <= 20)  ok" in text
+
+
 def test_market_arrays_read_a_finished_runs_last_month():
     """After a run the model's month is one past its paths' end (the bench failed there)."""
     import sim

@@ -271,16 +271,19 @@ def whole_processes(out: Path, clone: bool) -> list[dict]:
         tmp = Path(scratch)
         single = bench_whole.single_run(tmp)
         steps = [
-            lambda t: [single],
-            lambda t: bench_whole.first_run(t, single["value"]),
-            bench_whole.sweep_speedup,
-            bench_whole.sensitivity,
-            bench_whole.main_job,
+            ("zonesim seed=1", lambda t: [single]),
+            ("first run after install", lambda t: bench_whole.first_run(t, single["value"])),
+            ("20-run sweep", bench_whole.sweep_speedup),
+            ("zonesim-sensitivity", bench_whole.sensitivity),
+            ("main job", bench_whole.main_job),
         ]
         if clone:
-            steps.append(lambda t: bench_whole.fresh_clone(t, Path.cwd()))
-        for step in steps:
-            got = step(tmp)
+            steps.append(("main job from a fresh clone", lambda t: bench_whole.fresh_clone(t, Path.cwd())))
+        for name, step in steps:
+            try:
+                got = step(tmp)
+            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:  # the other rows still count
+                got = bench_whole.failed_row(name, exc)
             for row in got if isinstance(got, list) else [got]:
                 rows.append(row)
                 print(f"  {row['row']}: {row['value']:.2f}", flush=True)
@@ -372,6 +375,10 @@ def main(argv: list[str] | None = None) -> None:
     text += f"\n\nwritten: {args.out / 'cases.csv'}, {csv}, {png}, {args.out / 'summary.txt'}"
     write_text(args.out / "summary.txt", text.lstrip() + "\n")  # whole or not at all
     print(text)
+    failed = [r["row"] for r in whole_rows if r.get("failed")]
+    if failed:
+        print(f"zonesim-bench: {len(failed)} command(s) failed: {', '.join(failed)}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ against the issue's goals.
   (``make run``; needs the package registries).
 
 Each row is ``{"row", "value", "goal", "higher", "met", "note"}`` (seconds, or a ratio where the
-row says so); :func:`report` formats them.
+row says so); :func:`report` formats them.  A command that fails gives a ``FAILED`` row
+(:func:`failed_row`) and the bench goes on with the others, writes its summary and exits 1.
 """
 
 from __future__ import annotations
@@ -54,6 +55,15 @@ def timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> f
 def _row(row: str, value: float, goal: float | None, note: str = "", higher_is_better: bool = False) -> dict:
     met = None if goal is None else (value >= goal if higher_is_better else value <= goal)
     return {"row": row, "value": value, "goal": goal, "higher": higher_is_better, "met": met, "note": note}
+
+
+def failed_row(what: str, exc: BaseException) -> dict:
+    """The row of a command that failed (``what``): no value, not met, the error's last line as its
+    note; the bench reports it with the others and then exits non-zero."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    why = lines[-1] if lines else type(exc).__name__
+    row = _row(what, float("nan"), None, note=f"FAILED: {lines[0] if lines else why} ... {why}"[:300])
+    return row | {"met": False, "failed": True}
 
 
 def zonesim(*args: str) -> list[str]:
@@ -118,12 +128,25 @@ def first_run(tmp: Path, warm_single_s: float) -> list[dict]:
     ]
 
 
+def outside_venv(environ: dict, venv_bin: Path = BIN) -> dict:
+    """``environ`` as a fresh shell has it: without the virtual environment this command runs in
+    (``VIRTUAL_ENV`` and its ``bin`` folder on ``PATH``), so that the clone's ``make`` finds the
+    machine's ``python3``, as a user's fresh machine would, not this environment's (which has no pip)."""
+    env = {k: v for k, v in environ.items() if k != "VIRTUAL_ENV"}
+    if "PATH" in env:
+        venvs = {Path(venv_bin).resolve()}
+        if environ.get("VIRTUAL_ENV"):
+            venvs.add((Path(environ["VIRTUAL_ENV"]) / "bin").resolve())
+        env["PATH"] = os.pathsep.join(d for d in env["PATH"].split(os.pathsep) if d and Path(d).resolve() not in venvs)
+    return env
+
+
 def fresh_clone(tmp: Path, source: Path) -> dict:
-    """``make run`` in a fresh clone of ``source`` (its committed HEAD), the install included."""
+    """``make run`` in a fresh clone of ``source`` (its committed HEAD), the install included, as
+    from a fresh shell (:func:`outside_venv`), whether or not the bench runs in an activated environment."""
     clone = tmp / "clone"
     subprocess.run(["git", "clone", "--quiet", str(source), str(clone)], check=True)
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    seconds = timed(["make", "run"], env=env, cwd=clone)
+    seconds = timed(["make", "run"], env=outside_venv(dict(os.environ)), cwd=clone)
     return _row("main job from a fresh clone, install included (make run)", seconds, GOALS["fresh_clone_s"])
 
 
@@ -145,6 +168,7 @@ def report(rows: list[dict]) -> str:
     for r in rows:
         goal = "" if r["goal"] is None else f"  (goal {'>=' if r['higher'] else '<='} {r['goal']:g})"
         met = "" if r["met"] is None else ("  ok" if r["met"] else "  NOT MET")
+        met = "  FAILED" if r.get("failed") else met
         note = f"  [{r['note']}]" if r["note"] else ""
         lines.append(f"  {r['row']:<58} {r['value']:8.2f}{goal}{met}{note}")
     return "\n".join(lines)
