@@ -58,12 +58,11 @@ def _row(row: str, value: float, goal: float | None, note: str = "", higher_is_b
 
 
 def failed_row(what: str, exc: BaseException) -> dict:
-    """The row of a command that failed (``what``): no value, not met, the error's last line as its
-    note; the bench reports it with the others and then exits non-zero."""
-    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
-    why = lines[-1] if lines else type(exc).__name__
-    row = _row(what, float("nan"), None, note=f"FAILED: {lines[0] if lines else why} ... {why}"[:300])
-    return row | {"met": False, "failed": True}
+    """The row of a command that failed (``what``): no value, not met; its note is the error's first
+    line (the command) and last line (the cause).  The bench reports it with the others, then exits 1."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [type(exc).__name__]
+    note = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+    return _row(what, float("nan"), None, note=note[:300]) | {"met": False, "failed": True}
 
 
 def zonesim(*args: str) -> list[str]:
@@ -167,8 +166,10 @@ def report(rows: list[dict]) -> str:
     lines = ["whole processes (issue 20; seconds unless a ratio):"]
     for r in rows:
         goal = "" if r["goal"] is None else f"  (goal {'>=' if r['higher'] else '<='} {r['goal']:g})"
-        met = "" if r["met"] is None else ("  ok" if r["met"] else "  NOT MET")
-        met = "  FAILED" if r.get("failed") else met
+        if r.get("failed"):
+            met = "  FAILED"
+        else:
+            met = "" if r["met"] is None else ("  ok" if r["met"] else "  NOT MET")
         note = f"  [{r['note']}]" if r["note"] else ""
         lines.append(f"  {r['row']:<58} {r['value']:8.2f}{goal}{met}{note}")
     return "\n".join(lines)
