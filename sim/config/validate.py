@@ -233,9 +233,11 @@ def _unknown_keys(cfg: Any, schema: Any, prefix: str = "") -> list[str]:
     return out
 
 
-def apply_sample(cfg: Any) -> Any:
+def apply_sample(cfg: Any, copy_first: bool = True) -> Any:
     """Set the parameters of row ``sample.index`` of ``sample.file`` (a Parquet file whose columns
-    are dotted parameter keys) in a copy of ``cfg``; ``cfg`` unchanged when no sample is set."""
+    are dotted parameter keys) in a copy of ``cfg``, or in ``cfg`` itself when the caller owns it
+    (``copy_first=False``: the copy of a whole configuration is most of the time this takes);
+    ``cfg`` as it is when no sample is set."""
     from omegaconf import OmegaConf
 
     sample = cfg.get("sample") if hasattr(cfg, "get") else None
@@ -244,7 +246,7 @@ def apply_sample(cfg: Any) -> Any:
     table = _sample_table(str(sample.file))
     if not 0 <= sample.index < len(table):
         raise ConfigError(f"sample.index = {sample.index} is out of range [0, {len(table) - 1}]")
-    out = cfg.copy()
+    out = cfg.copy() if copy_first else cfg
     for key, value in table.iloc[[int(sample.index)]].to_dict("records")[0].items():
         current = OmegaConf.select(out, key, default=None)
         if current is None:
@@ -317,13 +319,14 @@ def _schema_config():
     return _SCHEMA[0]
 
 
-def from_dictconfig(cfg: Any) -> ModelConfig:
+def from_dictconfig(cfg: Any, copy_first: bool = True) -> ModelConfig:
     """Turn a composed Hydra/OmegaConf config into a validated :class:`ModelConfig`
-    (a parameter sample, when ``sample.file`` is set, is applied first)."""
+    (a parameter sample, when ``sample.file`` is set, is applied first: to a copy of ``cfg``, or
+    to ``cfg`` itself when the caller owns it, ``copy_first=False``)."""
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    cfg = apply_sample(cfg)
+    cfg = apply_sample(cfg, copy_first)
 
     unknown = _unknown_keys(cfg, ModelConfig()) if hasattr(cfg, "keys") else []
     if unknown:

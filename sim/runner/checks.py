@@ -177,8 +177,8 @@ class _Checker:
     def _compose(self, parsed: list):
         """The job's configuration as the launcher composes it (one composition per choice of
         config groups, :class:`~sim.runner.sweep_configs.SweepConfigs`), validated."""
-        job = self.configs.load([o.input_line for o in parsed])  # a fresh copy: its hydra node can go in place
-        return from_dictconfig(_job_config(job, copy_first=False))
+        job = self.configs.load([o.input_line for o in parsed])  # a fresh copy: changed in place
+        return from_dictconfig(_job_config(job, copy_first=False), copy_first=False)
 
     def region(self, params):
         """The region of ``params`` (whose bounds have been checked), built once per region config."""
@@ -237,7 +237,7 @@ def check_command(argv: list[str]) -> object:
         _check_callbacks(cfg)
         checker = _Checker(gh, cfg)
         if mode == RunMode.RUN:
-            params = from_dictconfig(_job_config(cfg))
+            params = from_dictconfig(_job_config(cfg), copy_first=False)  # _job_config made a copy
             check_run(params, checker.region(params))
             if params.output.dir:
                 probe_folder("output.dir", params.output.dir)
