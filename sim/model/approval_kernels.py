@@ -87,7 +87,7 @@ from sim.model.approval_layout import (
 )
 from sim.model.approval_queues import _pop, push, serve
 from sim.model.approval_routing import _services, _set_state, _state, _zone, route
-from sim.model.kernel_cache import njit
+from sim.model.kernel_cache import kernel, njit
 from sim.model.prefetch import prefetch
 
 
@@ -222,7 +222,7 @@ def _node_done(slot, node, finish, until, month, items, ctx, cases, tasks, offic
         _complete(slot, month, items, ctx, cases, tasks, offices, events, state, applicants, done)
 
 
-@njit(cache=True)
+@kernel
 def _node_done_apart(
     slot, node, finish, until, month, items, ctx, cases, tasks, offices, events, state, applicants, done
 ):
@@ -231,7 +231,7 @@ def _node_done_apart(
     _node_done(slot, node, finish, until, month, items, ctx, cases, tasks, offices, events, state, applicants, done)
 
 
-@njit(cache=True)
+@kernel
 def open_cases(rows, streams, draws, time, month, items, ctx, cases, tasks, offices, events, state, applicants, done):
     """Open an application for each applicant row, of its stream (``draws``: rows × items × DRAWS),
     and start the nodes that wait for nothing."""
@@ -259,7 +259,9 @@ def open_cases(rows, streams, draws, time, month, items, ctx, cases, tasks, offi
         for s in range(N_STAGES):
             cf[slot, C_FIRST + s] = np.inf
             cf[slot, C_LAST + s] = -np.inf
-        case_draws[slot] = draws[j]
+        for i in range(draws.shape[1]):  # element by element: a slice copy needs reference counting
+            for d in range(draws.shape[2]):
+                case_draws[slot, i, d] = draws[j, i, d]
         base = slot * per_case
         for v in range(per_case):
             tasks[base + v, T_WAIT] = items.n_pred[g, v]
@@ -275,7 +277,7 @@ def open_cases(rows, streams, draws, time, month, items, ctx, cases, tasks, offi
                     )
 
 
-@njit(cache=True)
+@kernel
 def advance(until, month, items, ctx, cases, tasks, offices, events, state, applicants, done):
     """Process every event before ``until`` (months) in time order, then creation order; completed
     applications are appended to ``done`` (not in time order: the caller sorts them).

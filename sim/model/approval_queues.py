@@ -16,10 +16,7 @@ from sim.model.kernel_cache import njit
 # --------------------------------------------------------------------------- office queues
 @njit(cache=True, inline="always")
 def _sift_down(offices, lo, n, i):
-    """Restore the min-heap ``offices.free[lo:lo+n]`` below position ``i``.
-
-    The kernels read the members of the named tuples in place: binding one to a local name inside
-    an inlined function costs an atomic reference-count change each time it runs."""
+    """Restore the min-heap ``offices.free[lo:lo+n]`` below position ``i``."""
     while True:
         c = 2 * i + 1
         if c >= n:
@@ -56,9 +53,7 @@ def serve(offices, o, arrival, effort):
 # --------------------------------------------------------------------------- the event list
 @njit(cache=True, inline="always")
 def _before(t1, s1, t2, s2):
-    """Is event (``t1``, ``s1``) before (``t2``, ``s2``): earlier, or as early and created first?
-    (Scalars, not the heap: an array passed into an inlined function in a loop costs a reference
-    count each time.)"""
+    """Is event (``t1``, ``s1``) before (``t2``, ``s2``): earlier, or as early and created first?"""
     return t1 < t2 or (t1 == t2 and s1 < s2)
 
 

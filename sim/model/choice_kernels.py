@@ -18,7 +18,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from sim.model.kernel_cache import njit
+from sim.model.kernel_cache import kernel, njit
 
 OUTSIDE, CROWDED_OUT = -1, -2
 
@@ -40,12 +40,12 @@ def _utility(zones, tastes, z, s):
     return zones.base_u[z] + tastes.beta_agg * np.log1p(zones.same[z, s]) + tastes.beta_lead * zones.lead[z, s]
 
 
-@njit(cache=True)
+@kernel
 def _weight(zones, tastes, shift, z, s):
     return np.exp(_utility(zones, tastes, z, s) - shift[s])
 
 
-@njit(cache=True)
+@kernel
 def _feasible_weights(weight_s, ok, room, bar, land, quality, cum, base_s, only_bases):
     """Cumulative weights of the zones a project may enter (``cum``); returns their total.  With
     ``only_bases``, only the zones designated for its sector (``base_s``)."""
@@ -57,7 +57,7 @@ def _feasible_weights(weight_s, ok, room, bar, land, quality, cum, base_s, only_
     return total
 
 
-@njit(cache=True)
+@kernel
 def _room(zones, z):
     """The most free land in one active block of zone ``z``."""
     room = 0.0
@@ -68,7 +68,7 @@ def _room(zones, z):
     return room
 
 
-@njit(cache=True)
+@kernel
 def _take_land(zones, z, land):
     """A project takes ``land`` in zone ``z``'s active block with most room (the lowest on a tie);
     returns the block."""

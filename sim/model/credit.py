@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.kernel_cache import njit
+from sim.model.kernel_cache import kernel
 
 #: ledger entries, summed since the last :meth:`CreditPool.take_month`
 FLOWS = (
@@ -156,7 +156,7 @@ _NO_KEY = np.zeros(0, dtype=np.int64)
 _NO_NEED = np.zeros(0)
 
 
-@njit(cache=True)
+@kernel
 def _in_order(pool, amount, room, ok, lacking, key, need, pools, use_budget):
     """First come first served (:meth:`CreditPool.grant_in_order`): request ``j`` short of its budget
     (``need[j]`` of ``pools[key[j]]``) is marked ``lacking``; one that fits its pool's ``room`` is

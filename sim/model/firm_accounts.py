@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.kernel_cache import njit
+from sim.model.kernel_cache import kernel, njit
 
 if TYPE_CHECKING:
     from sim.model.firms import FirmTable
@@ -187,7 +187,7 @@ def book_month(
     return out
 
 
-@njit(cache=True)
+@kernel
 def _book_month(
     idx,
     a_eff,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.kernel_cache import njit
+from sim.model.kernel_cache import kernel, njit
 
 if TYPE_CHECKING:
     from sim.model.firms import FirmTable
@@ -44,7 +44,7 @@ def soft_budget_protection(output_share_in_county: np.ndarray, p) -> np.ndarray:
     return _map_protection(np.asarray(output_share_in_county, float), p.base, p.size_weight, p.max)
 
 
-@njit(cache=True)
+@kernel
 def _protection(share, base, size_weight, cap):
     return min(cap, base + size_weight * share)
 
@@ -94,7 +94,7 @@ def exit_draws(
     return u[f.key[idx]] < monthly_probability(rate)
 
 
-@njit(cache=True)
+@kernel
 def _exit_rate(failing, protection, base_rate, failure_rate):
     """Yearly exit hazard ``base + [failing]·failure·(1 - protection)``: a failing firm (insolvent,
     or a zombie alive only on evergreen credit) exits unless its county and banks prop it up."""

@@ -12,6 +12,16 @@ it first.
 
 This is compiler infrastructure, read once per process when the kernels are defined; the model's
 mechanisms do no I/O.
+
+:func:`kernel` compiles a function that neither allocates nor returns an array (the kernels Python
+calls on the model's state, and helpers they call apart): cached like the others, and without
+numba's reference counting.  The kernels take the model's state as named tuples of arrays; numba
+counts a reference to each of those arrays every time one is bound to a name, in particular at each
+call of an inlined helper, and each count is an atomic instruction.  The approval kernels' helpers
+take every tuple of the pipeline (about sixty arrays): the counting was three quarters of the time
+of an approval event.  A kernel only reads and writes arrays its caller owns for the length of the
+call, so the counts are never needed.  A function that allocates an array, or returns a view, does
+not compile without them (numba refuses it at typing), so it keeps ``njit``.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from pathlib import Path
 from numba import njit
 from numba.core import caching
 
-__all__ = ["install", "model_source_digest", "njit"]
+__all__ = ["install", "kernel", "model_source_digest", "njit"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -79,3 +89,13 @@ def install() -> None:
 
 
 install()
+
+
+def kernel(func=None, *, cache: bool = True):
+    """``@kernel``: compile ``func`` (cached, under the model's stamp) without reference counting
+    (numba's ``_nrt=False``; see the module docstring).  It may neither allocate arrays nor return
+    one; numba says so when it compiles one that does.  ``cache=False`` compiles in memory only
+    (tests, to inspect the code)."""
+    if func is None:
+        return lambda f: kernel(f, cache=cache)
+    return njit(cache=cache, _nrt=False)(func)

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.kernel_cache import njit
+from sim.model.kernel_cache import kernel, njit
 
 #: solver settings (not model parameters): |log P - log P_new| below this ends the search
 LOG_TOLERANCE = 1e-13
@@ -105,7 +105,7 @@ def clear_markets(
     return price, qty, cap, index, spend
 
 
-@njit(cache=True)
+@kernel
 def spending(log_p, s_local, s_out, theta, sigma_a, log_p_star):
     """Spending on Ningxia's producers at price index ``e^log_p`` and the slope of its log."""
     rel = np.exp((1.0 - sigma_a) * (log_p - log_p_star))  # (P/P*)^(1-σ_A)
@@ -119,7 +119,7 @@ def spending(log_p, s_local, s_out, theta, sigma_a, log_p_star):
     return e, (e_loc * d_loc + e_out * (1.0 - sigma_a)) / e
 
 
-@njit(cache=True)
+@kernel
 def _prices(log_a, members, p_u, pu_neg, pu_one, cap, weight, sigma, price, qty):
     """Prices and quantities of a sector's ``members`` at demand shifter ``e^log_a``; returns
     (Σ φ p^(1-σ), revenue share of capacity-bound firms).  ``pu_neg``, ``pu_one``: each firm's

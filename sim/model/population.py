@@ -23,7 +23,7 @@ import numpy as np
 
 from sim.model.firm_accounts import classify_zombie
 from sim.model.firms import agglomeration
-from sim.model.kernel_cache import njit
+from sim.model.kernel_cache import kernel
 from sim.model.lifecycle import LifeCycle
 from sim.model.market import output_year_deflator
 from sim.model.streams import Stream, stream
@@ -177,7 +177,7 @@ def generate(model) -> dict[str, np.ndarray]:
     }
 
 
-@njit(cache=True)
+@kernel
 def _fill_blocks(land, order, blocks, free, block_of):
     """Firms in ``order`` each into the block (of ``blocks``) with most free land (lowest index on
     ties), never over its capacity (assumed data may be tight)."""
