@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import compose_params, make_model
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.config.validate import ConfigError
 from sim.model.firms import DisposalPath, LifeCycle
@@ -186,3 +188,43 @@ def test_the_deadline_closes_the_cases_still_open():
     late = np.isin(f.disposal_path[listed], [DisposalPath.LIQUIDATION, DisposalPath.CAPACITY_CUT])
     assert late.any() and np.all(due[late] == d.end)
     assert np.all(due[~late] == d.start + np.where(f.disposal_path[listed][~late] == DisposalPath.MERGER, 6, 3))
+
+
+def _acquirers_by_scan(targets, candidates, sector, block, county, log_prod):
+    """The rule written out: each target scans every candidate (the code before the sorted lookup)."""
+    got, by = [], []
+    for t in targets:
+        same = candidates[(sector[candidates] == sector[t]) & (block[candidates] == block[t])]
+        if block[t] < 0:
+            same = same[county[same] == county[t]]
+        if same.size:
+            got.append(t)
+            by.append(same[np.argmax(log_prod[same])])
+    return np.array(got, dtype=np.int64), np.array(by, dtype=np.int64)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 60),
+    seed=st.integers(0, 2**32 - 1),
+    n_blocks=st.integers(1, 4),
+    ties=st.booleans(),
+)
+def test_the_acquirer_lookup_picks_what_scanning_every_candidate_picks(n, seed, n_blocks, ties):
+    """Same sector, same block (outside zones: same county), the most productive, the first of the
+    candidates on a tie; targets without one left out, the others in their order."""
+    from sim.model.policies.disposal import most_productive_on_same_land
+
+    rng = np.random.default_rng(seed)
+    sector = rng.integers(0, 3, n).astype(np.int8)
+    block = rng.integers(-1, n_blocks, n).astype(np.int32)
+    county = rng.integers(0, 3, n).astype(np.int32)
+    log_prod = rng.integers(0, 3, n).astype(float) if ties else rng.normal(size=n)
+    rows = rng.permutation(n)
+    k = int(rng.integers(0, n + 1))
+    targets, candidates = rows[:k], rng.permutation(rows[k:])  # candidates in any order
+    got = most_productive_on_same_land(targets, candidates, sector, block, county, log_prod)
+    want = _acquirers_by_scan(targets, candidates, sector, block, county, log_prod)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    assert got[0].dtype == got[1].dtype == np.int64

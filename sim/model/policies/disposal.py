@@ -123,15 +123,7 @@ class ZombieDisposal(Policy):
         f = m.firms
         op = m._operating_rows()
         healthy = op[~f.zombie[op] & (f.disposal_path[op] == DisposalPath.NOT_LISTED)]
-        got, by = [], []
-        for t in targets:
-            same = healthy[(f.sector[healthy] == f.sector[t]) & (f.block[healthy] == f.block[t])]
-            if f.block[t] < 0:
-                same = same[f.county[same] == f.county[t]]
-            if same.size:
-                got.append(t)
-                by.append(same[np.argmax(f.log_prod[same])])
-        return np.array(got, dtype=np.int64), np.array(by, dtype=np.int64)
+        return most_productive_on_same_land(targets, healthy, f.sector, f.block, f.county, f.log_prod)
 
     def open_cases(self) -> int:
         """Listed firms still operating whose case has not closed."""
@@ -145,3 +137,38 @@ class ZombieDisposal(Policy):
                 & (f.disposal_due > self.model.month)
             )
         )
+
+
+def most_productive_on_same_land(targets, candidates, sector, block, county, log_prod) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``targets``, the row of ``candidates`` of the same sector on the same land
+    (the same zone block; outside zones, block < 0, the same county) with the highest ``log_prod``,
+    the first of ``candidates`` on a tie (as ``argmax``); targets without one are left out.  Returns
+    ``(targets, acquirers)`` aligned, in the order of ``targets``.
+
+    One sort of the candidates by place and productivity, then a binary search per target: the
+    scan of every candidate per target took 20 s of a national run."""
+    none = np.array([], dtype=np.int64)
+    targets, candidates = np.asarray(targets, dtype=np.int64), np.asarray(candidates, dtype=np.int64)
+    if targets.size == 0 or candidates.size == 0:
+        return none, none
+
+    def place(rows):  # sector, block, and the county outside zones (-1 in a zone: the block is the place)
+        b = block[rows].astype(np.int64)
+        return np.stack([sector[rows].astype(np.int64), b, np.where(b < 0, county[rows], -1).astype(np.int64)])
+
+    cand, targ = place(candidates), place(targets)
+    low = np.minimum(cand.min(axis=1), targ.min(axis=1))
+    span = np.maximum(cand.max(axis=1), targ.max(axis=1)) - low + 1
+
+    def code(keys):  # one integer per place
+        k = keys - low[:, None]
+        return (k[0] * span[1] + k[1]) * span[2] + k[2]
+
+    cand_code, targ_code = code(cand), code(targ)
+    order = np.lexsort((np.arange(candidates.size), -log_prod[candidates], cand_code))  # per place, the best first
+    sorted_code = cand_code[order]
+    first = np.flatnonzero(np.r_[True, sorted_code[1:] != sorted_code[:-1]])
+    place_code, best = sorted_code[first], candidates[order[first]]
+    at = np.minimum(np.searchsorted(place_code, targ_code), place_code.size - 1)
+    found = place_code[at] == targ_code
+    return targets[found], best[at[found]]
