@@ -57,6 +57,24 @@ def test_multirun_writes_content_addressed_runs_and_manifest(tmp_path):
     assert "[4/4]" in res.stderr  # one progress line per finished run, with the total
 
 
+def test_progress_counts_only_the_runs_of_this_sweep(tmp_path):
+    """A complete run folder the sweep does not make (here a copy under another key, as a run of
+    older code leaves) counts neither as already complete nor in the progress lines."""
+    import shutil
+
+    exp = tmp_path / "exp"
+    sweep = ["-m", "seed=0,1", *SHORT, f"hydra.sweep.dir={exp}"]
+    assert zonesim(*sweep, cwd=tmp_path).returncode == 0
+    first, second = sorted(done_keys(exp))
+    shutil.copytree(exp / "runs" / first, exp / "runs" / "0123456789ab")  # a complete run of another key
+    shutil.rmtree(exp / "runs" / second)
+    res = zonesim(*sweep, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "2 jobs (1 already complete)" in res.stdout + res.stderr
+    assert "[2/2]" in res.stderr and "[3/2]" not in res.stderr
+    assert done_keys(exp) == {first, second, "0123456789ab"}
+
+
 def test_resume_after_kill_runs_only_the_missing_jobs(tmp_path):
     """A sweep killed part-way and re-run executes only the runs without a DONE marker, and ends
     with exactly the results of an uninterrupted sweep."""

@@ -28,7 +28,7 @@ from omegaconf import DictConfig
 from sim.exit_codes import EXIT_BAD_INPUT, EXIT_FAILURES
 from sim.layout import AGGREGATE_DIR, FAILURES, FIGURES_DIR, MANIFEST, RUN_JSON, RUNS, STATE
 from sim.runner.files import DONE, SweepLock, check_done, clean_stale, write_json
-from sim.runner.jobs import STATUS
+from sim.runner.jobs import STATUS, count_done
 from sim.runner.run import git_commit, package_versions
 
 log = logging.getLogger("zonesim")
@@ -159,9 +159,15 @@ class ExperimentCallback(Callback):
         clean_stale(
             exp_dir, exp_dir / RUNS, exp_dir / FAILURES, exp_dir / AGGREGATE_DIR, exp_dir / AGGREGATE_DIR / FIGURES_DIR
         )
-        done = sum(1 for _ in (exp_dir / RUNS).glob(f"*/{DONE}"))
+        from sim.runner.checks import CHECKED_KEYS  # the command's check ran in this process
+
         total = count_jobs(config)
-        write_json(exp_dir / STATE, {"total": total, "started": self._started, "done_at_start": done})
+        # this sweep's run keys, from the command's check (none when it did not check the jobs):
+        # only those count as done, not every complete folder (runs of older code are re-run)
+        keys = list(CHECKED_KEYS) if len(CHECKED_KEYS) == total else None
+        done = count_done(exp_dir, keys, failed=False)  # a failed run is tried again
+        state = {"total": total, "started": self._started, "done_at_start": done}
+        write_json(exp_dir / STATE, state | ({"keys": keys} if keys is not None else {}))
         log.info("experiment %s: %d jobs (%d already complete)", exp_dir, total, done)
         self._settings = joblib_settings(config)
         if self._settings and total > done:

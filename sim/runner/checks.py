@@ -5,6 +5,7 @@ and the output folders checked too.  Each check raises on the first problem."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from sim.config.validate import ConfigError, check_value, from_dictconfig
 from sim.data import DataError
 from sim.runner.command import INFO_FLAGS, _hydra, _job_config, _parse_args, _refuse_deletions, parse_overrides
 from sim.runner.messages import _lines, _one_line
-from sim.runner.run import region_of
+from sim.runner.run import region_of, run_key
 from sim.runner.sweep_configs import SweepConfigs
 
 #: what a bad input raises on its way to the one line on stderr
@@ -161,14 +162,13 @@ class _Checker:
     def params(self, job: list[str]):
         """The validated parameters of the job with these overrides (as the launcher composes it).
         Replicates (jobs that differ only in an integer ``seed``) are validated in full once; the
-        others' seeds alone (``seed`` is in no cross-field rule): the parameters returned are the
-        first replicate's, for what does not depend on the seed (data, sizes)."""
+        others' seeds alone (``seed`` is in no cross-field rule): their parameters are the first
+        replicate's with the job's seed."""
         parsed = self.parser.parse_overrides(job)
         seeds = [o for o in parsed if o.key_or_group == "seed" and o.type.name == "CHANGE" and type(o.value()) is int]
         rest = tuple(o.input_line for o in parsed if not (len(seeds) == 1 and o is seeds[0]))
         if len(seeds) == 1 and rest in self.replicates:
-            check_value("seed", seeds[0].value())
-            return self.replicates[rest]
+            return dataclasses.replace(self.replicates[rest], seed=check_value("seed", seeds[0].value()))
         params = self._compose(parsed)
         if len(seeds) == 1:
             self.replicates[rest] = params
@@ -214,6 +214,7 @@ def check_command(argv: list[str]) -> object:
     compose the whole configuration again to find: :func:`sim.runner.cli.main` hands it over), or
     :data:`UNCHECKED` for an information flag (``--cfg``, ``--info``, ...), which is not checked."""
     CHECKED_JOBS.clear()  # only this command's jobs
+    CHECKED_KEYS.clear()
     if any(a.split("=", 1)[0] in INFO_FLAGS for a in argv):
         return UNCHECKED
     args = _parse_args(argv)
@@ -246,12 +247,14 @@ def check_command(argv: list[str]) -> object:
         jobs = _sweep_points(cfg, checker)
         at_once, workers_key = _check_launcher(cfg.hydra.launcher, len(jobs))
         swept = _swept_keys(jobs)
+        keys = []
         for i, job in enumerate(jobs):
             try:
                 params = checker.params(job)
                 limits.check_bounds(params)
                 region = checker.region(params)
                 limits.check_memory(params, region, at_once, workers_key)
+                keys.append(run_key(params))
             except BAD_INPUT as exc:
                 line = _one_line(exc)
                 if i > 0 and swept:  # the first points passed: the combination is at fault
@@ -260,6 +263,7 @@ def check_command(argv: list[str]) -> object:
                 raise ConfigError(line) from exc
         _check_hydra_folders(cfg, _resolved(cfg, "hydra.sweep.dir"), "hydra.sweep.dir")
         CHECKED_JOBS.update(tuple(job) for job in jobs)
+        CHECKED_KEYS.extend(keys)
         return cfg.hydra.mode
 
 
@@ -270,6 +274,10 @@ UNCHECKED = object()
 #: the sweep jobs (their overrides) that :func:`check_command` composed and validated in this
 #: process: the sweeper does not compose them again to check them (``zonesim_sweeper``)
 CHECKED_JOBS: set[tuple[str, ...]] = set()
+
+#: the run key of each of those jobs, in sweep order: the runs this sweep will have when it ends
+#: (a run folder of another key, e.g. of older code, is not one of them)
+CHECKED_KEYS: list[str] = []
 
 
 def _sweep_points(cfg, checker: _Checker) -> list[list[str]]:

@@ -51,15 +51,27 @@ def clear_failures(exp_dir: Path, *keys: str) -> None:
         (exp_dir / FAILURES / f"{key}.json").unlink(missing_ok=True)
 
 
+def count_done(exp_dir: Path, keys: list[str] | None = None, failed: bool = True) -> int:
+    """Jobs of the sweep into ``exp_dir`` that have ended: runs complete (``runs/<key>/DONE``) and,
+    with ``failed``, failed (``failures/<key>.json``).  With ``keys`` (the sweep's run keys), only
+    those: a folder of a run the sweep does not make (a run of older code, of another sweep into the
+    folder) is not counted; without, every one in the folder."""
+    if keys is None:
+        runs = sum(1 for _ in (exp_dir / RUNS).glob(f"*/{DONE}"))
+        return runs + (sum(1 for _ in (exp_dir / FAILURES).glob("*.json")) if failed else 0)
+    complete = sum((exp_dir / RUNS / k / DONE).exists() for k in keys)
+    return complete + (sum((exp_dir / FAILURES / f"{k}.json").exists() for k in keys) if failed else 0)
+
+
 def progress(exp_dir: Path, what: str, seconds: float | None) -> None:
     """Log one line per finished job: count done, total, and an estimate of the time left."""
-    done = sum(1 for _ in (exp_dir / RUNS).glob(f"*/{DONE}")) + sum(1 for _ in (exp_dir / FAILURES).glob("*.json"))
     try:
         state = json.loads((exp_dir / STATE).read_text())
         total, started = int(state["total"]), float(state["started"])
     except (OSError, ValueError, KeyError):
-        log.info("[%d done] %s", done, what)
+        log.info("[%d done] %s", count_done(exp_dir), what)
         return
+    done = count_done(exp_dir, state.get("keys"))
     elapsed = time.time() - started
     new = max(done - int(state.get("done_at_start", 0)), 1)
     eta = elapsed / new * max(total - done, 0)
