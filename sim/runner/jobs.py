@@ -56,11 +56,12 @@ def count_done(exp_dir: Path, keys: list[str] | None = None, failed: bool = True
     with ``failed``, failed (``failures/<key>.json``).  With ``keys`` (the sweep's run keys), only
     those: a folder of a run the sweep does not make (a run of older code, of another sweep into the
     folder) is not counted; without, every one in the folder."""
+    runs = [p.parent.name for p in (exp_dir / RUNS).glob(f"*/{DONE}")]
+    fails = [p.stem for p in (exp_dir / FAILURES).glob("*.json")] if failed else []
     if keys is None:
-        runs = sum(1 for _ in (exp_dir / RUNS).glob(f"*/{DONE}"))
-        return runs + (sum(1 for _ in (exp_dir / FAILURES).glob("*.json")) if failed else 0)
-    complete = sum((exp_dir / RUNS / k / DONE).exists() for k in keys)
-    return complete + (sum((exp_dir / FAILURES / f"{k}.json").exists() for k in keys) if failed else 0)
+        return len(runs) + len(fails)
+    mine = set(keys)
+    return sum(k in mine for k in runs) + sum(k in mine for k in fails)
 
 
 def progress(exp_dir: Path, what: str, seconds: float | None) -> None:
