@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -60,8 +61,6 @@ def test_multirun_writes_content_addressed_runs_and_manifest(tmp_path):
 def test_progress_counts_only_the_runs_of_this_sweep(tmp_path):
     """A complete run folder the sweep does not make (here a copy under another key, as a run of
     older code leaves) counts neither as already complete nor in the progress lines."""
-    import shutil
-
     exp = tmp_path / "exp"
     sweep = ["-m", "seed=0,1", *SHORT, f"hydra.sweep.dir={exp}"]
     assert zonesim(*sweep, cwd=tmp_path).returncode == 0
