@@ -216,6 +216,8 @@ def test_case_params_choose_the_region_and_horizon():
         "2015-01",
         "2035-12",
     )
+    # the records of experiment=national, read from its config: no firm panel, no land-yearly table
+    assert (nat.output.firm_panel, nat.output.land_yearly) == (False, False)
     syn = bench.case_params({"kind": "synthetic", "enterprises": 50_000})
     assert syn.region.kind == "synthetic" and syn.region.synthetic.enterprises == 50_000
     assert bench.case_params({"kind": "ningxia"}) == ModelConfig()

@@ -12,7 +12,8 @@ and the model.  Cases:
 * the default Ningxia run (2015–2030): best of three;
 * a 50,000-enterprise synthetic region (``region=synthetic``), 2015–2030;
 * the national region (``region=national``, ``--national-scale``, default 1.0 = 375,000
-  enterprises), 2015–2035 monthly;
+  enterprises), 2015–2035 monthly, with the records ``experiment=national`` keeps (its ``output``
+  settings: no firm panel, no land-yearly table);
 * the scaling curve: the national region, 2015–2035, at five scales (by default 7,500, 18,750,
   50,000 and 150,000 enterprises and the ``--national-scale`` run, reused), written to
   ``<out>/scaling.csv`` and ``<out>/scaling.png``, with time at 375,000 ÷ time at 50,000
@@ -222,7 +223,7 @@ def summary(cases: pd.DataFrame, curve: pd.DataFrame, ratio: dict, nat_scale: fl
         head,
         format_table(cases),
         "",
-        "scaling curve (national region, 2015-2035 monthly):",
+        "scaling curve (national region, 2015-2035 monthly, records as experiment=national):",
         format_table(curve),
         "",
     ]

@@ -32,11 +32,24 @@ def case_params(spec: dict):
         case "national":
             p.region.kind = "national"
             p.region.national.scale = float(spec["scale"])
+            for key, value in national_output().items():  # the records a national run keeps
+                setattr(p.output, key, value)
         case other:
             raise ValueError(f"unknown bench case kind {other!r}")
     if spec.get("end"):
         p.time.end = spec["end"]
     return validate(p)
+
+
+def national_output() -> dict:
+    """The ``output`` settings of ``experiment=national`` (``configs/experiment/national.yaml``): the
+    national cases run with the records a national run keeps (no firm panel, no land-yearly table:
+    at full scale each would be millions of rows), as ``zonesim experiment=national`` does."""
+    from omegaconf import OmegaConf
+
+    from sim.layout import CONFIG_DIR
+
+    return dict(OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "experiment" / "national.yaml").output))
 
 
 class UpdateProbe:
