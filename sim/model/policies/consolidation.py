@@ -117,11 +117,16 @@ class Consolidation(Policy):
         """Rule 3: a small region-level zone (by planned land) merges into an adjacent national zone."""
         m, p, exempt, out = self.model, self.params, set(self.params.exempt_types), record.output
         size = m.zone_capacity()
+        cities = [m.counties_by_id[y.county_id].city_id for y in m.zones]
+        codes = {c: i for i, c in enumerate(dict.fromkeys(cities))}
+        zone_city = np.array([codes[c] for c in cities], dtype=np.int64)
         for z in m.active_zones():
             if z.level != "region" or z.type in exempt:
                 continue
             county = m.counties_by_id[z.county_id]
-            city_zones = [y for y in m.active_zones() if m.counties_by_id[y.county_id].city_id == county.city_id]
+            # the city's zones active now (earlier merges of this loop included), in index order
+            same_city = m.zone_table.active() & (zone_city == zone_city[z.index])
+            city_zones = [m.zones[i] for i in np.flatnonzero(same_city)]
             if size[z.index] >= p.small_zone_share * max(size[y.index] for y in city_zones):
                 continue
             hosts = [
