@@ -183,7 +183,7 @@ class Zone(mesa.Agent):
 
     def regional_assessments_done(self) -> int:
         """How many regional-assessment items are done zone-wide and in force now."""
-        return sum(1 for order in range(1, self.model.zone_ra_time.shape[1]) if self.has_regional_assessment(order))
+        return int(self.model.zone_regional_assessments_done()[self.index])
 
     def __repr__(self) -> str:
         return f"Zone({self.zone_id}, {self.level}, {self.rank}, {self.status})"

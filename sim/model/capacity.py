@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.kernel_cache import kernel
 from sim.model.lifecycle import LAND_HOLDING
 
 
@@ -89,16 +90,16 @@ class CapacityReplacement:
         if not self.in_force:
             return internal, loan
         f = self.model.firms
-        room = self.room(idx)
-        short = np.where(np.isfinite(room), np.maximum(internal + loan - room, 0.0), 0.0)
+        room, short = np.empty(idx.size), np.empty(idx.size)
+        _room_and_short(idx, f.licence, f.capital, f.capital_wip, internal, loan, room, short)
         wanting = np.flatnonzero(short > 0.0)
         if wanting.size:
             order = wanting[np.lexsort((-a_eff[wanting], f.sector[idx[wanting]]))]
             got = self._hand_out(f.sector[idx[order]], short[order])
             f.licence[idx[order]] += got
             room[order] += got
-        internal = np.minimum(internal, room)
-        loan = np.minimum(loan, room - internal)
+        internal, loan = internal.copy(), loan.copy()
+        _within_room(internal, loan, room)
         return internal, loan
 
     def budget(self, sector: np.ndarray, capital: np.ndarray, exempt: bool = False) -> tuple | None:
@@ -159,3 +160,32 @@ class CapacityReplacement:
             self.quota[s] -= got[at].sum()
         self.granted += float(got.sum())
         return got
+
+
+@kernel
+def _room_and_short(idx, licence, capital, wip, internal, loan, room, short):
+    """Per firm ``idx[j]``: the capital its licence still allows, ``room = max(licence - K - K_building, 0)``
+    (inf without a licence), and how far its plans (``internal + loan``) exceed it (0 without a licence)."""
+    for j in range(idx.shape[0]):
+        r = idx[j]
+        free = licence[r] - capital[r] - wip[r]
+        if free < 0.0:
+            free = 0.0
+        room[j] = free
+        over = 0.0
+        if np.isfinite(free):
+            over = internal[j] + loan[j] - free
+            if over < 0.0:
+                over = 0.0
+        short[j] = over
+
+
+@kernel
+def _within_room(internal, loan, room):
+    """Plans cut to the room (in place): internal funds first, then the loan."""
+    for j in range(room.shape[0]):
+        if room[j] < internal[j]:
+            internal[j] = room[j]
+        rest = room[j] - internal[j]
+        if rest < loan[j]:
+            loan[j] = rest

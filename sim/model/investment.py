@@ -260,11 +260,11 @@ class InvestmentMarket:
         (:meth:`~sim.model.model.ZoneReformModel.install_expansions`)."""
         m = self.model
         f, fp = m.firms, m.params.firms
-        want = (beyond >= fp.expansion_min_share * f.capital[rows]) & ~f.expanding[rows]
-        rows, extra = rows[want], beyond[want]
+        rows, extra, land = _expansion_plans(
+            rows, beyond, f.capital, f.expanding, f.land, f.plant_limit, fp.expansion_min_share, fp.plant_headroom
+        )
         if rows.size == 0:
             return
-        land = extra * f.land[rows] / np.maximum(f.plant_limit[rows] / fp.plant_headroom, 1e-12)
         fits = _fit_in_blocks(f.block[rows].astype(np.int64), land, m.block_free_land())
         m.expansions_blocked_month += int((~fits).sum())
         rows, extra, land = rows[fits], extra[fits], land[fits]
@@ -379,3 +379,26 @@ def _fit_in_blocks(block, land, free):
             if fits[j]:
                 free[b] -= land[j]
     return fits
+
+
+@njit(cache=True)
+def _expansion_plans(rows, beyond, capital, expanding, land, plant_limit, min_share, headroom):
+    """The firms ``rows`` that file a new plant: the excess ``beyond`` reaches ``min_share`` of their
+    capital and none is under way.  Returns their rows, the excess capital and the land it needs at
+    the density of their plant (land per capital its land can hold ÷ ``headroom``), in order."""
+    n = 0
+    for j in range(rows.size):
+        r = rows[j]
+        if beyond[j] >= min_share * capital[r] and not expanding[r]:
+            n += 1
+    out_rows, extra, need = np.empty(n, rows.dtype), np.empty(n), np.empty(n)
+    k = 0
+    for j in range(rows.size):
+        r = rows[j]
+        if beyond[j] >= min_share * capital[r] and not expanding[r]:
+            density = plant_limit[r] / headroom
+            if density < 1e-12:
+                density = 1e-12
+            out_rows[k], extra[k], need[k] = r, beyond[j], beyond[j] * land[r] / density
+            k += 1
+    return out_rows, extra, need

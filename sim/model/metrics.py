@@ -12,6 +12,7 @@ from collections import Counter
 
 import numpy as np
 
+from sim.model.aggregates import count_codes
 from sim.model.lifecycle import DisposalPath, LifeCycle
 from sim.model.metrics_tables import AGE_BANDS, AGE_LABELS, RecorderTables
 from sim.model.policies.mu_classes import D_CLASS
@@ -115,7 +116,7 @@ class Recorder(RecorderTables):
         out_zone = float(f.output[op_in_zone].sum())
         land_zone = float(land_use.sum())
         n_op = int(op.size)
-        in_states = np.bincount(f.state, minlength=len(LifeCycle))
+        in_states = count_codes(f.state, len(LifeCycle))
         dev = m.policies.devolution
         revenue_s = m.sector_spending / 12.0  # at the market's root: the sector's summed revenue
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -209,6 +210,7 @@ class Recorder(RecorderTables):
         firms, zombies = m.zone_firm_counts(), m.zone_zombie_counts()
         land, cap = m.zone_land_in_use(), m.zone_capacity()
         ledger = m.land.by_zone()
+        ra_done = m.zone_regional_assessments_done()
         self.record_firm_groups(year)
         self.record_sectors(year)
         if m.params.output.land_yearly:
@@ -252,7 +254,7 @@ class Recorder(RecorderTables):
                     "subsidy": z.subsidy,
                     "entry_bar": z.entry_bar,
                     "expected_latency_days": z.expected_latency_days,
-                    "ra_items_done": z.regional_assessments_done(),
+                    "ra_items_done": int(ra_done[i]),
                     "office_staff": z.body.office.staff,
                     "renamed": z.renamed,
                 }

@@ -7,7 +7,14 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import ZoneStatus
-from sim.model.firm_accounts import book_month, close_year, install_capital, reset_year_accounts, update_productivity
+from sim.model.firm_accounts import (
+    book_financing,
+    book_month,
+    close_year,
+    install_capital,
+    reset_year_accounts,
+    update_productivity,
+)
 from sim.model.firm_exits import exit_draws
 from sim.model.firms import agglomeration_of_rows, site_cluster
 from sim.model.lifecycle import DisposalPath
@@ -140,12 +147,9 @@ class MonthlyPhases:
         self.credit.repay(pool, req["repay"])
         lent = self.credit.roll_over(pool, req["deficit"])  # evergreen: deficits are always financed
         loans = self.credit.grant(pool, req["loan"], "investment")
-        f.debt[idx] += lent + loans - req["repay"]
-        f.rescued_until[idx[lent > 0.0]] = self.month + 12  # kept alive by loans (the official zombie test)
-        invest = req["internal"] + loans
-        f.capital_wip[idx] += invest
-        f.vat_credit[idx] += vat * invest  # input VAT on capital goods, deducted from later output VAT
-        f.investment_year[idx] += invest
+        # debt, rescues (kept alive by loans: the official zombie test), capital under construction and
+        # its input VAT (deducted from later output VAT), the year's investment: one compiled pass
+        invest = book_financing(f, idx, lent, loans, req["repay"], req["internal"], vat, self.month + 12)
         self.investment_month += float(invest.sum())
         install_capital(f, idx, p.firms)
         self.market.expansions(idx, req["beyond_plant"])

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.lifecycle import DisposalPath, LifeCycle
+from sim.model.lifecycle import DisposalPath
 from sim.model.policies.base import Policy
 from sim.model.streams import Stream, stream
 
@@ -129,13 +129,9 @@ class ZombieDisposal(Policy):
         """Listed firms still operating whose case has not closed."""
         if not self.params.enabled or self.model.month < self.start:
             return 0
-        f = self.model.firms
+        f, op = self.model.firms, self.model._operating_rows()
         return int(
-            np.sum(
-                (f.state == LifeCycle.OPERATING)
-                & (f.disposal_path != DisposalPath.NOT_LISTED)
-                & (f.disposal_due > self.model.month)
-            )
+            np.count_nonzero((f.disposal_path[op] != DisposalPath.NOT_LISTED) & (f.disposal_due[op] > self.model.month))
         )
 
 
