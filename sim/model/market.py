@@ -120,15 +120,15 @@ def spending(log_p, s_local, s_out, theta, sigma_a, log_p_star):
 
 
 @kernel
-def _prices(log_a, members, p_u, pu_neg, pu_one, cap, weight, sigma, price, qty):
-    """Prices and quantities of a sector's ``members`` at demand shifter ``e^log_a``; returns
-    (Σ φ p^(1-σ), revenue share of capacity-bound firms).  ``pu_neg``, ``pu_one``: each firm's
-    unconstrained price to the powers -σ and 1-σ, computed once per month (they do not change
-    between the search's steps)."""
+def _prices(log_a, lo, hi, p_u, pu_neg, pu_one, cap, weight, sigma, price, qty):
+    """Prices and quantities of a sector's firms (positions ``lo:hi`` of the sector-ordered arrays) at
+    demand shifter ``e^log_a``; returns (Σ φ p^(1-σ), revenue share of capacity-bound firms).
+    ``pu_neg``, ``pu_one``: each firm's unconstrained price to the powers -σ and 1-σ, computed once
+    per month (they do not change between the search's steps)."""
     a = np.exp(log_a)
     tot = 0.0
     bound = 0.0
-    for j in members:
+    for j in range(lo, hi):
         w = weight[j]
         if cap[j] <= 0.0 or w <= 0.0:
             price[j] = np.inf
@@ -173,16 +173,11 @@ def _clear(
 ):
     n = rows.size
     n_sec = index.size
-    p_u = np.empty(n)
-    w = np.empty(n)
+    # the firms in sector order (by sector, then their order in ``rows``): every step of a sector's
+    # search reads one contiguous stretch, not every n_sectors-th firm of the month's arrays
     counts = np.zeros(n_sec + 1, dtype=np.int64)
     for j in range(n):
-        r = rows[j]
-        s = sector[r]
-        p_u[j] = cost[s] * np.exp(-a_eff[j])
-        cap[j] = np.exp(a_eff[j]) * capital[r] / k_cap[s]
-        w[j] = weight[r]
-        counts[s + 1] += 1
+        counts[sector[rows[j]] + 1] += 1
     for s in range(n_sec):
         counts[s + 1] += counts[s]
     order = np.empty(n, dtype=np.int64)
@@ -191,33 +186,46 @@ def _clear(
         s = sector[rows[j]]
         order[fill[s]] = j
         fill[s] += 1
+    p_u = np.empty(n)
+    w = np.empty(n)
+    cap_s = np.empty(n)
+    for k in range(n):
+        j = order[k]
+        r = rows[j]
+        s = sector[r]
+        p_u[k] = cost[s] * np.exp(-a_eff[j])
+        cap_s[k] = np.exp(a_eff[j]) * capital[r] / k_cap[s]
+        cap[j] = cap_s[k]
+        w[k] = weight[r]
+    price_s = np.empty(n)
+    qty_s = np.empty(n)
     pu_neg = np.empty(n)
     pu_one = np.empty(n)
     for s in range(n_sec):
         log_p_star = np.log(p_star[s])
-        members = order[counts[s] : counts[s + 1]]
-        if members.size == 0:
+        lo_k, hi_k = counts[s], counts[s + 1]
+        if hi_k == lo_k:
             continue
         sigma = sigma_s[s]
-        for j in members:
-            pu_neg[j] = p_u[j] ** (-sigma)
-            pu_one[j] = p_u[j] ** (1.0 - sigma)
+        for k in range(lo_k, hi_k):
+            pu_neg[k] = p_u[k] ** (-sigma)
+            pu_one[k] = p_u[k] ** (1.0 - sigma)
         if elastic:  # fixed demand shifter: the sector's price index does not feed back
             log_a = np.log(max(s_local[s] + s_out[s], 1e-300)) + (sigma - 1.0) * log_p_star
-            tot, _ = _prices(log_a, members, p_u, pu_neg, pu_one, cap, w, sigma, price, qty)
+            tot, _ = _prices(log_a, lo_k, hi_k, p_u, pu_neg, pu_one, cap_s, w, sigma, price_s, qty_s)
             if tot > 0.0:
                 index[s] = p_star[s]  # the sector's price is the rest of China's: Ningxia's supply does not move it
                 spend[s] = np.exp(log_a) * tot
             continue
         # unconstrained index: the lower end of the bracket (h <= 0 there)
         tot_u = 0.0
-        for j in members:
-            if cap[j] > 0.0 and w[j] > 0.0:
-                tot_u += w[j] * pu_one[j]
+        for k in range(lo_k, hi_k):
+            if cap_s[k] > 0.0 and w[k] > 0.0:
+                tot_u += w[k] * pu_one[k]
         if tot_u <= 0.0 or s_local[s] + s_out[s] <= 0.0:
-            for j in members:
-                price[j] = p_u[j]
-                qty[j] = 0.0
+            for k in range(lo_k, hi_k):
+                price_s[k] = p_u[k]
+                qty_s[k] = 0.0
             continue
         lo = np.log(tot_u) / (1.0 - sigma)
         hi = np.inf
@@ -225,7 +233,7 @@ def _clear(
         for _ in range(MAX_ITERATIONS):
             e, de = spending(x, s_local[s], s_out[s], theta_s[s], sigma_a_s[s], log_p_star)
             log_a = np.log(e) + (sigma - 1.0) * x
-            tot, bound = _prices(log_a, members, p_u, pu_neg, pu_one, cap, w, sigma, price, qty)
+            tot, bound = _prices(log_a, lo_k, hi_k, p_u, pu_neg, pu_one, cap_s, w, sigma, price_s, qty_s)
             h = x - np.log(tot) / (1.0 - sigma)
             if abs(h) <= LOG_TOLERANCE:
                 break
@@ -240,6 +248,9 @@ def _clear(
             x = nxt
         index[s] = np.exp(x)
         spend[s] = np.exp(log_a) * tot
+    for k in range(n):  # back to the order of ``rows``
+        price[order[k]] = price_s[k]
+        qty[order[k]] = qty_s[k]
 
 
 def spending_index(spending, sectors: list[str], calendar, column: str = "growth") -> np.ndarray:
