@@ -15,7 +15,7 @@ from sim.model.agents import ZoneStatus
 from sim.model.aggregates import count_codes
 from sim.model.capacity import _room_and_short, _within_room
 from sim.model.firm_accounts import book_financing
-from sim.model.firms import FirmTable
+from sim.model.firms import FirmTable, site_cluster
 from sim.model.investment import _expansion_plans
 from sim.model.zone_changes import _leave_block, _move_zone
 
@@ -141,3 +141,14 @@ def test_regional_assessments_done_per_zone_count_the_items_in_force(reformed):
     each = [sum(1 for o in orders if z.has_regional_assessment(o)) for z in m.zones]
     assert m.zone_regional_assessments_done().tolist() == each and max(each) > 0
     assert [z.regional_assessments_done() for z in m.zones] == each
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hnp.arrays(np.int32, st.integers(0, 50), elements=st.integers(-1, 9)),
+    hnp.arrays(np.int64, 10, elements=st.integers(-1, 40)),
+)
+def test_site_cluster_is_the_zone_each_block_was_built_for(site_block, block_zone_start):
+    want = np.where(site_block >= 0, block_zone_start[np.maximum(site_block, 0)], -1)
+    got = site_cluster(site_block, block_zone_start)
+    assert got.dtype == want.dtype and np.array_equal(got, want)

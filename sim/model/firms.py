@@ -188,8 +188,16 @@ class FirmTable:
 def site_cluster(site_block: np.ndarray, block_zone_start: np.ndarray) -> np.ndarray:
     """The zone ground each firm's plant stands on: the zone its land's block was built for
     (``-1``: never on zone ground).  Unlike the managing zone, it never changes."""
-    site_block = np.asarray(site_block)
-    return np.where(site_block >= 0, block_zone_start[np.maximum(site_block, 0)], -1)
+    return _site_cluster(np.asarray(site_block), np.asarray(block_zone_start))
+
+
+@njit(cache=True)
+def _site_cluster(site_block, block_zone_start):
+    out = np.empty(site_block.size, block_zone_start.dtype)
+    for j in range(site_block.size):
+        b = site_block[j]
+        out[j] = block_zone_start[b] if b >= 0 else -1
+    return out
 
 
 def agglomeration(
