@@ -14,9 +14,9 @@ from hypothesis.extra import numpy as hnp
 from sim.model.agents import ZoneStatus
 from sim.model.aggregates import count_codes
 from sim.model.capacity import _room_and_short, _within_room
-from sim.model.firm_accounts import book_financing
+from sim.model.choice_kernels import expansion_plans
+from sim.model.credit import book_financing
 from sim.model.firms import FirmTable, site_cluster
-from sim.model.investment import _expansion_plans
 from sim.model.zone_changes import _leave_block, _move_zone
 
 money = st.floats(0.0, 1e6, allow_nan=False)
@@ -97,7 +97,7 @@ def test_expansion_plans_select_and_size_as_the_numpy_rule(seed, n, min_share, h
     want = (beyond >= min_share * f.capital[rows]) & ~f.expanding[rows]
     r_np, e_np = rows[want], beyond[want]
     land_np = e_np * f.land[r_np] / np.maximum(f.plant_limit[r_np] / headroom, 1e-12)
-    r, e, land = _expansion_plans(rows, beyond, f.capital, f.expanding, f.land, f.plant_limit, min_share, headroom)
+    r, e, land = expansion_plans(rows, beyond, f.capital, f.expanding, f.land, f.plant_limit, min_share, headroom)
     assert np.array_equal(r, r_np) and np.array_equal(e, e_np) and np.array_equal(land, land_np)
 
 

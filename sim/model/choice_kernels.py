@@ -1,5 +1,6 @@
-"""Compiled kernel of the projects' location choice (numba); the mechanism is described in
-:mod:`sim.model.investment`.
+"""Compiled kernels of the investment choices (numba): the projects' location choice, and the
+incumbents' new plants (which file one, and which fit their block's free land); the mechanisms are
+described in :mod:`sim.model.investment`.
 
 Each project chooses, in arrival order, among the zones it may enter (active, a block with room for
 its land, an entry bar its quality clears) and the outside option, with multinomial-logit
@@ -131,3 +132,40 @@ def locate(projects, zones, tastes, zone_out, block_out):
         room[z] = _room(zones, z)
         zones.same[z, s] += 1.0
         weight[s, z] = _weight(zones, tastes, shift, z, s)
+
+
+@njit(cache=True)
+def fit_in_blocks(block, land, free):
+    """Which plants fit the free land of their block (-1: outside zones, always), in order, each
+    taking its land before the next looks (``free`` is used up in place)."""
+    fits = np.ones(block.size, dtype=np.bool_)
+    for j in range(block.size):
+        b = block[j]
+        if b >= 0:
+            fits[j] = land[j] <= free[b]
+            if fits[j]:
+                free[b] -= land[j]
+    return fits
+
+
+@njit(cache=True)
+def expansion_plans(rows, beyond, capital, expanding, land, plant_limit, min_share, headroom):
+    """The firms ``rows`` that file a new plant: the excess ``beyond`` reaches ``min_share`` of their
+    capital and none is under way.  Returns their rows, the excess capital and the land it needs at
+    the density of their plant (land per capital its land can hold ÷ ``headroom``), in order."""
+    n = 0
+    for j in range(rows.size):
+        r = rows[j]
+        if beyond[j] >= min_share * capital[r] and not expanding[r]:
+            n += 1
+    out_rows, extra, need = np.empty(n, rows.dtype), np.empty(n), np.empty(n)
+    k = 0
+    for j in range(rows.size):
+        r = rows[j]
+        if beyond[j] >= min_share * capital[r] and not expanding[r]:
+            density = plant_limit[r] / headroom
+            if density < 1e-12:
+                density = 1e-12
+            out_rows[k], extra[k], need[k] = r, beyond[j], beyond[j] * land[r] / density
+            k += 1
+    return out_rows, extra, need

@@ -21,9 +21,14 @@ the firms' debts.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.model.kernel_cache import kernel
+
+if TYPE_CHECKING:
+    from sim.model.firms import FirmTable
 
 #: ledger entries, summed since the last :meth:`CreditPool.take_month`
 FLOWS = (
@@ -170,3 +175,51 @@ def _in_order(pool, amount, room, ok, lacking, key, need, pools, use_budget):
             room[pool[j]] -= amount[j]
             if use_budget:
                 pools[key[j]] -= need[j]
+
+
+def book_financing(
+    f: FirmTable,
+    idx: np.ndarray,
+    lent: np.ndarray,
+    loans: np.ndarray,
+    repay: np.ndarray,
+    internal: np.ndarray,
+    vat: float,
+    rescued_until: int,
+) -> np.ndarray:
+    """The month's finance of the operating firms ``idx`` (in place): debt moves by the rolled-over
+    deficit ``lent`` and the investment ``loans`` less ``repay``; a firm whose deficit was rolled over
+    is kept alive by loans until month ``rescued_until``; the investment (``internal`` funds plus
+    ``loans``) goes into capital under construction, its input VAT (rate ``vat``) into the VAT credit
+    and the year's investment.  Returns each firm's investment."""
+    invest = np.empty(idx.shape[0])
+    _book_financing(
+        np.asarray(idx, dtype=np.int64),
+        lent,
+        loans,
+        repay,
+        internal,
+        float(vat),
+        int(rescued_until),
+        f.debt,
+        f.rescued_until,
+        f.capital_wip,
+        f.vat_credit,
+        f.investment_year,
+        invest,
+    )
+    return invest
+
+
+@kernel
+def _book_financing(idx, lent, loans, repay, internal, vat, until, debt, rescued, wip, vat_credit, inv_year, invest):
+    for j in range(idx.shape[0]):
+        r = idx[j]
+        debt[r] += lent[j] + loans[j] - repay[j]
+        if lent[j] > 0.0:
+            rescued[r] = until
+        inv = internal[j] + loans[j]
+        invest[j] = inv
+        wip[r] += inv
+        vat_credit[r] += vat * inv
+        inv_year[r] += inv

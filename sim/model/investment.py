@@ -43,8 +43,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config.schema import RANKS
-from sim.model.choice_kernels import CROWDED_OUT, Projects, Tastes, Zones, locate
-from sim.model.kernel_cache import njit
+from sim.model.choice_kernels import CROWDED_OUT, Projects, Tastes, Zones, expansion_plans, fit_in_blocks, locate
 from sim.model.project_scale import approval_threshold, base_matrix
 from sim.model.streams import Stream, stream
 
@@ -260,12 +259,12 @@ class InvestmentMarket:
         (:meth:`~sim.model.model.ZoneReformModel.install_expansions`)."""
         m = self.model
         f, fp = m.firms, m.params.firms
-        rows, extra, land = _expansion_plans(
+        rows, extra, land = expansion_plans(
             rows, beyond, f.capital, f.expanding, f.land, f.plant_limit, fp.expansion_min_share, fp.plant_headroom
         )
         if rows.size == 0:
             return
-        fits = _fit_in_blocks(f.block[rows].astype(np.int64), land, m.block_free_land())
+        fits = fit_in_blocks(f.block[rows].astype(np.int64), land, m.block_free_land())
         m.expansions_blocked_month += int((~fits).sum())
         rows, extra, land = rows[fits], extra[fits], land[fits]
         short = np.zeros(rows.size, dtype=bool)  # capacity replacement: a plant needs quota as well as a loan
@@ -365,40 +364,3 @@ def approval_draws(rng: np.random.Generator, n: int, n_items: int, p) -> dict[st
         "effort": rng.gamma(shape, 1 / shape, (n, n_items)) if shape else np.ones((n, n_items)),
         "rework": rng.random((n, n_items)),
     }
-
-
-@njit(cache=True)
-def _fit_in_blocks(block, land, free):
-    """Which plants fit the free land of their block (-1: outside zones, always), in order, each
-    taking its land before the next looks (``free`` is used up in place)."""
-    fits = np.ones(block.size, dtype=np.bool_)
-    for j in range(block.size):
-        b = block[j]
-        if b >= 0:
-            fits[j] = land[j] <= free[b]
-            if fits[j]:
-                free[b] -= land[j]
-    return fits
-
-
-@njit(cache=True)
-def _expansion_plans(rows, beyond, capital, expanding, land, plant_limit, min_share, headroom):
-    """The firms ``rows`` that file a new plant: the excess ``beyond`` reaches ``min_share`` of their
-    capital and none is under way.  Returns their rows, the excess capital and the land it needs at
-    the density of their plant (land per capital its land can hold ÷ ``headroom``), in order."""
-    n = 0
-    for j in range(rows.size):
-        r = rows[j]
-        if beyond[j] >= min_share * capital[r] and not expanding[r]:
-            n += 1
-    out_rows, extra, need = np.empty(n, rows.dtype), np.empty(n), np.empty(n)
-    k = 0
-    for j in range(rows.size):
-        r = rows[j]
-        if beyond[j] >= min_share * capital[r] and not expanding[r]:
-            density = plant_limit[r] / headroom
-            if density < 1e-12:
-                density = 1e-12
-            out_rows[k], extra[k], need[k] = r, beyond[j], beyond[j] * land[r] / density
-            k += 1
-    return out_rows, extra, need

@@ -7,14 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.agents import ZoneStatus
-from sim.model.firm_accounts import (
-    book_financing,
-    book_month,
-    close_year,
-    install_capital,
-    reset_year_accounts,
-    update_productivity,
-)
+from sim.model.credit import book_financing
+from sim.model.firm_accounts import book_month, close_year, install_capital, reset_year_accounts, update_productivity
 from sim.model.firm_exits import exit_draws
 from sim.model.firms import agglomeration_of_rows, site_cluster
 from sim.model.lifecycle import DisposalPath
