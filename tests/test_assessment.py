@@ -213,6 +213,25 @@ def test_abolished_zone_firms_go_to_neighbour_when_configured():
     assert "firms to mid2" in ev.loc[(ev.zone_id == "weak") & (ev.event == "abolished"), "detail"].iloc[0]
 
 
+def test_indicators_in_one_year_end_follow_firms_an_abolition_moved():
+    """The zones' sums are taken once per year end and again after firms move: a class ranked
+    after an abolition sees the firms the abolished zone handed to its neighbour."""
+    m = step_to(
+        make_model(assessed("policy.assessment.abolished_firms_to=neighbour", end="2017-12"), region()), ABOLISH_MONTH
+    )
+    a = m.policies.assessment
+    w, host = zone(m, "weak"), zone(m, "mid2")
+    a.indicators([host])
+    before = a._zone_sums()[3][host.index]  # firms per zone
+    assert a._zone_sums() is a._zone_sums()  # cached while nothing moved
+    moved = int((m.firms.zone[m._operating_rows()] == w.index).sum())
+    assert moved > 0
+    m.abolish_zone(w, "test", to="neighbour")
+    firms_after = a._zone_sums()[3][host.index]
+    assert firms_after == before + moved
+    assert firms_after == m.zone_firm_counts()[host.index]
+
+
 # --------------------------------------------------------------------------- switched off / not yet started
 def test_assessment_disabled_gives_no_cards_and_no_rank_changes():
     """With the policy off (the default) no zone is scored, carded, downgraded, upgraded or abolished."""
