@@ -214,22 +214,26 @@ def test_abolished_zone_firms_go_to_neighbour_when_configured():
 
 
 def test_indicators_in_one_year_end_follow_firms_an_abolition_moved():
-    """The zones' sums are taken once per year end and again after firms move: a class ranked
-    after an abolition sees the firms the abolished zone handed to its neighbour."""
+    """The zones' sums are taken once per year end and again when a zone read has lost or gained
+    firms: a class ranked after an abolition sees the firms the abolished zone handed to its
+    neighbour, and a class of other zones reuses the sums (theirs did not change)."""
     m = step_to(
         make_model(assessed("policy.assessment.abolished_firms_to=neighbour", end="2017-12"), region()), ABOLISH_MONTH
     )
     a = m.policies.assessment
-    w, host = zone(m, "weak"), zone(m, "mid2")
-    a.indicators([host])
-    before = a._zone_sums()[3][host.index]  # firms per zone
-    assert a._zone_sums() is a._zone_sums()  # cached while nothing moved
+    w, host, top = zone(m, "weak"), zone(m, "mid2"), zone(m, "top")
+    a.indicators([host, top])
+    firms_before = a._sums[3].copy()  # firms per zone
+    sums = a._sums
     moved = int((m.firms.zone[m._operating_rows()] == w.index).sum())
     assert moved > 0
     m.abolish_zone(w, "test", to="neighbour")
-    firms_after = a._zone_sums()[3][host.index]
-    assert firms_after == before + moved
-    assert firms_after == m.zone_firm_counts()[host.index]
+    a.indicators([top])
+    assert a._sums is sums  # the top zone neither lost nor gained firms: the same sums
+    a.indicators([host])
+    assert a._sums is not sums  # the host gained the weak zone's firms: summed again
+    assert a._sums[3][host.index] == firms_before[host.index] + moved == m.zone_firm_counts()[host.index]
+    assert a._sums[3][top.index] == firms_before[top.index]
 
 
 # --------------------------------------------------------------------------- switched off / not yet started

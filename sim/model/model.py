@@ -125,7 +125,7 @@ class ZoneReformModel(ZoneAggregates, MonthlyPhases, FirmEvents, ZoneChanges, me
         self.params = params
         self.region = region
         self.zone_version = 0  # a new version with every zone change (:meth:`log_zone_event`)
-        self.firm_moves = 0  # firms moved between zones so far (merges, abolitions, delisted blocks)
+        self.zones_moved: list[int] = []  # zones that lost or gained firms, in order (merges, abolitions, ...)
         self.calendar = Calendar.from_config(params.time)
         # the spin-up: months -12·spinup_years .. -1, simulated and not recorded (:meth:`_spin_up`);
         # month 0 is time.start.  The month is the clock; Mesa's time, which the approval pipeline

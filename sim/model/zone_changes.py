@@ -42,7 +42,7 @@ class ZoneChanges:
     def _move_firms(self, src: Zone, dst: Zone | None) -> None:
         f = self.firms
         _move_zone(f.zone, f.block, src.index, -1 if dst is None else dst.index)
-        self.firm_moves += 1
+        self.zones_moved += [src.index] if dst is None else [src.index, dst.index]
         self.government.move(src.index, -1 if dst is None else dst.index)
 
     def _retire_body(self, zone: Zone, successor: ManagementBody | None) -> None:
@@ -100,7 +100,7 @@ class ZoneChanges:
     def delist_block(self, zone: Zone, block: int, reason: str) -> None:
         f = self.firms
         _leave_block(f.zone, f.block, block)
-        self.firm_moves += 1
+        self.zones_moved.append(zone.index)
         self.block_active[block] = False
         self.land.close_blocks([block])
         zone.blocks = [b for b in zone.blocks if b != block]

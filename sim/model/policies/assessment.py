@@ -64,14 +64,16 @@ class Assessment(Policy):
         super().__init__(model, params, params.start, "policy.assessment.start")
         self.firm_classes = FirmClasses(model, params)
 
-    def _zone_sums(self) -> tuple[np.ndarray, ...]:
-        """Every zone's output, local tax, operating land, firms and zombies this year: summed over
-        the firm table once, and again only when firms have left, closed or moved zone since (an
-        abolition in one class moves firms that the next class's zones may receive), not once per
-        class (at national scale, with MOFCOM's classes, that was a third of a run)."""
+    def _zone_sums(self, idx: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Every zone's output, local tax, operating land, firms and zombies this year, for reading
+        the zones ``idx``.  Summed over the firm table once per year end, and again only when a zone
+        of ``idx`` has lost or gained firms since (an abolition hands its firms to the county or a
+        neighbour; other zones' sums do not change) or firms have closed, not once per class (at
+        national scale, with MOFCOM's classes, that was a third of a run)."""
         m = self.model
-        key = (m.month, m.firms.version, m.firm_moves)
-        if self._sums_key != key:
+        key = (m.month, m.firms.version)
+        stale = self._sums_key != key or not set(m.zones_moved[self._sums_moves :]).isdisjoint(idx.tolist())
+        if stale:
             self._sums = (
                 m.zone_year_output(),
                 m.zone_year_local_tax(),  # what zones' tax statistics count
@@ -79,15 +81,16 @@ class Assessment(Policy):
                 m.zone_firm_counts(),
                 m.zone_zombie_counts(),
             )
-            self._sums_key = key
+            self._sums_key, self._sums_moves = key, len(m.zones_moved)
         return self._sums
 
     _sums_key: tuple | None = None
+    _sums_moves = 0
 
     def indicators(self, zones) -> dict[str, np.ndarray]:
         """This year's indicators of ``zones`` (each 'higher is better')."""
         idx = np.array([z.index for z in zones], dtype=int)
-        out, tax, land, firms, zombies = (a[idx] for a in self._zone_sums())
+        out, tax, land, firms, zombies = (a[idx] for a in self._zone_sums(idx))
         last = np.array([z.last_output for z in zones])
         with np.errstate(divide="ignore", invalid="ignore"):
             return {
