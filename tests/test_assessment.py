@@ -223,6 +223,9 @@ def test_indicators_in_one_year_end_follow_firms_an_abolition_moved():
     a = m.policies.assessment
     w, host, top = zone(m, "weak"), zone(m, "mid2"), zone(m, "top")
     a.indicators([host, top])
+    assert a._sums_key is None  # outside the year end's ranking nothing is kept
+    a._ranking = True  # as inside on_year_end
+    a.indicators([host, top])
     firms_before = a._sums[3].copy()  # firms per zone
     sums = a._sums
     moved = int((m.firms.zone[m._operating_rows()] == w.index).sum())

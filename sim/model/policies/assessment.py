@@ -66,14 +66,14 @@ class Assessment(Policy):
 
     def _zone_sums(self, idx: np.ndarray) -> tuple[np.ndarray, ...]:
         """Every zone's output, local tax, operating land, firms and zombies this year, for reading
-        the zones ``idx``.  Summed over the firm table once per year end, and again only when a zone
+        the zones ``idx``.  During the year end's ranking, summed over the firm table once, and again only when a zone
         of ``idx`` has lost or gained firms since (an abolition hands its firms to the county or a
         neighbour; other zones' sums do not change) or firms have closed, not once per class (at
         national scale, with MOFCOM's classes, that was a third of a run)."""
         m = self.model
         key = (m.month, m.firms.version)
         stale = self._sums_key != key or not set(m.zones_moved[self._sums_moves :]).isdisjoint(idx.tolist())
-        if stale:
+        if stale or not self._ranking:  # outside the year end's ranking nothing is kept
             self._sums = (
                 m.zone_year_output(),
                 m.zone_year_local_tax(),  # what zones' tax statistics count
@@ -81,11 +81,12 @@ class Assessment(Policy):
                 m.zone_firm_counts(),
                 m.zone_zombie_counts(),
             )
-            self._sums_key, self._sums_moves = key, len(m.zones_moved)
+            self._sums_key, self._sums_moves = (key if self._ranking else None), len(m.zones_moved)
         return self._sums
 
     _sums_key: tuple | None = None
     _sums_moves = 0
+    _ranking = False  # inside on_year_end: the zones' sums may be shared between classes
 
     def indicators(self, zones) -> dict[str, np.ndarray]:
         """This year's indicators of ``zones`` (each 'higher is better')."""
@@ -177,9 +178,17 @@ class Assessment(Policy):
         return p.bottom_k if class_size > p.bottom_k else 0
 
     def on_year_end(self) -> None:
-        m, p = self.model, self.params
         if not self.active:
             return
+        self._ranking = True
+        try:
+            self._rank_year()
+        finally:
+            self._ranking, self._sums_key = False, None
+
+    def _rank_year(self) -> None:
+        """The year end's assessment: firm classes, absolute floors, then each class ranked."""
+        m, p = self.model, self.params
         if p.firm_classes:  # firms first: a zone abolished below hands its firms to the county
             recovered = self.firm_classes.on_year_end()
             m.close_firms(recovered)
