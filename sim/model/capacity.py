@@ -76,11 +76,6 @@ class CapacityReplacement:
         f.licence[held] = f.capital[held] + f.capital_wip[held]
         self.licensed = True
 
-    def room(self, rows: np.ndarray) -> np.ndarray:
-        """Capital ``rows`` may still add under their licences (inf for firms without one)."""
-        f = self.model.firms
-        return np.maximum(f.licence[rows] - f.capital[rows] - f.capital_wip[rows], 0.0)
-
     def cap_investment(
         self, idx: np.ndarray, internal: np.ndarray, loan: np.ndarray, a_eff: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
