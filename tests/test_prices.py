@@ -87,7 +87,7 @@ def test_input_prices_raise_materials_and_marginal_cost():
             capital=np.full(2, 100.0),
             debt=np.zeros(2),
             demand_weight=np.ones(2),
-            log_productivity=np.zeros(2),
+            log_prod=np.zeros(2),
             land=np.ones(2),
         )
         book_month(

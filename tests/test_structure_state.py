@@ -18,6 +18,7 @@ import pytest
 
 from sim.data import build_region
 from sim.model.calendar import Calendar, Clock
+from sim.model.firms import COLUMNS as FIRM_COLUMNS
 from sim.model.firms import LifeCycle
 from sim.model.model import ZoneReformModel
 from tests.conftest import compose_params
@@ -75,8 +76,9 @@ def _hash(h, value) -> bool:
     return True
 
 
-#: caches of values derived from the state, filled when read (the recorder reads them too)
-CACHES = {"_state_masks", "_state_masks_key"}
+#: caches of values derived from the state, filled when read (the recorder reads them too): the
+#: aggregates' masks, and the firm table's column views (``firms.capital`` is ``firms._capital[:n]``)
+CACHES = {"_state_masks", "_state_masks_key", *FIRM_COLUMNS}
 
 
 def _state_of(obj) -> str:

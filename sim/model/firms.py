@@ -111,6 +111,9 @@ _FIELDS: dict[str, type] = {
     "mu_d_years": np.int16,  # years in a row graded D
 }
 
+#: the table's column names (each read as a view of the rows in use: ``firms.capital``)
+COLUMNS: tuple[str, ...] = tuple(_FIELDS)
+
 #: columns whose value for a new row is not 0
 _DEFAULTS = {
     "zone": -1,
@@ -144,8 +147,16 @@ class FirmTable:
 
     def __getattr__(self, name):  # columns as views of the used rows
         if name in _FIELDS:
-            return self.__dict__["_" + name][: self.__dict__["n"]]
+            d = self.__dict__
+            view = d[name] = d["_" + name][: d["n"]]  # kept until rows are added: later reads are plain lookups
+            return view
         raise AttributeError(name)
+
+    def _forget_views(self) -> None:
+        """Rows were added (or the columns moved): the kept column views are stale."""
+        d = self.__dict__
+        for name in _FIELDS:
+            d.pop(name, None)
 
     def set_state(self, rows, state: int) -> None:
         """Firms at ``rows`` move to life-cycle ``state`` (a new :attr:`version`)."""
@@ -157,6 +168,7 @@ class FirmTable:
         self.version += 1
 
     def _grow(self, need: int) -> None:
+        self._forget_views()
         new_cap = max(need, GROWTH * self._cap)
         for name in _FIELDS:
             old = getattr(self, "_" + name)
@@ -168,21 +180,25 @@ class FirmTable:
     def add(self, **values) -> np.ndarray:
         """Append rows; each keyword is a column (scalar or array of equal length; with no array,
         one row). Returns the rows."""
+        unknown = [name for name in values if name not in _FIELDS]
+        if unknown:
+            raise TypeError(f"FirmTable.add: no column {unknown[0]!r}")
         sizes = {np.size(v) for v in values.values() if np.ndim(v) > 0}
         if len(sizes) > 1:
             raise ValueError(f"FirmTable.add: columns of different lengths {sorted(sizes)}")
         m = sizes.pop() if sizes else 1
         if self.n + m > self._cap:
             self._grow(self.n + m)
-        rows = np.arange(self.n, self.n + m)
+        start = self.n
         self.n += m
+        self._forget_views()
         if "site_block" not in values and "block" in values:  # where it takes land now
             values = {**values, "site_block": values["block"]}
-        for name in _FIELDS:
-            col = getattr(self, "_" + name)
-            col[rows] = values.get(name, _DEFAULTS.get(name, 0))
+        d = self.__dict__
+        for name, value in (_DEFAULTS | values).items():  # rows past n are zero: the other columns are 0 already
+            d["_" + name][start : start + m] = value
         self.version += 1
-        return rows
+        return np.arange(start, start + m)
 
 
 def site_cluster(site_block: np.ndarray, block_zone_start: np.ndarray) -> np.ndarray:
