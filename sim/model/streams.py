@@ -36,13 +36,37 @@ class Stream(IntEnum):
 
 def stream(seed: int, kind: Stream, *key: int) -> np.random.Generator:
     """A generator for stream ``kind`` and the integer ``key`` path (month, project, ...); a negative
-    key (a month of the spin-up, before the start) has its own non-negative code."""
-    return np.random.default_rng([int(seed), int(kind), *map(_code, key)])
+    key (a month of the spin-up, before the start) has its own non-negative code.
+
+    It is ``np.random.default_rng([seed, kind, *codes])``, its seed given as the 32-bit words numpy
+    would make of that list (:func:`_words`): the same generator, without numpy's coercion of a
+    list of Python ints, which was most of the cost of the seven streams a month takes."""
+    words = _words(int(seed)) + _words(int(kind))
+    for k in key:
+        words += _words(_code(k))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(np.array(words, dtype=np.uint32))))
 
 
 def _code(k) -> int:
     k = int(k)
     return k if k >= 0 else _NEGATIVE + (-k)
+
+
+def _words(n: int) -> list[int]:
+    """The 32-bit words of a non-negative integer, least significant first (``[0]`` for 0): how
+    numpy's ``SeedSequence`` reads each int of a list of seeds."""
+    if n < 0:
+        raise ValueError(f"a seed must be non-negative, not {n}")
+    if n < _WORD:
+        return [n]
+    out = []
+    while n > 0:
+        out.append(n & (_WORD - 1))
+        n >>= 32
+    return out
+
+
+_WORD = 1 << 32
 
 
 _NEGATIVE = 1 << 62  # keys -1, -2, ... are drawn as 2**62 + 1, 2**62 + 2, ...: no month or project key reaches it
