@@ -17,6 +17,7 @@ from sim.model.capacity import _room_and_short, _within_room
 from sim.model.choice_kernels import expansion_plans
 from sim.model.credit import book_financing
 from sim.model.firms import FirmTable, site_cluster
+from sim.model.streams import _NEGATIVE, Stream, stream
 from sim.model.zone_changes import _leave_block, _move_zone
 
 money = st.floats(0.0, 1e6, allow_nan=False)
@@ -152,3 +153,37 @@ def test_site_cluster_is_the_zone_each_block_was_built_for(site_block, block_zon
     want = np.where(site_block >= 0, block_zone_start[np.maximum(site_block, 0)], -1)
     got = site_cluster(site_block, block_zone_start)
     assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**64 - 1),
+    kind=st.sampled_from(list(Stream)),
+    key=st.lists(st.integers(-(2**40), 2**63 - 1), max_size=3),
+)
+def test_a_stream_is_numpys_generator_of_its_seed_list(seed, kind, key):
+    """``stream`` hands numpy the 32-bit words of its seed list itself: the same generator as
+    ``default_rng([seed, kind, *codes])``, also for seeds and keys of more than 32 bits and for the
+    spin-up's negative months."""
+    codes = [k if k >= 0 else _NEGATIVE - k for k in key]
+    expected = np.random.default_rng([seed, int(kind), *codes])
+    got = stream(seed, kind, *key)
+    assert np.array_equal(got.integers(0, 2**63, 8), expected.integers(0, 2**63, 8))
+
+
+def test_column_views_follow_added_rows_and_growth():
+    """A column read before rows are added (and before the table grows) is not served stale
+    afterwards: each read covers the rows in use, and writes through it reach the table."""
+    t = FirmTable(capacity=16)
+    t.add(key=np.arange(10), sector=1)
+    before = t.key
+    assert before.size == 10
+    t.add(key=np.arange(10, 30), sector=2)  # grows past 16
+    assert t.key.size == 30 and np.array_equal(t.key, np.arange(30))
+    assert np.array_equal(t.sector, [1] * 10 + [2] * 20) and t.zone[-1] == -1
+    t.capital[3] = 7.0
+    assert t._capital[3] == 7.0 and t.capital is t.capital  # one view until the rows change
+    assert t.add(sector=3).tolist() == [30] and t.sector.size == 31
+    with pytest.raises(TypeError, match="no column 'log_productivity'"):  # a misspelt column is not dropped silently
+        t.add(sector=3, log_productivity=0.5)
+    assert len(t) == 31 and t.sector.size == 31  # and nothing of it is added

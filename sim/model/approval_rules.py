@@ -53,6 +53,25 @@ class Routing:
             self._merged_of = (graph, [(ms[0], np.array(ms)) for ms in graph.members if len(ms) > 1])
         return self._merged_of[1]
 
+    def _devolved(self, dev, active: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The items devolved to zones' offices, by graph, and the regional-assessment items done
+        zone-wide (by order): the policy's rules, rebuilt only when their inputs change (the kernels
+        only read them)."""
+        graph = self._reformed_graph
+        inputs = (active, dev.params.powers, dev.params.regional_assessment_items)
+        kept = getattr(self, "_devolved_of", None)
+        if kept is not None and kept[0] is graph and kept[1] == inputs:
+            return kept[2], kept[3]
+        devolved = dev.devolved_items(self.powers)  # the policy's routing rule
+        merged = devolved.copy()  # on the reformed process a merged node is devolved when all its members are
+        for lead, members in self._merged_nodes():
+            merged[lead] = devolved[members].all()
+        devolved = np.stack([devolved] * len(STREAMS) + [merged] * len(STREAMS))  # by graph
+        n_order = int(self.ra_order.max()) + 1 if self.n_items else 1
+        ra_cover = np.array([dev.ra_covers(o) for o in range(n_order)], dtype=bool)
+        self._devolved_of = (graph, inputs, devolved, ra_cover)
+        return devolved, ra_cover
+
     def _context(self) -> L.Context:
         """The routing rules in force now (see ``approval_routing.route``)."""
         m = self.model
@@ -62,13 +81,8 @@ class Routing:
         if mode is None:
             raise ValueError(f"policy.devolution.service_mode = {dev.params.service_mode!r} is not known")
         s = dev.zone_services()
-        devolved = dev.devolved_items(self.powers)  # the policy's routing rule
-        merged = devolved.copy()  # on the reformed process a merged node is devolved when all its members are
-        for lead, members in self._merged_nodes():
-            merged[lead] = devolved[members].all()
-        devolved = np.stack([devolved] * len(STREAMS) + [merged] * len(STREAMS))  # by graph
-        n_order = int(self.ra_order.max()) + 1 if self.n_items else 1
-        ra_cover = np.array([dev.ra_covers(o) for o in range(n_order)], dtype=bool)
+        devolved, ra_cover = self._devolved(dev, active)
+        n_order = ra_cover.size
         ra_time = (
             m.zone_ra_time[:, :n_order]
             if m.zone_ra_time.shape[1] >= n_order
