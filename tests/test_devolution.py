@@ -138,6 +138,28 @@ def test_routing_uses_government_offices_before_start_and_zone_office_after():
     assert tasks[devolved[0]].transit == pytest.approx(z_transit)
 
 
+def test_routing_follows_the_powers_devolved_now_when_they_change_mid_run():
+    """The routing rules are rebuilt when the policy's inputs change (a dashboard's slider moves
+    ``powers`` between months): items of powers no longer devolved go back to government offices,
+    and back to the zone when the powers return."""
+    m = _two_zone_model(
+        "policy/devolution=ningxia",
+        "policy.devolution.start=2015-01",
+        "policy.devolution.regional_assessment_items=0",
+        "time.end=2015-12",
+    )
+    dev, appr = m.policies.devolution, m.approval
+    ent = next(e for e in m.enterprises if e.zone is not None)
+    m.step()
+    zone_items = lambda: {i for i, t in _route_all_items(m, ent).items() if t.office is ent.zone.body.office}  # noqa: E731
+    full = zone_items()
+    assert int(appr.powers[sorted(full)].sum()) == 37
+    dev.params.powers = 0
+    assert zone_items() == set()
+    dev.params.powers = 37
+    assert zone_items() == full
+
+
 def test_no_devolved_work_reaches_zone_offices_before_start():
     """On Ningxia, zone offices serve nothing until the start month; afterwards they do, and the monthly
     record shows 0 powers devolved before and 37 from the start."""

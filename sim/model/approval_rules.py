@@ -60,8 +60,8 @@ class Routing:
         graph = self._reformed_graph
         inputs = (active, dev.params.powers, dev.params.regional_assessment_items)
         kept = getattr(self, "_devolved_of", None)
-        if kept is not None and kept[0] is graph and kept[1] == inputs:
-            return kept[2], kept[3]
+        if kept is not None and kept[0] is graph and kept[1] is dev and kept[2] == inputs:
+            return kept[3], kept[4]
         devolved = dev.devolved_items(self.powers)  # the policy's routing rule
         merged = devolved.copy()  # on the reformed process a merged node is devolved when all its members are
         for lead, members in self._merged_nodes():
@@ -69,7 +69,7 @@ class Routing:
         devolved = np.stack([devolved] * len(STREAMS) + [merged] * len(STREAMS))  # by graph
         n_order = int(self.ra_order.max()) + 1 if self.n_items else 1
         ra_cover = np.array([dev.ra_covers(o) for o in range(n_order)], dtype=bool)
-        self._devolved_of = (graph, inputs, devolved, ra_cover)
+        self._devolved_of = (graph, dev, inputs, devolved, ra_cover)
         return devolved, ra_cover
 
     def _context(self) -> L.Context:
