@@ -100,17 +100,22 @@ def _route_all_items(m, ent):
     return {t.item: t for stage in range(4) for t in m.approval.route_items(ent.row, stage)}
 
 
-def test_routing_uses_government_offices_before_start_and_zone_office_after():
-    """Before policy.devolution.start every item goes to its region/city/county office; from the start
-    month the devolved powers go to the zone's own office, the rest still to government offices."""
+def _devolving_from(start: str):
+    """A two-zone model whose Ningxia devolution starts at ``start`` (no zone-wide assessments), its
+    policy, approval system and an enterprise in a zone."""
     m = _two_zone_model(
         "policy/devolution=ningxia",
-        "policy.devolution.start=2015-04",
+        f"policy.devolution.start={start}",
         "policy.devolution.regional_assessment_items=0",
         "time.end=2015-12",
     )
-    dev, appr = m.policies.devolution, m.approval
-    ent = next(e for e in m.enterprises if e.zone is not None)
+    return m, m.policies.devolution, m.approval, next(e for e in m.enterprises if e.zone is not None)
+
+
+def test_routing_uses_government_offices_before_start_and_zone_office_after():
+    """Before policy.devolution.start every item goes to its region/city/county office; from the start
+    month the devolved powers go to the zone's own office, the rest still to government offices."""
+    m, dev, appr, ent = _devolving_from("2015-04")
     zone, county = ent.zone, m.counties_by_id[ent.county_id]
     gov = {"region", "city", "county"}
     for _ in range(3):  # months 2015-01 .. 2015-03: not yet in force
@@ -142,14 +147,7 @@ def test_routing_follows_the_powers_devolved_now_when_they_change_mid_run():
     """The routing rules are rebuilt when the policy's inputs change (a dashboard's slider moves
     ``powers`` between months): items of powers no longer devolved go back to government offices,
     and back to the zone when the powers return."""
-    m = _two_zone_model(
-        "policy/devolution=ningxia",
-        "policy.devolution.start=2015-01",
-        "policy.devolution.regional_assessment_items=0",
-        "time.end=2015-12",
-    )
-    dev, appr = m.policies.devolution, m.approval
-    ent = next(e for e in m.enterprises if e.zone is not None)
+    m, dev, appr, ent = _devolving_from("2015-01")
     m.step()
     zone_items = lambda: {i for i, t in _route_all_items(m, ent).items() if t.office is ent.zone.body.office}  # noqa: E731
     full = zone_items()
