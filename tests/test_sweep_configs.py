@@ -24,12 +24,17 @@ JOBS = [
 
 
 @pytest.fixture(scope="module")
-def hydra_loader():
-    with _hydra() as gh:
-        master = gh.compose_config(
-            "config", ["experiment=compare"], run_mode=RunMode.MULTIRUN, with_log_configuration=False
-        )
-        yield gh.config_loader, master
+def hydra():
+    with _hydra() as gh:  # one at a time: it holds the composer's lock
+        yield gh
+
+
+@pytest.fixture(scope="module")
+def hydra_loader(hydra):
+    master = hydra.compose_config(
+        "config", ["experiment=compare"], run_mode=RunMode.MULTIRUN, with_log_configuration=False
+    )
+    return hydra.config_loader, master
 
 
 @pytest.mark.parametrize("job", JOBS, ids=" ".join)
@@ -67,3 +72,20 @@ def test_an_unknown_key_fails_as_in_hydra(hydra_loader):
     with pytest.raises(ConfigCompositionException) as slow:
         loader.load_sweep_config(master, ["scenario=baseline", "policy.devolution.no_such_key=3"])
     assert str(fast.value) == str(slow.value)
+
+
+def test_a_job_of_a_command_with_hydra_overrides_is_composed_as_hydra_composes_it(hydra):
+    """The command's own ``hydra.*`` overrides (``hydra.sweep.dir=...``, as zonesim-sensitivity
+    passes) stay out of each job's task overrides and its folder name, as in Hydra."""
+    master = hydra.compose_config(
+        "config",
+        ["experiment=compare", "hydra.sweep.dir=elsewhere", "time.end=2019-12"],
+        run_mode=RunMode.MULTIRUN,
+        with_log_configuration=False,
+    )
+    configs = SweepConfigs(hydra.config_loader, master)
+    for job in (["scenario=baseline", "seed=3", "time.end=2019-12"], ["scenario=baseline", "seed=4"]):
+        fast = configs.load(job)
+        slow = hydra.config_loader.load_sweep_config(master, list(job))
+        assert OmegaConf.to_container(fast) == OmegaConf.to_container(slow)
+        assert "hydra.sweep.dir" not in fast.hydra.job.override_dirname

@@ -28,10 +28,16 @@ def split_overrides(overrides: tuple[str, ...], is_group: Callable[[str], bool])
     (``time.end=2016-06``), parsed by Hydra's own grammar.  ``is_group(key)``: whether a key names
     a config group (``scenario``, ``policy/assessment``; dots are given as slashes)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    return _split(overrides, OverridesParser.create().parse_overrides(list(overrides)), is_group)
+
+
+def _split(overrides: tuple[str, ...], parsed_overrides: list, is_group: Callable[[str], bool]):
+    """:func:`split_overrides` of overrides parsed already."""
     from hydra.core.override_parser.types import OverrideType, ValueType
 
     structure, values = [], []
-    for line, parsed in zip(overrides, OverridesParser.create().parse_overrides(list(overrides)), strict=True):
+    for line, parsed in zip(overrides, parsed_overrides, strict=True):
         key = parsed.key_or_group
         plain = (
             parsed.type == OverrideType.CHANGE
@@ -63,9 +69,18 @@ class SweepConfigs:
     compositions between the sweeper's check and the launcher (one configuration loader)."""
 
     def __init__(self, config_loader, master_config):
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+        from omegaconf import OmegaConf
+
         self.config_loader = config_loader
         self.master = master_config
-        self._bases: dict[tuple[str, ...], object] = {}
+        #: each shape's composed configuration, pickled: a job's copy is one ``pickle.loads``
+        self._bases: dict[tuple[str, ...], bytes] = {}
+        self._groups: dict[str, bool] = {}
+        self._parser = OverridesParser.create()
+        self._hydra_overrides = self._parser.parse_overrides(
+            list(OmegaConf.to_container(master_config.hydra.overrides.hydra))
+        )
 
     @classmethod
     def of(cls, config_loader, master_config) -> SweepConfigs:
@@ -77,23 +92,24 @@ class SweepConfigs:
         return mine[key]
 
     def is_group(self, key: str) -> bool:
-        return bool(self.config_loader.repository.group_exists(key))
+        known = self._groups.get(key)
+        if known is None:
+            known = self._groups[key] = bool(self.config_loader.repository.group_exists(key))
+        return known
 
     def load(self, overrides: Sequence[str]):
         from hydra._internal.config_loader_impl import get_overrides_dirname
-        from hydra.core.override_parser.overrides_parser import OverridesParser
         from omegaconf import OmegaConf, open_dict
 
         overrides = list(overrides)
-        structure, values = split_overrides(tuple(overrides), self.is_group)
+        parsed = self._parser.parse_overrides(overrides)  # once: Hydra's grammar costs ~1 ms a line
+        structure, values = _split(tuple(overrides), parsed, self.is_group)
         if structure not in self._bases:
-            self._bases[structure] = self.config_loader.load_sweep_config(self.master, list(structure))
-        cfg = pickle.loads(pickle.dumps(self._bases[structure]))  # a copy: a third of deepcopy's time
+            self._bases[structure] = pickle.dumps(self.config_loader.load_sweep_config(self.master, list(structure)))
+        cfg = pickle.loads(self._bases[structure])  # a copy: a third of deepcopy's time
         if values:
             apply_values(cfg, values)
-            hydra_overrides = list(OmegaConf.to_container(self.master.hydra.overrides.hydra))
-            parsed = OverridesParser.create().parse_overrides(hydra_overrides + overrides)
-            app = [o for o in parsed if not o.is_hydra_override()]
+            app = [o for o in self._hydra_overrides + parsed if not o.is_hydra_override()]
             dirname = cfg.hydra.job.config.override_dirname
             with open_dict(cfg.hydra):
                 cfg.hydra.overrides.task = [o.input_line for o in app]
