@@ -70,7 +70,6 @@ class SweepConfigs:
 
     def __init__(self, config_loader, master_config):
         from hydra.core.override_parser.overrides_parser import OverridesParser
-        from omegaconf import OmegaConf
 
         self.config_loader = config_loader
         self.master = master_config
@@ -78,9 +77,6 @@ class SweepConfigs:
         self._bases: dict[tuple[str, ...], bytes] = {}
         self._groups: dict[str, bool] = {}
         self._parser = OverridesParser.create()
-        self._hydra_overrides = self._parser.parse_overrides(
-            list(OmegaConf.to_container(master_config.hydra.overrides.hydra))
-        )
 
     @classmethod
     def of(cls, config_loader, master_config) -> SweepConfigs:
@@ -109,7 +105,9 @@ class SweepConfigs:
         cfg = pickle.loads(self._bases[structure])  # a copy: a third of deepcopy's time
         if values:
             apply_values(cfg, values)
-            app = [o for o in self._hydra_overrides + parsed if not o.is_hydra_override()]
+            # the task overrides, as Hydra takes them: the job's own that are not hydra's (the
+            # command's hydra overrides, which Hydra puts first, are all hydra's)
+            app = [o for o in parsed if not o.is_hydra_override()]
             dirname = cfg.hydra.job.config.override_dirname
             with open_dict(cfg.hydra):
                 cfg.hydra.overrides.task = [o.input_line for o in app]
