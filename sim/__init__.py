@@ -16,7 +16,19 @@ starts at once.
 
 from __future__ import annotations
 
+import atexit
+import gc
 from typing import TYPE_CHECKING, Any
+
+# At exit, Python's finalisation runs full garbage collections over every object still alive (the
+# hundreds of thousands that pandas, Mesa, Hydra, numba and matplotlib leave): 0.5-0.8 s at the end
+# of every command and worker process, measured.  Moving the survivors to the collector's
+# permanent generation first (``gc.freeze``) skips those passes; objects are still released by
+# reference counting as modules are cleared.  Only objects kept alive by reference cycles at exit
+# are left unfinalised, which Python never promised to finalise anyway (``object.__del__``'s notes).
+# ``gc.freeze`` frees nothing and stops nothing, so every other atexit handler (joblib's shutdown of
+# its workers, logging's flush and close) works as before, whichever runs first.
+atexit.register(gc.freeze)
 
 if TYPE_CHECKING:
     from sim.api import ConfigError, Result, load_experiment, load_run, make_params, outcomes, simulate
