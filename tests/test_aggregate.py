@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.experiments import stats
 from sim.experiments.aggregate import OUTCOMES, RunRecord, aggregate, main, print_report, swept_parameters
@@ -147,6 +149,30 @@ def test_degenerate_intervals():
     none = stats.mean_ci([np.nan])
     assert none.n == 0 and np.isnan(none.mean)
     assert stats.relative_pct(5.0, 20.0) == 25.0 and np.isnan(stats.relative_pct(1.0, 0.0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.floats(-1e12, 1e12, allow_nan=False), min_size=2, max_size=60),
+    level=st.floats(0.5, 0.999),
+)
+def test_intervals_are_scipy_stats_bit_for_bit(values, level):
+    """The t-intervals (computed with ``scipy.special.stdtrit``, without importing ``scipy.stats``)
+    are ``scipy.stats.t.interval`` with ``scipy.stats.sem``, to the last bit, for one sample and
+    for a vector of them."""
+    from scipy import stats as scipy_stats
+
+    v = np.asarray(values)
+    if np.all(v == v[0]):
+        return  # the zero-width rule, tested above
+    ci = stats.mean_ci(v, level)
+    low, high = scipy_stats.t.interval(level, v.size - 1, loc=float(np.mean(v)), scale=scipy_stats.sem(v))
+    np.testing.assert_array_equal([ci.low, ci.high], [low, high])  # NaN (an underflowed variance) as NaN
+    df = np.arange(1, v.size + 1, dtype=float)
+    scale = np.abs(v) * (np.arange(v.size) % 3)  # some zero scales: NaN there
+    np.testing.assert_array_equal(
+        stats.t_interval(level, df, loc=v, scale=scale), scipy_stats.t.interval(level, df, loc=v, scale=scale)
+    )
 
 
 def test_mean_ci_by_matches_mean_ci():

@@ -23,10 +23,20 @@ def test_every_exported_name_resolves(package):
         module.not_a_name  # noqa: B018
 
 
-def test_the_callback_does_not_import_the_analysis():
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # the Hydra callback of the sensitivity command
+        "from sim.experiments.sensitivity import SensitivityCallback",
+        # aggregating needs t quantiles (scipy.special), not scipy.stats (0.5 s more at the end of
+        # every sweep); matplotlib only when figures are drawn
+        "import sim.experiments.aggregate.build",
+    ],
+)
+def test_light_parts_do_not_import_the_heavy_analysis(statement):
     code = (
         "import sys\n"
-        "from sim.experiments.sensitivity import SensitivityCallback\n"
+        f"{statement}\n"
         "heavy = [m for m in ('matplotlib', 'scipy.stats', 'SALib') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
