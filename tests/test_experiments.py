@@ -172,6 +172,17 @@ def test_same_results_under_basic_and_joblib_with_two_workers(tmp_path):
     res = zonesim(*sweep, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={joblib}", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert_same_runs(basic, joblib)
+    # zonesim's launcher: its workers import matplotlib only at the end, while the runs are read,
+    # and draw the figures; the figures are those of the sweep drawn in one process, byte for byte
+    ours = tmp_path / "zonesim_joblib"
+    res = zonesim(
+        *sweep, "hydra/launcher=zonesim_joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={ours}", cwd=tmp_path
+    )
+    assert res.returncode == 0, res.stderr
+    assert_same_runs(basic, ours)
+    figures = {p.name: p.read_bytes() for p in sorted((basic / "aggregate" / "figures").glob("*.png"))}
+    assert len(figures) >= 4
+    assert {p.name: p.read_bytes() for p in sorted((ours / "aggregate" / "figures").glob("*.png"))} == figures
 
 
 @pytest.mark.parametrize("experiment", sorted(p.stem for p in (REPO / "configs" / "experiment").glob("*.yaml")))

@@ -15,6 +15,7 @@ Hydra turns an exception in a callback into a warning; so every failure here is 
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import threading
@@ -55,26 +56,35 @@ def joblib_settings(config: DictConfig) -> dict | None:
     return settings
 
 
-def _import_run_modules(figures: bool = True) -> int:
-    """Run in a worker: import what every job needs (pandas, Mesa, the model, the runner), and,
-    with ``figures``, matplotlib for the figures the workers draw at the end (1.1 s)."""
-    import sim.model.model  # noqa: F401 - the import is the point
-    import sim.runner.jobs  # noqa: F401
-    import sim.runner.run  # noqa: F401
+#: what every job imports (pandas, Mesa, the model, the runner): a worker's warm-up
+RUN_MODULES = ("sim.model.model", "sim.runner.jobs", "sim.runner.run")
+#: what drawing the figures imports (matplotlib), in the workers that draw them at the end
+FIGURE_MODULES = ("sim.experiments.figures",)
+#: what aggregating imports in this process at the end (pandas, pyarrow, scipy.special)
+AGGREGATION_MODULES = ("sim.experiments.aggregate.build",)
 
-    if figures:
-        import sim.experiments.figures  # noqa: F401
 
+def _import_modules(names: tuple[str, ...]) -> int:
+    """Import ``names`` (run in a worker, or in a thread of this process)."""
+    for name in names:
+        importlib.import_module(name)
     return 0
 
 
-def warm_workers(settings: dict, figures: bool = True) -> threading.Thread | None:
-    """Start the launcher's worker processes, with the model imported, in the background.
+def warm_workers(
+    settings: dict, modules: tuple[str, ...] = RUN_MODULES, then_here: tuple[str, ...] = ()
+) -> threading.Thread | None:
+    """Start the launcher's worker processes, with ``modules`` imported, in the background; then
+    import ``then_here`` in this process, in another background thread.
 
-    Hydra's sweeper then composes every job's configuration in this process (a few seconds for
-    a comparison); meanwhile the workers start, so the first jobs do not wait for them.  The
-    same ``Parallel`` arguments as the launcher's make joblib reuse these workers.  ``figures``:
-    the aggregation will draw figures in them (else matplotlib is not imported).
+    At a sweep's start, Hydra's sweeper composes every job's configuration in this process (a few
+    seconds for a comparison); meanwhile the workers start and import the model, so the first jobs
+    do not wait for them.  Matplotlib is not imported then, as the first jobs would wait for it:
+    the callback has the workers import it at the end, while this process reads the runs.
+    ``then_here``: what this process will need at the end, imported while the workers run the jobs
+    (it is otherwise idle).  The same ``Parallel`` arguments as the launcher's make joblib reuse
+    these workers.  ``None`` (nothing started) for fewer than two workers: the jobs then run in
+    this process, which has no idle time to fill.
     """
     from joblib import Parallel, cpu_count, delayed
 
@@ -86,15 +96,24 @@ def warm_workers(settings: dict, figures: bool = True) -> threading.Thread | Non
     def warm() -> None:
         try:
             with Parallel(**settings) as parallel:
-                parallel(delayed(_import_run_modules)(figures) for _ in range(workers))
+                parallel(delayed(_import_modules)(modules) for _ in range(workers))
         except Exception:  # noqa: BLE001 - only a head start: the launcher starts workers anyway
             log.debug("worker warm-up failed", exc_info=True)
+        if then_here:  # not joined by wait_for_warm_up: the launcher need not wait for it
+            threading.Thread(target=_import_here, args=(then_here,), name="zonesim-import", daemon=True).start()
 
     global _WARM
     thread = threading.Thread(target=warm, name="zonesim-warm-workers", daemon=True)
     thread.start()
     _WARM = thread
     return thread
+
+
+def _import_here(names: tuple[str, ...]) -> None:
+    try:
+        _import_modules(names)
+    except Exception:  # noqa: BLE001 - only a head start: the aggregation imports them again, and reports
+        log.debug("importing %s ahead failed", names, exc_info=True)
 
 
 _WARM: threading.Thread | None = None
@@ -171,7 +190,7 @@ class ExperimentCallback(Callback):
         log.info("experiment %s: %d jobs (%d already complete)", exp_dir, total, done)
         self._settings = joblib_settings(config)
         if self._settings and total > done:
-            warm_workers(self._settings, figures=self.aggregate and self.figures)
+            warm_workers(self._settings, RUN_MODULES, then_here=AGGREGATION_MODULES if self.aggregate else ())
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         exp_dir = Path(config.hydra.sweep.dir)
@@ -200,7 +219,15 @@ class ExperimentCallback(Callback):
             try:
                 from sim.experiments.aggregate import aggregate, print_report
 
-                print_report(aggregate(exp_dir, figures=self.figures, parallel=self._settings), exp_dir)
+                if self.figures and self._settings:  # the workers import matplotlib while the runs are read here
+                    warm_workers(self._settings, FIGURE_MODULES)
+                tables = aggregate(exp_dir, figures=False)
+                if self.figures:
+                    from sim.experiments.figures import make_figures
+
+                    wait_for_warm_up()
+                    make_figures(exp_dir, tables, parallel=self._settings)
+                print_report(tables, exp_dir)
             except Exception as exc:  # noqa: BLE001 - runs are saved; report and fail the command
                 log.error(
                     "aggregation of %s failed: %s: %s (re-run it with zonesim-aggregate)",
@@ -210,6 +237,8 @@ class ExperimentCallback(Callback):
                 )
                 log.debug("aggregation failure", exc_info=True)
                 status = EXIT_FAILURES
+            finally:
+                wait_for_warm_up()  # no Parallel call left running in the background at exit
         from sim.experiments.aggregate import damaged_runs  # pandas is loaded only at the end
 
         damaged = damaged_runs(exp_dir)
