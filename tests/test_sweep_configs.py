@@ -10,7 +10,7 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 
 from sim.runner.command import _hydra
-from sim.runner.sweep_configs import SweepConfigs
+from sim.runner.sweep_configs import SweepConfigs, forget_shapes
 
 JOBS = [
     ["scenario=baseline", "seed=0"],
@@ -21,6 +21,14 @@ JOBS = [
     ["scenario=consolidation", "seed=4", "hydra.job.chdir=false"],
     ["scenario=baseline", "seed=5", "+output.extra_note=1"],
 ]
+
+
+@pytest.fixture(autouse=True)
+def no_shared_shapes():
+    """Each test composes its own shapes (none left by another test's master configuration)."""
+    forget_shapes()
+    yield
+    forget_shapes()
 
 
 @pytest.fixture(scope="module")

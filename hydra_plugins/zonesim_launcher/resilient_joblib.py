@@ -9,9 +9,10 @@ skipped, the interrupted ones run again, and the sweep ends as an uninterrupted 
 its aggregate and manifest.  Only if workers keep dying does the error reach Hydra.
 
 Each job's configuration is composed here, in the parent, once per distinct list of config-group
-choices (:class:`sim.runner.sweep_configs.SweepConfigs`), not by each worker from scratch (Hydra's
-joblib launcher: 0.14 s a job), and a worker receives the composed configuration with the job
-callbacks only (not the whole configuration loader, pickled again for every job).
+choices (:class:`sim.runner.sweep_configs.SweepConfigs`; those the ``zonesim`` command's check
+composed already are reused), not by each worker from scratch (Hydra's joblib launcher: 0.14 s a
+job), and a worker receives the composed configuration with the job callbacks only (not the whole
+configuration loader, pickled again for every job).
 
 Its options are joblib's (``n_jobs``, ...) plus ``restarts``.  The experiments of
 ``configs/experiment/`` use it.
@@ -60,11 +61,13 @@ class ResilientJoblibLauncher(JoblibLauncher):
         from joblib.externals.loky.process_executor import BrokenProcessPool, ShutdownExecutorError
 
         from sim.experiments.callbacks import wait_for_warm_up
-        from sim.runner.sweep_configs import SweepConfigs
+        from sim.runner.sweep_configs import SweepConfigs, forget_shapes
 
-        # composed while the workers warm up (they import the model meanwhile)
+        # composed while the workers warm up (they import the model meanwhile); the shapes the
+        # command's check composed are reused, once: a later launch in this process composes anew
         configs = SweepConfigs.of(self.hydra_context.config_loader, self.config)
         jobs = [configs.load(overrides) for overrides in job_overrides]
+        forget_shapes()
         wait_for_warm_up()  # the workers' warm-up has the pool to itself until it is done
         for attempt in range(1, self.restarts + 2):
             try:

@@ -77,9 +77,11 @@ def warm_workers(
     """Start the launcher's worker processes, with ``modules`` imported, in the background; then
     import ``then_here`` in this process, in another background thread.
 
-    At a sweep's start, Hydra's sweeper composes every job's configuration in this process (a few
-    seconds for a comparison); meanwhile the workers start and import the model, so the first jobs
-    do not wait for them.  Matplotlib is not imported then, as the first jobs would wait for it:
+    At a sweep's start, the command's check composes and validates every job in this process (a
+    few seconds for a comparison; :func:`sim.runner.cli.start_workers` starts the warm-up then,
+    and a second call with the same settings and modules returns that warm-up); meanwhile the
+    workers start and import the model, so the first jobs do not wait for them.  Matplotlib is not
+    imported then, as the first jobs would wait for it:
     the callback has the workers import it at the end, while this process reads the runs.
     ``then_here``: what this process will need at the end, imported while the workers run the jobs
     (it is otherwise idle).  The same ``Parallel`` arguments as the launcher's make joblib reuse
@@ -92,6 +94,10 @@ def warm_workers(
     workers = n if n > 0 else max(cpu_count() + 1 + n, 1)  # joblib's reading of a negative n_jobs
     if workers <= 1:
         return None
+    global _WARM, _WARM_KEY
+    key = (repr(sorted(settings.items())), modules)
+    if _WARM is not None and _WARM_KEY == key:  # started already (by the command, before Hydra)
+        return _WARM
 
     def warm() -> None:
         try:
@@ -102,10 +108,9 @@ def warm_workers(
         if then_here:  # not joined by wait_for_warm_up: the launcher need not wait for it
             threading.Thread(target=_import_here, args=(then_here,), name="zonesim-import", daemon=True).start()
 
-    global _WARM
     thread = threading.Thread(target=warm, name="zonesim-warm-workers", daemon=True)
     thread.start()
-    _WARM = thread
+    _WARM, _WARM_KEY = thread, key
     return thread
 
 
@@ -117,6 +122,7 @@ def _import_here(names: tuple[str, ...]) -> None:
 
 
 _WARM: threading.Thread | None = None
+_WARM_KEY: tuple | None = None  # the settings and modules of that warm-up
 
 
 def wait_for_warm_up(timeout: float = 120.0) -> None:

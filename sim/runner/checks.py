@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,18 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.config import limits
 from sim.config.validate import ConfigError, check_value, from_dictconfig
 from sim.data import DataError
-from sim.runner.command import INFO_FLAGS, _hydra, _job_config, _parse_args, _refuse_deletions, parse_overrides
+from sim.runner.command import (
+    HYDRA_JOB_NAME,
+    INFO_FLAGS,
+    _hydra,
+    _job_config,
+    _parse_args,
+    _refuse_deletions,
+    parse_overrides,
+)
 from sim.runner.messages import _lines, _one_line
 from sim.runner.run import region_of, run_key
-from sim.runner.sweep_configs import SweepConfigs
+from sim.runner.sweep_configs import SweepConfigs, forget_shapes
 
 #: what a bad input raises on its way to the one line on stderr
 BAD_INPUT = (ConfigError, DataError, HydraException, OmegaConfBaseException, ValueError)
@@ -206,22 +215,26 @@ def precheck(overrides: list[str]) -> None:
         probe_folder("output.dir", params.output.dir)
 
 
-def check_command(argv: list[str]) -> object:
+def check_command(argv: list[str], on_sweep: Callable[[Any], None] | None = None) -> object:
     """Check a whole ``zonesim`` command line before Hydra starts (see the module docstring);
     raises on the first problem, with a message :func:`_one_line` makes one line of.
+
+    ``on_sweep(master)``: called with a sweep's master configuration once it has composed, before
+    its jobs are checked (the command starts its worker processes then, :func:`sim.runner.cli.main`).
 
     Returns the configuration's ``hydra.mode`` as composed here (what Hydra's ``get_mode`` would
     compose the whole configuration again to find: :func:`sim.runner.cli.main` hands it over), or
     :data:`UNCHECKED` for an information flag (``--cfg``, ``--info``, ...), which is not checked."""
     CHECKED_JOBS.clear()  # only this command's jobs
     CHECKED_KEYS.clear()
+    forget_shapes()  # the compositions kept are this command's, which its launcher reuses
     if any(a.split("=", 1)[0] in INFO_FLAGS for a in argv):
         return UNCHECKED
     args = _parse_args(argv)
     overrides = list(args.overrides)
     parsed = parse_overrides(overrides)
     config_name = args.config_name or "config"
-    with _hydra() as gh:
+    with _hydra(HYDRA_JOB_NAME) as gh:  # Hydra's own job name: the launcher's master configuration, to the bit
         _refuse_deletions(parsed, gh.config_loader.repository.group_exists)
         # the mode as Hydra finds it: -m, or the configuration's hydra.mode (an experiment's MULTIRUN)
         mode, cfg = (RunMode.MULTIRUN, None) if args.multirun else (None, None)
@@ -235,7 +248,15 @@ def check_command(argv: list[str]) -> object:
                 cfg = None
         if cfg is None or mode == RunMode.MULTIRUN:
             cfg = gh.compose_config(config_name, overrides, run_mode=mode, with_log_configuration=False)
+        own_mode = cfg.hydra.mode  # the configuration's own, as Hydra's get_mode reads it
+        if mode == RunMode.MULTIRUN and own_mode != RunMode.MULTIRUN:
+            # -m: Hydra adds this override itself (hydra._internal.utils._run_app); composed with it,
+            # this is the master configuration the launcher will have, whose compositions it reuses
+            overrides = [*overrides, "hydra.mode=MULTIRUN"]
+            cfg = gh.compose_config(config_name, overrides, run_mode=mode, with_log_configuration=False)
         _check_callbacks(cfg)
+        if mode == RunMode.MULTIRUN and on_sweep is not None:
+            on_sweep(cfg)
         checker = _Checker(gh, cfg)
         if mode == RunMode.RUN:
             params = from_dictconfig(_job_config(cfg), copy_first=False)  # _job_config made a copy
@@ -264,7 +285,7 @@ def check_command(argv: list[str]) -> object:
         _check_hydra_folders(cfg, _resolved(cfg, "hydra.sweep.dir"), "hydra.sweep.dir")
         CHECKED_JOBS.update(tuple(job) for job in jobs)
         CHECKED_KEYS.extend(keys)
-        return cfg.hydra.mode
+        return own_mode
 
 
 #: :func:`check_command`'s answer for a command it does not check

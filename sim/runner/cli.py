@@ -141,6 +141,18 @@ def _mode_known(mode: object):
         Hydra.get_mode = original
 
 
+def start_workers(master) -> None:
+    """A sweep on joblib's workers: start them (they import the model) while the command's check
+    composes and validates the jobs, the 2-3 s before Hydra starts (the experiment callback would
+    start them only then).  A check that fails after this ends the command as before, once the
+    workers have started (about 2 s)."""
+    from sim.experiments.callbacks import AGGREGATION_MODULES, RUN_MODULES, joblib_settings, warm_workers
+
+    settings = joblib_settings(master)
+    if settings:
+        warm_workers(settings, RUN_MODULES, then_here=AGGREGATION_MODULES)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     argv = sys.argv[1:] if argv is None else argv
@@ -150,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     if need:
         _refuse(need)
     try:
-        mode = check_command(argv)
+        mode = check_command(argv, on_sweep=start_workers)
     except (*BAD_INPUT, OSError) as exc:
         _refuse(_one_line(exc))
     except Exception as exc:  # a fault of the check itself: still one line (HYDRA_FULL_ERROR=1 shows where)

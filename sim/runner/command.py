@@ -101,6 +101,11 @@ def _refuse_deletions(parsed: list, is_group) -> None:
             )
 
 
+#: the job name Hydra gives the ``zonesim`` command's runs: that of the module of its task function
+#: (``sim/runner/cli.py``), which ``hydra.job.name`` records and the job's log file is named after
+HYDRA_JOB_NAME = "cli"
+
+
 @contextlib.contextmanager
 def _hydra(job_name: str = "zonesim") -> Iterator[Any]:
     """Hydra's composer for the configs (its global state cleared afterwards)."""

@@ -17,6 +17,7 @@ values applied by Hydra's rule and the job's own ``hydra.overrides.task`` and
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import weakref
 from collections.abc import Callable, Sequence
@@ -66,7 +67,15 @@ class SweepConfigs:
     """The configurations of a sweep's jobs: ``load(overrides)`` returns what Hydra's
     ``config_loader.load_sweep_config(master_config, overrides)`` returns, composing the tree once
     per distinct list of shaping overrides (:func:`split_overrides`).  :meth:`of` shares the
-    compositions between the sweeper's check and the launcher (one configuration loader)."""
+    instance between the sweeper's check and the launcher (one configuration loader).
+
+    Compositions are also shared between instances whose master configurations are the same
+    (:data:`_SHAPES`): the command's check (:func:`sim.runner.checks.check_command`) composes with
+    its own loader the master configuration Hydra's launcher will have, so the launcher reuses the
+    check's compositions (seven for the main job: 2-4 s before its first run) instead of composing
+    them again.  A composition is a function of the master configuration (its config name, its
+    ``hydra`` overrides, its config sources) and of the files it reads, which do not change within
+    a command."""
 
     def __init__(self, config_loader, master_config):
         from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -74,7 +83,7 @@ class SweepConfigs:
         self.config_loader = config_loader
         self.master = master_config
         #: each shape's composed configuration, pickled: a job's copy is one ``pickle.loads``
-        self._bases: dict[tuple[str, ...], bytes] = {}
+        self._bases: dict[tuple[str, ...], bytes] = _SHAPES.setdefault(_content_key(master_config), {})
         self._groups: dict[str, bool] = {}
         self._parser = OverridesParser.create()
 
@@ -123,3 +132,23 @@ class SweepConfigs:
 
 _SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 """Loader -> {id(master configuration): SweepConfigs}: the sweeper's and the launcher's share."""
+
+
+_SHAPES: dict[bytes, dict[tuple[str, ...], bytes]] = {}
+"""A master configuration's content (:func:`_content_key`) -> its shapes' compositions (pickled),
+shared by every :class:`SweepConfigs` of that master configuration; emptied by :func:`forget_shapes`."""
+
+
+def _content_key(master_config) -> bytes:
+    """A digest of the master configuration's values and interpolations as written: not of what
+    resolvers have cached at some moment (``${now:...}``), which :meth:`SweepConfigs.load` copies
+    from each master configuration into its jobs' anyway."""
+    from omegaconf import OmegaConf
+
+    content = OmegaConf.to_container(master_config, resolve=False)
+    return hashlib.blake2b(pickle.dumps(content), digest_size=16).digest()
+
+
+def forget_shapes() -> None:
+    """Drop the compositions kept for sharing (a command's check does, before it composes)."""
+    _SHAPES.clear()
