@@ -119,17 +119,20 @@ def test_the_check_hands_over_a_sweeps_master_configuration_before_it_checks_the
 
 def test_the_workers_are_warmed_once_for_the_same_settings(monkeypatch):
     """The command's early warm-up and the experiment callback's are one: a second call with the
-    same settings and modules returns the first warm-up; other modules start another."""
-    from sim.experiments import callbacks
+    same settings and modules returns the first warm-up; other modules start another; an import
+    after the warm-up waits for it."""
+    from sim.runner import workers
 
-    monkeypatch.setattr(callbacks, "_WARM", None)
-    monkeypatch.setattr(callbacks, "_WARM_KEY", None)
+    monkeypatch.setattr(workers, "_WARM", None)
+    monkeypatch.setattr(workers, "_WARM_KEY", None)
     settings = {"n_jobs": 2, "backend": "no-such-backend"}  # fails at once in its thread: no process started
-    first = callbacks.warm_workers(settings, callbacks.RUN_MODULES)
-    assert callbacks.warm_workers(dict(settings), callbacks.RUN_MODULES, then_here=()) is first
-    other = callbacks.warm_workers(settings, callbacks.FIGURE_MODULES)
+    first = workers.warm_workers(settings)
+    assert workers.warm_workers(dict(settings), workers.RUN_MODULES) is first
+    other = workers.warm_workers(settings, ("sim.experiments.figures",))
     assert other is not first
-    callbacks.wait_for_warm_up()
-    first.join(5)
-    assert not first.is_alive() and not other.is_alive()
-    assert callbacks.warm_workers({"n_jobs": 1}, callbacks.RUN_MODULES) is None  # one worker: the jobs run here
+    after = workers.import_after_warm_up(("json",))
+    after.join(10)
+    assert not other.is_alive() and not after.is_alive()
+    first.join(10)
+    assert not first.is_alive()
+    assert workers.warm_workers({"n_jobs": 1}) is None  # one worker: the jobs run in this process

@@ -60,8 +60,8 @@ class ResilientJoblibLauncher(JoblibLauncher):
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         from joblib.externals.loky.process_executor import BrokenProcessPool, ShutdownExecutorError
 
-        from sim.experiments.callbacks import wait_for_warm_up
         from sim.runner.sweep_configs import SweepConfigs, forget_shapes
+        from sim.runner.workers import wait_for_warm_up
 
         # composed while the workers warm up (they import the model meanwhile); the shapes the
         # command's check composed are reused, once: a later launch in this process composes anew

@@ -15,10 +15,8 @@ Hydra turns an exception in a callback into a warning; so every failure here is 
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from sim.layout import AGGREGATE_DIR, FAILURES, FIGURES_DIR, MANIFEST, RUN_JSON,
 from sim.runner.files import DONE, SweepLock, check_done, clean_stale, write_json
 from sim.runner.jobs import STATUS, count_done
 from sim.runner.run import git_commit, package_versions
+from sim.runner.workers import import_after_warm_up, joblib_settings, wait_for_warm_up, warm_workers
 
 log = logging.getLogger("zonesim")
 
@@ -46,90 +45,11 @@ def count_jobs(config: DictConfig) -> int:
     return sum(len(batch) for batch in BasicSweeper.split_arguments(parsed, None))
 
 
-def joblib_settings(config: DictConfig) -> dict | None:
-    """The joblib launcher's ``Parallel`` arguments, or None for any other launcher."""
-    launcher = config.hydra.get("launcher") or {}
-    if "joblib" not in str(launcher.get("_target_", "")):
-        return None
-    settings = {k: v for k, v in launcher.items() if k not in ("_target_", "restarts")}  # restarts: zonesim_joblib's
-    settings["backend"] = "loky"  # as the launcher itself forces
-    return settings
-
-
-#: what every job imports (pandas, Mesa, the model, the runner): a worker's warm-up
-RUN_MODULES = ("sim.model.model", "sim.runner.jobs", "sim.runner.run")
-#: what drawing the figures imports (matplotlib), in the workers that draw them at the end
+#: what drawing the figures imports (matplotlib), in the workers that draw them at the end: not at
+#: the workers' warm-up (the first jobs would wait for it) but while this process reads the runs
 FIGURE_MODULES = ("sim.experiments.figures",)
 #: what aggregating imports in this process at the end (pandas, pyarrow, scipy.special)
 AGGREGATION_MODULES = ("sim.experiments.aggregate.build",)
-
-
-def _import_modules(names: tuple[str, ...]) -> int:
-    """Import ``names`` (run in a worker, or in a thread of this process)."""
-    for name in names:
-        importlib.import_module(name)
-    return 0
-
-
-def warm_workers(
-    settings: dict, modules: tuple[str, ...] = RUN_MODULES, then_here: tuple[str, ...] = ()
-) -> threading.Thread | None:
-    """Start the launcher's worker processes, with ``modules`` imported, in the background; then
-    import ``then_here`` in this process, in another background thread.
-
-    At a sweep's start, the command's check composes and validates every job in this process (a
-    few seconds for a comparison; :func:`sim.runner.cli.start_workers` starts the warm-up then,
-    and a second call with the same settings and modules returns that warm-up); meanwhile the
-    workers start and import the model, so the first jobs do not wait for them.  Matplotlib is not
-    imported then, as the first jobs would wait for it:
-    the callback has the workers import it at the end, while this process reads the runs.
-    ``then_here``: what this process will need at the end, imported while the workers run the jobs
-    (it is otherwise idle).  The same ``Parallel`` arguments as the launcher's make joblib reuse
-    these workers.  ``None`` (nothing started) for fewer than two workers: the jobs then run in
-    this process, which has no idle time to fill.
-    """
-    from joblib import Parallel, cpu_count, delayed
-
-    n = settings.get("n_jobs") or -1
-    workers = n if n > 0 else max(cpu_count() + 1 + n, 1)  # joblib's reading of a negative n_jobs
-    if workers <= 1:
-        return None
-    global _WARM, _WARM_KEY
-    key = (repr(sorted(settings.items())), modules)
-    if _WARM is not None and _WARM_KEY == key:  # started already (by the command, before Hydra)
-        return _WARM
-
-    def warm() -> None:
-        try:
-            with Parallel(**settings) as parallel:
-                parallel(delayed(_import_modules)(modules) for _ in range(workers))
-        except Exception:  # noqa: BLE001 - only a head start: the launcher starts workers anyway
-            log.debug("worker warm-up failed", exc_info=True)
-        if then_here:  # not joined by wait_for_warm_up: the launcher need not wait for it
-            threading.Thread(target=_import_here, args=(then_here,), name="zonesim-import", daemon=True).start()
-
-    thread = threading.Thread(target=warm, name="zonesim-warm-workers", daemon=True)
-    thread.start()
-    _WARM, _WARM_KEY = thread, key
-    return thread
-
-
-def _import_here(names: tuple[str, ...]) -> None:
-    try:
-        _import_modules(names)
-    except Exception:  # noqa: BLE001 - only a head start: the aggregation imports them again, and reports
-        log.debug("importing %s ahead failed", names, exc_info=True)
-
-
-_WARM: threading.Thread | None = None
-_WARM_KEY: tuple | None = None  # the settings and modules of that warm-up
-
-
-def wait_for_warm_up(timeout: float = 120.0) -> None:
-    """Wait until the warm-up of :func:`warm_workers` is over: two ``Parallel`` calls must not use
-    the reusable worker pool at once (a worker dying under both deadlocks joblib's shutdown)."""
-    if _WARM is not None:
-        _WARM.join(timeout)
 
 
 def write_manifest(exp_dir: Path, started: float, command: list[str]) -> dict:
@@ -196,7 +116,9 @@ class ExperimentCallback(Callback):
         log.info("experiment %s: %d jobs (%d already complete)", exp_dir, total, done)
         self._settings = joblib_settings(config)
         if self._settings and total > done:
-            warm_workers(self._settings, RUN_MODULES, then_here=AGGREGATION_MODULES if self.aggregate else ())
+            warm_workers(self._settings)  # started by the command's check already, if zonesim's
+            if self.aggregate:  # this process is idle while the workers run the jobs
+                import_after_warm_up(AGGREGATION_MODULES)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         exp_dir = Path(config.hydra.sweep.dir)

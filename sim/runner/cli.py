@@ -146,11 +146,11 @@ def start_workers(master) -> None:
     composes and validates the jobs, the 2-3 s before Hydra starts (the experiment callback would
     start them only then).  A check that fails after this ends the command as before, once the
     workers have started (about 2 s)."""
-    from sim.experiments.callbacks import AGGREGATION_MODULES, RUN_MODULES, joblib_settings, warm_workers
+    from sim.runner.workers import joblib_settings, warm_workers
 
     settings = joblib_settings(master)
     if settings:
-        warm_workers(settings, RUN_MODULES, then_here=AGGREGATION_MODULES)
+        warm_workers(settings)
 
 
 def main(argv: list[str] | None = None) -> None:
