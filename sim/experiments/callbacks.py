@@ -116,8 +116,8 @@ class ExperimentCallback(Callback):
         log.info("experiment %s: %d jobs (%d already complete)", exp_dir, total, done)
         self._settings = joblib_settings(config)
         if self._settings and total > done:
-            warm_workers(self._settings)  # started by the command's check already, if zonesim's
-            if self.aggregate:  # this process is idle while the workers run the jobs
+            workers = warm_workers(self._settings)  # started by the command's check already, if zonesim's
+            if workers is not None and self.aggregate:  # this process is idle while the workers run the jobs
                 import_after_warm_up(AGGREGATION_MODULES)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
