@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-import mesa
-
 from sim.model.approval import Office
 from sim.model.lifecycle import LifeCycle
+from sim.model.mesa_core import mesa
 from sim.model.zone_table import Column, FoundedColumn, StatusColumn
 
 if TYPE_CHECKING:

@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections import deque
 from functools import partial
 
-import mesa
 import numpy as np
 
 from sim.config.schema import ModelConfig
@@ -50,6 +49,7 @@ from sim.model.labour import LabourMarkets
 from sim.model.land import LandLedger
 from sim.model.lifecycle import LifeCycle
 from sim.model.market import spending_index
+from sim.model.mesa_core import mesa
 from sim.model.metrics import Recorder
 from sim.model.ownership import Ownership
 from sim.model.phases import MonthlyPhases
