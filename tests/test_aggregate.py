@@ -239,6 +239,58 @@ def test_runs_of_other_model_code_are_not_mixed_with_current_ones(scen_exp, tmp_
     assert {r.path.name for r in records} == set(old)
 
 
+def test_a_runs_stored_outcomes_are_the_ones_its_tables_give(scen_exp):
+    """A run records the outcomes it computed (``summary.csv``) with the fingerprint of the code
+    that computed them; under the current code they are, bit for bit, what ``run_outcomes``
+    computes from its tables as the aggregation reads them."""
+    from sim.experiments.aggregate import discover_runs, run_outcomes
+    from sim.experiments.aggregate.reading import stored_outcomes
+    from sim.runner.outputs import stream_approvals
+
+    records, _ = discover_runs(scen_exp)
+    assert records
+    for rec in records:
+        stored = stored_outcomes(rec, OUTCOMES)
+        tables = {
+            "monthly": pd.read_parquet(rec.path / "monthly.parquet"),
+            "approvals": stream_approvals(pd.read_parquet(rec.path / "approvals.parquet")),
+        }
+        computed = run_outcomes(tables)
+        assert list(stored) == list(computed) == list(OUTCOMES)
+        np.testing.assert_array_equal(np.array(list(stored.values())), np.array(list(computed.values())))
+
+
+def test_the_aggregation_reads_stored_outcomes_only_when_made_by_the_current_code(scen_exp, tmp_path, monkeypatch):
+    """The aggregation reads a run's stored outcomes instead of computing them when its
+    ``outcomes_code`` is the current one, and computes them from the tables otherwise (a run of
+    other outcome code, or of a zonesim that recorded none)."""
+    from sim.experiments.aggregate import build
+
+    exp = tmp_path / "exp"
+    shutil.copytree(scen_exp / "runs", exp / "runs")
+    computed = []
+    compute = build.run_outcomes
+    monkeypatch.setattr(build, "run_outcomes", lambda tables: computed.append(1) or compute(tables))
+    before = aggregate(exp, figures=False)["run_outcomes"].set_index("key")
+    assert computed == []  # every run's own record read
+
+    # a run whose summary.csv says otherwise: read as it is under the current code...
+    key = before.index[0]
+    run_dir = exp / "runs" / key
+    summary = pd.read_csv(run_dir / "summary.csv")
+    summary["output_cumulative"] = -1.0
+    summary.to_csv(run_dir / "summary.csv", index=False)
+    write_done(run_dir)
+    assert aggregate(exp, figures=False)["run_outcomes"].set_index("key").loc[key, "output_cumulative"] == -1.0
+    # ...and computed from its tables when another code, or none, made it
+    for code in ("0123456789ab", None):
+        _set_meta(run_dir, outcomes_code=code)
+        after = aggregate(exp, figures=False)["run_outcomes"].set_index("key")
+        assert len(computed) == 1
+        computed.clear()
+        pd.testing.assert_frame_equal(after.drop(columns="wall_seconds"), before.drop(columns="wall_seconds"))
+
+
 def test_summary_per_group(scen):
     s = scen["summary"]
     assert len(s) == 3 * len(OUTCOMES) and (s["n_runs"] == 3).all()

@@ -6,6 +6,10 @@ code."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -16,6 +20,28 @@ WAN_PER_YI = 1e4
 """万 (10⁴) yuan per 亿 (10⁸) yuan: run tables count money in 万 yuan, run-level outcomes in 亿."""
 
 MONTHS_PER_YEAR = 12
+
+#: what computes the outcomes, under ``sim/``: this module, the approvals' selection
+#: (:mod:`sim.runner.outputs`) and the declarations (names, years, the recent window, streams)
+_OUTCOME_SOURCES = ("runner/outcomes.py", "runner/outputs.py", "vocabulary")
+
+
+@functools.cache
+def outcomes_fingerprint() -> str:
+    """A 12-hex hash of the code and declarations that compute the run-level outcomes and of the
+    pandas and numpy versions that run them.  A run records it beside its ``summary.csv``: a run
+    made under the current fingerprint holds there exactly what :func:`run_outcomes` computes from
+    its tables now, so an experiment's aggregation reads those values instead of computing them
+    again (``sim.experiments.aggregate.reading.stored_outcomes``)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha1(f"pandas {pd.__version__} numpy {np.__version__}".encode())
+    for source in _OUTCOME_SOURCES:
+        path = root / source
+        for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if f.suffix in (".py", ".yaml"):
+                h.update(f.relative_to(root).as_posix().encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def _stat(values: pd.Series, how: str) -> float:

@@ -38,7 +38,7 @@ from sim.runner.files import (
     write_done,
     write_json,
 )
-from sim.runner.outcomes import run_outcomes
+from sim.runner.outcomes import outcomes_fingerprint, run_outcomes
 from sim.runner.outputs import TABLES
 from sim.vocabulary import write_parquet
 
@@ -227,6 +227,7 @@ def run(
             "git_commit": git_commit(),
             "code": code_fingerprint(),
             "data": data_fingerprint(params),
+            "outcomes_code": outcomes_fingerprint(),  # what made summary.csv's outcomes
             "versions": package_versions(),
             "config": _jsonable(params),
         }

@@ -19,6 +19,7 @@ from sim.experiments.aggregate.reading import (
     discover_runs,
     parameter_descriptions,
     read_failures,
+    stored_outcomes,
     swept_parameters,
     typed_column,
 )
@@ -95,8 +96,8 @@ def aggregate(
         approvals = stream_approvals(
             pd.read_parquet(rec.path / "approvals.parquet") if (rec.path / "approvals.parquet").exists() else None
         )
-        tables = {"monthly": monthly, "approvals": approvals}
-        outcome_rows.append({**keys, "wall_seconds": rec.wall_seconds, **run_outcomes(tables)})
+        values = stored_outcomes(rec, OUTCOMES) or run_outcomes({"monthly": monthly, "approvals": approvals})
+        outcome_rows.append({**keys, "wall_seconds": rec.wall_seconds, **values})
         monthly_parts.append(monthly.assign(**{k: v for k, v in keys.items()}))
         if approvals is not None and len(approvals):
             approval_parts.append(approvals.rename(columns={"key": "firm_key"}).assign(**keys))
