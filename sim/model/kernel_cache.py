@@ -33,6 +33,8 @@ from pathlib import Path
 from numba import njit
 from numba.core import caching
 
+from sim.digest import hash_sources
+
 __all__ = ["install", "kernel", "model_source_digest", "njit"]
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -41,11 +43,7 @@ _PACKAGE = Path(__file__).resolve().parent
 @lru_cache(maxsize=1)
 def model_source_digest() -> str:
     """A hash of the names and contents of every Python file of :mod:`sim.model`."""
-    h = hashlib.sha256()
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        h.update(path.relative_to(_PACKAGE).as_posix().encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
+    return hash_sources(hashlib.sha256(), _PACKAGE, ["."], (".py",)).hexdigest()
 
 
 def _in_model(py_file: str) -> bool:

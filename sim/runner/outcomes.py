@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.digest import hash_sources
 from sim.runner.outputs import project_approvals, stream_approvals
 from sim.vocabulary import OUTCOMES, OUTPUT_YEARS, RECENT_FROM, STREAMS
 
@@ -33,15 +34,9 @@ def outcomes_fingerprint() -> str:
     made under the current fingerprint holds there exactly what :func:`run_outcomes` computes from
     its tables now, so an experiment's aggregation reads those values instead of computing them
     again (``sim.experiments.aggregate.reading.stored_outcomes``)."""
+    versions = hashlib.sha1(f"pandas {pd.__version__} numpy {np.__version__}".encode())
     root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha1(f"pandas {pd.__version__} numpy {np.__version__}".encode())
-    for source in _OUTCOME_SOURCES:
-        path = root / source
-        for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
-            if f.suffix in (".py", ".yaml"):
-                h.update(f.relative_to(root).as_posix().encode())
-                h.update(f.read_bytes())
-    return h.hexdigest()[:12]
+    return hash_sources(versions, root, _OUTCOME_SOURCES, (".py", ".yaml")).hexdigest()[:12]
 
 
 def _stat(values: pd.Series, how: str) -> float:

@@ -28,6 +28,7 @@ import pandas as pd
 from sim.config.schema import ModelConfig
 from sim.config.validate import validate
 from sim.data import RegionData, build_region
+from sim.digest import hash_sources
 from sim.runner.files import (
     DONE,  # noqa: F401 - the marker's name, imported from here by callers
     check_done,
@@ -105,13 +106,7 @@ def _jsonable(params: ModelConfig) -> dict:
 def code_fingerprint() -> str:
     """Hash of the model's code and embedded data: results from other code are never reused."""
     root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha1()
-    for sub in ("model", "data", "config"):
-        for f in sorted((root / sub).rglob("*")):
-            if f.suffix in (".py", ".csv"):
-                h.update(f.relative_to(root).as_posix().encode())
-                h.update(f.read_bytes())
-    return h.hexdigest()[:12]
+    return hash_sources(hashlib.sha1(), root, ("model", "data", "config"), (".py", ".csv")).hexdigest()[:12]
 
 
 _FILE_HASHES: dict[tuple[str, int, int], str] = {}  # (path, mtime_ns, size) -> SHA-256, per process
