@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.layout import FAILURES, RUN_JSON, RUNS
+from sim.layout import FAILURES, RUN_JSON, RUNS, SUMMARY_CSV
 from sim.runner.files import DONE, check_done
 
 log = logging.getLogger("zonesim.aggregate")
@@ -127,7 +127,7 @@ def stored_outcomes(rec: RunRecord, names: Iterable[str]) -> dict[str, float] | 
 
     if not rec.outcomes_code or rec.outcomes_code != outcomes_fingerprint():
         return None
-    frame = pd.read_csv(rec.path / "summary.csv")
+    frame = pd.read_csv(rec.path / SUMMARY_CSV)
     names = list(names)
     if len(frame) != 1 or not set(names) <= set(frame.columns):
         return None
